@@ -1,0 +1,46 @@
+// learnrec::detail — dense kernels shared by models and retrieval.
+#pragma once
+
+#include <Eigen/Core>
+
+#include "learnrec/types.hpp"
+
+namespace learnrec::detail {
+
+using ConstRowMap = Eigen::Map<const RowMatrix, Eigen::Unaligned, Eigen::OuterStride<>>;
+using RowMap = Eigen::Map<RowMatrix, Eigen::Unaligned, Eigen::OuterStride<>>;
+
+/// out[i, j] = A[a0 + i] . B[b0 + j] for i < na, j < nb; out has leading dimension ld.
+/// Runs on the calling thread (callers parallelise over tiles).
+inline void gemm_nt(const RowMatrix& A, index_t a0, index_t na, const RowMatrix& B, index_t b0, index_t nb, float* out,
+                    std::size_t ld) {
+    RowMap C(out, na, nb, Eigen::OuterStride<>(static_cast<Eigen::Index>(ld)));
+    if (A.cols() == 0) {
+        C.setZero();
+        return;
+    }
+    C.noalias() = A.middleRows(a0, na) * B.middleRows(b0, nb).transpose();
+}
+
+/// Gram matrix A^T A computed with `threads` threads; summed in thread order for reproducibility.
+RowMatrix gram(const RowMatrix& A, int threads);
+
+}  // namespace learnrec::detail
+
+#include "learnrec/detail/parallel.hpp"
+
+namespace learnrec::detail {
+inline RowMatrix gram(const RowMatrix& A, int threads) {
+    const auto d = A.cols();
+    const auto n = A.rows();
+    threads = static_cast<int>(std::max<Eigen::Index>(1, std::min<Eigen::Index>(resolve_threads(threads), n / 1024 + 1)));
+    std::vector<Eigen::MatrixXf> partial(static_cast<std::size_t>(threads), Eigen::MatrixXf::Zero(d, d));
+    parallel_team(threads, [&](int t, int team) {
+        const auto b = n * t / team, e = n * (t + 1) / team;
+        if (e > b) partial[static_cast<std::size_t>(t)].noalias() = A.middleRows(b, e - b).transpose() * A.middleRows(b, e - b);
+    });
+    Eigen::MatrixXf sum = Eigen::MatrixXf::Zero(d, d);
+    for (auto& p : partial) sum += p;
+    return sum;
+}
+}  // namespace learnrec::detail

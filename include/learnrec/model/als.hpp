@@ -1,0 +1,307 @@
+// learnrec — implicit-feedback alternating least squares (Hu, Koren & Volinsky 2008),
+// with the conventions of the `implicit` package so the same hyperparameters give the same model.
+//
+// For an interaction weight w: confidence c = alpha * |w|, preference p = 1 if w > 0 else 0
+// (a negative weight is negative feedback with confidence |alpha w|). With learner factors X
+// and course factors Y the loss is
+//     L = sum_{observed} (c - 1) (p - x.y)^2  +  sum_{all pairs} (p - x.y)^2  +  reg (|X|^2 + |Y|^2)
+// and, as in implicit, the reported loss is L / (sum c + learners * courses - nnz).
+// Each half-iteration solves, for every row, (Y'Y + reg I + Y' (C - I) Y) x = Y' C p, either
+// exactly (Cholesky, O(nnz d^2 + n d^3)) or by `cg_steps` steps of conjugate gradient warm-started
+// from the previous factors (O(cg_steps * (nnz d + n d^2))).
+//
+// Thread safety: AlsModel is immutable; AlsTrainer is used by one thread at a time (it runs its
+// own team of num_threads). Determinism: factors depend only on the seed and the data, whatever
+// the thread count; the loss, a parallel sum, is bit-identical for a fixed thread count.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <random>
+#include <string>
+
+#include <Eigen/Cholesky>
+
+#include "learnrec/data/csr.hpp"
+#include "learnrec/detail/kernels.hpp"
+#include "learnrec/detail/parallel.hpp"
+#include "learnrec/model/factor_model.hpp"
+
+namespace learnrec {
+
+enum class AlsSolver { cg, cholesky };
+
+struct AlsConfig {
+    index_t factors = 64;
+    float regularization = 0.01f;
+    float alpha = 1.0f;
+    int iterations = 15;
+    AlsSolver solver = AlsSolver::cg;
+    int cg_steps = 3;
+    std::uint64_t seed = 42;
+    int num_threads = 0;          // 0: every processor
+    bool calculate_loss = true;   // costs about one CG step per iteration
+
+    void validate() const {
+        LEARNREC_CHECK(factors > 0, "factors must be positive, got {}", factors);
+        LEARNREC_CHECK(std::isfinite(regularization) && regularization >= 0.0f,
+                       "regularization must be finite and >= 0, got {}", regularization);
+        LEARNREC_CHECK(std::isfinite(alpha) && alpha > 0.0f, "alpha must be finite and > 0, got {}", alpha);
+        LEARNREC_CHECK(iterations >= 0, "iterations must be >= 0, got {}", iterations);
+        LEARNREC_CHECK(cg_steps > 0, "cg_steps must be positive, got {}", cg_steps);
+        LEARNREC_CHECK(num_threads >= 0, "num_threads must be >= 0 (0 = all processors), got {}", num_threads);
+    }
+};
+
+/// Reported after each iteration; return false from the callback to stop training.
+struct IterationInfo {
+    int iteration = 0;       // 1-based
+    double seconds = 0.0;    // wall time of this iteration
+    double loss = std::numeric_limits<double>::quiet_NaN();  // NaN when not calculated
+};
+using IterationCallback = std::function<bool(const IterationInfo&)>;
+
+namespace detail {
+
+/// Per-thread scratch for the row solvers (allocated once per team member).
+struct AlsScratch {
+    Vector r, p, ap, b;
+    Eigen::MatrixXf a, gathered;
+    explicit AlsScratch(Eigen::Index d) : r(d), p(d), ap(d), b(d), a(d, d) {}
+};
+
+/// One row of least squares by conjugate gradient, warm-started from x (implicit's update).
+inline void als_solve_cg(Eigen::Ref<Vector> x, const RowMatrix& Y, const Eigen::MatrixXf& gram_reg, CsrRow row,
+                         float alpha, int steps, AlsScratch& s) {
+    s.r.noalias() = -(gram_reg * x);
+    for (std::size_t j = 0; j < row.size(); ++j) {
+        float c = alpha * row.weights[j];
+        const float pref = c > 0.0f ? 1.0f : 0.0f;
+        c = std::abs(c);
+        const auto y = Y.row(row.indices[j]);
+        s.r.noalias() += (c * pref - (c - 1.0f) * y.dot(x)) * y.transpose();
+    }
+    s.p = s.r;
+    float rs_old = s.r.squaredNorm();
+    if (rs_old < 1e-20f) return;
+    for (int it = 0; it < steps; ++it) {
+        s.ap.noalias() = gram_reg * s.p;
+        for (std::size_t j = 0; j < row.size(); ++j) {
+            const float c = std::abs(alpha * row.weights[j]);
+            const auto y = Y.row(row.indices[j]);
+            s.ap.noalias() += ((c - 1.0f) * y.dot(s.p)) * y.transpose();
+        }
+        const float pap = s.p.dot(s.ap);
+        if (!(pap > 0.0f)) break;  // direction of non-positive curvature: stop rather than diverge
+        const float step = rs_old / pap;
+        x.noalias() += step * s.p;
+        s.r.noalias() -= step * s.ap;
+        const float rs_new = s.r.squaredNorm();
+        if (rs_new < 1e-20f) break;
+        s.p = s.r + (rs_new / rs_old) * s.p;
+        rs_old = rs_new;
+    }
+}
+
+/// One row of least squares solved exactly (Cholesky; LDLT if the system is not positive definite).
+inline void als_solve_exact(Eigen::Ref<Vector> x, const RowMatrix& Y, const Eigen::MatrixXf& gram_reg, CsrRow row,
+                            float alpha, AlsScratch& s) {
+    const auto d = Y.cols();
+    const auto n = static_cast<Eigen::Index>(row.size());
+    s.a = gram_reg;
+    s.b.setZero();
+    s.gathered.resize(n, d);
+    Vector weights(n);
+    for (Eigen::Index j = 0; j < n; ++j) {
+        float c = alpha * row.weights[static_cast<std::size_t>(j)];
+        const float pref = c > 0.0f ? 1.0f : 0.0f;
+        c = std::abs(c);
+        const auto y = Y.row(row.indices[static_cast<std::size_t>(j)]);
+        s.gathered.row(j) = y;
+        weights[j] = c - 1.0f;
+        if (pref > 0.0f) s.b.noalias() += c * y.transpose();
+    }
+    if (n > 0) s.a.noalias() += s.gathered.transpose() * (weights.asDiagonal() * s.gathered);
+    Eigen::LLT<Eigen::MatrixXf> llt(s.a);
+    if (llt.info() == Eigen::Success) {
+        x = llt.solve(s.b);
+    } else {
+        x = s.a.ldlt().solve(s.b);
+    }
+}
+
+/// Solves every row of `target` against the fixed `other` side.
+inline void als_half_step(RowMatrix& target, const RowMatrix& other, const CsrView& rows, const AlsConfig& cfg,
+                          bool exact) {
+    Eigen::MatrixXf gram_reg = gram(other, cfg.num_threads);
+    gram_reg.diagonal().array() += cfg.regularization;
+    const int threads = resolve_threads(cfg.num_threads);
+    std::vector<std::unique_ptr<AlsScratch>> scratch(static_cast<std::size_t>(threads));
+    parallel_for(0, rows.rows, threads, [&](std::int64_t r) {
+        auto& s = scratch[static_cast<std::size_t>(thread_index())];
+        if (!s) s = std::make_unique<AlsScratch>(other.cols());
+        Eigen::Map<Vector> xm(target.row(r).data(), target.cols());
+        if (exact)
+            als_solve_exact(xm, other, gram_reg, rows.row(static_cast<index_t>(r)), cfg.alpha, *s);
+        else
+            als_solve_cg(xm, other, gram_reg, rows.row(static_cast<index_t>(r)), cfg.alpha, cfg.cg_steps, *s);
+    }, 64);
+}
+
+/// Normalised training loss (see the header comment), computed in parallel over learners.
+inline double als_loss(const RowMatrix& X, const RowMatrix& Y, const CsrView& user_items, const AlsConfig& cfg) {
+    const Eigen::MatrixXf yty = gram(Y, cfg.num_threads);
+    const int threads = resolve_threads(cfg.num_threads);
+    std::vector<double> loss(static_cast<std::size_t>(threads), 0.0), conf(static_cast<std::size_t>(threads), 0.0);
+    parallel_for(0, user_items.rows, threads, [&](std::int64_t u) {
+        const auto t = static_cast<std::size_t>(thread_index());
+        const auto x = X.row(u);
+        double l = static_cast<double>(x * yty * x.transpose());
+        double cs = 0.0;
+        const auto row = user_items.row(static_cast<index_t>(u));
+        for (std::size_t j = 0; j < row.size(); ++j) {
+            double c = static_cast<double>(cfg.alpha) * row.weights[j];
+            const double p = c > 0.0 ? 1.0 : 0.0;
+            c = std::abs(c);
+            const double xy = static_cast<double>(x.dot(Y.row(row.indices[j])));
+            l += (c - 1.0) * (p - xy) * (p - xy) + p * p - 2.0 * p * xy;
+            cs += c;
+        }
+        loss[t] += l;
+        conf[t] += cs;
+    }, 256);
+    double total = 0.0, total_conf = 0.0;
+    for (std::size_t t = 0; t < loss.size(); ++t) {
+        total += loss[t];
+        total_conf += conf[t];
+    }
+    total += static_cast<double>(cfg.regularization) *
+             (static_cast<double>(X.squaredNorm()) + static_cast<double>(Y.squaredNorm()));
+    const double pairs = static_cast<double>(X.rows()) * static_cast<double>(Y.rows());
+    const double denom = total_conf + pairs - static_cast<double>(user_items.nnz());
+    return denom > 0.0 ? total / denom : total;
+}
+
+/// Factors initialised as implicit does: uniform in [0, 0.01), from the seed only.
+inline RowMatrix als_init(index_t rows, index_t factors, std::uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    RowMatrix m(rows, factors);
+    for (Eigen::Index i = 0; i < m.size(); ++i)
+        m.data()[i] = static_cast<float>(static_cast<double>(rng() >> 11) * 0x1.0p-53 * 0.01);
+    return m;
+}
+
+}  // namespace detail
+
+/// A trained implicit ALS model. Immutable.
+/// Fold-in solves the training normal equations exactly for the new row, so a learner seen in
+/// training and folded in from the same row gets (up to solver tolerance) its trained factors.
+class AlsModel final : public FactorModel {
+public:
+    AlsModel(RowMatrix user_factors, RowMatrix item_factors, AlsConfig config)
+        : FactorModel(std::move(user_factors), std::move(item_factors)), config_(config) {
+        config_.validate();
+        user_gram_ = detail::gram(item_factors_, config_.num_threads);
+        user_gram_.diagonal().array() += config_.regularization;
+        item_gram_ = detail::gram(user_factors_, config_.num_threads);
+        item_gram_.diagonal().array() += config_.regularization;
+    }
+
+    std::string_view kind() const noexcept override { return "als"; }
+    const AlsConfig& config() const noexcept { return config_; }
+
+    /// Learner embeddings from interaction rows over courses (one row per new learner).
+    RowMatrix fold_in_learners(const CsrView& rows, int num_threads = 0) const {
+        return solve_rows(rows, num_courses(), item_factors_, user_gram_, "learner rows", num_threads);
+    }
+    /// Course embeddings from interaction rows over learners (one row per new course).
+    RowMatrix fold_in_courses(const CsrView& rows, int num_threads = 0) const {
+        return solve_rows(rows, num_learners(), user_factors_, item_gram_, "course rows", num_threads);
+    }
+
+    QueryBlock fold_in(const CsrView& rows, int num_threads = 0) const override {
+        QueryBlock q;
+        q.embeddings = fold_in_learners(rows, num_threads);
+        q.count = rows.rows;
+        return q;
+    }
+
+private:
+    RowMatrix solve_rows(const CsrView& rows, index_t width, const RowMatrix& other, const Eigen::MatrixXf& gram_reg,
+                         const char* what, int num_threads) const {
+        rows.validate(what);
+        LEARNREC_CHECK(rows.cols == width, "{} have {} columns, the model has {}", what, rows.cols, width);
+        RowMatrix out = RowMatrix::Zero(rows.rows, factors());
+        const int threads = detail::resolve_threads(num_threads);
+        std::vector<std::unique_ptr<detail::AlsScratch>> scratch(static_cast<std::size_t>(threads));
+        detail::parallel_for(0, rows.rows, threads, [&](std::int64_t r) {
+            auto& s = scratch[static_cast<std::size_t>(detail::thread_index())];
+            if (!s) s = std::make_unique<detail::AlsScratch>(factors());
+            Eigen::Map<Vector> x(out.row(r).data(), factors());
+            detail::als_solve_exact(x, other, gram_reg, rows.row(static_cast<index_t>(r)), config_.alpha, *s);
+        }, 16);
+        return out;
+    }
+
+    AlsConfig config_;
+    Eigen::MatrixXf user_gram_;  // Y'Y + reg I, reused by every learner fold-in
+    Eigen::MatrixXf item_gram_;  // X'X + reg I, reused by every course fold-in
+};
+
+/// Stepwise training, so hosts (the Python package, a service) can drive the loop, show progress
+/// and stop between iterations. Holds a copy of the matrix's transpose: O(nnz) extra memory.
+class AlsTrainer {
+public:
+    AlsTrainer(const CsrView& user_items, AlsConfig config) : config_(config), user_items_(user_items) {
+        config_.validate();
+        user_items_.validate("user_items");
+        item_users_ = CsrMatrix::transpose_of(user_items_);
+        // Learners first then courses from one stream, so a seed fixes both.
+        std::mt19937_64 seeder(config_.seed);
+        X_ = detail::als_init(user_items_.rows, config_.factors, seeder());
+        Y_ = detail::als_init(user_items_.cols, config_.factors, seeder());
+    }
+
+    /// Runs one iteration (learners then courses); returns the loss when calculate_loss, else NaN.
+    IterationInfo step() {
+        const auto start = std::chrono::steady_clock::now();
+        const bool exact = config_.solver == AlsSolver::cholesky;
+        detail::als_half_step(X_, Y_, user_items_, config_, exact);
+        detail::als_half_step(Y_, X_, item_users_.view(), config_, exact);
+        IterationInfo info;
+        info.iteration = ++iteration_;
+        if (config_.calculate_loss) info.loss = detail::als_loss(X_, Y_, user_items_, config_);
+        info.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        return info;
+    }
+    int iteration() const noexcept { return iteration_; }
+    const AlsConfig& config() const noexcept { return config_; }
+    double loss() const { return detail::als_loss(X_, Y_, user_items_, config_); }
+
+    /// The model as trained so far (copies the factors; the trainer can keep going).
+    AlsModel model() const { return AlsModel(X_, Y_, config_); }
+    /// The model, moving the factors out; the trainer is spent afterwards.
+    AlsModel release() && { return AlsModel(std::move(X_), std::move(Y_), config_); }
+
+private:
+    AlsConfig config_;
+    CsrView user_items_;   // borrowed: must outlive the trainer
+    CsrMatrix item_users_;
+    RowMatrix X_, Y_;
+    int iteration_ = 0;
+};
+
+/// Trains implicit ALS on a learners x courses matrix. `callback` sees each iteration's info and
+/// may stop training early by returning false.
+inline AlsModel fit_als(const CsrView& user_items, const AlsConfig& config, const IterationCallback& callback = {}) {
+    AlsTrainer trainer(user_items, config);
+    for (int i = 0; i < config.iterations; ++i) {
+        const auto info = trainer.step();
+        if (callback && !callback(info)) break;
+    }
+    return std::move(trainer).release();
+}
+
+}  // namespace learnrec

@@ -1,0 +1,64 @@
+// learnrec — the model seam.
+//
+// Every model (ALS, popularity; BPR, EASE, item-kNN, hybrid later) presents this interface to
+// retrieval, evaluation, persistence and serving. A trained model is an immutable value: all
+// members are const, so one instance can be shared across threads as std::shared_ptr<const Model>.
+//
+// Scoring is split in two so retrieval never needs to know the model type:
+//   1. the model turns learners into a QueryBlock (embeddings for factor models, history rows for
+//      item-item models), either by index or by folding in interaction rows;
+//   2. retrieval asks for score tiles (queries x a range of courses) and selects top-k in place.
+// Thread safety: every const member function may be called concurrently.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include "learnrec/data/csr.hpp"
+#include "learnrec/types.hpp"
+
+namespace learnrec {
+
+/// A batch of queries prepared by a model. Which member is used depends on the model.
+struct QueryBlock {
+    RowMatrix embeddings;  // factor models: one row per query
+    CsrMatrix history;     // item-item models: one interaction row per query
+    index_t count = 0;     // number of queries
+};
+
+class Model {
+public:
+    virtual ~Model() = default;
+
+    /// Short type name ("als", "popularity", ...), used in files and messages.
+    virtual std::string_view kind() const noexcept = 0;
+    virtual index_t num_learners() const noexcept = 0;
+    virtual index_t num_courses() const noexcept = 0;
+
+    /// Queries for learners seen in training. Throws Error for an index out of range.
+    virtual QueryBlock learner_queries(std::span<const index_t> learners) const = 0;
+
+    /// Queries for learners known only by their interaction rows (num_courses() columns),
+    /// e.g. new learners: the model's fold-in. Never looks learners up.
+    virtual QueryBlock fold_in(const CsrView& rows, int num_threads = 0) const = 0;
+
+    /// out[(q - q0) * ld + (c - c0)] = affinity of query q for course c, q in [q0, q1), c in [c0, c1).
+    virtual void score(const QueryBlock& queries, index_t q0, index_t q1, index_t c0, index_t c1, float* out,
+                       std::size_t ld) const = 0;
+
+    /// Queries that represent courses, for course-to-course similarity.
+    virtual QueryBlock course_queries(std::span<const index_t> courses) const = 0;
+
+    /// Like score(), for course queries: similarity of each query course to courses [c0, c1).
+    virtual void score_similar(const QueryBlock& queries, index_t q0, index_t q1, index_t c0, index_t c1, float* out,
+                               std::size_t ld) const = 0;
+
+protected:
+    Model() = default;
+    Model(const Model&) = default;
+    Model(Model&&) = default;
+    Model& operator=(const Model&) = default;
+    Model& operator=(Model&&) = default;
+};
+
+}  // namespace learnrec

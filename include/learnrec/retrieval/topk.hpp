@@ -1,0 +1,216 @@
+// learnrec — exact top-k selection fused with blocked scoring.
+//
+// Scores are produced tile by tile (a block of queries x a block of courses) into a small buffer
+// and consumed at once by per-query bounded heaps, so the full queries x courses score matrix is
+// never materialised: memory is O(threads * tile) + O(queries * k).
+// Candidate filters are evaluated inside the loop, and only for courses whose score would enter
+// the heap, so an expensive predicate costs little and k eligible courses are always found when
+// they exist.
+// Ordering: higher score first; equal scores by lower course index. NaN scores never qualify.
+// Thread safety: topk() is reentrant; the scorer and predicate are called from several threads
+// at once and must be safe for that (the models' score() is).
+// Complexity: O(Q C d) flops for scoring + O(Q C) comparisons + O(Q k log k) heap work.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <span>
+#include <vector>
+
+#include "learnrec/data/csr.hpp"
+#include "learnrec/detail/parallel.hpp"
+
+namespace learnrec {
+
+/// Top-k results for a batch of queries: row q holds up to k course indices, best first,
+/// padded with -1 and -infinity when fewer than k candidates exist.
+struct TopK {
+    index_t queries = 0;
+    index_t k = 0;
+    std::vector<index_t> ids;    // queries * k, row-major
+    std::vector<float> scores;   // queries * k, row-major
+
+    std::span<const index_t> ids_of(index_t q) const {
+        return std::span<const index_t>(ids).subspan(static_cast<std::size_t>(q) * static_cast<std::size_t>(k),
+                                                     static_cast<std::size_t>(k));
+    }
+    std::span<const float> scores_of(index_t q) const {
+        return std::span<const float>(scores).subspan(static_cast<std::size_t>(q) * static_cast<std::size_t>(k),
+                                                      static_cast<std::size_t>(k));
+    }
+    /// Number of real (non-padding) results of query q.
+    index_t count(index_t q) const {
+        auto r = ids_of(q);
+        return static_cast<index_t>(std::find(r.begin(), r.end(), index_t{-1}) - r.begin());
+    }
+};
+
+/// Per-learner eligibility: return false to exclude `course` for the query at position `query`.
+using CoursePredicate = std::function<bool(index_t query, index_t course)>;
+
+/// Which courses may be returned for each query.
+struct CandidateFilter {
+    /// Courses to exclude per query (e.g. already taken). Query q uses row
+    /// exclude_rows[q] of `exclude` when exclude_rows is non-empty, else row q.
+    const CsrView* exclude = nullptr;
+    std::span<const index_t> exclude_rows;
+    std::span<const index_t> allow;  // when non-empty: only these courses (for every query)
+    std::span<const index_t> deny;   // never these courses
+    CoursePredicate predicate;       // optional per-query eligibility
+};
+
+/// Fills out[(q - q0) * ld + (c - c0)] with scores for queries [q0, q1) and courses [c0, c1).
+using TileScorer = std::function<void(index_t q0, index_t q1, index_t c0, index_t c1, float* out, std::size_t ld)>;
+
+namespace detail {
+
+struct Candidate {
+    float score;
+    index_t id;
+};
+/// a ranks before b.
+inline bool ranks_before(const Candidate& a, const Candidate& b) noexcept {
+    return a.score > b.score || (a.score == b.score && a.id < b.id);
+}
+
+/// Bounded heap keeping the k best candidates; the worst kept candidate is on top.
+class TopKHeap {
+public:
+    void reset(index_t k) {
+        k_ = static_cast<std::size_t>(k);
+        items_.clear();
+        items_.reserve(k_);
+    }
+    /// Candidates visited in increasing id order only need to beat the threshold strictly.
+    float threshold() const noexcept {
+        return items_.size() < k_ ? -std::numeric_limits<float>::infinity() : items_.front().score;
+    }
+    bool full() const noexcept { return items_.size() >= k_; }
+    void push(Candidate c) {
+        if (items_.size() < k_) {
+            items_.push_back(c);
+            std::push_heap(items_.begin(), items_.end(), ranks_before);
+        } else if (ranks_before(c, items_.front())) {
+            std::pop_heap(items_.begin(), items_.end(), ranks_before);
+            items_.back() = c;
+            std::push_heap(items_.begin(), items_.end(), ranks_before);
+        }
+    }
+    void write_sorted(index_t* ids, float* scores) {
+        std::sort_heap(items_.begin(), items_.end(), ranks_before);
+        std::size_t i = 0;
+        for (; i < items_.size(); ++i) {
+            ids[i] = items_[i].id;
+            scores[i] = items_[i].score;
+        }
+        for (; i < k_; ++i) {
+            ids[i] = -1;
+            scores[i] = -std::numeric_limits<float>::infinity();
+        }
+    }
+
+private:
+    std::size_t k_ = 0;
+    std::vector<Candidate> items_;
+};
+
+inline std::vector<std::uint8_t> course_mask(std::span<const index_t> courses, index_t num_courses, const char* what) {
+    std::vector<std::uint8_t> mask(static_cast<std::size_t>(num_courses), 0);
+    for (auto c : courses) {
+        LEARNREC_CHECK(c >= 0 && c < num_courses, "{} contains course index {} outside [0, {})", what, c, num_courses);
+        mask[static_cast<std::size_t>(c)] = 1;
+    }
+    return mask;
+}
+
+// Tile sizes: a query block shares each course tile's embeddings (cache reuse); the score
+// buffer (query block x course tile floats = 256 KiB) stays in L2.
+inline constexpr index_t kQueryBlock = 64;
+inline constexpr index_t kCourseTile = 1024;
+
+}  // namespace detail
+
+/// Exact top-k of `num_queries` queries over `num_courses` courses.
+inline TopK topk(index_t num_queries, index_t num_courses, index_t k, const TileScorer& scorer,
+                 const CandidateFilter& filter = {}, int num_threads = 0) {
+    LEARNREC_CHECK(k > 0, "k must be positive, got {}", k);
+    LEARNREC_CHECK(num_queries >= 0 && num_courses >= 0, "negative sizes ({} queries, {} courses)", num_queries,
+                   num_courses);
+    if (filter.exclude) {
+        const auto rows = filter.exclude_rows.empty() ? num_queries : static_cast<index_t>(filter.exclude_rows.size());
+        LEARNREC_CHECK(rows == num_queries, "exclusions cover {} queries, expected {}", rows, num_queries);
+        LEARNREC_CHECK(filter.exclude->cols == num_courses, "exclusion rows have {} columns, expected {} courses",
+                       filter.exclude->cols, num_courses);
+        if (filter.exclude_rows.empty())
+            LEARNREC_CHECK(filter.exclude->rows == num_queries, "exclusions have {} rows, expected {} queries",
+                           filter.exclude->rows, num_queries);
+        for (auto r : filter.exclude_rows)
+            LEARNREC_CHECK(r >= 0 && r < filter.exclude->rows, "exclusion row {} outside [0, {})", r,
+                           filter.exclude->rows);
+    }
+    const auto allow = detail::course_mask(filter.allow, num_courses, "allow-list");
+    const auto deny = detail::course_mask(filter.deny, num_courses, "deny-list");
+    const bool use_allow = !filter.allow.empty();
+    const bool use_deny = !filter.deny.empty();
+    const bool sorted_exclusions = filter.exclude && filter.exclude->has_sorted_unique_indices();
+
+    TopK out;
+    out.queries = num_queries;
+    out.k = k;
+    out.ids.resize(detail::checked_mul(static_cast<std::size_t>(num_queries), static_cast<std::size_t>(k), "topk"));
+    out.scores.resize(out.ids.size());
+
+    const index_t kept = std::min(k, num_courses);
+    const auto blocks = (num_queries + detail::kQueryBlock - 1) / detail::kQueryBlock;
+    detail::parallel_for(0, blocks, num_threads, [&](std::int64_t block) {
+        const auto q0 = static_cast<index_t>(block * detail::kQueryBlock);
+        const auto q1 = std::min<index_t>(q0 + detail::kQueryBlock, num_queries);
+        thread_local std::vector<float> tile;
+        thread_local std::vector<detail::TopKHeap> heaps;
+        tile.resize(static_cast<std::size_t>(detail::kQueryBlock) * detail::kCourseTile);
+        if (heaps.size() < static_cast<std::size_t>(detail::kQueryBlock)) heaps.resize(detail::kQueryBlock);
+        for (index_t q = q0; q < q1; ++q) heaps[static_cast<std::size_t>(q - q0)].reset(kept);
+
+        auto excluded = [&](index_t q, index_t c) {
+            if (!filter.exclude) return false;
+            const auto r = filter.exclude_rows.empty() ? q : filter.exclude_rows[static_cast<std::size_t>(q)];
+            const auto ix = filter.exclude->row(r).indices;
+            if (sorted_exclusions) return std::binary_search(ix.begin(), ix.end(), c);
+            return std::find(ix.begin(), ix.end(), c) != ix.end();
+        };
+
+        for (index_t c0 = 0; c0 < num_courses; c0 += detail::kCourseTile) {
+            const index_t c1 = std::min<index_t>(c0 + detail::kCourseTile, num_courses);
+            scorer(q0, q1, c0, c1, tile.data(), detail::kCourseTile);
+            for (index_t q = q0; q < q1; ++q) {
+                auto& heap = heaps[static_cast<std::size_t>(q - q0)];
+                const float* s = tile.data() + static_cast<std::size_t>(q - q0) * detail::kCourseTile;
+                float threshold = heap.threshold();
+                for (index_t c = c0; c < c1; ++c) {
+                    const float v = s[c - c0];
+                    // Courses arrive in increasing index, so an equal score never beats a kept one.
+                    if (!(v > threshold)) continue;
+                    if (use_allow && !allow[static_cast<std::size_t>(c)]) continue;
+                    if (use_deny && deny[static_cast<std::size_t>(c)]) continue;
+                    if (excluded(q, c)) continue;
+                    if (filter.predicate && !filter.predicate(q, c)) continue;
+                    heap.push({v, c});
+                    threshold = heap.threshold();
+                }
+            }
+        }
+        for (index_t q = q0; q < q1; ++q) {
+            const auto offset = static_cast<std::size_t>(q) * static_cast<std::size_t>(k);
+            heaps[static_cast<std::size_t>(q - q0)].write_sorted(out.ids.data() + offset, out.scores.data() + offset);
+            for (index_t j = kept; j < k; ++j) {
+                out.ids[offset + static_cast<std::size_t>(j)] = -1;
+                out.scores[offset + static_cast<std::size_t>(j)] = -std::numeric_limits<float>::infinity();
+            }
+        }
+    });
+    return out;
+}
+
+}  // namespace learnrec
