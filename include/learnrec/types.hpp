@@ -3,6 +3,12 @@
 
 #include <cstdint>
 
+// learnrec runs its own OpenMP teams (sized per call); Eigen's internal GEMM parallelism would
+// nest a team inside each small product and follow process-wide OpenMP settings. The CMake
+// targets define this too; this covers builds that include the headers directly.
+#if !defined(EIGEN_DONT_PARALLELIZE) && !defined(EIGEN_CORE_H)
+#define EIGEN_DONT_PARALLELIZE
+#endif
 #include <Eigen/Core>
 
 namespace learnrec {

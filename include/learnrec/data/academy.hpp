@@ -4,41 +4,47 @@
 // platform and standard library: randomness comes only from std::mt19937_64 (whose output the
 // standard specifies) through learnrec's own samplers, never from std:: distributions. The libm
 // functions it uses (exp, log, pow, sqrt) could differ in the last bit between platforms, which can
-// only change a draw that lands exactly on a boundary (probability ~1e-16 per draw).
+// only change a draw that lands exactly on a boundary (probability ~1e-16 per draw); the same holds
+// for FMA contraction (-ffp-contract) of the few multiply-adds.
 //
 // Generative model (schema_version 1):
-//  - Catalogue: courses split over 20 topics in fixed proportions; format e-learning 45%, classroom
-//    23%, webinar 20%, MOOC 12%; language en 55%, fr 12%, de 10%, es 8%, it/pt/pl 4%, nl 3%;
-//    level 1/2/3 at 40/40/20%. Titles (English, for readability) = a subject of the topic, a level
-//    template and sometimes an audience, e.g. "Advanced Python for Data Scientists (e-learning)".
-//    Duration depends on format (webinar 1-2 h ... classroom 1-3 days). Popularity is Zipf
-//    (exponent 0.9 over a random ranking). 80% of courses exist from the start; the rest are
-//    released during the two years (so late courses have few or no learners).
+//  - Catalogue: courses split over 20 topics in fixed proportions, each topic with 6 subjects;
+//    format e-learning 45%, classroom 23%, webinar 20%, MOOC 12%; language en 55%, fr 12%, de 10%,
+//    es 8%, it/pt/pl 4%, nl 3%; level 1/2/3 at 40/40/20%. Titles (English, for readability) =
+//    subject + level template + sometimes an audience role: "Advanced Python for Data Scientists
+//    (e-learning)", unique ("- Part 2" on a clash). Duration depends on format (webinar 1-2 h ...
+//    classroom 1-3 days). Popularity is Zipf (exponent 0.8 over a random ranking). 80% of courses
+//    exist from the start, the rest are released during the two years.
 //  - Learners: country (with its language; outside English-speaking countries 55-80% also speak
 //    English, depending on role), role, department tied to role. `language` lists the languages
 //    spoken, preferred first, comma-separated ("fr,en").
-//  - Hidden preferences: topic affinity = 50% role profile (a manager's profile also leans to the
-//    department's main role) + 50% a sparse personal Dirichlet-like draw; a preferred level that
-//    starts in [1, 2.4] and grows 0.15-0.5 per year; a personal completion diligence.
+//  - Hidden preferences: topic affinity = 50% role profile (a manager's also leans to the
+//    department's main role) + 50% a sparse personal Dirichlet-like draw (normalised cubed
+//    exponentials); a preferred level starting in [1, 2.4] and growing 0.15-0.5 per year; a
+//    personal completion diligence.
 //  - Enrolments: 5% of learners never enrol; the others get a lognormal count (sigma 0.8) scaled so
-//    the mean over all learners is about mean_enrolments, at uniform times over 2024-01-01 ..
-//    2026-01-01 UTC. Each pick draws a topic from the affinity, then a course of that topic by
-//    popularity, and accepts it with probability (language: preferred 1, other spoken 0.6,
-//    unspoken 0.02) x (level: 1 / (1 + 1.5 d^2), d = distance to the preferred level then)
-//    x (audience course: 1 if it targets the learner's role, else 0.25; general courses 0.7);
-//    courses not yet released or already taken are rejected; after 64 rejections the pick is
-//    dropped (a learner who exhausted what suits them takes fewer courses).
+//    that the mean over all learners is about mean_enrolments, at uniform times over 2024-01-01 ..
+//    2026-01-01 UTC. Each pick either continues the subject of one of the learner's earlier courses
+//    (probability 0.4: learning paths) or draws a topic from the affinity; within it a course is
+//    drawn with weight popularity x language (preferred 1, other spoken 0.6, unspoken 0.005)
+//    x level fit 1 / (1 + 1.5 d^2) (d = distance to the preferred level at that time), then kept
+//    with probability 1 if it targets the learner's role, 0.7 if it targets everyone, 0.25
+//    otherwise. Courses not yet released or already taken are redrawn; after 64 draws the pick is
+//    dropped (learners who exhausted what suits them take fewer courses).
 //  - Completion: probability = format base (classroom 0.9, webinar 0.8, e-learning 0.55, MOOC 0.35)
-//    x level fit x diligence, capped at 0.97; it happens 1-60 days after the enrolment (webinars
-//    soon, MOOCs after weeks). Completions falling after the two years are not observed yet.
+//    x level fit x diligence, capped at 0.97, 1-60 days after the enrolment (webinars within days,
+//    MOOCs after weeks). Completions that would fall after 2026-01-01 are not observed yet.
 //  - Interactions: weight 1 per enrolment + 2 per completion (so 1 or 3), timestamp = latest event.
+// Seed 42 at the default size: 60.7k enrolments (54% completed), 5% idle learners, the top 10% of
+// courses hold 38% of enrolments, 92% of enrolments are in a language the learner speaks; item
+// co-occurrence or ALS beat "most popular" at recall@10 by about 1.4-1.7x.
 //
 // Schema promise: a later schema_version only ADDS fields; for a given config every field existing
 // in version 1 keeps its value. Each aspect therefore draws from its own stream (seed mixed with a
 // per-aspect constant by splitmix64), and new aspects must use new streams.
 //
-// Thread safety: generate_academy is reentrant. Complexity: O(learners + courses log courses +
-// events log events); about 0.1 s at the default size.
+// Thread safety: generate_academy is reentrant. Complexity: O(learners + courses + events log events);
+// about 0.05 s at the default size, 0.9 s for 100k learners x 5k courses (one thread).
 #pragma once
 
 #include <cstdint>

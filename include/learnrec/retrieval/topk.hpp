@@ -138,6 +138,10 @@ inline TopK topk(index_t num_queries, index_t num_courses, index_t k, const Tile
     LEARNREC_CHECK(k > 0, "k must be positive, got {}", k);
     LEARNREC_CHECK(num_queries >= 0 && num_courses >= 0, "negative sizes ({} queries, {} courses)", num_queries,
                    num_courses);
+    TopK out;
+    out.queries = num_queries;
+    out.k = k;
+    if (num_queries == 0) return out;
     if (filter.exclude) {
         const auto rows = filter.exclude_rows.empty() ? num_queries : static_cast<index_t>(filter.exclude_rows.size());
         LEARNREC_CHECK(rows == num_queries, "exclusions cover {} queries, expected {}", rows, num_queries);
@@ -156,9 +160,6 @@ inline TopK topk(index_t num_queries, index_t num_courses, index_t k, const Tile
     const bool use_deny = !filter.deny.empty();
     const bool sorted_exclusions = filter.exclude && filter.exclude->has_sorted_unique_indices();
 
-    TopK out;
-    out.queries = num_queries;
-    out.k = k;
     out.ids.resize(detail::checked_mul(static_cast<std::size_t>(num_queries), static_cast<std::size_t>(k), "topk"));
     out.scores.resize(out.ids.size());
 

@@ -1,0 +1,260 @@
+// learnrec — command-line tool: a host program that links the library directly.
+//
+//   learnrec demo                         generate the academy, train ALS, show recommendations
+//   learnrec train --interactions F.csv   train ALS on a CSV log, report loss and holdout recall
+//   learnrec recommend --interactions F.csv --learner ID [--learner ID ...] [-k 10] [--format json]
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "learnrec/learnrec.hpp"
+
+namespace {
+
+using namespace learnrec;
+
+struct TrainFlags {
+    AlsConfig als;
+    std::string solver = "cg";
+};
+
+void add_als_flags(CLI::App& cmd, TrainFlags& f) {
+    cmd.add_option("--factors", f.als.factors, "Embedding dimension")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd.add_option("--iterations", f.als.iterations, "ALS iterations")->capture_default_str()->check(CLI::NonNegativeNumber);
+    cmd.add_option("--regularization", f.als.regularization, "L2 regularization")->capture_default_str();
+    cmd.add_option("--alpha", f.als.alpha, "Confidence scale: c = alpha * weight")->capture_default_str();
+    cmd.add_option("--solver", f.solver, "cg (conjugate gradient) or cholesky (exact)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"cg", "cholesky"}));
+    cmd.add_option("--cg-steps", f.als.cg_steps, "Conjugate-gradient steps per solve")->capture_default_str();
+    cmd.add_option("--seed", f.als.seed, "Random seed")->capture_default_str();
+    cmd.add_option("--threads", f.als.num_threads, "Threads (0 = all processors)")->capture_default_str();
+}
+
+AlsConfig finish(TrainFlags& f) {
+    f.als.solver = f.solver == "cholesky" ? AlsSolver::cholesky : AlsSolver::cg;
+    f.als.validate();
+    return f.als;
+}
+
+/// Prints one line per iteration on stderr, so long training shows progress and stdout stays clean.
+IterationCallback progress(int total) {
+    return [total](const IterationInfo& info) {
+        fmt::print(stderr, "\r  iteration {:>3}/{}  loss {:.6f}  {:.3f} s", info.iteration, total, info.loss,
+                   info.seconds);
+        if (info.iteration == total) fmt::print(stderr, "\n");
+        std::fflush(stderr);
+        return true;
+    };
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::string json_escape(std::string_view s) {
+    std::string out;
+    for (char ch : s) {
+        switch (ch) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (static_cast<unsigned char>(ch) < 0x20)
+                    out += fmt::format("\\u{:04x}", static_cast<unsigned>(ch));
+                else
+                    out += ch;
+        }
+    }
+    return out;
+}
+
+int run_demo(index_t learners, index_t courses, std::uint64_t seed, TrainFlags& flags, int show) {
+    const auto t0 = std::chrono::steady_clock::now();
+    AcademyConfig academy_config;
+    academy_config.seed = seed;
+    academy_config.learners = learners;
+    academy_config.courses = courses;
+    const Academy academy = generate_academy(academy_config);
+    const auto& m = academy.interactions.matrix;
+    fmt::print("Generated academy (schema v{}, seed {}): {} learners, {} courses, {} enrolments in {:.2f} s\n",
+               academy.schema_version, seed, m.rows(), m.cols(), m.nnz(), seconds_since(t0));
+
+    const Split split = holdout_split(m, 0.2, seed);
+    const AlsConfig config = finish(flags);
+    fmt::print("Training implicit ALS: {} factors, {} iterations, {} solver, alpha {}, regularization {}\n",
+               config.factors, config.iterations, flags.solver, config.alpha, config.regularization);
+    const auto t1 = std::chrono::steady_clock::now();
+    const AlsModel als = fit_als(split.train, config, progress(config.iterations));
+    fmt::print("Trained in {:.2f} s\n\n", seconds_since(t1));
+
+    std::vector<index_t> who;
+    const index_t stride = std::max<index_t>(1, m.rows() / std::max(1, show));
+    for (index_t u = 0; u < m.rows() && static_cast<int>(who.size()) < show; u += stride)
+        if (split.train.row(u).size() >= 3) who.push_back(u);
+    RecommendOptions options;
+    options.k = 10;
+    options.num_threads = config.num_threads;
+    const CsrView train_view = split.train.view();
+    const TopK top = recommend(als, who, &train_view, options);
+    for (std::size_t i = 0; i < who.size(); ++i) {
+        const auto& p = academy.learners[static_cast<std::size_t>(who[i])];
+        fmt::print("Learner {} — {} in {}, {} ({})\n", p.id, p.role, p.department, p.country, p.language);
+        fmt::print("  has taken:\n");
+        for (auto c : split.train.row(who[i]).indices) {
+            const auto& info = academy.courses[static_cast<std::size_t>(c)];
+            fmt::print("    - {} [{}, {}]\n", info.title, info.format, info.language);
+        }
+        fmt::print("  top-10 recommendations:\n");
+        const auto ids = top.ids_of(static_cast<index_t>(i));
+        const auto scores = top.scores_of(static_cast<index_t>(i));
+        for (std::size_t r = 0; r < ids.size() && ids[r] >= 0; ++r) {
+            const auto& info = academy.courses[static_cast<std::size_t>(ids[r])];
+            fmt::print("    {:>2}. {:<55} {:<10} {:<3} score {:.3f}\n", r + 1, info.title, info.format, info.language,
+                       scores[r]);
+        }
+        fmt::print("\n");
+    }
+
+    const auto popularity = PopularityModel::fit(split.train);
+    const auto als_metrics = evaluate(als, split.train, split.test, 10, config.num_threads);
+    const auto pop_metrics = evaluate(popularity, split.train, split.test, 10, config.num_threads);
+    fmt::print("Holdout evaluation (20% of each learner's courses, {} learners):\n", als_metrics.learners);
+    fmt::print("  {:<14} recall@10 {:.4f}  NDCG@10 {:.4f}\n", "ALS", als_metrics.recall, als_metrics.ndcg);
+    fmt::print("  {:<14} recall@10 {:.4f}  NDCG@10 {:.4f}\n", "most popular", pop_metrics.recall, pop_metrics.ndcg);
+    return als_metrics.recall > pop_metrics.recall ? 0 : 3;
+}
+
+int run_train(const std::string& path, const std::vector<std::string>& ignored, TrainFlags& flags, double holdout) {
+    CsvOptions csv;
+    csv.ignored_columns = ignored;
+    const auto t0 = std::chrono::steady_clock::now();
+    const Interactions data = read_interactions_csv(path, csv);
+    fmt::print("Read {}: {} learners, {} courses, {} interactions in {:.2f} s\n", path, data.matrix.rows(),
+               data.matrix.cols(), data.matrix.nnz(), seconds_since(t0));
+    const AlsConfig config = finish(flags);
+    if (holdout > 0.0) {
+        const Split split = holdout_split(data.matrix, holdout, config.seed);
+        const auto t1 = std::chrono::steady_clock::now();
+        const AlsModel als = fit_als(split.train, config, progress(config.iterations));
+        fmt::print("Trained on {:.0f}% in {:.2f} s\n", 100.0 * (1.0 - holdout), seconds_since(t1));
+        const auto a = evaluate(als, split.train, split.test, 10, config.num_threads);
+        const auto p = evaluate(PopularityModel::fit(split.train), split.train, split.test, 10, config.num_threads);
+        fmt::print("recall@10: ALS {:.4f}, most popular {:.4f} ({} learners with held-out courses)\n", a.recall,
+                   p.recall, a.learners);
+    } else {
+        const auto t1 = std::chrono::steady_clock::now();
+        const AlsModel als = fit_als(data.matrix, config, progress(config.iterations));
+        fmt::print("Trained in {:.2f} s\n", seconds_since(t1));
+    }
+    return 0;
+}
+
+int run_recommend(const std::string& path, const std::vector<std::string>& ignored,
+                  const std::vector<std::string>& learner_ids, index_t k, const std::string& format,
+                  TrainFlags& flags) {
+    CsvOptions csv;
+    csv.ignored_columns = ignored;
+    const Interactions data = read_interactions_csv(path, csv);
+    std::vector<index_t> rows;
+    for (const auto& id : learner_ids) rows.push_back(data.learners.at(id, "learner"));
+    const AlsConfig config = finish(flags);
+    const AlsModel als = fit_als(data.matrix, config, progress(config.iterations));
+    RecommendOptions options;
+    options.k = k;
+    options.num_threads = config.num_threads;
+    const CsrView history = data.matrix.view();
+    const TopK top = recommend(als, rows, &history, options);
+    if (format == "json") {
+        fmt::print("[");
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            fmt::print("{}{{\"learner_id\": \"{}\", \"recommendations\": [", i ? ", " : "", json_escape(learner_ids[i]));
+            const auto ids = top.ids_of(static_cast<index_t>(i));
+            const auto scores = top.scores_of(static_cast<index_t>(i));
+            for (std::size_t r = 0; r < ids.size() && ids[r] >= 0; ++r)
+                fmt::print("{}{{\"rank\": {}, \"course_id\": \"{}\", \"score\": {}}}", r ? ", " : "", r + 1,
+                           json_escape(data.courses.id(ids[r])), scores[r]);
+            fmt::print("]}}");
+        }
+        fmt::print("]\n");
+    } else {
+        fmt::print("{:<20} {:>4}  {:<20} {:>10}\n", "learner_id", "rank", "course_id", "score");
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            const auto ids = top.ids_of(static_cast<index_t>(i));
+            const auto scores = top.scores_of(static_cast<index_t>(i));
+            for (std::size_t r = 0; r < ids.size() && ids[r] >= 0; ++r)
+                fmt::print("{:<20} {:>4}  {:<20} {:>10.4f}\n", learner_ids[i], r + 1, data.courses.id(ids[r]),
+                           scores[r]);
+        }
+    }
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"learnrec: course recommendations for learning platforms"};
+    app.require_subcommand(1);
+
+    TrainFlags demo_flags;
+    demo_flags.als.factors = 64;
+    demo_flags.als.iterations = 15;
+    demo_flags.als.regularization = 5.0f;
+    demo_flags.als.alpha = 10.0f;
+    index_t demo_learners = 5000, demo_courses = 600;
+    std::uint64_t demo_seed = 42;
+    int demo_show = 3;
+    auto* demo = app.add_subcommand("demo", "Generate the embedded academy, train ALS, recommend and evaluate");
+    demo->add_option("--learners", demo_learners, "Learners to generate")->capture_default_str();
+    demo->add_option("--courses", demo_courses, "Courses to generate")->capture_default_str();
+    demo->add_option("--data-seed", demo_seed, "Seed of the generated academy and the split")->capture_default_str();
+    demo->add_option("--show", demo_show, "Learners to show")->capture_default_str();
+    add_als_flags(*demo, demo_flags);
+
+    TrainFlags train_flags;
+    std::string train_path;
+    std::vector<std::string> train_ignored;
+    double holdout = 0.0;
+    auto* train = app.add_subcommand("train", "Train implicit ALS on an interactions CSV");
+    train->add_option("--interactions", train_path, "CSV with learner_id,course_id[,weight][,timestamp]")
+        ->required()
+        ->check(CLI::ExistingFile);
+    train->add_option("--ignore-column", train_ignored, "Extra CSV column to ignore (repeatable)");
+    train->add_option("--holdout", holdout, "Hold out this fraction of each learner's courses and report recall@10")
+        ->check(CLI::Range(0.0, 0.9));
+    add_als_flags(*train, train_flags);
+
+    TrainFlags rec_flags;
+    std::string rec_path, rec_format = "table";
+    std::vector<std::string> rec_ignored, rec_learners;
+    index_t rec_k = 10;
+    auto* rec = app.add_subcommand("recommend", "Train on an interactions CSV and print top-k for learners");
+    rec->add_option("--interactions", rec_path, "CSV with learner_id,course_id[,weight][,timestamp]")
+        ->required()
+        ->check(CLI::ExistingFile);
+    rec->add_option("--ignore-column", rec_ignored, "Extra CSV column to ignore (repeatable)");
+    rec->add_option("--learner", rec_learners, "Learner id (repeatable)")->required();
+    rec->add_option("-k,--top", rec_k, "Courses per learner")->capture_default_str()->check(CLI::PositiveNumber);
+    rec->add_option("--format", rec_format, "table or json")->capture_default_str()->check(CLI::IsMember({"table", "json"}));
+    add_als_flags(*rec, rec_flags);
+
+    CLI11_PARSE(app, argc, argv);
+    try {
+        if (*demo) return run_demo(demo_learners, demo_courses, demo_seed, demo_flags, demo_show);
+        if (*train) return run_train(train_path, train_ignored, train_flags, holdout);
+        if (*rec) return run_recommend(rec_path, rec_ignored, rec_learners, rec_k, rec_format, rec_flags);
+    } catch (const learnrec::Error& e) {
+        fmt::print(stderr, "\nlearnrec: error: {}\n", e.what());
+        return 2;
+    }
+    return 0;
+}

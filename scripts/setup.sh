@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages learnrec needs, only when some are missing (root or sudo).
+# Sourced or run by scripts/demo.sh and scripts/test.sh; safe to run again.
+set -euo pipefail
+
+packages=(
+  build-essential cmake          # compiler and build system
+  libeigen3-dev                  # dense linear algebra (factors, Gram matrices, GEMM tiles)
+  libfmt-dev                     # formatting (g++ 12 has no <format>)
+  libcli11-dev                   # command-line parsing for the CLI
+  catch2                         # C++ unit tests (v2.13)
+  libbenchmark-dev               # Google Benchmark binaries
+  python3-venv python3-dev       # the Python package's virtual environment and headers
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "learnrec: installing Debian packages: ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

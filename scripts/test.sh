@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Second command of the README: install what is missing, then run every test:
+# the C++ suite (ctest), the find_package consumer test, and the Python suite (pytest).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+bash scripts/setup.sh
+jobs=$(nproc)
+build=${LEARNREC_BUILD_DIR:-build}
+
+echo "== C++: configure, build, ctest"
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$build" -j "$jobs"
+ctest --test-dir "$build" --output-on-failure -j "$jobs"
+
+echo "== C++: install and build a consumer with find_package(learnrec)"
+prefix=$(mktemp -d)
+trap 'rm -rf "$prefix"' EXIT
+cmake --install "$build" --prefix "$prefix/install" >/dev/null
+cmake -S tests/consumer -B "$prefix/consumer" -DCMAKE_PREFIX_PATH="$prefix/install" >/dev/null
+cmake --build "$prefix/consumer" -j "$jobs" >/dev/null
+ctest --test-dir "$prefix/consumer" --output-on-failure
+
+if [ -f pyproject.toml ]; then
+  echo "== Python: build the package into a virtual environment, run pytest"
+  venv=${LEARNREC_VENV:-$root/.venv}
+  py=/usr/bin/python3
+  [ -x "$py" ] || py=python3
+  [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
+  "$venv/bin/python" -m pip install -q --upgrade pip
+  "$venv/bin/python" -m pip install -q ".[test]"
+  "$venv/bin/python" -m pytest tests/python -q
+fi
