@@ -2,13 +2,15 @@
 //
 // score(learner, course) = user_factors[learner] . item_factors[course]; similar courses use cosine.
 // Thread safety: immutable after construction; all members may be called concurrently.
-// Complexity: scoring a tile of q queries x c courses costs O(q c d) flops.
+// Complexity: scoring a tile of q queries x c courses costs O(q c d) flops. Memory: the course
+// factors are kept twice, row-major (shared with callers) and packed for the scoring kernel.
 #pragma once
 
 #include <cmath>
 #include <string>
 
 #include "learnrec/detail/kernels.hpp"
+#include "learnrec/detail/score_kernel.hpp"
 #include "learnrec/model/model.hpp"
 
 namespace learnrec {
@@ -39,7 +41,12 @@ public:
     void score(const QueryBlock& queries, index_t q0, index_t q1, index_t c0, index_t c1, float* out,
                std::size_t ld) const override {
         assert(queries.embeddings.cols() == item_factors_.cols());
-        detail::gemm_nt(queries.embeddings, q0, q1 - q0, item_factors_, c0, c1 - c0, out, ld);
+        if (c0 % detail::kPanel == 0 && queries.embeddings.cols() > 0) {
+            detail::score_panels(queries.embeddings.data() + static_cast<std::size_t>(q0) * static_cast<std::size_t>(factors()),
+                                 static_cast<std::size_t>(factors()), q1 - q0, packed_items_, c0, c1, out, ld);
+        } else {
+            detail::gemm_nt(queries.embeddings, q0, q1 - q0, item_factors_, c0, c1 - c0, out, ld);
+        }
     }
 
     QueryBlock course_queries(std::span<const index_t> courses) const override {
@@ -71,6 +78,7 @@ protected:
                        "learner factors have {} columns but course factors {}", user_factors_.cols(),
                        item_factors_.cols());
         LEARNREC_CHECK(user_factors_.allFinite() && item_factors_.allFinite(), "factors contain NaN or infinity");
+        packed_items_ = detail::PackedPanels::pack(item_factors_);
         item_inverse_norms_.resize(item_factors_.rows());
         for (Eigen::Index c = 0; c < item_factors_.rows(); ++c) {
             const float n = item_factors_.row(c).norm();
@@ -82,6 +90,7 @@ protected:
     RowMatrix user_factors_;
     RowMatrix item_factors_;
     Vector item_inverse_norms_;
+    detail::PackedPanels packed_items_;  // a second copy of the course factors, laid out for scoring
 };
 
 }  // namespace learnrec
