@@ -1,0 +1,43 @@
+// Every model the contract tests run. A new model joins the contract by adding one line here.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "learnrec/model/als.hpp"
+#include "learnrec/model/popularity.hpp"
+
+namespace learnrec::testing {
+
+struct ModelFactory {
+    std::string name;
+    std::function<std::shared_ptr<const Model>(const CsrView& train, int num_threads)> fit;
+};
+
+inline std::vector<ModelFactory> all_models() {
+    return {
+        {"als-cg",
+         [](const CsrView& train, int threads) {
+             AlsConfig c;
+             c.factors = 8;
+             c.iterations = 4;
+             c.num_threads = threads;
+             return std::make_shared<const AlsModel>(fit_als(train, c));
+         }},
+        {"als-cholesky",
+         [](const CsrView& train, int threads) {
+             AlsConfig c;
+             c.factors = 8;
+             c.iterations = 4;
+             c.solver = AlsSolver::cholesky;
+             c.num_threads = threads;
+             return std::make_shared<const AlsModel>(fit_als(train, c));
+         }},
+        {"popularity",
+         [](const CsrView& train, int) { return std::make_shared<const PopularityModel>(PopularityModel::fit(train)); }},
+    };
+}
+
+}  // namespace learnrec::testing
