@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "learnrec/model/als.hpp"
+#include "learnrec/model/gfcf.hpp"
 #include "learnrec/model/popularity.hpp"
 
 namespace learnrec::testing {
@@ -34,6 +35,13 @@ inline std::vector<ModelFactory> all_models() {
              c.solver = AlsSolver::cholesky;
              c.num_threads = threads;
              return std::make_shared<const AlsModel>(fit_als(train, c));
+         }},
+        {"gfcf",
+         [](const CsrView& train, int threads) {
+             GfcfConfig c;
+             c.rank = 6;
+             c.num_threads = threads;
+             return std::make_shared<const GfcfModel>(fit_gfcf(train, c));
          }},
         {"popularity",
          [](const CsrView& train, int) { return std::make_shared<const PopularityModel>(PopularityModel::fit(train)); }},
