@@ -52,7 +52,9 @@ public:
         : ItemItemModel(std::move(train_rows), std::move(weights)), config_(config) {
         config_.validate();
     }
-    std::string_view kind() const noexcept override { return "gfcf"; }
+    /// The kind() of every instance, known without one (used by load_as<M>).
+    static constexpr std::string_view kind_name = "gfcf";
+    std::string_view kind() const noexcept override { return kind_name; }
     const GfcfConfig& config() const noexcept { return config_; }
 
 private:
@@ -124,7 +126,7 @@ inline GfcfModel fit_gfcf(const CsrView& user_items, const GfcfConfig& config = 
     const CsrMatrix norm_t = norm.transpose();
 
     // Linear filter R~' R~, one course row per task (deterministic for any thread count).
-    RowMatrix B = RowMatrix::Zero(n, n);
+    RowMatrix B = detail::large_zero_matrix(n, n, threads);
     detail::parallel_for(0, n, threads, [&](std::int64_t i) {
         float* out = B.row(i).data();
         const auto col = norm_t.row(static_cast<index_t>(i));
