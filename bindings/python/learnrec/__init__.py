@@ -1,0 +1,43 @@
+"""learnrec — course recommendations for learning platforms.
+
+Implicit-feedback embeddings (ALS) and an exact, filterable top-k, computed by a C++20 core, with
+the interface of the ``implicit`` package (0.7): ``learnrec.ImplicitALS`` is a drop-in for
+``implicit.als.AlternatingLeastSquares`` and works with ``implicit.evaluation``.
+
+Quick start::
+
+    import learnrec
+
+    user_items, learners, courses = learnrec.generate_academy(seed=42)
+    train, test = learnrec.holdout_split(user_items, test_fraction=0.2)
+    model = learnrec.ImplicitALS(factors=64, regularization=5.0, alpha=10.0, random_state=42).fit(train)
+    ids, scores = model.recommend(0, train[0], N=10)
+    print(courses["title"][ids])
+    print(learnrec.ranking_metrics_at_k(model, train, test, K=10))
+"""
+
+from __future__ import annotations
+
+from . import _core
+from ._base import RecommenderBase
+from ._validation import ConversionWarning, LearnrecError, UnknownIdError
+from .als import ImplicitALS
+from .data import generate_academy, read_interactions
+from .evaluation import holdout_split, ranking_metrics_at_k
+from .popularity import PopularityModel
+
+__version__: str = _core.__version__
+
+__all__ = [
+    "ConversionWarning",
+    "ImplicitALS",
+    "LearnrecError",
+    "PopularityModel",
+    "RecommenderBase",
+    "UnknownIdError",
+    "generate_academy",
+    "holdout_split",
+    "ranking_metrics_at_k",
+    "read_interactions",
+    "__version__",
+]

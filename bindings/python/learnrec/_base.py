@@ -1,0 +1,302 @@
+"""The implicit-compatible surface shared by every learnrec model class.
+
+A model class subclasses :class:`RecommenderBase`, implements :meth:`fit` and stores the trained
+C++ model (a :class:`learnrec._core.Model`) in ``self._model``. Everything else — argument handling
+of ``recommend``, ``similar_items``, ``similar_users``, ``recalculate_user`` and
+``recalculate_item`` with implicit 0.7's names, conventions and return shapes — lives here and goes
+through the C++ model seam, so new models (BPR, EASE, kNN, hybrids) get it for free.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Tuple
+
+import numpy as np
+
+from . import _core
+from ._validation import (
+    LearnrecError,
+    as_core_csr,
+    as_count,
+    as_ids,
+    as_num_threads,
+    check_range,
+)
+
+Results = Tuple[np.ndarray, np.ndarray]
+
+
+def _finish(ids: np.ndarray, scores: np.ndarray, scalar: bool, n: int) -> Results:
+    """implicit's shapes: 1-D (only real results) for a scalar query; 2-D padded to n with -1/-inf."""
+    if scalar:
+        row_ids, row_scores = ids[0], scores[0]
+        count = int(np.count_nonzero(row_ids >= 0))  # padding is always at the end
+        return row_ids[:count], row_scores[:count]
+    if ids.shape[1] < n:
+        pad = n - ids.shape[1]
+        ids = np.pad(ids, ((0, 0), (0, pad)), constant_values=-1)
+        scores = np.pad(scores, ((0, 0), (0, pad)), constant_values=-np.inf)
+    return ids, scores
+
+
+def _empty(scalar: bool, queries: int, n: int) -> Results:
+    if scalar:
+        return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
+    return np.full((queries, n), -1, dtype=np.int32), np.full((queries, n), -np.inf, dtype=np.float32)
+
+
+def _candidates(
+    filter_ids: Any, include_ids: Any, upper: int, filter_name: str, include_name: str, what: str
+) -> Tuple[Optional[np.ndarray], Optional[np.ndarray]]:
+    """(allow, deny) int32 arrays from implicit's `items` / `filter_items` style arguments."""
+    if filter_ids is not None and include_ids is not None:
+        raise ValueError(f"Can't set both {include_name} and {filter_name}: pass one or the other")
+    allow = deny = None
+    if include_ids is not None:
+        _, allow = as_ids(include_ids, include_name)
+        check_range(allow, upper, include_name, what)
+        allow = np.unique(allow)
+    if filter_ids is not None:
+        _, deny = as_ids(filter_ids, filter_name)
+        check_range(deny, upper, filter_name, what)
+        if deny.size == 0:
+            deny = None
+    return allow, deny
+
+
+class RecommenderBase:
+    """Base of learnrec's models: implicit 0.7's recommender interface over the C++ model seam.
+
+    Ids are dense indices: learner (user) ``u`` is row ``u`` and course (item) ``i`` is column
+    ``i`` of the matrix passed to :meth:`fit`. Every method releases the GIL while computing and may
+    be called from several Python threads at once.
+
+    Attributes
+    ----------
+    num_threads : int
+        Threads used by each call (0 = every processor). learnrec never changes process-wide
+        thread settings (no ``omp_set_num_threads``); this value is passed to each call.
+    """
+
+    _model: Optional[_core.Model]
+
+    def __init__(self, num_threads: int = 0) -> None:
+        self.num_threads = as_num_threads(num_threads)
+        self._model = None
+
+    # ---- to implement -------------------------------------------------------------------------
+    def fit(self, user_items: Any, show_progress: bool = True, callback: Any = None) -> "RecommenderBase":
+        """Trains on a learners x courses scipy.sparse CSR matrix; returns self."""
+        raise NotImplementedError
+
+    # ---- shared -------------------------------------------------------------------------------
+    @property
+    def model(self) -> _core.Model:
+        """The trained C++ model (learnrec._core.Model); raises LearnrecError before fit()."""
+        if self._model is None:
+            raise LearnrecError(f"this {type(self).__name__} is not fitted yet: call fit(user_items) first")
+        return self._model
+
+    @property
+    def is_fitted(self) -> bool:
+        """Whether fit() has produced a model."""
+        return self._model is not None
+
+    def recommend(
+        self,
+        userid: Any,
+        user_items: Any,
+        N: int = 10,
+        filter_already_liked_items: bool = True,
+        filter_items: Any = None,
+        recalculate_user: bool = False,
+        items: Any = None,
+    ) -> Results:
+        """Recommends courses (items) for one learner or a batch of learners.
+
+        Parameters
+        ----------
+        userid : int or array_like of int
+            A learner id, or an array of them (batches are faster and run in parallel).
+        user_items : scipy.sparse.csr_matrix
+            One row per id in ``userid``, in the same order (e.g. ``train[userid]``), over all
+            courses. Its courses are excluded when ``filter_already_liked_items``; with
+            ``recalculate_user`` the learners are folded in from these rows instead of being looked
+            up (so learners unseen in training work). May be None when neither is set.
+        N : int
+            Number of results per learner.
+        filter_already_liked_items : bool
+            Exclude the courses present in each learner's row of ``user_items``.
+        filter_items : array_like of int, optional
+            Courses never to return (for every learner).
+        recalculate_user : bool
+            Fold learners in from ``user_items`` rather than using their trained representation.
+        items : array_like of int, optional
+            Rank only these courses (N is capped at their number). Not together with ``filter_items``.
+
+        Returns
+        -------
+        (ids, scores)
+            For a scalar ``userid``: 1-D int32 and float32 arrays, best first, shorter than N when
+            fewer courses qualify. For an array: 2-D arrays with one row per learner, padded with
+            -1 and -inf when fewer than N courses qualify.
+
+        Raises
+        ------
+        ValueError
+            ``items`` and ``filter_items`` together; ``user_items`` with the wrong number of rows
+            or columns; invalid weights (LearnrecError).
+        IndexError
+            An id outside the range the model was fit on (UnknownIdError, also a ValueError).
+        """
+        model = self.model
+        scalar, ids = as_ids(userid, "userid")
+        n = as_count(N, "N")
+        if not recalculate_user:
+            check_range(ids, model.num_learners, "userid", "learners")
+        allow, deny = _candidates(filter_items, items, model.num_courses, "filter_items", "items", "courses")
+        rows = None
+        if filter_already_liked_items or recalculate_user:
+            if user_items is None:
+                raise ValueError("user_items is required when filter_already_liked_items or recalculate_user is set")
+            rows = as_core_csr(
+                user_items,
+                "user_items",
+                rows=ids.size,
+                rows_meaning="userids were" if ids.size != 1 else "userid was",
+                cols=model.num_courses,
+                cols_meaning="the model has courses:",
+            )
+        if allow is not None:
+            n = min(n, allow.size)
+        if n == 0 or ids.size == 0 or model.num_courses == 0:
+            return _empty(scalar, ids.size, n)
+        k = min(n, model.num_courses)
+        if recalculate_user:
+            assert rows is not None
+            out_ids, scores = model.recommend_rows(rows, filter_already_liked_items, k, allow, deny, self.num_threads)
+        else:
+            exclude = rows if filter_already_liked_items else None
+            out_ids, scores = model.recommend(ids, exclude, k, allow, deny, self.num_threads)
+        return _finish(out_ids, scores, scalar, n)
+
+    def similar_items(
+        self,
+        itemid: Any,
+        N: int = 10,
+        recalculate_item: bool = False,
+        item_users: Any = None,
+        filter_items: Any = None,
+        items: Any = None,
+    ) -> Results:
+        """Most similar courses to one course or to each of a batch of courses.
+
+        Factor models use cosine similarity of course embeddings; the popularity baseline ranks by
+        popularity. The query course itself is included (as in implicit) unless filtered.
+
+        Parameters
+        ----------
+        itemid : int or array_like of int
+            Course id(s).
+        N : int
+            Number of results per course.
+        recalculate_item : bool
+            Fold the courses in from ``item_users`` (one row per id, over learners) instead of
+            using their trained embeddings (models with fold-in only).
+        item_users : scipy.sparse.csr_matrix, optional
+            Rows for ``recalculate_item``.
+        filter_items, items : array_like of int, optional
+            Courses never to return / the only courses to rank (not both).
+
+        Returns
+        -------
+        (ids, scores)
+            1-D for a scalar ``itemid`` (shorter than N when fewer courses qualify), 2-D padded
+            with -1 / -inf for an array.
+        """
+        model = self.model
+        scalar, ids = as_ids(itemid, "itemid")
+        n = as_count(N, "N")
+        allow, deny = _candidates(filter_items, items, model.num_courses, "filter_items", "items", "courses")
+        if allow is not None:
+            n = min(n, allow.size)
+        if recalculate_item:
+            embeddings = self.recalculate_item(ids, item_users)
+        else:
+            check_range(ids, model.num_courses, "itemid", "courses")
+        if n == 0 or ids.size == 0 or model.num_courses == 0:
+            return _empty(scalar, ids.size, n)
+        k = min(n, model.num_courses)
+        if recalculate_item:
+            out_ids, scores = model.similar_courses_to(embeddings, k, allow, deny, self.num_threads)  # type: ignore[attr-defined]
+        else:
+            out_ids, scores = model.similar_courses(ids, k, allow, deny, self.num_threads)
+        return _finish(out_ids, scores, scalar, n)
+
+    def similar_users(self, userid: Any, N: int = 10, filter_users: Any = None, users: Any = None) -> Results:
+        """Most similar learners by cosine similarity of learner embeddings (factor models only).
+
+        The learner itself is included (as in implicit) unless filtered. Returns 1-D arrays for a
+        scalar ``userid`` and 2-D arrays (padded with -1 / -inf) for an array of ids.
+        """
+        model = self.model
+        if not isinstance(model, _core.FactorModel):
+            raise NotImplementedError(f"{type(self).__name__} has no learner embeddings: similar_users is unsupported")
+        scalar, ids = as_ids(userid, "userid")
+        check_range(ids, model.num_learners, "userid", "learners")
+        n = as_count(N, "N")
+        allow, deny = _candidates(filter_users, users, model.num_learners, "filter_users", "users", "learners")
+        if allow is not None:
+            n = min(n, allow.size)
+        if n == 0 or ids.size == 0 or model.num_learners == 0:
+            return _empty(scalar, ids.size, n)
+        k = min(n, model.num_learners)
+        out_ids, scores = model.similar_learners(ids, k, allow, deny, self.num_threads)
+        return _finish(out_ids, scores, scalar, n)
+
+    def recalculate_user(self, userid: Any, user_items: Any) -> np.ndarray:
+        """Learner embedding(s) folded in from ``user_items`` (one row per id, over courses).
+
+        Ids are not looked up, so learners unseen in training work. Returns a 1-D float32 array for
+        a scalar ``userid`` and a 2-D array (one row per id) otherwise.
+        """
+        model = self.model
+        if not hasattr(model, "fold_in_learners"):
+            raise NotImplementedError(f"recalculate_user is not supported by {type(self).__name__}")
+        scalar, ids = as_ids(userid, "userid")
+        rows = as_core_csr(
+            user_items,
+            "user_items",
+            rows=ids.size,
+            rows_meaning="userids were",
+            cols=model.num_courses,
+            cols_meaning="the model has courses:",
+        )
+        out = model.fold_in_learners(rows, self.num_threads)  # type: ignore[attr-defined]
+        return out[0] if scalar else out
+
+    def recalculate_item(self, itemid: Any, item_users: Any) -> np.ndarray:
+        """Course embedding(s) folded in from ``item_users`` (one row per id, over learners).
+
+        Returns a 1-D float32 array for a scalar ``itemid`` and a 2-D array otherwise.
+        """
+        model = self.model
+        if not hasattr(model, "fold_in_courses"):
+            raise NotImplementedError(f"recalculate_item is not supported by {type(self).__name__}")
+        if item_users is None:
+            raise ValueError("item_users is required when recalculate_item is set")
+        scalar, ids = as_ids(itemid, "itemid")
+        rows = as_core_csr(
+            item_users,
+            "item_users",
+            rows=ids.size,
+            rows_meaning="itemids were",
+            cols=model.num_learners,
+            cols_meaning="the model has learners:",
+        )
+        out = model.fold_in_courses(rows, self.num_threads)  # type: ignore[attr-defined]
+        return out[0] if scalar else out
+
+    def __repr__(self) -> str:
+        state = f"{self._model.num_learners} learners x {self._model.num_courses} courses" if self._model else "unfitted"
+        return f"<{type(self).__name__} {state}>"

@@ -1,0 +1,199 @@
+"""Type stubs for learnrec._core, the pybind11 module behind the learnrec package."""
+
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import numpy.typing as npt
+
+__version__: str
+
+_Ids = npt.NDArray[np.int32]
+_Scores = npt.NDArray[np.float32]
+_CsrParts = Tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.float32], Tuple[int, int]]
+
+class LearnrecError(ValueError):
+    """Every error learnrec raises on purpose (learnrec::Error)."""
+
+class CsrView:
+    """A validated CSR matrix borrowing numpy arrays (int64 indptr, int32 indices, float32 data)."""
+
+    def __init__(
+        self,
+        indptr: npt.NDArray[np.int64],
+        indices: npt.NDArray[np.int32],
+        data: npt.NDArray[np.float32],
+        shape: Tuple[int, int],
+        name: str = "matrix",
+    ) -> None: ...
+    @property
+    def shape(self) -> Tuple[int, int]: ...
+    @property
+    def rows(self) -> int: ...
+    @property
+    def cols(self) -> int: ...
+    @property
+    def nnz(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def indptr(self) -> npt.NDArray[np.int64]: ...
+    @property
+    def indices(self) -> npt.NDArray[np.int32]: ...
+    @property
+    def data(self) -> npt.NDArray[np.float32]: ...
+    def data_pointer(self) -> int: ...
+
+class AlsSolver:
+    """Least-squares solver of each ALS half-step."""
+
+    cg: "AlsSolver"
+    cholesky: "AlsSolver"
+    __members__: Dict[str, "AlsSolver"]
+    @property
+    def name(self) -> str: ...
+    @property
+    def value(self) -> int: ...
+    def __init__(self, value: int) -> None: ...
+    def __int__(self) -> int: ...
+    def __index__(self) -> int: ...
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class AlsConfig:
+    """Hyperparameters of implicit ALS (learnrec::AlsConfig)."""
+
+    factors: int
+    regularization: float
+    alpha: float
+    iterations: int
+    solver: AlsSolver
+    cg_steps: int
+    seed: int
+    num_threads: int
+    calculate_loss: bool
+    def __init__(
+        self,
+        factors: int = 64,
+        regularization: float = 0.01,
+        alpha: float = 1.0,
+        iterations: int = 15,
+        solver: AlsSolver = ...,
+        cg_steps: int = 3,
+        seed: int = 42,
+        num_threads: int = 0,
+        calculate_loss: bool = True,
+    ) -> None: ...
+    def validate(self) -> None: ...
+
+class IterationInfo:
+    """What one ALS iteration reports."""
+
+    @property
+    def iteration(self) -> int: ...
+    @property
+    def seconds(self) -> float: ...
+    @property
+    def loss(self) -> float: ...
+
+class Model:
+    """Any trained learnrec model (the C++ seam). Immutable; every method releases the GIL."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def num_learners(self) -> int: ...
+    @property
+    def num_courses(self) -> int: ...
+    def recommend(
+        self,
+        learners: _Ids,
+        exclude: Optional[CsrView],
+        k: int,
+        allow: Optional[_Ids] = None,
+        deny: Optional[_Ids] = None,
+        num_threads: int = 0,
+    ) -> Tuple[_Ids, _Scores]: ...
+    def recommend_rows(
+        self,
+        rows: CsrView,
+        exclude_own: bool,
+        k: int,
+        allow: Optional[_Ids] = None,
+        deny: Optional[_Ids] = None,
+        num_threads: int = 0,
+    ) -> Tuple[_Ids, _Scores]: ...
+    def similar_courses(
+        self,
+        courses: _Ids,
+        k: int,
+        allow: Optional[_Ids] = None,
+        deny: Optional[_Ids] = None,
+        num_threads: int = 0,
+    ) -> Tuple[_Ids, _Scores]: ...
+
+class FactorModel(Model):
+    """A model scoring by dot products of embeddings."""
+
+    @property
+    def factors(self) -> int: ...
+    @property
+    def user_factors(self) -> npt.NDArray[np.float32]: ...
+    @property
+    def item_factors(self) -> npt.NDArray[np.float32]: ...
+    def similar_learners(
+        self,
+        learners: _Ids,
+        k: int,
+        allow: Optional[_Ids] = None,
+        deny: Optional[_Ids] = None,
+        num_threads: int = 0,
+    ) -> Tuple[_Ids, _Scores]: ...
+    def similar_courses_to(
+        self,
+        embeddings: npt.ArrayLike,
+        k: int,
+        allow: Optional[_Ids] = None,
+        deny: Optional[_Ids] = None,
+        num_threads: int = 0,
+    ) -> Tuple[_Ids, _Scores]: ...
+
+class AlsModel(FactorModel):
+    """A trained implicit ALS model."""
+
+    def __init__(self, user_factors: npt.ArrayLike, item_factors: npt.ArrayLike, config: AlsConfig) -> None: ...
+    @property
+    def config(self) -> AlsConfig: ...
+    def fold_in_learners(self, rows: CsrView, num_threads: int = 0) -> npt.NDArray[np.float32]: ...
+    def fold_in_courses(self, rows: CsrView, num_threads: int = 0) -> npt.NDArray[np.float32]: ...
+
+class PopularityModel(Model):
+    """Most-popular baseline."""
+
+    @staticmethod
+    def fit(user_items: CsrView) -> "PopularityModel": ...
+    @property
+    def popularity(self) -> npt.NDArray[np.float32]: ...
+
+class AlsTrainer:
+    """Stepwise implicit ALS training; borrows the CsrView's arrays."""
+
+    def __init__(self, user_items: CsrView, config: AlsConfig) -> None: ...
+    def step(self) -> IterationInfo: ...
+    def model(self) -> AlsModel: ...
+    def release(self) -> AlsModel: ...
+    def loss(self) -> float: ...
+    @property
+    def iteration(self) -> int: ...
+    @property
+    def config(self) -> AlsConfig: ...
+    def data_pointer(self) -> int: ...
+    def indices_pointer(self) -> int: ...
+    def indptr_pointer(self) -> int: ...
+
+def fit_als(user_items: CsrView, config: AlsConfig) -> AlsModel: ...
+def holdout_split(user_items: CsrView, test_fraction: float, seed: int) -> Tuple[_CsrParts, _CsrParts]: ...
+def evaluate(model: Model, train: CsrView, test: CsrView, k: int, num_threads: int = 0) -> Dict[str, Any]: ...
+def read_interactions_csv(path: str, ignored_columns: Sequence[str] = ..., delimiter: str = ",") -> Dict[str, Any]: ...
+def generate_academy(
+    seed: int = 42, learners: int = 5000, courses: int = 600, mean_enrolments: float = 12.0
+) -> Dict[str, Any]: ...

@@ -1,0 +1,204 @@
+"""Implicit-feedback alternating least squares with implicit 0.7's interface."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any, Callable, List, Optional
+
+import numpy as np
+
+from . import _core
+from ._base import RecommenderBase
+from ._validation import as_core_csr, seed_from
+
+_SOLVERS = {"cg": _core.AlsSolver.cg, "cholesky": _core.AlsSolver.cholesky}
+
+
+def _progress_bar(total: int, show: bool, desc: str) -> Any:
+    """tqdm's notebook bar when ipywidgets is there, its text bar otherwise (imported lazily)."""
+    if not show:
+        from tqdm import tqdm
+
+        return tqdm(total=total, disable=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tqdm.auto warns when a notebook lacks ipywidgets
+        from tqdm.auto import tqdm as auto_tqdm
+    return auto_tqdm(total=total, desc=desc, unit="it")
+
+
+class ImplicitALS(RecommenderBase):
+    """Implicit ALS (Hu, Koren & Volinsky 2008), a drop-in for ``implicit.als.AlternatingLeastSquares``.
+
+    Same hyperparameters, conventions and method signatures as implicit 0.7 (confidence
+    ``alpha * weight``, the same loss normalisation, conjugate-gradient or exact solves); the
+    computation is learnrec's C++ core. Negative weights are negative feedback.
+
+    Parameters
+    ----------
+    factors : int
+        Embedding dimension.
+    regularization : float
+        L2 regularization of both factor matrices.
+    alpha : float
+        Confidence scale: confidence = alpha * |weight|.
+    iterations : int
+        Number of ALS iterations in :meth:`fit`.
+    solver : {"cg", "cholesky"}
+        Conjugate gradient (``cg_steps`` steps, warm-started; fast) or exact solves per row.
+    cg_steps : int
+        Conjugate-gradient steps per row solve.
+    num_threads : int
+        Threads for fitting and for each query call (0 = every processor). Passed per call;
+        learnrec never changes process-wide thread settings.
+    random_state : None, int, numpy.random.RandomState or numpy.random.Generator
+        Seed of the factor initialisation. An int is used as learnrec's C++ seed directly, so the
+        same int gives the same factors as the C++ API (``AlsConfig.seed``) and the CLI (``--seed``),
+        whatever the thread count. None draws a fresh seed per fit.
+    use_cg : bool, optional
+        implicit's switch: True selects "cg", False "cholesky"; overrides ``solver`` when given.
+    calculate_training_loss : bool
+        Compute the training loss after each iteration (shown in the progress bar, passed to the
+        callback, kept in :attr:`loss_history`); costs about one CG step per iteration.
+    dtype : numpy dtype
+        Only float32 is supported (ValueError otherwise).
+
+    Attributes
+    ----------
+    user_factors, item_factors : numpy.ndarray or None
+        float32 embeddings, read-only views of the immutable C++ model (None before fit).
+    loss_history : list of float
+        Training loss after each iteration of the last fit (empty when not calculated).
+    """
+
+    def __init__(
+        self,
+        factors: int = 64,
+        regularization: float = 0.01,
+        alpha: float = 1.0,
+        iterations: int = 15,
+        solver: str = "cg",
+        cg_steps: int = 3,
+        num_threads: int = 0,
+        random_state: Any = None,
+        use_cg: Optional[bool] = None,
+        calculate_training_loss: bool = True,
+        dtype: Any = np.float32,
+    ) -> None:
+        super().__init__(num_threads=num_threads)
+        if np.dtype(dtype) != np.float32:
+            raise ValueError(f"learnrec computes in float32 only; dtype={np.dtype(dtype)} is not supported")
+        if use_cg is not None:
+            solver = "cg" if use_cg else "cholesky"
+        if solver not in _SOLVERS:
+            raise ValueError(f"solver must be 'cg' or 'cholesky', got {solver!r}")
+        self.factors = factors
+        self.regularization = regularization
+        self.alpha = alpha
+        self.iterations = iterations
+        self.solver = solver
+        self.cg_steps = cg_steps
+        self.random_state = random_state
+        self.calculate_training_loss = calculate_training_loss
+        self.dtype = np.dtype(np.float32)
+        self.fit_callback: Optional[Callable[[int, float, Optional[float]], Any]] = None
+        self.loss_history: List[float] = []
+        self._last_iterations = 0
+
+    @property
+    def use_cg(self) -> bool:
+        """implicit's name for ``solver == "cg"``."""
+        return self.solver == "cg"
+
+    @use_cg.setter
+    def use_cg(self, value: bool) -> None:
+        self.solver = "cg" if value else "cholesky"
+
+    def config(self, seed: Optional[int] = None) -> _core.AlsConfig:
+        """The C++ configuration for the current hyperparameters (``seed`` from random_state if None)."""
+        if self.solver not in _SOLVERS:
+            raise ValueError(f"solver must be 'cg' or 'cholesky', got {self.solver!r}")
+        config = _core.AlsConfig(
+            factors=int(self.factors),
+            regularization=float(self.regularization),
+            alpha=float(self.alpha),
+            iterations=int(self.iterations),
+            solver=_SOLVERS[self.solver],
+            cg_steps=int(self.cg_steps),
+            seed=seed_from(self.random_state) if seed is None else seed,
+            num_threads=int(self.num_threads),
+            calculate_loss=bool(self.calculate_training_loss),
+        )
+        config.validate()
+        return config
+
+    def _make_trainer(self, user_items: Any) -> _core.AlsTrainer:
+        """The C++ trainer for ``user_items``; it borrows the matrix's float32 data / int32 indices."""
+        config = self.config()
+        rows = as_core_csr(user_items, "user_items", warn_dtype=True, stacklevel=4)
+        return _core.AlsTrainer(rows, config)
+
+    def fit(
+        self,
+        user_items: Any,
+        show_progress: bool = True,
+        callback: Optional[Callable[[int, float, Optional[float]], Any]] = None,
+    ) -> "ImplicitALS":
+        """Factorizes ``user_items`` (learners x courses, scipy.sparse CSR); returns self.
+
+        Each iteration runs in C++ with the GIL released. ``callback(iteration, elapsed_seconds,
+        loss)`` is called after each one (iteration 0-based as in implicit; loss None when not
+        calculated); returning ``False`` stops training. Ctrl-C (KeyboardInterrupt) stops between
+        iterations and keeps the model trained so far, with a warning.
+
+        A float32 matrix with int32 indices is used in place (only indptr is converted to int64,
+        O(learners)); other dtypes or formats are converted with a ConversionWarning.
+        """
+        trainer = self._make_trainer(user_items)
+        if callback is None:
+            callback = self.fit_callback
+        total = trainer.config.iterations
+        self.loss_history = []
+        try:
+            with _progress_bar(total, show_progress, type(self).__name__) as progress:
+                for iteration in range(total):
+                    info = trainer.step()
+                    loss = None if math.isnan(info.loss) else float(info.loss)
+                    if loss is not None:
+                        self.loss_history.append(loss)
+                        progress.set_postfix(loss=f"{loss:.6f}", refresh=False)
+                    progress.update(1)
+                    if callback is not None and callback(iteration, info.seconds, loss) is False:
+                        break
+        except KeyboardInterrupt:
+            warnings.warn(
+                f"training interrupted after {trainer.iteration} of {total} iterations; "
+                "keeping the model trained so far",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        self._last_iterations = trainer.iteration
+        self._model = trainer.release()
+        return self
+
+    @property
+    def user_factors(self) -> Optional[np.ndarray]:
+        """Learner embeddings (learners x factors, float32, read-only, shares the model's memory)."""
+        return None if self._model is None else self._model.user_factors  # type: ignore[attr-defined]
+
+    @property
+    def item_factors(self) -> Optional[np.ndarray]:
+        """Course embeddings (courses x factors, float32, read-only, shares the model's memory)."""
+        return None if self._model is None else self._model.item_factors  # type: ignore[attr-defined]
+
+    @property
+    def iterations_run(self) -> int:
+        """Iterations run by the last fit (fewer than ``iterations`` when stopped early)."""
+        return 0 if self._model is None else self._last_iterations
+
+    def __repr__(self) -> str:
+        return (
+            f"ImplicitALS(factors={self.factors}, regularization={self.regularization}, alpha={self.alpha}, "
+            f"iterations={self.iterations}, solver={self.solver!r}, cg_steps={self.cg_steps}, "
+            f"num_threads={self.num_threads}, random_state={self.random_state!r})"
+        )

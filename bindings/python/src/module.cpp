@@ -1,0 +1,719 @@
+// learnrec._core — the pybind11 module behind the `learnrec` Python package.
+//
+// Design:
+//  - CsrView borrows the three numpy arrays of a CSR matrix (int64 indptr, int32 indices, float32
+//    data, C-contiguous) and keeps them alive; it never converts. The Python layer
+//    (learnrec._validation) converts scipy matrices to exactly those dtypes first, so a float32 /
+//    int32 matrix reaches C++ without copying its O(nnz) arrays (indptr, O(rows), is converted to
+//    int64 when scipy stores it as int32). Every CsrView is validated on construction, so nothing
+//    downstream can index out of bounds.
+//  - Models are exposed through the C++ seam: _core.Model (recommend / recommend_rows /
+//    similar_courses for any model), FactorModel (embeddings, similar learners), AlsModel,
+//    PopularityModel. They are immutable and shared with numpy through shared_ptr holders: the
+//    factor arrays handed to Python point into the model and keep it alive; they are read-only.
+//  - Every call that does real work releases the GIL. learnrec's OpenMP teams are sized per call
+//    (num_threads), so nothing here changes process-wide thread state.
+//  - learnrec::Error becomes learnrec.LearnrecError (a ValueError).
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+// Only what the bindings use (not the umbrella header), so unrelated headers never slow or break this TU.
+#include "learnrec/data/academy.hpp"
+#include "learnrec/data/csr.hpp"
+#include "learnrec/data/csv.hpp"
+#include "learnrec/error.hpp"
+#include "learnrec/eval/metrics.hpp"
+#include "learnrec/eval/split.hpp"
+#include "learnrec/model/als.hpp"
+#include "learnrec/model/factor_model.hpp"
+#include "learnrec/model/model.hpp"
+#include "learnrec/model/popularity.hpp"
+#include "learnrec/retrieval/recommend.hpp"
+#include "learnrec/retrieval/topk.hpp"
+
+#ifndef LEARNREC_VERSION
+#define LEARNREC_VERSION "unknown"
+#endif
+
+namespace py = pybind11;
+using namespace learnrec;
+
+namespace {
+
+// ---- numpy helpers --------------------------------------------------------------------------
+
+template <class T>
+using CArray = py::array_t<T, py::array::c_style>;
+
+/// `obj` as a 1-D C-contiguous array of exactly T, without conversion; TypeError otherwise.
+template <class T>
+CArray<T> strict_vector(const py::handle& obj, const char* name) {
+    if (!py::isinstance<CArray<T>>(obj)) {
+        const std::string got = py::isinstance<py::array>(obj)
+                                    ? std::string(py::str(obj.attr("dtype"))) + " array"
+                                    : std::string(py::str(py::type::of(obj).attr("__name__")));
+        throw py::type_error(std::string(name) + " must be a C-contiguous numpy array of " +
+                             std::string(py::str(py::dtype::of<T>())) + ", got " + got +
+                             " (learnrec's Python layer converts before calling _core)");
+    }
+    auto a = py::reinterpret_borrow<CArray<T>>(obj);
+    if (a.ndim() != 1)
+        throw py::value_error(std::string(name) + " must be 1-dimensional, got " + std::to_string(a.ndim()) +
+                              " dimensions");
+    return a;
+}
+
+template <class T>
+std::span<const T> span_of(const CArray<T>& a) {
+    return {a.data(), static_cast<std::size_t>(a.size())};
+}
+
+/// Optional index list (None -> empty span, kept alive by the returned array).
+struct IndexList {
+    std::optional<CArray<index_t>> array;
+    std::span<const index_t> span() const { return array ? span_of(*array) : std::span<const index_t>{}; }
+};
+IndexList optional_indices(const py::object& obj, const char* name) {
+    IndexList out;
+    if (!obj.is_none()) out.array = strict_vector<index_t>(obj, name);
+    return out;
+}
+
+/// Moves a vector into a numpy array (no copy): the array owns the vector through a capsule.
+template <class T>
+py::array_t<T> to_numpy(std::vector<T>&& v, std::vector<py::ssize_t> shape) {
+    auto* owned = new std::vector<T>(std::move(v));
+    py::capsule owner(owned, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+    return py::array_t<T>(std::move(shape), owned->data(), owner);
+}
+
+/// A read-only numpy view of a row-major matrix owned by `base` (the Python object keeping it alive).
+py::array_t<float> readonly_view(const RowMatrix& m, py::handle base) {
+    const auto rows = static_cast<py::ssize_t>(m.rows());
+    const auto cols = static_cast<py::ssize_t>(m.cols());
+    py::array_t<float> a({rows, cols},
+                         {cols * static_cast<py::ssize_t>(sizeof(float)), static_cast<py::ssize_t>(sizeof(float))},
+                         m.data(), base);
+    a.attr("setflags")(py::arg("write") = false);
+    return a;
+}
+
+py::array_t<float> readonly_view(const Vector& v, py::handle base) {
+    py::array_t<float> a({static_cast<py::ssize_t>(v.size())}, {static_cast<py::ssize_t>(sizeof(float))}, v.data(),
+                         base);
+    a.attr("setflags")(py::arg("write") = false);
+    return a;
+}
+
+/// A row-major matrix moved into a numpy array (no copy).
+py::array_t<float> to_numpy(RowMatrix&& m) {
+    auto* owned = new RowMatrix(std::move(m));
+    py::capsule owner(owned, [](void* p) { delete static_cast<RowMatrix*>(p); });
+    const auto rows = static_cast<py::ssize_t>(owned->rows());
+    const auto cols = static_cast<py::ssize_t>(owned->cols());
+    return py::array_t<float>({rows, cols},
+                              {cols * static_cast<py::ssize_t>(sizeof(float)), static_cast<py::ssize_t>(sizeof(float))},
+                              owned->data(), owner);
+}
+
+/// Copies a 2-D float32 array into a RowMatrix (any strides).
+RowMatrix to_row_matrix(const py::array_t<float, py::array::forcecast>& a, const char* name) {
+    if (a.ndim() != 2) throw py::value_error(std::string(name) + " must be 2-dimensional");
+    RowMatrix m(a.shape(0), a.shape(1));
+    auto r = a.unchecked<2>();
+    for (py::ssize_t i = 0; i < a.shape(0); ++i)
+        for (py::ssize_t j = 0; j < a.shape(1); ++j) m(i, j) = r(i, j);
+    return m;
+}
+
+/// The (ids, scores) pair of a TopK as numpy arrays of shape (queries, k), without copying.
+py::tuple topk_to_numpy(TopK&& top) {
+    const std::vector<py::ssize_t> shape{top.queries, top.k};
+    auto ids = to_numpy(std::move(top.ids), shape);
+    auto scores = to_numpy(std::move(top.scores), shape);
+    return py::make_tuple(std::move(ids), std::move(scores));
+}
+
+index_t checked_dim(std::int64_t n, const char* what) {
+    if (n < 0 || n > std::numeric_limits<index_t>::max())
+        throw py::value_error(std::string(what) + " " + std::to_string(n) + " is outside [0, 2^31)");
+    return static_cast<index_t>(n);
+}
+
+// ---- CSR -------------------------------------------------------------------------------------
+
+/// A validated, borrowed CSR matrix: holds references to its numpy arrays.
+struct PyCsr {
+    CArray<offset_t> indptr;
+    CArray<index_t> indices;
+    CArray<float> data;
+    CsrView view;
+    std::string name;
+
+    PyCsr(const py::object& indptr_obj, const py::object& indices_obj, const py::object& data_obj,
+          std::pair<std::int64_t, std::int64_t> shape, std::string what)
+        : indptr(strict_vector<offset_t>(indptr_obj, "indptr")),
+          indices(strict_vector<index_t>(indices_obj, "indices")),
+          data(strict_vector<float>(data_obj, "data")),
+          name(std::move(what)) {
+        view.rows = checked_dim(shape.first, "number of rows");
+        view.cols = checked_dim(shape.second, "number of columns");
+        view.indptr = span_of(indptr);
+        view.indices = span_of(indices);
+        view.data = span_of(data);
+        // Shape consistency first (validate() reads indptr[0] and indptr.back()).
+        if (view.indptr.size() != static_cast<std::size_t>(view.rows) + 1)
+            throw Error("CsrView", fmt::format("{}: indptr has {} entries, expected rows + 1 = {}", name,
+                                                view.indptr.size(), static_cast<std::size_t>(view.rows) + 1));
+        py::gil_scoped_release release;
+        view.validate(name.c_str());
+    }
+};
+
+// ---- ALS trainer -----------------------------------------------------------------------------
+
+/// AlsTrainer plus the arrays it borrows; step() and model() are serialised by a mutex.
+class PyAlsTrainer {
+public:
+    PyAlsTrainer(const PyCsr& user_items, const AlsConfig& config) : input_(user_items) {
+        py::gil_scoped_release release;
+        trainer_ = std::make_unique<AlsTrainer>(input_.view, config);
+    }
+
+    IterationInfo step() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return live().step();
+    }
+    std::shared_ptr<AlsModel> model() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return std::make_shared<AlsModel>(live().model());
+    }
+    std::shared_ptr<AlsModel> release() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto m = std::make_shared<AlsModel>(std::move(live()).release());
+        trainer_.reset();
+        return m;
+    }
+    double loss() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return live().loss();
+    }
+    int iteration() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return live().iteration();
+    }
+    const AlsConfig& config() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return live().config();
+    }
+    std::uintptr_t data_pointer() const { return reinterpret_cast<std::uintptr_t>(input_.view.data.data()); }
+    std::uintptr_t indices_pointer() const { return reinterpret_cast<std::uintptr_t>(input_.view.indices.data()); }
+    std::uintptr_t indptr_pointer() const { return reinterpret_cast<std::uintptr_t>(input_.view.indptr.data()); }
+
+private:
+    AlsTrainer& live() {
+        if (!trainer_) throw Error("AlsTrainer", "the trainer was released; create a new one to train again");
+        return *trainer_;
+    }
+    PyCsr input_;  // keeps the borrowed arrays alive for the trainer's lifetime
+    std::unique_ptr<AlsTrainer> trainer_;
+    std::mutex mutex_;
+};
+
+// ---- retrieval -------------------------------------------------------------------------------
+
+TopK run_topk(const Model& model, const QueryBlock& queries, index_t k, const CandidateFilter& filter, int threads,
+              bool similar) {
+    return topk(queries.count, model.num_courses(), k,
+                [&](index_t q0, index_t q1, index_t c0, index_t c1, float* out, std::size_t ld) {
+                    if (similar)
+                        model.score_similar(queries, q0, q1, c0, c1, out, ld);
+                    else
+                        model.score(queries, q0, q1, c0, c1, out, ld);
+                },
+                filter, threads);
+}
+
+void check_exclusions(const PyCsr* exclude, std::size_t queries, index_t courses) {
+    if (!exclude) return;
+    LEARNREC_CHECK(static_cast<std::size_t>(exclude->view.rows) == queries,
+                   "{} has {} rows but {} queries were given: pass one row per query", exclude->name,
+                   exclude->view.rows, queries);
+    LEARNREC_CHECK(exclude->view.cols == courses, "{} has {} columns but the model has {} courses", exclude->name,
+                   exclude->view.cols, courses);
+}
+
+py::tuple model_recommend(const Model& model, const py::object& learners_obj, const PyCsr* exclude, index_t k,
+                          const py::object& allow_obj, const py::object& deny_obj, int num_threads) {
+    const auto learners = strict_vector<index_t>(learners_obj, "learners");
+    const auto allow = optional_indices(allow_obj, "allow");
+    const auto deny = optional_indices(deny_obj, "deny");
+    TopK top;
+    {
+        py::gil_scoped_release release;
+        check_exclusions(exclude, static_cast<std::size_t>(learners.size()), model.num_courses());
+        const QueryBlock queries = model.learner_queries(span_of(learners));
+        // Row q of `exclude` belongs to query q (implicit's convention: user_items[userids]).
+        const CandidateFilter filter{exclude ? &exclude->view : nullptr, {}, allow.span(), deny.span(), {}};
+        top = run_topk(model, queries, k, filter, num_threads, false);
+    }
+    return topk_to_numpy(std::move(top));
+}
+
+py::tuple model_recommend_rows(const Model& model, const PyCsr& rows, bool exclude_own, index_t k,
+                               const py::object& allow_obj, const py::object& deny_obj, int num_threads) {
+    const auto allow = optional_indices(allow_obj, "allow");
+    const auto deny = optional_indices(deny_obj, "deny");
+    TopK top;
+    {
+        py::gil_scoped_release release;
+        RecommendOptions options;
+        options.k = k;
+        options.allow = allow.span();
+        options.deny = deny.span();
+        options.num_threads = num_threads;
+        top = recommend_from_rows(model, rows.view, exclude_own, options);
+    }
+    return topk_to_numpy(std::move(top));
+}
+
+py::tuple model_similar_courses(const Model& model, const py::object& courses_obj, index_t k,
+                                const py::object& allow_obj, const py::object& deny_obj, int num_threads) {
+    const auto courses = strict_vector<index_t>(courses_obj, "courses");
+    const auto allow = optional_indices(allow_obj, "allow");
+    const auto deny = optional_indices(deny_obj, "deny");
+    TopK top;
+    {
+        py::gil_scoped_release release;
+        RecommendOptions options;
+        options.k = k;
+        options.allow = allow.span();
+        options.deny = deny.span();
+        options.num_threads = num_threads;
+        top = similar_courses(model, span_of(courses), options);
+    }
+    return topk_to_numpy(std::move(top));
+}
+
+/// Rows scaled to unit length (zero rows stay zero: similar to nothing).
+RowMatrix normalized_rows(RowMatrix m) {
+    for (Eigen::Index r = 0; r < m.rows(); ++r) {
+        const float n = m.row(r).norm();
+        if (n > 0.0f) m.row(r) /= n;
+    }
+    return m;
+}
+
+/// Cosine top-k of the given embeddings against the model's course embeddings.
+py::tuple factor_similar_courses_to(const FactorModel& model, const py::array_t<float, py::array::forcecast>& emb,
+                                    index_t k, const py::object& allow_obj, const py::object& deny_obj,
+                                    int num_threads) {
+    RowMatrix queries_raw = to_row_matrix(emb, "embeddings");
+    const auto allow = optional_indices(allow_obj, "allow");
+    const auto deny = optional_indices(deny_obj, "deny");
+    TopK top;
+    {
+        py::gil_scoped_release release;
+        LEARNREC_CHECK(queries_raw.cols() == model.factors(), "embeddings have {} columns, the model has {} factors",
+                       queries_raw.cols(), model.factors());
+        QueryBlock queries;
+        queries.count = static_cast<index_t>(queries_raw.rows());
+        queries.embeddings = normalized_rows(std::move(queries_raw));
+        const CandidateFilter filter{nullptr, {}, allow.span(), deny.span(), {}};
+        top = run_topk(model, queries, k, filter, num_threads, true);
+    }
+    return topk_to_numpy(std::move(top));
+}
+
+/// Cosine similarity between learner embeddings: top-k learners for each given learner.
+/// Costs O(learners * factors) per call for the norms, plus the scoring of a top-k.
+py::tuple factor_similar_learners(const FactorModel& model, const py::object& learners_obj, index_t k,
+                                  const py::object& allow_obj, const py::object& deny_obj, int num_threads) {
+    const auto learners = strict_vector<index_t>(learners_obj, "learners");
+    const auto allow = optional_indices(allow_obj, "allow");
+    const auto deny = optional_indices(deny_obj, "deny");
+    TopK top;
+    {
+        py::gil_scoped_release release;
+        const RowMatrix& users = model.user_factors();
+        const index_t n = model.num_learners();
+        Vector inverse_norms(n);
+        for (index_t u = 0; u < n; ++u) {
+            const float norm = users.row(u).norm();
+            inverse_norms[u] = norm > 0.0f ? 1.0f / norm : 0.0f;
+        }
+        const auto ls = span_of(learners);
+        RowMatrix queries(static_cast<Eigen::Index>(ls.size()), users.cols());
+        for (std::size_t i = 0; i < ls.size(); ++i) {
+            LEARNREC_CHECK(ls[i] >= 0 && ls[i] < n, "learner index {} outside [0, {})", ls[i], n);
+            queries.row(static_cast<Eigen::Index>(i)) = users.row(ls[i]) * inverse_norms[ls[i]];
+        }
+        const CandidateFilter filter{nullptr, {}, allow.span(), deny.span(), {}};
+        top = topk(static_cast<index_t>(ls.size()), n, k,
+                   [&](index_t q0, index_t q1, index_t c0, index_t c1, float* out, std::size_t ld) {
+                       detail::gemm_nt(queries, q0, q1 - q0, users, c0, c1 - c0, out, ld);
+                       for (index_t q = q0; q < q1; ++q) {
+                           float* row = out + static_cast<std::size_t>(q - q0) * ld;
+                           for (index_t c = c0; c < c1; ++c) row[c - c0] *= inverse_norms[c];
+                       }
+                   },
+                   filter, num_threads);
+    }
+    return topk_to_numpy(std::move(top));
+}
+
+// ---- data ------------------------------------------------------------------------------------
+
+/// (indptr int64, indices int32, data float32, (rows, cols)) arrays owning a copy-free move of `m`.
+py::tuple csr_to_numpy(CsrMatrix&& m) {
+    auto* owned = new CsrMatrix(std::move(m));
+    py::capsule owner(owned, [](void* p) { delete static_cast<CsrMatrix*>(p); });
+    auto arr = [&](const auto& v) {
+        using T = typename std::decay_t<decltype(v)>::value_type;
+        // Writeable on purpose: scipy may sort or sum duplicates in place; nothing else reads `owned`.
+        return py::array_t<T>({static_cast<py::ssize_t>(v.size())}, {static_cast<py::ssize_t>(sizeof(T))}, v.data(),
+                              owner);
+    };
+    return py::make_tuple(arr(owned->indptr()), arr(owned->indices()), arr(owned->data()),
+                          py::make_tuple(owned->rows(), owned->cols()));
+}
+
+py::list id_list(const IdMap& ids) {
+    py::list out(static_cast<std::size_t>(ids.size()));
+    for (index_t i = 0; i < ids.size(); ++i) out[static_cast<std::size_t>(i)] = py::str(ids.id(i));
+    return out;
+}
+
+py::dict interactions_to_python(Interactions&& in) {
+    py::dict out;
+    out["learner_ids"] = id_list(in.learners);
+    out["course_ids"] = id_list(in.courses);
+    if (in.has_timestamps())
+        out["timestamps"] = to_numpy(std::move(in.timestamps), {static_cast<py::ssize_t>(in.matrix.nnz())});
+    else
+        out["timestamps"] = py::none();
+    out["matrix"] = csr_to_numpy(std::move(in.matrix));
+    return out;
+}
+
+py::dict read_csv(const std::string& path, const std::vector<std::string>& ignored_columns, char delimiter) {
+    CsvOptions options;
+    options.ignored_columns = ignored_columns;
+    options.delimiter = delimiter;
+    Interactions data;
+    {
+        py::gil_scoped_release release;
+        data = read_interactions_csv(std::filesystem::path(path), options);
+    }
+    return interactions_to_python(std::move(data));
+}
+
+py::dict academy(std::uint64_t seed, std::int64_t learners, std::int64_t courses, double mean_enrolments) {
+    AcademyConfig config;
+    config.seed = seed;
+    config.learners = checked_dim(learners, "learners");
+    config.courses = checked_dim(courses, "courses");
+    config.mean_enrolments = mean_enrolments;
+    Academy a;
+    {
+        py::gil_scoped_release release;
+        a = generate_academy(config);
+    }
+    py::dict out;
+    out["schema_version"] = a.schema_version;
+    {
+        const auto n = a.learners.size();
+        py::list id(n), role(n), department(n), country(n), language(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto& l = a.learners[i];
+            id[i] = py::str(l.id);
+            role[i] = py::str(l.role);
+            department[i] = py::str(l.department);
+            country[i] = py::str(l.country);
+            language[i] = py::str(l.language);
+        }
+        py::dict t;
+        t["id"] = id;
+        t["role"] = role;
+        t["department"] = department;
+        t["country"] = country;
+        t["language"] = language;
+        out["learners"] = t;
+    }
+    {
+        const auto n = a.courses.size();
+        py::list id(n), title(n), topic(n), format(n), language(n);
+        std::vector<std::int32_t> level(n);
+        std::vector<float> duration(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto& c = a.courses[i];
+            id[i] = py::str(c.id);
+            title[i] = py::str(c.title);
+            topic[i] = py::str(c.topic);
+            format[i] = py::str(c.format);
+            language[i] = py::str(c.language);
+            level[i] = c.level;
+            duration[i] = c.duration_hours;
+        }
+        py::dict t;
+        t["id"] = id;
+        t["title"] = title;
+        t["topic"] = topic;
+        t["format"] = format;
+        t["language"] = language;
+        t["level"] = to_numpy(std::move(level), {static_cast<py::ssize_t>(n)});
+        t["duration_hours"] = to_numpy(std::move(duration), {static_cast<py::ssize_t>(n)});
+        out["courses"] = t;
+    }
+    out["matrix"] = csr_to_numpy(std::move(a.interactions.matrix));
+    return out;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+    m.doc() = "learnrec's C++ core (pybind11). Use the `learnrec` package; this module is its implementation.";
+    m.attr("__version__") = LEARNREC_VERSION;
+
+    py::register_exception<Error>(m, "LearnrecError", PyExc_ValueError);
+
+    // ---- data containers ---------------------------------------------------------------------
+    py::class_<PyCsr>(m, "CsrView", R"doc(
+A validated CSR matrix borrowing numpy arrays (no copy).
+
+Arguments must be 1-D C-contiguous arrays of exactly int64 (indptr), int32 (indices) and float32
+(data); nothing is converted here (TypeError otherwise). Construction validates structure and values
+(monotone indptr, indices in range, finite non-zero weights) and raises LearnrecError naming `name`
+and the first offending entry. The arrays are referenced, not copied: do not modify them while the
+view (or a trainer using it) is alive.)doc")
+        .def(py::init<const py::object&, const py::object&, const py::object&, std::pair<std::int64_t, std::int64_t>,
+                      std::string>(),
+             py::arg("indptr"), py::arg("indices"), py::arg("data"), py::arg("shape"), py::arg("name") = "matrix")
+        .def_property_readonly("shape", [](const PyCsr& c) { return py::make_tuple(c.view.rows, c.view.cols); },
+                               "(rows, cols)")
+        .def_property_readonly("rows", [](const PyCsr& c) { return c.view.rows; }, "Number of rows.")
+        .def_property_readonly("cols", [](const PyCsr& c) { return c.view.cols; }, "Number of columns.")
+        .def_property_readonly("nnz", [](const PyCsr& c) { return c.view.nnz(); }, "Number of stored entries.")
+        .def_property_readonly("name", [](const PyCsr& c) { return c.name; }, "Name used in error messages.")
+        .def_property_readonly("indptr", [](const PyCsr& c) { return c.indptr; }, "The borrowed indptr array.")
+        .def_property_readonly("indices", [](const PyCsr& c) { return c.indices; }, "The borrowed indices array.")
+        .def_property_readonly("data", [](const PyCsr& c) { return c.data; }, "The borrowed data array.")
+        .def("data_pointer", [](const PyCsr& c) { return reinterpret_cast<std::uintptr_t>(c.view.data.data()); },
+             "Address of the weights the view reads (compare with ndarray.ctypes.data).");
+
+    // ---- configuration and training ----------------------------------------------------------
+    py::enum_<AlsSolver>(m, "AlsSolver", "Least-squares solver of each ALS half-step.")
+        .value("cg", AlsSolver::cg, "cg_steps of conjugate gradient, warm-started (implicit's default)")
+        .value("cholesky", AlsSolver::cholesky, "exact solve per row");
+
+    py::class_<AlsConfig>(m, "AlsConfig", "Hyperparameters of implicit ALS (learnrec::AlsConfig).")
+        .def(py::init([](index_t factors, float regularization, float alpha, int iterations, AlsSolver solver,
+                         int cg_steps, std::uint64_t seed, int num_threads, bool calculate_loss) {
+                 AlsConfig c;
+                 c.factors = factors;
+                 c.regularization = regularization;
+                 c.alpha = alpha;
+                 c.iterations = iterations;
+                 c.solver = solver;
+                 c.cg_steps = cg_steps;
+                 c.seed = seed;
+                 c.num_threads = num_threads;
+                 c.calculate_loss = calculate_loss;
+                 return c;
+             }),
+             py::arg("factors") = 64, py::arg("regularization") = 0.01f, py::arg("alpha") = 1.0f,
+             py::arg("iterations") = 15, py::arg("solver") = AlsSolver::cg, py::arg("cg_steps") = 3,
+             py::arg("seed") = 42, py::arg("num_threads") = 0, py::arg("calculate_loss") = true)
+        .def_readwrite("factors", &AlsConfig::factors, "Embedding dimension.")
+        .def_readwrite("regularization", &AlsConfig::regularization, "L2 regularization.")
+        .def_readwrite("alpha", &AlsConfig::alpha, "Confidence scale: c = alpha * |weight|.")
+        .def_readwrite("iterations", &AlsConfig::iterations, "Number of iterations (fit_als).")
+        .def_readwrite("solver", &AlsConfig::solver, "AlsSolver.cg or AlsSolver.cholesky.")
+        .def_readwrite("cg_steps", &AlsConfig::cg_steps, "Conjugate-gradient steps per row solve.")
+        .def_readwrite("seed", &AlsConfig::seed, "Seed of the factor initialisation.")
+        .def_readwrite("num_threads", &AlsConfig::num_threads, "Threads per call (0 = every processor).")
+        .def_readwrite("calculate_loss", &AlsConfig::calculate_loss, "Compute the training loss each iteration.")
+        .def("validate", [](const AlsConfig& c) { c.validate(); }, "Raises LearnrecError on an invalid value.")
+        .def("__repr__", [](const AlsConfig& c) {
+            return fmt::format("AlsConfig(factors={}, regularization={}, alpha={}, iterations={}, solver={}, "
+                               "cg_steps={}, seed={}, num_threads={}, calculate_loss={})",
+                               c.factors, c.regularization, c.alpha, c.iterations,
+                               c.solver == AlsSolver::cg ? "cg" : "cholesky", c.cg_steps, c.seed, c.num_threads,
+                               c.calculate_loss ? "True" : "False");
+        });
+
+    py::class_<IterationInfo>(m, "IterationInfo", "What one ALS iteration reports.")
+        .def_readonly("iteration", &IterationInfo::iteration, "1-based iteration number.")
+        .def_readonly("seconds", &IterationInfo::seconds, "Wall time of the iteration.")
+        .def_readonly("loss", &IterationInfo::loss, "Normalised training loss (NaN when not calculated).")
+        .def("__repr__", [](const IterationInfo& i) {
+            return fmt::format("IterationInfo(iteration={}, seconds={:.4f}, loss={})", i.iteration, i.seconds, i.loss);
+        });
+
+    // ---- models (the seam) --------------------------------------------------------------------
+    py::class_<Model, std::shared_ptr<Model>>(m, "Model", R"doc(
+Any trained learnrec model (the C++ seam learnrec::Model). Immutable and safe to use from many
+threads; every method releases the GIL. Results are (ids, scores) arrays of shape (queries, k),
+int32 and float32, best first, padded with -1 / -inf when fewer than k courses qualify.)doc")
+        .def_property_readonly("kind", [](const Model& mo) { return std::string(mo.kind()); },
+                               "Model type name: 'als', 'popularity', ...")
+        .def_property_readonly("num_learners", &Model::num_learners, "Learners seen in training.")
+        .def_property_readonly("num_courses", &Model::num_courses, "Courses (columns) the model scores.")
+        .def("recommend", &model_recommend, py::arg("learners"), py::arg("exclude"), py::arg("k"),
+             py::arg("allow") = py::none(), py::arg("deny") = py::none(), py::arg("num_threads") = 0,
+             R"doc(Top-k courses for learners seen in training.
+
+learners: int32 array of learner indices. exclude: a CsrView with one row per learner (row q
+belongs to learners[q]) whose courses are never returned, or None. allow: int32 course indices
+to rank exclusively (None: all); deny: int32 course indices never returned.)doc")
+        .def("recommend_rows", &model_recommend_rows, py::arg("rows"), py::arg("exclude_own"), py::arg("k"),
+             py::arg("allow") = py::none(), py::arg("deny") = py::none(), py::arg("num_threads") = 0,
+             "Top-k for learners given by interaction rows (fold-in: new or updated learners); "
+             "exclude_own drops each row's own courses.")
+        .def("similar_courses", &model_similar_courses, py::arg("courses"), py::arg("k"),
+             py::arg("allow") = py::none(), py::arg("deny") = py::none(), py::arg("num_threads") = 0,
+             "Most similar courses to each given course (the course itself included unless denied).");
+
+    py::class_<FactorModel, Model, std::shared_ptr<FactorModel>>(m, "FactorModel",
+                                                                 "A model scoring by dot products of embeddings.")
+        .def_property_readonly("factors", &FactorModel::factors, "Embedding dimension.")
+        .def_property_readonly(
+            "user_factors", [](py::object self) { return readonly_view(self.cast<const FactorModel&>().user_factors(), self); },
+            "Learner embeddings (learners x factors, float32): a read-only view of the model's memory.")
+        .def_property_readonly(
+            "item_factors", [](py::object self) { return readonly_view(self.cast<const FactorModel&>().item_factors(), self); },
+            "Course embeddings (courses x factors, float32): a read-only view of the model's memory.")
+        .def("similar_learners", &factor_similar_learners, py::arg("learners"), py::arg("k"),
+             py::arg("allow") = py::none(), py::arg("deny") = py::none(), py::arg("num_threads") = 0,
+             "Top-k learners by cosine similarity of learner embeddings (the learner itself included).")
+        .def("similar_courses_to", &factor_similar_courses_to, py::arg("embeddings"), py::arg("k"),
+             py::arg("allow") = py::none(), py::arg("deny") = py::none(), py::arg("num_threads") = 0,
+             "Top-k courses by cosine similarity to arbitrary course embeddings (e.g. folded-in courses).");
+
+    py::class_<AlsModel, FactorModel, std::shared_ptr<AlsModel>>(m, "AlsModel", "A trained implicit ALS model.")
+        .def(py::init([](const py::array_t<float, py::array::forcecast>& user_factors,
+                         const py::array_t<float, py::array::forcecast>& item_factors, const AlsConfig& config) {
+                 return std::make_shared<AlsModel>(to_row_matrix(user_factors, "user_factors"),
+                                                   to_row_matrix(item_factors, "item_factors"), config);
+             }),
+             py::arg("user_factors"), py::arg("item_factors"), py::arg("config"),
+             "Builds a model from factor matrices (copied), e.g. loaded from disk.")
+        .def_property_readonly("config", &AlsModel::config, "The AlsConfig it was trained with.")
+        .def(
+            "fold_in_learners",
+            [](const AlsModel& mo, const PyCsr& rows, int num_threads) {
+                RowMatrix out;
+                {
+                    py::gil_scoped_release release;
+                    out = mo.fold_in_learners(rows.view, num_threads);
+                }
+                return to_numpy(std::move(out));
+            },
+            py::arg("rows"), py::arg("num_threads") = 0,
+            "Learner embeddings solved exactly from interaction rows over courses (one per row).")
+        .def(
+            "fold_in_courses",
+            [](const AlsModel& mo, const PyCsr& rows, int num_threads) {
+                RowMatrix out;
+                {
+                    py::gil_scoped_release release;
+                    out = mo.fold_in_courses(rows.view, num_threads);
+                }
+                return to_numpy(std::move(out));
+            },
+            py::arg("rows"), py::arg("num_threads") = 0,
+            "Course embeddings solved exactly from interaction rows over learners (one per row).");
+
+    py::class_<PopularityModel, Model, std::shared_ptr<PopularityModel>>(
+        m, "PopularityModel", "Most-popular baseline: courses ranked by learners with positive feedback.")
+        .def_static(
+            "fit",
+            [](const PyCsr& user_items) {
+                py::gil_scoped_release release;
+                return std::make_shared<PopularityModel>(PopularityModel::fit(user_items.view));
+            },
+            py::arg("user_items"), "Counts learners with a positive weight per course.")
+        .def_property_readonly(
+            "popularity",
+            [](py::object self) { return readonly_view(self.cast<const PopularityModel&>().popularity(), self); },
+            "Per-course popularity (float32, read-only view).");
+
+    py::class_<PyAlsTrainer>(m, "AlsTrainer", R"doc(
+Stepwise implicit ALS training (learnrec::AlsTrainer). Borrows the CsrView's arrays (no copy of
+the interactions; the transpose is built once). One iteration per step(), GIL released.)doc")
+        .def(py::init<const PyCsr&, const AlsConfig&>(), py::arg("user_items"), py::arg("config"))
+        .def("step", &PyAlsTrainer::step, py::call_guard<py::gil_scoped_release>(),
+             "Runs one iteration (learners then courses) and returns its IterationInfo.")
+        .def("model", &PyAlsTrainer::model, py::call_guard<py::gil_scoped_release>(),
+             "The model trained so far (copies the factors; training can continue).")
+        .def("release", &PyAlsTrainer::release, py::call_guard<py::gil_scoped_release>(),
+             "The model trained so far, moving the factors out; the trainer cannot be used afterwards.")
+        .def("loss", &PyAlsTrainer::loss, py::call_guard<py::gil_scoped_release>(), "Current training loss.")
+        .def_property_readonly("iteration", &PyAlsTrainer::iteration, "Iterations run so far.")
+        .def_property_readonly("config", &PyAlsTrainer::config, "The configuration.")
+        .def("data_pointer", &PyAlsTrainer::data_pointer, "Address of the weights the trainer reads.")
+        .def("indices_pointer", &PyAlsTrainer::indices_pointer, "Address of the column indices the trainer reads.")
+        .def("indptr_pointer", &PyAlsTrainer::indptr_pointer, "Address of the row pointers the trainer reads.");
+
+    m.def(
+        "fit_als",
+        [](const PyCsr& user_items, const AlsConfig& config) {
+            py::gil_scoped_release release;
+            return std::make_shared<AlsModel>(fit_als(user_items.view, config));
+        },
+        py::arg("user_items"), py::arg("config"),
+        "Trains implicit ALS entirely in C++ (learnrec::fit_als), for `config.iterations` iterations.");
+
+    // ---- evaluation ---------------------------------------------------------------------------
+    m.def(
+        "holdout_split",
+        [](const PyCsr& user_items, double test_fraction, std::uint64_t seed) {
+            Split split;
+            {
+                py::gil_scoped_release release;
+                split = holdout_split(user_items.view, test_fraction, seed);
+            }
+            return py::make_tuple(csr_to_numpy(std::move(split.train)), csr_to_numpy(std::move(split.test)));
+        },
+        py::arg("user_items"), py::arg("test_fraction"), py::arg("seed"),
+        "learnrec::holdout_split: ((indptr, indices, data, shape) of train, same of test).");
+
+    m.def(
+        "evaluate",
+        [](const Model& model, const PyCsr& train, const PyCsr& test, index_t k, int num_threads) {
+            RankingMetrics r;
+            {
+                py::gil_scoped_release release;
+                r = evaluate(model, train.view, test.view, k, num_threads);
+            }
+            py::dict out;
+            out["recall"] = r.recall;
+            out["precision"] = r.precision;
+            out["ndcg"] = r.ndcg;
+            out["learners"] = r.learners;
+            return out;
+        },
+        py::arg("model"), py::arg("train"), py::arg("test"), py::arg("k"), py::arg("num_threads") = 0,
+        "learnrec::evaluate: recall, precision and NDCG at k over learners with test courses.");
+
+    // ---- data ---------------------------------------------------------------------------------
+    m.def("read_interactions_csv", &read_csv, py::arg("path"), py::arg("ignored_columns") = std::vector<std::string>{},
+          py::arg("delimiter") = ',',
+          "learnrec::read_interactions_csv: dict with matrix (indptr, indices, data, shape), learner_ids, "
+          "course_ids, timestamps (int64 per stored entry, or None).");
+    m.def("generate_academy", &academy, py::arg("seed") = 42, py::arg("learners") = 5000, py::arg("courses") = 600,
+          py::arg("mean_enrolments") = 12.0,
+          "learnrec::generate_academy: dict with matrix, learners and courses tables (column lists), "
+          "schema_version.");
+}
