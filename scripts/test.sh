@@ -28,6 +28,7 @@ if [ -f pyproject.toml ]; then
   [ -x "$py" ] || py=python3
   [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
   "$venv/bin/python" -m pip install -q --upgrade pip
-  "$venv/bin/python" -m pip install -q ".[test]"
+  # compare: implicit, so the interop tests (implicit's evaluation on our models, its quick-start) run too
+  "$venv/bin/python" -m pip install -q ".[test,compare]"
   "$venv/bin/python" -m pytest tests/python -q
 fi
