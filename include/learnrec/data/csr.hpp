@@ -93,9 +93,7 @@ struct Triplet {
 class CsrMatrix {
 public:
     CsrMatrix() : indptr_(1, 0) {}
-    CsrMatrix(index_t rows, index_t cols) : rows_(rows), cols_(cols), indptr_(static_cast<std::size_t>(rows) + 1, 0) {
-        LEARNREC_CHECK(rows >= 0 && cols >= 0, "negative shape ({}, {})", rows, cols);
-    }
+    CsrMatrix(index_t rows, index_t cols) : rows_(rows), cols_(cols), indptr_(checked_rows(rows, cols) + 1, 0) {}
 
     /// Takes ownership of arrays and validates them. Rows are sorted by column; duplicates are
     /// summed (a sum of exactly zero is an error, since the pair would silently vanish).
@@ -180,6 +178,12 @@ public:
     }
 
 private:
+    /// Checks the shape before anything is sized from it (rows = -2 would otherwise ask for SIZE_MAX).
+    static std::size_t checked_rows(index_t rows, index_t cols) {
+        LEARNREC_CHECK(rows >= 0 && cols >= 0, "negative shape ({}, {})", rows, cols);
+        return static_cast<std::size_t>(rows);
+    }
+
     void canonicalize() {
         std::vector<std::pair<index_t, float>> buf;
         std::vector<offset_t> out_ptr(indptr_.size(), 0);

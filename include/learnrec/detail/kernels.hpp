@@ -1,9 +1,11 @@
 // learnrec::detail — dense kernels shared by models and retrieval.
 #pragma once
 
-#include <Eigen/Core>
+#include <vector>
 
-#include "learnrec/types.hpp"
+#include "learnrec/types.hpp"  // first: it configures Eigen (EIGEN_DONT_PARALLELIZE) before Eigen is seen
+
+#include <Eigen/Core>
 
 namespace learnrec::detail {
 
@@ -22,7 +24,8 @@ inline void gemm_nt(const RowMatrix& A, index_t a0, index_t na, const RowMatrix&
     C.noalias() = A.middleRows(a0, na) * B.middleRows(b0, nb).transpose();
 }
 
-/// Gram matrix A^T A computed with `threads` threads; summed in thread order for reproducibility.
+/// Gram matrix A^T A computed with `threads` threads. The rows are split into parts that depend
+/// only on A's size, summed in part order, so the result is the same for any thread count.
 RowMatrix gram(const RowMatrix& A, int threads);
 
 }  // namespace learnrec::detail
@@ -33,10 +36,12 @@ namespace learnrec::detail {
 inline RowMatrix gram(const RowMatrix& A, int threads) {
     const auto d = A.cols();
     const auto n = A.rows();
-    threads = static_cast<int>(std::max<Eigen::Index>(1, std::min<Eigen::Index>(resolve_threads(threads), n / 1024 + 1)));
-    std::vector<Eigen::MatrixXf> partial(static_cast<std::size_t>(threads), Eigen::MatrixXf::Zero(d, d));
-    parallel_team(threads, [&](int t, int team) {
-        const auto b = n * t / team, e = n * (t + 1) / team;
+    // The partition must not depend on `threads`: float sums in another grouping differ in the
+    // last bits, and ALS promises the same factors whatever the thread count.
+    const auto parts = std::max<Eigen::Index>(1, std::min<Eigen::Index>(n / 1024 + 1, 64));
+    std::vector<Eigen::MatrixXf> partial(static_cast<std::size_t>(parts), Eigen::MatrixXf::Zero(d, d));
+    parallel_for(0, parts, threads, [&](std::int64_t t) {
+        const auto b = n * t / parts, e = n * (t + 1) / parts;
         if (e > b) partial[static_cast<std::size_t>(t)].noalias() = A.middleRows(b, e - b).transpose() * A.middleRows(b, e - b);
     });
     Eigen::MatrixXf sum = Eigen::MatrixXf::Zero(d, d);

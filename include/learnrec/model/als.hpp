@@ -12,7 +12,7 @@
 //
 // Thread safety: AlsModel is immutable; AlsTrainer is used by one thread at a time (it runs its
 // own team of num_threads). Determinism: factors depend only on the seed and the data, whatever
-// the thread count; the loss, a parallel sum, is bit-identical for a fixed thread count.
+// the thread count; so does the loss, a parallel sum taken in a fixed order.
 #pragma once
 
 #include <chrono>
@@ -21,6 +21,8 @@
 #include <limits>
 #include <random>
 #include <string>
+
+#include "learnrec/types.hpp"  // first: it configures Eigen (EIGEN_DONT_PARALLELIZE) before Eigen is seen
 
 #include <Eigen/Cholesky>
 
@@ -153,29 +155,33 @@ inline void als_half_step(RowMatrix& target, const RowMatrix& other, const CsrVi
 /// Normalised training loss (see the header comment), computed in parallel over learners.
 inline double als_loss(const RowMatrix& X, const RowMatrix& Y, const CsrView& user_items, const AlsConfig& cfg) {
     const Eigen::MatrixXf yty = gram(Y, cfg.num_threads);
-    const int threads = resolve_threads(cfg.num_threads);
-    std::vector<double> loss(static_cast<std::size_t>(threads), 0.0), conf(static_cast<std::size_t>(threads), 0.0);
-    parallel_for(0, user_items.rows, threads, [&](std::int64_t u) {
-        const auto t = static_cast<std::size_t>(thread_index());
-        const auto x = X.row(u);
-        double l = static_cast<double>(x * yty * x.transpose());
-        double cs = 0.0;
-        const auto row = user_items.row(static_cast<index_t>(u));
-        for (std::size_t j = 0; j < row.size(); ++j) {
-            double c = static_cast<double>(cfg.alpha) * row.weights[j];
-            const double p = c > 0.0 ? 1.0 : 0.0;
-            c = std::abs(c);
-            const double xy = static_cast<double>(x.dot(Y.row(row.indices[j])));
-            l += (c - 1.0) * (p - xy) * (p - xy) + p * p - 2.0 * p * xy;
-            cs += c;
+    // Partial sums per fixed block of learners, added in block order: the result does not depend
+    // on the thread count or on which thread ran which block.
+    constexpr std::int64_t block = 256;
+    const std::int64_t blocks = (static_cast<std::int64_t>(user_items.rows) + block - 1) / block;
+    std::vector<double> loss(static_cast<std::size_t>(blocks), 0.0), conf(static_cast<std::size_t>(blocks), 0.0);
+    parallel_for(0, blocks, cfg.num_threads, [&](std::int64_t b) {
+        double l = 0.0, cs = 0.0;
+        for (std::int64_t u = b * block; u < std::min<std::int64_t>((b + 1) * block, user_items.rows); ++u) {
+            const auto x = X.row(u);
+            l += static_cast<double>(x * yty * x.transpose());
+            const auto row = user_items.row(static_cast<index_t>(u));
+            for (std::size_t j = 0; j < row.size(); ++j) {
+                double c = static_cast<double>(cfg.alpha) * row.weights[j];
+                const double p = c > 0.0 ? 1.0 : 0.0;
+                c = std::abs(c);
+                const double xy = static_cast<double>(x.dot(Y.row(row.indices[j])));
+                l += (c - 1.0) * (p - xy) * (p - xy) + p * p - 2.0 * p * xy;
+                cs += c;
+            }
         }
-        loss[t] += l;
-        conf[t] += cs;
-    }, 256);
+        loss[static_cast<std::size_t>(b)] = l;
+        conf[static_cast<std::size_t>(b)] = cs;
+    });
     double total = 0.0, total_conf = 0.0;
-    for (std::size_t t = 0; t < loss.size(); ++t) {
-        total += loss[t];
-        total_conf += conf[t];
+    for (std::size_t b = 0; b < loss.size(); ++b) {
+        total += loss[b];
+        total_conf += conf[b];
     }
     total += static_cast<double>(cfg.regularization) *
              (static_cast<double>(X.squaredNorm()) + static_cast<double>(Y.squaredNorm()));
@@ -209,7 +215,9 @@ public:
         item_gram_.diagonal().array() += config_.regularization;
     }
 
-    std::string_view kind() const noexcept override { return "als"; }
+    /// The kind() of every instance, known without one (used by load_as<M>).
+    static constexpr std::string_view kind_name = "als";
+    std::string_view kind() const noexcept override { return kind_name; }
     const AlsConfig& config() const noexcept { return config_; }
 
     /// Learner embeddings from interaction rows over courses (one row per new learner).

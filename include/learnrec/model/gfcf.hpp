@@ -17,6 +17,8 @@
 #include <numbers>
 #include <random>
 
+#include "learnrec/types.hpp"  // first: it configures Eigen (EIGEN_DONT_PARALLELIZE) before Eigen is seen
+
 #include <Eigen/Cholesky>
 #include <Eigen/Eigenvalues>
 

@@ -25,7 +25,9 @@ public:
         LEARNREC_CHECK(popularity_.allFinite(), "popularity contains NaN or infinity");
     }
 
-    std::string_view kind() const noexcept override { return "popularity"; }
+    /// The kind() of every instance, known without one (used by load_as<M>).
+    static constexpr std::string_view kind_name = "popularity";
+    std::string_view kind() const noexcept override { return kind_name; }
     index_t num_learners() const noexcept override { return num_learners_; }
     index_t num_courses() const noexcept override { return static_cast<index_t>(popularity_.size()); }
     const Vector& popularity() const noexcept { return popularity_; }
