@@ -358,7 +358,7 @@ TEST_CASE("different seeds train different factors", "[als]") {
     CHECK(max_abs_diff(a.item_factors(), b.item_factors()) > 1e-3);
 }
 
-TEST_CASE("initial factors are uniform in [0, 0.01) and depend only on the seed", "[als]") {
+TEST_CASE("initial factors are uniform between 0 and 0.01 and depend only on the seed", "[als]") {
     const RowMatrix a = detail::als_init(50, 8, 99);
     CHECK(a.minCoeff() >= 0.0f);
     CHECK(a.maxCoeff() < 0.01f);

@@ -212,7 +212,7 @@ TEST_CASE("ranking_metrics ignores negative test entries and learners with only 
     CHECK(m.ndcg == Approx((1.0 / kLog3) / 1.0).epsilon(1e-12));  // hit at rank 1, IDCG over 1 rank
 }
 
-TEST_CASE("ranked list q is scored against the test row of learners[q]", "[eval][metrics]") {
+TEST_CASE("ranked list q is scored against the test row of the q-th learner", "[eval][metrics]") {
     const std::vector<Triplet> t{{0, 0, 1.0f}, {3, 2, 1.0f}};
     const auto test = CsrMatrix::from_triplets(4, 3, t);
     const auto ranked = ranked_lists(1, {{2}, {0}});

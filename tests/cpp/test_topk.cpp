@@ -151,7 +151,7 @@ TEST_CASE("topk skips each query's own row of a sorted exclusion matrix", "[topk
     });
 }
 
-TEST_CASE("topk maps query q to exclusion row exclude_rows[q]", "[topk]") {
+TEST_CASE("topk maps query q to the exclusion row named by exclude_rows at q", "[topk]") {
     const Fixture f(130, 2500, 16, 104);
     const auto history = random_interactions(400, 2500, 0, 300, 0.0, 8);
     const CsrView hv = history.view();
