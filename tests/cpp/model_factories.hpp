@@ -7,7 +7,10 @@
 #include <vector>
 
 #include "learnrec/model/als.hpp"
+#include "learnrec/model/bpr.hpp"
+#include "learnrec/model/ease.hpp"
 #include "learnrec/model/gfcf.hpp"
+#include "learnrec/model/item_knn.hpp"
 #include "learnrec/model/popularity.hpp"
 
 namespace learnrec::testing {
@@ -42,6 +45,29 @@ inline std::vector<ModelFactory> all_models() {
              c.rank = 6;
              c.num_threads = threads;
              return std::make_shared<const GfcfModel>(fit_gfcf(train, c));
+         }},
+        {"bpr",
+         [](const CsrView& train, int threads) {
+             BprConfig c;
+             c.factors = 8;
+             c.iterations = 20;
+             c.learning_rate = 0.05f;
+             c.num_threads = threads;
+             return std::make_shared<const BprModel>(fit_bpr(train, c));
+         }},
+        {"ease",
+         [](const CsrView& train, int threads) {
+             EaseConfig c;
+             c.lambda = 10.0f;
+             c.num_threads = threads;
+             return std::make_shared<const EaseModel>(fit_ease(train, c));
+         }},
+        {"item_knn",
+         [](const CsrView& train, int threads) {
+             ItemKnnConfig c;
+             c.neighbours = 10;
+             c.num_threads = threads;
+             return std::make_shared<const ItemKnnModel>(fit_item_knn(train, c));
          }},
         {"popularity",
          [](const CsrView& train, int) { return std::make_shared<const PopularityModel>(PopularityModel::fit(train)); }},
