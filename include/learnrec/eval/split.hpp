@@ -4,7 +4,13 @@
 // least one when they have two or more positives, never all) moves to test; negative feedback
 // always stays in train. The choice for a learner depends only on (seed, learner index), so the
 // split is the same whatever the thread count or the order of other learners.
-// Thread safety: pure functions. Complexity: O(nnz).
+// leave_last_k_out: for every learner, their k most recent positive interactions (by timestamp;
+// equal times broken by the higher course index) move to test, always leaving at least one
+// positive in train.
+// cold_start_split: a fraction of the learners (chosen from the seed) is held out entirely: their
+// rows are empty in train and complete in test, as for brand-new learners (metrics read only
+// the positive entries of test rows).
+// Thread safety: pure functions. Complexity: O(nnz) (O(nnz log nnz) for leave_last_k_out).
 #pragma once
 
 #include <algorithm>
@@ -68,6 +74,83 @@ inline Split holdout_split(const CsrView& user_items, double test_fraction, std:
     }
     return {CsrMatrix::from_triplets(user_items.rows, user_items.cols, train),
             CsrMatrix::from_triplets(user_items.rows, user_items.cols, test)};
+}
+
+/// Moves each learner's `k` most recent positives to test. `timestamps` is aligned with the
+/// matrix's non-zeros (Interactions::timestamps).
+inline Split leave_last_k_out(const CsrView& user_items, std::span<const std::int64_t> timestamps, index_t k) {
+    user_items.validate("user_items");
+    LEARNREC_CHECK(k > 0, "k must be positive, got {}", k);
+    LEARNREC_CHECK(timestamps.size() == static_cast<std::size_t>(user_items.nnz()),
+                   "{} timestamps for {} interactions; leave-last-k-out needs one per interaction",
+                   timestamps.size(), user_items.nnz());
+    std::vector<Triplet> train, test;
+    std::vector<std::size_t> positives;
+    for (index_t u = 0; u < user_items.rows; ++u) {
+        const auto row = user_items.row(u);
+        const auto base = static_cast<std::size_t>(user_items.indptr[static_cast<std::size_t>(u)]);
+        positives.clear();
+        for (std::size_t j = 0; j < row.size(); ++j) {
+            if (row.weights[j] > 0.0f)
+                positives.push_back(j);
+            else
+                train.push_back({u, row.indices[j], row.weights[j]});
+        }
+        std::sort(positives.begin(), positives.end(), [&](std::size_t a, std::size_t b) {
+            const auto ta = timestamps[base + a], tb = timestamps[base + b];
+            return ta != tb ? ta > tb : row.indices[a] > row.indices[b];
+        });
+        const std::size_t n_test =
+            positives.size() >= 2 ? std::min<std::size_t>(static_cast<std::size_t>(k), positives.size() - 1) : 0;
+        for (std::size_t i = 0; i < positives.size(); ++i) {
+            const auto j = positives[i];
+            (i < n_test ? test : train).push_back({u, row.indices[j], row.weights[j]});
+        }
+    }
+    return {CsrMatrix::from_triplets(user_items.rows, user_items.cols, train),
+            CsrMatrix::from_triplets(user_items.rows, user_items.cols, test)};
+}
+
+struct ColdStartSplit {
+    CsrMatrix train;                  // held-out learners' rows are empty
+    CsrMatrix test;                   // the held-out learners' complete rows
+    std::vector<index_t> learners;    // the held-out learners, ascending
+};
+
+/// Holds out round(fraction * learners with a positive) whole learners, chosen from the seed.
+inline ColdStartSplit cold_start_split(const CsrView& user_items, double fraction, std::uint64_t seed) {
+    user_items.validate("user_items");
+    LEARNREC_CHECK(fraction > 0.0 && fraction < 1.0, "fraction must be in (0, 1), got {}", fraction);
+    std::vector<index_t> active;
+    for (index_t u = 0; u < user_items.rows; ++u) {
+        const auto row = user_items.row(u);
+        if (std::any_of(row.weights.begin(), row.weights.end(), [](float w) { return w > 0.0f; })) active.push_back(u);
+    }
+    const auto n_out = std::min<std::size_t>(
+        active.size(), static_cast<std::size_t>(std::llround(fraction * static_cast<double>(active.size()))));
+    std::mt19937_64 rng(detail::mix64(seed));
+    for (std::size_t i = 0; i < n_out; ++i) {  // partial Fisher-Yates, reproducible everywhere
+        const auto pick = i + static_cast<std::size_t>(rng() % (active.size() - i));
+        std::swap(active[i], active[pick]);
+    }
+    ColdStartSplit out;
+    out.learners.assign(active.begin(), active.begin() + static_cast<std::ptrdiff_t>(n_out));
+    std::sort(out.learners.begin(), out.learners.end());
+    std::vector<std::uint8_t> held(static_cast<std::size_t>(user_items.rows), 0);
+    for (auto u : out.learners) held[static_cast<std::size_t>(u)] = 1;
+    std::vector<Triplet> train, test;
+    for (index_t u = 0; u < user_items.rows; ++u) {
+        const auto row = user_items.row(u);
+        for (std::size_t j = 0; j < row.size(); ++j) {
+            if (!held[static_cast<std::size_t>(u)])
+                train.push_back({u, row.indices[j], row.weights[j]});
+            else
+                test.push_back({u, row.indices[j], row.weights[j]});
+        }
+    }
+    out.train = CsrMatrix::from_triplets(user_items.rows, user_items.cols, train);
+    out.test = CsrMatrix::from_triplets(user_items.rows, user_items.cols, test);
+    return out;
 }
 
 }  // namespace learnrec
