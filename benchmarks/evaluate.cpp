@@ -22,6 +22,9 @@
 #include "learnrec/eval/metrics.hpp"
 #include "learnrec/eval/split.hpp"
 #include "learnrec/model/als.hpp"
+#include "learnrec/model/bpr.hpp"
+#include "learnrec/model/ease.hpp"
+#include "learnrec/model/item_knn.hpp"
 #include "learnrec/model/gfcf.hpp"
 #include "learnrec/model/popularity.hpp"
 
@@ -46,6 +49,9 @@ int main(int argc, char** argv) {
     AlsConfig als;
     std::string solver = "cg";
     GfcfConfig gfcf;
+    BprConfig bpr;
+    EaseConfig ease;
+    ItemKnnConfig knn;
 
     app.add_option("--train", train_path, "Train file, one line per user: `user item item ...`");
     app.add_option("--test", test_path, "Test file in the same format");
@@ -55,7 +61,7 @@ int main(int argc, char** argv) {
                    "Carve this fraction of each learner's training items as validation and report on it "
                    "(the test file is not read): for tuning")
         ->capture_default_str();
-    app.add_option("--model", models, "popularity, als, gfcf (repeatable)")->capture_default_str();
+    app.add_option("--model", models, "popularity, als, gfcf, bpr, ease, item_knn (repeatable)")->capture_default_str();
     app.add_option("-k", k, "Cut-off")->capture_default_str();
     app.add_option("--threads", threads, "Threads for training and evaluation")->capture_default_str();
     app.add_option("--seed", seed, "Seed for splits and models")->capture_default_str();
@@ -69,6 +75,12 @@ int main(int argc, char** argv) {
     app.add_option("--gfcf-rank", gfcf.rank, "GF-CF singular vectors")->capture_default_str();
     app.add_option("--gfcf-power-iterations", gfcf.power_iterations, "GF-CF range-finder power iterations")
         ->capture_default_str();
+    app.add_option("--bpr-factors", bpr.factors, "BPR factors")->capture_default_str();
+    app.add_option("--bpr-epochs", bpr.iterations, "BPR epochs")->capture_default_str();
+    app.add_option("--bpr-learning-rate", bpr.learning_rate, "BPR learning rate")->capture_default_str();
+    app.add_option("--bpr-regularization", bpr.regularization, "BPR regularization")->capture_default_str();
+    app.add_option("--ease-lambda", ease.lambda, "EASE L2 penalty")->capture_default_str();
+    app.add_option("--knn-neighbours", knn.neighbours, "item-kNN neighbours per course")->capture_default_str();
     CLI11_PARSE(app, argc, argv);
 
     try {
@@ -112,10 +124,17 @@ int main(int argc, char** argv) {
         als.solver = solver == "cholesky" ? AlsSolver::cholesky : AlsSolver::cg;
         gfcf.seed = seed;
         gfcf.num_threads = threads;
+        bpr.seed = seed;
+        bpr.num_threads = threads;
+        ease.num_threads = threads;
+        knn.num_threads = threads;
         const std::map<std::string, std::function<std::shared_ptr<const Model>()>> fitters{
             {"popularity", [&] { return std::make_shared<const PopularityModel>(PopularityModel::fit(train)); }},
             {"als", [&] { return std::make_shared<const AlsModel>(fit_als(train, als)); }},
             {"gfcf", [&] { return std::make_shared<const GfcfModel>(fit_gfcf(train, gfcf)); }},
+            {"bpr", [&] { return std::make_shared<const BprModel>(fit_bpr(train, bpr)); }},
+            {"ease", [&] { return std::make_shared<const EaseModel>(fit_ease(train, ease)); }},
+            {"item_knn", [&] { return std::make_shared<const ItemKnnModel>(fit_item_knn(train, knn)); }},
         };
 
         fmt::print("\n| model | recall@{} | NDCG@{} | precision@{} | train s | eval s |\n|---|---|---|---|---|---|\n", k,
