@@ -16,6 +16,14 @@ MODEL_FACTORIES = {
         factors=8, iterations=5, solver="cholesky", random_state=7, num_threads=2
     ),
     "PopularityModel": lambda: learnrec.PopularityModel(num_threads=2),
+    # One thread: BPR's Hogwild training is deterministic only then (the contract checks random_state).
+    "BayesianPersonalizedRanking": lambda: learnrec.BayesianPersonalizedRanking(
+        factors=8, iterations=20, random_state=7, num_threads=1
+    ),
+    "EASE": lambda: learnrec.EASE(regularization=10.0, num_threads=2),
+    "ItemKNN": lambda: learnrec.ItemKNN(K=10, num_threads=2),
+    "ItemKNN-bm25": lambda: learnrec.ItemKNN(K=10, weighting="bm25", num_threads=2),
+    "GFCF": lambda: learnrec.GFCF(rank=8, random_state=7, num_threads=2),
 }
 
 

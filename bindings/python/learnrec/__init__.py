@@ -1,6 +1,6 @@
 """learnrec — course recommendations for learning platforms.
 
-Implicit-feedback embeddings (ALS) and an exact, filterable top-k, computed by a C++20 core, with
+Implicit-feedback embeddings (ALS, BPR), item-item models (EASE, item-kNN, GF-CF) and an exact, filterable top-k, computed by a C++20 core, with
 the interface of the ``implicit`` package (0.7): ``learnrec.ImplicitALS`` is a drop-in for
 ``implicit.als.AlternatingLeastSquares`` and works with ``implicit.evaluation``.
 
@@ -22,15 +22,23 @@ from . import _core
 from ._base import RecommenderBase
 from ._validation import ConversionWarning, LearnrecError, UnknownIdError
 from .als import ImplicitALS
+from .bpr import BayesianPersonalizedRanking
 from .data import generate_academy, read_interactions
+from .ease import EASE
 from .evaluation import holdout_split, ranking_metrics_at_k
+from .gfcf import GFCF
+from .item_knn import ItemKNN
 from .popularity import PopularityModel
 
 __version__: str = _core.__version__
 
 __all__ = [
+    "BayesianPersonalizedRanking",
     "ConversionWarning",
+    "EASE",
+    "GFCF",
     "ImplicitALS",
+    "ItemKNN",
     "LearnrecError",
     "PopularityModel",
     "RecommenderBase",

@@ -191,6 +191,181 @@ class AlsTrainer:
     def indptr_pointer(self) -> int: ...
 
 def fit_als(user_items: CsrView, config: AlsConfig) -> AlsModel: ...
+class BprNegativeSampling:
+    """How BPR draws negative courses."""
+
+    uniform: "BprNegativeSampling"
+    popularity: "BprNegativeSampling"
+
+class BprConfig:
+    """Hyperparameters of BPR matrix factorisation."""
+
+    factors: int
+    learning_rate: float
+    regularization: float
+    iterations: int
+    negatives: int
+    sampling: BprNegativeSampling
+    verify_negative_samples: bool
+    item_bias: bool
+    fold_in_epochs: int
+    seed: int
+    num_threads: int
+    def __init__(
+        self,
+        factors: int = 64,
+        learning_rate: float = 0.05,
+        regularization: float = 0.01,
+        iterations: int = 100,
+        negatives: int = 1,
+        sampling: BprNegativeSampling = ...,
+        verify_negative_samples: bool = True,
+        item_bias: bool = True,
+        fold_in_epochs: int = 50,
+        seed: int = 42,
+        num_threads: int = 0,
+    ) -> None: ...
+    @property
+    def columns(self) -> int: ...
+    def validate(self) -> None: ...
+
+class BprIterationInfo:
+    """What one BPR epoch reports."""
+
+    @property
+    def iteration(self) -> int: ...
+    @property
+    def seconds(self) -> float: ...
+    @property
+    def correct(self) -> float: ...
+    @property
+    def skipped(self) -> float: ...
+    @property
+    def samples(self) -> int: ...
+
+class BprModel(FactorModel):
+    """A trained BPR model (last factor column: course bias; learners' last column is 1)."""
+
+    def __init__(self, user_factors: npt.ArrayLike, item_factors: npt.ArrayLike, config: BprConfig) -> None: ...
+    @property
+    def config(self) -> BprConfig: ...
+    def fold_in_learners(self, rows: CsrView, num_threads: int = 0) -> npt.NDArray[np.float32]: ...
+
+class BprTrainer:
+    """Stepwise BPR training; one epoch per step(), GIL released."""
+
+    def __init__(self, user_items: CsrView, config: BprConfig) -> None: ...
+    def step(self) -> BprIterationInfo: ...
+    def model(self) -> BprModel: ...
+    def release(self) -> BprModel: ...
+    @property
+    def iteration(self) -> int: ...
+    @property
+    def config(self) -> BprConfig: ...
+
+def fit_bpr(user_items: CsrView, config: BprConfig) -> BprModel: ...
+
+class ItemItemModel(Model):
+    """A model scoring through a dense course x course matrix B (the learner's row is the query)."""
+
+    @property
+    def item_weights(self) -> npt.NDArray[np.float32]: ...
+
+class EaseWeights:
+    """How EASE turns interaction weights into X."""
+
+    binary: "EaseWeights"
+    as_given: "EaseWeights"
+
+class EaseConfig:
+    """Hyperparameters of EASE."""
+
+    lambda_: float
+    weights: EaseWeights
+    num_threads: int
+    memory_budget_bytes: int
+    def __init__(
+        self, lambda_: float = 200.0, weights: EaseWeights = ..., num_threads: int = 0, memory_budget_bytes: int = 0
+    ) -> None: ...
+    def validate(self) -> None: ...
+
+class EaseModel(ItemItemModel):
+    """A trained EASE model."""
+
+    @property
+    def config(self) -> EaseConfig: ...
+
+def fit_ease(user_items: CsrView, config: EaseConfig) -> EaseModel: ...
+
+class GfcfConfig:
+    """Hyperparameters of GF-CF."""
+
+    alpha: float
+    rank: int
+    oversample: int
+    power_iterations: int
+    seed: int
+    num_threads: int
+    memory_budget_bytes: int
+    def __init__(
+        self,
+        alpha: float = 0.3,
+        rank: int = 256,
+        oversample: int = 64,
+        power_iterations: int = 4,
+        seed: int = 42,
+        num_threads: int = 0,
+        memory_budget_bytes: int = 0,
+    ) -> None: ...
+    def validate(self) -> None: ...
+
+class GfcfModel(ItemItemModel):
+    """A trained GF-CF model."""
+
+    @property
+    def config(self) -> GfcfConfig: ...
+
+def fit_gfcf(user_items: CsrView, config: GfcfConfig) -> GfcfModel: ...
+
+class ItemKnnWeighting:
+    """Weighting of the course vectors in item-kNN."""
+
+    none: "ItemKnnWeighting"
+    tfidf: "ItemKnnWeighting"
+    bm25: "ItemKnnWeighting"
+
+class ItemKnnConfig:
+    """Hyperparameters of item-kNN."""
+
+    neighbours: int
+    weighting: ItemKnnWeighting
+    bm25_k1: float
+    bm25_b: float
+    binary: bool
+    normalize: bool
+    num_threads: int
+    def __init__(
+        self,
+        neighbours: int = 20,
+        weighting: ItemKnnWeighting = ...,
+        bm25_k1: float = 1.2,
+        bm25_b: float = 0.75,
+        binary: bool = True,
+        normalize: bool = True,
+        num_threads: int = 0,
+    ) -> None: ...
+    def validate(self) -> None: ...
+
+class ItemKnnModel(Model):
+    """A trained item-kNN model: a sparse course x course neighbour matrix."""
+
+    @property
+    def config(self) -> ItemKnnConfig: ...
+    @property
+    def similarity(self) -> _CsrParts: ...
+
+def fit_item_knn(user_items: CsrView, config: ItemKnnConfig) -> ItemKnnModel: ...
+
 def holdout_split(user_items: CsrView, test_fraction: float, seed: int) -> Tuple[_CsrParts, _CsrParts]: ...
 def evaluate(model: Model, train: CsrView, test: CsrView, k: int, num_threads: int = 0) -> Dict[str, Any]: ...
 def read_interactions_csv(path: str, ignored_columns: Sequence[str] = ..., delimiter: str = ",") -> Dict[str, Any]: ...

@@ -9,7 +9,7 @@
 //    downstream can index out of bounds.
 //  - Models are exposed through the C++ seam: _core.Model (recommend / recommend_rows /
 //    similar_courses for any model), FactorModel (embeddings, similar learners), AlsModel,
-//    PopularityModel. They are immutable and shared with numpy through shared_ptr holders: the
+//    BprModel, PopularityModel, ItemItemModel (EaseModel, GfcfModel) and ItemKnnModel. They are immutable and shared with numpy through shared_ptr holders: the
 //    factor arrays handed to Python point into the model and keep it alive; they are read-only.
 //  - Every call that does real work releases the GIL. learnrec's OpenMP teams are sized per call
 //    (num_threads), so nothing here changes process-wide thread state.
@@ -36,6 +36,11 @@
 #include "learnrec/eval/metrics.hpp"
 #include "learnrec/eval/split.hpp"
 #include "learnrec/model/als.hpp"
+#include "learnrec/model/bpr.hpp"
+#include "learnrec/model/ease.hpp"
+#include "learnrec/model/gfcf.hpp"
+#include "learnrec/model/item_item.hpp"
+#include "learnrec/model/item_knn.hpp"
 #include "learnrec/model/factor_model.hpp"
 #include "learnrec/model/model.hpp"
 #include "learnrec/model/popularity.hpp"
@@ -228,6 +233,50 @@ private:
     }
     PyCsr input_;  // keeps the borrowed arrays alive for the trainer's lifetime
     std::unique_ptr<AlsTrainer> trainer_;
+    std::mutex mutex_;
+};
+
+// ---- BPR trainer -----------------------------------------------------------------------------
+
+/// BprTrainer plus the arrays it borrows (for its constructor only: BPR copies the positives);
+/// step() and model() are serialised by a mutex.
+class PyBprTrainer {
+public:
+    PyBprTrainer(const PyCsr& user_items, const BprConfig& config) : input_(user_items) {
+        py::gil_scoped_release release;
+        trainer_ = std::make_unique<BprTrainer>(input_.view, config);
+    }
+
+    BprIterationInfo step() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return live().step();
+    }
+    std::shared_ptr<BprModel> model() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return std::make_shared<BprModel>(live().model());
+    }
+    std::shared_ptr<BprModel> release() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto m = std::make_shared<BprModel>(std::move(live()).release());
+        trainer_.reset();
+        return m;
+    }
+    int iteration() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return live().iteration();
+    }
+    const BprConfig& config() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return live().config();
+    }
+
+private:
+    BprTrainer& live() {
+        if (!trainer_) throw Error("BprTrainer", "the trainer was released; create a new one to train again");
+        return *trainer_;
+    }
+    PyCsr input_;
+    std::unique_ptr<BprTrainer> trainer_;
     std::mutex mutex_;
 };
 
@@ -674,6 +723,264 @@ the interactions; the transpose is built once). One iteration per step(), GIL re
         },
         py::arg("user_items"), py::arg("config"),
         "Trains implicit ALS entirely in C++ (learnrec::fit_als), for `config.iterations` iterations.");
+
+    // ---- BPR ----------------------------------------------------------------------------------
+    py::enum_<BprNegativeSampling>(m, "BprNegativeSampling", "How BPR draws negative courses.")
+        .value("uniform", BprNegativeSampling::uniform, "every course equally likely (Rendle et al.)")
+        .value("popularity", BprNegativeSampling::popularity, "in proportion to the course's positives (implicit)");
+
+    py::class_<BprConfig>(m, "BprConfig", "Hyperparameters of BPR matrix factorisation (learnrec::BprConfig).")
+        .def(py::init([](index_t factors, float learning_rate, float regularization, int iterations, int negatives,
+                         BprNegativeSampling sampling, bool verify_negative_samples, bool item_bias,
+                         int fold_in_epochs, std::uint64_t seed, int num_threads) {
+                 BprConfig c;
+                 c.factors = factors;
+                 c.learning_rate = learning_rate;
+                 c.regularization = regularization;
+                 c.iterations = iterations;
+                 c.negatives = negatives;
+                 c.sampling = sampling;
+                 c.verify_negative_samples = verify_negative_samples;
+                 c.item_bias = item_bias;
+                 c.fold_in_epochs = fold_in_epochs;
+                 c.seed = seed;
+                 c.num_threads = num_threads;
+                 return c;
+             }),
+             py::arg("factors") = 64, py::arg("learning_rate") = 0.05f, py::arg("regularization") = 0.01f,
+             py::arg("iterations") = 100, py::arg("negatives") = 1, py::arg("sampling") = BprNegativeSampling::uniform,
+             py::arg("verify_negative_samples") = true, py::arg("item_bias") = true, py::arg("fold_in_epochs") = 50,
+             py::arg("seed") = 42, py::arg("num_threads") = 0)
+        .def_readwrite("factors", &BprConfig::factors, "Latent factors, not counting the bias column.")
+        .def_readwrite("learning_rate", &BprConfig::learning_rate, "SGD learning rate.")
+        .def_readwrite("regularization", &BprConfig::regularization, "L2 penalty on every updated parameter.")
+        .def_readwrite("iterations", &BprConfig::iterations, "Epochs (fit_bpr).")
+        .def_readwrite("negatives", &BprConfig::negatives, "Negative samples per positive and epoch.")
+        .def_readwrite("sampling", &BprConfig::sampling, "BprNegativeSampling.uniform or .popularity.")
+        .def_readwrite("verify_negative_samples", &BprConfig::verify_negative_samples,
+                       "Skip negatives the learner has as positives.")
+        .def_readwrite("item_bias", &BprConfig::item_bias, "Learn a course bias (an extra factor column).")
+        .def_readwrite("fold_in_epochs", &BprConfig::fold_in_epochs, "SGD epochs over a new learner's row.")
+        .def_readwrite("seed", &BprConfig::seed, "Seed of the initialisation and the samplers.")
+        .def_readwrite("num_threads", &BprConfig::num_threads, "Threads (0 = every processor; 1 = deterministic).")
+        .def_property_readonly("columns", &BprConfig::columns, "Columns of the factor matrices (factors + bias).")
+        .def("validate", [](const BprConfig& c) { c.validate(); }, "Raises LearnrecError on an invalid value.")
+        .def("__repr__", [](const BprConfig& c) {
+            return fmt::format("BprConfig(factors={}, learning_rate={}, regularization={}, iterations={}, "
+                               "negatives={}, sampling={}, verify_negative_samples={}, item_bias={}, "
+                               "fold_in_epochs={}, seed={}, num_threads={})",
+                               c.factors, c.learning_rate, c.regularization, c.iterations, c.negatives,
+                               c.sampling == BprNegativeSampling::uniform ? "uniform" : "popularity",
+                               c.verify_negative_samples ? "True" : "False", c.item_bias ? "True" : "False",
+                               c.fold_in_epochs, c.seed, c.num_threads);
+        });
+
+    py::class_<BprIterationInfo>(m, "BprIterationInfo", "What one BPR epoch reports.")
+        .def_readonly("iteration", &BprIterationInfo::iteration, "1-based epoch number.")
+        .def_readonly("seconds", &BprIterationInfo::seconds, "Wall time of the epoch.")
+        .def_readonly("correct", &BprIterationInfo::correct,
+                      "Fraction of updated triples ranked correctly before their update (implicit's 'correct').")
+        .def_readonly("skipped", &BprIterationInfo::skipped, "Fraction of drawn triples skipped.")
+        .def_readonly("samples", &BprIterationInfo::samples, "Triples drawn.")
+        .def("__repr__", [](const BprIterationInfo& i) {
+            return fmt::format("BprIterationInfo(iteration={}, seconds={:.4f}, correct={:.4f}, skipped={:.4f}, "
+                               "samples={})",
+                               i.iteration, i.seconds, i.correct, i.skipped, i.samples);
+        });
+
+    py::class_<BprModel, FactorModel, std::shared_ptr<BprModel>>(
+        m, "BprModel", "A trained BPR model (the last factor column is the course bias; learners' is 1).")
+        .def(py::init([](const py::array_t<float, py::array::forcecast>& user_factors,
+                         const py::array_t<float, py::array::forcecast>& item_factors, const BprConfig& config) {
+                 return std::make_shared<BprModel>(to_row_matrix(user_factors, "user_factors"),
+                                                   to_row_matrix(item_factors, "item_factors"), config);
+             }),
+             py::arg("user_factors"), py::arg("item_factors"), py::arg("config"),
+             "Builds a model from factor matrices (copied; config.columns() wide), e.g. loaded from disk.")
+        .def_property_readonly("config", &BprModel::config, "The BprConfig it was trained with.")
+        .def(
+            "fold_in_learners",
+            [](const BprModel& mo, const PyCsr& rows, int num_threads) {
+                RowMatrix out;
+                {
+                    py::gil_scoped_release release;
+                    out = mo.fold_in_learners(rows.view, num_threads);
+                }
+                return to_numpy(std::move(out));
+            },
+            py::arg("rows"), py::arg("num_threads") = 0,
+            "Learner embeddings fitted by SGD to interaction rows with the course factors fixed (deterministic "
+            "per row).");
+
+    py::class_<PyBprTrainer>(m, "BprTrainer", R"doc(
+Stepwise BPR training (learnrec::BprTrainer). One epoch per step(), GIL released; Hogwild over
+num_threads threads (deterministic with 1).)doc")
+        .def(py::init<const PyCsr&, const BprConfig&>(), py::arg("user_items"), py::arg("config"))
+        .def("step", &PyBprTrainer::step, py::call_guard<py::gil_scoped_release>(),
+             "Runs one epoch and returns its BprIterationInfo.")
+        .def("model", &PyBprTrainer::model, py::call_guard<py::gil_scoped_release>(),
+             "The model trained so far (copies the factors; training can continue).")
+        .def("release", &PyBprTrainer::release, py::call_guard<py::gil_scoped_release>(),
+             "The model trained so far, moving the factors out; the trainer cannot be used afterwards.")
+        .def_property_readonly("iteration", &PyBprTrainer::iteration, "Epochs run so far.")
+        .def_property_readonly("config", &PyBprTrainer::config, "The configuration.");
+
+    m.def(
+        "fit_bpr",
+        [](const PyCsr& user_items, const BprConfig& config) {
+            py::gil_scoped_release release;
+            return std::make_shared<BprModel>(fit_bpr(user_items.view, config));
+        },
+        py::arg("user_items"), py::arg("config"),
+        "Trains BPR entirely in C++ (learnrec::fit_bpr), for `config.iterations` epochs.");
+
+    // ---- item-item models ---------------------------------------------------------------------
+    py::class_<ItemItemModel, Model, std::shared_ptr<ItemItemModel>>(m, "ItemItemModel", R"doc(
+A model scoring through a dense course x course matrix B: score(c) = sum over the learner's row
+(i, w) of w * B[i, c]. Fold-in is exact and free (the row is the query).)doc")
+        .def_property_readonly(
+            "item_weights",
+            [](py::object self) { return readonly_view(self.cast<const ItemItemModel&>().item_weights(), self); },
+            "B (courses x courses, float32): a read-only view of the model's memory.");
+
+    py::enum_<EaseWeights>(m, "EaseWeights", "How EASE turns interaction weights into X.")
+        .value("binary", EaseWeights::binary, "positive feedback -> 1, negative feedback left out")
+        .value("as_given", EaseWeights::as_given, "the weights as they are (negative feedback kept)");
+
+    py::class_<EaseConfig>(m, "EaseConfig", "Hyperparameters of EASE (learnrec::EaseConfig).")
+        .def(py::init([](float lambda_, EaseWeights weights, int num_threads, std::size_t memory_budget_bytes) {
+                 EaseConfig c;
+                 c.lambda = lambda_;
+                 c.weights = weights;
+                 c.num_threads = num_threads;
+                 c.memory_budget_bytes = memory_budget_bytes;
+                 return c;
+             }),
+             py::arg("lambda_") = 200.0f, py::arg("weights") = EaseWeights::binary, py::arg("num_threads") = 0,
+             py::arg("memory_budget_bytes") = 0)
+        .def_readwrite("lambda_", &EaseConfig::lambda, "L2 penalty added to the Gram matrix's diagonal.")
+        .def_readwrite("weights", &EaseConfig::weights, "EaseWeights.binary or .as_given.")
+        .def_readwrite("num_threads", &EaseConfig::num_threads, "Threads (0 = every processor).")
+        .def_readwrite("memory_budget_bytes", &EaseConfig::memory_budget_bytes,
+                       "Memory budget for the dense matrix (0: three quarters of physical memory).")
+        .def("validate", [](const EaseConfig& c) { c.validate(); }, "Raises LearnrecError on an invalid value.")
+        .def("__repr__", [](const EaseConfig& c) {
+            return fmt::format("EaseConfig(lambda_={}, weights={}, num_threads={}, memory_budget_bytes={})", c.lambda,
+                               c.weights == EaseWeights::binary ? "binary" : "as_given", c.num_threads,
+                               c.memory_budget_bytes);
+        });
+
+    py::class_<EaseModel, ItemItemModel, std::shared_ptr<EaseModel>>(m, "EaseModel", "A trained EASE model.")
+        .def_property_readonly("config", &EaseModel::config, "The EaseConfig it was trained with.");
+
+    m.def(
+        "fit_ease",
+        [](const PyCsr& user_items, const EaseConfig& config) {
+            py::gil_scoped_release release;
+            return std::make_shared<EaseModel>(fit_ease(user_items.view, config));
+        },
+        py::arg("user_items"), py::arg("config"),
+        "learnrec::fit_ease: B = I - P / diag(P) with P = (X'X + lambda I)^-1 (O(courses^3)).");
+
+    py::class_<GfcfConfig>(m, "GfcfConfig", "Hyperparameters of GF-CF (learnrec::GfcfConfig).")
+        .def(py::init([](float alpha, index_t rank, index_t oversample, int power_iterations, std::uint64_t seed,
+                         int num_threads, std::size_t memory_budget_bytes) {
+                 GfcfConfig c;
+                 c.alpha = alpha;
+                 c.rank = rank;
+                 c.oversample = oversample;
+                 c.power_iterations = power_iterations;
+                 c.seed = seed;
+                 c.num_threads = num_threads;
+                 c.memory_budget_bytes = memory_budget_bytes;
+                 return c;
+             }),
+             py::arg("alpha") = 0.3f, py::arg("rank") = 256, py::arg("oversample") = 64,
+             py::arg("power_iterations") = 4, py::arg("seed") = 42, py::arg("num_threads") = 0,
+             py::arg("memory_budget_bytes") = 0)
+        .def_readwrite("alpha", &GfcfConfig::alpha, "Weight of the ideal low-pass term (0: linear filter only).")
+        .def_readwrite("rank", &GfcfConfig::rank, "Singular vectors in the ideal low-pass filter.")
+        .def_readwrite("oversample", &GfcfConfig::oversample, "Extra range-finder columns.")
+        .def_readwrite("power_iterations", &GfcfConfig::power_iterations, "Range-finder power iterations.")
+        .def_readwrite("seed", &GfcfConfig::seed, "Seed of the randomized range finder.")
+        .def_readwrite("num_threads", &GfcfConfig::num_threads, "Threads (0 = every processor).")
+        .def_readwrite("memory_budget_bytes", &GfcfConfig::memory_budget_bytes,
+                       "Memory budget for the dense matrix (0: three quarters of physical memory).")
+        .def("validate", [](const GfcfConfig& c) { c.validate(); }, "Raises LearnrecError on an invalid value.")
+        .def("__repr__", [](const GfcfConfig& c) {
+            return fmt::format("GfcfConfig(alpha={}, rank={}, oversample={}, power_iterations={}, seed={}, "
+                               "num_threads={}, memory_budget_bytes={})",
+                               c.alpha, c.rank, c.oversample, c.power_iterations, c.seed, c.num_threads,
+                               c.memory_budget_bytes);
+        });
+
+    py::class_<GfcfModel, ItemItemModel, std::shared_ptr<GfcfModel>>(m, "GfcfModel", "A trained GF-CF model.")
+        .def_property_readonly("config", &GfcfModel::config, "The GfcfConfig it was trained with.");
+
+    m.def(
+        "fit_gfcf",
+        [](const PyCsr& user_items, const GfcfConfig& config) {
+            py::gil_scoped_release release;
+            return std::make_shared<GfcfModel>(fit_gfcf(user_items.view, config));
+        },
+        py::arg("user_items"), py::arg("config"),
+        "learnrec::fit_gfcf: linear filter plus alpha times the rank-`rank` ideal low-pass filter.");
+
+    py::enum_<ItemKnnWeighting>(m, "ItemKnnWeighting", "Weighting of the course vectors in item-kNN.")
+        .value("none", ItemKnnWeighting::none, "the values themselves (implicit's CosineRecommender)")
+        .value("tfidf", ItemKnnWeighting::tfidf, "TF-IDF (implicit's TFIDFRecommender)")
+        .value("bm25", ItemKnnWeighting::bm25, "BM25 (implicit's BM25Recommender)");
+
+    py::class_<ItemKnnConfig>(m, "ItemKnnConfig", "Hyperparameters of item-kNN (learnrec::ItemKnnConfig).")
+        .def(py::init([](index_t neighbours, ItemKnnWeighting weighting, float bm25_k1, float bm25_b, bool binary,
+                         bool normalize, int num_threads) {
+                 ItemKnnConfig c;
+                 c.neighbours = neighbours;
+                 c.weighting = weighting;
+                 c.bm25_k1 = bm25_k1;
+                 c.bm25_b = bm25_b;
+                 c.binary = binary;
+                 c.normalize = normalize;
+                 c.num_threads = num_threads;
+                 return c;
+             }),
+             py::arg("neighbours") = 20, py::arg("weighting") = ItemKnnWeighting::none, py::arg("bm25_k1") = 1.2f,
+             py::arg("bm25_b") = 0.75f, py::arg("binary") = true, py::arg("normalize") = true,
+             py::arg("num_threads") = 0)
+        .def_readwrite("neighbours", &ItemKnnConfig::neighbours, "K: neighbours kept per course (itself included).")
+        .def_readwrite("weighting", &ItemKnnConfig::weighting, "ItemKnnWeighting.none, .tfidf or .bm25.")
+        .def_readwrite("bm25_k1", &ItemKnnConfig::bm25_k1, "BM25 term saturation.")
+        .def_readwrite("bm25_b", &ItemKnnConfig::bm25_b, "BM25 length normalisation.")
+        .def_readwrite("binary", &ItemKnnConfig::binary, "Positive weights -> 1 (else kept as given).")
+        .def_readwrite("normalize", &ItemKnnConfig::normalize, "Cosine (else the dot product).")
+        .def_readwrite("num_threads", &ItemKnnConfig::num_threads, "Threads (0 = every processor).")
+        .def("validate", [](const ItemKnnConfig& c) { c.validate(); }, "Raises LearnrecError on an invalid value.")
+        .def("__repr__", [](const ItemKnnConfig& c) {
+            const char* w = c.weighting == ItemKnnWeighting::none ? "none"
+                            : c.weighting == ItemKnnWeighting::tfidf ? "tfidf"
+                                                                      : "bm25";
+            return fmt::format("ItemKnnConfig(neighbours={}, weighting={}, bm25_k1={}, bm25_b={}, binary={}, "
+                               "normalize={}, num_threads={})",
+                               c.neighbours, w, c.bm25_k1, c.bm25_b, c.binary ? "True" : "False",
+                               c.normalize ? "True" : "False", c.num_threads);
+        });
+
+    py::class_<ItemKnnModel, Model, std::shared_ptr<ItemKnnModel>>(
+        m, "ItemKnnModel", "A trained item-kNN model: a sparse course x course neighbour matrix S.")
+        .def_property_readonly("config", &ItemKnnModel::config, "The ItemKnnConfig it was trained with.")
+        .def_property_readonly(
+            "similarity",
+            [](const ItemKnnModel& mo) { return csr_to_numpy(CsrMatrix::copy_of(mo.similarity())); },
+            "S as (indptr, indices, data, shape) arrays (a copy): row i = neighbours of course i.");
+
+    m.def(
+        "fit_item_knn",
+        [](const PyCsr& user_items, const ItemKnnConfig& config) {
+            py::gil_scoped_release release;
+            return std::make_shared<ItemKnnModel>(fit_item_knn(user_items.view, config));
+        },
+        py::arg("user_items"), py::arg("config"),
+        "learnrec::fit_item_knn: keeps the K most similar courses of every course.");
 
     // ---- evaluation ---------------------------------------------------------------------------
     m.def(
