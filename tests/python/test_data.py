@@ -87,11 +87,11 @@ def test_holdout_split_is_deterministic(academy):
     assert (a_test != b_test).nnz == 0 and (a_train != b_train).nnz == 0
 
 
-def test_ranking_metrics_at_k_reports_recall_precision_and_ndcg(academy):
+def test_ranking_metrics_at_k_reports_every_metric(academy):
     train, test = learnrec.holdout_split(academy[0], random_state=0)
     model = learnrec.ImplicitALS(factors=16, regularization=5.0, alpha=10.0, random_state=0)
     metrics = learnrec.ranking_metrics_at_k(model.fit(train, show_progress=False), train, test, K=10)
-    assert set(metrics) == {"recall", "precision", "ndcg"}
+    assert set(metrics) == {"recall", "precision", "ndcg", "map", "hit_rate", "mrr", "auc", "coverage"}
     assert all(0.0 < v <= 1.0 for v in metrics.values())
 
 
@@ -99,3 +99,32 @@ def test_ranking_metrics_at_k_accepts_any_learnrec_model(academy):
     train, test = learnrec.holdout_split(academy[0], random_state=0)
     metrics = learnrec.ranking_metrics_at_k(learnrec.PopularityModel().fit(train), train, test, K=5)
     assert metrics["recall"] > 0
+
+
+def test_metrics_include_map_hit_rate_mrr_auc_and_coverage():
+    user_items, _, _ = learnrec.generate_academy(seed=3, learners=400, courses=60)
+    train, test = learnrec.holdout_split(user_items, test_fraction=0.2, random_state=1)
+    model = learnrec.ImplicitALS(factors=8, iterations=3, random_state=0, num_threads=1).fit(train, show_progress=False)
+    metrics = learnrec.ranking_metrics_at_k(model, train, test, K=10)
+    for key in ("recall", "precision", "ndcg", "map", "hit_rate", "mrr", "auc", "coverage"):
+        assert 0.0 <= metrics[key] <= 1.0, key
+    assert metrics["hit_rate"] >= metrics["mrr"] > 0.0
+
+
+def test_cold_start_split_holds_out_whole_learners():
+    user_items, _, _ = learnrec.generate_academy(seed=3, learners=400, courses=60)
+    train, test, held = learnrec.cold_start_split(user_items, fraction=0.25, random_state=5)
+    assert len(held) > 0
+    assert train[held].nnz == 0
+    assert test[held].nnz == user_items[held].nnz
+    again = learnrec.cold_start_split(user_items, fraction=0.25, random_state=5)[2]
+    assert list(again) == list(held)
+
+
+def test_leave_last_k_out_moves_the_most_recent_interactions():
+    import scipy.sparse as sp
+
+    m = sp.csr_matrix(np.array([[1, 1, 1, 0]], dtype=np.float32))
+    train, test = learnrec.leave_last_k_out(m, np.array([30, 10, 20], dtype=np.int64), k=1)
+    assert list(test.indices) == [0]
+    assert sorted(train.indices) == [1, 2]

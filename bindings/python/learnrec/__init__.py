@@ -25,7 +25,7 @@ from .als import ImplicitALS
 from .bpr import BayesianPersonalizedRanking
 from .data import generate_academy, read_interactions
 from .ease import EASE
-from .evaluation import holdout_split, ranking_metrics_at_k
+from .evaluation import cold_start_split, holdout_split, leave_last_k_out, ranking_metrics_at_k
 from .gfcf import GFCF
 from .item_knn import ItemKNN
 from .popularity import PopularityModel
@@ -45,6 +45,8 @@ __all__ = [
     "UnknownIdError",
     "generate_academy",
     "holdout_split",
+    "leave_last_k_out",
+    "cold_start_split",
     "ranking_metrics_at_k",
     "read_interactions",
     "__version__",
