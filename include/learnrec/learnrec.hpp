@@ -19,3 +19,5 @@
 #include "learnrec/retrieval/recommend.hpp"
 #include "learnrec/eval/split.hpp"
 #include "learnrec/eval/metrics.hpp"
+#include "learnrec/io/model_file.hpp"
+#include "learnrec/serving/model_handle.hpp"

@@ -1,0 +1,164 @@
+// learnrec — model files: saving and loading trained models with their id maps.
+//
+// A model file is a fixed 64-byte envelope followed by a payload. The envelope is validated
+// completely before a single payload byte is parsed; the payload is a Boost.Serialization binary
+// archive (without Boost's own header) holding only fixed-width numbers and raw blobs whose
+// lengths are checked against the bytes that remain before anything is allocated.
+//
+// Envelope (all integers little-endian):
+//
+//   offset size  field
+//        0    8  magic: 89 4C 52 43 0D 0A 1A 0A  ("\x89LRC\r\n\x1a\n"; the high byte and the
+//                CR LF / ^Z / LF tail detect 7-bit and text-mode transfers, as PNG's magic does)
+//        8    4  format version (this learnrec writes and reads 1; newer versions are refused)
+//       12    4  header size in bytes (64 for version 1)
+//       16   16  model kind, ASCII [a-z0-9_-], NUL-padded ("als", "popularity", "gfcf", ...)
+//       32    4  byte-order marker: the integer 0x01020304 in the writer's native order. The
+//                payload is in that order; a reader accepts only its own (bytes 04 03 02 01).
+//       36    1  sizeof(index_t) = 4
+//       37    1  sizeof(offset_t) = 8
+//       38    1  sizeof(float) = 4 (IEEE 754 binary32)
+//       39    1  reserved, 0
+//       40    8  payload length in bytes; the file is exactly header size + payload length
+//       48    4  CRC-32 (ISO-HDLC, as zlib's crc32 / boost::crc_32_type) of the payload
+//       52    8  reserved, 0
+//       60    4  CRC-32 of header bytes 0..59
+//
+// Checks, in order, with the reason in learnrec::Error (context: the path, or "model bytes"):
+//   empty input / no magic        "not a learnrec model file (bad magic)"
+//   fewer bytes than the header   "truncated: ..."
+//   version > 1                   "file format version 7 is newer than this learnrec reads (1)"
+//   header CRC, sizes, marker     "header checksum mismatch", "... sizeof(index_t) ..." etc.
+//   payload shorter / longer      "truncated: ..." / "trailing bytes: ..."
+//   payload CRC                   "checksum mismatch: ..."
+//   unknown kind                  "file holds a 'hybrid' model, which this learnrec cannot read (knows: ...)"
+// then the payload is parsed; a malformed payload (a length past the end, a NaN factor,
+// inconsistent shapes, duplicate ids, ...) throws Error too. Nothing is allocated from a length
+// field before it is checked against the bytes that remain, so a hostile file of n bytes cannot
+// make the loader allocate much more than a small multiple of n. Derived caches are the one
+// exception by nature: an ALS model rebuilds two factors x factors Gram matrices; files whose
+// Gram matrices would exceed max(32 MiB, 16 x payload) are refused (legitimate models have far
+// fewer factors than learners + courses).
+//
+// Payload (version 1), in the byte order of the marker: u32 codec version of the kind, the
+// kind's fields (one codec per kind in src/model_file.cpp; matrices are u64 rows, u64 cols and
+// rows x cols floats row-major; vectors u64 n and n floats; CSR matrices i32 rows, i32 cols and
+// three u64-counted arrays), then the learner ids and the course ids, each as u64 count followed
+// by count x (u32 length, bytes). An id map is either empty or has one id per learner / course.
+//   "als"         i32 factors, f32 regularization, f32 alpha, i32 iterations, u32 solver,
+//                 i32 cg_steps, u64 seed, i32 num_threads, u8 calculate_loss; learner factors;
+//                 course factors
+//   "popularity"  i32 learners; popularity per course (vector)
+//   "gfcf"        f32 alpha, i32 rank, i32 oversample, i32 power_iterations, u64 seed,
+//                 i32 num_threads, u64 memory_budget_bytes; training query rows (CSR, binary);
+//                 course x course matrix B
+//   "bpr"         i32 factors, f32 learning_rate, f32 regularization, i32 iterations,
+//                 i32 negatives, u32 sampling, u8 verify_negative_samples, u8 item_bias,
+//                 i32 fold_in_epochs, u64 seed, i32 num_threads; learner factors; course factors
+//   "ease"        f32 lambda, u32 weights, i32 num_threads, u64 memory_budget_bytes; training
+//                 query rows (CSR); course x course matrix B
+//   "item_knn"    i32 neighbours, u32 weighting, f32 bm25_k1, f32 bm25_b, u8 binary,
+//                 u8 normalize, i32 num_threads; training query rows (CSR); neighbours S (CSR)
+// A loaded model's config keeps the saved hyperparameters, except that num_threads (a run-time
+// setting) is lowered to this machine's processor count when larger.
+//
+// Saving is atomic: the bytes go to a uniquely named temporary file in the target's directory,
+// which is flushed, fsync'ed, closed and renamed over the target (then the directory is
+// fsync'ed). On any failure the temporary file is removed and an existing target is untouched.
+// A process killed mid-save can leave a "<name>.tmp-*" file behind, never a half-written target.
+//
+// Thread safety: all functions are reentrant; concurrent saves to the same path are safe (the
+// last rename wins). Complexity: O(model size) time; memory about twice the file size.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "learnrec/data/id_map.hpp"
+#include "learnrec/error.hpp"
+#include "learnrec/model/model.hpp"
+
+namespace learnrec {
+
+/// A model with the id maps that translate its indices. Either map may be empty (unknown ids);
+/// when not empty it has exactly num_learners() / num_courses() ids.
+struct ModelBundle {
+    std::shared_ptr<const Model> model;
+    IdMap learners;
+    IdMap courses;
+};
+
+/// The format version this library writes (and the newest it reads).
+inline constexpr std::uint32_t model_file_version = 1;
+/// Size of the envelope in bytes.
+inline constexpr std::size_t model_file_header_size = 64;
+
+/// Saves `model` without id maps. Throws Error when the model kind has no codec or on I/O
+/// failure (naming the path and the system's reason); an existing file is then left untouched.
+void save(const Model& model, const std::filesystem::path& path);
+/// Saves the model and its id maps (checked against the model's shape).
+void save(const ModelBundle& bundle, const std::filesystem::path& path);
+
+/// Loads a model file written by save(). Throws Error on any malformed, truncated or foreign file.
+ModelBundle load(const std::filesystem::path& path);
+
+/// The exact bytes save() writes, e.g. for pickling or a database column.
+std::string to_bytes(const ModelBundle& bundle);
+std::string to_bytes(const Model& model);
+/// Inverse of to_bytes(); `bytes` is only read during the call. Errors as load().
+ModelBundle from_bytes(std::string_view bytes);
+
+/// The kinds this build can save and load, sorted ("als", "bpr", "ease", "gfcf", ...).
+std::vector<std::string> model_file_kinds();
+
+namespace detail {
+/// The kind name of model type M, for messages: M::kind_name when M declares one.
+template <class M>
+constexpr std::string_view kind_name_of() {
+    if constexpr (requires { M::kind_name; })
+        return M::kind_name;
+    else
+        return "requested";
+}
+/// `bundle.model` as an M, or Error "file holds a 'x' model, expected 'y'".
+template <class M>
+std::shared_ptr<const M> model_as(const ModelBundle& bundle, const std::string& context) {
+    static_assert(std::is_base_of_v<Model, M>, "load_as<M>: M must be a learnrec model type");
+    auto m = std::dynamic_pointer_cast<const M>(bundle.model);
+    if (!m)
+        throw Error(context, fmt::format("file holds a '{}' model, expected '{}'", bundle.model->kind(),
+                                         kind_name_of<M>()));
+    return m;
+}
+
+/// Recomputes both CRC-32 fields of model file bytes in place (the payload length field is left
+/// as is). For tests and fuzzers that corrupt a payload on purpose so that the payload parser,
+/// not the checksum, must catch it. Throws Error when `bytes` is shorter than the header.
+void reseal_model_bytes(std::string& bytes);
+
+/// Where an atomic save can be interrupted (test hook).
+enum class SaveStage {
+    opened,        // the temporary file exists and is empty
+    half_written,  // half of the bytes are in the temporary file
+    synced,        // all bytes written and fsync'ed, the file is closed; next is the rename
+};
+/// Writes `bytes` to `path` atomically (see the header comment). `hook`, when set, is called at
+/// each SaveStage with the temporary file's path; if it throws (a simulated crash), the save
+/// stops there, the temporary file is removed and the exception propagates.
+void write_file_atomically(std::string_view bytes, const std::filesystem::path& path,
+                           const std::function<void(SaveStage, const std::filesystem::path&)>& hook = {});
+}  // namespace detail
+
+/// Loads a file that must hold a model of type M (AlsModel, PopularityModel, FactorModel, ...).
+/// Throws Error "file holds a 'popularity' model, expected 'als'" otherwise.
+template <class M>
+std::shared_ptr<const M> load_as(const std::filesystem::path& path) {
+    return detail::model_as<M>(load(path), path.string());
+}
+
+}  // namespace learnrec
