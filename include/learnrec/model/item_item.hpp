@@ -63,6 +63,16 @@ inline RowMatrix large_zero_matrix(index_t rows, index_t cols, int threads) {
     return m;
 }
 
+/// Queries of history-based models for learners seen in training: their stored training rows.
+inline QueryBlock history_queries(const CsrMatrix& train, std::span<const index_t> learners) {
+    for (auto l : learners)
+        LEARNREC_CHECK(l >= 0 && l < train.rows(), "learner index {} outside [0, {})", l, train.rows());
+    QueryBlock q;
+    q.count = static_cast<index_t>(learners.size());
+    q.history = train.select_rows(learners);
+    return q;
+}
+
 /// Interaction rows turned into query weights: 1 for positive feedback. Negative feedback carries
 /// no signal in item-item models and is left out of the query (recommendations still exclude
 /// those courses, since exclusion uses the caller's rows).
@@ -89,12 +99,7 @@ public:
     const CsrMatrix& training_rows() const noexcept { return train_; }
 
     QueryBlock learner_queries(std::span<const index_t> learners) const override {
-        for (auto l : learners)
-            LEARNREC_CHECK(l >= 0 && l < num_learners(), "learner index {} outside [0, {})", l, num_learners());
-        QueryBlock q;
-        q.count = static_cast<index_t>(learners.size());
-        q.history = train_.select_rows(learners);
-        return q;
+        return detail::history_queries(train_, learners);
     }
 
     QueryBlock fold_in(const CsrView& rows, int /*num_threads*/ = 0) const override {

@@ -35,6 +35,7 @@
 
 #include "learnrec/data/csr.hpp"
 #include "learnrec/detail/parallel.hpp"
+#include "learnrec/model/item_item.hpp"  // detail::history_queries
 #include "learnrec/model/model.hpp"
 
 namespace learnrec {
@@ -85,12 +86,7 @@ public:
     const CsrMatrix& training_rows() const noexcept { return train_; }
 
     QueryBlock learner_queries(std::span<const index_t> learners) const override {
-        for (auto l : learners)
-            LEARNREC_CHECK(l >= 0 && l < num_learners(), "learner index {} outside [0, {})", l, num_learners());
-        QueryBlock q;
-        q.count = static_cast<index_t>(learners.size());
-        q.history = train_.select_rows(learners);
-        return q;
+        return detail::history_queries(train_, learners);
     }
 
     QueryBlock fold_in(const CsrView& rows, int /*num_threads*/ = 0) const override {
