@@ -14,6 +14,7 @@ Quick start::
     ids, scores = model.recommend(0, train[0], N=10)
     print(courses["title"][ids])
     print(learnrec.ranking_metrics_at_k(model, train, test, K=10))
+    model.save("als.lrc")          # learnrec.load("als.lrc") gives it back; pickle works too
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from .ease import EASE
 from .evaluation import cold_start_split, holdout_split, leave_last_k_out, ranking_metrics_at_k
 from .gfcf import GFCF
 from .item_knn import ItemKNN
+from .persistence import from_bytes, load, model_file_kinds, to_bytes
 from .popularity import PopularityModel
 
 __version__: str = _core.__version__
@@ -46,6 +48,10 @@ __all__ = [
     "generate_academy",
     "holdout_split",
     "leave_last_k_out",
+    "load",
+    "from_bytes",
+    "to_bytes",
+    "model_file_kinds",
     "cold_start_split",
     "ranking_metrics_at_k",
     "read_interactions",

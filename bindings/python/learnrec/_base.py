@@ -9,7 +9,8 @@ through the C++ model seam, so new models (BPR, EASE, kNN, hybrids) get it for f
 
 from __future__ import annotations
 
-from typing import Any, Optional, Tuple
+import os
+from typing import Any, ClassVar, Dict, Optional, Tuple, Type
 
 import numpy as np
 
@@ -24,6 +25,10 @@ from ._validation import (
 )
 
 Results = Tuple[np.ndarray, np.ndarray]
+
+# Model-file kind ("als", "bpr", ...) -> the Python class that wraps it; filled by subclasses that
+# declare ``_kind`` (see RecommenderBase.__init_subclass__), read by learnrec.load.
+_CLASSES_BY_KIND: Dict[str, Type["RecommenderBase"]] = {}
 
 
 def _finish(ids: np.ndarray, scores: np.ndarray, scalar: bool, n: int) -> Results:
@@ -79,10 +84,62 @@ class RecommenderBase:
     """
 
     _model: Optional[_core.Model]
+    #: The model-file kind of the C++ model this class wraps (None: not loadable by learnrec.load).
+    _kind: ClassVar[Optional[str]] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        kind = cls.__dict__.get("_kind")
+        if kind is not None:
+            _CLASSES_BY_KIND[kind] = cls
 
     def __init__(self, num_threads: int = 0) -> None:
         self.num_threads = as_num_threads(num_threads)
         self._model = None
+        #: Ids of the learners (rows) and courses (columns) when known: set by learnrec.load for
+        #: files saved with ids, and written by save() unless other ids are passed.
+        self.learner_ids: Optional[np.ndarray] = None
+        self.course_ids: Optional[np.ndarray] = None
+
+    @classmethod
+    def _init_kwargs_from(cls, model: Any) -> Dict[str, Any]:
+        """The __init__ arguments that reproduce the hyperparameters a C++ model was trained with."""
+        raise NotImplementedError(f"{cls.__name__} cannot be rebuilt from a model file")
+
+    # ---- persistence --------------------------------------------------------------------------
+    def save(self, path: "os.PathLike[str] | str", learner_ids: Any = None, course_ids: Any = None) -> None:
+        """Writes the trained model to a learnrec model file (see learnrec.load).
+
+        The file is self-describing (magic, format version, model kind, sizes and checksums) and
+        written atomically: a crash or error mid-save never leaves a partial file at ``path``, and
+        an existing file there is replaced only by a complete one.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Destination file.
+        learner_ids, course_ids : sequence of str, optional
+            One id per learner (row) / course (column) to store with the model. Default: the
+            model's ``learner_ids`` / ``course_ids`` attributes (set when it was loaded from a file
+            with ids), else none.
+        """
+        learners = self.learner_ids if learner_ids is None else learner_ids
+        courses = self.course_ids if course_ids is None else course_ids
+        _core.save_model(self.model, os.fspath(path), _id_list(learners), _id_list(courses))
+
+    def __getstate__(self) -> Dict[str, Any]:
+        # The C++ model travels as the bytes of its model file (checked on the way back in);
+        # everything else is plain Python state.
+        state = self.__dict__.copy()
+        model = state.pop("_model", None)
+        state["_model_bytes"] = None if model is None else _core.model_to_bytes(model)
+        return state
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        state = dict(state)
+        data = state.pop("_model_bytes", None)
+        self.__dict__.update(state)
+        self._model = None if data is None else _core.model_from_bytes(data)[0]
 
     # ---- to implement -------------------------------------------------------------------------
     def fit(self, user_items: Any, show_progress: bool = True, callback: Any = None) -> "RecommenderBase":
@@ -300,3 +357,16 @@ class RecommenderBase:
     def __repr__(self) -> str:
         state = f"{self._model.num_learners} learners x {self._model.num_courses} courses" if self._model else "unfitted"
         return f"<{type(self).__name__} {state}>"
+
+
+def _id_list(ids: Any) -> Optional[list]:
+    if ids is None:
+        return None
+    if isinstance(ids, (str, bytes)):
+        raise TypeError("ids must be a sequence of str, not a single string")
+    out = []
+    for i, value in enumerate(ids):
+        if not isinstance(value, (str, np.str_)):
+            raise TypeError(f"ids must be str; element {i} is {type(value).__name__} ({value!r})")
+        out.append(str(value))
+    return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 import numpy as np
 
@@ -70,6 +70,24 @@ class ImplicitALS(RecommenderBase):
     loss_history : list of float
         Training loss after each iteration of the last fit (empty when not calculated).
     """
+
+    _kind = "als"
+
+    @classmethod
+    def _init_kwargs_from(cls, model: Any) -> Dict[str, Any]:
+        c = model.config
+        solver = next(name for name, value in _SOLVERS.items() if value == c.solver)
+        return dict(
+            factors=c.factors,
+            regularization=c.regularization,
+            alpha=c.alpha,
+            iterations=c.iterations,
+            solver=solver,
+            cg_steps=c.cg_steps,
+            random_state=c.seed,
+            num_threads=c.num_threads,
+            calculate_training_loss=c.calculate_loss,
+        )
 
     def __init__(
         self,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Dict, Optional
 
 import numpy as np
 
@@ -49,6 +49,21 @@ class BayesianPersonalizedRanking(RecommenderBase):
         float32 embeddings (``factors + 1`` columns), read-only views of the immutable C++ model
         (None before fit).
     """
+
+    _kind = "bpr"
+
+    @classmethod
+    def _init_kwargs_from(cls, model: Any) -> Dict[str, Any]:
+        c = model.config
+        return dict(
+            factors=c.factors,
+            learning_rate=c.learning_rate,
+            regularization=c.regularization,
+            iterations=c.iterations,
+            verify_negative_samples=c.verify_negative_samples,
+            random_state=c.seed,
+            num_threads=c.num_threads,
+        )
 
     def __init__(
         self,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Dict, Optional
 
 import numpy as np
 
@@ -26,6 +26,13 @@ class EASE(ItemItemRecommender):
     num_threads : int
         Threads for fitting and for each query call (0 = every processor).
     """
+
+    _kind = "ease"
+
+    @classmethod
+    def _init_kwargs_from(cls, model: Any) -> Dict[str, Any]:
+        c = model.config
+        return dict(regularization=c.lambda_, num_threads=c.num_threads)
 
     def __init__(self, regularization: float = 500.0, num_threads: int = 0) -> None:
         super().__init__(num_threads=num_threads)

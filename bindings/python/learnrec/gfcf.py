@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Dict, Optional
 
 import numpy as np
 
@@ -32,6 +32,13 @@ class GFCF(ItemItemRecommender):
         Seed of the randomized range finder (an int is learnrec's C++ seed). None draws a fresh
         seed per fit.
     """
+
+    _kind = "gfcf"
+
+    @classmethod
+    def _init_kwargs_from(cls, model: Any) -> Dict[str, Any]:
+        c = model.config
+        return dict(alpha=c.alpha, rank=c.rank, random_state=c.seed, num_threads=c.num_threads)
 
     def __init__(self, alpha: float = 0.3, rank: int = 256, num_threads: int = 0, random_state: Any = None) -> None:
         super().__init__(num_threads=num_threads)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Dict, Optional
 
 import scipy.sparse
 
@@ -38,6 +38,14 @@ class ItemKNN(ItemItemRecommender):
     num_threads : int
         Threads for fitting and for each query call (0 = every processor).
     """
+
+    _kind = "item_knn"
+
+    @classmethod
+    def _init_kwargs_from(cls, model: Any) -> Dict[str, Any]:
+        c = model.config
+        weighting = next(name for name, value in _WEIGHTINGS.items() if value == c.weighting)
+        return dict(K=c.neighbours, weighting=weighting, K1=c.bm25_k1, B=c.bm25_b, num_threads=c.num_threads)
 
     def __init__(
         self, K: int = 20, weighting: str = "cosine", K1: float = 1.2, B: float = 0.75, num_threads: int = 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Dict, Optional
 
 import numpy as np
 
@@ -22,6 +22,12 @@ class PopularityModel(RecommenderBase):
     num_threads : int
         Threads per query call (0 = every processor).
     """
+
+    _kind = "popularity"
+
+    @classmethod
+    def _init_kwargs_from(cls, model: Any) -> Dict[str, Any]:
+        return {}
 
     def __init__(self, num_threads: int = 0) -> None:
         super().__init__(num_threads=num_threads)

@@ -1,0 +1,73 @@
+"""Loading learnrec model files: ``learnrec.load(path)``.
+
+A model file holds one trained C++ model and, optionally, the ids of its learners and courses.
+:meth:`RecommenderBase.save` writes it; pickling a fitted model goes through the same bytes, so a
+pickle is checked exactly like a file when it is loaded back. The format (envelope, checksums,
+guarantees) is documented in the README, section "Model files".
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Optional, Tuple
+
+import numpy as np
+
+from . import _core
+from ._base import _CLASSES_BY_KIND, RecommenderBase
+from ._validation import LearnrecError
+
+
+def _wrap(model: Any, learner_ids: Optional[list], course_ids: Optional[list]) -> RecommenderBase:
+    kind = model.kind
+    cls = _CLASSES_BY_KIND.get(kind)
+    if cls is None:
+        raise LearnrecError(
+            f"the model file holds a {kind!r} model, which no Python class of this learnrec wraps "
+            f"(wrapped kinds: {', '.join(sorted(_CLASSES_BY_KIND))})"
+        )
+    obj = cls(**cls._init_kwargs_from(model))
+    obj._model = model
+    obj.learner_ids = None if learner_ids is None else np.asarray(learner_ids, dtype=object)
+    obj.course_ids = None if course_ids is None else np.asarray(course_ids, dtype=object)
+    return obj
+
+
+def load(path: "os.PathLike[str] | str") -> RecommenderBase:
+    """Loads a model file written by ``model.save(path)`` (or by the C++ ``learnrec::save``).
+
+    Returns an instance of the class that wrote it (``ImplicitALS``, ``BayesianPersonalizedRanking``,
+    ``EASE``, ...), fitted, with the saved hyperparameters (``num_threads`` is lowered to this
+    machine's processor count when the file asks for more), and with ``learner_ids`` /
+    ``course_ids`` set to object arrays of str when the file holds ids (None otherwise).
+
+    Raises
+    ------
+    LearnrecError
+        The file is missing, truncated, corrupted (checksum), of another format, of a newer format
+        version, or holds a model this version cannot read; the message says which.
+    """
+    model, learner_ids, course_ids = _core.load_model(os.fspath(path))
+    return _wrap(model, learner_ids, course_ids)
+
+
+def from_bytes(data: bytes) -> RecommenderBase:
+    """Like :func:`load`, from the bytes of a model file (e.g. a database column)."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"data must be bytes, got {type(data).__name__}")
+    model, learner_ids, course_ids = _core.model_from_bytes(bytes(data))
+    return _wrap(model, learner_ids, course_ids)
+
+
+def to_bytes(model: RecommenderBase, learner_ids: Any = None, course_ids: Any = None) -> bytes:
+    """The bytes ``model.save`` would write (ids default to the model's ``learner_ids`` / ``course_ids``)."""
+    from ._base import _id_list
+
+    learners = model.learner_ids if learner_ids is None else learner_ids
+    courses = model.course_ids if course_ids is None else course_ids
+    return _core.model_to_bytes(model.model, _id_list(learners), _id_list(courses))
+
+
+def model_file_kinds() -> Tuple[str, ...]:
+    """The model kinds this build can save and load."""
+    return tuple(_core.model_file_kinds())
