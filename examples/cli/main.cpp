@@ -1,8 +1,9 @@
 // learnrec — command-line tool: a host program that links the library directly.
 //
 //   learnrec demo                         generate the academy, train ALS, show recommendations
-//   learnrec train --interactions F.csv   train ALS on a CSV log, report loss and holdout recall
-//   learnrec recommend --interactions F.csv --learner ID [--learner ID ...] [-k 10] [--format json]
+//   learnrec train --interactions F.csv [--save M.lrc]   train ALS on a CSV log (holdout recall, model file)
+//   learnrec recommend --interactions F.csv [--model M.lrc] --learner ID [--learner ID ...] [-k 10] [--format json]
+//   learnrec inspect M.lrc                 what a model file holds (kind, sizes, ids), after validating it
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -134,7 +135,8 @@ int run_demo(index_t learners, index_t courses, std::uint64_t seed, TrainFlags& 
     return als_metrics.recall > pop_metrics.recall ? 0 : 3;
 }
 
-int run_train(const std::string& path, const std::vector<std::string>& ignored, TrainFlags& flags, double holdout) {
+int run_train(const std::string& path, const std::vector<std::string>& ignored, TrainFlags& flags, double holdout,
+              const std::string& save_path) {
     CsvOptions csv;
     csv.ignored_columns = ignored;
     const auto t0 = std::chrono::steady_clock::now();
@@ -153,49 +155,113 @@ int run_train(const std::string& path, const std::vector<std::string>& ignored, 
                    p.recall, a.learners);
     } else {
         const auto t1 = std::chrono::steady_clock::now();
-        const AlsModel als = fit_als(data.matrix, config, progress(config.iterations));
+        auto als = std::make_shared<const AlsModel>(fit_als(data.matrix, config, progress(config.iterations)));
         fmt::print("Trained in {:.2f} s\n", seconds_since(t1));
+        if (!save_path.empty()) {
+            save(ModelBundle{als, data.learners, data.courses}, save_path);
+            fmt::print("Saved the model with its learner and course ids to {}\n", save_path);
+        }
     }
     return 0;
 }
 
+/// Maps `data`'s course indices to the model's, through the ids (the model file's order may differ
+/// from the CSV's). Courses the model does not know cannot be excluded and are reported.
+std::vector<index_t> course_index_map(const IdMap& model_courses, const IdMap& data_courses) {
+    std::vector<index_t> map(static_cast<std::size_t>(data_courses.size()), -1);
+    std::size_t unknown = 0;
+    for (index_t c = 0; c < data_courses.size(); ++c) {
+        const auto found = model_courses.find(data_courses.id(c));
+        if (found) map[static_cast<std::size_t>(c)] = *found; else ++unknown;
+    }
+    if (unknown > 0)
+        fmt::print(stderr, "note: {} course(s) of the interactions are unknown to the model and cannot be recommended\n",
+                   unknown);
+    return map;
+}
+
 int run_recommend(const std::string& path, const std::vector<std::string>& ignored,
                   const std::vector<std::string>& learner_ids, index_t k, const std::string& format,
-                  TrainFlags& flags) {
+                  TrainFlags& flags, const std::string& model_path) {
     CsvOptions csv;
     csv.ignored_columns = ignored;
     const Interactions data = read_interactions_csv(path, csv);
-    std::vector<index_t> rows;
-    for (const auto& id : learner_ids) rows.push_back(data.learners.at(id, "learner"));
     const AlsConfig config = finish(flags);
-    const AlsModel als = fit_als(data.matrix, config, progress(config.iterations));
     RecommendOptions options;
     options.k = k;
     options.num_threads = config.num_threads;
-    const CsrView history = data.matrix.view();
-    const TopK top = recommend(als, rows, &history, options);
+    TopK top;
+    IdMap course_ids = data.courses;
+    if (model_path.empty()) {
+        std::vector<index_t> rows;
+        for (const auto& id : learner_ids) rows.push_back(data.learners.at(id, "learner"));
+        const AlsModel als = fit_als(data.matrix, config, progress(config.iterations));
+        const CsrView history = data.matrix.view();
+        top = recommend(als, rows, &history, options);
+    } else {
+        // A trained model: each learner's history rows (re-indexed to the model's courses) both
+        // exclude what was taken and fold the learner in, so learners newer than the model work too.
+        ModelBundle bundle = load(model_path);
+        LEARNREC_CHECK(bundle.courses.size() == bundle.model->num_courses(), "{} has no course ids: save it with ids "
+                       "(learnrec train --save, or model.save(path, course_ids=...))", model_path);
+        const auto to_model = course_index_map(bundle.courses, data.courses);
+        std::vector<Triplet> triplets;
+        for (std::size_t q = 0; q < learner_ids.size(); ++q) {
+            const index_t row = data.learners.at(learner_ids[q], "learner");
+            const auto r = data.matrix.row(row);
+            for (std::size_t j = 0; j < r.indices.size(); ++j) {
+                const index_t c = to_model[static_cast<std::size_t>(r.indices[j])];
+                if (c >= 0) triplets.push_back({static_cast<index_t>(q), c, r.weights[j]});
+            }
+        }
+        const CsrMatrix history =
+            CsrMatrix::from_triplets(static_cast<index_t>(learner_ids.size()), bundle.model->num_courses(), triplets);
+        top = recommend_from_rows(*bundle.model, history.view(), true, options);
+        course_ids = std::move(bundle.courses);
+    }
+    const IdMap& courses_out = course_ids;
     if (format == "json") {
         fmt::print("[");
-        for (std::size_t i = 0; i < rows.size(); ++i) {
+        for (std::size_t i = 0; i < learner_ids.size(); ++i) {
             fmt::print("{}{{\"learner_id\": \"{}\", \"recommendations\": [", i ? ", " : "", json_escape(learner_ids[i]));
             const auto ids = top.ids_of(static_cast<index_t>(i));
             const auto scores = top.scores_of(static_cast<index_t>(i));
             for (std::size_t r = 0; r < ids.size() && ids[r] >= 0; ++r)
                 fmt::print("{}{{\"rank\": {}, \"course_id\": \"{}\", \"score\": {}}}", r ? ", " : "", r + 1,
-                           json_escape(data.courses.id(ids[r])), scores[r]);
+                           json_escape(courses_out.id(ids[r])), scores[r]);
             fmt::print("]}}");
         }
         fmt::print("]\n");
     } else {
         fmt::print("{:<20} {:>4}  {:<20} {:>10}\n", "learner_id", "rank", "course_id", "score");
-        for (std::size_t i = 0; i < rows.size(); ++i) {
+        for (std::size_t i = 0; i < learner_ids.size(); ++i) {
             const auto ids = top.ids_of(static_cast<index_t>(i));
             const auto scores = top.scores_of(static_cast<index_t>(i));
             for (std::size_t r = 0; r < ids.size() && ids[r] >= 0; ++r)
-                fmt::print("{:<20} {:>4}  {:<20} {:>10.4f}\n", learner_ids[i], r + 1, data.courses.id(ids[r]),
+                fmt::print("{:<20} {:>4}  {:<20} {:>10.4f}\n", learner_ids[i], r + 1, courses_out.id(ids[r]),
                            scores[r]);
         }
     }
+    return 0;
+}
+
+int run_inspect(const std::string& path) {
+    const ModelBundle bundle = load(path);  // validates envelope, checksums and payload
+    const Model& m = *bundle.model;
+    fmt::print("{}: a valid learnrec model file (format version {})\n", path, model_file_version);
+    fmt::print("  kind         {}\n  learners     {}\n  courses      {}\n", m.kind(), m.num_learners(), m.num_courses());
+    if (const auto* f = dynamic_cast<const FactorModel*>(&m)) fmt::print("  factors      {}\n", f->factors());
+    const auto show_ids = [](const char* what, const IdMap& ids) {
+        if (ids.size() == 0) {
+            fmt::print("  {:<12} none stored\n", what);
+            return;
+        }
+        std::vector<std::string> first;
+        for (index_t i = 0; i < std::min<index_t>(ids.size(), 3); ++i) first.push_back(ids.id(i));
+        fmt::print("  {:<12} {} ids ({}{})\n", what, ids.size(), fmt::join(first, ", "), ids.size() > 3 ? ", ..." : "");
+    };
+    show_ids("learner ids", bundle.learners);
+    show_ids("course ids", bundle.courses);
     return 0;
 }
 
@@ -231,13 +297,15 @@ int main(int argc, char** argv) {
     train->add_option("--ignore-column", train_ignored, "Extra CSV column to ignore (repeatable)");
     train->add_option("--holdout", holdout, "Hold out this fraction of each learner's courses and report recall@10")
         ->check(CLI::Range(0.0, 0.9));
+    std::string train_save;
+    train->add_option("--save", train_save, "Write the trained model (with learner and course ids) to this file");
     add_als_flags(*train, train_flags);
 
     TrainFlags rec_flags;
     std::string rec_path, rec_format = "table";
     std::vector<std::string> rec_ignored, rec_learners;
     index_t rec_k = 10;
-    auto* rec = app.add_subcommand("recommend", "Train on an interactions CSV and print top-k for learners");
+    auto* rec = app.add_subcommand("recommend", "Print top-k for learners of an interactions CSV (training first, or from --model)");
     rec->add_option("--interactions", rec_path, "CSV with learner_id,course_id[,weight][,timestamp]")
         ->required()
         ->check(CLI::ExistingFile);
@@ -245,13 +313,21 @@ int main(int argc, char** argv) {
     rec->add_option("--learner", rec_learners, "Learner id (repeatable)")->required();
     rec->add_option("-k,--top", rec_k, "Courses per learner")->capture_default_str()->check(CLI::PositiveNumber);
     rec->add_option("--format", rec_format, "table or json")->capture_default_str()->check(CLI::IsMember({"table", "json"}));
+    std::string rec_model;
+    rec->add_option("--model", rec_model, "Model file (learnrec train --save) instead of training on the CSV")
+        ->check(CLI::ExistingFile);
     add_als_flags(*rec, rec_flags);
+
+    std::string inspect_path;
+    auto* inspect = app.add_subcommand("inspect", "Validate a model file and print what it holds");
+    inspect->add_option("model", inspect_path, "Model file")->required()->check(CLI::ExistingFile);
 
     CLI11_PARSE(app, argc, argv);
     try {
         if (*demo) return run_demo(demo_learners, demo_courses, demo_seed, demo_flags, demo_show);
-        if (*train) return run_train(train_path, train_ignored, train_flags, holdout);
-        if (*rec) return run_recommend(rec_path, rec_ignored, rec_learners, rec_k, rec_format, rec_flags);
+        if (*train) return run_train(train_path, train_ignored, train_flags, holdout, train_save);
+        if (*rec) return run_recommend(rec_path, rec_ignored, rec_learners, rec_k, rec_format, rec_flags, rec_model);
+        if (*inspect) return run_inspect(inspect_path);
     } catch (const learnrec::Error& e) {
         fmt::print(stderr, "\nlearnrec: error: {}\n", e.what());
         return 2;
