@@ -16,6 +16,9 @@ targets=("$@")
 build=${LEARNREC_FUZZ_DIR:-build-fuzz}
 jobs=${JOBS:-$(nproc)}
 
+# libFuzzer ships with Debian's clang package.
+if [[ -z ${CXX:-} ]]; then bash scripts/setup.sh clang; fi
+
 cmake -S . -B "$build" -DCMAKE_CXX_COMPILER="${CXX:-clang++}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLEARNREC_FUZZ=ON \
   -DLEARNREC_BUILD_TESTS=ON -DLEARNREC_BUILD_EXAMPLES=OFF -DLEARNREC_BUILD_BENCHMARKS=OFF -DLEARNREC_INSTALL=OFF >/dev/null
 cmake --build "$build" -j "$jobs" --target "${targets[@]/#/fuzz_}"

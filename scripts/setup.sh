@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages learnrec needs, only when some are missing (root or sudo).
-# Sourced or run by scripts/demo.sh and scripts/test.sh; safe to run again.
+# Run by scripts/demo.sh, test.sh and fuzz.sh (which passes extra packages as arguments); safe to run again.
 set -euo pipefail
 
 packages=(
@@ -12,6 +12,7 @@ packages=(
   catch2                         # C++ unit tests (v2.13)
   libbenchmark-dev               # Google Benchmark binaries
   python3-venv python3-dev       # the Python package's virtual environment and headers
+  "$@"                           # extra packages a caller needs (fuzz.sh: clang)
 )
 missing=()
 for p in "${packages[@]}"; do
