@@ -472,3 +472,101 @@ TEST_CASE("AlsModel rejects factor matrices of different widths or with non-fini
     cfg.alpha = 0.0f;
     CHECK_THROWS_AS(AlsModel(random_factors(3, 4, 1), random_factors(5, 4, 2), cfg), Error);
 }
+
+namespace {
+
+/// A random row system: `courses` x d factors, a regularised Gram matrix, one row of `n` weights.
+struct RandomRow {
+    RowMatrix Y;
+    Eigen::MatrixXf gram_reg;
+    std::vector<index_t> indices;
+    std::vector<float> weights;
+    RandomRow(index_t d, index_t n, std::uint64_t seed, float negative_scale = 0.0f) {
+        std::mt19937_64 rng(seed);
+        std::uniform_real_distribution<float> u(-0.5f, 0.5f);
+        Y.resize(3 * n + 5, d);
+        for (Eigen::Index i = 0; i < Y.size(); ++i) Y.data()[i] = u(rng);
+        gram_reg = Y.transpose() * Y;
+        gram_reg.diagonal().array() += 0.1f;
+        for (index_t j = 0; j < n; ++j) {
+            indices.push_back(3 * j + 1);
+            weights.push_back(j % 5 == 4 && negative_scale > 0.0f ? -negative_scale : 1.0f + static_cast<float>(j % 3));
+        }
+    }
+    CsrRow row() const { return {indices, weights}; }
+};
+
+}  // namespace
+
+TEST_CASE("the SIMD exact row solve matches Eigen's pivoting solve for every size and tail", "[als]") {
+    for (index_t d : {1, 7, 16, 33, 64}) {
+        const RandomRow h(d, 9, 100 + static_cast<std::uint64_t>(d));
+        detail::AlsScratch s(d);
+        Vector fast(d), reference(d);
+        REQUIRE(detail::als_exact_row(fast.data(), h.Y.data(), d, h.gram_reg.data(), h.indices.data(),
+                                      h.weights.data(), h.indices.size(), 3.0f, s.work.data()));
+        detail::als_solve_exact_pivoting(reference, h.Y, h.gram_reg, h.row(), 3.0f, s);
+        INFO("d = " << d);
+        CHECK((fast - reference).norm() <= 1e-4f * (1.0f + reference.norm()));
+    }
+}
+
+TEST_CASE("the exact row solve falls back to pivoting when negative feedback makes the system indefinite", "[als]") {
+    const index_t d = 6;
+    RandomRow h(d, 10, 7, 400.0f);
+    // A tiny regularised Gram matrix and confidences c = alpha |w| < 1 make every (c - 1) negative:
+    // A = 0.01 I - sum (1 - c) y y' is indefinite.
+    h.gram_reg = 0.01f * Eigen::MatrixXf::Identity(d, d);
+    detail::AlsScratch s(d);
+    const float alpha = 1e-3f;
+    Eigen::MatrixXf a = h.gram_reg;
+    for (std::size_t j = 0; j < h.indices.size(); ++j)
+        a.noalias() += (std::abs(alpha * h.weights[j]) - 1.0f) * (h.Y.row(h.indices[j]).transpose() * h.Y.row(h.indices[j]));
+    REQUIRE(Eigen::LLT<Eigen::MatrixXf>(a).info() != Eigen::Success);  // the premise: not positive definite
+    Vector x = Vector::Constant(d, 123.0f), reference(d);
+    CHECK_FALSE(detail::als_exact_row(x.data(), h.Y.data(), d, h.gram_reg.data(), h.indices.data(),
+                                      h.weights.data(), h.indices.size(), alpha, s.work.data()));
+    CHECK(x == Vector::Constant(d, 123.0f));  // untouched on failure
+    detail::als_solve_exact(x, h.Y, h.gram_reg, h.row(), alpha, s);
+    detail::als_solve_exact_pivoting(reference, h.Y, h.gram_reg, h.row(), alpha, s);
+    CHECK((x - reference).norm() <= 1e-5f * (1.0f + reference.norm()));
+}
+
+TEST_CASE("the SIMD conjugate gradient with d steps reaches the exact solution", "[als]") {
+    for (index_t d : {3, 17, 32}) {
+        const RandomRow h(d, 12, 300 + static_cast<std::uint64_t>(d));
+        detail::AlsScratch s(d);
+        Vector cg = Vector::Zero(d), exact(d);
+        detail::als_solve_cg(cg, h.Y, h.gram_reg, h.row(), 2.0f, 2 * d, s);
+        detail::als_solve_exact_pivoting(exact, h.Y, h.gram_reg, h.row(), 2.0f, s);
+        INFO("d = " << d);
+        CHECK((cg - exact).norm() <= 1e-3f * (1.0f + exact.norm()));
+    }
+}
+
+TEST_CASE("the low-rank exact solve matches the direct solve for rows shorter than the factors", "[als]") {
+    for (index_t d : {8, 31, 64}) {
+        for (float alpha : {1.0f, 4.0f}) {  // alpha 1 with weights 1: every c - 1 is 0, the correction vanishes
+            const RandomRow h(d, 5, 500 + static_cast<std::uint64_t>(d));
+            const detail::AlsLowRank low_rank(h.gram_reg, h.Y, 1);
+            REQUIRE(low_rank.usable);
+            detail::AlsScratch s(d);
+            Vector fast(d), reference(d);
+            REQUIRE(detail::als_lowrank_row(fast.data(), low_rank.v.data(), d, low_rank.u.data(), h.indices.data(),
+                                            h.weights.data(), h.indices.size(), alpha, s.work.data()));
+            detail::als_solve_exact_pivoting(reference, h.Y, h.gram_reg, h.row(), alpha, s);
+            INFO("d = " << d << ", alpha = " << alpha);
+            CHECK((fast - reference).norm() <= 2e-4f * (1.0f + reference.norm()));
+        }
+    }
+}
+
+TEST_CASE("the low-rank exact solve declines rows with confidence below 1", "[als]") {
+    const RandomRow h(8, 5, 9);
+    const detail::AlsLowRank low_rank(h.gram_reg, h.Y, 1);
+    detail::AlsScratch s(8);
+    Vector x = Vector::Constant(8, 5.0f);
+    CHECK_FALSE(detail::als_lowrank_row(x.data(), low_rank.v.data(), 8, low_rank.u.data(), h.indices.data(),
+                                        h.weights.data(), h.indices.size(), 0.5f, s.work.data()));
+    CHECK(x == Vector::Constant(8, 5.0f));
+}

@@ -15,18 +15,22 @@
 // the thread count; so does the loss, a parallel sum taken in a fixed order.
 #pragma once
 
+#include <cassert>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "learnrec/types.hpp"  // first: it configures Eigen (EIGEN_DONT_PARALLELIZE) before Eigen is seen
 
 #include <Eigen/Cholesky>
 
 #include "learnrec/data/csr.hpp"
+#include "learnrec/detail/als_kernels.hpp"
 #include "learnrec/detail/kernels.hpp"
 #include "learnrec/detail/parallel.hpp"
 #include "learnrec/model/factor_model.hpp"
@@ -69,69 +73,74 @@ namespace detail {
 
 /// Per-thread scratch for the row solvers (allocated once per team member).
 struct AlsScratch {
-    Vector r, p, ap, b;
-    Eigen::MatrixXf a, gathered;
-    explicit AlsScratch(Eigen::Index d) : r(d), p(d), ap(d), b(d), a(d, d) {}
+    std::vector<float> work;  // als_kernels.hpp: at most 2 d * d + 3 d floats (low-rank solve, m <= d)
+    Eigen::MatrixXf a;        // the pivoting fallback of the exact solve
+    explicit AlsScratch(Eigen::Index d)
+        : work(2 * static_cast<std::size_t>(d) * static_cast<std::size_t>(d) + 3 * static_cast<std::size_t>(d)) {}
+};
+
+/// What the low-rank exact solve shares across the rows of one half-step (als_lowrank_row):
+/// U with U^T U = the regularised Gram matrix, and V = Y U^-1 (one row per course of the fixed side).
+struct AlsLowRank {
+    RowMatrix u;
+    RowMatrix v;
+    bool usable = false;  // false when the Gram matrix is not numerically positive definite
+
+    AlsLowRank(const Eigen::MatrixXf& gram_reg, const RowMatrix& other, int threads)
+        : u(gram_reg.rows(), gram_reg.cols()) {
+        const auto d = static_cast<index_t>(other.cols());
+        usable = als_lowrank_prepare_u(u.data(), gram_reg.data(), d);
+        if (!usable) return;
+        v.resize(other.rows(), other.cols());
+        parallel_for(0, other.rows(), threads, [&](std::int64_t j) {
+            als_lowrank_prepare_v(v.row(j).data(), other.row(j).data(), u.data(), d);
+        }, 256);
+    }
 };
 
 /// One row of least squares by conjugate gradient, warm-started from x (implicit's update).
 inline void als_solve_cg(Eigen::Ref<Vector> x, const RowMatrix& Y, const Eigen::MatrixXf& gram_reg, CsrRow row,
                          float alpha, int steps, AlsScratch& s) {
-    s.r.noalias() = -(gram_reg * x);
+    assert(x.size() == Y.cols() && gram_reg.rows() == Y.cols() && gram_reg.cols() == Y.cols());
+    als_cg_row(x.data(), Y.data(), static_cast<index_t>(Y.cols()), gram_reg.data(), row.indices.data(),
+               row.weights.data(), row.size(), alpha, steps, s.work.data());
+}
+
+/// The exact solve with Eigen's pivoting LDLT: for the rare rows whose system is not numerically
+/// positive definite (large negative feedback can make it indefinite).
+inline void als_solve_exact_pivoting(Eigen::Ref<Vector> x, const RowMatrix& Y, const Eigen::MatrixXf& gram_reg,
+                                     CsrRow row, float alpha, AlsScratch& s) {
+    s.a = gram_reg;
+    Vector b = Vector::Zero(Y.cols());
     for (std::size_t j = 0; j < row.size(); ++j) {
         float c = alpha * row.weights[j];
         const float pref = c > 0.0f ? 1.0f : 0.0f;
         c = std::abs(c);
         const auto y = Y.row(row.indices[j]);
-        s.r.noalias() += (c * pref - (c - 1.0f) * y.dot(x)) * y.transpose();
+        s.a.noalias() += (c - 1.0f) * (y.transpose() * y);
+        if (pref > 0.0f) b.noalias() += c * y.transpose();
     }
-    s.p = s.r;
-    float rs_old = s.r.squaredNorm();
-    if (rs_old < 1e-20f) return;
-    for (int it = 0; it < steps; ++it) {
-        s.ap.noalias() = gram_reg * s.p;
-        for (std::size_t j = 0; j < row.size(); ++j) {
-            const float c = std::abs(alpha * row.weights[j]);
-            const auto y = Y.row(row.indices[j]);
-            s.ap.noalias() += ((c - 1.0f) * y.dot(s.p)) * y.transpose();
-        }
-        const float pap = s.p.dot(s.ap);
-        if (!(pap > 0.0f)) break;  // direction of non-positive curvature: stop rather than diverge
-        const float step = rs_old / pap;
-        x.noalias() += step * s.p;
-        s.r.noalias() -= step * s.ap;
-        const float rs_new = s.r.squaredNorm();
-        if (rs_new < 1e-20f) break;
-        s.p = s.r + (rs_new / rs_old) * s.p;
-        rs_old = rs_new;
-    }
+    x = s.a.ldlt().solve(b);
 }
 
-/// One row of least squares solved exactly (Cholesky; LDLT if the system is not positive definite).
+/// One row of least squares solved exactly: through the Woodbury identity when `low_rank` is
+/// given and the row has few enough entries for that to be cheaper, else by forming and
+/// factorising the d x d system (Cholesky; LDLT if it is not positive definite).
 inline void als_solve_exact(Eigen::Ref<Vector> x, const RowMatrix& Y, const Eigen::MatrixXf& gram_reg, CsrRow row,
-                            float alpha, AlsScratch& s) {
-    const auto d = Y.cols();
-    const auto n = static_cast<Eigen::Index>(row.size());
-    s.a = gram_reg;
-    s.b.setZero();
-    s.gathered.resize(n, d);
-    Vector weights(n);
-    for (Eigen::Index j = 0; j < n; ++j) {
-        float c = alpha * row.weights[static_cast<std::size_t>(j)];
-        const float pref = c > 0.0f ? 1.0f : 0.0f;
-        c = std::abs(c);
-        const auto y = Y.row(row.indices[static_cast<std::size_t>(j)]);
-        s.gathered.row(j) = y;
-        weights[j] = c - 1.0f;
-        if (pref > 0.0f) s.b.noalias() += c * y.transpose();
+                            float alpha, AlsScratch& s, const AlsLowRank* low_rank = nullptr) {
+    assert(x.size() == Y.cols() && gram_reg.rows() == Y.cols() && gram_reg.cols() == Y.cols());
+    const auto d = static_cast<index_t>(Y.cols());
+    if (low_rank && low_rank->usable) {
+        std::size_t m = 0;
+        for (std::size_t j = 0; j < row.size(); ++j) m += std::abs(alpha * row.weights[j]) > 1.0f ? 1 : 0;
+        if (als_lowrank_is_cheaper(row.size(), m, d) &&
+            als_lowrank_row(x.data(), low_rank->v.data(), d, low_rank->u.data(), row.indices.data(),
+                            row.weights.data(), row.size(), alpha, s.work.data()))
+            return;
     }
-    if (n > 0) s.a.noalias() += s.gathered.transpose() * (weights.asDiagonal() * s.gathered);
-    Eigen::LLT<Eigen::MatrixXf> llt(s.a);
-    if (llt.info() == Eigen::Success) {
-        x = llt.solve(s.b);
-    } else {
-        x = s.a.ldlt().solve(s.b);
-    }
+    if (!als_exact_row(x.data(), Y.data(), static_cast<index_t>(Y.cols()), gram_reg.data(), row.indices.data(),
+                       row.weights.data(), row.size(), alpha, s.work.data()))
+        als_solve_exact_pivoting(x, Y, gram_reg, row, alpha, s);
 }
 
 /// Solves every row of `target` against the fixed `other` side.
@@ -140,13 +149,15 @@ inline void als_half_step(RowMatrix& target, const RowMatrix& other, const CsrVi
     Eigen::MatrixXf gram_reg = gram(other, cfg.num_threads);
     gram_reg.diagonal().array() += cfg.regularization;
     const int threads = resolve_threads(cfg.num_threads);
+    std::optional<AlsLowRank> low_rank;
+    if (exact) low_rank.emplace(gram_reg, other, threads);
     std::vector<std::unique_ptr<AlsScratch>> scratch(static_cast<std::size_t>(threads));
     parallel_for(0, rows.rows, threads, [&](std::int64_t r) {
         auto& s = scratch[static_cast<std::size_t>(thread_index())];
         if (!s) s = std::make_unique<AlsScratch>(other.cols());
         Eigen::Map<Vector> xm(target.row(r).data(), target.cols());
         if (exact)
-            als_solve_exact(xm, other, gram_reg, rows.row(static_cast<index_t>(r)), cfg.alpha, *s);
+            als_solve_exact(xm, other, gram_reg, rows.row(static_cast<index_t>(r)), cfg.alpha, *s, &*low_rank);
         else
             als_solve_cg(xm, other, gram_reg, rows.row(static_cast<index_t>(r)), cfg.alpha, cfg.cg_steps, *s);
     }, 64);

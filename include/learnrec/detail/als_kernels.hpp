@@ -1,0 +1,278 @@
+// learnrec — per-row ALS solvers on raw arrays, compiled for several instruction sets.
+//
+// Why not Eigen here: Eigen picks its SIMD width from the compile flags, so the portable build
+// runs these loops on 4-wide SSE2 without FMA. The row solvers are the whole cost of an ALS
+// iteration, so they are written as plain loops over GCC vector types and multiversioned like
+// the scoring kernel (baseline, AVX2+FMA, AVX-512, chosen at load time): the widest the CPU has.
+//
+// Layout: Y is row-major (one course per row, `d` floats each); the regularised Gram matrix is a
+// full symmetric d x d matrix (so its rows are its columns). Each call solves one learner (or one
+// course) and touches only its own scratch, so rows run in parallel without synchronisation.
+// Results depend only on the inputs and the instruction set chosen, never on the thread count.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstring>
+
+#include "learnrec/detail/score_kernel.hpp"  // LEARNREC_MULTIVERSION, lr_v16
+#include "learnrec/types.hpp"
+
+namespace learnrec::detail {
+
+/// a . b over n floats (16 at a time, then the tail).
+[[gnu::always_inline]] inline float als_dot(const float* a, const float* b, index_t n) {
+    lr_v16 acc{};
+    index_t k = 0;
+    for (; k + 16 <= n; k += 16) {
+        lr_v16 va, vb;
+        std::memcpy(&va, a + k, sizeof(va));
+        std::memcpy(&vb, b + k, sizeof(vb));
+        acc += va * vb;
+    }
+    // Horizontal sum by halving (16 -> 8 -> 4 lanes), not 16 scalar adds: short dot products
+    // are common (the triangular solves), so the reduction must be cheap.
+    typedef float v8 __attribute__((vector_size(32), aligned(4)));
+    typedef float v4 __attribute__((vector_size(16), aligned(4)));
+    v8 lo, hi;
+    std::memcpy(&lo, &acc, sizeof(lo));
+    std::memcpy(&hi, reinterpret_cast<const char*>(&acc) + sizeof(lo), sizeof(hi));
+    lo += hi;
+    v4 l4, h4;
+    std::memcpy(&l4, &lo, sizeof(l4));
+    std::memcpy(&h4, reinterpret_cast<const char*>(&lo) + sizeof(l4), sizeof(h4));
+    l4 += h4;
+    float s = (l4[0] + l4[2]) + (l4[1] + l4[3]);
+    for (; k < n; ++k) s += a[k] * b[k];
+    return s;
+}
+
+/// out += s * y over n floats.
+[[gnu::always_inline]] inline void als_axpy(float* __restrict out, float s, const float* __restrict y, index_t n) {
+    for (index_t k = 0; k < n; ++k) out[k] += s * y[k];
+}
+
+/// out = A v for a symmetric d x d matrix A (as a sum of A's rows scaled by v).
+[[gnu::always_inline]] inline void als_symv(float* __restrict out, const float* __restrict a, const float* __restrict v,
+                                            index_t d) {
+    for (index_t k = 0; k < d; ++k) out[k] = 0.0f;
+    for (index_t r = 0; r < d; ++r) als_axpy(out, v[r], a + static_cast<std::size_t>(r) * static_cast<std::size_t>(d), d);
+}
+
+/// In place: the upper triangle of the row-major D x D matrix `a` (symmetric; only its upper
+/// triangle is read) becomes U with U^T U = A. Right-looking: row k of U is row k of the updated A
+/// scaled by 1 / sqrt(pivot), then every later row i loses U[k][i] * U[k][i..D), so every inner
+/// loop is an axpy over a contiguous row. False when a pivot is not positive (A not numerically
+/// positive definite).
+[[gnu::always_inline]] inline bool als_cholesky_upper(float* __restrict a, std::size_t D) {
+    for (std::size_t k = 0; k < D; ++k) {
+        float* __restrict uk = a + k * D;
+        const float pivot = uk[k];
+        if (!(pivot > 0.0f) || !std::isfinite(pivot)) return false;
+        const float diag = std::sqrt(pivot);
+        const float inv = 1.0f / diag;
+        uk[k] = diag;
+        for (std::size_t c = k + 1; c < D; ++c) uk[c] *= inv;
+        for (std::size_t i = k + 1; i < D; ++i) {
+            float* __restrict ui = a + i * D;
+            const float f = uk[i];
+            for (std::size_t c = i; c < D; ++c) ui[c] -= f * uk[c];
+        }
+    }
+    return true;
+}
+
+/// In place: z = U^-T z (forward substitution as axpys over rows of U).
+[[gnu::always_inline]] inline void als_solve_upper_transposed(const float* __restrict u, float* __restrict z,
+                                                              std::size_t D) {
+    for (std::size_t i = 0; i < D; ++i) {
+        const float* __restrict ui = u + i * D;
+        z[i] /= ui[i];
+        const float zi = z[i];
+        for (std::size_t c = i + 1; c < D; ++c) z[c] -= zi * ui[c];
+    }
+}
+
+/// x = U^-1 z (backward substitution, dots over rows of U).
+[[gnu::always_inline]] inline void als_solve_upper(const float* __restrict u, const float* __restrict z,
+                                                   float* __restrict x, std::size_t D) {
+    for (std::size_t i = D; i-- > 0;) {
+        const float* ui = u + i * D;
+        x[i] = (z[i] - als_dot(ui + i + 1, x + i + 1, static_cast<index_t>(D - i - 1))) / ui[i];
+    }
+}
+
+/// One row of implicit ALS by `steps` of conjugate gradient warm-started from x (implicit's
+/// update): solves (A + sum_j (c_j - 1) y_j y_j^T) x = sum_j c_j p_j y_j with c_j = alpha |w_j| and
+/// p_j = [w_j > 0]. `work` holds 3 d floats.
+LEARNREC_MULTIVERSION
+inline void als_cg_row(float* __restrict x, const float* __restrict Y, index_t d, const float* __restrict gram_reg,
+                       const index_t* idx, const float* w, std::size_t n, float alpha, int steps,
+                       float* __restrict work) {
+    float* __restrict r = work;
+    float* __restrict p = work + d;
+    float* __restrict ap = work + 2 * static_cast<std::size_t>(d);
+    als_symv(r, gram_reg, x, d);
+    for (index_t k = 0; k < d; ++k) r[k] = -r[k];
+    for (std::size_t j = 0; j < n; ++j) {
+        float c = alpha * w[j];
+        const float pref = c > 0.0f ? 1.0f : 0.0f;
+        c = std::fabs(c);
+        const float* y = Y + static_cast<std::size_t>(idx[j]) * static_cast<std::size_t>(d);
+        als_axpy(r, c * pref - (c - 1.0f) * als_dot(y, x, d), y, d);
+    }
+    std::memcpy(p, r, static_cast<std::size_t>(d) * sizeof(float));
+    float rs_old = als_dot(r, r, d);
+    if (rs_old < 1e-20f) return;
+    for (int it = 0; it < steps; ++it) {
+        als_symv(ap, gram_reg, p, d);
+        for (std::size_t j = 0; j < n; ++j) {
+            const float c = std::fabs(alpha * w[j]);
+            const float* y = Y + static_cast<std::size_t>(idx[j]) * static_cast<std::size_t>(d);
+            als_axpy(ap, (c - 1.0f) * als_dot(y, p, d), y, d);
+        }
+        const float pap = als_dot(p, ap, d);
+        if (!(pap > 0.0f)) break;  // direction of non-positive curvature: stop rather than diverge
+        const float step = rs_old / pap;
+        als_axpy(x, step, p, d);
+        als_axpy(r, -step, ap, d);
+        const float rs_new = als_dot(r, r, d);
+        if (rs_new < 1e-20f) break;
+        const float beta = rs_new / rs_old;
+        for (index_t k = 0; k < d; ++k) p[k] = r[k] + beta * p[k];
+        rs_old = rs_new;
+    }
+}
+
+/// One row of implicit ALS solved exactly: forms the upper triangle of
+/// A = gram_reg + sum_j (c_j - 1) y_j y_j^T (four courses per pass over A, so each row of A is
+/// loaded once per four rank-1 updates) and b, factorises A = U^T U in place and solves.
+/// Every inner loop is an axpy over a contiguous row (right-looking factorisation, row-major
+/// upper triangle), so nothing needs a horizontal reduction except the d dots of the last sweep.
+/// Returns false, leaving x untouched, when A is not numerically positive definite (the caller
+/// then uses a pivoting solver). `work` holds d * d + 2 d floats.
+LEARNREC_MULTIVERSION
+inline bool als_exact_row(float* __restrict x, const float* __restrict Y, index_t d, const float* __restrict gram_reg,
+                          const index_t* idx, const float* w, std::size_t n, float alpha, float* __restrict work) {
+    const auto D = static_cast<std::size_t>(d);
+    float* __restrict a = work;
+    float* __restrict b = work + D * D;
+    float* __restrict z = b + D;
+    std::memcpy(a, gram_reg, D * D * sizeof(float));
+    for (std::size_t k = 0; k < D; ++k) b[k] = 0.0f;
+    const auto weight_of = [&](std::size_t jj, float& conf_minus_one) {
+        float c = alpha * w[jj];
+        const float pref = c > 0.0f ? 1.0f : 0.0f;
+        c = std::fabs(c);
+        conf_minus_one = c - 1.0f;
+        return c * pref;
+    };
+    std::size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        const float* y[4];
+        float cm[4];
+        for (int q = 0; q < 4; ++q) {
+            y[q] = Y + static_cast<std::size_t>(idx[j + q]) * D;
+            als_axpy(b, weight_of(j + q, cm[q]), y[q], d);
+        }
+        for (std::size_t row = 0; row < D; ++row) {
+            const float s0 = cm[0] * y[0][row], s1 = cm[1] * y[1][row], s2 = cm[2] * y[2][row], s3 = cm[3] * y[3][row];
+            float* __restrict ar = a + row * D;
+            for (std::size_t col = row; col < D; ++col)
+                ar[col] += s0 * y[0][col] + s1 * y[1][col] + s2 * y[2][col] + s3 * y[3][col];
+        }
+    }
+    for (; j < n; ++j) {
+        float cm;
+        const float* y = Y + static_cast<std::size_t>(idx[j]) * D;
+        als_axpy(b, weight_of(j, cm), y, d);
+        for (std::size_t row = 0; row < D; ++row) {
+            const float s = cm * y[row];
+            float* __restrict ar = a + row * D;
+            for (std::size_t col = row; col < D; ++col) ar[col] += s * y[col];
+        }
+    }
+    if (!als_cholesky_upper(a, D)) return false;
+    std::memcpy(z, b, D * sizeof(float));
+    als_solve_upper_transposed(a, z, D);
+    als_solve_upper(a, z, x, D);
+    return true;
+}
+
+/// The shared half of the low-rank exact solve (see als_lowrank_row): U with U^T U = G (the
+/// regularised Gram matrix of the fixed side) and V = Y U^-1, i.e. row j of V is U^-T y_j.
+/// O(d^3 + courses d^2) once per half-step. False when G is not numerically positive definite.
+LEARNREC_MULTIVERSION
+inline bool als_lowrank_prepare_u(float* __restrict u, const float* __restrict gram_reg, index_t d) {
+    const auto D = static_cast<std::size_t>(d);
+    std::memcpy(u, gram_reg, D * D * sizeof(float));
+    return als_cholesky_upper(u, D);
+}
+LEARNREC_MULTIVERSION
+inline void als_lowrank_prepare_v(float* __restrict v, const float* __restrict y, const float* __restrict u,
+                                  index_t d) {
+    const auto D = static_cast<std::size_t>(d);
+    std::memcpy(v, y, D * sizeof(float));
+    als_solve_upper_transposed(u, v, D);
+}
+
+/// Floating-point operations of the two exact solves for a row with n entries (m of them with
+/// confidence above 1), used to pick the cheaper one.
+inline bool als_lowrank_is_cheaper(std::size_t n, std::size_t m, index_t d) {
+    const double D = d, N = static_cast<double>(n), M = static_cast<double>(m);
+    const double direct = N * D * D / 2 + D * D * D / 6 + D * D;
+    const double lowrank = M * M * D / 2 + M * M * M / 6 + 4 * M * D + N * D + D * D / 2;
+    return m <= static_cast<std::size_t>(d) && lowrank < direct;
+}
+
+/// One row of implicit ALS solved exactly through the Woodbury identity, for rows with fewer
+/// entries than factors. With G = U^T U and v_j = U^-T y_j (both from the half-step's
+/// preparation), A = G + sum_j (c_j - 1) y_j y_j^T = U^T (I + W^T W) U where the rows of W are
+/// sqrt(c_j - 1) v_j, so x = A^-1 b = U^-1 (t0 - W^T K^-1 W t0) with t0 = U^-T b = sum_j c_j p_j v_j
+/// and K = I + W W^T, an m x m matrix whose eigenvalues are all >= 1 (well conditioned, so this is
+/// as accurate as the direct solve). Costs O(m^2 d + m^3 + d^2) instead of O(n d^2 + d^3).
+/// Requires c_j >= 1 for every entry (returns false otherwise, x untouched: the caller solves
+/// directly). Entries with c_j = 1 only contribute to b. `work` holds m d + m m + 2 m + d floats.
+LEARNREC_MULTIVERSION
+inline bool als_lowrank_row(float* __restrict x, const float* __restrict V, index_t d, const float* __restrict u,
+                            const index_t* idx, const float* w, std::size_t n, float alpha, float* __restrict work) {
+    const auto D = static_cast<std::size_t>(d);
+    std::size_t m = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+        const float c = std::fabs(alpha * w[j]);
+        if (c < 1.0f) return false;
+        if (c > 1.0f) ++m;
+    }
+    float* __restrict W = work;            // m x d
+    float* __restrict K = W + m * D;       // m x m
+    float* __restrict t = K + m * m;       // m
+    float* __restrict sol = t + m;         // m
+    float* __restrict t0 = sol + m;        // d
+    for (std::size_t k = 0; k < D; ++k) t0[k] = 0.0f;
+    std::size_t r = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+        const float cw = alpha * w[j];
+        const float c = std::fabs(cw);
+        const float* __restrict vj = V + static_cast<std::size_t>(idx[j]) * D;
+        if (cw > 0.0f) als_axpy(t0, c, vj, d);
+        if (c > 1.0f) {
+            const float s = std::sqrt(c - 1.0f);
+            float* __restrict wr = W + r * D;
+            for (std::size_t k = 0; k < D; ++k) wr[k] = s * vj[k];
+            ++r;
+        }
+    }
+    for (std::size_t i = 0; i < m; ++i) {
+        const float* wi = W + i * D;
+        for (std::size_t k = i; k < m; ++k) K[i * m + k] = als_dot(wi, W + k * D, d) + (i == k ? 1.0f : 0.0f);
+        t[i] = als_dot(wi, t0, d);
+    }
+    if (!als_cholesky_upper(K, m)) return false;  // cannot happen in exact arithmetic (K >= I)
+    als_solve_upper_transposed(K, t, m);
+    als_solve_upper(K, t, sol, m);  // sol = K^-1 W t0
+    for (std::size_t i = 0; i < m; ++i) als_axpy(t0, -sol[i], W + i * D, d);
+    als_solve_upper(u, t0, x, D);
+    return true;
+}
+
+}  // namespace learnrec::detail
