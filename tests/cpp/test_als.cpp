@@ -570,3 +570,36 @@ TEST_CASE("the low-rank exact solve declines rows with confidence below 1", "[al
                                         h.weights.data(), h.indices.size(), 0.5f, s.work.data()));
     CHECK(x == Vector::Constant(8, 5.0f));
 }
+
+TEST_CASE("conjugate gradient on a block of rows follows each row's own solve", "[als]") {
+    // 11 rows (a full block of 8 and a partial one of 3) with 0..10 entries each, including an
+    // empty row, over 40 courses of dimension 19 (not a multiple of the SIMD width).
+    const index_t d = 19, courses = 40, learners = 11;
+    std::mt19937_64 rng(77);
+    std::uniform_real_distribution<float> u(-0.5f, 0.5f);
+    RowMatrix Y(courses, d), X(learners, d);
+    for (Eigen::Index i = 0; i < Y.size(); ++i) Y.data()[i] = u(rng);
+    for (Eigen::Index i = 0; i < X.size(); ++i) X.data()[i] = u(rng);
+    std::vector<Triplet> t;
+    for (index_t l = 0; l < learners; ++l)
+        for (index_t j = 0; j < l; ++j) t.push_back({l, (l * 7 + j * 3) % courses, j % 4 == 3 ? -1.0f : 2.0f});
+    const CsrMatrix m = CsrMatrix::from_triplets(learners, courses, t);
+    Eigen::MatrixXf gram_reg = Y.transpose() * Y;
+    gram_reg.diagonal().array() += 0.05f;
+    RowMatrix blocked = X, single = X;
+    detail::AlsScratch s(d);
+    for (index_t r0 = 0; r0 < learners; r0 += detail::kAlsCgBlock) {
+        const index_t count = std::min<index_t>(detail::kAlsCgBlock, learners - r0);
+        detail::als_cg_block(blocked.row(r0).data(), count, Y.data(), d, gram_reg.data(),
+                             m.view().indptr.data() + r0, m.view().indices.data(), m.view().data.data(), 3.0f, 3,
+                             s.work.data());
+    }
+    for (index_t l = 0; l < learners; ++l) {
+        Eigen::Map<Vector> x(single.row(l).data(), d);
+        detail::als_solve_cg(x, Y, gram_reg, m.row(l), 3.0f, 3, s);
+    }
+    for (index_t l = 0; l < learners; ++l) {
+        INFO("row " << l);
+        CHECK((blocked.row(l) - single.row(l)).norm() <= 1e-4f * (1.0f + single.row(l).norm()));
+    }
+}

@@ -144,6 +144,109 @@ inline void als_cg_row(float* __restrict x, const float* __restrict Y, index_t d
     }
 }
 
+/// Rows solved together by als_cg_block: G is read once per block instead of once per row.
+inline constexpr index_t kAlsCgBlock = 8;
+
+/// out[b] = G p[b] for the kAlsCgBlock rows of p (each d floats; G symmetric, so row r of G is
+/// column r). Register-blocked like the scoring kernel: 16 columns x 8 rows of accumulators, one
+/// load of G per 8 multiply-adds.
+[[gnu::always_inline]] inline void als_block_symv(float* __restrict out, const float* __restrict p,
+                                                  const float* __restrict g, index_t d) {
+    const auto D = static_cast<std::size_t>(d);
+    std::size_t kc = 0;
+    for (; kc + 16 <= D; kc += 16) {
+        lr_v16 acc[kAlsCgBlock];
+        for (auto& a : acc) a = lr_v16{};
+        for (std::size_t r = 0; r < D; ++r) {
+            lr_v16 gv;
+            std::memcpy(&gv, g + r * D + kc, sizeof(gv));
+            for (index_t b = 0; b < kAlsCgBlock; ++b) acc[b] += p[static_cast<std::size_t>(b) * D + r] * gv;
+        }
+        for (index_t b = 0; b < kAlsCgBlock; ++b) std::memcpy(out + static_cast<std::size_t>(b) * D + kc, &acc[b], sizeof(lr_v16));
+    }
+    for (; kc < D; ++kc)
+        for (index_t b = 0; b < kAlsCgBlock; ++b) {
+            float sum = 0.0f;
+            for (std::size_t r = 0; r < D; ++r) sum += p[static_cast<std::size_t>(b) * D + r] * g[r * D + kc];
+            out[static_cast<std::size_t>(b) * D + kc] = sum;
+        }
+}
+
+/// als_cg_row for `count` <= kAlsCgBlock consecutive rows in lockstep (x: their factors, row-major
+/// with stride d; the CSR arrays of those rows). Each row follows exactly als_cg_row's steps and
+/// stopping rules; only the products with G are shared. `work` holds 3 * kAlsCgBlock * d floats.
+LEARNREC_MULTIVERSION
+inline void als_cg_block(float* __restrict x, index_t count, const float* __restrict Y, index_t d,
+                         const float* __restrict gram_reg, const offset_t* indptr, const index_t* indices,
+                         const float* weights, float alpha, int steps, float* __restrict work) {
+    const auto D = static_cast<std::size_t>(d);
+    const std::size_t B = kAlsCgBlock;
+    float* __restrict r = work;
+    float* __restrict p = work + B * D;
+    float* __restrict ap = work + 2 * B * D;
+    // Rows past `count` stay zero in p and are never updated.
+    for (std::size_t k = 0; k < B * D; ++k) p[k] = 0.0f;
+    std::memcpy(p, x, static_cast<std::size_t>(count) * D * sizeof(float));
+    als_block_symv(r, p, gram_reg, d);
+    float rs[kAlsCgBlock];
+    bool active[kAlsCgBlock];
+    for (index_t b = 0; b < count; ++b) {
+        float* __restrict rb = r + static_cast<std::size_t>(b) * D;
+        const float* xb = x + static_cast<std::size_t>(b) * D;
+        for (std::size_t k = 0; k < D; ++k) rb[k] = -rb[k];
+        for (auto j = static_cast<std::size_t>(indptr[b]); j < static_cast<std::size_t>(indptr[b + 1]); ++j) {
+            float c = alpha * weights[j];
+            const float pref = c > 0.0f ? 1.0f : 0.0f;
+            c = std::fabs(c);
+            const float* y = Y + static_cast<std::size_t>(indices[j]) * D;
+            als_axpy(rb, c * pref - (c - 1.0f) * als_dot(y, xb, d), y, d);
+        }
+        rs[b] = als_dot(rb, rb, d);
+        active[b] = !(rs[b] < 1e-20f);
+    }
+    for (index_t b = count; b < kAlsCgBlock; ++b) active[b] = false;
+    for (index_t b = 0; b < count; ++b) {
+        float* __restrict pb = p + static_cast<std::size_t>(b) * D;
+        if (active[b]) std::memcpy(pb, r + static_cast<std::size_t>(b) * D, D * sizeof(float));
+        else for (std::size_t k = 0; k < D; ++k) pb[k] = 0.0f;
+    }
+    for (int it = 0; it < steps; ++it) {
+        bool any = false;
+        for (index_t b = 0; b < count; ++b) any = any || active[b];
+        if (!any) break;
+        als_block_symv(ap, p, gram_reg, d);
+        for (index_t b = 0; b < count; ++b) {
+            if (!active[b]) continue;
+            float* __restrict pb = p + static_cast<std::size_t>(b) * D;
+            float* __restrict apb = ap + static_cast<std::size_t>(b) * D;
+            float* __restrict rb = r + static_cast<std::size_t>(b) * D;
+            for (auto j = static_cast<std::size_t>(indptr[b]); j < static_cast<std::size_t>(indptr[b + 1]); ++j) {
+                const float c = std::fabs(alpha * weights[j]);
+                const float* y = Y + static_cast<std::size_t>(indices[j]) * D;
+                als_axpy(apb, (c - 1.0f) * als_dot(y, pb, d), y, d);
+            }
+            const float pap = als_dot(pb, apb, d);
+            if (!(pap > 0.0f)) {  // direction of non-positive curvature: stop rather than diverge
+                active[b] = false;
+                for (std::size_t k = 0; k < D; ++k) pb[k] = 0.0f;
+                continue;
+            }
+            const float step = rs[b] / pap;
+            als_axpy(x + static_cast<std::size_t>(b) * D, step, pb, d);
+            als_axpy(rb, -step, apb, d);
+            const float rs_new = als_dot(rb, rb, d);
+            if (rs_new < 1e-20f) {
+                active[b] = false;
+                for (std::size_t k = 0; k < D; ++k) pb[k] = 0.0f;
+                continue;
+            }
+            const float beta = rs_new / rs[b];
+            for (std::size_t k = 0; k < D; ++k) pb[k] = rb[k] + beta * pb[k];
+            rs[b] = rs_new;
+        }
+    }
+}
+
 /// One row of implicit ALS solved exactly: forms the upper triangle of
 /// A = gram_reg + sum_j (c_j - 1) y_j y_j^T (four courses per pass over A, so each row of A is
 /// loaded once per four rank-1 updates) and b, factorises A = U^T U in place and solves.

@@ -73,10 +73,12 @@ namespace detail {
 
 /// Per-thread scratch for the row solvers (allocated once per team member).
 struct AlsScratch {
-    std::vector<float> work;  // als_kernels.hpp: at most 2 d * d + 3 d floats (low-rank solve, m <= d)
+    std::vector<float> work;  // als_kernels.hpp: 2 d * d + 3 d floats (low-rank solve, m <= d) or 3 * 8 d (CG block)
     Eigen::MatrixXf a;        // the pivoting fallback of the exact solve
     explicit AlsScratch(Eigen::Index d)
-        : work(2 * static_cast<std::size_t>(d) * static_cast<std::size_t>(d) + 3 * static_cast<std::size_t>(d)) {}
+        : work(std::max<std::size_t>(
+              2 * static_cast<std::size_t>(d) * static_cast<std::size_t>(d) + 3 * static_cast<std::size_t>(d),
+              3 * static_cast<std::size_t>(kAlsCgBlock) * static_cast<std::size_t>(d))) {}
 };
 
 /// What the low-rank exact solve shares across the rows of one half-step (als_lowrank_row):
@@ -152,15 +154,27 @@ inline void als_half_step(RowMatrix& target, const RowMatrix& other, const CsrVi
     std::optional<AlsLowRank> low_rank;
     if (exact) low_rank.emplace(gram_reg, other, threads);
     std::vector<std::unique_ptr<AlsScratch>> scratch(static_cast<std::size_t>(threads));
-    parallel_for(0, rows.rows, threads, [&](std::int64_t r) {
+    if (exact) {
+        parallel_for(0, rows.rows, threads, [&](std::int64_t r) {
+            auto& s = scratch[static_cast<std::size_t>(thread_index())];
+            if (!s) s = std::make_unique<AlsScratch>(other.cols());
+            Eigen::Map<Vector> xm(target.row(r).data(), target.cols());
+            als_solve_exact(xm, other, gram_reg, rows.row(static_cast<index_t>(r)), cfg.alpha, *s, &*low_rank);
+        }, 64);
+        return;
+    }
+    // CG in fixed blocks of rows (the blocks do not depend on the thread count, so neither do the
+    // factors): the products with the Gram matrix are shared by the rows of a block.
+    const auto d = static_cast<index_t>(other.cols());
+    const std::int64_t blocks = (static_cast<std::int64_t>(rows.rows) + kAlsCgBlock - 1) / kAlsCgBlock;
+    parallel_for(0, blocks, threads, [&](std::int64_t blk) {
         auto& s = scratch[static_cast<std::size_t>(thread_index())];
         if (!s) s = std::make_unique<AlsScratch>(other.cols());
-        Eigen::Map<Vector> xm(target.row(r).data(), target.cols());
-        if (exact)
-            als_solve_exact(xm, other, gram_reg, rows.row(static_cast<index_t>(r)), cfg.alpha, *s, &*low_rank);
-        else
-            als_solve_cg(xm, other, gram_reg, rows.row(static_cast<index_t>(r)), cfg.alpha, cfg.cg_steps, *s);
-    }, 64);
+        const std::int64_t r0 = blk * kAlsCgBlock;
+        const auto count = static_cast<index_t>(std::min<std::int64_t>(kAlsCgBlock, rows.rows - r0));
+        als_cg_block(target.row(r0).data(), count, other.data(), d, gram_reg.data(), rows.indptr.data() + r0,
+                     rows.indices.data(), rows.data.data(), cfg.alpha, cfg.cg_steps, s->work.data());
+    }, 8);
 }
 
 /// Normalised training loss (see the header comment), computed in parallel over learners.
