@@ -2,18 +2,25 @@
 //
 // Course embeddings are packed into panels of 16 courses stored dimension-major
 // (panel[k][j] = course j's k-th factor), so a register block of 8 queries x 16 courses
-// accumulates with one 16-float load and 8 broadcasts per factor, no horizontal sums.
-// GCC compiles the kernel three times (x86-64 baseline, AVX2+FMA, AVX-512) and an ifunc
-// resolver picks the widest the CPU supports at load time: a portable binary that still
-// uses the machine it runs on.
+// accumulates with one 16-float load and 8 broadcasts per factor, no horizontal sums (AVX-512
+// uses 8 queries x 32 courses).
+// The kernel is compiled three times (x86-64 baseline, AVX2+FMA, AVX-512, each with the register
+// tile that fits its register file) and the widest the CPU supports is picked once per process
+// (__builtin_cpu_supports): a portable binary that still uses the machine it runs on.
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "learnrec/types.hpp"
+
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(LEARNREC_NO_DISPATCH)
+#define LEARNREC_X86_DISPATCH 1
+#include <immintrin.h>
+#endif
 
 namespace learnrec::detail {
 
@@ -50,50 +57,168 @@ struct PackedPanels {
 
 typedef float lr_v16 __attribute__((vector_size(64), aligned(4)));
 
-template <int R>
-[[gnu::always_inline]] inline void score_block(const float* q, std::size_t ldq, const float* panel, index_t dim,
-                                               float* out, std::size_t ldo, index_t width) {
-    lr_v16 acc[R];
-    for (int i = 0; i < R; ++i) acc[i] = lr_v16{} ;
+/// A register tile: R queries x P panels (16 P courses) of accumulators; per factor, P panel
+/// loads and R broadcasts feed R * P multiply-adds. `width` (<= 16 P) courses are stored.
+template <int R, int P>
+[[gnu::always_inline]] inline void score_tile(const float* q, std::size_t ldq, const float* panel, index_t dim,
+                                              float* out, std::size_t ldo, index_t width) {
+    lr_v16 acc[R][P];
+    for (int i = 0; i < R; ++i)
+        for (int j = 0; j < P; ++j) acc[i][j] = lr_v16{};
+    const auto panel_stride = static_cast<std::size_t>(dim) * kPanel;
     for (index_t k = 0; k < dim; ++k) {
-        lr_v16 y;
-        std::memcpy(&y, panel + static_cast<std::size_t>(k) * kPanel, sizeof(y));
-        for (int i = 0; i < R; ++i) acc[i] += q[static_cast<std::size_t>(i) * ldq + static_cast<std::size_t>(k)] * y;
-    }
-    for (int i = 0; i < R; ++i) {
-        if (width == kPanel) {
-            std::memcpy(out + static_cast<std::size_t>(i) * ldo, &acc[i], sizeof(lr_v16));
-        } else {
-            float tmp[kPanel];
-            std::memcpy(tmp, &acc[i], sizeof(tmp));
-            std::memcpy(out + static_cast<std::size_t>(i) * ldo, tmp, static_cast<std::size_t>(width) * sizeof(float));
+        lr_v16 y[P];
+        for (int j = 0; j < P; ++j)
+            std::memcpy(&y[j], panel + static_cast<std::size_t>(j) * panel_stride + static_cast<std::size_t>(k) * kPanel,
+                        sizeof(lr_v16));
+        for (int i = 0; i < R; ++i) {
+            const float qi = q[static_cast<std::size_t>(i) * ldq + static_cast<std::size_t>(k)];
+            for (int j = 0; j < P; ++j) acc[i][j] += qi * y[j];
         }
     }
+    for (int i = 0; i < R; ++i)
+        for (int j = 0; j < P; ++j) {
+            const index_t cols = std::min<index_t>(kPanel, width - j * kPanel);
+            float* o = out + static_cast<std::size_t>(i) * ldo + static_cast<std::size_t>(j) * kPanel;
+            if (cols == kPanel) {
+                std::memcpy(o, &acc[i][j], sizeof(lr_v16));
+            } else if (cols > 0) {
+                float tmp[kPanel];
+                std::memcpy(tmp, &acc[i][j], sizeof(tmp));
+                std::memcpy(o, tmp, static_cast<std::size_t>(cols) * sizeof(float));
+            }
+        }
 }
 
+/// Every query against one group of P panels (`width` courses): R at a time, then one at a time.
+template <int R, int P>
+[[gnu::always_inline]] inline void score_rows(const float* q, std::size_t ldq, index_t nq, const float* panel,
+                                              index_t dim, float* out, std::size_t ldo, index_t width) {
+    index_t i = 0;
+    for (; i + R <= nq; i += R)
+        score_tile<R, P>(q + static_cast<std::size_t>(i) * ldq, ldq, panel, dim, out + static_cast<std::size_t>(i) * ldo,
+                         ldo, width);
+    for (; i < nq; ++i)
+        score_tile<1, P>(q + static_cast<std::size_t>(i) * ldq, ldq, panel, dim, out + static_cast<std::size_t>(i) * ldo,
+                         ldo, width);
+}
+
+/// score_panels() with R x P register tiles (P panels while at least P full panels remain, then
+/// one at a time). Everything is always_inline: the loops must be compiled for the caller's
+/// instruction set (a plain helper or lambda would be compiled for the baseline and spill).
+template <int R, int P>
+[[gnu::always_inline]] inline void score_panels_tiled(const float* q, std::size_t ldq, index_t nq,
+                                                      const PackedPanels& items, index_t c0, index_t c1, float* out,
+                                                      std::size_t ldo) {
+    index_t p = c0;
+    // Few queries are bound by streaming the panels, not by arithmetic: one stream is best there.
+    if (nq >= R)
+        for (; p + P * kPanel <= c1; p += P * kPanel)
+            score_rows<R, P>(q, ldq, nq, items.panel(p), items.dim, out + (p - c0), ldo, P * kPanel);
+    for (; p < c1; p += kPanel)
+        score_rows<R, 1>(q, ldq, nq, items.panel(p), items.dim, out + (p - c0), ldo, std::min<index_t>(kPanel, c1 - p));
+}
+
+// One entry point per instruction set, each with the tile that fits its register file:
+// AVX-512 (32 x 16 floats): 8 queries x 2 panels = 16 accumulators; AVX2 (16 x 8 floats: a
+// 16-float vector takes two): 6 x 1 = 12 registers; baseline SSE2 (16 x 4): 2 x 1 = 8.
+using ScorePanelsFn = void (*)(const float*, std::size_t, index_t, const PackedPanels&, index_t, index_t, float*,
+                               std::size_t);
+
+inline void score_panels_portable(const float* q, std::size_t ldq, index_t nq, const PackedPanels& items, index_t c0,
+                                  index_t c1, float* out, std::size_t ldo) {
+    score_panels_tiled<2, 1>(q, ldq, nq, items, c0, c1, out, ldo);
+}
+
+#ifdef LEARNREC_X86_DISPATCH
+__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) inline void score_panels_avx512(
+    const float* q, std::size_t ldq, index_t nq, const PackedPanels& items, index_t c0, index_t c1, float* out,
+    std::size_t ldo) {
+    score_panels_tiled<8, 2>(q, ldq, nq, items, c0, c1, out, ldo);
+}
+
+__attribute__((target("avx2,fma"))) inline void score_panels_avx2(const float* q, std::size_t ldq, index_t nq,
+                                                                  const PackedPanels& items, index_t c0, index_t c1,
+                                                                  float* out, std::size_t ldo) {
+    score_panels_tiled<6, 1>(q, ldq, nq, items, c0, c1, out, ldo);
+}
+#endif
+
 /// out[i * ldo + (c - c0)] = q_i . course c, for nq queries (rows of q, stride ldq) and courses
-/// [c0, c1); c0 must be a multiple of 16.
-LEARNREC_MULTIVERSION
+/// [c0, c1); c0 must be a multiple of 16. Uses the widest kernel this CPU supports.
 inline void score_panels(const float* q, std::size_t ldq, index_t nq, const PackedPanels& items, index_t c0, index_t c1,
                          float* out, std::size_t ldo) {
-    for (index_t p = c0; p < c1; p += kPanel) {
-        const float* panel = items.panel(p);
-        const index_t width = std::min<index_t>(kPanel, c1 - p);
-        float* o = out + (p - c0);
-        index_t i = 0;
-        for (; i + 8 <= nq; i += 8)
-            score_block<8>(q + static_cast<std::size_t>(i) * ldq, ldq, panel, items.dim, o + static_cast<std::size_t>(i) * ldo, ldo, width);
-        switch (nq - i) {
-            case 7: score_block<7>(q + static_cast<std::size_t>(i) * ldq, ldq, panel, items.dim, o + static_cast<std::size_t>(i) * ldo, ldo, width); break;
-            case 6: score_block<6>(q + static_cast<std::size_t>(i) * ldq, ldq, panel, items.dim, o + static_cast<std::size_t>(i) * ldo, ldo, width); break;
-            case 5: score_block<5>(q + static_cast<std::size_t>(i) * ldq, ldq, panel, items.dim, o + static_cast<std::size_t>(i) * ldo, ldo, width); break;
-            case 4: score_block<4>(q + static_cast<std::size_t>(i) * ldq, ldq, panel, items.dim, o + static_cast<std::size_t>(i) * ldo, ldo, width); break;
-            case 3: score_block<3>(q + static_cast<std::size_t>(i) * ldq, ldq, panel, items.dim, o + static_cast<std::size_t>(i) * ldo, ldo, width); break;
-            case 2: score_block<2>(q + static_cast<std::size_t>(i) * ldq, ldq, panel, items.dim, o + static_cast<std::size_t>(i) * ldo, ldo, width); break;
-            case 1: score_block<1>(q + static_cast<std::size_t>(i) * ldq, ldq, panel, items.dim, o + static_cast<std::size_t>(i) * ldo, ldo, width); break;
-            default: break;
-        }
+#ifdef LEARNREC_X86_DISPATCH
+    static const ScorePanelsFn fn = [] {
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+            __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))
+            return &score_panels_avx512;
+        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return &score_panels_avx2;
+        return &score_panels_portable;
+    }();
+    fn(q, ldq, nq, items, c0, c1, out, ldo);
+#else
+    score_panels_portable(q, ldq, nq, items, c0, c1, out, ldo);
+#endif
+}
+
+// ---- threshold scan for top-k selection -------------------------------------------------------
+//
+// After a tile is scored, almost every score is below the k-th best so far; finding the few that
+// are not, 16 (or 8) at a time, keeps selection from costing as much as the scoring itself.
+// Dispatched once through __builtin_cpu_supports (explicit intrinsics, so the scan also compiles
+// with clang); NaN never compares above the threshold, as in the scalar loop.
+
+/// Index of the first of s[0..n) that is > t, or n.
+using FindAboveFn = index_t (*)(const float* s, index_t n, float t);
+
+inline index_t find_above_scalar(const float* s, index_t n, float t) {
+    for (index_t i = 0; i < n; ++i)
+        if (s[i] > t) return i;
+    return n;
+}
+
+#ifdef LEARNREC_X86_DISPATCH
+__attribute__((target("avx512f"))) inline index_t find_above_avx512(const float* s, index_t n, float t) {
+    const __m512 tv = _mm512_set1_ps(t);
+    index_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __mmask16 m = _mm512_cmp_ps_mask(_mm512_loadu_ps(s + i), tv, _CMP_GT_OQ);
+        if (m) return i + static_cast<index_t>(__builtin_ctz(m));
     }
+    if (i < n) {
+        const auto lanes = static_cast<__mmask16>((1u << (n - i)) - 1u);
+        const __mmask16 m = _mm512_mask_cmp_ps_mask(lanes, _mm512_maskz_loadu_ps(lanes, s + i), tv, _CMP_GT_OQ);
+        if (m) return i + static_cast<index_t>(__builtin_ctz(m));
+    }
+    return n;
+}
+
+__attribute__((target("avx2"))) inline index_t find_above_avx2(const float* s, index_t n, float t) {
+    const __m256 tv = _mm256_set1_ps(t);
+    index_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const int m = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(s + i), tv, _CMP_GT_OQ));
+        if (m) return i + static_cast<index_t>(__builtin_ctz(static_cast<unsigned>(m)));
+    }
+    return i + find_above_scalar(s + i, n - i, t);
+}
+#endif
+
+/// The widest scan this CPU supports (chosen once per process).
+inline FindAboveFn find_above_fn() {
+#ifdef LEARNREC_X86_DISPATCH
+    static const FindAboveFn fn = [] {
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("avx512f")) return &find_above_avx512;
+        if (__builtin_cpu_supports("avx2")) return &find_above_avx2;
+        return &find_above_scalar;
+    }();
+    return fn;
+#else
+    return &find_above_scalar;
+#endif
 }
 
 }  // namespace learnrec::detail

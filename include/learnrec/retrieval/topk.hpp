@@ -21,6 +21,7 @@
 
 #include "learnrec/data/csr.hpp"
 #include "learnrec/detail/parallel.hpp"
+#include "learnrec/detail/score_kernel.hpp"
 
 namespace learnrec {
 
@@ -164,6 +165,7 @@ inline TopK topk(index_t num_queries, index_t num_courses, index_t k, const Tile
     out.scores.resize(out.ids.size());
 
     const index_t kept = std::min(k, num_courses);
+    const detail::FindAboveFn find_above = detail::find_above_fn();
     const auto blocks = (num_queries + detail::kQueryBlock - 1) / detail::kQueryBlock;
     detail::parallel_for(0, blocks, num_threads, [&](std::int64_t block) {
         const auto q0 = static_cast<index_t>(block * detail::kQueryBlock);
@@ -190,9 +192,11 @@ inline TopK topk(index_t num_queries, index_t num_courses, index_t k, const Tile
                 const float* s = tile.data() + static_cast<std::size_t>(q - q0) * detail::kCourseTile;
                 float threshold = heap.threshold();
                 for (index_t c = c0; c < c1; ++c) {
+                    // Courses arrive in increasing index, so an equal score never beats a kept one:
+                    // jump to the next score strictly above the threshold.
+                    c += find_above(s + (c - c0), c1 - c, threshold);
+                    if (c >= c1) break;
                     const float v = s[c - c0];
-                    // Courses arrive in increasing index, so an equal score never beats a kept one.
-                    if (!(v > threshold)) continue;
                     if (use_allow && !allow[static_cast<std::size_t>(c)]) continue;
                     if (use_deny && deny[static_cast<std::size_t>(c)]) continue;
                     if (excluded(q, c)) continue;
