@@ -128,6 +128,15 @@ def main() -> None:
             pair("topk", "faiss", ["--data", g, "--factors", str(d)], "batch_seconds", "<= 1.0",
                  f"batch top-10, all learners, unfiltered, d={d}", "Gowalla")
 
+    oulad = os.path.join(a.shared, "oulad")
+    if os.path.exists(os.path.join(oulad, "studentInfo.csv")) and not a.smoke:
+        print("== OULAD with features: hybrid WARP epoch vs LightFM", flush=True)
+        h = run("hybrid", "lightfm", "--data", f"oulad:{oulad}", "--repeat", "5")
+        if h:
+            rows.append(["hybrid WARP epoch (ids + features), d=32", "OULAD", "LightFM", fmt_s(h["seconds_per_epoch"]),
+                         fmt_s(h["peer_seconds_per_epoch"]), ratio(h["seconds_per_epoch"], h["peer_seconds_per_epoch"]),
+                         "<= 0.5", "both in one process (median of 5 epochs); quality: benchmarks/README.md, cold start"])
+
     print("== the embedded academy (5,000 learners x 600 courses, 80/20 holdout)", flush=True)
     for solver in ("cg", "cholesky"):
         pair("als", "implicit", ["--data", "academy:42", "--factors", "64", "--solver", solver, "--regularization",

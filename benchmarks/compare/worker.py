@@ -244,6 +244,19 @@ def task_topk(a: argparse.Namespace) -> Dict[str, Any]:
                 single_p50_ms=float(np.median(lat) * 1e3), filtered=bool(filt), queries=users, courses=items)
 
 
+def task_hybrid(a: argparse.Namespace) -> Dict[str, Any]:
+    """One WARP epoch of learnrec's HybridModel and of LightFM on OULAD with learner and course
+    features (same factors, loss, features and threads), by benchmarks/cold_start.py's protocol."""
+    from pathlib import Path
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    import cold_start  # benchmarks/cold_start.py
+
+    data = cold_start.load_oulad(Path(a.data.split(":", 1)[1]))
+    times = cold_start.epoch_times(data, threads=a.threads, repeats=a.repeat)
+    return dict(seconds_per_epoch=times["learnrec"], peer_seconds_per_epoch=times.get("LightFM"))
+
+
 def task_sgemm(a: argparse.Namespace) -> Dict[str, Any]:
     """The machine's practical fp32 peak: numpy (OpenBLAS) sgemm shaped like batch scoring
     (2,048 queries x d against 100,000 courses), with the BLAS thread count set by the caller."""
@@ -259,8 +272,8 @@ def task_sgemm(a: argparse.Namespace) -> Dict[str, Any]:
 
 def main(argv: List[str]) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("task", choices=["als", "bpr", "topk", "sgemm"])
-    p.add_argument("--lib", required=True, choices=["learnrec", "implicit", "faiss", "numpy"])
+    p.add_argument("task", choices=["als", "bpr", "topk", "sgemm", "hybrid"])
+    p.add_argument("--lib", required=True, choices=["learnrec", "implicit", "faiss", "numpy", "lightfm"])
     p.add_argument("--data", default="none", help="gowalla:DIR, academy:SEED, synthetic:NNZ or (topk) courses:N")
     p.add_argument("--cache", default=os.path.join("build", "compare-cache"))
     p.add_argument("--threads", type=int, default=2)
@@ -275,7 +288,7 @@ def main(argv: List[str]) -> None:
     p.add_argument("--singles", type=int, default=200)
     a = p.parse_args(argv)
     tasks: Dict[str, Callable[[argparse.Namespace], Dict[str, Any]]] = {"als": task_als, "bpr": task_bpr,
-                                                                         "topk": task_topk, "sgemm": task_sgemm}
+                                                                         "topk": task_topk, "sgemm": task_sgemm, "hybrid": task_hybrid}
     result = tasks[a.task](a)
     result.update(task=a.task, lib=a.lib, data=a.data.split("/")[-1] if "/" in a.data else a.data,
                   factors=a.factors, threads=a.threads)
