@@ -513,3 +513,93 @@ TEST_CASE("similar_courses() equals a full sort by cosine similarity, the course
     const auto z = got.ids_of(0);
     CHECK(std::vector<index_t>(z.begin(), z.end()) == iota_indices(12));
 }
+
+// ---- the half-precision shortlist for a few queries ------------------------------------------------
+
+namespace {
+
+RowMatrix gaussian_factors(index_t rows, index_t d, std::uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    std::normal_distribution<float> g(0.0f, 0.3f);
+    RowMatrix m(rows, d);
+    for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = g(rng);
+    return m;
+}
+
+/// The plain float32 path, bypassing the shortlist: topk() over model.score.
+TopK exact_topk(const Model& model, const QueryBlock& queries, index_t k, const CandidateFilter& filter) {
+    return topk(queries.count, model.num_courses(), k,
+                [&](index_t q0, index_t q1, index_t c0, index_t c1, float* out, std::size_t ld) {
+                    model.score(queries, q0, q1, c0, c1, out, ld);
+                },
+                filter, 1);
+}
+
+}  // namespace
+
+TEST_CASE("the half-precision shortlist for a few learners gives exactly the float32 results", "[topk][recommend]") {
+    const index_t learners = 40, courses = 9000, d = 24;
+    const AlsModel model(gaussian_factors(learners, d, 130), gaussian_factors(courses, d, 131), config_for(d));
+    const auto history = random_interactions(learners, courses, 0, 300, 0.1, 17);
+    const CsrView hv = history.view();
+    const std::vector<index_t> who{3, 17, 17, 29};
+    RecommendOptions opt;
+    opt.k = 15;
+    opt.predicate = [](index_t q, index_t c) { return (c + q) % 5 != 0; };
+    const QueryBlock queries = model.learner_queries(who);
+    const CandidateFilter filter{&hv, who, {}, {}, opt.predicate};
+    const TopK expected = exact_topk(model, queries, opt.k, filter);
+    if (detail::half_scoring_supported()) {
+        // On this data the shortlist proves its answer (no fall-back), and it is the exact one.
+        const auto shortlisted = detail::factor_topk_shortlist(model, queries, opt.k, filter, 2);
+        REQUIRE(shortlisted.has_value());
+        CHECK(shortlisted->ids == expected.ids);
+        CHECK(shortlisted->scores == expected.scores);
+    }
+    for (int threads : {1, 2}) {
+        opt.num_threads = threads;
+        const TopK got = recommend(model, who, &hv, opt);
+        CHECK(got.ids == expected.ids);
+        CHECK(got.scores == expected.scores);
+    }
+}
+
+TEST_CASE("the shortlist declines when ties around the cut leave the exact top-k unproven", "[topk][recommend]") {
+    // Integer factors in {-1, 0, 1}: thousands of courses tie at each score, so the k-th exact score
+    // never clears the shortlist's cut plus the error bound; recommend() then scores exactly.
+    const index_t courses = 6000, d = 3;
+    const AlsModel model(integer_factors(5, d, 1, 140), integer_factors(courses, d, 1, 141), config_for(d));
+    const std::vector<index_t> who{0, 1, 4};
+    const QueryBlock queries = model.learner_queries(who);
+    CHECK_FALSE(detail::factor_topk_shortlist(model, queries, 10, {}, 1).has_value());
+    RecommendOptions opt;
+    opt.k = 10;
+    const TopK got = recommend(model, who, nullptr, opt);
+    const TopK expected = exact_topk(model, queries, 10, {});
+    CHECK(got.ids == expected.ids);
+    CHECK(got.scores == expected.scores);
+}
+
+TEST_CASE("the half-precision error bound holds for every course", "[topk][recommend]") {
+    if (!detail::half_scoring_supported()) return;  // nothing to bound: the copy is never built
+    const index_t courses = 4100, d = 37;
+    const AlsModel model(gaussian_factors(3, d, 150), gaussian_factors(courses, d, 151), config_for(d));
+    REQUIRE_FALSE(model.half_items().empty());
+    const std::vector<index_t> who{0, 1, 2};
+    const QueryBlock queries = model.learner_queries(who);
+    std::vector<float> approx(static_cast<std::size_t>(courses) * 3), exact(approx.size());
+    model.score_approximate(queries, 0, 3, 0, courses, approx.data(), courses);
+    model.score(queries, 0, 3, 0, courses, exact.data(), courses);
+    for (index_t q = 0; q < 3; ++q) {
+        const double bound = detail::half_score_error_bound(queries.embeddings.row(q).data(), d,
+                                                            model.half_items().max_norm);
+        double worst = 0.0;
+        for (index_t c = 0; c < courses; ++c) {
+            const auto i = static_cast<std::size_t>(q) * courses + static_cast<std::size_t>(c);
+            worst = std::max(worst, std::fabs(static_cast<double>(approx[i]) - exact[i]));
+        }
+        INFO("query " << q << ": worst error " << worst << ", bound " << bound);
+        CHECK(worst <= bound);
+        CHECK(worst > 0.0);  // the half copy really is approximate
+    }
+}

@@ -164,12 +164,10 @@ struct PyCsr {
 
 inline TopK run_topk(const Model& model, const QueryBlock& queries, index_t k, const CandidateFilter& filter, int threads,
               bool similar) {
+    if (!similar) return model_topk(model, queries, k, filter, threads);
     return topk(queries.count, model.num_courses(), k,
                 [&](index_t q0, index_t q1, index_t c0, index_t c1, float* out, std::size_t ld) {
-                    if (similar)
-                        model.score_similar(queries, q0, q1, c0, c1, out, ld);
-                    else
-                        model.score(queries, q0, q1, c0, c1, out, ld);
+                    model.score_similar(queries, q0, q1, c0, c1, out, ld);
                 },
                 filter, threads);
 }

@@ -3,12 +3,14 @@
 // score(learner, course) = user_factors[learner] . item_factors[course]; similar courses use cosine.
 // Thread safety: immutable after construction; all members may be called concurrently.
 // Complexity: scoring a tile of q queries x c courses costs O(q c d) flops. Memory: the course
-// factors are kept twice, row-major (shared with callers) and packed for the scoring kernel.
+// factors are kept row-major (shared with callers), packed for the scoring kernel, and packed in
+// half precision for single-learner retrieval (2.5 copies' worth of bytes in all).
 #pragma once
 
 #include <cmath>
 #include <string>
 
+#include "learnrec/detail/half_panels.hpp"
 #include "learnrec/detail/kernels.hpp"
 #include "learnrec/detail/score_kernel.hpp"
 #include "learnrec/model/model.hpp"
@@ -49,6 +51,19 @@ public:
         }
     }
 
+    /// The half-precision copy of the course factors (empty when the CPU cannot use it), for
+    /// shortlisting in memory-bound retrieval; see detail/half_panels.hpp.
+    const detail::HalfPanels& half_items() const noexcept { return half_items_; }
+
+    /// Like score(), from the half-precision copy: each score is within
+    /// detail::half_score_error_bound(query) of score()'s. Requires !half_items().empty().
+    void score_approximate(const QueryBlock& queries, index_t q0, index_t q1, index_t c0, index_t c1, float* out,
+                           std::size_t ld) const {
+        assert(!half_items_.empty() && c0 % detail::kPanel == 0);
+        detail::score_halves(queries.embeddings.data() + static_cast<std::size_t>(q0) * static_cast<std::size_t>(factors()),
+                             static_cast<std::size_t>(factors()), q1 - q0, half_items_, c0, c1, out, ld);
+    }
+
     QueryBlock course_queries(std::span<const index_t> courses) const override {
         QueryBlock q;
         q.count = static_cast<index_t>(courses.size());
@@ -79,6 +94,7 @@ protected:
                        item_factors_.cols());
         LEARNREC_CHECK(user_factors_.allFinite() && item_factors_.allFinite(), "factors contain NaN or infinity");
         packed_items_ = detail::PackedPanels::pack(item_factors_);
+        half_items_ = detail::make_half_panels(packed_items_, item_factors_);
         item_inverse_norms_.resize(item_factors_.rows());
         for (Eigen::Index c = 0; c < item_factors_.rows(); ++c) {
             const float n = item_factors_.row(c).norm();
@@ -91,6 +107,7 @@ protected:
     RowMatrix item_factors_;
     Vector item_inverse_norms_;
     detail::PackedPanels packed_items_;  // a second copy of the course factors, laid out for scoring
+    detail::HalfPanels half_items_;      // a third, in half precision (half the bytes of the second)
 };
 
 }  // namespace learnrec

@@ -1,0 +1,160 @@
+// learnrec::detail — course embeddings in IEEE half precision, for memory-bound scoring.
+//
+// Scoring one learner (or a handful) against every course streams all course embeddings from
+// memory once per query block: 41k courses x 128 factors are 21 MB in float32, far beyond the
+// caches, so bytes moved set the time, not arithmetic. A half-precision copy halves the bytes.
+// Scores computed from it are approximate; retrieval (retrieval/recommend.hpp) only uses them to
+// shortlist candidates, re-scores the shortlist with the float32 kernel and proves, with the error
+// bound below, that no course outside the shortlist can enter the exact top-k (otherwise it falls
+// back to exact scoring). Results are therefore identical to the float32 path.
+//
+// Needs F16C (x86-64-v3 and later), checked at run time; elsewhere the copy is not built.
+// Thread safety: immutable after construction. Memory: 2 bytes per factor (half the float copy).
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "learnrec/detail/score_kernel.hpp"
+#include "learnrec/types.hpp"
+
+namespace learnrec::detail {
+
+struct HalfPanels {
+    index_t courses = 0;
+    index_t dim = 0;
+    float max_norm = 0.0f;             // largest Euclidean norm of a course embedding (float32)
+    std::vector<std::uint16_t> data;   // panels * dim * 16 halves, layout as PackedPanels
+
+    bool empty() const noexcept { return data.empty(); }
+    const std::uint16_t* panel(index_t first_course) const noexcept {
+        return data.data() + static_cast<std::size_t>(first_course / kPanel) * static_cast<std::size_t>(dim) * kPanel;
+    }
+};
+
+/// Whether this CPU can convert and score halves (F16C with AVX-512 or AVX2+FMA).
+inline bool half_scoring_supported() {
+#ifdef LEARNREC_X86_DISPATCH
+    static const bool ok = [] {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    }();
+    return ok;
+#else
+    return false;
+#endif
+}
+
+#ifdef LEARNREC_X86_DISPATCH
+/// Packs float32 panels into halves (round to nearest even).
+__attribute__((target("f16c,avx2"))) inline void pack_halves(const float* in, std::uint16_t* out, std::size_t n) {
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i),
+                         _mm256_cvtps_ph(_mm256_loadu_ps(in + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    for (; i < n; ++i) out[i] = _cvtss_sh(in[i], _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+#endif
+
+/// The half-precision copy of `packed`, or an empty one when the CPU lacks F16C or a factor is
+/// outside the half range (|x| > 65504 would become infinite).
+inline HalfPanels make_half_panels(const PackedPanels& packed, const RowMatrix& items) {
+    HalfPanels h;
+    if (!half_scoring_supported() || packed.data.empty()) return h;
+    for (Eigen::Index i = 0; i < items.size(); ++i)
+        if (!(std::fabs(items.data()[i]) <= 65504.0f)) return h;
+#ifdef LEARNREC_X86_DISPATCH
+    h.courses = packed.courses;
+    h.dim = packed.dim;
+    h.data.resize(packed.data.size());
+    pack_halves(packed.data.data(), h.data.data(), packed.data.size());
+    for (Eigen::Index c = 0; c < items.rows(); ++c) h.max_norm = std::max(h.max_norm, items.row(c).norm());
+#endif
+    return h;
+}
+
+/// A bound on |half score - float32 score| for a query q of dimension d against any course:
+/// storing a factor in half precision changes it by at most 2^-11 relative (or 2^-25 absolute
+/// in the subnormal range), and each float32 accumulation of d products errs by at most about
+/// d 2^-24 relative to sum |q_k y_k| <= |q| max_norm. Doubled for safety.
+inline double half_score_error_bound(const float* q, index_t d, float max_norm) {
+    double l1 = 0.0, l2 = 0.0;
+    for (index_t k = 0; k < d; ++k) {
+        l1 += std::fabs(static_cast<double>(q[k]));
+        l2 += static_cast<double>(q[k]) * q[k];
+    }
+    const double rel = std::ldexp(1.0, -11) + 2.0 * (d + 2) * std::ldexp(1.0, -24);
+    return 2.0 * (std::sqrt(l2) * max_norm * rel + l1 * std::ldexp(1.0, -25));
+}
+
+#ifdef LEARNREC_X86_DISPATCH
+// GCC 12's _mm512_cvtph_ps starts from _mm512_undefined_ps(), which -Wmaybe-uninitialized reports
+// (a false positive in the compiler's own header).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+__attribute__((target("avx512f,f16c,fma"))) inline void score_halves_avx512(const float* q, std::size_t ldq,
+                                                                            index_t nq, const HalfPanels& items,
+                                                                            index_t c0, index_t c1, float* out,
+                                                                            std::size_t ldo) {
+    for (index_t p = c0; p < c1; p += kPanel) {
+        const std::uint16_t* panel = items.panel(p);
+        const index_t width = std::min<index_t>(kPanel, c1 - p);
+        for (index_t i = 0; i < nq; ++i) {
+            const float* qi = q + static_cast<std::size_t>(i) * ldq;
+            __m512 acc = _mm512_setzero_ps();
+            for (index_t k = 0; k < items.dim; ++k) {
+                const __m512 y = _mm512_cvtph_ps(
+                    _mm256_loadu_si256(reinterpret_cast<const __m256i*>(panel + static_cast<std::size_t>(k) * kPanel)));
+                acc = _mm512_fmadd_ps(_mm512_set1_ps(qi[k]), y, acc);
+            }
+            float* o = out + static_cast<std::size_t>(i) * ldo + (p - c0);
+            if (width == kPanel) _mm512_storeu_ps(o, acc);
+            else _mm512_mask_storeu_ps(o, static_cast<__mmask16>((1u << width) - 1u), acc);
+        }
+    }
+}
+#pragma GCC diagnostic pop
+
+__attribute__((target("avx2,f16c,fma"))) inline void score_halves_avx2(const float* q, std::size_t ldq, index_t nq,
+                                                                       const HalfPanels& items, index_t c0, index_t c1,
+                                                                       float* out, std::size_t ldo) {
+    for (index_t p = c0; p < c1; p += kPanel) {
+        const std::uint16_t* panel = items.panel(p);
+        const index_t width = std::min<index_t>(kPanel, c1 - p);
+        for (index_t i = 0; i < nq; ++i) {
+            const float* qi = q + static_cast<std::size_t>(i) * ldq;
+            __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
+            for (index_t k = 0; k < items.dim; ++k) {
+                const std::uint16_t* row = panel + static_cast<std::size_t>(k) * kPanel;
+                const __m256 qk = _mm256_set1_ps(qi[k]);
+                lo = _mm256_fmadd_ps(qk, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row))), lo);
+                hi = _mm256_fmadd_ps(qk, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 8))), hi);
+            }
+            float tmp[kPanel];
+            _mm256_storeu_ps(tmp, lo);
+            _mm256_storeu_ps(tmp + 8, hi);
+            std::memcpy(out + static_cast<std::size_t>(i) * ldo + (p - c0), tmp, static_cast<std::size_t>(width) * sizeof(float));
+        }
+    }
+}
+#endif
+
+/// Approximate scores from the half copy (items must not be empty; c0 a multiple of 16).
+inline void score_halves(const float* q, std::size_t ldq, index_t nq, const HalfPanels& items, index_t c0, index_t c1,
+                         float* out, std::size_t ldo) {
+#ifdef LEARNREC_X86_DISPATCH
+    static const bool wide = [] {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") != 0;
+    }();
+    if (wide) score_halves_avx512(q, ldq, nq, items, c0, c1, out, ldo);
+    else score_halves_avx2(q, ldq, nq, items, c0, c1, out, ldo);
+#else
+    (void)q, (void)ldq, (void)nq, (void)items, (void)c0, (void)c1, (void)out, (void)ldo;
+#endif
+}
+
+}  // namespace learnrec::detail
