@@ -133,6 +133,10 @@ Interactions apply_policy(const EventLog& log, const WeightingPolicy& policy, Po
     for (const auto& e : log.events) {
         LEARNREC_CHECK(e.learner >= 0 && e.learner < rows && e.course >= 0 && e.course < cols,
                        "event ({}, {}) outside the log's {} learners x {} courses", e.learner, e.course, rows, cols);
+        LEARNREC_CHECK(static_cast<std::size_t>(e.kind) < kLifecycleKinds, "event ({}, {}) has invalid kind {}",
+                       e.learner, e.course, static_cast<int>(e.kind));
+        LEARNREC_CHECK(e.kind != LifecycleKind::rated || std::isfinite(e.value),
+                       "rated event ({}, {}) has non-finite value {}", e.learner, e.course, e.value);
         now = std::max(now, e.time);
     }
     if (policy.reference_time) now = *policy.reference_time;
@@ -205,9 +209,12 @@ LearnerCourseStates LearnerCourseStates::from_events(const EventLog& log) {
 LearnerCourseStates LearnerCourseStates::from_events(std::span<const LifecycleEvent> events, index_t learners,
                                                      index_t courses) {
     LEARNREC_CHECK(learners >= 0 && courses >= 0, "negative shape ({}, {})", learners, courses);
-    for (const auto& e : events)
+    for (const auto& e : events) {
         LEARNREC_CHECK(e.learner >= 0 && e.learner < learners && e.course >= 0 && e.course < courses,
                        "event ({}, {}) outside {} learners x {} courses", e.learner, e.course, learners, courses);
+        LEARNREC_CHECK(static_cast<std::size_t>(e.kind) < kLifecycleKinds, "event ({}, {}) has invalid kind {}",
+                       e.learner, e.course, static_cast<int>(e.kind));
+    }
     std::vector<std::size_t> order(events.size());
     std::iota(order.begin(), order.end(), std::size_t{0});
     // Pair, then time, then kind: stable, so equal keys keep file order.

@@ -198,8 +198,16 @@ TEST_CASE("invalid weighting policies are rejected", "[events][policy]") {
     CHECK_THROWS_AS(apply_policy(make_log(1, 1, {}), bad_half_life), Error);
 }
 
-TEST_CASE("apply_policy rejects events outside the log's id maps", "[events][policy]") {
+TEST_CASE("apply_policy and states reject events outside the log's id maps or with an invalid kind",
+          "[events][policy]") {
     CHECK_THROWS_WITH(apply_policy(make_log(1, 1, {{0, 3, K::enrolled, kT0, 0}})), Catch::Contains("outside"));
+    const auto invalid = make_log(1, 1, {{0, 0, static_cast<LifecycleKind>(8), kT0, 0}});
+    CHECK_THROWS_WITH(apply_policy(invalid), Catch::Contains("invalid kind"));
+    CHECK_THROWS_WITH(LearnerCourseStates::from_events(invalid), Catch::Contains("invalid kind"));
+    CHECK_THROWS_WITH(LearnerCourseStates::from_events(make_log(1, 1, {{1, 0, K::enrolled, kT0, 0}})),
+                      Catch::Contains("outside"));
+    CHECK_THROWS_WITH(apply_policy(make_log(1, 1, {{0, 0, K::rated, kT0, std::numeric_limits<float>::infinity()}})),
+                      Catch::Contains("non-finite"));
 }
 
 TEST_CASE("the latest state-changing event sets a pair's state; completion time is remembered", "[events][states]") {

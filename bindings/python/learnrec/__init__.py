@@ -23,7 +23,18 @@ from ._base import RecommenderBase
 from ._validation import ConversionWarning, LearnrecError, UnknownIdError
 from .als import ImplicitALS
 from .bpr import BayesianPersonalizedRanking
-from .data import generate_academy, read_interactions
+from .data import (
+    LIFECYCLE_KINDS,
+    Events,
+    WeightingPolicy,
+    academy_features,
+    academy_tables,
+    events_to_interactions,
+    generate_academy,
+    read_events,
+    read_features,
+    read_interactions,
+)
 from .ease import EASE
 from .evaluation import cold_start_split, holdout_split, leave_last_k_out, ranking_metrics_at_k
 from .gfcf import GFCF
@@ -50,4 +61,12 @@ __all__ = [
     "ranking_metrics_at_k",
     "read_interactions",
     "__version__",
+    "LIFECYCLE_KINDS",
+    "Events",
+    "WeightingPolicy",
+    "academy_features",
+    "academy_tables",
+    "events_to_interactions",
+    "read_events",
+    "read_features",
 ]

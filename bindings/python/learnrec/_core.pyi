@@ -372,5 +372,35 @@ def cold_start_split(user_items: CsrView, fraction: float, seed: int) -> Tuple[_
 def evaluate(model: Model, train: CsrView, test: CsrView, k: int, num_threads: int = 0) -> Dict[str, Any]: ...
 def read_interactions_csv(path: str, ignored_columns: Sequence[str] = ..., delimiter: str = ",") -> Dict[str, Any]: ...
 def generate_academy(
-    seed: int = 42, learners: int = 5000, courses: int = 600, mean_enrolments: float = 12.0
+    seed: int = 42, learners: int = 5000, courses: int = 600, mean_enrolments: float = 12.0, schema_version: int = 2
+) -> Dict[str, Any]: ...
+
+# ---- data_bindings.cpp: academy features, feature and event CSVs, weighting policy ------------
+LIFECYCLE_KINDS: Tuple[str, ...]
+
+def academy_features(
+    seed: int = 42, learners: int = 5000, courses: int = 600, mean_enrolments: float = 12.0, schema_version: int = 2
+) -> Dict[str, Any]: ...
+def read_features_csv(
+    path: str,
+    ids: Sequence[str],
+    delimiter: str = ",",
+    allow_unknown_ids: bool = False,
+    vocabulary: Optional[Sequence[str]] = None,
+    ignored_columns: Sequence[str] = ...,
+) -> Dict[str, Any]: ...
+def read_events_csv(path: str, ignored_columns: Sequence[str] = ..., delimiter: str = ",") -> Dict[str, Any]: ...
+def apply_policy(
+    learner: np.ndarray,
+    course: np.ndarray,
+    kind: np.ndarray,
+    time: np.ndarray,
+    value: np.ndarray,
+    learners: int,
+    courses: int,
+    weights: Sequence[float],
+    rating_center: float,
+    half_life_days: float,
+    reference_time: Optional[int],
+    dropped: str,
 ) -> Dict[str, Any]: ...

@@ -67,20 +67,23 @@
 //    personal obligation: a course teaching one of their target skills.
 //  - Lifecycle events, consistent with `events`: every enrolment and completion is repeated as
 //    `enrolled` / `completed`; an enrolment in a course obligatory for the learner is preceded by
-//    `assigned` 1-30 days earlier (unless that falls before 2024-01-01), and obligations not yet taken are
-//    `assigned` on a date in the second half of 2025; `started` follows every completed enrolment
+//    `assigned` 1-30 days earlier (unless that falls before 2024-01-01), and obligations not yet
+//    taken are `assigned` on a date in the second half of 2025; `started` follows every completed enrolment
 //    (between enrolment and completion) and 60% of the others (within 7 days); completed courses
 //    with an exam are `passed` (85%) or `failed` at completion, a failure is retaken and passed
 //    7-30 days later with probability 0.7; 50% of the enrolments never completed are `dropped`
 //    7-90 days after the enrolment; 35% of completions are `rated` 0-3 days later, 1-5 stars,
 //    higher when the course level fitted. Nothing is dated on or after 2026-01-01.
 //  - Prerequisites (no randomness): in each subject, every course of level L > 1 requires one
-//    course of level L - 1 of the same subject (same language preferred, then the lowest index):
-//    levels strictly increase along every edge, so the graph is acyclic.
+//    course of level L - 1 of the same subject when there is one (same language preferred, then
+//    the lowest index): levels strictly increase along every edge, so the graph is acyclic.
 //  - Sessions: classroom courses get 2-6 sessions, webinars 1-4, in 2026-2027 starting at 08:00
 //    UTC; a classroom session lasts its duration in 7-hour days (ending 17:00 UTC on the last day),
-//    all within one Monday-Friday week, in a country whose language is the course's (any country for English courses),
-//    capacity 8-20; a webinar session is online (country "") for 50-500 people.
+//    all within one Monday-Friday week, in a country whose language is the course's (any country
+//    for English courses), capacity 8-20; a webinar session is online (country "") for 50-500.
+// Seed 42 at the default size: 195.6k lifecycle events (19.7k assigned, 49.2k started, 7.8k passed,
+// 1.2k failed, 13.1k dropped, 11.4k rated), 28 team reviews, 109 obligations (97 personal), 305
+// prerequisite edges, 835 sessions.
 //
 // Schema promise: a later schema_version only ADDS fields; for a given config every field existing
 // in version 1 keeps its value. Each aspect therefore draws from its own stream (seed mixed with a
