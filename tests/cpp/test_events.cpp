@@ -28,8 +28,8 @@ float weight_of(const Interactions& x, std::string_view learner, std::string_vie
 /// A log built by index: learners "L0".., courses "C0"..
 EventLog make_log(index_t learners, index_t courses, std::vector<LifecycleEvent> events) {
     EventLog log;
-    for (index_t i = 0; i < learners; ++i) log.learners.insert("L" + std::to_string(i));
-    for (index_t j = 0; j < courses; ++j) log.courses.insert("C" + std::to_string(j));
+    for (index_t i = 0; i < learners; ++i) log.learners.insert(fmt::format("L{}", i));
+    for (index_t j = 0; j < courses; ++j) log.courses.insert(fmt::format("C{}", j));
     log.events = std::move(events);
     return log;
 }

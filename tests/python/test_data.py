@@ -305,3 +305,18 @@ def test_academy_lifecycle_weights_train_a_model():
     model.fit(user_items, show_progress=False)
     ids, _ = model.recommend(0, user_items[0], N=5)
     assert len(ids) == 5
+
+
+def test_course_states_follow_the_latest_event(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text(EVENTS_CSV)
+    states = learnrec.course_states(learnrec.read_events(path))
+    alice = states.status(0, 0)
+    assert alice["state"] == "completed" and alice["rating"] == 5.0
+    assert alice["completed_at"] == 1735689600 + 10 * 86400
+    assert states.status(1, 0)["state"] == "dropped"
+    assert states.status(1, 1)["state"] == "assigned"
+    assert states.status(1, 1)["completed_at"] == learnrec.CourseStates.NEVER
+    assert states.status(0, 1)["state"] == "none"  # alice never saw sql
+    assert list(states.indptr) == [0, 1, 3]
+    assert learnrec.COURSE_STATES[0] == "none"

@@ -377,6 +377,7 @@ def generate_academy(
 
 # ---- data_bindings.cpp: academy features, feature and event CSVs, weighting policy ------------
 LIFECYCLE_KINDS: Tuple[str, ...]
+COURSE_STATES: Tuple[str, ...]
 
 def academy_features(
     seed: int = 42, learners: int = 5000, courses: int = 600, mean_enrolments: float = 12.0, schema_version: int = 2
@@ -404,3 +405,12 @@ def apply_policy(
     reference_time: Optional[int],
     dropped: str,
 ) -> Dict[str, Any]: ...
+def course_states(
+    learner: np.ndarray,
+    course: np.ndarray,
+    kind: np.ndarray,
+    time: np.ndarray,
+    value: np.ndarray,
+    learners: int,
+    courses: int,
+) -> Dict[str, np.ndarray]: ...

@@ -246,6 +246,60 @@ class Events:
         )
 
 
+COURSE_STATES: Tuple[str, ...] = tuple(_core.COURSE_STATES)
+"""States of a (learner, course) pair in code order: ``states`` arrays hold indices into it."""
+
+
+def _event_arrays(events: "Events") -> Tuple[np.ndarray, ...]:
+    return (
+        np.ascontiguousarray(events.learners, dtype=np.int32),
+        np.ascontiguousarray(events.courses, dtype=np.int32),
+        np.ascontiguousarray(events.kinds, dtype=np.uint8),
+        np.ascontiguousarray(events.timestamps, dtype=np.int64),
+        np.ascontiguousarray(events.values, dtype=np.float32),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class CourseStates:
+    """The current state of every (learner, course) pair seen in an event log.
+
+    Stored per learner like a CSR matrix: the courses of learner ``u`` are
+    ``courses[indptr[u]:indptr[u + 1]]`` (increasing), aligned with ``states`` (indices into
+    :data:`COURSE_STATES`), ``since`` (time the state was set), ``completed_at`` (latest completed
+    or passed event; :data:`NEVER` when never completed) and ``ratings`` (latest rating, 0 = none).
+    The state is set by the latest event other than ``rated``.
+    """
+
+    indptr: np.ndarray
+    courses: np.ndarray
+    states: np.ndarray
+    since: np.ndarray
+    completed_at: np.ndarray
+    ratings: np.ndarray
+
+    NEVER = np.iinfo(np.int64).min
+
+    def status(self, learner: int, course: int) -> Dict[str, Any]:
+        """{"state", "since", "completed_at", "rating"} of one pair ("none" when never seen)."""
+        lo, hi = int(self.indptr[learner]), int(self.indptr[learner + 1])
+        k = lo + int(np.searchsorted(self.courses[lo:hi], course))
+        if k < hi and self.courses[k] == course:
+            return {
+                "state": COURSE_STATES[self.states[k]],
+                "since": int(self.since[k]),
+                "completed_at": int(self.completed_at[k]),
+                "rating": float(self.ratings[k]),
+            }
+        return {"state": "none", "since": int(self.NEVER), "completed_at": int(self.NEVER), "rating": 0.0}
+
+
+def course_states(events: "Events") -> CourseStates:
+    """The state of every (learner, course) pair of ``events`` (see :class:`CourseStates`)."""
+    d = _core.course_states(*_event_arrays(events), len(events.learner_ids), len(events.course_ids))
+    return CourseStates(d["indptr"], d["course"], d["state"], d["since"], d["completed_at"], d["rating"])
+
+
 def read_events(path: _PathLike, ignored_columns: Sequence[str] = (), delimiter: str = ",") -> Events:
     """Reads a typed event log ``learner_id,course_id,event,timestamp[,value]`` (with a header).
 
@@ -316,11 +370,7 @@ def events_to_interactions(
     policy = dataclasses.replace(policy or WeightingPolicy(), **overrides)
     ref = policy.reference_time
     result = _core.apply_policy(
-        np.ascontiguousarray(events.learners, dtype=np.int32),
-        np.ascontiguousarray(events.courses, dtype=np.int32),
-        np.ascontiguousarray(events.kinds, dtype=np.uint8),
-        np.ascontiguousarray(events.timestamps, dtype=np.int64),
-        np.ascontiguousarray(events.values, dtype=np.float32),
+        *_event_arrays(events),
         len(events.learner_ids),
         len(events.course_ids),
         policy.weight_array(),

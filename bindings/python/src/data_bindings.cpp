@@ -221,10 +221,10 @@ WeightingPolicy::Dropped parse_dropped(const std::string& dropped) {
     throw Error("apply_policy", fmt::format("dropped must be 'negative' or 'ignore', got '{}'", dropped));
 }
 
-py::dict apply_weighting(const py::object& learner_obj, const py::object& course_obj, const py::object& kind_obj,
-                         const py::object& time_obj, const py::object& value_obj, std::int64_t learners,
-                         std::int64_t courses, const std::array<float, kLifecycleKinds>& weights, float rating_center,
-                         double half_life_days, std::optional<timestamp_t> reference_time, const std::string& dropped) {
+/// Borrowed event arrays (strict dtypes, equal lengths) converted to LifecycleEvents.
+std::vector<LifecycleEvent> events_from_arrays(const py::object& learner_obj, const py::object& course_obj,
+                                               const py::object& kind_obj, const py::object& time_obj,
+                                               const py::object& value_obj) {
     const auto learner = strict_vector<index_t>(learner_obj, "learner");
     const auto course = strict_vector<index_t>(course_obj, "course");
     const auto kind = strict_vector<std::uint8_t>(kind_obj, "kind");
@@ -235,6 +235,60 @@ py::dict apply_weighting(const py::object& learner_obj, const py::object& course
                        static_cast<std::size_t>(time.size()) == n && static_cast<std::size_t>(value.size()) == n,
                    "event arrays differ in length: learner {}, course {}, kind {}, time {}, value {}", n,
                    course.size(), kind.size(), time.size(), value.size());
+    std::vector<LifecycleEvent> events(n);
+    py::gil_scoped_release release;
+    for (std::size_t k = 0; k < n; ++k) {
+        LEARNREC_CHECK(kind.data()[k] < kLifecycleKinds, "event {} has kind {} outside [0, {})", k, kind.data()[k],
+                       kLifecycleKinds);
+        events[k] = {learner.data()[k], course.data()[k], static_cast<LifecycleKind>(kind.data()[k]), time.data()[k],
+                     value.data()[k]};
+    }
+    return events;
+}
+
+py::dict course_states(const py::object& learner_obj, const py::object& course_obj, const py::object& kind_obj,
+                       const py::object& time_obj, const py::object& value_obj, std::int64_t learners,
+                       std::int64_t courses) {
+    const auto events = events_from_arrays(learner_obj, course_obj, kind_obj, time_obj, value_obj);
+    const index_t rows = checked_dim(learners, "learners");
+    const index_t cols = checked_dim(courses, "courses");
+    LearnerCourseStates states;
+    {
+        py::gil_scoped_release release;
+        states = LearnerCourseStates::from_events(events, rows, cols);
+    }
+    std::vector<offset_t> indptr(static_cast<std::size_t>(rows) + 1, 0);
+    std::vector<index_t> course;
+    std::vector<std::uint8_t> state;
+    std::vector<timestamp_t> since, completed_at;
+    std::vector<float> rating;
+    for (index_t i = 0; i < rows; ++i) {
+        const auto c = states.courses(i);
+        const auto s = states.statuses(i);
+        course.insert(course.end(), c.begin(), c.end());
+        for (const auto& status : s) {
+            state.push_back(static_cast<std::uint8_t>(status.state));
+            since.push_back(status.since);
+            completed_at.push_back(status.completed_at);
+            rating.push_back(status.rating);
+        }
+        indptr[static_cast<std::size_t>(i) + 1] = static_cast<offset_t>(course.size());
+    }
+    const auto n = static_cast<py::ssize_t>(course.size());
+    py::dict out;
+    out["indptr"] = to_numpy(std::move(indptr), {static_cast<py::ssize_t>(rows) + 1});
+    out["course"] = to_numpy(std::move(course), {n});
+    out["state"] = to_numpy(std::move(state), {n});
+    out["since"] = to_numpy(std::move(since), {n});
+    out["completed_at"] = to_numpy(std::move(completed_at), {n});
+    out["rating"] = to_numpy(std::move(rating), {n});
+    return out;
+}
+
+py::dict apply_weighting(const py::object& learner_obj, const py::object& course_obj, const py::object& kind_obj,
+                         const py::object& time_obj, const py::object& value_obj, std::int64_t learners,
+                         std::int64_t courses, const std::array<float, kLifecycleKinds>& weights, float rating_center,
+                         double half_life_days, std::optional<timestamp_t> reference_time, const std::string& dropped) {
     WeightingPolicy policy;
     policy.weight = weights;
     policy.rating_center = rating_center;
@@ -244,17 +298,11 @@ py::dict apply_weighting(const py::object& learner_obj, const py::object& course
     EventLog log;
     for (index_t i = 0, rows = checked_dim(learners, "learners"); i < rows; ++i) log.learners.insert(std::to_string(i));
     for (index_t j = 0, cols = checked_dim(courses, "courses"); j < cols; ++j) log.courses.insert(std::to_string(j));
+    log.events = events_from_arrays(learner_obj, course_obj, kind_obj, time_obj, value_obj);
     Interactions x;
     PolicyStats stats;
     {
         py::gil_scoped_release release;
-        log.events.resize(n);
-        for (std::size_t k = 0; k < n; ++k) {
-            LEARNREC_CHECK(kind.data()[k] < kLifecycleKinds, "event {} has kind {} outside [0, {})", k, kind.data()[k],
-                           kLifecycleKinds);
-            log.events[k] = {learner.data()[k], course.data()[k], static_cast<LifecycleKind>(kind.data()[k]),
-                             time.data()[k], value.data()[k]};
-        }
         x = apply_policy(log, policy, &stats);
     }
     py::dict out;
@@ -291,6 +339,16 @@ void register_data(py::module_& m) {
           py::arg("half_life_days"), py::arg("reference_time"), py::arg("dropped"),
           "learnrec::apply_policy: dict with matrix, timestamps, contributing_events, ignored_events, "
           "cancelled_pairs.");
+    m.def("course_states", &course_states, py::arg("learner"), py::arg("course"), py::arg("kind"), py::arg("time"),
+          py::arg("value"), py::arg("learners"), py::arg("courses"),
+          "learnrec::LearnerCourseStates: per-learner CSR of seen courses (indptr int64, course int32) with state "
+          "(uint8, COURSE_STATES), since, completed_at (int64; INT64_MIN = never) and rating (float32).");
+    m.attr("COURSE_STATES") = [] {
+        py::list names;
+        for (std::uint8_t k = 0; k <= static_cast<std::uint8_t>(CourseState::dropped); ++k)
+            names.append(std::string(to_string(static_cast<CourseState>(k))));
+        return py::tuple(names);
+    }();
     m.attr("LIFECYCLE_KINDS") = [] {
         py::list names;
         for (std::size_t k = 0; k < kLifecycleKinds; ++k) names.append(std::string(to_string(static_cast<LifecycleKind>(k))));

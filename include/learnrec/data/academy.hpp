@@ -82,7 +82,7 @@
 //    all within one Monday-Friday week, in a country whose language is the course's (any country
 //    for English courses), capacity 8-20; a webinar session is online (country "") for 50-500.
 // Seed 42 at the default size: 195.6k lifecycle events (19.7k assigned, 49.2k started, 7.8k passed,
-// 1.2k failed, 13.1k dropped, 11.4k rated), 28 team reviews, 109 obligations (97 personal), 305
+// 1.2k failed, 13.1k dropped, 11.4k rated), 28 team reviews, 109 obligations (98 personal), 305
 // prerequisite edges, 835 sessions.
 //
 // Schema promise: a later schema_version only ADDS fields; for a given config every field existing
