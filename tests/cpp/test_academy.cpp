@@ -854,3 +854,24 @@ TEST_CASE("the academy written as CSV files reads back: interactions, events and
     CHECK(records("skills_review.csv") == review_rows);
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("at schema 1 the event log holds the enrolled and completed events", "[academy][csv]") {
+    const Academy a = generate_academy({8, 200, 50, 5.0, 1});
+    const EventLog log = academy_event_log(a);
+    REQUIRE(log.events.size() == a.events.size());
+    for (std::size_t k = 0; k < a.events.size(); ++k) {
+        CHECK(log.events[k].kind ==
+              (a.events[k].kind == EventKind::enrolled ? LifecycleKind::enrolled : LifecycleKind::completed));
+        CHECK(log.events[k].time == a.events[k].time);
+    }
+    // The default policy weighs a completion 3 where the academy's matrix adds 2: the same pairs,
+    // with 1 for enrolled-only and 1 + 3 = 4 for completed ones.
+    const Interactions x = apply_policy(log);
+    REQUIRE(x.matrix.indices() == a.interactions.matrix.indices());
+    for (std::size_t k = 0; k < x.matrix.data().size(); ++k)
+        CHECK(x.matrix.data()[k] == (a.interactions.matrix.data()[k] == 1.0f ? 1.0f : 4.0f));
+    const auto dir = std::filesystem::temp_directory_path() / ("learnrec_academy_v1_" + std::to_string(::getpid()));
+    write_academy_csv(a, dir);
+    CHECK(read_events_csv(dir / "events.csv").events.size() == a.events.size());
+    std::filesystem::remove_all(dir);
+}

@@ -293,3 +293,15 @@ TEST_CASE("written events read back identically", "[events]") {
         CHECK(b.value == a.value);
     }
 }
+
+TEST_CASE("event files may use another delimiter and ignore extra columns", "[events]") {
+    CsvOptions options;
+    options.delimiter = ';';
+    options.ignored_columns = {"source"};
+    const auto log = parse_events_csv("learner_id;course_id;event;timestamp;source\nL1;C1;passed;2025-01-01;lms\n",
+                                      "events.csv", options);
+    REQUIRE(log.events.size() == 1);
+    CHECK(log.events[0].kind == K::passed);
+    CHECK_THROWS_WITH(parse("learner_id,course_id,event,timestamp,source\nL1,C1,passed,2025-01-01,lms\n"),
+                      Catch::Contains("unknown column 'source'"));
+}

@@ -140,3 +140,20 @@ TEST_CASE("written features read back into the same matrix, quoting included", "
     CHECK(back.matrix.data() == original.matrix.data());
     std::filesystem::remove(path);
 }
+
+TEST_CASE("writing features checks the id column and the shapes", "[features]") {
+    const auto f = parse("learner_id,feature\nL1,a\n");
+    const auto path = temp_path("unused.csv");
+    CHECK_THROWS_WITH(write_features_csv(path, f, learners(), "user"), Catch::Contains("learner_id or course_id"));
+    const IdMap two(std::vector<std::string>{"L1", "L2"});
+    CHECK_THROWS_WITH(write_features_csv(path, f, two, "learner_id"), Catch::Contains("3 feature rows but 2 ids"));
+    CHECK_FALSE(std::filesystem::exists(path));
+}
+
+TEST_CASE("feature files may use another delimiter", "[features]") {
+    FeatureCsvOptions options;
+    options.delimiter = ';';
+    const auto f = parse("learner_id;feature;weight\nL1;\"a;b\";2\n", options);
+    CHECK(f.features.id(0) == "a;b");
+    CHECK(f.matrix.row(0).weights[0] == 2.0f);
+}
