@@ -306,17 +306,17 @@ TEST_CASE("seed 42 reproduces the pinned golden academy", "[academy]") {
     const Academy schema1 = generate_academy(v1);
     // Schema 2 (the default) must give the very same v1 fields.
     for (const Academy* version : {&schema1, &default_academy()}) {
-    const Academy& a = *version;
-    CHECK(a.events.size() == 93150);
-    CHECK(a.interactions.matrix.nnz() == 60715);
-    CHECK(a.learners[0].role == "sales");
-    CHECK(a.learners[0].country == "Poland");
-    CHECK(a.learners[0].language == "pl");
-    CHECK(a.learners[1].language == "it,en");
-    CHECK(a.courses[0].title == "Expert MLOps for Data Scientists (e-learning)");
-    CHECK(a.courses[0].language == "en");
-    CHECK(a.courses[0].duration_hours == 2.0f);
-    CHECK(events_checksum(a.events) == 0xe6ab383ff2e543aaULL);
+        const Academy& a = *version;
+        CHECK(a.events.size() == 93150);
+        CHECK(a.interactions.matrix.nnz() == 60715);
+        CHECK(a.learners[0].role == "sales");
+        CHECK(a.learners[0].country == "Poland");
+        CHECK(a.learners[0].language == "pl");
+        CHECK(a.learners[1].language == "it,en");
+        CHECK(a.courses[0].title == "Expert MLOps for Data Scientists (e-learning)");
+        CHECK(a.courses[0].language == "en");
+        CHECK(a.courses[0].duration_hours == 2.0f);
+        CHECK(events_checksum(a.events) == 0xe6ab383ff2e543aaULL);
     }
     CHECK(schema1.schema_version == 1);
     CHECK(default_academy().schema_version == 2);
