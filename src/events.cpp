@@ -62,34 +62,41 @@ EventLog parse_events_csv(std::string_view text, std::string_view source_name, c
             throw Error(reader.where(),
                         fmt::format("expected {} fields as in the header, got {}", cols.count, fields.size()));
         const std::string_view learner = field(0), course = field(1), event = field(2);
-        if (learner.empty()) throw Error(reader.where(), "empty learner_id");
-        if (course.empty()) throw Error(reader.where(), "empty course_id");
         const auto kind = parse_lifecycle_kind(event);
         if (!kind)
             throw Error(reader.where(),
                         fmt::format("unknown event '{}' (expected one of {})", event, fmt::join(kKindNames, ", ")));
         const timestamp_t time = parse_csv_timestamp(fields[cols.required[3]], "timestamp", reader.where());
-        float value = 0.0f;
-        const bool has_value = value_col && !trim_csv_blank(fields[*value_col]).empty();
-        if (has_value) value = parse_csv_float(fields[*value_col], "value", reader.where());
-        if (*kind == LifecycleKind::rated) {
-            if (!has_value) throw Error(reader.where(), "a rated event needs a value (the rating, 1 to 5)");
-            if (value < kMinRating || value > kMaxRating)
-                throw Error(reader.where(), fmt::format("rating '{}' is outside [1, 5]", fields[*value_col]));
-        } else if (value != 0.0f) {
-            throw Error(reader.where(), fmt::format("value '{}' given for a '{}' event; only rated events carry a "
-                                                    "value",
-                                                    fields[*value_col], event));
-        }
-        try {
-            const index_t l = log.learners.insert(std::string(learner));
-            const index_t c = log.courses.insert(std::string(course));
-            log.events.push_back({l, c, *kind, time, value});
-        } catch (const Error& e) {  // more distinct ids than index_t holds
-            throw Error(reader.where(), e.reason());
-        }
+        float value = std::numeric_limits<float>::quiet_NaN();  // absent
+        if (value_col && !trim_csv_blank(fields[*value_col]).empty())
+            value = parse_csv_float(fields[*value_col], "value", reader.where());
+        add_event(log, learner, course, *kind, time, value, reader.where());
     }
     return log;
+}
+
+void add_event(EventLog& log, std::string_view learner, std::string_view course, LifecycleKind kind, timestamp_t time,
+               float value, const std::string& where) {
+    if (learner.empty()) throw Error(where, "empty learner_id");
+    if (course.empty()) throw Error(where, "empty course_id");
+    if (static_cast<std::size_t>(kind) >= kLifecycleKinds)
+        throw Error(where, fmt::format("invalid event kind {}", static_cast<int>(kind)));
+    const bool has_value = !std::isnan(value);
+    if (kind == LifecycleKind::rated) {
+        if (!has_value) throw Error(where, "a rated event needs a value (the rating, 1 to 5)");
+        if (!(value >= kMinRating && value <= kMaxRating))
+            throw Error(where, fmt::format("rating {} is outside [1, 5]", value));
+    } else if (has_value && value != 0.0f) {
+        throw Error(where, fmt::format("value {} given for a '{}' event; only rated events carry a value", value,
+                                       to_string(kind)));
+    }
+    try {
+        const index_t l = log.learners.insert(std::string(learner));
+        const index_t c = log.courses.insert(std::string(course));
+        log.events.push_back({l, c, kind, time, has_value ? value : 0.0f});
+    } catch (const Error& e) {  // more distinct ids than index_t holds
+        throw Error(where, e.reason());
+    }
 }
 
 EventLog read_events_csv(const std::filesystem::path& path, const CsvOptions& options) {

@@ -305,3 +305,23 @@ TEST_CASE("event files may use another delimiter and ignore extra columns", "[ev
     CHECK_THROWS_WITH(parse("learner_id,course_id,event,timestamp,source\nL1,C1,passed,2025-01-01,lms\n"),
                       Catch::Contains("unknown column 'source'"));
 }
+
+TEST_CASE("add_event builds a log from other sources with the reader's checks", "[events]") {
+    EventLog log;
+    add_event(log, "L1", "C1", K::enrolled, kT0);
+    add_event(log, "L2", "C1", K::rated, kT0 + 1, 4.0f, "row 1");
+    add_event(log, "L1", "C2", K::passed, kT0 + 2, 0.0f);
+    REQUIRE(log.events.size() == 3);
+    CHECK(log.learners.size() == 2);
+    CHECK(log.courses.size() == 2);
+    CHECK(log.events[0].value == 0.0f);  // NaN (no value) is stored as 0
+    CHECK(log.events[1].value == 4.0f);
+    CHECK(log.events[2].course == 1);
+    CHECK_THROWS_WITH(add_event(log, "L1", "C1", K::rated, kT0, std::numeric_limits<float>::quiet_NaN(), "row 7"),
+                      Catch::Contains("row 7") && Catch::Contains("needs a value"));
+    CHECK_THROWS_WITH(add_event(log, "L1", "C1", K::rated, kT0, 0.5f, "row 8"), Catch::Contains("outside [1, 5]"));
+    CHECK_THROWS_WITH(add_event(log, "L1", "C1", K::started, kT0, 2.0f, "row 9"),
+                      Catch::Contains("only rated events carry a value"));
+    CHECK_THROWS_WITH(add_event(log, "", "C1", K::started, kT0), Catch::Contains("empty learner_id"));
+    CHECK(log.events.size() == 3);  // failed additions leave the log unchanged
+}

@@ -320,3 +320,29 @@ def test_course_states_follow_the_latest_event(tmp_path):
     assert states.status(0, 1)["state"] == "none"  # alice never saw sql
     assert list(states.indptr) == [0, 1, 3]
     assert learnrec.COURSE_STATES[0] == "none"
+
+
+def test_events_from_columns_matches_the_csv_reader(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text(EVENTS_CSV)
+    from_csv = learnrec.read_events(path)
+    days = np.array(["2025-01-01", "2025-01-11", "2025-01-12", "2025-01-01", "2025-01-20", "2025-01-02"],
+                    dtype="datetime64[D]")
+    events = learnrec.events_from_columns(
+        ["alice", "alice", "alice", "bob", "bob", "bob"],
+        ["py", "py", "py", "py", "py", "sql"],
+        ["enrolled", "completed", "rated", "enrolled", "dropped", "assigned"],
+        days,
+        [np.nan, np.nan, 5.0, np.nan, 0.0, np.nan],
+    )
+    for field in ("learners", "courses", "kinds", "timestamps", "values", "learner_ids", "course_ids"):
+        np.testing.assert_array_equal(getattr(events, field), getattr(from_csv, field), err_msg=field)
+
+
+def test_events_from_columns_errors_name_the_row():
+    with pytest.raises(learnrec.LearnrecError, match="row 1: unknown event 'watched'"):
+        learnrec.events_from_columns(["a", "a"], ["c", "c"], ["enrolled", "watched"], [0, 1])
+    with pytest.raises(learnrec.LearnrecError, match="row 0: .*needs a value"):
+        learnrec.events_from_columns(["a"], ["c"], ["rated"], [0])
+    with pytest.raises(TypeError, match="timestamp"):
+        learnrec.events_from_columns(["a"], ["c"], ["enrolled"], [0.5])

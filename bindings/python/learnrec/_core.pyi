@@ -414,3 +414,10 @@ def course_states(
     learners: int,
     courses: int,
 ) -> Dict[str, np.ndarray]: ...
+def events_from_columns(
+    learner_ids: Sequence[str],
+    course_ids: Sequence[str],
+    kinds: Sequence[str],
+    timestamps: np.ndarray,
+    values: np.ndarray,
+) -> Dict[str, Any]: ...

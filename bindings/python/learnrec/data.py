@@ -314,6 +314,37 @@ def read_events(path: _PathLike, ignored_columns: Sequence[str] = (), delimiter:
     return Events._from_core(result, result["learner_ids"], result["course_ids"])
 
 
+def events_from_columns(
+    learner_id: Sequence[Any],
+    course_id: Sequence[Any],
+    event: Sequence[str],
+    timestamp: Any,
+    value: Optional[Sequence[float]] = None,
+) -> Events:
+    """An :class:`Events` log from columns (lists, numpy arrays or pandas Series), e.g. a DataFrame's.
+
+    ``timestamp`` holds integer epoch seconds or numpy ``datetime64`` values; ``value`` the ratings
+    of ``rated`` events (NaN or 0 elsewhere; None = no ratings). Ids are converted with ``str``
+    and numbered in order of first appearance. Checked like :func:`read_events`: errors name the
+    row.
+    """
+    ts = np.asarray(timestamp)
+    if np.issubdtype(ts.dtype, np.datetime64):
+        ts = ts.astype("datetime64[s]").astype(np.int64)
+    elif ts.size and not np.issubdtype(ts.dtype, np.integer):
+        raise TypeError(f"timestamp must be integer epoch seconds or datetime64, got {ts.dtype}")
+    n = len(ts)
+    values = np.full(n, np.nan, dtype=np.float32) if value is None else np.asarray(value, dtype=np.float32)
+    result = _core.events_from_columns(
+        [str(x) for x in learner_id],
+        [str(x) for x in course_id],
+        [str(x) for x in event],
+        np.ascontiguousarray(ts, dtype=np.int64),
+        np.ascontiguousarray(values, dtype=np.float32),
+    )
+    return Events._from_core(result, result["learner_ids"], result["course_ids"])
+
+
 _DEFAULT_WEIGHTS: Dict[str, float] = {
     "assigned": 0.0,
     "enrolled": 1.0,

@@ -215,6 +215,33 @@ py::dict read_events(const std::string& path, const std::vector<std::string>& ig
     return out;
 }
 
+py::dict events_from_columns(const std::vector<std::string>& learner_ids, const std::vector<std::string>& course_ids,
+                             const std::vector<std::string>& kinds, const py::object& time_obj,
+                             const py::object& value_obj) {
+    const auto time = strict_vector<timestamp_t>(time_obj, "timestamp");
+    const auto value = strict_vector<float>(value_obj, "value");
+    const std::size_t n = learner_ids.size();
+    LEARNREC_CHECK(course_ids.size() == n && kinds.size() == n && static_cast<std::size_t>(time.size()) == n &&
+                       static_cast<std::size_t>(value.size()) == n,
+                   "event columns differ in length: learner_id {}, course_id {}, event {}, timestamp {}, value {}", n,
+                   course_ids.size(), kinds.size(), time.size(), value.size());
+    EventLog log;
+    {
+        py::gil_scoped_release release;
+        log.events.reserve(n);
+        for (std::size_t k = 0; k < n; ++k) {
+            const auto where = fmt::format("row {}", k);
+            const auto kind = parse_lifecycle_kind(kinds[k]);
+            if (!kind) throw Error(where, fmt::format("unknown event '{}'", kinds[k]));
+            add_event(log, learner_ids[k], course_ids[k], *kind, time.data()[k], value.data()[k], where);
+        }
+    }
+    py::dict out = events_to_python(log.events);
+    out["learner_ids"] = id_list(log.learners);
+    out["course_ids"] = id_list(log.courses);
+    return out;
+}
+
 WeightingPolicy::Dropped parse_dropped(const std::string& dropped) {
     if (dropped == "negative") return WeightingPolicy::Dropped::negative;
     if (dropped == "ignore") return WeightingPolicy::Dropped::ignore;
@@ -334,6 +361,10 @@ void register_data(py::module_& m) {
           py::arg("delimiter") = ',',
           "learnrec::read_events_csv: dict with learner, course (int32), kind (uint8), time (int64), value "
           "(float32) arrays, learner_ids and course_ids.");
+    m.def("events_from_columns", &events_from_columns, py::arg("learner_ids"), py::arg("course_ids"),
+          py::arg("kinds"), py::arg("timestamps"), py::arg("values"),
+          "learnrec::add_event over columns (values NaN = none): the same dict as read_events_csv; errors name "
+          "the row.");
     m.def("apply_policy", &apply_weighting, py::arg("learner"), py::arg("course"), py::arg("kind"), py::arg("time"),
           py::arg("value"), py::arg("learners"), py::arg("courses"), py::arg("weights"), py::arg("rating_center"),
           py::arg("half_life_days"), py::arg("reference_time"), py::arg("dropped"),

@@ -43,6 +43,7 @@
 #include <limits>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -78,6 +79,12 @@ struct EventLog {
 EventLog read_events_csv(const std::filesystem::path& path, const CsvOptions& options = {});
 /// Same from memory; `source_name` replaces the file name in error messages.
 EventLog parse_events_csv(std::string_view text, std::string_view source_name, const CsvOptions& options = {});
+/// Appends one event by external ids (adding new ids in order), validated like a CSV record:
+/// non-empty ids, a rating in [1, 5] for `rated`, and no value (NaN) or 0 for other kinds; NaN
+/// means "no value". Throws Error(where, ...) otherwise. For building logs from other sources
+/// (a database, a DataFrame) with the reader's guarantees.
+void add_event(EventLog& log, std::string_view learner, std::string_view course, LifecycleKind kind, timestamp_t time,
+               float value = std::numeric_limits<float>::quiet_NaN(), const std::string& where = {});
 /// Writes `log` in the format above (ISO-8601 UTC timestamps); read_events_csv reads back the same log.
 void write_events_csv(const std::filesystem::path& path, const EventLog& log);
 
