@@ -750,12 +750,12 @@ void add_lifecycle(Academy& academy, const AcademyConfig& config, const std::vec
     Rng rng(config.seed, kLifecycleStream);
     auto& out = academy.lifecycle;
     out.reserve(enrolments.size() * 3);
-    std::vector<char> enrolled;  // per course, for the current learner
+    std::vector<char> enrolled(academy.courses.size(), 0);  // per course, for the current learner
     std::size_t k = 0;
     for (std::size_t i = 0; i < academy.learners.size(); ++i) {
         const auto learner = static_cast<index_t>(i);
         const auto& must = obligatory[i];
-        enrolled.assign(academy.courses.size(), 0);
+        const std::size_t first = k;
         for (; k < enrolments.size() && enrolments[k].learner == learner; ++k) {
             const Enrolment& e = enrolments[k];
             const auto& course = academy.courses[static_cast<std::size_t>(e.course)];
@@ -805,6 +805,8 @@ void add_lifecycle(Academy& academy, const AcademyConfig& config, const std::vec
                                kSecondHalf2025 + static_cast<timestamp_t>(
                                                      rng.index(static_cast<std::size_t>(kEnd - kSecondHalf2025))),
                                0.0f});
+        // Reset only what this learner touched: clearing all courses per learner is O(learners x courses).
+        for (std::size_t e = first; e < k; ++e) enrolled[static_cast<std::size_t>(enrolments[e].course)] = 0;
     }
     std::sort(out.begin(), out.end(), [](const LifecycleEvent& a, const LifecycleEvent& b) {
         if (a.time != b.time) return a.time < b.time;

@@ -162,7 +162,9 @@ Interactions apply_policy(const EventLog& log, const WeightingPolicy& policy, Po
         if (e.kind == LifecycleKind::rated) w *= static_cast<double>(e.value) - static_cast<double>(policy.rating_center);
         if (e.kind == LifecycleKind::dropped && policy.dropped == WeightingPolicy::Dropped::ignore) w = 0.0;
         if (w != 0.0 && policy.half_life_days > 0.0) {
-            const double age_days = static_cast<double>(std::max<timestamp_t>(0, now - e.time)) / 86400.0;
+            // In double: a far-off reference time must not overflow the int64 difference.
+            const double age_days =
+                std::max(0.0, static_cast<double>(now) - static_cast<double>(e.time)) / 86400.0;
             w *= std::exp2(-age_days / policy.half_life_days);
         }
         if (w == 0.0) {

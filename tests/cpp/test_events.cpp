@@ -171,6 +171,8 @@ TEST_CASE("an explicit reference time sets the age; later events are not amplifi
     const auto x = apply_policy(log, policy);
     CHECK(weight_of(x, "L0", "C0") == 0.5f);
     CHECK(weight_of(x, "L0", "C1") == 1.0f);
+    policy.reference_time = std::numeric_limits<timestamp_t>::min();  // no overflow, no amplification
+    CHECK(weight_of(apply_policy(log, policy), "L0", "C1") == 1.0f);
 }
 
 TEST_CASE("custom per-kind weights replace the defaults", "[events][policy]") {
