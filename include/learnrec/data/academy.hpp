@@ -91,7 +91,7 @@
 //
 // Thread safety: every function here is reentrant. Complexity: O(learners + courses + events log events);
 // about 0.05 s at the default size, 0.9 s for 100k learners x 5k courses (one thread) at schema 1;
-// schema 2 takes about 1.7x as long (3.9M lifecycle events at 100k x 5k). The feature extractors
+// schema 2 takes about 1.5x as long (3.9M lifecycle events at 100k x 5k). The feature extractors
 // are O(learners or courses x tokens); write_academy_csv is O(output size).
 #pragma once
 
