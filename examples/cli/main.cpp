@@ -4,6 +4,7 @@
 //   learnrec train --interactions F.csv [--save M.lrc]   train ALS on a CSV log (holdout recall, model file)
 //   learnrec recommend --interactions F.csv [--model M.lrc] --learner ID [--learner ID ...] [-k 10] [--format json]
 //   learnrec inspect M.lrc                 what a model file holds (kind, sizes, ids), after validating it
+//   learnrec academy --out DIR            write the synthetic academy as CSV files
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -15,6 +16,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "academy_cmd.hpp"
 #include "learnrec/learnrec.hpp"
 
 namespace {
@@ -321,6 +323,7 @@ int main(int argc, char** argv) {
     std::string inspect_path;
     auto* inspect = app.add_subcommand("inspect", "Validate a model file and print what it holds");
     inspect->add_option("model", inspect_path, "Model file")->required()->check(CLI::ExistingFile);
+    const auto academy_cmd = learnrec::cli::add_academy_command(app);
 
     CLI11_PARSE(app, argc, argv);
     try {
@@ -328,6 +331,7 @@ int main(int argc, char** argv) {
         if (*train) return run_train(train_path, train_ignored, train_flags, holdout, train_save);
         if (*rec) return run_recommend(rec_path, rec_ignored, rec_learners, rec_k, rec_format, rec_flags, rec_model);
         if (*inspect) return run_inspect(inspect_path);
+        if (*academy_cmd.app) return academy_cmd.run();
     } catch (const learnrec::Error& e) {
         fmt::print(stderr, "\nlearnrec: error: {}\n", e.what());
         return 2;
