@@ -868,8 +868,8 @@ Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t
     out.mandatory.assign(slots, 0);
     std::vector<std::vector<Reason>> reasons(slots);
 
-    index_t base_pool = k;
-    if (rules.mmr_lambda < 1.0f) base_pool = std::max(k, rules.mmr_pool > 0 ? rules.mmr_pool : 3 * k);
+    const index_t mmr_pool = std::max(k, rules.mmr_pool > 0 ? rules.mmr_pool : 3 * k);
+    index_t base_pool = rules.mmr_lambda < 1.0f ? mmr_pool : k;
     if (rules.prerequisites == PrerequisiteMode::substitute) base_pool += k;
 
     // Chunks bound the per-learner scratch (exclusions, gaps, pools) whatever the batch size.
@@ -891,20 +891,23 @@ Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t
             const auto i = static_cast<std::size_t>(ii);
             const LearnerView& v = views[i];
             const std::size_t want = static_cast<std::size_t>(k) - v.pinned.size();
+            // MMR looks at a fixed number of candidates, so a learner's answer never depends on
+            // who else is in the batch (the pool size does).
+            const std::size_t needed = rules.mmr_lambda < 1.0f ? std::max(want, static_cast<std::size_t>(mmr_pool)) : want;
             std::vector<Candidate> cands = req.candidates(v, top.ids_of(static_cast<index_t>(i)), top.scores_of(static_cast<index_t>(i)));
             // Substitution and pinning can eat into the pool: widen it for this learner until
             // enough candidates exist or every admissible course has been seen.
             index_t wider = pool;
-            while (cands.size() < want && top.count(static_cast<index_t>(i)) == pool && wider < num_courses) {
+            bool exhausted = top.count(static_cast<index_t>(i)) < pool;
+            while (cands.size() < needed && !exhausted && wider < num_courses) {
                 wider = std::min(num_courses, wider * 4);
                 const std::array<index_t, 1> one{v.learner};
                 const QueryBlock q1 = model.learner_queries(one);
                 const TopK t = req.pools(std::span<const LearnerView>(&v, 1), q1, wider);
                 cands = req.candidates(v, t.ids_of(0), t.scores_of(0));
-                if (t.count(0) < wider) break;
+                exhausted = t.count(0) < wider;
             }
-            const std::size_t mmr_want = rules.mmr_lambda < 1.0f ? cands.size() : want;
-            if (cands.size() > mmr_want) cands.resize(mmr_want);
+            if (cands.size() > needed) cands.resize(needed);
             std::vector<Candidate> chosen = req.diversify(std::move(cands), want);
 
             // Pinned first, then the chosen ones.
