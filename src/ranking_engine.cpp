@@ -10,6 +10,7 @@
 
 #include "learnrec/detail/parallel.hpp"
 #include "learnrec/error.hpp"
+#include "learnrec/model/factor_model.hpp"
 #include "learnrec/ranking/calendar.hpp"
 #include "learnrec/ranking/ranker.hpp"
 #include "learnrec/retrieval/topk.hpp"
@@ -712,6 +713,24 @@ public:
         return out;
     }
 
+    /// out[i * b.size() + j] = the model's similarity of courses a[i] and b[j] (cosine for factor
+    /// models, whose course queries are unit vectors: one small product instead of a call per column).
+    void course_similarity(std::span<const index_t> a, std::span<const index_t> b, float* out) const {
+        const Model& model = *s_.model;
+        const QueryBlock qa = model.course_queries(a);
+        if (dynamic_cast<const FactorModel*>(&model) != nullptr) {
+            const QueryBlock qb = model.course_queries(b);
+            Eigen::Map<RowMatrix>(out, static_cast<Eigen::Index>(a.size()), static_cast<Eigen::Index>(b.size())).noalias() =
+                qa.embeddings * qb.embeddings.transpose();
+            return;
+        }
+        std::vector<float> column(a.size());
+        for (std::size_t j = 0; j < b.size(); ++j) {
+            model.score_similar(qa, 0, static_cast<index_t>(a.size()), b[j], b[j] + 1, column.data(), 1);
+            for (std::size_t i = 0; i < a.size(); ++i) out[i * b.size() + j] = column[i];
+        }
+    }
+
     std::vector<Candidate> diversify(std::vector<Candidate> cands, std::size_t want) const {
         if (rules_.mmr_lambda >= 1.0f || cands.size() <= 1) {
             if (cands.size() > want) cands.resize(want);
@@ -729,12 +748,7 @@ public:
         if (rules_.diversity_source == DiversitySource::embeddings) {
             std::vector<index_t> courses(m);
             for (std::size_t i = 0; i < m; ++i) courses[i] = cands[i].course;
-            const QueryBlock q = s_.model->course_queries(courses);
-            std::vector<float> column(m);
-            for (std::size_t j = 0; j < m; ++j) {
-                s_.model->score_similar(q, 0, static_cast<index_t>(m), courses[j], courses[j] + 1, column.data(), 1);
-                for (std::size_t i = 0; i < m; ++i) sim[i * m + j] = column[i];
-            }
+            course_similarity(courses, courses, sim.data());
         } else {
             for (std::size_t i = 0; i < m; ++i)
                 for (std::size_t j = 0; j < m; ++j) {
@@ -931,14 +945,8 @@ Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t
                     });
                     completed.resize(64);
                 }
-                const QueryBlock cq = model.course_queries(shown_ids);
                 sims.assign(shown.size() * completed.size(), 0.0f);
-                std::vector<float> column(shown.size());
-                for (std::size_t j = 0; j < completed.size(); ++j) {
-                    model.score_similar(cq, 0, static_cast<index_t>(shown.size()), completed[j], completed[j] + 1,
-                                        column.data(), 1);
-                    for (std::size_t r = 0; r < shown.size(); ++r) sims[r * completed.size() + j] = column[r];
-                }
+                req.course_similarity(shown_ids, completed, sims.data());
             }
             for (std::size_t r = 0; r < shown.size(); ++r) {
                 const auto slot = out.slot(static_cast<index_t>(p0 + i), static_cast<index_t>(r));

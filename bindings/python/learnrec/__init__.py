@@ -29,6 +29,7 @@ from .evaluation import cold_start_split, holdout_split, leave_last_k_out, ranki
 from .gfcf import GFCF
 from .item_knn import ItemKNN
 from .popularity import PopularityModel
+from . import ranking
 
 __version__: str = _core.__version__
 
@@ -47,6 +48,7 @@ __all__ = [
     "holdout_split",
     "leave_last_k_out",
     "cold_start_split",
+    "ranking",
     "ranking_metrics_at_k",
     "read_interactions",
     "__version__",

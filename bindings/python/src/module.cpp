@@ -60,6 +60,7 @@ using namespace learnrec::python;
 
 // Defined in the other translation units of this module.
 namespace learnrec::python {
+void register_ranking(py::module_& m);  // ranking.cpp
 }  // namespace learnrec::python
 
 namespace {
@@ -762,4 +763,6 @@ A model scoring through a dense course x course matrix B: score(c) = sum over th
           py::arg("mean_enrolments") = 12.0,
           "learnrec::generate_academy: dict with matrix, learners and courses tables (column lists), "
           "schema_version.");
+
+    register_ranking(m);
 }
