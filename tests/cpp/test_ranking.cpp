@@ -202,7 +202,8 @@ TEST_CASE("an expired certification comes back with a renewal reason", "[ranking
 }
 
 TEST_CASE("a history built from interactions excludes every course taken, forever without timestamps", "[ranking]") {
-    CsrMatrix m = CsrMatrix::from_triplets(2, 5, {{0, 1, 3.0f}, {0, 3, 1.0f}, {1, 0, 1.0f}});
+    const std::vector<Triplet> entries{{0, 1, 3.0f}, {0, 3, 1.0f}, {1, 0, 1.0f}};
+    CsrMatrix m = CsrMatrix::from_triplets(2, 5, entries);
     const auto h = LearnerHistory::from_interactions(m.view());
     auto model = descending(2, 5);
     Catalogue cat = plain_catalogue(5);

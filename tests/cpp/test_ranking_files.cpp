@@ -127,7 +127,7 @@ TEST_CASE("catalogue CSV errors name the file and line", "[ranking]") {
     const auto courses = ids({"C1", "C2"});
     const auto learners = ids({"L1"});
     auto error_of = [&](const std::string& file, const std::string& text) {
-        TempCatalogue dir({{file, text}});
+        TempCatalogue dir(std::map<std::string, std::string>{{file, text}});
         try {
             read_catalogue_dir(dir.path(), courses, learners);
         } catch (const Error& e) {
@@ -161,7 +161,7 @@ TEST_CASE("catalogue CSV errors name the file and line", "[ranking]") {
 }
 
 TEST_CASE("unknown ids are skipped only when the options allow it", "[ranking]") {
-    TempCatalogue dir({{"course_skills.csv", "course_id,skill,level\nC1,python,2\nC9,sql,1\n"}});
+    TempCatalogue dir(std::map<std::string, std::string>{{"course_skills.csv", "course_id,skill,level\nC1,python,2\nC9,sql,1\n"}});
     CatalogueOptions options;
     options.allow_unknown_courses = true;
     const auto data = read_catalogue_dir(dir.path(), ids({"C1"}), ids({"L1"}), options);
