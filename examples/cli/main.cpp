@@ -3,6 +3,7 @@
 //   learnrec demo                         generate the academy, train ALS, show recommendations
 //   learnrec train --interactions F.csv   train ALS on a CSV log, report loss and holdout recall
 //   learnrec recommend --interactions F.csv --learner ID [--learner ID ...] [-k 10] [--format json]
+//   ... [--rules rules.json] [--catalogue DIR] [--now YYYY-MM-DD]   (recommend, demo: the ranking layer)
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -15,6 +16,7 @@
 #include <fmt/ranges.h>
 
 #include "learnrec/learnrec.hpp"
+#include "ranking_cmd.hpp"
 
 namespace {
 
@@ -78,7 +80,8 @@ std::string json_escape(std::string_view s) {
     return out;
 }
 
-int run_demo(index_t learners, index_t courses, std::uint64_t seed, TrainFlags& flags, int show) {
+int run_demo(index_t learners, index_t courses, std::uint64_t seed, TrainFlags& flags, int show,
+             const cli::RankingFlags& ranking) {
     const auto t0 = std::chrono::steady_clock::now();
     AcademyConfig academy_config;
     academy_config.seed = seed;
@@ -96,6 +99,7 @@ int run_demo(index_t learners, index_t courses, std::uint64_t seed, TrainFlags& 
     const auto t1 = std::chrono::steady_clock::now();
     const AlsModel als = fit_als(split.train, config, progress(config.iterations));
     fmt::print("Trained in {:.2f} s\n\n", seconds_since(t1));
+    if (ranking.requested()) cli::run_ranked_demo(academy, std::make_shared<const AlsModel>(als), ranking, config.num_threads);
 
     std::vector<index_t> who;
     const index_t stride = std::max<index_t>(1, m.rows() / std::max(1, show));
@@ -161,7 +165,7 @@ int run_train(const std::string& path, const std::vector<std::string>& ignored, 
 
 int run_recommend(const std::string& path, const std::vector<std::string>& ignored,
                   const std::vector<std::string>& learner_ids, index_t k, const std::string& format,
-                  TrainFlags& flags) {
+                  TrainFlags& flags, const cli::RankingFlags& ranking) {
     CsvOptions csv;
     csv.ignored_columns = ignored;
     const Interactions data = read_interactions_csv(path, csv);
@@ -169,6 +173,9 @@ int run_recommend(const std::string& path, const std::vector<std::string>& ignor
     for (const auto& id : learner_ids) rows.push_back(data.learners.at(id, "learner"));
     const AlsConfig config = finish(flags);
     const AlsModel als = fit_als(data.matrix, config, progress(config.iterations));
+    if (ranking.requested())
+        return cli::run_ranked_recommend(std::make_shared<const AlsModel>(als), data, rows, learner_ids, k, format, ranking,
+                                         config.num_threads);
     RecommendOptions options;
     options.k = k;
     options.num_threads = config.num_threads;
@@ -219,6 +226,8 @@ int main(int argc, char** argv) {
     demo->add_option("--data-seed", demo_seed, "Seed of the generated academy and the split")->capture_default_str();
     demo->add_option("--show", demo_show, "Learners to show")->capture_default_str();
     add_als_flags(*demo, demo_flags);
+    cli::RankingFlags demo_ranking;
+    cli::add_ranking_flags(*demo, demo_ranking);
 
     TrainFlags train_flags;
     std::string train_path;
@@ -246,12 +255,14 @@ int main(int argc, char** argv) {
     rec->add_option("-k,--top", rec_k, "Courses per learner")->capture_default_str()->check(CLI::PositiveNumber);
     rec->add_option("--format", rec_format, "table or json")->capture_default_str()->check(CLI::IsMember({"table", "json"}));
     add_als_flags(*rec, rec_flags);
+    cli::RankingFlags rec_ranking;
+    cli::add_ranking_flags(*rec, rec_ranking);
 
     CLI11_PARSE(app, argc, argv);
     try {
-        if (*demo) return run_demo(demo_learners, demo_courses, demo_seed, demo_flags, demo_show);
+        if (*demo) return run_demo(demo_learners, demo_courses, demo_seed, demo_flags, demo_show, demo_ranking);
         if (*train) return run_train(train_path, train_ignored, train_flags, holdout);
-        if (*rec) return run_recommend(rec_path, rec_ignored, rec_learners, rec_k, rec_format, rec_flags);
+        if (*rec) return run_recommend(rec_path, rec_ignored, rec_learners, rec_k, rec_format, rec_flags, rec_ranking);
     } catch (const learnrec::Error& e) {
         fmt::print(stderr, "\nlearnrec: error: {}\n", e.what());
         return 2;
