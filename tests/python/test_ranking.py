@@ -204,9 +204,15 @@ def test_records_are_a_list_of_dicts_pandas_reads():
         ("A", 1, "C0"), ("A", 2, "C1"), ("B", 1, "C4"), ("B", 2, "C0")]
     assert records[2]["mandatory"] is True and records[2]["why"] == "mandatory, due 2026-06-10"
     assert set(records[0]) >= {"learner", "course", "title", "score", "model_score", "reasons"}
+
+
+def test_records_load_into_a_pandas_dataframe():
     pd = pytest.importorskip("pandas")
-    frame = pd.DataFrame(records)
-    assert frame.shape == (4, len(records[0]))
+    ranker = Ranker(descending(5, 2), courses(5), [{"id": "A"}, {"id": "B"}])
+    frame = pd.DataFrame(ranker.recommend([0, 1], NOW, k=3).records())
+    assert frame.shape[0] == 6
+    assert frame.groupby("learner_id")["course_id"].apply(list).to_dict() == {
+        "A": ["C0", "C1", "C2"], "B": ["C0", "C1", "C2"]}
 
 
 def test_rules_load_from_json_files_and_dicts_and_report_bad_keys(tmp_path):

@@ -53,7 +53,7 @@ std::vector<T> skills_of(const py::dict& d, const char* key, const std::string& 
     py::object v = d[key];
     if (py::isinstance<py::dict>(v)) {
         for (auto [name, level] : py::reinterpret_borrow<py::dict>(v))
-            out.push_back({py::str(name), level.cast<int>()});
+            out.push_back({py::str(name), py::cast<int>(level)});
         return out;
     }
     for (auto item : v) {
@@ -72,9 +72,9 @@ std::vector<T> skills_of(const py::dict& d, const char* key, const std::string& 
             auto sd = py::reinterpret_borrow<py::dict>(item);
             out.push_back({str_of(sd, "skill"), int_of(sd, "level", 1)});
         } else {
-            auto t = item.cast<py::tuple>();
+            auto t = py::cast<py::tuple>(item);
             LEARNREC_CHECK(t.size() == 2, "{}: a skill is (name, level)", owner);
-            out.push_back({py::str(t[0]), t[1].cast<int>()});
+            out.push_back({py::str(t[0]), py::cast<int>(t[1])});
         }
     }
     return out;
