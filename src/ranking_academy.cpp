@@ -41,8 +41,10 @@ RankingInputs academy_ranking_inputs(const Academy& academy) {
     in.history = LearnerHistory(learners, courses);
     // Events are sorted by time, so a completion after its enrolment updates the outcome.
     for (const auto& e : academy.events) {
-        if (e.kind == EventKind::completed) in.history.set(e.learner, e.course, Outcome::completed, e.time);
-        else in.history.set(e.learner, e.course, Outcome::in_progress);
+        if (e.kind == EventKind::completed)
+            in.history.set(e.learner, e.course, Outcome::completed, e.time);
+        else
+            in.history.set(e.learner, e.course, Outcome::in_progress);
     }
     in.history.finish();
     return in;

@@ -1,6 +1,7 @@
 // learnrec ranking — catalogue checks, learner histories and the Ranker (see ranking/ranker.hpp).
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cassert>
 #include <cmath>
 #include <limits>
@@ -248,8 +249,8 @@ std::span<const HistoryEntry> LearnerHistory::of(index_t learner) const {
 
 const HistoryEntry* LearnerHistory::find(index_t learner, index_t course) const {
     const auto row = of(learner);
-    auto it = std::lower_bound(row.begin(), row.end(), course,
-                               [](const HistoryEntry& e, index_t c) { return e.course < c; });
+    auto it =
+        std::lower_bound(row.begin(), row.end(), course, [](const HistoryEntry& e, index_t c) { return e.course < c; });
     return it != row.end() && it->course == course ? &*it : nullptr;
 }
 
@@ -319,9 +320,9 @@ struct Ranker::State {
     std::vector<std::vector<std::pair<index_t, int>>> course_skills;  // (skill code, level)
     std::vector<std::vector<SkillOffer>> skill_courses;               // skill code -> offers sorted by course
     std::vector<std::string> skill_names;
-    std::vector<std::vector<index_t>> prereqs;                       // course -> prerequisites, in order
+    std::vector<std::vector<index_t>> prereqs;  // course -> prerequisites, in order
     std::vector<std::vector<const Session*>> course_sessions;
-    std::vector<index_t> session_location;                            // aligned with catalogue.sessions; -1 online
+    std::vector<index_t> session_location;  // aligned with catalogue.sessions; -1 online
 
     // Learner codes.
     std::vector<EligibilityClass> classes;
@@ -331,6 +332,13 @@ struct Ranker::State {
     // Obligations by scope.
     std::vector<std::size_t> obligations_all;
     std::unordered_map<std::string, std::vector<std::size_t>> obligations_by[4];  // learner, role, country, department
+    // Per learner, the segment obligations that apply (CSR), resolved once instead of per request.
+    std::vector<std::size_t> learner_obligation_offsets, learner_obligations;
+
+    // Factor models: course embeddings scaled to unit length once, so cosine similarities for MMR
+    // and explanations are plain dot products instead of calls through the seam.
+    const FactorModel* factor = nullptr;
+    RowMatrix unit_courses;
 
     // Department popularity: completions per course, most completed first.
     std::unordered_map<std::string, std::vector<index_t>> popular;
@@ -360,8 +368,8 @@ Ranker::Ranker(std::shared_ptr<const Model> model, Catalogue catalogue, std::vec
                    model->num_courses());
     LEARNREC_CHECK(learners.empty() || static_cast<index_t>(learners.size()) == model->num_learners(),
                    "{} learner profiles but the model has {} learners", learners.size(), model->num_learners());
-    LEARNREC_CHECK(history.num_learners() == 0 ||
-                       (history.num_learners() == model->num_learners() && history.num_courses() == model->num_courses()),
+    LEARNREC_CHECK(history.num_learners() == 0 || (history.num_learners() == model->num_learners() &&
+                                                   history.num_courses() == model->num_courses()),
                    "the history is {} learners x {} courses but the model has {} x {}", history.num_learners(),
                    history.num_courses(), model->num_learners(), model->num_courses());
     catalogue.validate();
@@ -392,8 +400,10 @@ Ranker::Ranker(std::shared_ptr<const Model> model, Catalogue catalogue, std::vec
             if (static_cast<std::size_t>(code) >= s->skill_names.size()) s->skill_names.push_back(sk.skill);
             auto& list = s->course_skills[c];
             auto it = std::find_if(list.begin(), list.end(), [&](const auto& p) { return p.first == code; });
-            if (it == list.end()) list.push_back({code, sk.level});
-            else it->second = std::max(it->second, sk.level);
+            if (it == list.end())
+                list.push_back({code, sk.level});
+            else
+                it->second = std::max(it->second, sk.level);
         }
     }
     s->skill_courses.resize(s->skill_names.size());
@@ -435,10 +445,25 @@ Ranker::Ranker(std::shared_ptr<const Model> model, Catalogue catalogue, std::vec
 
     for (std::size_t o = 0; o < cat.obligations.size(); ++o) {
         const auto& ob = cat.obligations[o];
-        if (ob.scope == ObligationScope::all) s->obligations_all.push_back(o);
-        else s->obligations_by[static_cast<int>(ob.scope)][ob.value].push_back(o);
+        if (ob.scope == ObligationScope::all)
+            s->obligations_all.push_back(o);
+        else
+            s->obligations_by[static_cast<int>(ob.scope)][ob.value].push_back(o);
     }
 
+    if (!s->learners.empty()) {
+        s->learner_obligation_offsets.assign(s->learners.size() + 1, 0);
+        for (std::size_t i = 0; i < s->learners.size(); ++i) {
+            const auto& l = s->learners[i];
+            const std::string* keys[4] = {&l.id, &l.role, &l.country, &l.department};
+            for (int scope = 0; scope < 4; ++scope) {
+                auto it = s->obligations_by[scope].find(*keys[scope]);
+                if (it != s->obligations_by[scope].end())
+                    s->learner_obligations.insert(s->learner_obligations.end(), it->second.begin(), it->second.end());
+            }
+            s->learner_obligation_offsets[i + 1] = s->learner_obligations.size();
+        }
+    }
     if (!s->learners.empty() && s->history.num_learners() > 0) {
         std::unordered_map<std::string, std::vector<std::int64_t>> counts;
         for (std::size_t i = 0; i < s->learners.size(); ++i) {
@@ -458,6 +483,15 @@ Ranker::Ranker(std::shared_ptr<const Model> model, Catalogue catalogue, std::vec
             });
             if (order.size() > 1000) order.resize(1000);
             s->popular.emplace(dept, std::move(order));
+        }
+    }
+    s->factor = dynamic_cast<const FactorModel*>(s->model.get());
+    if (s->factor) {
+        s->unit_courses = s->factor->item_factors();
+        for (Eigen::Index c = 0; c < s->unit_courses.rows(); ++c) {
+            const float norm = s->unit_courses.row(c).norm();
+            // A zero vector is similar to nothing rather than dividing by zero.
+            if (norm > 0.0f) s->unit_courses.row(c) /= norm;
         }
     }
     state_ = std::move(s);
@@ -490,8 +524,8 @@ struct LearnerView {
     std::vector<index_t> excluded;   // sorted
     std::vector<index_t> completed;  // sorted: ever completed (prerequisites)
     std::vector<Gap> gaps;
-    std::vector<Pinned> pinned;      // due within the window, most urgent first
-    std::vector<Pinned> mandatory;   // every applicable obligation (earliest due), sorted by course
+    std::vector<Pinned> pinned;     // due within the window, most urgent first
+    std::vector<Pinned> mandatory;  // every applicable obligation (earliest due), sorted by course
 };
 
 struct Candidate {
@@ -506,15 +540,29 @@ public:
         : s_(s), cat_(s.catalogue), now_(now), rules_(rules) {
         const auto n = static_cast<std::size_t>(cat_.num_courses());
         words_ = (n + 63) / 64;
-        bits_.assign(learnrec::detail::checked_mul(s.classes.size(), std::max<std::size_t>(words_, 1), "eligibility bitsets"), 0);
+        bits_.assign(
+            learnrec::detail::checked_mul(s.classes.size(), std::max<std::size_t>(words_, 1), "eligibility bitsets"),
+            0);
         const timestamp_t horizon = now + static_cast<timestamp_t>(rules.session_horizon_days) * kSecondsPerDay;
-        learnrec::detail::parallel_for(0, static_cast<std::int64_t>(s.classes.size()), rules.num_threads, [&](std::int64_t k) {
-            const auto& ec = s.classes[static_cast<std::size_t>(k)];
-            std::uint64_t* row = bits_.data() + static_cast<std::size_t>(k) * words_;
-            for (std::size_t c = 0; c < n; ++c)
-                if (eligible(ec, static_cast<index_t>(c), now, horizon)) row[c >> 6] |= std::uint64_t{1} << (c & 63);
-        });
+        learnrec::detail::parallel_for(0, static_cast<std::int64_t>(s.classes.size()), rules.num_threads,
+                                       [&](std::int64_t k) {
+                                           const auto& ec = s.classes[static_cast<std::size_t>(k)];
+                                           std::uint64_t* row = bits_.data() + static_cast<std::size_t>(k) * words_;
+                                           for (std::size_t c = 0; c < n; ++c)
+                                               if (eligible(ec, static_cast<index_t>(c), now, horizon))
+                                                   row[c >> 6] |= std::uint64_t{1} << (c & 63);
+                                       });
         gap_active_ = rules.gap_boost > 0.0f;
+        // The same eligibility as additive rows (0 or -inf): masking a score tile is then a plain
+        // vectorised addition. Only when the classes are few enough for it to be small.
+        constexpr std::size_t kPenaltyBudget = std::size_t{16} << 20;  // floats
+        if (s.classes.size() * n <= kPenaltyBudget) {
+            penalties_.assign(s.classes.size() * n, 0.0f);
+            for (std::size_t k = 0; k < s.classes.size(); ++k)
+                for (std::size_t c = 0; c < n; ++c)
+                    if (!((bits_[k * words_ + (c >> 6)] >> (c & 63)) & 1u))
+                        penalties_[k * n + c] = -std::numeric_limits<float>::infinity();
+        }
     }
 
     bool eligible(const EligibilityClass& ec, index_t c, timestamp_t now, timestamp_t horizon) const {
@@ -548,7 +596,8 @@ public:
     }
 
     bool class_allows(const LearnerView& v, index_t c) const noexcept {
-        const std::uint64_t w = bits_[static_cast<std::size_t>(v.eligibility_class) * words_ + (static_cast<std::size_t>(c) >> 6)];
+        const std::uint64_t w =
+            bits_[static_cast<std::size_t>(v.eligibility_class) * words_ + (static_cast<std::size_t>(c) >> 6)];
         return (w >> (static_cast<std::size_t>(c) & 63)) & 1u;
     }
 
@@ -594,26 +643,30 @@ public:
         return v;
     }
 
+    void add_obligation(LearnerView& v, std::size_t o) const {
+        const auto& ob = cat_.obligations[o];
+        if (completed_valid(v, ob.course)) return;
+        auto it = std::find_if(v.mandatory.begin(), v.mandatory.end(),
+                               [&](const Pinned& p) { return p.course == ob.course; });
+        if (it == v.mandatory.end())
+            v.mandatory.push_back({ob.course, ob.due});
+        else
+            it->due = std::min(it->due, ob.due);
+    }
+
     void collect_obligations(LearnerView& v) const {
-        std::vector<std::size_t> applicable = s_.obligations_all;
+        std::span<const std::size_t> own;
         if (!s_.learners.empty()) {
-            const auto& l = s_.learners[static_cast<std::size_t>(v.learner)];
-            const std::string* keys[4] = {&l.id, &l.role, &l.country, &l.department};
-            for (int scope = 0; scope < 4; ++scope) {
-                auto it = s_.obligations_by[scope].find(*keys[scope]);
-                if (it != s_.obligations_by[scope].end())
-                    applicable.insert(applicable.end(), it->second.begin(), it->second.end());
-            }
+            const auto li = static_cast<std::size_t>(v.learner);
+            own = std::span<const std::size_t>(s_.learner_obligations)
+                      .subspan(s_.learner_obligation_offsets[li],
+                               s_.learner_obligation_offsets[li + 1] - s_.learner_obligation_offsets[li]);
         }
-        for (auto o : applicable) {
-            const auto& ob = cat_.obligations[o];
-            if (completed_valid(v, ob.course)) continue;
-            auto it = std::find_if(v.mandatory.begin(), v.mandatory.end(),
-                                   [&](const Pinned& p) { return p.course == ob.course; });
-            if (it == v.mandatory.end()) v.mandatory.push_back({ob.course, ob.due});
-            else it->due = std::min(it->due, ob.due);
-        }
-        std::sort(v.mandatory.begin(), v.mandatory.end(), [](const Pinned& a, const Pinned& b) { return a.course < b.course; });
+        for (const auto& list : {std::span<const std::size_t>(s_.obligations_all), own})
+            for (auto o : list) add_obligation(v, o);
+
+        std::sort(v.mandatory.begin(), v.mandatory.end(),
+                  [](const Pinned& a, const Pinned& b) { return a.course < b.course; });
         const timestamp_t limit = now_ + static_cast<timestamp_t>(rules_.obligation_window_days) * kSecondsPerDay;
         for (const auto& m : v.mandatory)
             if (m.due <= limit) v.pinned.push_back(m);
@@ -650,6 +703,41 @@ public:
         return gain;
     }
 
+    /// Sets the scores of ineligible and already-taken courses to -infinity, so they never reach
+    /// the heap. The predicate still checks them (it is the rule); this only spares it the calls
+    /// for courses it would reject anyway: a bit scan over the class's eligibility words.
+    void mask_tile(const LearnerView& v, index_t c0, index_t c1, float* row) const {
+        constexpr float kOut = -std::numeric_limits<float>::infinity();
+        if (!penalties_.empty()) {
+            const float* p = penalties_.data() +
+                             static_cast<std::size_t>(v.eligibility_class) * static_cast<std::size_t>(cat_.num_courses()) +
+                             static_cast<std::size_t>(c0);
+            for (index_t j = 0; j < c1 - c0; ++j) row[j] += p[j];
+            mask_excluded(v, c0, c1, row);
+            return;
+        }
+        const std::uint64_t* bits = bits_.data() + static_cast<std::size_t>(v.eligibility_class) * words_;
+        for (index_t c = c0; c < c1;) {
+            const auto w = static_cast<std::size_t>(c) >> 6;
+            const auto word_start = static_cast<index_t>(w * 64);
+            const index_t end = std::min<index_t>(c1, word_start + 64);
+            std::uint64_t out = ~bits[w];
+            out &= ~std::uint64_t{0} << (c - word_start);
+            if (end - word_start < 64) out &= (std::uint64_t{1} << (end - word_start)) - 1;
+            while (out) {
+                row[word_start + std::countr_zero(out) - c0] = kOut;
+                out &= out - 1;
+            }
+            c = end;
+        }
+        mask_excluded(v, c0, c1, row);
+    }
+
+    void mask_excluded(const LearnerView& v, index_t c0, index_t c1, float* row) const {
+        auto it = std::lower_bound(v.excluded.begin(), v.excluded.end(), c0);
+        for (; it != v.excluded.end() && *it < c1; ++it) row[*it - c0] = -std::numeric_limits<float>::infinity();
+    }
+
     /// Adds gap_boost * gain to a score tile, visiting only courses that teach a gap skill.
     void boost_tile(const LearnerView& v, index_t c0, index_t c1, float* row) const {
         for (const auto& g : v.gaps) {
@@ -658,7 +746,8 @@ public:
                                        [](const SkillOffer& o, index_t c) { return o.course < c; });
             for (; it != offers.end() && it->course < c1; ++it)
                 if (it->level > g.current)
-                    row[it->course - c0] += rules_.gap_boost * static_cast<float>(std::min(it->level, g.target) - g.current) /
+                    row[it->course - c0] += rules_.gap_boost *
+                                            static_cast<float>(std::min(it->level, g.target) - g.current) /
                                             static_cast<float>(g.target);
         }
     }
@@ -668,25 +757,30 @@ public:
         CandidateFilter filter;
         filter.predicate = [&](index_t q, index_t c) { return admits(views[static_cast<std::size_t>(q)], c); };
         const Model& model = *s_.model;
-        return topk(queries.count, cat_.num_courses(), pool,
-                    [&](index_t q0, index_t q1, index_t c0, index_t c1, float* out, std::size_t ld) {
-                        model.score(queries, q0, q1, c0, c1, out, ld);
-                        if (!gap_active_) return;
-                        for (index_t q = q0; q < q1; ++q)
-                            boost_tile(views[static_cast<std::size_t>(q)], c0, c1,
-                                       out + static_cast<std::size_t>(q - q0) * ld);
-                    },
-                    filter, rules_.num_threads);
+        return topk(
+            queries.count, cat_.num_courses(), pool,
+            [&](index_t q0, index_t q1, index_t c0, index_t c1, float* out, std::size_t ld) {
+                model.score(queries, q0, q1, c0, c1, out, ld);
+                for (index_t q = q0; q < q1; ++q) {
+                    float* row = out + static_cast<std::size_t>(q - q0) * ld;
+                    const LearnerView& v = views[static_cast<std::size_t>(q)];
+                    mask_tile(v, c0, c1, row);
+                    if (gap_active_) boost_tile(v, c0, c1, row);
+                }
+            },
+            filter, rules_.num_threads);
     }
 
     float model_score(const QueryBlock& queries, index_t q, index_t c) const {
+        if (s_.factor) return queries.embeddings.row(q).dot(s_.factor->item_factors().row(c));
         float out = 0.0f;
         s_.model->score(queries, q, q + 1, c, c + 1, &out, 1);
         return out;
     }
 
     /// Courses to show after pinned ones, from a pool sorted by final score.
-    std::vector<Candidate> candidates(const LearnerView& v, std::span<const index_t> ids, std::span<const float> scores) const {
+    std::vector<Candidate> candidates(const LearnerView& v, std::span<const index_t> ids,
+                                      std::span<const float> scores) const {
         std::vector<Candidate> out;
         std::vector<index_t> seen;
         for (const auto& p : v.pinned) seen.push_back(p.course);
@@ -713,17 +807,20 @@ public:
         return out;
     }
 
+    float unit_similarity(index_t a, index_t b) const {
+        return s_.unit_courses.row(a).dot(s_.unit_courses.row(b));
+    }
+
     /// out[i * b.size() + j] = the model's similarity of courses a[i] and b[j] (cosine for factor
     /// models, whose course queries are unit vectors: one small product instead of a call per column).
     void course_similarity(std::span<const index_t> a, std::span<const index_t> b, float* out) const {
-        const Model& model = *s_.model;
-        const QueryBlock qa = model.course_queries(a);
-        if (dynamic_cast<const FactorModel*>(&model) != nullptr) {
-            const QueryBlock qb = model.course_queries(b);
-            Eigen::Map<RowMatrix>(out, static_cast<Eigen::Index>(a.size()), static_cast<Eigen::Index>(b.size())).noalias() =
-                qa.embeddings * qb.embeddings.transpose();
+        if (s_.factor) {
+            for (std::size_t i = 0; i < a.size(); ++i)
+                for (std::size_t j = 0; j < b.size(); ++j) out[i * b.size() + j] = unit_similarity(a[i], b[j]);
             return;
         }
+        const Model& model = *s_.model;
+        const QueryBlock qa = model.course_queries(a);
         std::vector<float> column(a.size());
         for (std::size_t j = 0; j < b.size(); ++j) {
             model.score_similar(qa, 0, static_cast<index_t>(a.size()), b[j], b[j] + 1, column.data(), 1);
@@ -744,18 +841,34 @@ public:
         }
         std::vector<float> rel(m);
         for (std::size_t i = 0; i < m; ++i) rel[i] = hi > lo ? (cands[i].score - lo) / (hi - lo) : 1.0f;
-        std::vector<float> sim(m * m, 0.0f);
-        if (rules_.diversity_source == DiversitySource::embeddings) {
+        // Greedy MMR only needs each candidate's similarity to the courses already picked:
+        // want x m values, computed as picks happen (a full m x m matrix only for models
+        // reached through the seam).
+        const bool by_topic = rules_.diversity_source == DiversitySource::topics;
+        std::vector<float> sim;
+        if (!by_topic && !s_.factor) {
             std::vector<index_t> courses(m);
             for (std::size_t i = 0; i < m; ++i) courses[i] = cands[i].course;
+            sim.resize(m * m);
             course_similarity(courses, courses, sim.data());
-        } else {
-            for (std::size_t i = 0; i < m; ++i)
-                for (std::size_t j = 0; j < m; ++j) {
-                    const auto ti = s_.course_topic[static_cast<std::size_t>(cands[i].course)];
-                    sim[i * m + j] = ti >= 0 && ti == s_.course_topic[static_cast<std::size_t>(cands[j].course)] ? 1.0f : 0.0f;
-                }
         }
+        // Factor models: the candidates' unit embeddings side by side, so the similarities to a
+        // new pick are one matrix-vector product.
+        RowMatrix unit;
+        Vector to_pick;
+        if (!by_topic && s_.factor) {
+            unit.resize(static_cast<Eigen::Index>(m), s_.unit_courses.cols());
+            for (std::size_t i = 0; i < m; ++i)
+                unit.row(static_cast<Eigen::Index>(i)) = s_.unit_courses.row(cands[i].course);
+        }
+        auto similarity = [&](std::size_t i, std::size_t j) -> float {
+            const index_t a = cands[i].course, b = cands[j].course;
+            if (by_topic) {
+                const auto ta = s_.course_topic[static_cast<std::size_t>(a)];
+                return ta >= 0 && ta == s_.course_topic[static_cast<std::size_t>(b)] ? 1.0f : 0.0f;
+            }
+            return s_.factor ? to_pick[static_cast<Eigen::Index>(i)] : sim[i * m + j];
+        };
         const float lambda = rules_.mmr_lambda;
         std::vector<Candidate> out;
         std::vector<std::uint8_t> used(m, 0);
@@ -774,13 +887,17 @@ public:
             }
             used[best] = 1;
             out.push_back(cands[best]);
-            for (std::size_t i = 0; i < m; ++i) max_sim[i] = std::max(max_sim[i], sim[i * m + best]);
+            if (out.size() == want) break;
+            if (unit.rows() > 0) to_pick.noalias() = unit * unit.row(static_cast<Eigen::Index>(best)).transpose();
+            for (std::size_t i = 0; i < m; ++i)
+                if (!used[i]) max_sim[i] = std::max(max_sim[i], similarity(i, best));
         }
         return out;
     }
 
     std::vector<Reason> explain(const LearnerView& v, index_t c, index_t substitute_for,
-                                std::span<const float> similarity_to_completed, std::span<const index_t> completed) const {
+                                std::span<const float> similarity_to_completed,
+                                std::span<const index_t> completed) const {
         std::vector<Reason> out;
         auto mit = std::lower_bound(v.mandatory.begin(), v.mandatory.end(), c,
                                     [](const Pinned& p, index_t x) { return p.course < x; });
@@ -795,7 +912,7 @@ public:
             const timestamp_t expiry = expiry_of(cat_, c, e->completed_at);
             if (expiry != std::numeric_limits<timestamp_t>::max()) {
                 Reason r;
-            r.kind = ReasonKind::renewal;
+                r.kind = ReasonKind::renewal;
                 r.date = expiry;
                 r.text = fmt::format("your certification {} on {}", expiry <= now_ ? "expired" : "expires",
                                      format_date(expiry));
@@ -813,7 +930,7 @@ public:
             for (const auto& [sk, level] : s_.course_skills[static_cast<std::size_t>(c)])
                 if (sk == g.skill && level > g.current) {
                     Reason r;
-            r.kind = ReasonKind::skill_gap;
+                    r.kind = ReasonKind::skill_gap;
                     r.skill = s_.skill_names[static_cast<std::size_t>(sk)];
                     r.level = g.target;
                     r.text = fmt::format("closes your gap in {} (target level {})", r.skill, g.target);
@@ -823,11 +940,12 @@ public:
             std::size_t best = similarity_to_completed.size();
             for (std::size_t j = 0; j < similarity_to_completed.size(); ++j)
                 if (completed[j] != c && similarity_to_completed[j] >= rules_.similarity_threshold &&
-                    (best == similarity_to_completed.size() || similarity_to_completed[j] > similarity_to_completed[best]))
+                    (best == similarity_to_completed.size() ||
+                     similarity_to_completed[j] > similarity_to_completed[best]))
                     best = j;
             if (best < similarity_to_completed.size()) {
                 Reason r;
-            r.kind = ReasonKind::because_completed;
+                r.kind = ReasonKind::because_completed;
                 r.course = completed[best];
                 r.value = similarity_to_completed[best];
                 r.text = fmt::format("because you completed {}", display_name(cat_, completed[best]));
@@ -842,7 +960,7 @@ public:
                 if (std::find(it->second.begin(), it->second.begin() + static_cast<std::ptrdiff_t>(n), c) !=
                     it->second.begin() + static_cast<std::ptrdiff_t>(n)) {
                     Reason r;
-            r.kind = ReasonKind::popular_in_department;
+                    r.kind = ReasonKind::popular_in_department;
                     r.text = fmt::format("popular in your department ({})", dept);
                     out.push_back(std::move(r));
                 }
@@ -857,6 +975,7 @@ public:
     const RankingRules& rules_;
     std::size_t words_ = 0;
     std::vector<std::uint64_t> bits_;
+    std::vector<float> penalties_;  // classes x courses: 0 (eligible) or -inf; empty when too large
     bool gap_active_ = false;
 };
 
@@ -875,7 +994,8 @@ Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t
     Recommendations out;
     out.learners = static_cast<index_t>(learners.size());
     out.k = k;
-    const std::size_t slots = learnrec::detail::checked_mul(learners.size(), static_cast<std::size_t>(k), "recommendations");
+    const std::size_t slots =
+        learnrec::detail::checked_mul(learners.size(), static_cast<std::size_t>(k), "recommendations");
     out.ids.assign(slots, -1);
     out.scores.assign(slots, std::numeric_limits<float>::quiet_NaN());
     out.model_scores.assign(slots, std::numeric_limits<float>::quiet_NaN());
@@ -892,84 +1012,97 @@ Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t
         const std::size_t p1 = std::min(learners.size(), p0 + kChunk);
         const auto chunk = learners.subspan(p0, p1 - p0);
         std::vector<LearnerView> views(chunk.size());
-        learnrec::detail::parallel_for(0, static_cast<std::int64_t>(chunk.size()), rules.num_threads, [&](std::int64_t i) {
-            views[static_cast<std::size_t>(i)] = req.view_of(chunk[static_cast<std::size_t>(i)]);
-        }, 64);
+        learnrec::detail::parallel_for(
+            0, static_cast<std::int64_t>(chunk.size()), rules.num_threads,
+            [&](std::int64_t i) {
+                views[static_cast<std::size_t>(i)] = req.view_of(chunk[static_cast<std::size_t>(i)]);
+            },
+            64);
         index_t max_pinned = 0;
         for (const auto& v : views) max_pinned = std::max(max_pinned, static_cast<index_t>(v.pinned.size()));
         const index_t pool = std::min(base_pool + max_pinned, std::max<index_t>(num_courses, 1));
         const QueryBlock queries = model.learner_queries(chunk);
         const TopK top = req.pools(views, queries, pool);
 
-        learnrec::detail::parallel_for(0, static_cast<std::int64_t>(chunk.size()), rules.num_threads, [&](std::int64_t ii) {
-            const auto i = static_cast<std::size_t>(ii);
-            const LearnerView& v = views[i];
-            const std::size_t want = static_cast<std::size_t>(k) - v.pinned.size();
-            // MMR looks at a fixed number of candidates, so a learner's answer never depends on
-            // who else is in the batch (the pool size does).
-            const std::size_t needed = rules.mmr_lambda < 1.0f ? std::max(want, static_cast<std::size_t>(mmr_pool)) : want;
-            std::vector<Candidate> cands = req.candidates(v, top.ids_of(static_cast<index_t>(i)), top.scores_of(static_cast<index_t>(i)));
-            // Substitution and pinning can eat into the pool: widen it for this learner until
-            // enough candidates exist or every admissible course has been seen.
-            index_t wider = pool;
-            bool exhausted = top.count(static_cast<index_t>(i)) < pool;
-            while (cands.size() < needed && !exhausted && wider < num_courses) {
-                wider = std::min(num_courses, wider * 4);
-                const std::array<index_t, 1> one{v.learner};
-                const QueryBlock q1 = model.learner_queries(one);
-                const TopK t = req.pools(std::span<const LearnerView>(&v, 1), q1, wider);
-                cands = req.candidates(v, t.ids_of(0), t.scores_of(0));
-                exhausted = t.count(0) < wider;
-            }
-            if (cands.size() > needed) cands.resize(needed);
-            std::vector<Candidate> chosen = req.diversify(std::move(cands), want);
-
-            // Pinned first, then the chosen ones.
-            std::vector<Candidate> shown;
-            for (const auto& p : v.pinned) {
-                float score = req.model_score(queries, static_cast<index_t>(i), p.course);
-                if (rules.gap_boost > 0.0f) score += rules.gap_boost * req.gap_gain(v, p.course);
-                shown.push_back({p.course, score, -1});
-            }
-            shown.insert(shown.end(), chosen.begin(), chosen.end());
-
-            std::vector<index_t> completed = v.completed;
-            std::vector<float> sims;
-            std::vector<index_t> shown_ids;
-            for (const auto& c : shown) shown_ids.push_back(c.course);
-            if (rules.explain && !completed.empty() && !shown.empty()) {
-                // The most recent completions explain best; bound the work per learner.
-                if (completed.size() > 64) {
-                    std::sort(completed.begin(), completed.end(), [&](index_t a, index_t b) {
-                        return s.history.find(v.learner, a)->completed_at > s.history.find(v.learner, b)->completed_at;
-                    });
-                    completed.resize(64);
+        learnrec::detail::parallel_for(
+            0, static_cast<std::int64_t>(chunk.size()), rules.num_threads,
+            [&](std::int64_t ii) {
+                const auto i = static_cast<std::size_t>(ii);
+                const LearnerView& v = views[i];
+                const std::size_t want = static_cast<std::size_t>(k) - v.pinned.size();
+                // MMR looks at a fixed number of candidates, so a learner's answer never depends on
+                // who else is in the batch (the pool size does).
+                const std::size_t needed =
+                    rules.mmr_lambda < 1.0f ? std::max(want, static_cast<std::size_t>(mmr_pool)) : want;
+                std::vector<Candidate> cands =
+                    req.candidates(v, top.ids_of(static_cast<index_t>(i)), top.scores_of(static_cast<index_t>(i)));
+                // Substitution and pinning can eat into the pool: widen it for this learner until
+                // enough candidates exist or every admissible course has been seen.
+                index_t wider = pool;
+                bool exhausted = top.count(static_cast<index_t>(i)) < pool;
+                while (cands.size() < needed && !exhausted && wider < num_courses) {
+                    wider = std::min(num_courses, wider * 4);
+                    const std::array<index_t, 1> one{v.learner};
+                    const QueryBlock q1 = model.learner_queries(one);
+                    const TopK t = req.pools(std::span<const LearnerView>(&v, 1), q1, wider);
+                    cands = req.candidates(v, t.ids_of(0), t.scores_of(0));
+                    exhausted = t.count(0) < wider;
                 }
-                sims.assign(shown.size() * completed.size(), 0.0f);
-                req.course_similarity(shown_ids, completed, sims.data());
-            }
-            for (std::size_t r = 0; r < shown.size(); ++r) {
-                const auto slot = out.slot(static_cast<index_t>(p0 + i), static_cast<index_t>(r));
-                const auto& c = shown[r];
-                out.ids[slot] = c.course;
-                out.scores[slot] = c.score;
-                const bool recomputed = r < v.pinned.size() || c.substitute_for >= 0 || rules.gap_boost > 0.0f;
-                out.model_scores[slot] = recomputed ? req.model_score(queries, static_cast<index_t>(i), c.course) : c.score;
-                out.mandatory[slot] = std::binary_search(v.mandatory.begin(), v.mandatory.end(), Pinned{c.course, 0},
-                                                         [](const Pinned& a, const Pinned& b) { return a.course < b.course; })
-                                          ? 1
-                                          : 0;
-                if (rules.explain) {
-                    std::span<const float> row;
-                    if (!sims.empty()) row = std::span<const float>(sims).subspan(r * completed.size(), completed.size());
-                    reasons[slot] = req.explain(v, c.course, c.substitute_for, row, completed);
+                if (cands.size() > needed) cands.resize(needed);
+                std::vector<Candidate> chosen = req.diversify(std::move(cands), want);
+
+                // Pinned first, then the chosen ones.
+                std::vector<Candidate> shown;
+                for (const auto& p : v.pinned) {
+                    float score = req.model_score(queries, static_cast<index_t>(i), p.course);
+                    if (rules.gap_boost > 0.0f) score += rules.gap_boost * req.gap_gain(v, p.course);
+                    shown.push_back({p.course, score, -1});
                 }
-            }
-        }, 16);
+                shown.insert(shown.end(), chosen.begin(), chosen.end());
+
+                std::vector<index_t> completed = v.completed;
+                std::vector<float> sims;
+                std::vector<index_t> shown_ids;
+                for (const auto& c : shown) shown_ids.push_back(c.course);
+                if (rules.explain && !completed.empty() && !shown.empty()) {
+                    // The most recent completions explain best; bound the work per learner.
+                    if (completed.size() > 64) {
+                        std::sort(completed.begin(), completed.end(), [&](index_t a, index_t b) {
+                            return s.history.find(v.learner, a)->completed_at >
+                                   s.history.find(v.learner, b)->completed_at;
+                        });
+                        completed.resize(64);
+                    }
+                    sims.assign(shown.size() * completed.size(), 0.0f);
+                    req.course_similarity(shown_ids, completed, sims.data());
+                }
+                for (std::size_t r = 0; r < shown.size(); ++r) {
+                    const auto slot = out.slot(static_cast<index_t>(p0 + i), static_cast<index_t>(r));
+                    const auto& c = shown[r];
+                    out.ids[slot] = c.course;
+                    out.scores[slot] = c.score;
+                    const bool recomputed = r < v.pinned.size() || c.substitute_for >= 0 || rules.gap_boost > 0.0f;
+                    out.model_scores[slot] =
+                        recomputed ? req.model_score(queries, static_cast<index_t>(i), c.course) : c.score;
+                    out.mandatory[slot] =
+                        std::binary_search(v.mandatory.begin(), v.mandatory.end(), Pinned{c.course, 0},
+                                           [](const Pinned& a, const Pinned& b) { return a.course < b.course; })
+                            ? 1
+                            : 0;
+                    if (rules.explain) {
+                        std::span<const float> row;
+                        if (!sims.empty())
+                            row = std::span<const float>(sims).subspan(r * completed.size(), completed.size());
+                        reasons[slot] = req.explain(v, c.course, c.substitute_for, row, completed);
+                    }
+                }
+            },
+            16);
     }
 
     out.reason_offsets.assign(slots + 1, 0);
-    for (std::size_t i = 0; i < slots; ++i) out.reason_offsets[i + 1] = out.reason_offsets[i] + static_cast<offset_t>(reasons[i].size());
+    for (std::size_t i = 0; i < slots; ++i)
+        out.reason_offsets[i + 1] = out.reason_offsets[i] + static_cast<offset_t>(reasons[i].size());
     out.reasons.reserve(static_cast<std::size_t>(out.reason_offsets.back()));
     for (auto& r : reasons)
         for (auto& x : r) out.reasons.push_back(std::move(x));

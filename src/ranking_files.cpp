@@ -32,7 +32,8 @@ public:
     void walk(const json& object, const std::string& prefix,
               const std::map<std::string, std::function<void(const json&, const std::string&)>>& handlers) const {
         if (!object.is_object()) {
-            if (prefix.empty()) throw Error(source_, fmt::format("the rules must be a JSON object, got {}", object.type_name()));
+            if (prefix.empty())
+                throw Error(source_, fmt::format("the rules must be a JSON object, got {}", object.type_name()));
             fail(prefix, fmt::format("must be an object, got {}", object.type_name()));
         }
         for (const auto& [name, value] : object.items()) {
@@ -106,13 +107,15 @@ RankingRules parse_rules_json(std::string_view text, std::string_view source_nam
             {{"k", in.integer(r.k)},
              {"num_threads", in.integer(r.num_threads)},
              {"lifecycle", in.section([&](const json& v, const std::string& p) {
-                  in.walk(v, p, {{"exclude_in_progress", in.boolean(r.exclude_in_progress)},
-                                 {"exclude_dropped", in.boolean(r.exclude_dropped)},
-                                 {"renewal_days", in.integer(r.renewal_days)}});
+                  in.walk(v, p,
+                          {{"exclude_in_progress", in.boolean(r.exclude_in_progress)},
+                           {"exclude_dropped", in.boolean(r.exclude_dropped)},
+                           {"renewal_days", in.integer(r.renewal_days)}});
               })},
              {"obligations", in.section([&](const json& v, const std::string& p) {
-                  in.walk(v, p, {{"enabled", in.boolean(r.obligations)},
-                                 {"window_days", in.integer(r.obligation_window_days)}});
+                  in.walk(
+                      v, p,
+                      {{"enabled", in.boolean(r.obligations)}, {"window_days", in.integer(r.obligation_window_days)}});
               })},
              {"skills", in.section([&](const json& v, const std::string& p) {
                   in.walk(v, p, {{"gap_boost", in.number(r.gap_boost)}});
@@ -121,21 +124,24 @@ RankingRules parse_rules_json(std::string_view text, std::string_view source_nam
                   in.walk(v, p, {{"mode", in.choice(r.prerequisites, &parse_prerequisite_mode)}});
               })},
              {"eligibility", in.section([&](const json& v, const std::string& p) {
-                  in.walk(v, p, {{"language", in.boolean(r.match_language)},
-                                 {"format", in.boolean(r.match_format)},
-                                 {"region", in.boolean(r.match_region)},
-                                 {"sessions", in.boolean(r.require_session)},
-                                 {"session_horizon_days", in.integer(r.session_horizon_days)}});
+                  in.walk(v, p,
+                          {{"language", in.boolean(r.match_language)},
+                           {"format", in.boolean(r.match_format)},
+                           {"region", in.boolean(r.match_region)},
+                           {"sessions", in.boolean(r.require_session)},
+                           {"session_horizon_days", in.integer(r.session_horizon_days)}});
               })},
              {"diversity", in.section([&](const json& v, const std::string& p) {
-                  in.walk(v, p, {{"lambda", in.number(r.mmr_lambda)},
-                                 {"source", in.choice(r.diversity_source, &parse_diversity_source)},
-                                 {"pool", in.integer(r.mmr_pool)}});
+                  in.walk(v, p,
+                          {{"lambda", in.number(r.mmr_lambda)},
+                           {"source", in.choice(r.diversity_source, &parse_diversity_source)},
+                           {"pool", in.integer(r.mmr_pool)}});
               })},
              {"explanations", in.section([&](const json& v, const std::string& p) {
-                  in.walk(v, p, {{"enabled", in.boolean(r.explain)},
-                                 {"similarity_threshold", in.number(r.similarity_threshold)},
-                                 {"popular_top", in.integer(r.popular_top)}});
+                  in.walk(v, p,
+                          {{"enabled", in.boolean(r.explain)},
+                           {"similarity_threshold", in.number(r.similarity_threshold)},
+                           {"popular_top", in.integer(r.popular_top)}});
               })}});
     try {
         r.validate();
@@ -159,9 +165,12 @@ class Table {
 public:
     Table(const std::filesystem::path& path, char delimiter, std::vector<std::string_view> required,
           std::vector<std::string_view> optional)
-        : text_(read_text_file(path)), reader_(text_, path.string(), delimiter),
-          required_(std::move(required)), optional_(std::move(optional)) {
-        if (!reader_.next_record(fields_)) throw Error(fmt::format("{}:1", path.string()), "empty file: a header line is required");
+        : text_(read_text_file(path)),
+          reader_(text_, path.string(), delimiter),
+          required_(std::move(required)),
+          optional_(std::move(optional)) {
+        if (!reader_.next_record(fields_))
+            throw Error(fmt::format("{}:1", path.string()), "empty file: a header line is required");
         cols_ = resolve_csv_columns(fields_, required_, optional_, {}, reader_.where());
     }
 
@@ -169,7 +178,8 @@ public:
     void for_each(F&& f) {
         while (reader_.next_record(fields_)) {
             if (fields_.size() != cols_.count)
-                throw Error(reader_.where(), fmt::format("{} fields, expected {} as in the header", fields_.size(), cols_.count));
+                throw Error(reader_.where(),
+                            fmt::format("{} fields, expected {} as in the header", fields_.size(), cols_.count));
             f();
         }
     }
@@ -260,7 +270,8 @@ CatalogueData read_catalogue_dir(const std::filesystem::path& dir, const IdMap& 
             const auto c = course(t, "course_id");
             if (!c) return;
             auto& f = cat.courses[static_cast<std::size_t>(*c)];
-            if (seen[static_cast<std::size_t>(*c)]++) throw Error(t.where(), fmt::format("course '{}' listed twice", f.id));
+            if (seen[static_cast<std::size_t>(*c)]++)
+                throw Error(t.where(), fmt::format("course '{}' listed twice", f.id));
             f.title = t.text("title");
             f.topic = t.text("topic");
             f.format = t.text("format");
@@ -309,7 +320,8 @@ CatalogueData read_catalogue_dir(const std::filesystem::path& dir, const IdMap& 
                 throw Error(t.where(), e.reason());
             }
             if (o.scope != ObligationScope::all && o.value.empty())
-                throw Error(t.where(), fmt::format("scope '{}' needs a value (which {})", to_string(o.scope), to_string(o.scope)));
+                throw Error(t.where(),
+                            fmt::format("scope '{}' needs a value (which {})", to_string(o.scope), to_string(o.scope)));
             if (o.scope == ObligationScope::learner && !learners.find(o.value) && !options.allow_unknown_learners)
                 throw Error(t.where(), fmt::format("unknown learner '{}' (not in the model's learners)", o.value));
             if (c) cat.obligations.push_back(std::move(o));
@@ -328,7 +340,8 @@ CatalogueData read_catalogue_dir(const std::filesystem::path& dir, const IdMap& 
             const auto l = learner(t);
             if (!l) return;
             auto& f = out.learners[static_cast<std::size_t>(*l)];
-            if (seen[static_cast<std::size_t>(*l)]++) throw Error(t.where(), fmt::format("learner '{}' listed twice", f.id));
+            if (seen[static_cast<std::size_t>(*l)]++)
+                throw Error(t.where(), fmt::format("learner '{}' listed twice", f.id));
             f.role = t.text("role");
             f.department = t.text("department");
             f.country = t.text("country");
@@ -347,7 +360,8 @@ CatalogueData read_catalogue_dir(const std::filesystem::path& dir, const IdMap& 
             const std::string skill = t.id("skill");
             for (const auto& g : goals)
                 if (g.skill == skill)
-                    throw Error(t.where(), fmt::format("learner '{}' targets skill '{}' twice", t.text("learner_id"), skill));
+                    throw Error(t.where(),
+                                fmt::format("learner '{}' targets skill '{}' twice", t.text("learner_id"), skill));
             goals.push_back({skill, level});
         });
     }

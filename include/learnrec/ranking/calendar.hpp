@@ -47,8 +47,9 @@ constexpr timestamp_t add_months(timestamp_t t, int months) noexcept {
     const std::int64_t month_index = date.year * 12 + (date.month - 1) + months;
     const std::int64_t year = learnrec::detail::floor_div(month_index, 12);
     const auto month = static_cast<unsigned>(month_index - year * 12 + 1);
-    const unsigned month_length = static_cast<unsigned>(
-        days_from_civil(month == 12 ? year + 1 : year, month == 12 ? 1 : month + 1, 1) - days_from_civil(year, month, 1));
+    const unsigned month_length =
+        static_cast<unsigned>(days_from_civil(month == 12 ? year + 1 : year, month == 12 ? 1 : month + 1, 1) -
+                              days_from_civil(year, month, 1));
     const unsigned day = date.day < month_length ? date.day : month_length;
     return days_from_civil(year, month, day) * kSecondsPerDay + time_of_day;
 }

@@ -25,14 +25,14 @@ struct CourseSkill {
 };
 
 struct CourseFacts {
-    std::string id;                       ///< external id ("C0042"); names the course in reasons and errors
-    std::string title;                    ///< for people; falls back to the id when empty
-    std::string topic;                    ///< diversity by topic; may be empty
-    std::string format;                   ///< "e-learning", "classroom", ...; empty: unknown, any learner
-    std::vector<std::string> languages;   ///< languages it is given in; empty: any learner
-    std::vector<std::string> regions;     ///< countries or regions where offered; empty: everywhere
-    std::vector<CourseSkill> skills;      ///< skills taught
-    int validity_months = 0;              ///< a certification that expires after N months; 0 = never
+    std::string id;                      ///< external id ("C0042"); names the course in reasons and errors
+    std::string title;                   ///< for people; falls back to the id when empty
+    std::string topic;                   ///< diversity by topic; may be empty
+    std::string format;                  ///< "e-learning", "classroom", ...; empty: unknown, any learner
+    std::vector<std::string> languages;  ///< languages it is given in; empty: any learner
+    std::vector<std::string> regions;    ///< countries or regions where offered; empty: everywhere
+    std::vector<CourseSkill> skills;     ///< skills taught
+    int validity_months = 0;             ///< a certification that expires after N months; 0 = never
 };
 
 /// `course` can only be taken once `requires_course` is completed.

@@ -41,8 +41,7 @@ public:
            LearnerHistory history = {});
 
     /// Ranked courses for learners given by model index, at time `now` (seconds since the epoch).
-    Recommendations recommend(std::span<const index_t> learners, timestamp_t now,
-                              const RankingRules& rules = {}) const;
+    Recommendations recommend(std::span<const index_t> learners, timestamp_t now, const RankingRules& rules = {}) const;
 
     const Model& model() const noexcept;
     const Catalogue& catalogue() const noexcept;

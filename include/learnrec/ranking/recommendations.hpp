@@ -19,12 +19,12 @@
 namespace learnrec::ranking {
 
 enum class ReasonKind : std::uint8_t {
-    mandatory,             ///< an obligation applies: `date` = due date
-    renewal,               ///< a completed certification expired or expires soon: `date` = expiry
-    skill_gap,             ///< `skill` is a gap the course closes; `level` = the target level
-    prerequisite_for,      ///< proposed because `course` needs it first
-    because_completed,     ///< similar to the completed `course`; `value` = similarity
-    popular_in_department, ///< among the most completed in the learner's department (`text` names it)
+    mandatory,              ///< an obligation applies: `date` = due date
+    renewal,                ///< a completed certification expired or expires soon: `date` = expiry
+    skill_gap,              ///< `skill` is a gap the course closes; `level` = the target level
+    prerequisite_for,       ///< proposed because `course` needs it first
+    because_completed,      ///< similar to the completed `course`; `value` = similarity
+    popular_in_department,  ///< among the most completed in the learner's department (`text` names it)
 };
 
 struct Reason {
@@ -40,11 +40,11 @@ struct Reason {
 struct Recommendations {
     index_t learners = 0;
     index_t k = 0;
-    std::vector<index_t> ids;                 ///< learners * k
-    std::vector<float> scores;                ///< final scores
-    std::vector<float> model_scores;          ///< the model's own scores
-    std::vector<std::uint8_t> mandatory;      ///< 1 when an obligation applies
-    std::vector<offset_t> reason_offsets;     ///< learners * k + 1
+    std::vector<index_t> ids;              ///< learners * k
+    std::vector<float> scores;             ///< final scores
+    std::vector<float> model_scores;       ///< the model's own scores
+    std::vector<std::uint8_t> mandatory;   ///< 1 when an obligation applies
+    std::vector<offset_t> reason_offsets;  ///< learners * k + 1
     std::vector<Reason> reasons;
 
     std::size_t slot(index_t learner, index_t rank) const noexcept {
@@ -55,8 +55,9 @@ struct Recommendations {
     }
     std::span<const Reason> reasons_of(index_t learner, index_t rank) const {
         const auto s = slot(learner, rank);
-        return std::span<const Reason>(reasons).subspan(static_cast<std::size_t>(reason_offsets[s]),
-                                                        static_cast<std::size_t>(reason_offsets[s + 1] - reason_offsets[s]));
+        return std::span<const Reason>(reasons).subspan(
+            static_cast<std::size_t>(reason_offsets[s]),
+            static_cast<std::size_t>(reason_offsets[s + 1] - reason_offsets[s]));
     }
     /// Number of real (non-padding) results of a learner.
     index_t count(index_t learner) const noexcept {
