@@ -25,6 +25,8 @@ RankingInputs academy_ranking_inputs(const Academy& academy) {
         f.topic = c.topic;
         f.format = c.format;
         f.languages = {c.language};
+        for (const auto& sk : c.skills) f.skills.push_back({sk.skill, sk.level});
+        f.validity_months = c.validity_months;
         in.catalogue.courses.push_back(std::move(f));
     }
     for (const auto& l : academy.learners) {
@@ -34,19 +36,31 @@ RankingInputs academy_ranking_inputs(const Academy& academy) {
         f.department = l.department;
         f.country = l.country;
         f.languages = split_languages(l.language);
+        f.region = l.region;
+        for (const auto& g : l.target_skills) f.target_skills.push_back({g.skill, g.level});
         in.learners.push_back(std::move(f));
     }
     const auto learners = static_cast<index_t>(academy.learners.size());
     const auto courses = static_cast<index_t>(academy.courses.size());
-    in.history = LearnerHistory(learners, courses);
-    // Events are sorted by time, so a completion after its enrolment updates the outcome.
-    for (const auto& e : academy.events) {
-        if (e.kind == EventKind::completed)
-            in.history.set(e.learner, e.course, Outcome::completed, e.time);
-        else
-            in.history.set(e.learner, e.course, Outcome::in_progress);
+    if (academy.schema_version >= 2) {
+        in.history = LearnerHistory::from_states(LearnerCourseStates::from_events(academy.lifecycle, learners, courses));
+    } else {
+        in.history = LearnerHistory(learners, courses);
+        // Events are sorted by time, so a completion after its enrolment updates the outcome.
+        for (const auto& e : academy.events) {
+            if (e.kind == EventKind::completed)
+                in.history.set(e.learner, e.course, Outcome::completed, e.time);
+            else
+                in.history.set(e.learner, e.course, Outcome::in_progress);
+        }
+        in.history.finish();
     }
-    in.history.finish();
+    auto& cat = in.catalogue;
+    for (const auto& p : academy.prerequisites) cat.prerequisites.push_back({p.course, p.requires_course});
+    for (const auto& s : academy.sessions) cat.sessions.push_back({s.course, s.start, s.end, s.country, s.capacity});
+    for (const auto& o : academy.obligations)
+        cat.obligations.push_back({academy.interactions.courses.at(o.course_id, "course"), parse_obligation_scope(o.scope),
+                                   o.value, o.due});
     return in;
 }
 

@@ -205,6 +205,31 @@ LearnerHistory LearnerHistory::from_interactions(const CsrView& matrix, std::spa
     return h;
 }
 
+LearnerHistory LearnerHistory::from_states(const LearnerCourseStates& states) {
+    LearnerHistory h(states.num_learners(), states.num_courses());
+    for (index_t l = 0; l < states.num_learners(); ++l) {
+        const auto courses = states.courses(l);
+        const auto statuses = states.statuses(l);
+        for (std::size_t j = 0; j < courses.size(); ++j) {
+            const CourseStatus& st = statuses[j];
+            Outcome outcome = Outcome::assigned;
+            switch (st.state) {
+                case CourseState::none: continue;
+                case CourseState::assigned: outcome = Outcome::assigned; break;
+                case CourseState::enrolled:
+                case CourseState::started: outcome = Outcome::in_progress; break;
+                case CourseState::completed:
+                case CourseState::passed: outcome = Outcome::completed; break;
+                case CourseState::failed: outcome = Outcome::failed; break;
+                case CourseState::dropped: outcome = Outcome::dropped; break;
+            }
+            h.set(l, courses[j], outcome, st.completed_at);
+        }
+    }
+    h.finish();
+    return h;
+}
+
 void LearnerHistory::set(index_t learner, index_t course, Outcome outcome, timestamp_t completed_at) {
     LEARNREC_CHECK(learner >= 0 && learner < learners_, "learner index {} outside [0, {})", learner, learners_);
     LEARNREC_CHECK(course >= 0 && course < courses_, "course index {} outside [0, {})", course, courses_);

@@ -3,6 +3,7 @@
 //   learnrec demo                         generate the academy, train ALS, show recommendations
 //   learnrec train --interactions F.csv   train ALS on a CSV log, report loss and holdout recall
 //   learnrec recommend --interactions F.csv --learner ID [--learner ID ...] [-k 10] [--format json]
+//   learnrec academy --out DIR            write the synthetic academy as CSV files
 //   ... [--rules rules.json] [--catalogue DIR] [--now YYYY-MM-DD]   (recommend, demo: the ranking layer)
 #include <chrono>
 #include <cstdio>
@@ -15,6 +16,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "academy_cmd.hpp"
 #include "learnrec/learnrec.hpp"
 #include "ranking_cmd.hpp"
 
@@ -258,11 +260,14 @@ int main(int argc, char** argv) {
     cli::RankingFlags rec_ranking;
     cli::add_ranking_flags(*rec, rec_ranking);
 
+    const auto academy_cmd = learnrec::cli::add_academy_command(app);
+
     CLI11_PARSE(app, argc, argv);
     try {
         if (*demo) return run_demo(demo_learners, demo_courses, demo_seed, demo_flags, demo_show, demo_ranking);
         if (*train) return run_train(train_path, train_ignored, train_flags, holdout);
         if (*rec) return run_recommend(rec_path, rec_ignored, rec_learners, rec_k, rec_format, rec_flags, rec_ranking);
+        if (*academy_cmd.app) return academy_cmd.run();
     } catch (const learnrec::Error& e) {
         fmt::print(stderr, "\nlearnrec: error: {}\n", e.what());
         return 2;

@@ -108,7 +108,8 @@ void merge_catalogue(RankingInputs& in, const CatalogueData& extra) {
     cat.prerequisites.insert(cat.prerequisites.end(), extra.catalogue.prerequisites.begin(),
                              extra.catalogue.prerequisites.end());
     cat.sessions.insert(cat.sessions.end(), extra.catalogue.sessions.begin(), extra.catalogue.sessions.end());
-    cat.obligations.insert(cat.obligations.end(), extra.catalogue.obligations.begin(), extra.catalogue.obligations.end());
+    cat.obligations.insert(cat.obligations.end(), extra.catalogue.obligations.begin(),
+                           extra.catalogue.obligations.end());
     for (std::size_t l = 0; l < extra.learners.size() && l < in.learners.size(); ++l) {
         auto& goals = in.learners[l].target_skills;
         for (const auto& g : extra.learners[l].target_skills)
@@ -140,10 +141,12 @@ int run_ranked_recommend(std::shared_ptr<const Model> model, const Interactions&
     return 0;
 }
 
-int run_ranked_demo(const Academy& academy, std::shared_ptr<const Model> model, const RankingFlags& flags, int threads) {
+int run_ranked_demo(const Academy& academy, std::shared_ptr<const Model> model, const RankingFlags& flags,
+                    int threads) {
     RankingInputs in = academy_ranking_inputs(academy);
     if (!flags.catalogue.empty())
-        merge_catalogue(in, read_catalogue_dir(flags.catalogue, academy.interactions.courses, academy.interactions.learners));
+        merge_catalogue(
+            in, read_catalogue_dir(flags.catalogue, academy.interactions.courses, academy.interactions.learners));
     const timestamp_t now = resolve_now(flags, days_from_civil(2026, 1, 1) * kSecondsPerDay);
     const Ranker ranker(std::move(model), std::move(in.catalogue), std::move(in.learners), std::move(in.history));
     const RankingRules rules = rules_of(flags, 10, threads);
@@ -173,7 +176,8 @@ int run_ranked_demo(const Academy& academy, std::shared_ptr<const Model> model, 
     }
     fmt::print("Learners with each kind of reason:");
     for (std::size_t kd = 0; kd < kind_counts.size(); ++kd)
-        fmt::print(" {} {}{}", to_string(static_cast<ReasonKind>(kd)), kind_counts[kd], kd + 1 < kind_counts.size() ? "," : "\n");
+        fmt::print(" {} {}{}", to_string(static_cast<ReasonKind>(kd)), kind_counts[kd],
+                   kd + 1 < kind_counts.size() ? "," : "\n");
     const auto& p = academy.learners[static_cast<std::size_t>(best)];
     fmt::print("\nLearner {} — {} in {}, {} ({}): {} kinds of reasons\n", p.id, p.role, p.department, p.country,
                p.language, best_kinds);

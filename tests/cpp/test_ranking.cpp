@@ -5,7 +5,9 @@
 #include <random>
 #include <set>
 
+#include "learnrec/data/academy.hpp"
 #include "learnrec/model/als.hpp"
+#include "learnrec/ranking/academy.hpp"
 #include "learnrec/ranking/calendar.hpp"
 #include "learnrec/ranking/ranker.hpp"
 #include "learnrec/retrieval/recommend.hpp"
@@ -93,7 +95,8 @@ TEST_CASE("with gap boost 0 the ranking equals the model's top-k exactly", "[ran
     for (Eigen::Index i = 0; i < items.size(); ++i) items.data()[i] = normal(rng);
     auto model = std::make_shared<const AlsModel>(users, items, AlsConfig{});
     Catalogue cat = plain_catalogue(300);
-    for (index_t c = 0; c < 300; ++c) cat.courses[static_cast<std::size_t>(c)].skills = {{c % 3 == 0 ? "python" : "sql", 1 + c % 3}};
+    for (index_t c = 0; c < 300; ++c)
+        cat.courses[static_cast<std::size_t>(c)].skills = {{c % 3 == 0 ? "python" : "sql", 1 + c % 3}};
     std::vector<LearnerFacts> learners(40);
     for (auto& l : learners) l.target_skills = {{"python", 3}};
     Ranker ranker(model, cat, learners);
@@ -257,7 +260,8 @@ TEST_CASE("a mandatory course completed and still valid is not proposed, an expi
     Catalogue cat = plain_catalogue(5);
     cat.courses[3].validity_months = 12;
     cat.courses[4].validity_months = 12;
-    cat.obligations = {{3, ObligationScope::all, "", date(2026, 7, 1)}, {4, ObligationScope::all, "", date(2026, 7, 1)}};
+    cat.obligations = {{3, ObligationScope::all, "", date(2026, 7, 1)},
+                       {4, ObligationScope::all, "", date(2026, 7, 1)}};
     LearnerHistory history(1, 5);
     history.set(0, 3, Outcome::completed, date(2026, 1, 1));  // valid
     history.set(0, 4, Outcome::completed, date(2025, 1, 1));  // expired
@@ -320,11 +324,13 @@ TEST_CASE("a prerequisite cycle is an input error naming a course on it", "[rank
     CHECK_THROWS_WITH(cat.validate(), Catch::Contains("course 'C2' is its own prerequisite"));
     cat.prerequisites = {{0, 1}, {0, 2}, {1, 2}};  // a diamond is fine
     CHECK_NOTHROW(cat.validate());
-    CHECK_THROWS_WITH(Ranker(descending(1, 4), [] {
-        Catalogue c = plain_catalogue(4);
-        c.prerequisites = {{1, 3}, {3, 1}};
-        return c;
-    }()), Catch::Contains("prerequisite cycle"));
+    CHECK_THROWS_WITH(Ranker(descending(1, 4),
+                             [] {
+                                 Catalogue c = plain_catalogue(4);
+                                 c.prerequisites = {{1, 3}, {3, 1}};
+                                 return c;
+                             }()),
+                      Catch::Contains("prerequisite cycle"));
 }
 
 // ---- eligibility ---------------------------------------------------------------------------------
@@ -358,8 +364,8 @@ TEST_CASE("a session course needs an open session in the learner's country withi
     auto model = descending(2, 5);
     Catalogue cat = plain_catalogue(5);
     cat.sessions = {{0, date(2026, 7, 1), date(2026, 7, 2), "France", 10},
-                    {1, date(2026, 5, 1), date(2026, 5, 2), "France", 10},   // already started
-                    {2, date(2026, 7, 1), date(2026, 7, 2), "France", 0},    // full
+                    {1, date(2026, 5, 1), date(2026, 5, 2), "France", 10},  // already started
+                    {2, date(2026, 7, 1), date(2026, 7, 2), "France", 0},   // full
                     {3, date(2027, 9, 1), date(2027, 9, 2), "", 10}};       // beyond the horizon
     std::vector<LearnerFacts> learners(2);
     learners[0].country = "France";
@@ -429,9 +435,9 @@ TEST_CASE("MMR over embeddings avoids near-duplicate courses", "[ranking]") {
     RowMatrix users(1, 2);
     users << 1.0f, 0.0f;
     RowMatrix items(4, 2);
-    items << 1.0f, 0.30f,   // relevance 1.0
-        0.99f, 0.31f,       // almost the same direction as course 0
-        0.9f, -0.5f,        // a different direction, relevance 0.9
+    items << 1.0f, 0.30f,  // relevance 1.0
+        0.99f, 0.31f,      // almost the same direction as course 0
+        0.9f, -0.5f,       // a different direction, relevance 0.9
         0.1f, 0.0f;
     auto model = std::make_shared<const AlsModel>(users, items, AlsConfig{});
     Ranker ranker(model, plain_catalogue(4));
@@ -470,7 +476,8 @@ TEST_CASE("because-you-completed names the most similar completed course", "[ran
     CHECK(reason(r, 0, 1, ReasonKind::because_completed)->course == 3);
     RankingRules strict = rules_k(2);
     strict.similarity_threshold = 1.01f;
-    CHECK_FALSE(has_reason(ranker.recommend(std::vector<index_t>{0}, kNow, strict), 0, 0, ReasonKind::because_completed));
+    CHECK_FALSE(
+        has_reason(ranker.recommend(std::vector<index_t>{0}, kNow, strict), 0, 0, ReasonKind::because_completed));
 }
 
 TEST_CASE("popular in your department names courses its members completed most", "[ranking]") {
@@ -519,10 +526,12 @@ TEST_CASE("all rules together keep every invariant on a random catalogue", "[ran
         f.skills = {{skills[pick(rng) % 4], 1 + pick(rng) % 3}};
         f.validity_months = pick(rng) % 4 == 0 ? 12 : 0;
         if (f.format == std::string("classroom"))
-            cat.sessions.push_back({c, kNow + (pick(rng) % 300) * kDay, kNow + 400 * kDay, pick(rng) % 2 ? "France" : "", 5});
+            cat.sessions.push_back(
+                {c, kNow + (pick(rng) % 300) * kDay, kNow + 400 * kDay, pick(rng) % 2 ? "France" : "", 5});
         if (c > 10 && pick(rng) % 5 == 0) cat.prerequisites.push_back({c, pick(rng) % c});
     }
-    cat.obligations = {{5, ObligationScope::all, "", kNow + 10 * kDay}, {9, ObligationScope::country, "France", kNow + 5 * kDay}};
+    cat.obligations = {{5, ObligationScope::all, "", kNow + 10 * kDay},
+                       {9, ObligationScope::country, "France", kNow + 5 * kDay}};
     std::vector<LearnerFacts> learners(L);
     LearnerHistory history(L, n);
     for (index_t l = 0; l < L; ++l) {
@@ -533,7 +542,8 @@ TEST_CASE("all rules together keep every invariant on a random catalogue", "[ran
         x.department = l % 4 ? "Sales" : "IT";
         x.target_skills = {{skills[l % 4], 3}};
         for (int j = 0; j < 8; ++j)
-            history.set(l, 10 + pick(rng) % (n - 10), j % 3 ? Outcome::completed : Outcome::failed, kNow - (pick(rng) % 800) * kDay);
+            history.set(l, 10 + pick(rng) % (n - 10), j % 3 ? Outcome::completed : Outcome::failed,
+                        kNow - (pick(rng) % 800) * kDay);
     }
     history.finish();
     Ranker ranker(model, cat, learners, history);
@@ -551,8 +561,10 @@ TEST_CASE("all rules together keep every invariant on a random catalogue", "[ran
             CHECK(got.size() == 10u);
             CHECK(std::set<index_t>(got.begin(), got.end()).size() == got.size());
             // Pinned obligations first, in due order; France has both.
-            if (l % 2) CHECK(std::vector<index_t>(got.begin(), got.begin() + 2) == std::vector<index_t>{9, 5});
-            else CHECK(got[0] == 5);
+            if (l % 2)
+                CHECK(std::vector<index_t>(got.begin(), got.begin() + 2) == std::vector<index_t>{9, 5});
+            else
+                CHECK(got[0] == 5);
             const auto& lf = learners[static_cast<std::size_t>(l)];
             for (std::size_t j = (l % 2 ? 2 : 1); j < got.size(); ++j) {
                 const auto c = got[j];
@@ -589,4 +601,82 @@ TEST_CASE("the ranker rejects a catalogue or learners that do not match the mode
     rules.mmr_lambda = 1.5f;
     CHECK_THROWS_WITH(ok.recommend(std::vector<index_t>{0}, kNow, rules), Catch::Contains("mmr_lambda"));
     CHECK_THROWS_WITH(ok.recommend(std::vector<index_t>{5}, kNow), Catch::Contains("learner index 5"));
+}
+
+// ---- typed lifecycle and the academy ---------------------------------------------------------------
+
+TEST_CASE("a history from lifecycle states keeps outcomes and the last completion", "[ranking]") {
+    const std::vector<LifecycleEvent> events{
+        {0, 0, LifecycleKind::enrolled, date(2025, 1, 1), 0.0f},  {0, 0, LifecycleKind::passed, date(2025, 2, 1), 0.0f},
+        {0, 1, LifecycleKind::started, date(2025, 3, 1), 0.0f},   {0, 2, LifecycleKind::failed, date(2025, 3, 1), 0.0f},
+        {0, 3, LifecycleKind::assigned, date(2025, 3, 1), 0.0f},  {0, 4, LifecycleKind::dropped, date(2025, 3, 1), 0.0f},
+    };
+    const auto h = LearnerHistory::from_states(LearnerCourseStates::from_events(events, 1, 6));
+    REQUIRE(h.of(0).size() == 5);
+    CHECK(h.find(0, 0)->outcome == Outcome::completed);
+    CHECK(h.find(0, 0)->completed_at == date(2025, 2, 1));
+    CHECK(h.find(0, 1)->outcome == Outcome::in_progress);
+    CHECK(h.find(0, 2)->outcome == Outcome::failed);
+    CHECK(h.find(0, 2)->completed_at == kNever);
+    CHECK(h.find(0, 3)->outcome == Outcome::assigned);
+    CHECK(h.find(0, 4)->outcome == Outcome::dropped);
+    CHECK(h.find(0, 5) == nullptr);
+}
+
+TEST_CASE("the academy's rules give every learner k courses, obligations first, with every kind of reason",
+          "[ranking]") {
+    AcademyConfig config;
+    config.seed = 5;
+    config.learners = 600;
+    config.courses = 150;
+    const Academy academy = generate_academy(config);
+    RankingInputs in = academy_ranking_inputs(academy);
+    REQUIRE_FALSE(in.catalogue.obligations.empty());
+    REQUIRE_FALSE(in.catalogue.prerequisites.empty());
+    std::mt19937 rng(1);
+    std::normal_distribution<float> normal(0.0f, 0.3f);
+    RowMatrix users(config.learners, 8), items(config.courses, 8);
+    for (Eigen::Index i = 0; i < users.size(); ++i) users.data()[i] = normal(rng);
+    for (Eigen::Index i = 0; i < items.size(); ++i) items.data()[i] = normal(rng);
+    const auto history = in.history;
+    Ranker ranker(std::make_shared<const AlsModel>(users, items, AlsConfig{}), in.catalogue, in.learners, in.history);
+    RankingRules rules = rules_k(10);
+    rules.gap_boost = 0.5f;
+    rules.mmr_lambda = 0.8f;
+    rules.renewal_days = 60;
+    std::vector<index_t> who(static_cast<std::size_t>(config.learners));
+    std::iota(who.begin(), who.end(), 0);
+    const timestamp_t now = date(2026, 2, 1);
+    const auto r = ranker.recommend(who, now, rules);
+    // Everything admissible, to know how many courses each learner can be offered at all.
+    RankingRules everything = rules;
+    everything.k = config.courses;
+    everything.mmr_lambda = 1.0f;
+    const auto all = ranker.recommend(who, now, everything);
+    std::set<ReasonKind> kinds;
+    index_t full = 0;
+    for (index_t l = 0; l < r.learners; ++l) {
+        CHECK(r.count(l) == std::min<index_t>(10, all.count(l)));
+        full += r.count(l) == 10 ? 1 : 0;
+        bool pinned_part = true;
+        for (index_t j = 0; j < r.count(l); ++j) {
+            for (const auto& x : r.reasons_of(l, j)) kinds.insert(x.kind);
+            const auto c = r.ids_of(l)[static_cast<std::size_t>(j)];
+            const HistoryEntry* e = history.find(l, c);
+            // Never a course completed and still valid, nor one in progress.
+            if (e && e->outcome == Outcome::in_progress) FAIL("course in progress proposed");
+            if (e && e->completed_at != kNever && in.catalogue.courses[static_cast<std::size_t>(c)].validity_months == 0)
+                FAIL("completed course proposed");
+            // Pinned (mandatory and due within the window) courses form a prefix.
+            const Reason* m = reason(r, l, j, ReasonKind::mandatory);
+            const bool pinned = m && m->date <= now + 90 * kDay;
+            if (pinned) CHECK(pinned_part);
+            pinned_part = pinned_part && pinned;
+        }
+    }
+    CHECK(full > r.learners / 2);
+    CHECK(kinds.count(ReasonKind::mandatory) == 1);
+    CHECK(kinds.count(ReasonKind::skill_gap) == 1);
+    CHECK(kinds.count(ReasonKind::because_completed) == 1);
+    CHECK(kinds.count(ReasonKind::popular_in_department) == 1);
 }

@@ -79,17 +79,20 @@ TEST_CASE("rules JSON errors name the file and the key", "[ranking]") {
     CHECK_THROWS_WITH(read_rules_json("/nonexistent/rules.json"), Catch::Contains("/nonexistent/rules.json"));
 }
 
-TEST_CASE("a catalogue directory fills courses, skills, prerequisites, sessions, obligations and learners", "[ranking]") {
+TEST_CASE("a catalogue directory fills courses, skills, prerequisites, sessions, obligations and learners",
+          "[ranking]") {
     TempCatalogue dir({
-        {"courses.csv", "course_id,title,topic,format,languages,regions,validity_months\n"
-                        "C2,Security Basics,cybersecurity,e-learning,en;fr,,12\n"
-                        "C1,\"Python, advanced\",data,classroom,en,EMEA;APAC,0\n"},
+        {"courses.csv",
+         "course_id,title,topic,format,languages,regions,validity_months\n"
+         "C2,Security Basics,cybersecurity,e-learning,en;fr,,12\n"
+         "C1,\"Python, advanced\",data,classroom,en,EMEA;APAC,0\n"},
         {"course_skills.csv", "course_id,skill,level\nC1,python,3\nC2,cybersecurity,1\n"},
         {"prerequisites.csv", "course_id,requires_course_id\nC1,C3\n"},
         {"sessions.csv", "course_id,start,end,location,capacity\nC1,2026-09-01,2026-09-03,France,12\n"},
         {"obligations.csv", "course_id,scope,value,due\nC2,department,Sales,2027-03-01\nC3,all,,2026-12-31\n"},
-        {"learners.csv", "learner_id,role,department,country,region,languages,formats\n"
-                         "L2,engineer,Sales,France,EMEA,fr;en,e-learning\n"},
+        {"learners.csv",
+         "learner_id,role,department,country,region,languages,formats\n"
+         "L2,engineer,Sales,France,EMEA,fr;en,e-learning\n"},
         {"learner_skills.csv", "learner_id,skill,level\nL2,python,2\n"},
     });
     const auto data = read_catalogue_dir(dir.path(), ids({"C1", "C2", "C3"}), ids({"L1", "L2"}));
@@ -142,26 +145,27 @@ TEST_CASE("catalogue CSV errors name the file and line", "[ranking]") {
           "courses.csv:2: validity_months 'twelve' is not an integer");
     CHECK(error_of("course_skills.csv", "course_id,skill,level\nC1,python,0\n") ==
           "course_skills.csv:2: level 0 is below 1");
-    CHECK(error_of("course_skills.csv", "course_id,skill\nC1,python\n").find(
-              "course_skills.csv:1: missing required column 'level'") == 0);
+    CHECK(error_of("course_skills.csv", "course_id,skill\nC1,python\n")
+              .find("course_skills.csv:1: missing required column 'level'") == 0);
     CHECK(error_of("sessions.csv", "course_id,start,end\nC1,2026-09-03,2026-09-01\n") ==
           "sessions.csv:2: the session ends before it starts");
-    CHECK(error_of("obligations.csv", "course_id,scope,value,due\nC1,team,x,2026-01-01\n").find(
-              "obligations.csv:2: unknown obligation scope 'team'") == 0);
+    CHECK(error_of("obligations.csv", "course_id,scope,value,due\nC1,team,x,2026-01-01\n")
+              .find("obligations.csv:2: unknown obligation scope 'team'") == 0);
     CHECK(error_of("obligations.csv", "course_id,scope,value,due\nC1,role,,2026-01-01\n") ==
           "obligations.csv:2: scope 'role' needs a value (which role)");
-    CHECK(error_of("obligations.csv", "course_id,scope,value,due\nC1,all,,soon\n").find("obligations.csv:2: due 'soon'") ==
-          0);
+    CHECK(error_of("obligations.csv", "course_id,scope,value,due\nC1,all,,soon\n")
+              .find("obligations.csv:2: due 'soon'") == 0);
     CHECK(error_of("learners.csv", "learner_id,role\nL7,engineer\n") ==
           "learners.csv:2: unknown learner 'L7' (not in the model's learners)");
     CHECK(error_of("learner_skills.csv", "learner_id,skill,level\nL1,sql,2\nL1,sql,3\n") ==
           "learner_skills.csv:3: learner 'L1' targets skill 'sql' twice");
-    CHECK(error_of("prerequisites.csv", "course_id,requires_course_id\nC1,C2\nC2,C1\n").find(
-              "prerequisite cycle through course") != std::string::npos);
+    CHECK(error_of("prerequisites.csv", "course_id,requires_course_id\nC1,C2\nC2,C1\n")
+              .find("prerequisite cycle through course") != std::string::npos);
 }
 
 TEST_CASE("unknown ids are skipped only when the options allow it", "[ranking]") {
-    TempCatalogue dir(std::map<std::string, std::string>{{"course_skills.csv", "course_id,skill,level\nC1,python,2\nC9,sql,1\n"}});
+    TempCatalogue dir(
+        std::map<std::string, std::string>{{"course_skills.csv", "course_id,skill,level\nC1,python,2\nC9,sql,1\n"}});
     CatalogueOptions options;
     options.allow_unknown_courses = true;
     const auto data = read_catalogue_dir(dir.path(), ids({"C1"}), ids({"L1"}), options);

@@ -243,3 +243,15 @@ def test_catalogue_files_feed_the_ranker_and_errors_name_file_and_line(tmp_path)
     (tmp_path / "learners.csv").write_text("learner_id,languages\nL0,en\nL9,fr\n")
     with pytest.raises(learnrec.LearnrecError, match=r"learners.csv:3: unknown learner 'L9'"):
         Ranker.from_files(descending(3), tmp_path, ["C0", "C1", "C2"], ["L0"])
+
+
+def test_the_academy_ranker_gives_every_learner_k_courses_with_reasons_of_every_kind():
+    user_items, _, _ = learnrec.generate_academy(seed=7, learners=800, courses=120)
+    model = learnrec.ImplicitALS(factors=8, iterations=3, random_state=1, num_threads=2).fit(user_items)
+    ranker = Ranker.from_academy(model, seed=7, learners=800, courses=120)
+    result = ranker.recommend(np.arange(800), "2026-02-01", k=10, gap_boost=0.3, mmr_lambda=0.8)
+    assert (result.ids >= 0).sum(axis=1).min() == 10
+    kinds = {r["kind"] for slots in result.reasons for slot in slots for r in slot}
+    assert {"mandatory", "skill_gap", "because_completed", "popular_in_department"} <= kinds
+    records = result.records()
+    assert records[0]["learner_id"] == "L000001" and records[0]["course_id"].startswith("C")

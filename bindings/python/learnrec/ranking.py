@@ -248,6 +248,24 @@ class Ranker:
                    sessions=data["sessions"], obligations=data["obligations"], history=history,
                    history_timestamps=history_timestamps)
 
+    @classmethod
+    def from_academy(cls, model: Any, seed: int = 42, learners: int = 5000, courses: int = 600,
+                     mean_enrolments: float = 12.0) -> "Ranker":
+        """A ranker over the synthetic academy (same arguments as :func:`learnrec.generate_academy`):
+        its catalogue, skills, goals, obligations, prerequisites, sessions and lifecycle states.
+        ``model`` must have been trained on that academy's matrix."""
+        core_model = getattr(model, "_model", model)
+        if not isinstance(core_model, _core.Model):
+            raise TypeError("model must be a fitted learnrec model (fit() it first) or a learnrec._core.Model")
+        self = cls.__new__(cls)
+        self.model = model
+        self._ranker = _core.academy_ranker(core_model, seed, learners, courses, mean_enrolments)
+        self.course_ids = list(self._ranker.course_ids)
+        self._course_index = {cid: i for i, cid in enumerate(self.course_ids)}
+        self.learner_ids = list(self._ranker.learner_ids) or None
+        self.course_titles = list(self._ranker.course_titles)
+        return self
+
     def _course(self, ref: Any) -> int:
         ref = _plain(ref)
         if isinstance(ref, str):

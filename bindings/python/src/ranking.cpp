@@ -7,6 +7,7 @@
 
 #include "learnrec/data/csv.hpp"
 #include "learnrec/ranking/calendar.hpp"
+#include "learnrec/ranking/academy.hpp"
 #include "learnrec/ranking/files.hpp"
 #include "learnrec/ranking/ranker.hpp"
 
@@ -103,8 +104,8 @@ Catalogue catalogue_from(const py::list& courses, const py::list& prerequisites,
     }
     for (auto item : sessions) {
         auto d = item.cast<py::dict>();
-        cat.sessions.push_back({d["course"].cast<index_t>(), d["start"].cast<timestamp_t>(), d["end"].cast<timestamp_t>(),
-                                str_of(d, "location"), int_of(d, "capacity", 1)});
+        cat.sessions.push_back({d["course"].cast<index_t>(), d["start"].cast<timestamp_t>(),
+                                d["end"].cast<timestamp_t>(), str_of(d, "location"), int_of(d, "capacity", 1)});
     }
     for (auto item : obligations) {
         auto d = item.cast<py::dict>();
@@ -186,12 +187,14 @@ void register_ranking(py::module_& m) {
         .def_readwrite("similarity_threshold", &RankingRules::similarity_threshold)
         .def_readwrite("popular_top", &RankingRules::popular_top)
         .def_readwrite("num_threads", &RankingRules::num_threads)
-        .def("validate", [](const RankingRules& r) { r.validate(); }, "Raises LearnrecError on an invalid value.");
+        .def(
+            "validate", [](const RankingRules& r) { r.validate(); }, "Raises LearnrecError on an invalid value.");
 
     m.def("parse_rules_json", &parse_rules_json, py::arg("text"), py::arg("source_name") = "rules",
           "Rules from JSON text (format: README, 'Ranking rules'); errors name the source and the key.");
-    m.def("read_rules_json", [](const std::string& path) { return read_rules_json(path); }, py::arg("path"),
-          "Rules from a JSON file.");
+    m.def(
+        "read_rules_json", [](const std::string& path) { return read_rules_json(path); }, py::arg("path"),
+        "Rules from a JSON file.");
 
     m.def(
         "read_catalogue_dir",
@@ -219,7 +222,8 @@ void register_ranking(py::module_& m) {
                 d["validity_months"] = f.validity_months;
                 courses.append(d);
             }
-            for (const auto& p : data.catalogue.prerequisites) prereqs.append(py::make_tuple(p.course, p.requires_course));
+            for (const auto& p : data.catalogue.prerequisites)
+                prereqs.append(py::make_tuple(p.course, p.requires_course));
             for (const auto& s : data.catalogue.sessions) {
                 py::dict d;
                 d["course"] = s.course;
@@ -261,6 +265,24 @@ void register_ranking(py::module_& m) {
         py::arg("allow_unknown_learners") = false,
         "Reads a catalogue directory (format: README, 'Ranking rules') into plain dicts and lists.");
 
+    m.def(
+        "academy_ranker",
+        [](std::shared_ptr<Model> model, std::uint64_t seed, index_t learners, index_t courses, double mean_enrolments) {
+            py::gil_scoped_release release;
+            AcademyConfig config;
+            config.seed = seed;
+            config.learners = learners;
+            config.courses = courses;
+            config.mean_enrolments = mean_enrolments;
+            RankingInputs in = academy_ranking_inputs(generate_academy(config));
+            return std::make_shared<Ranker>(std::move(model), std::move(in.catalogue), std::move(in.learners),
+                                            std::move(in.history));
+        },
+        py::arg("model"), py::arg("seed") = 42, py::arg("learners") = 5000, py::arg("courses") = 600,
+        py::arg("mean_enrolments") = 12.0,
+        "A Ranker over the synthetic academy's catalogue, learners and lifecycle (learnrec::ranking::"
+        "academy_ranking_inputs); the model must have the academy's shape.");
+
     py::class_<Ranker, std::shared_ptr<Ranker>>(m, "Ranker", R"doc(
 The ranking layer over a trained model (learnrec::ranking::Ranker). Immutable; recommend() releases
 the GIL and may run from several threads at once. Build it through learnrec.ranking.Ranker.)doc")
@@ -286,7 +308,8 @@ the GIL and may run from several threads at once. Build it through learnrec.rank
                      history.finish();
                  }
                  py::gil_scoped_release release;
-                 return std::make_shared<Ranker>(std::move(model), std::move(cat), std::move(facts), std::move(history));
+                 return std::make_shared<Ranker>(std::move(model), std::move(cat), std::move(facts),
+                                                 std::move(history));
              }),
              py::arg("model"), py::arg("courses"), py::arg("learners"), py::arg("prerequisites"), py::arg("sessions"),
              py::arg("obligations"), py::arg("history_learners"), py::arg("history_courses"),
@@ -318,9 +341,16 @@ the GIL and may run from several threads at once. Build it through learnrec.rank
             },
             py::arg("learners"), py::arg("now"), py::arg("rules"),
             "dict of ids/scores/model_scores/mandatory arrays (learners x k) and reasons (one list per slot).")
-        .def_property_readonly("course_ids", [](const Ranker& r) {
+        .def_property_readonly("course_ids",
+                               [](const Ranker& r) {
+                                   py::list out;
+                                   for (index_t c = 0; c < r.catalogue().num_courses(); ++c)
+                                       out.append(r.catalogue().course_name(c));
+                                   return out;
+                               })
+        .def_property_readonly("learner_ids", [](const Ranker& r) {
             py::list out;
-            for (index_t c = 0; c < r.catalogue().num_courses(); ++c) out.append(r.catalogue().course_name(c));
+            for (const auto& l : r.learners()) out.append(l.id);
             return out;
         })
         .def_property_readonly("course_titles", [](const Ranker& r) {

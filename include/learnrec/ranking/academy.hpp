@@ -1,10 +1,10 @@
 // learnrec ranking — the synthetic academy as ranking inputs (demo, benchmark, notebooks).
 //
 // Course facts from the catalogue (title, topic, format, language), learner facts from the
-// profiles (role, department, country, languages "fr,en"), the history from the events (a course
-// completed at its completion time; enrolled but not completed = in progress). Schema-2 fields
-// (skills, validity, regions, target skills, obligations, prerequisites, sessions) are carried
-// over when the academy has them.
+// profiles (role, department, country, region, languages "fr,en", target skills), and at schema 2
+// skills, certification validity, obligations, prerequisites, sessions and the history from the
+// typed lifecycle (LearnerCourseStates). At schema 1 the history comes from the enrolled/completed
+// events (completed at its time; enrolled only = in progress) and the schema-2 parts are empty.
 // Thread safety: reentrant. Complexity: O(learners + courses + events).
 #pragma once
 

@@ -2,8 +2,8 @@
 //
 // One entry per (learner, course) the learner has touched: the current outcome and, separately,
 // when the course was last completed (a learner can fail a renewal after an earlier success).
-// Built from an interaction matrix (every positive interaction = completed at its timestamp) or
-// entry by entry (e.g. from typed lifecycle events).
+// Built from typed lifecycle states (LearnerCourseStates), from an interaction matrix (every
+// positive interaction = completed at its timestamp) or entry by entry.
 // Thread safety: immutable after build; const members are safe from many threads.
 // Complexity: build O(n log n); lookups O(log d) for d courses of the learner.
 #pragma once
@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "learnrec/data/csr.hpp"
+#include "learnrec/data/events.hpp"
 #include "learnrec/data/interactions.hpp"
 
 namespace learnrec::ranking {
@@ -38,6 +39,10 @@ public:
     /// non-zeros) or, without timestamps, a completion that never expires; negative entries
     /// (negative feedback) are dropped courses.
     static LearnerHistory from_interactions(const CsrView& matrix, std::span<const timestamp_t> timestamps = {});
+
+    /// From typed lifecycle states: enrolled/started = in progress, completed/passed = completed,
+    /// assigned, failed and dropped as such; completed_at = the last completion or pass.
+    static LearnerHistory from_states(const LearnerCourseStates& states);
 
     /// Records one fact; later calls for the same pair update the outcome, and completed_at keeps
     /// the latest completion. Call finish() before use.
