@@ -163,15 +163,27 @@ namespace {
 /// One CSV file: columns resolved by name, a callback per record with typed accessors.
 class Table {
 public:
+    /// `aliases`: (other name, name) pairs; a column named `other name` is read as `name` (the
+    /// academy export's spelling), unless the file also has `name`. `ignored`: columns allowed
+    /// and skipped.
     Table(const std::filesystem::path& path, char delimiter, std::vector<std::string_view> required,
-          std::vector<std::string_view> optional)
+          std::vector<std::string_view> optional,
+          std::vector<std::pair<std::string_view, std::string_view>> aliases = {},
+          std::vector<std::string> ignored = {})
         : text_(read_text_file(path)),
           reader_(text_, path.string(), delimiter),
           required_(std::move(required)),
           optional_(std::move(optional)) {
         if (!reader_.next_record(fields_))
             throw Error(fmt::format("{}:1", path.string()), "empty file: a header line is required");
-        cols_ = resolve_csv_columns(fields_, required_, optional_, {}, reader_.where());
+        for (const auto& [alias, name] : aliases) {
+            auto named = [&](std::string_view n) {
+                return std::find_if(fields_.begin(), fields_.end(),
+                                    [&](const std::string& f) { return trim_csv_blank(f) == n; });
+            };
+            if (auto it = named(alias); it != fields_.end() && named(name) == fields_.end()) *it = std::string(name);
+        }
+        cols_ = resolve_csv_columns(fields_, required_, optional_, ignored, reader_.where());
     }
 
     template <class F>
@@ -217,11 +229,29 @@ public:
         std::vector<std::string> out;
         const auto v = get(name);
         std::size_t pos = 0;
+        // ';' inside a CSV field, or ',' as in the academy's "fr,en".
         while (pos <= v.size()) {
-            const auto end = std::min(v.find(';', pos), v.size());
+            const auto end = std::min(v.find_first_of(";,", pos), v.size());
             const auto item = trim_csv_blank(v.substr(pos, end - pos));
             if (!item.empty()) out.emplace_back(item);
             pos = end + 1;
+        }
+        return out;
+    }
+
+    /// "python:2;sql:1" (the academy's skill lists).
+    template <class T>
+    std::vector<T> skills(std::string_view name) const {
+        std::vector<T> out;
+        for (const auto& item : list(name)) {
+            const auto colon = item.rfind(':');
+            int level = 0;
+            const char* first = item.data() + (colon == std::string::npos ? item.size() : colon + 1);
+            const auto [ptr, ec] = std::from_chars(first, item.data() + item.size(), level);
+            if (colon == std::string::npos || colon == 0 || ec != std::errc() || ptr != item.data() + item.size())
+                throw Error(where(), fmt::format("{}: '{}' is not skill:level", name, item));
+            if (level < 1) throw Error(where(), fmt::format("{}: level {} of '{}' is below 1", name, level, item));
+            out.push_back({item.substr(0, colon), level});
         }
         return out;
     }
@@ -240,9 +270,12 @@ private:
 };
 
 std::optional<index_t> lookup(const IdMap& ids, const std::string& id, bool allow_unknown, const char* what,
-                              const Table& t) {
+                              const Table& t, std::size_t& skipped) {
     if (auto i = ids.find(id)) return *i;
-    if (allow_unknown) return std::nullopt;
+    if (allow_unknown) {
+        ++skipped;
+        return std::nullopt;
+    }
     throw Error(t.where(), fmt::format("unknown {} '{}' (not in the model's {}s)", what, id, what));
 }
 
@@ -257,14 +290,16 @@ CatalogueData read_catalogue_dir(const std::filesystem::path& dir, const IdMap& 
     for (index_t c = 0; c < courses.size(); ++c) cat.courses[static_cast<std::size_t>(c)].id = courses.id(c);
     const char d = options.delimiter;
     auto course = [&](const Table& t, std::string_view column) {
-        return lookup(courses, t.id(column), options.allow_unknown_courses, "course", t);
+        return lookup(courses, t.id(column), options.allow_unknown_courses, "course", t, out.skipped_rows);
     };
     auto learner = [&](const Table& t) {
-        return lookup(learners, t.id("learner_id"), options.allow_unknown_learners, "learner", t);
+        return lookup(learners, t.id("learner_id"), options.allow_unknown_learners, "learner", t, out.skipped_rows);
     };
 
     if (auto p = dir / "courses.csv"; std::filesystem::exists(p)) {
-        Table t(p, d, {"course_id"}, {"title", "topic", "format", "languages", "regions", "validity_months"});
+        Table t(p, d, {"course_id"}, {"title", "topic", "format", "languages", "regions", "validity_months", "skills"},
+                {{"id", "course_id"}, {"language", "languages"}},
+                {"level", "duration_hours", "provider", "has_exam"});
         std::vector<std::uint8_t> seen(cat.courses.size(), 0);
         t.for_each([&] {
             const auto c = course(t, "course_id");
@@ -278,6 +313,7 @@ CatalogueData read_catalogue_dir(const std::filesystem::path& dir, const IdMap& 
             f.languages = t.list("languages");
             f.regions = t.list("regions");
             if (t.has("validity_months")) f.validity_months = t.integer("validity_months", 0);
+            if (t.has("skills")) f.skills = t.skills<CourseSkill>("skills");
         });
     }
     if (auto p = dir / "course_skills.csv"; std::filesystem::exists(p)) {
@@ -300,7 +336,7 @@ CatalogueData read_catalogue_dir(const std::filesystem::path& dir, const IdMap& 
         });
     }
     if (auto p = dir / "sessions.csv"; std::filesystem::exists(p)) {
-        Table t(p, d, {"course_id", "start", "end"}, {"location", "capacity"});
+        Table t(p, d, {"course_id", "start", "end"}, {"location", "capacity"}, {{"country", "location"}});
         t.for_each([&] {
             const auto c = course(t, "course_id");
             Session s{c.value_or(-1), t.time("start"), t.time("end"), t.text("location"),
@@ -322,8 +358,12 @@ CatalogueData read_catalogue_dir(const std::filesystem::path& dir, const IdMap& 
             if (o.scope != ObligationScope::all && o.value.empty())
                 throw Error(t.where(),
                             fmt::format("scope '{}' needs a value (which {})", to_string(o.scope), to_string(o.scope)));
-            if (o.scope == ObligationScope::learner && !learners.find(o.value) && !options.allow_unknown_learners)
-                throw Error(t.where(), fmt::format("unknown learner '{}' (not in the model's learners)", o.value));
+            if (o.scope == ObligationScope::learner && !learners.find(o.value)) {
+                if (!options.allow_unknown_learners)
+                    throw Error(t.where(), fmt::format("unknown learner '{}' (not in the model's learners)", o.value));
+                if (c) ++out.skipped_rows;
+                return;
+            }
             if (c) cat.obligations.push_back(std::move(o));
         });
     }
@@ -334,7 +374,9 @@ CatalogueData read_catalogue_dir(const std::filesystem::path& dir, const IdMap& 
         for (index_t l = 0; l < learners.size(); ++l) out.learners[static_cast<std::size_t>(l)].id = learners.id(l);
     }
     if (std::filesystem::exists(learners_file)) {
-        Table t(learners_file, d, {"learner_id"}, {"role", "department", "country", "region", "languages", "formats"});
+        Table t(learners_file, d, {"learner_id"},
+                {"role", "department", "country", "region", "languages", "formats", "target_skills"},
+                {{"id", "learner_id"}, {"language", "languages"}}, {"seniority"});
         std::vector<std::uint8_t> seen(out.learners.size(), 0);
         t.for_each([&] {
             const auto l = learner(t);
@@ -348,6 +390,7 @@ CatalogueData read_catalogue_dir(const std::filesystem::path& dir, const IdMap& 
             f.region = t.text("region");
             f.languages = t.list("languages");
             f.formats = t.list("formats");
+            if (t.has("target_skills")) f.target_skills = t.skills<SkillGoal>("target_skills");
         });
     }
     if (std::filesystem::exists(goals_file)) {

@@ -4,7 +4,7 @@
 //   learnrec train --interactions F.csv   train ALS on a CSV log, report loss and holdout recall
 //   learnrec recommend --interactions F.csv --learner ID [--learner ID ...] [-k 10] [--format json]
 //   learnrec academy --out DIR            write the synthetic academy as CSV files
-//   ... [--rules rules.json] [--catalogue DIR] [--now YYYY-MM-DD]   (recommend, demo: the ranking layer)
+//   ... [--rules rules.json] [--catalogue DIR] [--now YYYY-MM-DD] [--events F.csv]   (the ranking layer)
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -259,6 +259,7 @@ int main(int argc, char** argv) {
     add_als_flags(*rec, rec_flags);
     cli::RankingFlags rec_ranking;
     cli::add_ranking_flags(*rec, rec_ranking);
+    cli::add_events_flag(*rec, rec_ranking);
 
     const auto academy_cmd = learnrec::cli::add_academy_command(app);
 

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "learnrec/data/csv.hpp"
+#include "learnrec/data/events.hpp"
 #include "learnrec/ranking/academy.hpp"
 #include "learnrec/ranking/calendar.hpp"
 #include "learnrec/ranking/files.hpp"
@@ -28,6 +29,13 @@ void add_ranking_flags(CLI::App& cmd, RankingFlags& f) {
                    "learners, learner_skills)")
         ->check(CLI::ExistingDirectory);
     cmd.add_option("--now", f.now, "Date of the request, YYYY-MM-DD (default: today; demo: 2026-01-01)");
+}
+
+void add_events_flag(CLI::App& cmd, RankingFlags& f) {
+    cmd.add_option("--events", f.events,
+                   "Typed events CSV (learner_id,course_id,event,timestamp[,value]) for the lifecycle-aware "
+                   "'already taken' (default: every interaction counts as completed)")
+        ->check(CLI::ExistingFile);
 }
 
 namespace {
@@ -125,7 +133,13 @@ int run_ranked_recommend(std::shared_ptr<const Model> model, const Interactions&
                          const RankingFlags& flags, int threads) {
     CatalogueData files;
     if (!flags.catalogue.empty()) {
-        files = read_catalogue_dir(flags.catalogue, data.courses, data.learners);
+        // Rows about learners without interactions (who cannot be asked for) are skipped, and said so.
+        CatalogueOptions options;
+        options.allow_unknown_learners = true;
+        files = read_catalogue_dir(flags.catalogue, data.courses, data.learners, options);
+        if (files.skipped_rows > 0)
+            fmt::print(stderr, "note: skipped {} catalogue rows about learners not in {}\n", files.skipped_rows,
+                       "the interactions");
     } else {
         for (index_t c = 0; c < data.courses.size(); ++c) {
             CourseFacts f;
@@ -133,7 +147,28 @@ int run_ranked_recommend(std::shared_ptr<const Model> model, const Interactions&
             files.catalogue.courses.push_back(std::move(f));
         }
     }
-    LearnerHistory history = LearnerHistory::from_interactions(data.matrix.view(), data.timestamps);
+    LearnerHistory history;
+    if (!flags.events.empty()) {
+        // The event log has its own id maps: events are moved onto the interactions' indices.
+        const EventLog log = read_events_csv(flags.events);
+        std::vector<LifecycleEvent> events;
+        std::size_t skipped = 0;
+        for (const auto& e : log.events) {
+            const auto l = data.learners.find(log.learners.id(e.learner));
+            const auto c = data.courses.find(log.courses.id(e.course));
+            if (!l || !c) {
+                ++skipped;
+                continue;
+            }
+            events.push_back({*l, *c, e.kind, e.time, e.value});
+        }
+        if (skipped > 0)
+            fmt::print(stderr, "note: skipped {} events of learners or courses not in the interactions\n", skipped);
+        history = LearnerHistory::from_states(
+            LearnerCourseStates::from_events(events, data.learners.size(), data.courses.size()));
+    } else {
+        history = LearnerHistory::from_interactions(data.matrix.view(), data.timestamps);
+    }
     const Ranker ranker(std::move(model), std::move(files.catalogue), std::move(files.learners), std::move(history));
     const RankingRules rules = rules_of(flags, k, threads);
     const Recommendations r = ranker.recommend(rows, resolve_now(flags, std::time(nullptr)), rules);

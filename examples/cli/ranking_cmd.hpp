@@ -18,10 +18,13 @@ struct RankingFlags {
     std::string rules;      ///< JSON rules file
     std::string catalogue;  ///< catalogue directory
     std::string now;        ///< YYYY-MM-DD
-    bool requested() const { return !rules.empty() || !catalogue.empty(); }
+    std::string events;     ///< typed lifecycle events CSV (recommend): the "already taken" history
+    bool requested() const { return !rules.empty() || !catalogue.empty() || !events.empty(); }
 };
 
 void add_ranking_flags(CLI::App& cmd, RankingFlags& flags);
+/// --events (recommend only; the demo has the academy's own lifecycle).
+void add_events_flag(CLI::App& cmd, RankingFlags& flags);
 
 /// `recommend` through the ranking layer: table or JSON with scores, model scores and reasons.
 int run_ranked_recommend(std::shared_ptr<const Model> model, const Interactions& data, std::span<const index_t> rows,

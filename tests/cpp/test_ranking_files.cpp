@@ -7,6 +7,8 @@
 
 #include <unistd.h>
 
+#include "learnrec/data/academy.hpp"
+#include "learnrec/ranking/academy.hpp"
 #include "learnrec/ranking/files.hpp"
 
 using namespace learnrec;
@@ -173,4 +175,44 @@ TEST_CASE("unknown ids are skipped only when the options allow it", "[ranking]")
     CHECK(data.learners.empty());
     CHECK_THROWS_WITH(read_catalogue_dir(dir.path() / "missing", ids({"C1"}), ids({"L1"})),
                       Catch::Contains("does not exist"));
+}
+
+TEST_CASE("the academy's CSV export reads as a catalogue directory with the same facts", "[ranking]") {
+    AcademyConfig config;
+    config.seed = 3;
+    config.learners = 200;
+    config.courses = 60;
+    const Academy academy = generate_academy(config);
+    TempCatalogue dir(std::map<std::string, std::string>{});
+    write_academy_csv(academy, dir.path());
+    const RankingInputs in = academy_ranking_inputs(academy);
+    const auto data = read_catalogue_dir(dir.path(), academy.interactions.courses, academy.interactions.learners);
+    REQUIRE(data.catalogue.courses.size() == in.catalogue.courses.size());
+    for (std::size_t c = 0; c < in.catalogue.courses.size(); ++c) {
+        const auto& a = in.catalogue.courses[c];
+        const auto& b = data.catalogue.courses[c];
+        CHECK(a.title == b.title);
+        CHECK(a.languages == b.languages);
+        CHECK(a.validity_months == b.validity_months);
+        REQUIRE(a.skills.size() == b.skills.size());
+        for (std::size_t j = 0; j < a.skills.size(); ++j) {
+            CHECK(a.skills[j].skill == b.skills[j].skill);
+            CHECK(a.skills[j].level == b.skills[j].level);
+        }
+    }
+    CHECK(data.catalogue.prerequisites.size() == in.catalogue.prerequisites.size());
+    CHECK(data.catalogue.sessions.size() == in.catalogue.sessions.size());
+    CHECK(data.catalogue.obligations.size() == in.catalogue.obligations.size());
+    REQUIRE(data.learners.size() == in.learners.size());
+    for (std::size_t l = 0; l < in.learners.size(); ++l) {
+        CHECK(data.learners[l].languages == in.learners[l].languages);
+        CHECK(data.learners[l].region == in.learners[l].region);
+        CHECK(data.learners[l].target_skills.size() == in.learners[l].target_skills.size());
+    }
+}
+
+TEST_CASE("skill lists must be skill:level", "[ranking]") {
+    TempCatalogue dir(std::map<std::string, std::string>{{"courses.csv", "course_id,skills\nC1,python:2;sql\n"}});
+    CHECK_THROWS_WITH(read_catalogue_dir(dir.path(), ids({"C1"}), ids({"L1"})),
+                      Catch::Contains("courses.csv:2: skills: 'sql' is not skill:level"));
 }

@@ -245,12 +245,15 @@ def test_catalogue_files_feed_the_ranker_and_errors_name_file_and_line(tmp_path)
         Ranker.from_files(descending(3), tmp_path, ["C0", "C1", "C2"], ["L0"])
 
 
-def test_the_academy_ranker_gives_every_learner_k_courses_with_reasons_of_every_kind():
+def test_the_academy_ranker_fills_k_whenever_k_courses_are_admissible_with_every_kind_of_reason():
     user_items, _, _ = learnrec.generate_academy(seed=7, learners=800, courses=120)
     model = learnrec.ImplicitALS(factors=8, iterations=3, random_state=1, num_threads=2).fit(user_items)
     ranker = Ranker.from_academy(model, seed=7, learners=800, courses=120)
     result = ranker.recommend(np.arange(800), "2026-02-01", k=10, gap_boost=0.3, mmr_lambda=0.8)
-    assert (result.ids >= 0).sum(axis=1).min() == 10
+    everything = ranker.recommend(np.arange(800), "2026-02-01", k=120, gap_boost=0.3)
+    admissible = (everything.ids >= 0).sum(axis=1)
+    np.testing.assert_array_equal((result.ids >= 0).sum(axis=1), np.minimum(10, admissible))
+    assert (admissible >= 10).mean() > 0.5
     kinds = {r["kind"] for slots in result.reasons for slot in slots for r in slot}
     assert {"mandatory", "skill_gap", "because_completed", "popular_in_department"} <= kinds
     records = result.records()

@@ -13,13 +13,17 @@
 //
 // Catalogue directory (each file optional; CSV as in data/csv.hpp: header required, columns by
 // name, RFC 4180 quoting; lists inside a field are separated by ';'):
-//   courses.csv        course_id[,title,topic,format,languages,regions,validity_months]
+//   courses.csv        course_id[,title,topic,format,languages,regions,validity_months,skills]
 //   course_skills.csv  course_id,skill,level
 //   prerequisites.csv  course_id,requires_course_id
 //   sessions.csv       course_id,start,end[,location,capacity]     (dates as in csv.hpp; capacity default 1)
 //   obligations.csv    course_id,scope,due[,value]                 (scope learner|role|country|department|all)
-//   learners.csv       learner_id[,role,department,country,region,languages,formats]
+//   learners.csv       learner_id[,role,department,country,region,languages,formats,target_skills]
 //   learner_skills.csv learner_id,skill,level                      (target skills)
+// skills / target_skills: "python:2;sql:1". The academy's export (`learnrec academy --out DIR`)
+// reads as is: `id` stands for course_id / learner_id, `language` for languages ("fr,en": ','
+// separates list items too), sessions' `country` for location; its level, duration_hours,
+// provider, has_exam and seniority columns are skipped.
 // Course and learner ids are those of the model (the interactions' IdMaps): an unknown id is an
 // error naming file, line and id unless the options allow (and then skip) it.
 //
@@ -50,6 +54,7 @@ struct CatalogueOptions {
 struct CatalogueData {
     Catalogue catalogue;                 ///< one CourseFacts per id of `courses`
     std::vector<LearnerFacts> learners;  ///< one per id of `learners`, or empty without learner files
+    std::size_t skipped_rows = 0;        ///< rows about unknown ids skipped because the options allow it
 };
 
 /// Reads the files above from `dir` (which must exist). Courses without a row in courses.csv
