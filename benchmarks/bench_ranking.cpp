@@ -110,7 +110,7 @@ RankingRules all_rules(int threads) {
     rules.renewal_days = 30;
     rules.prerequisites = PrerequisiteMode::hold_back;
     rules.mmr_lambda = 0.8f;
-    rules.mmr_pool = 30;
+    rules.mmr_pool = 0;  // the default: 2k candidates
     rules.explain = true;
     rules.num_threads = threads;
     return rules;

@@ -346,6 +346,7 @@ struct Ranker::State {
     std::vector<std::vector<SkillOffer>> skill_courses;               // skill code -> offers sorted by course
     std::vector<std::string> skill_names;
     std::vector<std::vector<index_t>> prereqs;  // course -> prerequisites, in order
+    std::vector<std::vector<index_t>> unlocks;  // course -> courses that require it
     std::vector<std::vector<const Session*>> course_sessions;
     std::vector<index_t> session_location;  // aligned with catalogue.sessions; -1 online
 
@@ -441,6 +442,9 @@ Ranker::Ranker(std::shared_ptr<const Model> model, Catalogue catalogue, std::vec
         auto& r = s->prereqs[static_cast<std::size_t>(p.course)];
         if (std::find(r.begin(), r.end(), p.requires_course) == r.end()) r.push_back(p.requires_course);
     }
+    s->unlocks.resize(n);
+    for (std::size_t c = 0; c < n; ++c)
+        for (auto r : s->prereqs[c]) s->unlocks[static_cast<std::size_t>(r)].push_back(static_cast<index_t>(c));
     s->course_sessions.resize(n);
     for (const auto& session : cat.sessions) {
         s->course_sessions[static_cast<std::size_t>(session.course)].push_back(&session);
@@ -548,6 +552,7 @@ struct LearnerView {
     index_t eligibility_class = 0;
     std::vector<index_t> excluded;   // sorted
     std::vector<index_t> completed;  // sorted: ever completed (prerequisites)
+    std::vector<index_t> unlocked;   // sorted: courses with prerequisites, all completed
     std::vector<Gap> gaps;
     std::vector<Pinned> pinned;     // due within the window, most urgent first
     std::vector<Pinned> mandatory;  // every applicable obligation (earliest due), sorted by course
@@ -581,11 +586,14 @@ public:
         // The same eligibility as additive rows (0 or -inf): masking a score tile is then a plain
         // vectorised addition. Only when the classes are few enough for it to be small.
         constexpr std::size_t kPenaltyBudget = std::size_t{16} << 20;  // floats
+        // Under hold_back, courses with prerequisites are masked too; each learner's few unlocked
+        // ones are put back (mask_tile), so held-back courses rarely reach the predicate.
+        const bool hold_back = rules.prerequisites == PrerequisiteMode::hold_back;
         if (s.classes.size() * n <= kPenaltyBudget) {
             penalties_.assign(s.classes.size() * n, 0.0f);
             for (std::size_t k = 0; k < s.classes.size(); ++k)
                 for (std::size_t c = 0; c < n; ++c)
-                    if (!((bits_[k * words_ + (c >> 6)] >> (c & 63)) & 1u))
+                    if (!((bits_[k * words_ + (c >> 6)] >> (c & 63)) & 1u) || (hold_back && !s.prereqs[c].empty()))
                         penalties_[k * n + c] = -std::numeric_limits<float>::infinity();
         }
     }
@@ -654,6 +662,14 @@ public:
         for (const auto& e : s_.history.of(learner)) {
             if (still_taken(e)) v.excluded.push_back(e.course);
             if (e.completed_at != kNever) v.completed.push_back(e.course);
+        }
+        if (rules_.prerequisites == PrerequisiteMode::hold_back && !penalties_.empty()) {
+            // Only courses next to completed ones can have all their prerequisites completed.
+            for (auto h : v.completed)
+                for (auto c : s_.unlocks[static_cast<std::size_t>(h)])
+                    if (first_missing(v, c) < 0) v.unlocked.push_back(c);
+            std::sort(v.unlocked.begin(), v.unlocked.end());
+            v.unlocked.erase(std::unique(v.unlocked.begin(), v.unlocked.end()), v.unlocked.end());
         }
         if (!s_.learners.empty()) {
             for (const auto& [skill, target] : s_.learner_goals[li]) {
@@ -737,7 +753,14 @@ public:
             const float* p = penalties_.data() +
                              static_cast<std::size_t>(v.eligibility_class) * static_cast<std::size_t>(cat_.num_courses()) +
                              static_cast<std::size_t>(c0);
+            const auto first = std::lower_bound(v.unlocked.begin(), v.unlocked.end(), c0);
+            const auto last = std::lower_bound(first, v.unlocked.end(), c1);
+            thread_local std::vector<float> saved;
+            saved.clear();
+            for (auto it = first; it != last; ++it) saved.push_back(row[*it - c0]);
             for (index_t j = 0; j < c1 - c0; ++j) row[j] += p[j];
+            for (auto it = first; it != last; ++it)
+                if (class_allows(v, *it)) row[*it - c0] = saved[static_cast<std::size_t>(it - first)];
             mask_excluded(v, c0, c1, row);
             return;
         }
@@ -1027,7 +1050,7 @@ Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t
     out.mandatory.assign(slots, 0);
     std::vector<std::vector<Reason>> reasons(slots);
 
-    const index_t mmr_pool = std::max(k, rules.mmr_pool > 0 ? rules.mmr_pool : 3 * k);
+    const index_t mmr_pool = std::max(k, rules.mmr_pool > 0 ? rules.mmr_pool : 2 * k);
     index_t base_pool = rules.mmr_lambda < 1.0f ? mmr_pool : k;
     if (rules.prerequisites == PrerequisiteMode::substitute) base_pool += k;
 
@@ -1106,7 +1129,10 @@ Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t
                     const auto& c = shown[r];
                     out.ids[slot] = c.course;
                     out.scores[slot] = c.score;
-                    const bool recomputed = r < v.pinned.size() || c.substitute_for >= 0 || rules.gap_boost > 0.0f;
+                    // Pool scores are the model's own unless a boost was added: then (and for pinned
+                    // and substituted courses, which are not the pool's) ask the model again.
+                    const bool recomputed = r < v.pinned.size() || c.substitute_for >= 0 ||
+                                            (rules.gap_boost > 0.0f && req.gap_gain(v, c.course) > 0.0f);
                     out.model_scores[slot] =
                         recomputed ? req.model_score(queries, static_cast<index_t>(i), c.course) : c.score;
                     out.mandatory[slot] =

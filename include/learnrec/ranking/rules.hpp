@@ -49,7 +49,7 @@ struct RankingRules {
     // Diversity: maximal marginal relevance; 1 = pure relevance (unchanged order).
     float mmr_lambda = 1.0f;
     DiversitySource diversity_source = DiversitySource::embeddings;
-    index_t mmr_pool = 0;  ///< candidates re-ranked by MMR; 0 = 3k
+    index_t mmr_pool = 0;  ///< candidates re-ranked by MMR; 0 = 2k
 
     // Explanations.
     bool explain = true;
