@@ -556,6 +556,7 @@ struct LearnerView {
     std::vector<Gap> gaps;
     std::vector<Pinned> pinned;     // due within the window, most urgent first
     std::vector<Pinned> mandatory;  // every applicable obligation (earliest due), sorted by course
+    const std::vector<index_t>* popular = nullptr;  // the department's most completed courses
 };
 
 struct Candidate {
@@ -681,6 +682,10 @@ public:
             }
         }
         if (rules_.obligations) collect_obligations(v);
+        if (rules_.explain && !s_.learners.empty()) {
+            auto it = s_.popular.find(s_.learners[li].department);
+            if (it != s_.popular.end()) v.popular = &it->second;
+        }
         return v;
     }
 
@@ -1000,13 +1005,13 @@ public:
                 out.push_back(std::move(r));
             }
         }
-        if (rules_.popular_top > 0 && !s_.learners.empty()) {
+        if (rules_.popular_top > 0 && v.popular != nullptr) {
             const auto& dept = s_.learners[static_cast<std::size_t>(v.learner)].department;
-            auto it = s_.popular.find(dept);
-            if (it != s_.popular.end()) {
-                const auto n = std::min(it->second.size(), static_cast<std::size_t>(rules_.popular_top));
-                if (std::find(it->second.begin(), it->second.begin() + static_cast<std::ptrdiff_t>(n), c) !=
-                    it->second.begin() + static_cast<std::ptrdiff_t>(n)) {
+            {
+                const auto* list = v.popular;
+                const auto n = std::min(list->size(), static_cast<std::size_t>(rules_.popular_top));
+                if (std::find(list->begin(), list->begin() + static_cast<std::ptrdiff_t>(n), c) !=
+                    list->begin() + static_cast<std::ptrdiff_t>(n)) {
                     Reason r;
                     r.kind = ReasonKind::popular_in_department;
                     r.text = fmt::format("popular in your department ({})", dept);
@@ -1066,9 +1071,9 @@ Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t
                 views[static_cast<std::size_t>(i)] = req.view_of(chunk[static_cast<std::size_t>(i)]);
             },
             64);
-        index_t max_pinned = 0;
-        for (const auto& v : views) max_pinned = std::max(max_pinned, static_cast<index_t>(v.pinned.size()));
-        const index_t pool = std::min(base_pool + max_pinned, std::max<index_t>(num_courses, 1));
+        // Pinned courses are usually not among the model's best, so the pool does not grow with
+        // them: a learner whose pool runs short is widened alone below (same answer either way).
+        const index_t pool = std::min(base_pool + 2, std::max<index_t>(num_courses, 1));
         const QueryBlock queries = model.learner_queries(chunk);
         const TopK top = req.pools(views, queries, pool);
 
