@@ -948,10 +948,9 @@ public:
         return out;
     }
 
-    std::vector<Reason> explain(const LearnerView& v, index_t c, index_t substitute_for,
-                                std::span<const float> similarity_to_completed,
-                                std::span<const index_t> completed) const {
-        std::vector<Reason> out;
+    /// Appends the reasons for course `c` to `out`.
+    void explain(const LearnerView& v, index_t c, index_t substitute_for, std::span<const float> similarity_to_completed,
+                 std::span<const index_t> completed, std::vector<Reason>& out) const {
         auto mit = std::lower_bound(v.mandatory.begin(), v.mandatory.end(), c,
                                     [](const Pinned& p, index_t x) { return p.course < x; });
         if (mit != v.mandatory.end() && mit->course == c) {
@@ -1019,7 +1018,6 @@ public:
                 }
             }
         }
-        return out;
     }
 
     const Ranker::State& s_;
@@ -1053,7 +1051,9 @@ Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t
     out.scores.assign(slots, std::numeric_limits<float>::quiet_NaN());
     out.model_scores.assign(slots, std::numeric_limits<float>::quiet_NaN());
     out.mandatory.assign(slots, 0);
-    std::vector<std::vector<Reason>> reasons(slots);
+    // Reasons are gathered per learner (one vector each, not one per slot) and flattened at the end.
+    std::vector<std::vector<Reason>> learner_reasons(learners.size());
+    std::vector<std::uint32_t> slot_reasons(slots, 0);
 
     const index_t mmr_pool = std::max(k, rules.mmr_pool > 0 ? rules.mmr_pool : 2 * k);
     index_t base_pool = rules.mmr_lambda < 1.0f ? mmr_pool : k;
@@ -1113,18 +1113,21 @@ Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t
                 }
                 shown.insert(shown.end(), chosen.begin(), chosen.end());
 
-                std::vector<index_t> completed = v.completed;
+                std::span<const index_t> completed = v.completed;
+                std::vector<index_t> recent;
                 std::vector<float> sims;
                 std::vector<index_t> shown_ids;
                 for (const auto& c : shown) shown_ids.push_back(c.course);
                 if (rules.explain && !completed.empty() && !shown.empty()) {
                     // The most recent completions explain best; bound the work per learner.
                     if (completed.size() > 64) {
-                        std::sort(completed.begin(), completed.end(), [&](index_t a, index_t b) {
+                        recent.assign(completed.begin(), completed.end());
+                        std::sort(recent.begin(), recent.end(), [&](index_t a, index_t b) {
                             return s.history.find(v.learner, a)->completed_at >
                                    s.history.find(v.learner, b)->completed_at;
                         });
-                        completed.resize(64);
+                        recent.resize(64);
+                        completed = recent;
                     }
                     sims.assign(shown.size() * completed.size(), 0.0f);
                     req.course_similarity(shown_ids, completed, sims.data());
@@ -1149,7 +1152,10 @@ Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t
                         std::span<const float> row;
                         if (!sims.empty())
                             row = std::span<const float>(sims).subspan(r * completed.size(), completed.size());
-                        reasons[slot] = req.explain(v, c.course, c.substitute_for, row, completed);
+                        auto& dst = learner_reasons[p0 + i];
+                        const std::size_t before = dst.size();
+                        req.explain(v, c.course, c.substitute_for, row, completed, dst);
+                        slot_reasons[slot] = static_cast<std::uint32_t>(dst.size() - before);
                     }
                 }
             },
@@ -1157,10 +1163,9 @@ Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t
     }
 
     out.reason_offsets.assign(slots + 1, 0);
-    for (std::size_t i = 0; i < slots; ++i)
-        out.reason_offsets[i + 1] = out.reason_offsets[i] + static_cast<offset_t>(reasons[i].size());
+    for (std::size_t i = 0; i < slots; ++i) out.reason_offsets[i + 1] = out.reason_offsets[i] + slot_reasons[i];
     out.reasons.reserve(static_cast<std::size_t>(out.reason_offsets.back()));
-    for (auto& r : reasons)
+    for (auto& r : learner_reasons)
         for (auto& x : r) out.reasons.push_back(std::move(x));
     return out;
 }
