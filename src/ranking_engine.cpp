@@ -835,7 +835,9 @@ public:
     std::vector<Candidate> candidates(const LearnerView& v, std::span<const index_t> ids,
                                       std::span<const float> scores) const {
         std::vector<Candidate> out;
-        std::vector<index_t> seen;
+        out.reserve(ids.size());
+        thread_local std::vector<index_t> seen;  // scratch reused across learners
+        seen.clear();
         for (const auto& p : v.pinned) seen.push_back(p.course);
         auto taken = [&](index_t c) { return std::find(seen.begin(), seen.end(), c) != seen.end(); };
         for (std::size_t j = 0; j < ids.size() && ids[j] >= 0; ++j) {
@@ -892,7 +894,12 @@ public:
             lo = std::min(lo, c.score);
             hi = std::max(hi, c.score);
         }
-        std::vector<float> rel(m);
+        // Scratch reused across the learners a thread ranks.
+        thread_local std::vector<float> rel, max_sim;
+        thread_local std::vector<std::uint8_t> used;
+        thread_local RowMatrix unit;
+        thread_local Vector to_pick;
+        rel.resize(m);
         for (std::size_t i = 0; i < m; ++i) rel[i] = hi > lo ? (cands[i].score - lo) / (hi - lo) : 1.0f;
         // Greedy MMR only needs each candidate's similarity to the courses already picked:
         // want x m values, computed as picks happen (a full m x m matrix only for models
@@ -907,8 +914,7 @@ public:
         }
         // Factor models: the candidates' unit embeddings side by side, so the similarities to a
         // new pick are one matrix-vector product.
-        RowMatrix unit;
-        Vector to_pick;
+        unit.resize(0, 0);
         if (!by_topic && s_.factor) {
             unit.resize(static_cast<Eigen::Index>(m), s_.unit_courses.cols());
             for (std::size_t i = 0; i < m; ++i)
@@ -924,8 +930,9 @@ public:
         };
         const float lambda = rules_.mmr_lambda;
         std::vector<Candidate> out;
-        std::vector<std::uint8_t> used(m, 0);
-        std::vector<float> max_sim(m, -std::numeric_limits<float>::infinity());
+        out.reserve(want);
+        used.assign(m, 0);
+        max_sim.assign(m, -std::numeric_limits<float>::infinity());
         while (out.size() < want && out.size() < m) {
             std::size_t best = m;
             float best_value = -std::numeric_limits<float>::infinity();
@@ -1153,6 +1160,7 @@ Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t
                         if (!sims.empty())
                             row = std::span<const float>(sims).subspan(r * completed.size(), completed.size());
                         auto& dst = learner_reasons[p0 + i];
+                        if (dst.capacity() == 0) dst.reserve(4 * shown.size());
                         const std::size_t before = dst.size();
                         req.explain(v, c.course, c.substitute_for, row, completed, dst);
                         slot_reasons[slot] = static_cast<std::uint32_t>(dst.size() - before);
