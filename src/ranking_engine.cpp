@@ -1112,7 +1112,8 @@ Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t
                 std::vector<Candidate> chosen = req.diversify(std::move(cands), want);
 
                 // Pinned first, then the chosen ones.
-                std::vector<Candidate> shown;
+                thread_local std::vector<Candidate> shown;  // scratch reused across learners
+                shown.clear();
                 for (const auto& p : v.pinned) {
                     float score = req.model_score(queries, static_cast<index_t>(i), p.course);
                     if (rules.gap_boost > 0.0f) score += rules.gap_boost * req.gap_gain(v, p.course);
@@ -1122,8 +1123,10 @@ Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t
 
                 std::span<const index_t> completed = v.completed;
                 std::vector<index_t> recent;
-                std::vector<float> sims;
-                std::vector<index_t> shown_ids;
+                thread_local std::vector<float> sims;
+                thread_local std::vector<index_t> shown_ids;
+                sims.clear();
+                shown_ids.clear();
                 for (const auto& c : shown) shown_ids.push_back(c.course);
                 if (rules.explain && !completed.empty() && !shown.empty()) {
                     // The most recent completions explain best; bound the work per learner.
