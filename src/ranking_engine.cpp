@@ -584,19 +584,30 @@ public:
                                                    row[c >> 6] |= std::uint64_t{1} << (c & 63);
                                        });
         gap_active_ = rules.gap_boost > 0.0f;
-        // The same eligibility as additive rows (0 or -inf): masking a score tile is then a plain
-        // vectorised addition. Only when the classes are few enough for it to be small.
-        constexpr std::size_t kPenaltyBudget = std::size_t{16} << 20;  // floats
-        // Under hold_back, courses with prerequisites are masked too; each learner's few unlocked
-        // ones are put back (mask_tile), so held-back courses rarely reach the predicate.
-        const bool hold_back = rules.prerequisites == PrerequisiteMode::hold_back;
-        if (s.classes.size() * n <= kPenaltyBudget) {
-            penalties_.assign(s.classes.size() * n, 0.0f);
-            for (std::size_t k = 0; k < s.classes.size(); ++k)
-                for (std::size_t c = 0; c < n; ++c)
-                    if (!((bits_[k * words_ + (c >> 6)] >> (c & 63)) & 1u) || (hold_back && !s.prereqs[c].empty()))
-                        penalties_[k * n + c] = -std::numeric_limits<float>::infinity();
+        // The bits that mask score tiles: eligibility and, under hold_back, "has prerequisites"
+        // (each learner's few unlocked courses are put back in mask_tile), so that held-back
+        // courses rarely reach the predicate either.
+        mask_bits_ = bits_;
+        if (rules.prerequisites == PrerequisiteMode::hold_back) {
+            hold_back_mask_ = true;
+            for (std::size_t c = 0; c < n; ++c)
+                if (!s.prereqs[c].empty())
+                    for (std::size_t k = 0; k < s.classes.size(); ++k)
+                        mask_bits_[k * words_ + (c >> 6)] &= ~(std::uint64_t{1} << (c & 63));
         }
+    }
+
+    /// kByteMask[b][j] = 0 when bit j of b is set, else -inf: 8 courses masked by one addition of
+    /// 8 floats (vectorised), from one byte of a class's bits.
+    static const std::array<std::array<float, 8>, 256>& byte_masks() {
+        static const auto table = [] {
+            std::array<std::array<float, 8>, 256> t{};
+            for (std::size_t b = 0; b < 256; ++b)
+                for (std::size_t j = 0; j < 8; ++j)
+                    t[b][j] = ((b >> j) & 1u) ? 0.0f : -std::numeric_limits<float>::infinity();
+            return t;
+        }();
+        return table;
     }
 
     bool eligible(const EligibilityClass& ec, index_t c, timestamp_t now, timestamp_t horizon) const {
@@ -664,7 +675,7 @@ public:
             if (still_taken(e)) v.excluded.push_back(e.course);
             if (e.completed_at != kNever) v.completed.push_back(e.course);
         }
-        if (rules_.prerequisites == PrerequisiteMode::hold_back && !penalties_.empty()) {
+        if (rules_.prerequisites == PrerequisiteMode::hold_back) {
             // Only courses next to completed ones can have all their prerequisites completed.
             for (auto h : v.completed)
                 for (auto c : s_.unlocks[static_cast<std::size_t>(h)])
@@ -754,35 +765,28 @@ public:
     /// for courses it would reject anyway: a bit scan over the class's eligibility words.
     void mask_tile(const LearnerView& v, index_t c0, index_t c1, float* row) const {
         constexpr float kOut = -std::numeric_limits<float>::infinity();
-        if (!penalties_.empty()) {
-            const float* p = penalties_.data() +
-                             static_cast<std::size_t>(v.eligibility_class) * static_cast<std::size_t>(cat_.num_courses()) +
-                             static_cast<std::size_t>(c0);
-            const auto first = std::lower_bound(v.unlocked.begin(), v.unlocked.end(), c0);
-            const auto last = std::lower_bound(first, v.unlocked.end(), c1);
-            thread_local std::vector<float> saved;
-            saved.clear();
-            for (auto it = first; it != last; ++it) saved.push_back(row[*it - c0]);
-            for (index_t j = 0; j < c1 - c0; ++j) row[j] += p[j];
+        const std::uint64_t* bits = mask_bits_.data() + static_cast<std::size_t>(v.eligibility_class) * words_;
+        auto bit = [&](index_t c) { return (bits[static_cast<std::size_t>(c) >> 6] >> (c & 63)) & 1u; };
+        const auto first = std::lower_bound(v.unlocked.begin(), v.unlocked.end(), c0);
+        const auto last = std::lower_bound(first, v.unlocked.end(), c1);
+        thread_local std::vector<float> saved;
+        saved.clear();
+        for (auto it = first; it != last; ++it) saved.push_back(row[*it - c0]);
+        const auto& masks = byte_masks();
+        index_t c = c0;
+        for (; c < c1 && (c & 7) != 0; ++c)
+            if (!bit(c)) row[c - c0] = kOut;
+        for (; c + 8 <= c1; c += 8) {
+            const auto byte = (bits[static_cast<std::size_t>(c) >> 6] >> (c & 63)) & 0xffu;
+            const float* m = masks[byte].data();
+            float* r = row + (c - c0);
+            for (int j = 0; j < 8; ++j) r[j] += m[j];
+        }
+        for (; c < c1; ++c)
+            if (!bit(c)) row[c - c0] = kOut;
+        if (hold_back_mask_)
             for (auto it = first; it != last; ++it)
                 if (class_allows(v, *it)) row[*it - c0] = saved[static_cast<std::size_t>(it - first)];
-            mask_excluded(v, c0, c1, row);
-            return;
-        }
-        const std::uint64_t* bits = bits_.data() + static_cast<std::size_t>(v.eligibility_class) * words_;
-        for (index_t c = c0; c < c1;) {
-            const auto w = static_cast<std::size_t>(c) >> 6;
-            const auto word_start = static_cast<index_t>(w * 64);
-            const index_t end = std::min<index_t>(c1, word_start + 64);
-            std::uint64_t out = ~bits[w];
-            out &= ~std::uint64_t{0} << (c - word_start);
-            if (end - word_start < 64) out &= (std::uint64_t{1} << (end - word_start)) - 1;
-            while (out) {
-                row[word_start + std::countr_zero(out) - c0] = kOut;
-                out &= out - 1;
-            }
-            c = end;
-        }
         mask_excluded(v, c0, c1, row);
     }
 
@@ -1033,7 +1037,8 @@ public:
     const RankingRules& rules_;
     std::size_t words_ = 0;
     std::vector<std::uint64_t> bits_;
-    std::vector<float> penalties_;  // classes x courses: 0 (eligible) or -inf; empty when too large
+    std::vector<std::uint64_t> mask_bits_;  // bits_ without courses held back for prerequisites
+    bool hold_back_mask_ = false;
     bool gap_active_ = false;
 };
 
