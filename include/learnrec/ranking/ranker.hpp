@@ -5,7 +5,8 @@
 //   - eligibility (language, format, country/region, open sessions) and "already taken"
 //     (lifecycle-aware: completed and still valid, in progress; expired certifications return)
 //     and held-back prerequisites are one predicate evaluated INSIDE the fused top-k loop, over
-//     per-learner codes and per-eligibility-class course bitsets built once per request;
+//     per-learner codes and per-eligibility-class course bitsets built once per request (the same
+//     bits also mask the score tiles, so the predicate is rarely asked about courses it rejects);
 //   - the skill-gap boost is added to each score tile before selection, so it is exact;
 //   - obligations due within the window are pinned on top (most urgent first), marked mandatory;
 //   - prerequisites may substitute a locked course by its first missing prerequisite;
