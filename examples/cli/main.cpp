@@ -3,8 +3,10 @@
 //   learnrec demo                         generate the academy, train ALS, show recommendations
 //   learnrec train --interactions F.csv [--save M.lrc]   train ALS on a CSV log (holdout recall, model file)
 //   learnrec recommend --interactions F.csv [--model M.lrc] --learner ID [--learner ID ...] [-k 10] [--format json]
+//       ... [--rules rules.json] [--catalogue DIR] [--now YYYY-MM-DD] [--events F.csv]   (the ranking layer)
 //   learnrec inspect M.lrc                 what a model file holds (kind, sizes, ids), after validating it
 //   learnrec academy --out DIR            write the synthetic academy as CSV files
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -18,6 +20,7 @@
 
 #include "academy_cmd.hpp"
 #include "learnrec/learnrec.hpp"
+#include "ranking_cmd.hpp"
 
 namespace {
 
@@ -81,7 +84,8 @@ std::string json_escape(std::string_view s) {
     return out;
 }
 
-int run_demo(index_t learners, index_t courses, std::uint64_t seed, TrainFlags& flags, int show) {
+int run_demo(index_t learners, index_t courses, std::uint64_t seed, TrainFlags& flags, int show,
+             const cli::RankingFlags& ranking) {
     const auto t0 = std::chrono::steady_clock::now();
     AcademyConfig academy_config;
     academy_config.seed = seed;
@@ -99,6 +103,7 @@ int run_demo(index_t learners, index_t courses, std::uint64_t seed, TrainFlags& 
     const auto t1 = std::chrono::steady_clock::now();
     const AlsModel als = fit_als(split.train, config, progress(config.iterations));
     fmt::print("Trained in {:.2f} s\n\n", seconds_since(t1));
+    if (ranking.requested()) cli::run_ranked_demo(academy, std::make_shared<const AlsModel>(als), ranking, config.num_threads);
 
     std::vector<index_t> who;
     const index_t stride = std::max<index_t>(1, m.rows() / std::max(1, show));
@@ -184,19 +189,36 @@ std::vector<index_t> course_index_map(const IdMap& model_courses, const IdMap& d
 
 int run_recommend(const std::string& path, const std::vector<std::string>& ignored,
                   const std::vector<std::string>& learner_ids, index_t k, const std::string& format,
-                  TrainFlags& flags, const std::string& model_path) {
+                  TrainFlags& flags, const std::string& model_path, const cli::RankingFlags& ranking) {
     CsvOptions csv;
     csv.ignored_columns = ignored;
     const Interactions data = read_interactions_csv(path, csv);
     const AlsConfig config = finish(flags);
+    std::vector<index_t> rows;
+    for (const auto& id : learner_ids) rows.push_back(data.learners.at(id, "learner"));
+    if (ranking.requested()) {
+        // The ranking layer works on learners the model was trained on, indexed like the CSV: a
+        // model file must therefore carry the CSV's learner and course ids in the same order.
+        std::shared_ptr<const Model> model;
+        if (model_path.empty()) {
+            model = std::make_shared<const AlsModel>(fit_als(data.matrix, config, progress(config.iterations)));
+        } else {
+            ModelBundle bundle = load(model_path);
+            LEARNREC_CHECK(std::ranges::equal(bundle.learners.ids(), data.learners.ids()) &&
+                               std::ranges::equal(bundle.courses.ids(), data.courses.ids()),
+                           "{} was not trained on {} (its learner and course ids differ): the ranking rules need "
+                           "the model's learners and courses in the CSV's order (learnrec train --save on this CSV)",
+                           model_path, path);
+            model = bundle.model;
+        }
+        return cli::run_ranked_recommend(model, data, rows, learner_ids, k, format, ranking, config.num_threads);
+    }
     RecommendOptions options;
     options.k = k;
     options.num_threads = config.num_threads;
     TopK top;
     IdMap course_ids = data.courses;
     if (model_path.empty()) {
-        std::vector<index_t> rows;
-        for (const auto& id : learner_ids) rows.push_back(data.learners.at(id, "learner"));
         const AlsModel als = fit_als(data.matrix, config, progress(config.iterations));
         const CsrView history = data.matrix.view();
         top = recommend(als, rows, &history, options);
@@ -209,8 +231,7 @@ int run_recommend(const std::string& path, const std::vector<std::string>& ignor
         const auto to_model = course_index_map(bundle.courses, data.courses);
         std::vector<Triplet> triplets;
         for (std::size_t q = 0; q < learner_ids.size(); ++q) {
-            const index_t row = data.learners.at(learner_ids[q], "learner");
-            const auto r = data.matrix.row(row);
+            const auto r = data.matrix.row(rows[q]);
             for (std::size_t j = 0; j < r.indices.size(); ++j) {
                 const index_t c = to_model[static_cast<std::size_t>(r.indices[j])];
                 if (c >= 0) triplets.push_back({static_cast<index_t>(q), c, r.weights[j]});
@@ -287,6 +308,8 @@ int main(int argc, char** argv) {
     demo->add_option("--data-seed", demo_seed, "Seed of the generated academy and the split")->capture_default_str();
     demo->add_option("--show", demo_show, "Learners to show")->capture_default_str();
     add_als_flags(*demo, demo_flags);
+    cli::RankingFlags demo_ranking;
+    cli::add_ranking_flags(*demo, demo_ranking);
 
     TrainFlags train_flags;
     std::string train_path;
@@ -319,6 +342,9 @@ int main(int argc, char** argv) {
     rec->add_option("--model", rec_model, "Model file (learnrec train --save) instead of training on the CSV")
         ->check(CLI::ExistingFile);
     add_als_flags(*rec, rec_flags);
+    cli::RankingFlags rec_ranking;
+    cli::add_ranking_flags(*rec, rec_ranking);
+    cli::add_events_flag(*rec, rec_ranking);
 
     std::string inspect_path;
     auto* inspect = app.add_subcommand("inspect", "Validate a model file and print what it holds");
@@ -331,6 +357,9 @@ int main(int argc, char** argv) {
         if (*train) return run_train(train_path, train_ignored, train_flags, holdout, train_save);
         if (*rec) return run_recommend(rec_path, rec_ignored, rec_learners, rec_k, rec_format, rec_flags, rec_model);
         if (*inspect) return run_inspect(inspect_path);
+        if (*demo) return run_demo(demo_learners, demo_courses, demo_seed, demo_flags, demo_show, demo_ranking);
+        if (*train) return run_train(train_path, train_ignored, train_flags, holdout);
+        if (*rec) return run_recommend(rec_path, rec_ignored, rec_learners, rec_k, rec_format, rec_flags, rec_ranking);
         if (*academy_cmd.app) return academy_cmd.run();
     } catch (const learnrec::Error& e) {
         fmt::print(stderr, "\nlearnrec: error: {}\n", e.what());

@@ -46,6 +46,7 @@ from .gfcf import GFCF
 from .item_knn import ItemKNN
 from .persistence import from_bytes, load, model_file_kinds, to_bytes
 from .popularity import PopularityModel
+from . import ranking
 
 __version__: str = _core.__version__
 
@@ -68,6 +69,7 @@ __all__ = [
     "to_bytes",
     "model_file_kinds",
     "cold_start_split",
+    "ranking",
     "ranking_metrics_at_k",
     "read_interactions",
     "__version__",

@@ -434,3 +434,68 @@ def model_to_bytes(
 ) -> bytes: ...
 def model_from_bytes(data: bytes) -> Tuple[Model, Optional[List[str]], Optional[List[str]]]: ...
 def model_file_kinds() -> List[str]: ...
+# ---- ranking (bindings/python/src/ranking.cpp; use learnrec.ranking) ------------------------------
+
+class RankingRules:
+    """Settings of the ranking rules (learnrec::ranking::RankingRules)."""
+
+    k: int
+    exclude_in_progress: bool
+    exclude_dropped: bool
+    renewal_days: int
+    obligations: bool
+    obligation_window_days: int
+    gap_boost: float
+    prerequisites: str  # "hold_back", "substitute" or "ignore"
+    match_language: bool
+    match_format: bool
+    match_region: bool
+    require_session: bool
+    session_horizon_days: int
+    mmr_lambda: float
+    diversity_source: str  # "embeddings" or "topics"
+    mmr_pool: int
+    explain: bool
+    similarity_threshold: float
+    popular_top: int
+    num_threads: int
+    def __init__(self) -> None: ...
+    def validate(self) -> None: ...
+
+def parse_rules_json(text: str, source_name: str = "rules") -> RankingRules: ...
+def read_rules_json(path: str) -> RankingRules: ...
+def read_catalogue_dir(
+    dir: str,
+    course_ids: Sequence[str],
+    learner_ids: Sequence[str],
+    allow_unknown_courses: bool = False,
+    allow_unknown_learners: bool = False,
+) -> Dict[str, Any]: ...
+
+class Ranker:
+    """The ranking layer over a trained model (learnrec::ranking::Ranker)."""
+
+    def __init__(
+        self,
+        model: Model,
+        courses: List[Dict[str, Any]],
+        learners: Optional[List[Dict[str, Any]]],
+        prerequisites: List[Tuple[int, int]],
+        sessions: List[Dict[str, Any]],
+        obligations: List[Dict[str, Any]],
+        history_learners: Optional[np.ndarray],
+        history_courses: Optional[np.ndarray],
+        history_outcomes: List[str],
+        history_completed_at: Optional[np.ndarray],
+    ) -> None: ...
+    def recommend(self, learners: np.ndarray, now: int, rules: RankingRules) -> Dict[str, Any]: ...
+    @property
+    def course_ids(self) -> List[str]: ...
+    @property
+    def learner_ids(self) -> List[str]: ...
+    @property
+    def course_titles(self) -> List[str]: ...
+
+def academy_ranker(
+    model: Model, seed: int = 42, learners: int = 5000, courses: int = 600, mean_enrolments: float = 12.0
+) -> Ranker: ...

@@ -61,6 +61,7 @@ using namespace learnrec::python;
 namespace learnrec::python {
 void register_io(py::module_& m);
 void register_data(py::module_& m);
+void register_ranking(py::module_& m);  // ranking.cpp
 }  // namespace learnrec::python
 
 namespace {
@@ -702,4 +703,5 @@ A model scoring through a dense course x course matrix B: score(c) = sum over th
     // ---- other areas (one translation unit each) ---------------------------------------------
     register_data(m);  // data_bindings.cpp: academy, features, typed events
     register_io(m);    // io_bindings.cpp: model files, pickling
+    register_ranking(m);
 }

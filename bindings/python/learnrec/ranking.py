@@ -1,0 +1,341 @@
+"""The ranking layer: business rules, diversity and explanations on top of any learnrec model.
+
+A :class:`Ranker` joins a trained model with the course catalogue (languages, formats, regions,
+skills, certification validity, prerequisites, sessions, obligations), the learners' facts (segment,
+languages, formats, target skills) and what each learner already took. :meth:`Ranker.recommend`
+answers a batch of learners in one C++ call (GIL released):
+
+- lifecycle-aware "already taken": completed courses stay out while valid, failed ones may return,
+  expired certifications come back (``renewal_days`` early);
+- obligations due within ``obligation_window_days`` are pinned on top, most urgent first;
+- a skill-gap boost (``gap_boost``; 0 = the model's order exactly);
+- prerequisites: ``"hold_back"`` or ``"substitute"`` (first missing prerequisite);
+- eligibility (language, format, country/region, open sessions) inside the model's top-k loop;
+- MMR diversity (``mmr_lambda``; 1 = unchanged) over embeddings or topics;
+- reasons in plain terms for every course shown.
+
+Example::
+
+    ranker = learnrec.ranking.Ranker(model, courses, learners, obligations=[
+        {"course": "C0042", "scope": "department", "value": "Sales", "due": "2026-09-30"}],
+        history=user_items)
+    result = ranker.recommend([0, 1, 2], now="2026-06-01", gap_boost=0.5, mmr_lambda=0.8)
+    pandas.DataFrame(result.records())
+
+Dates are seconds since the epoch (UTC), ``datetime``/``date`` objects, ``numpy.datetime64`` or
+ISO strings ``"YYYY-MM-DD"``. Courses are referred to by index or by id.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
+
+import numpy as np
+import scipy.sparse
+
+from . import _core
+from ._validation import LearnrecError
+
+RankingRules = _core.RankingRules
+
+_NEVER = np.iinfo(np.int64).min
+_FOREVER = np.iinfo(np.int64).max
+
+__all__ = ["Ranker", "RankingRules", "Recommendations", "load_rules", "read_catalogue", "to_timestamp"]
+
+
+def to_timestamp(value: Any) -> int:
+    """Seconds since the Unix epoch (UTC) from an int, datetime, date, numpy.datetime64 or ISO string."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"a date cannot be a boolean, got {value!r}")
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, np.datetime64):
+        return int(value.astype("datetime64[s]").astype(np.int64))
+    if isinstance(value, _dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=_dt.timezone.utc)
+        return int(value.timestamp())
+    if isinstance(value, _dt.date):
+        return int(_dt.datetime(value.year, value.month, value.day, tzinfo=_dt.timezone.utc).timestamp())
+    if isinstance(value, str):
+        try:
+            return int(np.datetime64(value.strip().rstrip("Z"), "s").astype(np.int64))
+        except ValueError:
+            raise ValueError(f"'{value}' is not a date (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS)") from None
+    raise TypeError(f"cannot read a date from {type(value).__name__} {value!r}")
+
+
+def load_rules(source: Union[str, "os.PathLike[str]", Mapping[str, Any]]) -> RankingRules:
+    """Rules from a JSON file path, a JSON text (starting with '{') or a dict in the same format."""
+    if isinstance(source, Mapping):
+        return _core.parse_rules_json(json.dumps(source), "rules")
+    text = os.fspath(source)
+    if text.lstrip().startswith("{"):
+        return _core.parse_rules_json(text, "rules")
+    return _core.read_rules_json(text)
+
+
+def _records(table: Any, what: str) -> List[Dict[str, Any]]:
+    """A list of dicts from a list of dicts, a dict of columns, or a pandas DataFrame."""
+    if table is None:
+        return []
+    if hasattr(table, "to_dict") and hasattr(table, "columns"):
+        return list(table.to_dict("records"))
+    if isinstance(table, Mapping):
+        columns = {k: list(v) for k, v in table.items()}
+        lengths = {len(v) for v in columns.values()}
+        if len(lengths) > 1:
+            raise ValueError(f"{what}: columns have different lengths {sorted(lengths)}")
+        n = lengths.pop() if lengths else 0
+        return [{k: v[i] for k, v in columns.items()} for i in range(n)]
+    out = []
+    for row in table:
+        if not isinstance(row, Mapping):
+            raise TypeError(f"{what}: each row must be a dict, got {type(row).__name__}")
+        out.append(dict(row))
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars and arrays as Python values (the C++ side reads plain types)."""
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+class Recommendations:
+    """Result of :meth:`Ranker.recommend`: one row per requested learner, k slots each.
+
+    Attributes
+    ----------
+    learners : numpy.ndarray
+        The requested learner indices (row order).
+    ids : numpy.ndarray
+        int32 (learners, k) course indices, best first, padded with -1.
+    scores, model_scores : numpy.ndarray
+        float32 (learners, k): final (rule-adjusted) and the model's own scores; NaN for padding.
+    mandatory : numpy.ndarray
+        bool (learners, k): an obligation applies to the course.
+    reasons : list
+        ``reasons[i][j]`` is the list of reason dicts (``kind``, ``text``, and ``course``/
+        ``course_id``, ``skill``, ``level``, ``date``, ``similarity`` where relevant) of slot j.
+    """
+
+    def __init__(self, learners: np.ndarray, raw: Dict[str, Any], course_ids: List[str], titles: List[str],
+                 learner_ids: Optional[Sequence[str]]):
+        self.learners = learners
+        self.ids = raw["ids"]
+        self.scores = raw["scores"]
+        self.model_scores = raw["model_scores"]
+        self.mandatory = raw["mandatory"].astype(bool)
+        k = self.ids.shape[1]
+        flat = raw["reasons"]
+        self.reasons = [flat[i * k:(i + 1) * k] for i in range(self.ids.shape[0])]
+        self._course_ids = course_ids
+        self._titles = titles
+        self._learner_ids = learner_ids
+
+    def __len__(self) -> int:
+        return int(self.ids.shape[0])
+
+    def records(self) -> List[Dict[str, Any]]:
+        """One dict per recommended course (padding left out): ``pandas.DataFrame(result.records())``."""
+        out = []
+        for i, learner in enumerate(self.learners.tolist()):
+            for j in range(self.ids.shape[1]):
+                course = int(self.ids[i, j])
+                if course < 0:
+                    break
+                reasons = self.reasons[i][j]
+                out.append({
+                    "learner": learner,
+                    "learner_id": self._learner_ids[learner] if self._learner_ids is not None else None,
+                    "rank": j + 1,
+                    "course": course,
+                    "course_id": self._course_ids[course],
+                    "title": self._titles[course],
+                    "score": float(self.scores[i, j]),
+                    "model_score": float(self.model_scores[i, j]),
+                    "mandatory": bool(self.mandatory[i, j]),
+                    "reasons": reasons,
+                    "why": "; ".join(r["text"] for r in reasons),
+                })
+        return out
+
+
+class Ranker:
+    """Rules, diversity and explanations on top of a trained model (learnrec::ranking::Ranker).
+
+    Parameters
+    ----------
+    model
+        A fitted learnrec model (ImplicitALS, BayesianPersonalizedRanking, EASE, ...) or a
+        ``learnrec._core.Model``.
+    courses
+        One record per model course (list of dicts, dict of columns or DataFrame) with keys
+        ``id``, ``title``, ``topic``, ``format``, ``languages`` (list or "en;fr"; ``language``
+        works too), ``regions``, ``skills`` ({"python": 2}, [("python", 2)] or ["python:2"]),
+        ``validity_months``. Missing keys mean "unknown / no restriction".
+    learners
+        None, or one record per model learner: ``id``, ``role``, ``department``, ``country``,
+        ``region``, ``languages``, ``formats``, ``target_skills`` (as ``skills``).
+    prerequisites
+        (course, requires_course) pairs, by index or id. A cycle raises LearnrecError.
+    sessions
+        Records ``course``, ``start``, ``end``, ``location`` ("" = online), ``capacity``.
+    obligations
+        Records ``course``, ``scope`` (learner/role/country/department/all), ``value``, ``due``.
+    history
+        What learners took: a learners x courses scipy matrix (positive = completed, negative =
+        dropped; completion dates from ``history_timestamps`` aligned with its stored entries, else
+        never expiring), or records ``learner``, ``course``, ``outcome`` (assigned, in_progress,
+        completed, failed, dropped) and ``completed_at`` (the last completion, if any).
+    """
+
+    def __init__(self, model: Any, courses: Any, learners: Any = None, *, prerequisites: Iterable[Any] = (),
+                 sessions: Any = None, obligations: Any = None, history: Any = None,
+                 history_timestamps: Optional[np.ndarray] = None):
+        core_model = getattr(model, "_model", model)
+        if not isinstance(core_model, _core.Model):
+            raise TypeError("model must be a fitted learnrec model (fit() it first) or a learnrec._core.Model")
+        self.model = model
+        course_rows = [{k: _plain(v) for k, v in row.items()} for row in _records(courses, "courses")]
+        for i, row in enumerate(course_rows):
+            row.setdefault("id", str(i))
+            row["id"] = str(row["id"])
+        self.course_ids = [row["id"] for row in course_rows]
+        self._course_index = {cid: i for i, cid in enumerate(self.course_ids)}
+        learner_rows = None
+        self.learner_ids: Optional[List[str]] = None
+        if learners is not None:
+            learner_rows = [{k: _plain(v) for k, v in row.items()} for row in _records(learners, "learners")]
+            for i, row in enumerate(learner_rows):
+                row.setdefault("id", str(i))
+                row["id"] = str(row["id"])
+            self.learner_ids = [row["id"] for row in learner_rows]
+
+        prereq_pairs = [(self._course(p[0]), self._course(p[1])) for p in prerequisites]
+        session_rows = []
+        for row in _records(sessions, "sessions"):
+            session_rows.append({"course": self._course(row["course"]), "start": to_timestamp(row["start"]),
+                                 "end": to_timestamp(row["end"]), "location": _plain(row.get("location") or ""),
+                                 "capacity": int(row.get("capacity", 1))})
+        obligation_rows = []
+        for row in _records(obligations, "obligations"):
+            obligation_rows.append({"course": self._course(row["course"]), "scope": str(row.get("scope", "all")),
+                                    "value": str(row.get("value") or ""), "due": to_timestamp(row["due"])})
+
+        h_rows, h_cols, h_outcomes, h_times = self._history(history, history_timestamps)
+        self._ranker = _core.Ranker(core_model, course_rows, learner_rows, prereq_pairs, session_rows,
+                                    obligation_rows, h_rows, h_cols, h_outcomes, h_times)
+        self.course_titles = list(self._ranker.course_titles)
+
+    @classmethod
+    def from_files(cls, model: Any, catalogue_dir: Union[str, "os.PathLike[str]"], course_ids: Sequence[str],
+                   learner_ids: Sequence[str], *, history: Any = None, history_timestamps: Optional[np.ndarray] = None,
+                   allow_unknown_courses: bool = False, allow_unknown_learners: bool = False) -> "Ranker":
+        """A ranker from a catalogue directory (courses.csv, course_skills.csv, prerequisites.csv,
+        sessions.csv, obligations.csv, learners.csv, learner_skills.csv; see the README)."""
+        data = read_catalogue(catalogue_dir, course_ids, learner_ids, allow_unknown_courses=allow_unknown_courses,
+                              allow_unknown_learners=allow_unknown_learners)
+        return cls(model, data["courses"], data["learners"], prerequisites=data["prerequisites"],
+                   sessions=data["sessions"], obligations=data["obligations"], history=history,
+                   history_timestamps=history_timestamps)
+
+    @classmethod
+    def from_academy(cls, model: Any, seed: int = 42, learners: int = 5000, courses: int = 600,
+                     mean_enrolments: float = 12.0) -> "Ranker":
+        """A ranker over the synthetic academy (same arguments as :func:`learnrec.generate_academy`):
+        its catalogue, skills, goals, obligations, prerequisites, sessions and lifecycle states.
+        ``model`` must have been trained on that academy's matrix."""
+        core_model = getattr(model, "_model", model)
+        if not isinstance(core_model, _core.Model):
+            raise TypeError("model must be a fitted learnrec model (fit() it first) or a learnrec._core.Model")
+        self = cls.__new__(cls)
+        self.model = model
+        self._ranker = _core.academy_ranker(core_model, seed, learners, courses, mean_enrolments)
+        self.course_ids = list(self._ranker.course_ids)
+        self._course_index = {cid: i for i, cid in enumerate(self.course_ids)}
+        self.learner_ids = list(self._ranker.learner_ids) or None
+        self.course_titles = list(self._ranker.course_titles)
+        return self
+
+    def _course(self, ref: Any) -> int:
+        ref = _plain(ref)
+        if isinstance(ref, str):
+            if ref not in self._course_index:
+                raise LearnrecError(f"unknown course id '{ref}'")
+            return self._course_index[ref]
+        return int(ref)
+
+    def _history(self, history: Any, timestamps: Optional[np.ndarray]):
+        if history is None:
+            return None, None, [], None
+        if scipy.sparse.issparse(history):
+            coo = scipy.sparse.csr_matrix(history).tocoo()
+            rows = coo.row.astype(np.int32)
+            cols = coo.col.astype(np.int32)
+            positive = coo.data > 0
+            outcomes = np.where(positive, "completed", "dropped").tolist()
+            if timestamps is not None:
+                csr = scipy.sparse.csr_matrix(history)
+                ts = np.asarray(timestamps, dtype=np.int64)
+                if ts.shape != (csr.nnz,):
+                    raise ValueError(f"history_timestamps has shape {ts.shape}, expected ({csr.nnz},)")
+                times = ts.copy()  # tocoo keeps the CSR order of stored entries
+            else:
+                times = np.full(rows.shape, _FOREVER, dtype=np.int64)
+            times = np.where(positive, times, _NEVER).astype(np.int64)
+            return rows, cols, outcomes, times
+        recs = _records(history, "history")
+        rows = np.array([int(r["learner"]) for r in recs], dtype=np.int32)
+        cols = np.array([self._course(r["course"]) for r in recs], dtype=np.int32)
+        outcomes = [str(r["outcome"]) for r in recs]
+        # A completion without a date never expires (as for a matrix without timestamps).
+        times = np.array([to_timestamp(r["completed_at"]) if r.get("completed_at") is not None
+                          else (_FOREVER if str(r["outcome"]) in ("completed", "passed") else _NEVER)
+                          for r in recs], dtype=np.int64)
+        return rows, cols, outcomes, times
+
+    def recommend(self, learners: Any, now: Any, rules: Any = None, **overrides: Any) -> Recommendations:
+        """Ranked courses for learners (model indices) at time ``now``.
+
+        ``rules`` is a :class:`RankingRules`, a dict in the JSON format, a JSON file path, or None
+        (defaults); keyword arguments override single settings (``k=5, gap_boost=0.5``).
+        """
+        if rules is None:
+            r = RankingRules()
+        elif isinstance(rules, RankingRules):
+            r = load_rules("{}")
+            for name in _RULE_NAMES:
+                setattr(r, name, getattr(rules, name))
+        else:
+            r = load_rules(rules)
+        for name, value in overrides.items():
+            if name not in _RULE_NAMES:
+                raise TypeError(f"unknown ranking rule '{name}' (known: {', '.join(_RULE_NAMES)})")
+            setattr(r, name, value)
+        r.validate()
+        ids = np.ascontiguousarray(np.atleast_1d(np.asarray(learners)), dtype=np.int32)
+        if ids.ndim != 1:
+            raise ValueError("learners must be an index or a 1-D sequence of indices")
+        raw = self._ranker.recommend(ids, to_timestamp(now), r)
+        return Recommendations(ids, raw, self.course_ids, self.course_titles, self.learner_ids)
+
+
+_RULE_NAMES = [name for name in dir(RankingRules) if not name.startswith("_") and name != "validate"]
+
+
+def read_catalogue(catalogue_dir: Union[str, "os.PathLike[str]"], course_ids: Sequence[str],
+                   learner_ids: Sequence[str], *, allow_unknown_courses: bool = False,
+                   allow_unknown_learners: bool = False) -> Dict[str, Any]:
+    """Reads a catalogue directory into the plain records :class:`Ranker` takes (keys ``courses``,
+    ``learners``, ``prerequisites``, ``sessions``, ``obligations``). Errors name file and line."""
+    return _core.read_catalogue_dir(os.fspath(catalogue_dir), [str(c) for c in course_ids],
+                                    [str(x) for x in learner_ids], allow_unknown_courses, allow_unknown_learners)

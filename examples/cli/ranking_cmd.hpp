@@ -1,0 +1,37 @@
+// learnrec CLI — the ranking layer's flags and output (ranking_cmd.cpp).
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "learnrec/data/academy.hpp"
+#include "learnrec/data/interactions.hpp"
+#include "learnrec/model/model.hpp"
+
+namespace learnrec::cli {
+
+struct RankingFlags {
+    std::string rules;      ///< JSON rules file
+    std::string catalogue;  ///< catalogue directory
+    std::string now;        ///< YYYY-MM-DD
+    std::string events;     ///< typed lifecycle events CSV (recommend): the "already taken" history
+    bool requested() const { return !rules.empty() || !catalogue.empty() || !events.empty(); }
+};
+
+void add_ranking_flags(CLI::App& cmd, RankingFlags& flags);
+/// --events (recommend only; the demo has the academy's own lifecycle).
+void add_events_flag(CLI::App& cmd, RankingFlags& flags);
+
+/// `recommend` through the ranking layer: table or JSON with scores, model scores and reasons.
+int run_ranked_recommend(std::shared_ptr<const Model> model, const Interactions& data, std::span<const index_t> rows,
+                         const std::vector<std::string>& learner_ids, index_t k, const std::string& format,
+                         const RankingFlags& flags, int threads);
+
+/// `demo` part: ranks every learner, reports learners/s, shows the learner with the most kinds of reasons.
+int run_ranked_demo(const Academy& academy, std::shared_ptr<const Model> model, const RankingFlags& flags, int threads);
+
+}  // namespace learnrec::cli

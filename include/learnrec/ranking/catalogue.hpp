@@ -1,0 +1,84 @@
+// learnrec ranking — the course catalogue the ranking rules read: course facts (language, format,
+// regions, skills taught, certification validity), the prerequisite graph, dated sessions and
+// mandatory-training obligations.
+//
+// Courses are aligned with the model's course indices: courses[c] describes column c. Everything
+// else refers to courses by index. Strings (languages, formats, countries, skills) are compared
+// exactly, so use one spelling ("en", "e-learning", "France").
+// Thread safety: a plain value; read it from many threads, mutate from one.
+// Complexity: validate() is O(courses + skills + prerequisites + sessions + obligations).
+#pragma once
+
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "learnrec/data/interactions.hpp"
+#include "learnrec/types.hpp"
+
+namespace learnrec::ranking {
+
+/// A skill taught by a course and the level (1 introductory .. 3 advanced, or higher) it reaches.
+struct CourseSkill {
+    std::string skill;
+    int level = 1;
+};
+
+struct CourseFacts {
+    std::string id;                      ///< external id ("C0042"); names the course in reasons and errors
+    std::string title;                   ///< for people; falls back to the id when empty
+    std::string topic;                   ///< diversity by topic; may be empty
+    std::string format;                  ///< "e-learning", "classroom", ...; empty: unknown, any learner
+    std::vector<std::string> languages;  ///< languages it is given in; empty: any learner
+    std::vector<std::string> regions;    ///< countries or regions where offered; empty: everywhere
+    std::vector<CourseSkill> skills;     ///< skills taught
+    int validity_months = 0;             ///< a certification that expires after N months; 0 = never
+};
+
+/// `course` can only be taken once `requires_course` is completed.
+struct Prerequisite {
+    index_t course;
+    index_t requires_course;
+};
+
+/// A dated run of a course (classroom, webinar) in a country or region ("" = online, anyone).
+/// A course with at least one session in the catalogue is only available through its sessions.
+struct Session {
+    index_t course;
+    timestamp_t start;
+    timestamp_t end;
+    std::string location;
+    int capacity = 1;  ///< seats still open; 0 = full
+};
+
+/// Who must take a course, and by when.
+enum class ObligationScope : std::uint8_t { learner, role, country, department, all };
+
+struct Obligation {
+    index_t course;
+    ObligationScope scope = ObligationScope::all;
+    std::string value;  ///< the learner id, role, country or department; empty for `all`
+    timestamp_t due;
+};
+
+struct Catalogue {
+    std::vector<CourseFacts> courses;  ///< one per model course
+    std::vector<Prerequisite> prerequisites;
+    std::vector<Session> sessions;
+    std::vector<Obligation> obligations;
+
+    index_t num_courses() const noexcept { return static_cast<index_t>(courses.size()); }
+    /// The id of course c, or "#c" when the catalogue has no id for it.
+    std::string course_name(index_t c) const;
+
+    /// Throws Error on an index out of range, a level < 1, negative validity, a session ending before
+    /// it starts, an obligation without value (other than `all`), a self-prerequisite, or a
+    /// prerequisite cycle (the message names a course on the cycle and the cycle itself).
+    void validate() const;
+};
+
+/// "learner", "role", "country", "department", "all"; and the inverse (throws Error when unknown).
+std::string_view to_string(ObligationScope scope);
+ObligationScope parse_obligation_scope(std::string_view text);
+
+}  // namespace learnrec::ranking

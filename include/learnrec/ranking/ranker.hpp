@@ -1,0 +1,58 @@
+// learnrec ranking — the ranking layer on top of ANY model behind the Model seam.
+//
+// Ranker joins a trained model with the catalogue, the learners' facts and their course history,
+// and answers batches of learners with rule-aware top-k lists:
+//   - eligibility (language, format, country/region, open sessions) and "already taken"
+//     (lifecycle-aware: completed and still valid, in progress; expired certifications return)
+//     and held-back prerequisites are one predicate evaluated INSIDE the fused top-k loop, over
+//     per-learner codes and per-eligibility-class course bitsets built once per request (the same
+//     bits also mask the score tiles, so the predicate is rarely asked about courses it rejects);
+//   - the skill-gap boost is added to each score tile before selection, so it is exact;
+//   - obligations due within the window are pinned on top (most urgent first), marked mandatory;
+//   - prerequisites may substitute a locked course by its first missing prerequisite;
+//   - MMR diversity re-ranks a candidate pool; explanations are built for the k shown courses.
+// With every rule off (or at its neutral value) the result equals recommend() on the model.
+//
+// Thread safety: immutable after construction; recommend() may be called concurrently.
+// Complexity per request: the model's top-k (O(L C d)) + O(L C / 64) for eligibility bits when
+// learners share few eligibility classes + O(L (k + pool^2 + h) d) for MMR and explanations
+// (h = completed courses per learner, at most 64 used).
+#pragma once
+
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "learnrec/model/model.hpp"
+#include "learnrec/ranking/catalogue.hpp"
+#include "learnrec/ranking/history.hpp"
+#include "learnrec/ranking/learners.hpp"
+#include "learnrec/ranking/recommendations.hpp"
+#include "learnrec/ranking/rules.hpp"
+
+namespace learnrec::ranking {
+
+class Ranker {
+public:
+    /// `catalogue.courses` must describe every model course; `learners` every model learner, or be
+    /// empty (no segments, languages or goals known); `history` must match the model's shape or
+    /// be empty (nothing taken). Throws Error on a mismatch or an invalid catalogue (including a
+    /// prerequisite cycle).
+    Ranker(std::shared_ptr<const Model> model, Catalogue catalogue, std::vector<LearnerFacts> learners = {},
+           LearnerHistory history = {});
+
+    /// Ranked courses for learners given by model index, at time `now` (seconds since the epoch).
+    Recommendations recommend(std::span<const index_t> learners, timestamp_t now, const RankingRules& rules = {}) const;
+
+    const Model& model() const noexcept;
+    const Catalogue& catalogue() const noexcept;
+    const std::vector<LearnerFacts>& learners() const noexcept;
+    const LearnerHistory& history() const noexcept;
+
+    struct State;  // precomputed codes; defined in src/ranking_engine.cpp
+
+private:
+    std::shared_ptr<const State> state_;
+};
+
+}  // namespace learnrec::ranking

@@ -1,0 +1,419 @@
+// learnrec ranking — reading rules (JSON) and catalogue files (CSV); formats in ranking/files.hpp.
+#include "learnrec/ranking/files.hpp"
+
+#include <charconv>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "learnrec/data/csv.hpp"
+#include "learnrec/error.hpp"
+
+namespace learnrec::ranking {
+
+// ---- rules ----------------------------------------------------------------------------------------
+
+namespace {
+
+using json = nlohmann::json;
+
+class RulesReader {
+public:
+    explicit RulesReader(std::string source) : source_(std::move(source)) {}
+
+    [[noreturn]] void fail(const std::string& key, const std::string& reason) const {
+        throw Error(source_, fmt::format("key '{}' {}", key, reason));
+    }
+
+    /// Calls handlers[name](value, path) for each key of `object`; unknown keys are errors.
+    void walk(const json& object, const std::string& prefix,
+              const std::map<std::string, std::function<void(const json&, const std::string&)>>& handlers) const {
+        if (!object.is_object()) {
+            if (prefix.empty())
+                throw Error(source_, fmt::format("the rules must be a JSON object, got {}", object.type_name()));
+            fail(prefix, fmt::format("must be an object, got {}", object.type_name()));
+        }
+        for (const auto& [name, value] : object.items()) {
+            const std::string path = prefix.empty() ? name : prefix + "." + name;
+            auto it = handlers.find(name);
+            if (it == handlers.end()) {
+                std::string known;
+                for (const auto& h : handlers) known += (known.empty() ? "" : ", ") + h.first;
+                fail(path, fmt::format("is not a rules setting (known here: {})", known));
+            }
+            it->second(value, path);
+        }
+    }
+
+    auto boolean(bool& out) const {
+        return [this, &out](const json& v, const std::string& path) {
+            if (!v.is_boolean()) fail(path, fmt::format("must be true or false, got {}", v.dump()));
+            out = v.get<bool>();
+        };
+    }
+    template <class Int>
+    auto integer(Int& out) const {
+        return [this, &out](const json& v, const std::string& path) {
+            if (!v.is_number_integer()) fail(path, fmt::format("must be an integer, got {}", v.dump()));
+            const auto x = v.get<std::int64_t>();
+            if (x < std::numeric_limits<Int>::min() || x > std::numeric_limits<Int>::max())
+                fail(path, fmt::format("value {} is out of range", x));
+            out = static_cast<Int>(x);
+        };
+    }
+    auto number(float& out) const {
+        return [this, &out](const json& v, const std::string& path) {
+            if (!v.is_number()) fail(path, fmt::format("must be a number, got {}", v.dump()));
+            out = v.get<float>();
+        };
+    }
+    template <class Enum>
+    auto choice(Enum& out, Enum (*parse)(std::string_view)) const {
+        return [this, &out, parse](const json& v, const std::string& path) {
+            if (!v.is_string()) fail(path, fmt::format("must be a string, got {}", v.dump()));
+            try {
+                out = parse(v.get<std::string>());
+            } catch (const Error& e) {
+                fail(path, e.reason());
+            }
+        };
+    }
+    template <class F>
+    auto section(F&& f) const {
+        return [f = std::forward<F>(f)](const json& v, const std::string& path) { f(v, path); };
+    }
+
+private:
+    std::string source_;
+};
+
+}  // namespace
+
+RankingRules parse_rules_json(std::string_view text, std::string_view source_name) {
+    const std::string source(source_name);
+    json doc;
+    try {
+        doc = json::parse(text.begin(), text.end());
+    } catch (const json::parse_error& e) {
+        // nlohmann's message already says "at line L, column C".
+        throw Error(source, fmt::format("not valid JSON: {}", e.what()));
+    }
+    RankingRules r;
+    RulesReader in(source);
+    in.walk(doc, "",
+            {{"k", in.integer(r.k)},
+             {"num_threads", in.integer(r.num_threads)},
+             {"lifecycle", in.section([&](const json& v, const std::string& p) {
+                  in.walk(v, p,
+                          {{"exclude_in_progress", in.boolean(r.exclude_in_progress)},
+                           {"exclude_dropped", in.boolean(r.exclude_dropped)},
+                           {"renewal_days", in.integer(r.renewal_days)}});
+              })},
+             {"obligations", in.section([&](const json& v, const std::string& p) {
+                  in.walk(
+                      v, p,
+                      {{"enabled", in.boolean(r.obligations)}, {"window_days", in.integer(r.obligation_window_days)}});
+              })},
+             {"skills", in.section([&](const json& v, const std::string& p) {
+                  in.walk(v, p, {{"gap_boost", in.number(r.gap_boost)}});
+              })},
+             {"prerequisites", in.section([&](const json& v, const std::string& p) {
+                  in.walk(v, p, {{"mode", in.choice(r.prerequisites, &parse_prerequisite_mode)}});
+              })},
+             {"eligibility", in.section([&](const json& v, const std::string& p) {
+                  in.walk(v, p,
+                          {{"language", in.boolean(r.match_language)},
+                           {"format", in.boolean(r.match_format)},
+                           {"region", in.boolean(r.match_region)},
+                           {"sessions", in.boolean(r.require_session)},
+                           {"session_horizon_days", in.integer(r.session_horizon_days)}});
+              })},
+             {"diversity", in.section([&](const json& v, const std::string& p) {
+                  in.walk(v, p,
+                          {{"lambda", in.number(r.mmr_lambda)},
+                           {"source", in.choice(r.diversity_source, &parse_diversity_source)},
+                           {"pool", in.integer(r.mmr_pool)}});
+              })},
+             {"explanations", in.section([&](const json& v, const std::string& p) {
+                  in.walk(v, p,
+                          {{"enabled", in.boolean(r.explain)},
+                           {"similarity_threshold", in.number(r.similarity_threshold)},
+                           {"popular_top", in.integer(r.popular_top)}});
+              })}});
+    try {
+        r.validate();
+    } catch (const Error& e) {
+        throw Error(source, e.reason());
+    }
+    return r;
+}
+
+RankingRules read_rules_json(const std::filesystem::path& path) {
+    const std::string text = read_text_file(path);
+    return parse_rules_json(text, path.string());
+}
+
+// ---- catalogue ------------------------------------------------------------------------------------
+
+namespace {
+
+/// One CSV file: columns resolved by name, a callback per record with typed accessors.
+class Table {
+public:
+    /// `aliases`: (other name, name) pairs; a column named `other name` is read as `name` (the
+    /// academy export's spelling), unless the file also has `name`. `ignored`: columns allowed
+    /// and skipped.
+    Table(const std::filesystem::path& path, char delimiter, std::vector<std::string_view> required,
+          std::vector<std::string_view> optional,
+          std::vector<std::pair<std::string_view, std::string_view>> aliases = {},
+          std::vector<std::string> ignored = {})
+        : text_(read_text_file(path)),
+          reader_(text_, path.string(), delimiter),
+          required_(std::move(required)),
+          optional_(std::move(optional)) {
+        if (!reader_.next_record(fields_))
+            throw Error(fmt::format("{}:1", path.string()), "empty file: a header line is required");
+        for (const auto& [alias, name] : aliases) {
+            auto named = [&](std::string_view n) {
+                return std::find_if(fields_.begin(), fields_.end(),
+                                    [&](const std::string& f) { return trim_csv_blank(f) == n; });
+            };
+            if (auto it = named(alias); it != fields_.end() && named(name) == fields_.end()) *it = std::string(name);
+        }
+        cols_ = resolve_csv_columns(fields_, required_, optional_, ignored, reader_.where());
+    }
+
+    template <class F>
+    void for_each(F&& f) {
+        while (reader_.next_record(fields_)) {
+            if (fields_.size() != cols_.count)
+                throw Error(reader_.where(),
+                            fmt::format("{} fields, expected {} as in the header", fields_.size(), cols_.count));
+            f();
+        }
+    }
+
+    std::string where() const { return reader_.where(); }
+    std::string_view get(std::string_view name) const {
+        for (std::size_t k = 0; k < required_.size(); ++k)
+            if (required_[k] == name) return field(cols_.required[k]);
+        for (std::size_t k = 0; k < optional_.size(); ++k)
+            if (optional_[k] == name) return cols_.optional[k] ? field(*cols_.optional[k]) : std::string_view{};
+        return {};
+    }
+    bool has(std::string_view name) const {
+        for (std::size_t k = 0; k < optional_.size(); ++k)
+            if (optional_[k] == name) return cols_.optional[k].has_value();
+        return true;
+    }
+    std::string text(std::string_view name) const { return std::string(get(name)); }
+    std::string id(std::string_view name) const {
+        const auto v = get(name);
+        if (v.empty()) throw Error(where(), fmt::format("empty {}", name));
+        return std::string(v);
+    }
+    int integer(std::string_view name, int min) const {
+        const auto v = trim_csv_blank(get(name));
+        int x = 0;
+        const auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+        if (v.empty() || ec != std::errc() || ptr != v.data() + v.size())
+            throw Error(where(), fmt::format("{} '{}' is not an integer", name, get(name)));
+        if (x < min) throw Error(where(), fmt::format("{} {} is below {}", name, x, min));
+        return x;
+    }
+    timestamp_t time(std::string_view name) const { return parse_csv_timestamp(get(name), name, where()); }
+    std::vector<std::string> list(std::string_view name) const {
+        std::vector<std::string> out;
+        const auto v = get(name);
+        std::size_t pos = 0;
+        // ';' inside a CSV field, or ',' as in the academy's "fr,en".
+        while (pos <= v.size()) {
+            const auto end = std::min(v.find_first_of(";,", pos), v.size());
+            const auto item = trim_csv_blank(v.substr(pos, end - pos));
+            if (!item.empty()) out.emplace_back(item);
+            pos = end + 1;
+        }
+        return out;
+    }
+
+    /// "python:2;sql:1" (the academy's skill lists).
+    template <class T>
+    std::vector<T> skills(std::string_view name) const {
+        std::vector<T> out;
+        for (const auto& item : list(name)) {
+            const auto colon = item.rfind(':');
+            int level = 0;
+            const char* first = item.data() + (colon == std::string::npos ? item.size() : colon + 1);
+            const auto [ptr, ec] = std::from_chars(first, item.data() + item.size(), level);
+            if (colon == std::string::npos || colon == 0 || ec != std::errc() || ptr != item.data() + item.size())
+                throw Error(where(), fmt::format("{}: '{}' is not skill:level", name, item));
+            if (level < 1) throw Error(where(), fmt::format("{}: level {} of '{}' is below 1", name, level, item));
+            out.push_back({item.substr(0, colon), level});
+        }
+        return out;
+    }
+
+private:
+    std::string_view field(std::size_t i) const {
+        // Unquoted fields are trimmed like ids elsewhere; quoted ones are verbatim.
+        return reader_.field_quoted(i) ? std::string_view(fields_[i]) : trim_csv_blank(fields_[i]);
+    }
+
+    std::string text_;
+    CsvReader reader_;
+    std::vector<std::string_view> required_, optional_;
+    std::vector<std::string> fields_;
+    CsvColumns cols_;
+};
+
+std::optional<index_t> lookup(const IdMap& ids, const std::string& id, bool allow_unknown, const char* what,
+                              const Table& t, std::size_t& skipped) {
+    if (auto i = ids.find(id)) return *i;
+    if (allow_unknown) {
+        ++skipped;
+        return std::nullopt;
+    }
+    throw Error(t.where(), fmt::format("unknown {} '{}' (not in the model's {}s)", what, id, what));
+}
+
+}  // namespace
+
+CatalogueData read_catalogue_dir(const std::filesystem::path& dir, const IdMap& courses, const IdMap& learners,
+                                 const CatalogueOptions& options) {
+    LEARNREC_CHECK(std::filesystem::is_directory(dir), "catalogue directory '{}' does not exist", dir.string());
+    CatalogueData out;
+    auto& cat = out.catalogue;
+    cat.courses.resize(static_cast<std::size_t>(courses.size()));
+    for (index_t c = 0; c < courses.size(); ++c) cat.courses[static_cast<std::size_t>(c)].id = courses.id(c);
+    const char d = options.delimiter;
+    auto course = [&](const Table& t, std::string_view column) {
+        return lookup(courses, t.id(column), options.allow_unknown_courses, "course", t, out.skipped_rows);
+    };
+    auto learner = [&](const Table& t) {
+        return lookup(learners, t.id("learner_id"), options.allow_unknown_learners, "learner", t, out.skipped_rows);
+    };
+
+    if (auto p = dir / "courses.csv"; std::filesystem::exists(p)) {
+        Table t(p, d, {"course_id"}, {"title", "topic", "format", "languages", "regions", "validity_months", "skills"},
+                {{"id", "course_id"}, {"language", "languages"}},
+                {"level", "duration_hours", "provider", "has_exam"});
+        std::vector<std::uint8_t> seen(cat.courses.size(), 0);
+        t.for_each([&] {
+            const auto c = course(t, "course_id");
+            if (!c) return;
+            auto& f = cat.courses[static_cast<std::size_t>(*c)];
+            if (seen[static_cast<std::size_t>(*c)]++)
+                throw Error(t.where(), fmt::format("course '{}' listed twice", f.id));
+            f.title = t.text("title");
+            f.topic = t.text("topic");
+            f.format = t.text("format");
+            f.languages = t.list("languages");
+            f.regions = t.list("regions");
+            if (t.has("validity_months")) f.validity_months = t.integer("validity_months", 0);
+            if (t.has("skills")) f.skills = t.skills<CourseSkill>("skills");
+        });
+    }
+    if (auto p = dir / "course_skills.csv"; std::filesystem::exists(p)) {
+        Table t(p, d, {"course_id", "skill", "level"}, {});
+        t.for_each([&] {
+            const auto c = course(t, "course_id");
+            const auto level = t.integer("level", 1);
+            if (c) cat.courses[static_cast<std::size_t>(*c)].skills.push_back({t.id("skill"), level});
+        });
+    }
+    if (auto p = dir / "prerequisites.csv"; std::filesystem::exists(p)) {
+        Table t(p, d, {"course_id", "requires_course_id"}, {});
+        t.for_each([&] {
+            const auto c = course(t, "course_id");
+            const auto r = course(t, "requires_course_id");
+            if (c && r) {
+                if (*c == *r) throw Error(t.where(), fmt::format("course '{}' requires itself", courses.id(*c)));
+                cat.prerequisites.push_back({*c, *r});
+            }
+        });
+    }
+    if (auto p = dir / "sessions.csv"; std::filesystem::exists(p)) {
+        Table t(p, d, {"course_id", "start", "end"}, {"location", "capacity"}, {{"country", "location"}});
+        t.for_each([&] {
+            const auto c = course(t, "course_id");
+            Session s{c.value_or(-1), t.time("start"), t.time("end"), t.text("location"),
+                      t.has("capacity") ? t.integer("capacity", 0) : 1};
+            if (s.end < s.start) throw Error(t.where(), "the session ends before it starts");
+            if (c) cat.sessions.push_back(std::move(s));
+        });
+    }
+    if (auto p = dir / "obligations.csv"; std::filesystem::exists(p)) {
+        Table t(p, d, {"course_id", "scope", "due"}, {"value"});
+        t.for_each([&] {
+            const auto c = course(t, "course_id");
+            Obligation o{c.value_or(-1), ObligationScope::all, t.text("value"), t.time("due")};
+            try {
+                o.scope = parse_obligation_scope(t.get("scope"));
+            } catch (const Error& e) {
+                throw Error(t.where(), e.reason());
+            }
+            if (o.scope != ObligationScope::all && o.value.empty())
+                throw Error(t.where(),
+                            fmt::format("scope '{}' needs a value (which {})", to_string(o.scope), to_string(o.scope)));
+            if (o.scope == ObligationScope::learner && !learners.find(o.value)) {
+                if (!options.allow_unknown_learners)
+                    throw Error(t.where(), fmt::format("unknown learner '{}' (not in the model's learners)", o.value));
+                if (c) ++out.skipped_rows;
+                return;
+            }
+            if (c) cat.obligations.push_back(std::move(o));
+        });
+    }
+    const auto learners_file = dir / "learners.csv";
+    const auto goals_file = dir / "learner_skills.csv";
+    if (std::filesystem::exists(learners_file) || std::filesystem::exists(goals_file)) {
+        out.learners.resize(static_cast<std::size_t>(learners.size()));
+        for (index_t l = 0; l < learners.size(); ++l) out.learners[static_cast<std::size_t>(l)].id = learners.id(l);
+    }
+    if (std::filesystem::exists(learners_file)) {
+        Table t(learners_file, d, {"learner_id"},
+                {"role", "department", "country", "region", "languages", "formats", "target_skills"},
+                {{"id", "learner_id"}, {"language", "languages"}}, {"seniority"});
+        std::vector<std::uint8_t> seen(out.learners.size(), 0);
+        t.for_each([&] {
+            const auto l = learner(t);
+            if (!l) return;
+            auto& f = out.learners[static_cast<std::size_t>(*l)];
+            if (seen[static_cast<std::size_t>(*l)]++)
+                throw Error(t.where(), fmt::format("learner '{}' listed twice", f.id));
+            f.role = t.text("role");
+            f.department = t.text("department");
+            f.country = t.text("country");
+            f.region = t.text("region");
+            f.languages = t.list("languages");
+            f.formats = t.list("formats");
+            if (t.has("target_skills")) f.target_skills = t.skills<SkillGoal>("target_skills");
+        });
+    }
+    if (std::filesystem::exists(goals_file)) {
+        Table t(goals_file, d, {"learner_id", "skill", "level"}, {});
+        t.for_each([&] {
+            const auto l = learner(t);
+            const auto level = t.integer("level", 1);
+            if (!l) return;
+            auto& goals = out.learners[static_cast<std::size_t>(*l)].target_skills;
+            const std::string skill = t.id("skill");
+            for (const auto& g : goals)
+                if (g.skill == skill)
+                    throw Error(t.where(),
+                                fmt::format("learner '{}' targets skill '{}' twice", t.text("learner_id"), skill));
+            goals.push_back({skill, level});
+        });
+    }
+    try {
+        cat.validate();
+    } catch (const Error& e) {
+        throw Error(dir.string(), e.reason());
+    }
+    return out;
+}
+
+}  // namespace learnrec::ranking
