@@ -353,13 +353,12 @@ int main(int argc, char** argv) {
 
     CLI11_PARSE(app, argc, argv);
     try {
-        if (*demo) return run_demo(demo_learners, demo_courses, demo_seed, demo_flags, demo_show);
-        if (*train) return run_train(train_path, train_ignored, train_flags, holdout, train_save);
-        if (*rec) return run_recommend(rec_path, rec_ignored, rec_learners, rec_k, rec_format, rec_flags, rec_model);
-        if (*inspect) return run_inspect(inspect_path);
         if (*demo) return run_demo(demo_learners, demo_courses, demo_seed, demo_flags, demo_show, demo_ranking);
-        if (*train) return run_train(train_path, train_ignored, train_flags, holdout);
-        if (*rec) return run_recommend(rec_path, rec_ignored, rec_learners, rec_k, rec_format, rec_flags, rec_ranking);
+        if (*train) return run_train(train_path, train_ignored, train_flags, holdout, train_save);
+        if (*rec)
+            return run_recommend(rec_path, rec_ignored, rec_learners, rec_k, rec_format, rec_flags, rec_model,
+                                 rec_ranking);
+        if (*inspect) return run_inspect(inspect_path);
         if (*academy_cmd.app) return academy_cmd.run();
     } catch (const learnrec::Error& e) {
         fmt::print(stderr, "\nlearnrec: error: {}\n", e.what());
