@@ -27,6 +27,7 @@ from .data import generate_academy, read_interactions
 from .ease import EASE
 from .evaluation import cold_start_split, holdout_split, leave_last_k_out, ranking_metrics_at_k
 from .gfcf import GFCF
+from .hybrid import HybridModel
 from .item_knn import ItemKNN
 from .popularity import PopularityModel
 
@@ -37,6 +38,7 @@ __all__ = [
     "ConversionWarning",
     "EASE",
     "GFCF",
+    "HybridModel",
     "ImplicitALS",
     "ItemKNN",
     "LearnrecError",

@@ -58,6 +58,10 @@ using namespace learnrec;
 
 using namespace learnrec::python;
 
+namespace learnrec::python {
+void register_hybrid(py::module_& m);  // hybrid.cpp
+}  // namespace learnrec::python
+
 // Defined in the other translation units of this module.
 namespace learnrec::python {
 }  // namespace learnrec::python
@@ -762,4 +766,6 @@ A model scoring through a dense course x course matrix B: score(c) = sum over th
           py::arg("mean_enrolments") = 12.0,
           "learnrec::generate_academy: dict with matrix, learners and courses tables (column lists), "
           "schema_version.");
+
+    register_hybrid(m);  // after FactorModel, from which HybridModel derives
 }
