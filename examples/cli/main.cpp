@@ -3,6 +3,7 @@
 //   learnrec demo                         generate the academy, train ALS, show recommendations
 //   learnrec train --interactions F.csv   train ALS on a CSV log, report loss and holdout recall
 //   learnrec recommend --interactions F.csv --learner ID [--learner ID ...] [-k 10] [--format json]
+//   learnrec coldstart-demo               hybrid model: a new hire's top-10 from a profile, then fold-in
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -201,6 +202,8 @@ int run_recommend(const std::string& path, const std::vector<std::string>& ignor
 
 }  // namespace
 
+void add_coldstart_demo(CLI::App& app);  // hybrid_cmd.cpp
+
 int main(int argc, char** argv) {
     CLI::App app{"learnrec: course recommendations for learning platforms"};
     app.require_subcommand(1);
@@ -246,6 +249,8 @@ int main(int argc, char** argv) {
     rec->add_option("-k,--top", rec_k, "Courses per learner")->capture_default_str()->check(CLI::PositiveNumber);
     rec->add_option("--format", rec_format, "table or json")->capture_default_str()->check(CLI::IsMember({"table", "json"}));
     add_als_flags(*rec, rec_flags);
+
+    add_coldstart_demo(app);
 
     CLI11_PARSE(app, argc, argv);
     try {
