@@ -179,7 +179,9 @@ def top_from_scores(scores: np.ndarray, exclude: Optional[sp.csr_matrix] = None,
 
 # ---- methods ---------------------------------------------------------------------------------
 
-HYBRID = dict(factors=32, loss="warp", learning_rate=0.05, max_sampled=10, iterations=30)
+HYBRID = dict(factors=32, loss="warp", learning_rate=0.05, max_sampled=10, iterations=30, normalize_features=False)
+# The project's ALS settings for the academy (README demo).
+ALS = dict(factors=64, regularization=5.0, alpha=10.0, iterations=15)
 
 
 def popularity_scores(train: sp.csr_matrix, learners: np.ndarray) -> np.ndarray:
@@ -218,6 +220,9 @@ def lightfm_model(seed: int, loss: str = "warp"):
 
 
 def l1_rows(m: sp.csr_matrix) -> sp.csr_matrix:
+    """Rows scaled to sum 1 when the hybrid model normalises features (LightFM then gets the same input)."""
+    if not HYBRID["normalize_features"]:
+        return sp.csr_matrix(m, dtype=np.float32)
     sums = np.asarray(abs(m).sum(axis=1)).ravel()
     sums[sums == 0] = 1.0
     return sp.csr_matrix(sp.diags(1.0 / sums) @ m, dtype=np.float32)
@@ -249,10 +254,25 @@ def hybrid_warm(train, users, items, learners, seed, threads) -> np.ndarray:
     return ids
 
 
+def fit_als(train, seed, threads):
+    return learnrec.ImplicitALS(**ALS, random_state=seed, num_threads=threads).fit(train, show_progress=False)
+
+
 def als_warm(train, users, items, learners, seed, threads) -> np.ndarray:
-    model = learnrec.ImplicitALS(factors=32, regularization=1.0, alpha=10.0, iterations=15, random_state=seed,
-                                 num_threads=threads)
-    model.fit(train, show_progress=False)
+    ids, _ = fit_als(train, seed, threads).recommend(learners, train[learners], N=10)
+    return ids
+
+
+def least_squares_cold(train, users, items, learners, seed, threads) -> np.ndarray:
+    model = learnrec.HybridModel.from_factors(fit_als(train, seed, threads), users, items, use_user_ids=False,
+                                              normalize_features=HYBRID["normalize_features"], num_threads=threads)
+    ids, _ = model.recommend(learners, None, N=10, filter_already_liked_items=False, user_features=users[learners])
+    return ids
+
+
+def least_squares_warm(train, users, items, learners, seed, threads) -> np.ndarray:
+    model = learnrec.HybridModel.from_factors(fit_als(train, seed, threads), users, items,
+                                              normalize_features=HYBRID["normalize_features"], num_threads=threads)
     ids, _ = model.recommend(learners, train[learners], N=10)
     return ids
 
@@ -271,13 +291,17 @@ def cold(data: Dataset, seeds: Sequence[int], threads: int) -> Dict[str, Dict[st
     segments: Dict[str, np.ndarray] = data["segments"]  # type: ignore[assignment]
     runs: Dict[str, List[Dict[str, float]]] = defaultdict(list)
     for seed in seeds:
-        train, test, learners = learnrec.cold_start_split(ui, 0.2, random_state=seed)
+        train, test, _ = learnrec.cold_start_split(ui, 0.2, random_state=seed)
+        # The held-out learners are the rows of test (every one has a positive).
+        learners = np.flatnonzero(np.diff(test.indptr) > 0).astype(np.int32)
         runs["most popular"].append(metrics(top_from_scores(popularity_scores(train, learners)), test, learners))
         for name, seg in segments.items():
             ranked = top_from_scores(segment_scores(train, seg, learners))
             runs[f"popular in segment ({name})"].append(metrics(ranked, test, learners))
         runs["learnrec hybrid (features)"].append(metrics(hybrid_cold(train, users, items, learners, seed, threads),
                                                           test, learners))
+        runs["learnrec hybrid, least-squares variant (ALS + ridge)"].append(
+            metrics(least_squares_cold(train, users, items, learners, seed, threads), test, learners))
         if HAVE_LIGHTFM:
             runs["LightFM (same features)"].append(metrics(lightfm_cold(train, users, items, learners, seed, threads),
                                                            test, learners))
@@ -298,6 +322,8 @@ def warm(data: Dataset, seeds: Sequence[int], threads: int) -> Dict[str, Dict[st
         runs["learnrec hybrid (ids + features)"].append(
             metrics(hybrid_warm(train, users, items, learners, seed, threads), test, learners)
         )
+        runs["learnrec hybrid, least-squares variant (ALS + ridge)"].append(
+            metrics(least_squares_warm(train, users, items, learners, seed, threads), test, learners))
         runs["learnrec ImplicitALS"].append(metrics(als_warm(train, users, items, learners, seed, threads), test,
                                                     learners))
     return {k: summarise(v) for k, v in runs.items()}
@@ -359,7 +385,7 @@ def main() -> None:
     if not args.skip_academy:
         datasets.append(load_academy)
     print(f"learnrec {learnrec.__version__}; LightFM {'%s' % lightfm.__version__ if HAVE_LIGHTFM else 'not installed'}")
-    print(f"seeds {seeds}, threads {args.threads}, hybrid {HYBRID}\n")
+    print(f"seeds {seeds}, threads {args.threads}, hybrid {HYBRID}, ALS {ALS}\n")
     for load in datasets:
         data = load()
         ui = data["user_items"]

@@ -489,3 +489,44 @@ TEST_CASE("a hybrid model file whose tables disagree with its counts is refused"
                                   0, kCourses, c),
                       Catch::Contains("learner table is 90 x 8, expected 91 x 8"));
 }
+
+// ---- the least-squares variant ---------------------------------------------------------------
+
+TEST_CASE("a hybrid model built from factors keeps every training learner's and course's factors", "[hybrid]") {
+    std::mt19937_64 rng(5);
+    std::normal_distribution<float> normal;
+    RowMatrix users(kLearners, 4), items(kCourses, 4);
+    for (Eigen::Index k = 0; k < users.size(); ++k) users.data()[k] = normal(rng);
+    for (Eigen::Index k = 0; k < items.size(); ++k) items.data()[k] = normal(rng);
+    const auto uf = learner_features(kLearners);
+    const auto itf = course_features(kCourses);
+    const CsrView uv = uf, iv = itf;
+    HybridConfig c;
+    c.factors = 4;
+    const auto model = hybrid_from_factors(users, items, &uv, &iv, c, 0.5f);
+    CHECK(model.user_factors().leftCols(4).isApprox(users, 1e-4f));
+    CHECK(model.user_factors().col(4).isOnes());
+    CHECK(model.item_factors().leftCols(4).isApprox(items, 1e-4f));
+    CHECK(model.item_factors().col(4).isZero());
+}
+
+TEST_CASE("a hybrid model built from factors places new learners at the least-squares estimate", "[hybrid]") {
+    // Factors that depend only on the learner's group: the features explain them exactly, so a
+    // new learner's embedding from features is their group's factors.
+    const RowMatrix group_factors = (RowMatrix(3, 2) << 1.0f, 0.0f, 0.0f, 1.0f, -1.0f, -1.0f).finished();
+    RowMatrix users(kLearners, 2);
+    for (index_t u = 0; u < kLearners; ++u) users.row(u) = group_factors.row(u % 3);
+    RowMatrix items = RowMatrix::Ones(kCourses, 2);
+    const auto uf = learner_features(kLearners);
+    const CsrView uv = uf;
+    HybridConfig c;
+    c.factors = 2;
+    c.use_user_ids = false;
+    const auto model = hybrid_from_factors(users, items, &uv, nullptr, c, 1e-4f);
+    const RowMatrix fresh = model.learner_embeddings_from_features(learner_features(3, 1000));
+    for (index_t r = 0; r < 3; ++r) {
+        INFO("new learner " << r);
+        CHECK(fresh.row(r).head(2).isApprox(group_factors.row((1000 + r) % 3), 1e-3f));
+    }
+    CHECK_THROWS_WITH(hybrid_from_factors(users, items, &uv, nullptr, c, 0.0f), Catch::Contains("ridge"));
+}

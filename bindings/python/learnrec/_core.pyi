@@ -475,3 +475,12 @@ class HybridTrainer:
     def iteration(self) -> int: ...
     @property
     def config(self) -> HybridConfig: ...
+
+def hybrid_from_factors(
+    user_factors: npt.ArrayLike,
+    item_factors: npt.ArrayLike,
+    user_features: Optional[CsrView],
+    item_features: Optional[CsrView],
+    config: HybridConfig,
+    ridge: float = 1.0,
+) -> HybridModel: ...

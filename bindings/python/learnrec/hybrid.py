@@ -172,6 +172,40 @@ class HybridModel(RecommenderBase):
         self._model = trainer.model()
         return self
 
+    @classmethod
+    def from_factors(
+        cls,
+        factor_model: Any,
+        user_features: Any = None,
+        item_features: Any = None,
+        ridge: float = 1.0,
+        **params: Any,
+    ) -> "HybridModel":
+        """The least-squares variant: a fitted hybrid model built from a fitted factor model.
+
+        ``factor_model`` is a fitted estimator whose ``user_factors`` / ``item_factors`` have no
+        bias column (e.g. :class:`learnrec.ImplicitALS`). Feature embeddings are the ridge
+        regression (penalty ``ridge``) of its factors on the (normalised) features, so new learners
+        and courses get the least-squares estimate of their factors; id embeddings are the
+        remainders, so warm learners and courses keep their factors and recommendations exactly.
+        ``params`` are this class's constructor arguments (``use_user_ids``, ``num_threads``, ...;
+        ``factors`` is taken from the factor model).
+        """
+        users_f = np.ascontiguousarray(factor_model.user_factors, dtype=np.float32)
+        items_f = np.ascontiguousarray(factor_model.item_factors, dtype=np.float32)
+        params["factors"] = int(items_f.shape[1])
+        out = cls(**params)
+        users = None
+        if user_features is not None:
+            users = as_core_csr(user_features, "user_features", rows=users_f.shape[0],
+                                rows_meaning="learners have factors:")
+        items = None
+        if item_features is not None:
+            items = as_core_csr(item_features, "item_features", rows=items_f.shape[0],
+                                rows_meaning="courses have factors:")
+        out._model = _core.hybrid_from_factors(users_f, items_f, users, items, out.config(seed=0), float(ridge))
+        return out
+
     # ---- cold start ---------------------------------------------------------------------------
     def _features(self, features: Any, name: str, rows: Optional[int], columns: int, what: str) -> _core.CsrView:
         return as_core_csr(

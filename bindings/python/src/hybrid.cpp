@@ -205,6 +205,22 @@ the feature rows.)doc")
              "Top-k courses for given [x, 1] learner representations; exclude: a CsrView with one row per "
              "embedding, or None.");
 
+    m.def(
+        "hybrid_from_factors",
+        [](const py::array_t<float, py::array::forcecast>& user_factors,
+           const py::array_t<float, py::array::forcecast>& item_factors, const std::optional<PyCsr>& user_features,
+           const std::optional<PyCsr>& item_features, const HybridConfig& config, float ridge) {
+            RowMatrix users = to_row_matrix(user_factors, "user_factors");
+            RowMatrix items = to_row_matrix(item_factors, "item_factors");
+            py::gil_scoped_release release;
+            return std::make_shared<HybridModel>(hybrid_from_factors(users, items, optional_view(user_features),
+                                                                     optional_view(item_features), config, ridge));
+        },
+        py::arg("user_factors"), py::arg("item_factors"), py::arg("user_features"), py::arg("item_features"),
+        py::arg("config"), py::arg("ridge") = 1.0f,
+        "The least-squares hybrid variant (learnrec::hybrid_from_factors): feature embeddings by ridge regression "
+        "of trained factors (e.g. ALS) on the features, id embeddings the remainders.");
+
     py::class_<PyHybridTrainer>(m, "HybridTrainer", R"doc(
 Stepwise hybrid training (learnrec::HybridTrainer). One epoch per step(), GIL released; Hogwild
 over num_threads threads (deterministic with 1). Feature matrices may be None (ids only on that side).)doc")

@@ -727,7 +727,8 @@ A model scoring through a dense course x course matrix B: score(c) = sum over th
                 py::gil_scoped_release release;
                 split = cold_start_split(user_items.view, fraction, seed);
             }
-            py::array_t<index_t> learners(static_cast<py::ssize_t>(split.learners.size()));
+            // An explicit shape: the (count) constructor gave the array a zero stride.
+            py::array_t<index_t> learners(std::vector<py::ssize_t>{static_cast<py::ssize_t>(split.learners.size())});
             std::copy(split.learners.begin(), split.learners.end(), learners.mutable_data());
             return py::make_tuple(csr_to_numpy(std::move(split.train)), csr_to_numpy(std::move(split.test)), learners);
         },

@@ -60,6 +60,10 @@
 #include <span>
 #include <vector>
 
+#include "learnrec/types.hpp"  // first: it configures Eigen before Eigen is seen
+
+#include <Eigen/Cholesky>
+
 #include "learnrec/data/csr.hpp"
 #include "learnrec/detail/parallel.hpp"
 #include "learnrec/detail/score_kernel.hpp"  // LEARNREC_MULTIVERSION
@@ -199,11 +203,12 @@ struct HybridTables {
 };
 
 /// One Adagrad step of `n` parameters: p -= lr * g / sqrt(G); G += g^2 (G before the step).
+/// Eigen's packet sqrt and division: a plain loop stays scalar, since std::sqrt may set errno.
 inline void hybrid_adagrad(float* p, float* acc, const float* g, index_t n, float lr) noexcept {
-    for (index_t k = 0; k < n; ++k) {
-        p[k] -= lr * g[k] / std::sqrt(acc[k]);
-        acc[k] += g[k] * g[k];
-    }
+    Eigen::Map<Eigen::ArrayXf> param(p, n), sum(acc, n);
+    const Eigen::Map<const Eigen::ArrayXf> grad(g, n);
+    param -= lr * grad / sum.sqrt();
+    sum += grad.square();
 }
 
 /// Descends the loss of the triple (learner row u, positive row i, negative row j) whose
@@ -239,10 +244,9 @@ inline void hybrid_apply(const HybridTables& t, const CsrRow& u, const CsrRow& i
     course(j, 1.0f);
 }
 
+/// a . b over n floats (Eigen's vectorised reduction: a plain loop may not be reassociated).
 inline float hybrid_dot(const float* a, const float* b, index_t n) noexcept {
-    float s = 0.0f;
-    for (index_t k = 0; k < n; ++k) s += a[k] * b[k];
-    return s;
+    return Eigen::Map<const Eigen::VectorXf>(a, n).dot(Eigen::Map<const Eigen::VectorXf>(b, n));
 }
 
 /// WARP's rank weight after `draws` draws found a violator among `courses` courses.
@@ -306,7 +310,36 @@ inline HybridCounts hybrid_epoch_slice(const HybridEpochArgs& a, std::int64_t be
     HybridCounts counts;
     const index_t* pos_indices = a.positives->indices().data();
     const auto& pos_indptr = a.positives->indptr();
+    // Most of an epoch waits on memory: the shuffled positive's learner and course, the
+    // learner's row of table indices, its id row (a random row of a large table) and rows the
+    // other threads write. So each of these is prefetched a few positives ahead, in the order
+    // its address becomes known, while the current positive is computed.
+    constexpr std::int64_t kRows = 3, kIndices = 6, kIndptr = 9, kOrder = 12;
+    const auto& user_indptr = a.user_rows->indptr();
+    const index_t* user_indices = a.user_rows->indices().data();
+    const float* user_weights = a.user_rows->data().data();
     for (std::int64_t p = begin; p < end; ++p) {
+        if (p + kOrder < end) {
+            const std::int64_t ahead = a.order[p + kOrder];
+            __builtin_prefetch(a.owner + ahead, 0, 3);
+            __builtin_prefetch(pos_indices + ahead, 0, 3);
+        }
+        if (p + kIndptr < end) __builtin_prefetch(user_indptr.data() + a.owner[a.order[p + kIndptr]], 0, 3);
+        if (p + kIndices < end) {
+            const auto b = user_indptr[static_cast<std::size_t>(a.owner[a.order[p + kIndices]])];
+            __builtin_prefetch(user_indices + b, 0, 3);
+            __builtin_prefetch(user_weights + b, 0, 3);
+        }
+        if (p + kRows < end) {
+            const CsrRow r = a.user_rows->row(a.owner[a.order[p + kRows]]);
+            for (std::size_t k = 0; k < r.size(); ++k) {
+                const auto offset = static_cast<std::size_t>(r.indices[k]) * a.tables.user_ld;
+                for (index_t c = 0; c < f; c += 16) {
+                    __builtin_prefetch(a.tables.user + offset + c, 1, 3);
+                    __builtin_prefetch(a.tables.user_acc + offset + c, 1, 3);
+                }
+            }
+        }
         const std::int64_t at = a.order[p];
         const index_t u = a.owner[at];
         const index_t i = pos_indices[at];
@@ -660,6 +693,106 @@ inline HybridModel fit_hybrid(const CsrView& user_items, const CsrView* user_fea
         if (callback && !callback(info)) break;
     }
     return trainer.model();
+}
+
+namespace detail {
+
+/// Least-squares feature embeddings: argmin_E |F E - T|^2 + ridge |E|^2 over the rows of F
+/// (entities x features) and targets T (entities x width). O(nnz(F) * (features + width) + features^3).
+inline RowMatrix hybrid_ridge(const CsrView& f, const RowMatrix& targets, float ridge) {
+    const auto n = static_cast<Eigen::Index>(f.cols);
+    Eigen::MatrixXd gram = Eigen::MatrixXd::Zero(n, n);
+    Eigen::MatrixXd rhs = Eigen::MatrixXd::Zero(n, targets.cols());
+    for (index_t r = 0; r < f.rows; ++r) {
+        const auto row = f.row(r);
+        for (std::size_t a = 0; a < row.size(); ++a) {
+            rhs.row(row.indices[a]) += static_cast<double>(row.weights[a]) * targets.row(r).cast<double>();
+            for (std::size_t b = 0; b < row.size(); ++b)
+                gram(row.indices[a], row.indices[b]) += static_cast<double>(row.weights[a]) * row.weights[b];
+        }
+    }
+    gram.diagonal().array() += static_cast<double>(ridge);
+    return Eigen::LDLT<Eigen::MatrixXd>(gram).solve(rhs).cast<float>();
+}
+
+/// Embedding table [id rows; feature rows] such that every training entity's representation
+/// (its row of `rows`: id then normalised features) equals its target: feature rows from the
+/// ridge fit on feature-only rows (what a new entity will have), id rows the remainders.
+inline RowMatrix hybrid_table_from_targets(index_t entities, bool ids, const CsrView* features, bool normalize,
+                                           const RowMatrix& targets, float ridge, const char* what) {
+    const index_t id_rows = ids ? entities : 0;
+    RowMatrix table = RowMatrix::Zero(id_rows + (features ? features->cols : 0), targets.cols());
+    if (features && features->cols > 0) {
+        const CsrMatrix only = hybrid_table_rows(entities, false, features, normalize, what);
+        table.bottomRows(features->cols) = hybrid_ridge(only, targets, ridge);
+    }
+    if (ids) {
+        const CsrMatrix rows = hybrid_table_rows(entities, true, features, normalize, what);
+        for (index_t e = 0; e < entities; ++e) {
+            const auto row = rows.row(e);
+            Eigen::RowVectorXf rest = targets.row(e);
+            float id_weight = 0.0f;
+            for (std::size_t k = 0; k < row.size(); ++k) {
+                if (row.indices[k] == e)
+                    id_weight = row.weights[k];
+                else
+                    rest -= row.weights[k] * table.row(row.indices[k]);
+            }
+            table.row(e) = rest / id_weight;
+        }
+    }
+    return table;
+}
+
+}  // namespace detail
+
+/// The least-squares variant: a hybrid model built from a trained factor model (e.g. implicit
+/// ALS: `user_factors`, `item_factors`, `config.factors` columns each). Feature embeddings are
+/// the ridge regression (penalty `ridge`) of the factors on the normalised feature rows, so a new
+/// learner or course gets the least-squares estimate of its factors from its features; id
+/// embeddings (when used) are the remainders, so every training learner and course keeps its
+/// factors exactly and warm recommendations are the factor model's. Course biases are 0.
+/// Complexity: O(nnz(features) * (features + factors) + features^3) per side.
+inline HybridModel hybrid_from_factors(const RowMatrix& user_factors, const RowMatrix& item_factors,
+                                       const CsrView* user_features, const CsrView* item_features,
+                                       const HybridConfig& config, float ridge = 1.0f) {
+    config.validate();
+    LEARNREC_CHECK(std::isfinite(ridge) && ridge > 0.0f, "ridge must be finite and > 0, got {}", ridge);
+    LEARNREC_CHECK(user_factors.cols() == config.factors && item_factors.cols() == config.factors,
+                   "factor matrices have {} and {} columns, the config expects {} factors", user_factors.cols(),
+                   item_factors.cols(), config.factors);
+    const auto learners = static_cast<index_t>(user_factors.rows());
+    const auto courses = static_cast<index_t>(item_factors.rows());
+    if (user_features) {
+        user_features->validate("learner features");
+        LEARNREC_CHECK(user_features->rows == learners, "learner features have {} rows but there are {} learners",
+                       user_features->rows, learners);
+    }
+    if (item_features) {
+        item_features->validate("course features");
+        LEARNREC_CHECK(item_features->rows == courses, "course features have {} rows but there are {} courses",
+                       item_features->rows, courses);
+    }
+    const index_t nu = user_features ? user_features->cols : 0, ni = item_features ? item_features->cols : 0;
+    LEARNREC_CHECK(config.use_user_ids || nu > 0, "learners have no representation: set use_user_ids or pass learner features");
+    LEARNREC_CHECK(config.use_item_ids || ni > 0, "courses have no representation: set use_item_ids or pass course features");
+    RowMatrix user_table = detail::hybrid_table_from_targets(learners, config.use_user_ids, user_features,
+                                                             config.normalize_features, user_factors, ridge,
+                                                             "learner features");
+    RowMatrix item_part = detail::hybrid_table_from_targets(courses, config.use_item_ids, item_features,
+                                                            config.normalize_features, item_factors, ridge,
+                                                            "course features");
+    RowMatrix item_table = RowMatrix::Zero(item_part.rows(), config.columns());
+    item_table.leftCols(config.factors) = item_part;
+    const CsrMatrix user_rows = detail::hybrid_table_rows(learners, config.use_user_ids, user_features,
+                                                          config.normalize_features, "learner features");
+    const CsrMatrix item_rows = detail::hybrid_table_rows(courses, config.use_item_ids, item_features,
+                                                          config.normalize_features, "course features");
+    // Computed before the tables are moved into the model (argument order is unspecified).
+    RowMatrix users = detail::hybrid_representations(user_rows, user_table, config.factors, true, config.num_threads);
+    RowMatrix items = detail::hybrid_representations(item_rows, item_table, config.factors, false, config.num_threads);
+    return HybridModel(std::move(users), std::move(items), std::move(user_table), std::move(item_table), nu, ni,
+                       courses, config);
 }
 
 }  // namespace learnrec
