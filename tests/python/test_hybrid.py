@@ -171,6 +171,25 @@ def test_without_ids_or_features_a_side_has_no_representation():
         learnrec.HybridModel(use_user_ids=False, iterations=1).fit(group_data(), show_progress=False)
 
 
+def test_from_factors_keeps_the_factor_models_recommendations_and_places_new_learners():
+    data = group_data()
+    als = learnrec.ImplicitALS(factors=8, iterations=5, random_state=1, num_threads=1).fit(data, show_progress=False)
+    hybrid = learnrec.HybridModel.from_factors(als, learner_features(np.arange(LEARNERS)),
+                                               course_features(np.arange(COURSES)), ridge=0.1, num_threads=1)
+    assert hybrid.factors == 8
+    np.testing.assert_allclose(hybrid.item_factors[:, :8], als.item_factors, atol=1e-4)
+    learners = np.arange(30)
+    ids_als, _ = als.recommend(learners, data[learners], N=5)
+    ids_hybrid, _ = hybrid.recommend(learners, data[learners], N=5)
+    np.testing.assert_array_equal(ids_hybrid, ids_als)
+    newcomers = np.arange(LEARNERS, LEARNERS + 3)
+    ids, scores = hybrid.recommend(newcomers, None, N=3, filter_already_liked_items=False,
+                                   user_features=learner_features(newcomers))
+    assert np.isfinite(scores).all()
+    for row, u in enumerate(newcomers):
+        assert set((ids[row] // 10).tolist()) == {u % 3}
+
+
 NOTEBOOK = Path(__file__).resolve().parents[2] / "examples" / "notebooks" / "cold_start.ipynb"
 
 

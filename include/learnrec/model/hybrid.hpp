@@ -41,6 +41,14 @@
 //    thread count. The Model seam's fold_in(rows) is this without features (x0 = 0), which is what
 //    an id-only model can do for a new learner.
 //
+// The least-squares variant, hybrid_from_factors: a trained factor model (implicit ALS) keeps its
+// factors as the warm representations; feature embeddings are the ridge regression of the
+// factors on the features and id embeddings the remainders. Measured (benchmarks/README.md,
+// 5 seeds): cold-start recall@3 OULAD 0.357 (WARP 0.359, best segment popularity 0.240),
+// academy 0.094 (WARP 0.097, segment 0.088); warm it is ALS (OULAD 0.529, where WARP with ids
+// reaches 0.293). So: WARP for mostly new learners, the least-squares variant for a mixed
+// population.
+//
 // Thread safety: HybridModel is immutable; HybridTrainer is used by one thread at a time (it runs
 // its own team). Complexity: an epoch costs O(nnz * (draws * (f_c + 1) + f_u + f_c) * factors)
 // with f_u / f_c the features per learner / course and draws <= max_sampled (1 for BPR); memory
@@ -700,6 +708,10 @@ namespace detail {
 /// Least-squares feature embeddings: argmin_E |F E - T|^2 + ridge |E|^2 over the rows of F
 /// (entities x features) and targets T (entities x width). O(nnz(F) * (features + width) + features^3).
 inline RowMatrix hybrid_ridge(const CsrView& f, const RowMatrix& targets, float ridge) {
+    // A dense features x features system: fine for profile and metadata vocabularies, not for
+    // millions of tokens (the SGD model has no such limit).
+    LEARNREC_CHECK(f.cols <= 16384, "the least-squares variant solves a dense system over the features: {} features "
+                   "exceed 16384; use the WARP/BPR model for larger vocabularies", f.cols);
     const auto n = static_cast<Eigen::Index>(f.cols);
     Eigen::MatrixXd gram = Eigen::MatrixXd::Zero(n, n);
     Eigen::MatrixXd rhs = Eigen::MatrixXd::Zero(n, targets.cols());
