@@ -308,6 +308,22 @@ TEST_CASE("hybrid models with ids rank held-out courses of the learner's group f
     }
 }
 
+TEST_CASE("hogwild training on two threads learns the groups too", "[hybrid]") {
+    const auto data = group_interactions();
+    const auto users = learner_features(kLearners);
+    const CsrView uv = users;
+    auto c = small_config();
+    c.use_user_ids = false;
+    c.num_threads = 2;
+    const auto model = fit_hybrid(data, &uv, nullptr, c);
+    const RowMatrix x = model.learner_embeddings_from_features(learner_features(3, 0));
+    for (index_t g = 0; g < 3; ++g) {
+        INFO("group " << g);
+        CHECK(mean_score(x.row(g), model.item_factors(), g * 10, g * 10 + 10) >
+              mean_score(x.row(g), model.item_factors(), ((g + 1) % 3) * 10, ((g + 1) % 3) * 10 + 10) + 0.5);
+    }
+}
+
 TEST_CASE("the callback sees each epoch and can stop training", "[hybrid]") {
     const auto data = group_interactions();
     auto c = small_config();
