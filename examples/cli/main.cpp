@@ -3,6 +3,7 @@
 //   learnrec demo                         generate the academy, train ALS, show recommendations
 //   learnrec train --interactions F.csv   train ALS on a CSV log, report loss and holdout recall
 //   learnrec recommend --interactions F.csv --learner ID [--learner ID ...] [-k 10] [--format json]
+//   learnrec academy --out DIR            write the synthetic academy as CSV files
 //   learnrec coldstart-demo               hybrid model: a new hire's top-10 from a profile, then fold-in
 #include <chrono>
 #include <cstdio>
@@ -15,6 +16,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "academy_cmd.hpp"
 #include "learnrec/learnrec.hpp"
 
 namespace {
@@ -250,6 +252,7 @@ int main(int argc, char** argv) {
     rec->add_option("--format", rec_format, "table or json")->capture_default_str()->check(CLI::IsMember({"table", "json"}));
     add_als_flags(*rec, rec_flags);
 
+    const auto academy_cmd = learnrec::cli::add_academy_command(app);
     add_coldstart_demo(app);
 
     CLI11_PARSE(app, argc, argv);
@@ -257,6 +260,7 @@ int main(int argc, char** argv) {
         if (*demo) return run_demo(demo_learners, demo_courses, demo_seed, demo_flags, demo_show);
         if (*train) return run_train(train_path, train_ignored, train_flags, holdout);
         if (*rec) return run_recommend(rec_path, rec_ignored, rec_learners, rec_k, rec_format, rec_flags);
+        if (*academy_cmd.app) return academy_cmd.run();
     } catch (const learnrec::Error& e) {
         fmt::print(stderr, "\nlearnrec: error: {}\n", e.what());
         return 2;

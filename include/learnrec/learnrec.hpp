@@ -8,6 +8,8 @@
 #include "learnrec/data/interactions.hpp"
 #include "learnrec/data/csv.hpp"
 #include "learnrec/data/academy.hpp"
+#include "learnrec/data/features.hpp"
+#include "learnrec/data/events.hpp"
 #include "learnrec/model/model.hpp"
 #include "learnrec/model/factor_model.hpp"
 #include "learnrec/model/als.hpp"

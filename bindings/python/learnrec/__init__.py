@@ -23,7 +23,22 @@ from ._base import RecommenderBase
 from ._validation import ConversionWarning, LearnrecError, UnknownIdError
 from .als import ImplicitALS
 from .bpr import BayesianPersonalizedRanking
-from .data import generate_academy, read_interactions
+from .data import (
+    COURSE_STATES,
+    LIFECYCLE_KINDS,
+    CourseStates,
+    Events,
+    WeightingPolicy,
+    academy_features,
+    academy_tables,
+    course_states,
+    events_from_columns,
+    events_to_interactions,
+    generate_academy,
+    read_events,
+    read_features,
+    read_interactions,
+)
 from .ease import EASE
 from .evaluation import cold_start_split, holdout_split, leave_last_k_out, ranking_metrics_at_k
 from .gfcf import GFCF
@@ -52,4 +67,16 @@ __all__ = [
     "ranking_metrics_at_k",
     "read_interactions",
     "__version__",
+    "COURSE_STATES",
+    "CourseStates",
+    "LIFECYCLE_KINDS",
+    "Events",
+    "WeightingPolicy",
+    "academy_features",
+    "academy_tables",
+    "course_states",
+    "events_from_columns",
+    "events_to_interactions",
+    "read_events",
+    "read_features",
 ]

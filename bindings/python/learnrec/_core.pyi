@@ -372,7 +372,54 @@ def cold_start_split(user_items: CsrView, fraction: float, seed: int) -> Tuple[_
 def evaluate(model: Model, train: CsrView, test: CsrView, k: int, num_threads: int = 0) -> Dict[str, Any]: ...
 def read_interactions_csv(path: str, ignored_columns: Sequence[str] = ..., delimiter: str = ",") -> Dict[str, Any]: ...
 def generate_academy(
-    seed: int = 42, learners: int = 5000, courses: int = 600, mean_enrolments: float = 12.0
+    seed: int = 42, learners: int = 5000, courses: int = 600, mean_enrolments: float = 12.0, schema_version: int = 2
+) -> Dict[str, Any]: ...
+
+# ---- data_bindings.cpp: academy features, feature and event CSVs, weighting policy ------------
+LIFECYCLE_KINDS: Tuple[str, ...]
+COURSE_STATES: Tuple[str, ...]
+
+def academy_features(
+    seed: int = 42, learners: int = 5000, courses: int = 600, mean_enrolments: float = 12.0, schema_version: int = 2
+) -> Dict[str, Any]: ...
+def read_features_csv(
+    path: str,
+    ids: Sequence[str],
+    delimiter: str = ",",
+    allow_unknown_ids: bool = False,
+    vocabulary: Optional[Sequence[str]] = None,
+    ignored_columns: Sequence[str] = ...,
+) -> Dict[str, Any]: ...
+def read_events_csv(path: str, ignored_columns: Sequence[str] = ..., delimiter: str = ",") -> Dict[str, Any]: ...
+def apply_policy(
+    learner: np.ndarray,
+    course: np.ndarray,
+    kind: np.ndarray,
+    time: np.ndarray,
+    value: np.ndarray,
+    learners: int,
+    courses: int,
+    weights: Sequence[float],
+    rating_center: float,
+    half_life_days: float,
+    reference_time: Optional[int],
+    dropped: str,
+) -> Dict[str, Any]: ...
+def course_states(
+    learner: np.ndarray,
+    course: np.ndarray,
+    kind: np.ndarray,
+    time: np.ndarray,
+    value: np.ndarray,
+    learners: int,
+    courses: int,
+) -> Dict[str, np.ndarray]: ...
+def events_from_columns(
+    learner_ids: Sequence[str],
+    course_ids: Sequence[str],
+    kinds: Sequence[str],
+    timestamps: np.ndarray,
+    values: np.ndarray,
 ) -> Dict[str, Any]: ...
 
 # ---- hybrid (ids + features) model: bindings/python/src/hybrid.cpp ----

@@ -31,7 +31,6 @@
 #include <vector>
 
 // Only what the bindings use (not the umbrella header), so unrelated headers never slow or break this TU.
-#include "learnrec/data/academy.hpp"
 #include "learnrec/data/csr.hpp"
 #include "learnrec/data/csv.hpp"
 #include "learnrec/error.hpp"
@@ -64,6 +63,7 @@ void register_hybrid(py::module_& m);  // hybrid.cpp
 
 // Defined in the other translation units of this module.
 namespace learnrec::python {
+void register_data(py::module_& m);
 }  // namespace learnrec::python
 
 namespace {
@@ -172,67 +172,6 @@ py::dict read_csv(const std::string& path, const std::vector<std::string>& ignor
         data = read_interactions_csv(std::filesystem::path(path), options);
     }
     return interactions_to_python(std::move(data));
-}
-
-py::dict academy(std::uint64_t seed, std::int64_t learners, std::int64_t courses, double mean_enrolments) {
-    AcademyConfig config;
-    config.seed = seed;
-    config.learners = checked_dim(learners, "learners");
-    config.courses = checked_dim(courses, "courses");
-    config.mean_enrolments = mean_enrolments;
-    Academy a;
-    {
-        py::gil_scoped_release release;
-        a = generate_academy(config);
-    }
-    py::dict out;
-    out["schema_version"] = a.schema_version;
-    {
-        const auto n = a.learners.size();
-        py::list id(n), role(n), department(n), country(n), language(n);
-        for (std::size_t i = 0; i < n; ++i) {
-            const auto& l = a.learners[i];
-            id[i] = py::str(l.id);
-            role[i] = py::str(l.role);
-            department[i] = py::str(l.department);
-            country[i] = py::str(l.country);
-            language[i] = py::str(l.language);
-        }
-        py::dict t;
-        t["id"] = id;
-        t["role"] = role;
-        t["department"] = department;
-        t["country"] = country;
-        t["language"] = language;
-        out["learners"] = t;
-    }
-    {
-        const auto n = a.courses.size();
-        py::list id(n), title(n), topic(n), format(n), language(n);
-        std::vector<std::int32_t> level(n);
-        std::vector<float> duration(n);
-        for (std::size_t i = 0; i < n; ++i) {
-            const auto& c = a.courses[i];
-            id[i] = py::str(c.id);
-            title[i] = py::str(c.title);
-            topic[i] = py::str(c.topic);
-            format[i] = py::str(c.format);
-            language[i] = py::str(c.language);
-            level[i] = c.level;
-            duration[i] = c.duration_hours;
-        }
-        py::dict t;
-        t["id"] = id;
-        t["title"] = title;
-        t["topic"] = topic;
-        t["format"] = format;
-        t["language"] = language;
-        t["level"] = to_numpy(std::move(level), {static_cast<py::ssize_t>(n)});
-        t["duration_hours"] = to_numpy(std::move(duration), {static_cast<py::ssize_t>(n)});
-        out["courses"] = t;
-    }
-    out["matrix"] = csr_to_numpy(std::move(a.interactions.matrix));
-    return out;
 }
 
 }  // namespace
@@ -763,10 +702,6 @@ A model scoring through a dense course x course matrix B: score(c) = sum over th
           py::arg("delimiter") = ',',
           "learnrec::read_interactions_csv: dict with matrix (indptr, indices, data, shape), learner_ids, "
           "course_ids, timestamps (int64 per stored entry, or None).");
-    m.def("generate_academy", &academy, py::arg("seed") = 42, py::arg("learners") = 5000, py::arg("courses") = 600,
-          py::arg("mean_enrolments") = 12.0,
-          "learnrec::generate_academy: dict with matrix, learners and courses tables (column lists), "
-          "schema_version.");
-
-    register_hybrid(m);  // after FactorModel, from which HybridModel derives
+    register_data(m);  // data_bindings.cpp: academy, features, typed events
+    register_hybrid(m);  // hybrid.cpp: after FactorModel, from which HybridModel derives
 }

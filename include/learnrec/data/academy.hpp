@@ -39,19 +39,70 @@
 // courses hold 38% of enrolments, 92% of enrolments are in a language the learner speaks; item
 // co-occurrence or ALS beat "most popular" at recall@10 by about 1.4-1.7x.
 //
+// Schema version 2 (the default) adds, from new streams only (every v1 field keeps its value):
+//  - Skills: each of the 120 subjects teaches one skill ("python", "cloud architecture", ...;
+//    some subjects share one, e.g. "PMP Exam Preparation" teaches "project management"). A course
+//    teaches its subject's skill up to the course level, plus with probability 0.5 (then 0.25)
+//    another skill of its topic at level max(1, level - 1): 1-3 skills.
+//  - Providers: MOOCs come from Coursera 50%, edX 30%, FutureLearn 20%; e-learning is internal 45%,
+//    LinkedIn Learning 30%, Udemy Business 15%, Pluralsight 10%; webinars internal 80%, LinkedIn
+//    Learning 20%; classroom internal 60%, Cegos 25%, Global Knowledge 15%.
+//  - Certifications (no randomness): compliance courses expire after 12 months (Health and Safety
+//    24); introductory Cybersecurity and Phishing Awareness after 12; PRINCE2, PMP, Scrum, SAFe and
+//    AWS/Azure/Kubernetes above level 1 after 36. Certification courses and MOOCs have an exam,
+//    and so have level-3 e-learning courses.
+//  - Learners: region from the country (EMEA, Americas, APAC); seniority junior 30%, mid 45%,
+//    senior 25% (managers: mid 40%, senior 60%).
+//  - Skills review (the 2026 review): for every department x role combination that the role
+//    table allows, 3-6 target skills drawn from the topics the role is about (weights = squared
+//    role topic affinity), each at level 1-3 (level 2 most often). Personal goals: each learner
+//    names 0-3 skills from topics drawn from their own hidden affinity, at their preferred level
+//    in 2026 rounded up. target_skills = goals then the team's review skills, deduplicated by
+//    skill keeping the highest level.
+//  - Obligations (due 2026-2027): Code of Conduct, GDPR and Anti-Bribery for "all"; Anti-Money
+//    Laundering for the finance role, Secure Coding for engineers, People Management for managers;
+//    Export Control for the Sales department, Employment Law for Human Resources; Health and
+//    Safety in France, Germany and Italy. Each names the lowest-level, lowest-index course of that
+//    subject (rules whose subject has no course are skipped). About 2% of learners also get a
+//    personal obligation: a course teaching one of their target skills.
+//  - Lifecycle events, consistent with `events`: every enrolment and completion is repeated as
+//    `enrolled` / `completed`; an enrolment in a course obligatory for the learner is preceded by
+//    `assigned` 1-30 days earlier (unless that falls before 2024-01-01), and obligations not yet
+//    taken are `assigned` on a date in the second half of 2025; `started` follows every completed enrolment
+//    (between enrolment and completion) and 60% of the others (within 7 days); completed courses
+//    with an exam are `passed` (85%) or `failed` at completion, a failure is retaken and passed
+//    7-30 days later with probability 0.7; 50% of the enrolments never completed are `dropped`
+//    7-90 days after the enrolment; 35% of completions are `rated` 0-3 days later, 1-5 stars,
+//    higher when the course level fitted. Nothing is dated on or after 2026-01-01.
+//  - Prerequisites (no randomness): in each subject, every course of level L > 1 requires one
+//    course of level L - 1 of the same subject when there is one (same language preferred, then
+//    the lowest index): levels strictly increase along every edge, so the graph is acyclic.
+//  - Sessions: classroom courses get 2-6 sessions, webinars 1-4, in 2026-2027 starting at 08:00
+//    UTC; a classroom session lasts its duration in 7-hour days (ending 17:00 UTC on the last day),
+//    all within one Monday-Friday week, in a country whose language is the course's (any country
+//    for English courses), capacity 8-20; a webinar session is online (country "") for 50-500.
+// Seed 42 at the default size: 195.6k lifecycle events (19.7k assigned, 49.2k started, 7.8k passed,
+// 1.2k failed, 13.1k dropped, 11.4k rated), 28 team reviews, 109 obligations (98 personal), 305
+// prerequisite edges, 835 sessions.
+//
 // Schema promise: a later schema_version only ADDS fields; for a given config every field existing
 // in version 1 keeps its value. Each aspect therefore draws from its own stream (seed mixed with a
 // per-aspect constant by splitmix64), and new aspects must use new streams.
 //
-// Thread safety: generate_academy is reentrant. Complexity: O(learners + courses + events log events);
-// about 0.05 s at the default size, 0.9 s for 100k learners x 5k courses (one thread).
+// Thread safety: every function here is reentrant. Complexity: O(learners + courses + events log events);
+// about 0.05 s at the default size, 0.9 s for 100k learners x 5k courses (one thread) at schema 1;
+// schema 2 takes about 1.7x as long (3.9M lifecycle events at 100k x 5k). The feature extractors
+// are O(learners or courses x tokens); write_academy_csv is O(output size).
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "learnrec/data/events.hpp"
+#include "learnrec/data/features.hpp"
 #include "learnrec/data/interactions.hpp"
 #include "learnrec/types.hpp"
 
@@ -62,11 +113,17 @@ struct AcademyConfig {
     index_t learners = 5000;
     index_t courses = 600;
     double mean_enrolments = 12.0;  ///< average enrolments per learner (heavy-tailed per learner)
-    int schema_version = 1;         ///< only 1 exists now; later versions ADD fields
+    int schema_version = 2;         ///< 1 or 2; later versions only ADD fields
 
     /// Throws Error on non-positive sizes, a mean outside (0, courses], an unknown schema version
     /// or more than 2^31 expected enrolments.
     void validate() const;
+};
+
+/// A skill and the level (1 basic .. 3 advanced) reached or targeted.
+struct SkillLevel {
+    std::string skill;  ///< "cybersecurity", "python", "project management", ...
+    int level = 1;
 };
 
 struct LearnerProfile {
@@ -75,6 +132,10 @@ struct LearnerProfile {
     std::string department;  ///< "Engineering", "Sales", ...
     std::string country;     ///< "France", "United States", ...
     std::string language;    ///< languages spoken, preferred first, comma-separated: "fr,en", "en"
+    // schema 2 (empty at schema 1):
+    std::string region;                     ///< "EMEA", "Americas" or "APAC"
+    std::string seniority;                  ///< "junior", "mid" or "senior"
+    std::vector<SkillLevel> target_skills;  ///< personal goals + the team's skills review, deduplicated
 };
 
 struct CourseInfo {
@@ -83,8 +144,43 @@ struct CourseInfo {
     std::string topic;     ///< "cybersecurity", "cloud", ...
     std::string format;    ///< "e-learning", "webinar", "MOOC" or "classroom"
     std::string language;  ///< "en", "fr", ...
-    int level;             ///< 1 (introductory) .. 3 (advanced)
-    float duration_hours;
+    int level = 1;         ///< 1 (introductory) .. 3 (advanced)
+    float duration_hours = 0.0f;
+    // schema 2 (empty / 0 at schema 1):
+    std::string provider;            ///< "internal", "Coursera", "LinkedIn Learning", ...
+    std::vector<SkillLevel> skills;  ///< skills taught and the level reached (1..3 skills)
+    int validity_months = 0;         ///< a certification expiring after N months (0 = never)
+    bool has_exam = false;           ///< completion is followed by passed or failed
+};
+
+/// The target skills of one department x role team in the yearly skills review.
+struct SkillsReviewEntry {
+    std::string department;
+    std::string role;
+    std::vector<SkillLevel> skills;
+};
+
+/// A course someone must complete by `due`.
+struct Obligation {
+    std::string course_id;
+    std::string scope;  ///< "learner" (value = learner id), "role", "country", "department" or "all" (value "")
+    std::string value;
+    timestamp_t due;
+};
+
+/// `course` requires having completed `requires_course` first. The academy's prerequisites form a DAG.
+struct Prerequisite {
+    index_t course;
+    index_t requires_course;
+};
+
+/// A dated classroom or webinar session.
+struct CourseSession {
+    index_t course;
+    timestamp_t start;
+    timestamp_t end;
+    std::string country;  ///< where it takes place; "" = online
+    int capacity;
 };
 
 enum class EventKind : std::uint8_t { enrolled, completed };
@@ -102,6 +198,12 @@ struct Academy {
     std::vector<CourseInfo> courses;       ///< index j == column j
     std::vector<AcademyEvent> events;      ///< sorted by (time, learner, course, kind)
     Interactions interactions;             ///< learners x courses; weight 1 (enrolled) or 3 (completed)
+    // schema 2 (empty at schema 1):
+    std::vector<SkillsReviewEntry> skills_review;  ///< per department x role
+    std::vector<LifecycleEvent> lifecycle;         ///< typed events, sorted by (time, learner, course, kind)
+    std::vector<Obligation> obligations;           ///< "all" first, then role, department, country, learner
+    std::vector<Prerequisite> prerequisites;       ///< sorted by course
+    std::vector<CourseSession> sessions;           ///< sorted by (start, course)
 };
 
 /// Generates the academy described above; throws Error when the config is invalid.
@@ -109,5 +211,27 @@ Academy generate_academy(const AcademyConfig& config = {});
 
 /// "enrolled" or "completed".
 std::string_view to_string(EventKind kind);
+
+/// The typed events as an EventLog over the academy's learner and course ids (for apply_policy,
+/// LearnerCourseStates or write_events_csv).
+EventLog academy_event_log(const Academy& academy);
+
+/// Feature tokens for hybrid models, one row per learner (weight 1 each): "role=engineer",
+/// "department=Sales", "country=France", "lang=fr" (every language spoken), "region=EMEA",
+/// "seniority=mid", "goal=python" (every target skill). Empty fields give no token (schema 1 has
+/// no region, seniority or goals). Columns in order of first appearance.
+FeatureMatrix academy_learner_features(const Academy& academy);
+
+/// One row per course: "topic=cloud", "format=webinar", "lang=en", "level=2", "provider=internal",
+/// "skill=python" (every skill taught), "duration=short|medium|long" (up to 2 h, up to 8 h, more).
+FeatureMatrix academy_course_features(const Academy& academy);
+
+/// Writes the academy as CSV files in `directory` (created if needed): interactions.csv,
+/// events.csv (the lifecycle at schema 2, else enrolled/completed), learners.csv, courses.csv,
+/// learner_features.csv, course_features.csv, skills_review.csv, obligations.csv,
+/// prerequisites.csv and sessions.csv. Timestamps are ISO-8601 UTC; skill lists are
+/// "skill:level" items separated by ';'. interactions.csv, events.csv and the feature files are
+/// read back by read_interactions_csv, read_events_csv and read_features_csv.
+void write_academy_csv(const Academy& academy, const std::filesystem::path& directory);
 
 }  // namespace learnrec
