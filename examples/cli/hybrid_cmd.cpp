@@ -6,7 +6,6 @@
 // is all it needs) and course ids + course features.
 #include <algorithm>
 #include <chrono>
-#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -23,34 +22,6 @@ namespace {
 
 using namespace learnrec;
 
-/// Rows of feature tokens as a binary CSR matrix over a shared vocabulary.
-CsrMatrix token_matrix(const std::vector<std::vector<std::string>>& rows, std::map<std::string, index_t>& vocabulary) {
-    std::vector<Triplet> t;
-    for (std::size_t r = 0; r < rows.size(); ++r) {
-        std::set<std::string> unique(rows[r].begin(), rows[r].end());
-        for (const auto& token : unique) {
-            const auto [it, added] = vocabulary.try_emplace(token, static_cast<index_t>(vocabulary.size()));
-            t.push_back({static_cast<index_t>(r), it->second, 1.0f});
-        }
-    }
-    return CsrMatrix::from_triplets(static_cast<index_t>(rows.size()), static_cast<index_t>(vocabulary.size()), t);
-}
-
-std::vector<std::string> learner_tokens(const LearnerProfile& p) {
-    std::vector<std::string> out{"role=" + p.role, "department=" + p.department, "country=" + p.country};
-    std::size_t start = 0;
-    while (start <= p.language.size()) {
-        const auto end = std::min(p.language.find(',', start), p.language.size());
-        if (end > start) out.push_back("lang=" + p.language.substr(start, end - start));
-        start = end + 1;
-    }
-    return out;
-}
-
-std::vector<std::string> course_tokens(const CourseInfo& c) {
-    return {"topic=" + c.topic, "format=" + c.format, "lang=" + c.language, fmt::format("level={}", c.level)};
-}
-
 struct DemoFlags {
     std::uint64_t seed = 42;
     index_t learners = 5000, courses = 600;
@@ -65,12 +36,10 @@ int run_coldstart_demo(const DemoFlags& flags) {
     const Academy academy = generate_academy(ac);
     const auto& m = academy.interactions.matrix;
 
-    std::map<std::string, index_t> user_vocabulary, item_vocabulary;
-    std::vector<std::vector<std::string>> user_rows, item_rows;
-    for (const auto& p : academy.learners) user_rows.push_back(learner_tokens(p));
-    for (const auto& c : academy.courses) item_rows.push_back(course_tokens(c));
-    const CsrMatrix user_features = token_matrix(user_rows, user_vocabulary);
-    const CsrMatrix item_features = token_matrix(item_rows, item_vocabulary);
+    // The academy's feature tokens: role=, department=, country=, lang=, region=, seniority=, goal=
+    // for learners; topic=, format=, lang=, level=, provider=, skill=, duration= for courses.
+    const CsrMatrix user_features = academy_learner_features(academy).matrix;
+    const CsrMatrix item_features = academy_course_features(academy).matrix;
 
     const ColdStartSplit split = cold_start_split(m, 0.2, flags.seed);
     HybridConfig config;
@@ -98,8 +67,14 @@ int run_coldstart_demo(const DemoFlags& flags) {
         }
     if (hire < 0) throw Error("coldstart-demo", "no held-out learner has enough enrolments to show");
     const auto& p = academy.learners[static_cast<std::size_t>(hire)];
-    fmt::print("New hire {}: {} in {}, {} (speaks {}). No enrolments yet.\n", p.id, p.role, p.department, p.country,
-               p.language);
+    fmt::print("New hire {}: {} {} in {}, {} ({}, speaks {}). No enrolments yet.\n", p.seniority, p.role,
+               p.department, p.country, p.region, p.id, p.language);
+    if (!p.target_skills.empty()) {
+        fmt::print("Goals:");
+        for (std::size_t g = 0; g < p.target_skills.size(); ++g)
+            fmt::print("{} {} (level {})", g ? "," : "", p.target_skills[g].skill, p.target_skills[g].level);
+        fmt::print("\n");
+    }
 
     // Their enrolments in the order they happened.
     std::vector<index_t> history;
