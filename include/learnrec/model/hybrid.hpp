@@ -45,8 +45,8 @@
 // factors as the warm representations; feature embeddings are the ridge regression of the
 // factors on the features and id embeddings the remainders. Measured (benchmarks/README.md,
 // 5 seeds): cold-start recall@3 OULAD 0.357 (WARP 0.359, best segment popularity 0.240),
-// academy 0.094 (WARP 0.097, segment 0.088); warm it is ALS (OULAD 0.529, where WARP with ids
-// reaches 0.293). So: WARP for mostly new learners, the least-squares variant for a mixed
+// academy 0.094 (WARP 0.094, segment 0.081); warm it is ALS (OULAD 0.529, where WARP with ids
+// reaches 0.300). So: WARP for mostly new learners, the least-squares variant for a mixed
 // population.
 //
 // Thread safety: HybridModel is immutable; HybridTrainer is used by one thread at a time (it runs
