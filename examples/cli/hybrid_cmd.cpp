@@ -67,8 +67,8 @@ int run_coldstart_demo(const DemoFlags& flags) {
         }
     if (hire < 0) throw Error("coldstart-demo", "no held-out learner has enough enrolments to show");
     const auto& p = academy.learners[static_cast<std::size_t>(hire)];
-    fmt::print("New hire {}: {} {} in {}, {} ({}, speaks {}). No enrolments yet.\n", p.seniority, p.role,
-               p.department, p.country, p.region, p.id, p.language);
+    fmt::print("New hire {}: {} {} in {}, {} ({}), speaks {}. No enrolments yet.\n", p.id, p.seniority, p.role,
+               p.department, p.country, p.region, p.language);
     if (!p.target_skills.empty()) {
         fmt::print("Goals:");
         for (std::size_t g = 0; g < p.target_skills.size(); ++g)
