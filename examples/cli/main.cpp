@@ -6,6 +6,7 @@
 //       ... [--rules rules.json] [--catalogue DIR] [--now YYYY-MM-DD] [--events F.csv]   (the ranking layer)
 //   learnrec inspect M.lrc                 what a model file holds (kind, sizes, ids), after validating it
 //   learnrec academy --out DIR            write the synthetic academy as CSV files
+//   learnrec coldstart-demo               hybrid model: a new hire's top-10 from a profile, then fold-in
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -290,6 +291,8 @@ int run_inspect(const std::string& path) {
 
 }  // namespace
 
+void add_coldstart_demo(CLI::App& app);  // hybrid_cmd.cpp
+
 int main(int argc, char** argv) {
     CLI::App app{"learnrec: course recommendations for learning platforms"};
     app.require_subcommand(1);
@@ -350,6 +353,7 @@ int main(int argc, char** argv) {
     auto* inspect = app.add_subcommand("inspect", "Validate a model file and print what it holds");
     inspect->add_option("model", inspect_path, "Model file")->required()->check(CLI::ExistingFile);
     const auto academy_cmd = learnrec::cli::add_academy_command(app);
+    add_coldstart_demo(app);
 
     CLI11_PARSE(app, argc, argv);
     try {

@@ -17,6 +17,7 @@
 #include "learnrec/model/bpr.hpp"
 #include "learnrec/model/ease.hpp"
 #include "learnrec/model/item_knn.hpp"
+#include "learnrec/model/hybrid.hpp"
 #include "learnrec/retrieval/topk.hpp"
 #include "learnrec/retrieval/recommend.hpp"
 #include "learnrec/eval/split.hpp"

@@ -10,6 +10,7 @@
 #include "learnrec/model/bpr.hpp"
 #include "learnrec/model/ease.hpp"
 #include "learnrec/model/gfcf.hpp"
+#include "learnrec/model/hybrid.hpp"
 #include "learnrec/model/item_knn.hpp"
 #include "learnrec/model/popularity.hpp"
 
@@ -68,6 +69,14 @@ inline std::vector<ModelFactory> all_models() {
              c.neighbours = 10;
              c.num_threads = threads;
              return std::make_shared<const ItemKnnModel>(fit_item_knn(train, c));
+         }},
+        {"hybrid",
+         [](const CsrView& train, int threads) {
+             HybridConfig c;  // ids only: the contract passes no features
+             c.factors = 8;
+             c.iterations = 20;
+             c.num_threads = threads;
+             return std::make_shared<const HybridModel>(fit_hybrid(train, nullptr, nullptr, c));
          }},
         {"popularity",
          [](const CsrView& train, int) { return std::make_shared<const PopularityModel>(PopularityModel::fit(train)); }},

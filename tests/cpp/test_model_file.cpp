@@ -427,9 +427,9 @@ TEST_CASE("a newer format version is refused naming both versions", "[io]") {
 TEST_CASE("an unknown model kind is refused naming it", "[io]") {
     auto bytes = to_bytes(small_bundle());
     std::memset(bytes.data() + 16, 0, 16);
-    std::memcpy(bytes.data() + 16, "hybrid", 6);
+    std::memcpy(bytes.data() + 16, "lightgcn", 8);
     detail::reseal_model_bytes(bytes);
-    CHECK_THROWS_WITH(from_bytes(bytes), Contains("'hybrid' model") && Contains("cannot read"));
+    CHECK_THROWS_WITH(from_bytes(bytes), Contains("'lightgcn' model") && Contains("cannot read"));
 }
 
 TEST_CASE("files of other formats are refused as not learnrec model files", "[io]") {

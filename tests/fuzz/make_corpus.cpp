@@ -11,6 +11,7 @@
 #include "learnrec/io/model_file.hpp"
 #include "learnrec/model/als.hpp"
 #include "learnrec/model/bpr.hpp"
+#include "learnrec/model/hybrid.hpp"
 #include "learnrec/model/ease.hpp"
 #include "learnrec/model/gfcf.hpp"
 #include "learnrec/model/item_knn.hpp"
@@ -74,6 +75,14 @@ int main(int argc, char** argv) {
     knn.neighbours = 2;
     knn.weighting = ItemKnnWeighting::bm25;
     knn.num_threads = 1;
+    HybridConfig hybrid;
+    hybrid.factors = 2;
+    hybrid.iterations = 3;
+    hybrid.num_threads = 1;
+    const auto learner_features =
+        CsrMatrix::from_triplets(4, 2, std::vector<Triplet>{{0, 0, 1.0f}, {1, 1, 1.0f}, {2, 0, 1.0f}, {3, 1, 2.0f}});
+    const auto course_features = CsrMatrix::from_triplets(4, 1, std::vector<Triplet>{{1, 0, 1.0f}, {3, 0, 1.0f}});
+    const CsrView hybrid_users = learner_features, hybrid_courses = course_features;
     ModelBundle with_ids;
     with_ids.model = std::make_shared<const AlsModel>(fit_als(data, als));
     with_ids.learners = IdMap({"ann", "bob", "cy", "dee"});
@@ -84,6 +93,7 @@ int main(int argc, char** argv) {
         {"gfcf.lrm", to_bytes(fit_gfcf(data, gfcf))},
         {"bpr.lrm", to_bytes(fit_bpr(data, bpr))},
         {"ease.lrm", to_bytes(fit_ease(data, ease))},
+        {"hybrid.lrm", to_bytes(fit_hybrid(data, &hybrid_users, &hybrid_courses, hybrid))},
         {"item_knn.lrm", to_bytes(fit_item_knn(data, knn))},
         {"popularity.lrm", to_bytes(PopularityModel::fit(data))},
         {"popularity_empty.lrm", to_bytes(PopularityModel(0, Vector()))},

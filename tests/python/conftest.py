@@ -24,6 +24,8 @@ MODEL_FACTORIES = {
     "ItemKNN": lambda: learnrec.ItemKNN(K=10, num_threads=2),
     "ItemKNN-bm25": lambda: learnrec.ItemKNN(K=10, weighting="bm25", num_threads=2),
     "GFCF": lambda: learnrec.GFCF(rank=8, random_state=7, num_threads=2),
+    # Ids only (the contract passes no features); one thread: Hogwild is deterministic only then.
+    "HybridModel": lambda: learnrec.HybridModel(factors=8, iterations=20, random_state=7, num_threads=1),
 }
 
 

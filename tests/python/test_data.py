@@ -120,6 +120,7 @@ def test_cold_start_split_holds_out_whole_learners():
     assert len(held) > 0
     assert train[held].nnz == 0
     assert test[held].nnz == user_items[held].nnz
+    np.testing.assert_array_equal(held, np.flatnonzero(np.diff(test.indptr)))  # distinct, ascending
     again = learnrec.cold_start_split(user_items, fraction=0.25, random_state=5)[2]
     assert list(again) == list(held)
 

@@ -43,6 +43,7 @@ from .data import (
 from .ease import EASE
 from .evaluation import cold_start_split, holdout_split, leave_last_k_out, ranking_metrics_at_k
 from .gfcf import GFCF
+from .hybrid import HybridModel
 from .item_knn import ItemKNN
 from .persistence import from_bytes, load, model_file_kinds, to_bytes
 from .popularity import PopularityModel
@@ -55,6 +56,7 @@ __all__ = [
     "ConversionWarning",
     "EASE",
     "GFCF",
+    "HybridModel",
     "ImplicitALS",
     "ItemKNN",
     "LearnrecError",

@@ -499,3 +499,112 @@ class Ranker:
 def academy_ranker(
     model: Model, seed: int = 42, learners: int = 5000, courses: int = 600, mean_enrolments: float = 12.0
 ) -> Ranker: ...
+# ---- hybrid (ids + features) model: bindings/python/src/hybrid.cpp ----
+class HybridLoss:
+    """Ranking loss of the hybrid model."""
+
+    warp: "HybridLoss"
+    bpr: "HybridLoss"
+    __members__: Dict[str, "HybridLoss"]
+
+class HybridConfig:
+    """Hyperparameters of the hybrid model (learnrec::HybridConfig)."""
+
+    factors: int
+    loss: HybridLoss
+    learning_rate: float
+    user_alpha: float
+    item_alpha: float
+    max_sampled: int
+    iterations: int
+    use_user_ids: bool
+    use_item_ids: bool
+    normalize_features: bool
+    fold_in_regularization: float
+    fold_in_epochs: int
+    seed: int
+    num_threads: int
+    def __init__(
+        self,
+        factors: int = 32,
+        loss: HybridLoss = ...,
+        learning_rate: float = 0.05,
+        user_alpha: float = 0.0,
+        item_alpha: float = 0.0,
+        max_sampled: int = 10,
+        iterations: int = 30,
+        use_user_ids: bool = True,
+        use_item_ids: bool = True,
+        normalize_features: bool = True,
+        fold_in_regularization: float = 1.0,
+        fold_in_epochs: int = 30,
+        seed: int = 42,
+        num_threads: int = 0,
+    ) -> None: ...
+    @property
+    def columns(self) -> int: ...
+    def validate(self) -> None: ...
+
+class HybridIterationInfo:
+    iteration: int
+    seconds: float
+    violations: float
+    loss: float
+    samples: int
+
+class HybridModel(FactorModel):
+    """A trained hybrid model; user_factors / item_factors are the precomputed representations."""
+
+    @property
+    def config(self) -> HybridConfig: ...
+    @property
+    def user_features(self) -> int: ...
+    @property
+    def item_features(self) -> int: ...
+    @property
+    def trained_courses(self) -> int: ...
+    @property
+    def user_table(self) -> npt.NDArray[np.float32]: ...
+    @property
+    def item_table(self) -> npt.NDArray[np.float32]: ...
+    def learner_embeddings_from_features(self, features: CsrView, num_threads: int = 0) -> npt.NDArray[np.float32]: ...
+    def course_embeddings_from_features(self, features: CsrView, num_threads: int = 0) -> npt.NDArray[np.float32]: ...
+    def with_courses(self, features: CsrView, num_threads: int = 0) -> HybridModel: ...
+    def fold_in_learners(
+        self, rows: CsrView, num_threads: int = 0, features: Optional[CsrView] = None
+    ) -> npt.NDArray[np.float32]: ...
+    def recommend_embeddings(
+        self,
+        embeddings: npt.ArrayLike,
+        exclude: Optional[CsrView],
+        k: int,
+        allow: Optional[np.ndarray] = None,
+        deny: Optional[np.ndarray] = None,
+        num_threads: int = 0,
+    ) -> Tuple[np.ndarray, np.ndarray]: ...
+
+class HybridTrainer:
+    """Stepwise hybrid training; one epoch per step(), GIL released."""
+
+    def __init__(
+        self,
+        user_items: CsrView,
+        user_features: Optional[CsrView],
+        item_features: Optional[CsrView],
+        config: HybridConfig,
+    ) -> None: ...
+    def step(self) -> HybridIterationInfo: ...
+    def model(self) -> HybridModel: ...
+    @property
+    def iteration(self) -> int: ...
+    @property
+    def config(self) -> HybridConfig: ...
+
+def hybrid_from_factors(
+    user_factors: npt.ArrayLike,
+    item_factors: npt.ArrayLike,
+    user_features: Optional[CsrView],
+    item_features: Optional[CsrView],
+    config: HybridConfig,
+    ridge: float = 1.0,
+) -> HybridModel: ...

@@ -57,6 +57,10 @@ using namespace learnrec;
 
 using namespace learnrec::python;
 
+namespace learnrec::python {
+void register_hybrid(py::module_& m);  // hybrid.cpp
+}  // namespace learnrec::python
+
 // Defined in the other translation units of this module.
 namespace learnrec::python {
 void register_io(py::module_& m);
@@ -664,7 +668,8 @@ A model scoring through a dense course x course matrix B: score(c) = sum over th
                 py::gil_scoped_release release;
                 split = cold_start_split(user_items.view, fraction, seed);
             }
-            py::array_t<index_t> learners(static_cast<py::ssize_t>(split.learners.size()));
+            // An explicit shape: the (count) constructor gave the array a zero stride.
+            py::array_t<index_t> learners(std::vector<py::ssize_t>{static_cast<py::ssize_t>(split.learners.size())});
             std::copy(split.learners.begin(), split.learners.end(), learners.mutable_data());
             return py::make_tuple(csr_to_numpy(std::move(split.train)), csr_to_numpy(std::move(split.test)), learners);
         },
@@ -704,4 +709,5 @@ A model scoring through a dense course x course matrix B: score(c) = sum over th
     register_data(m);  // data_bindings.cpp: academy, features, typed events
     register_io(m);    // io_bindings.cpp: model files, pickling
     register_ranking(m);
+    register_hybrid(m);  // hybrid.cpp: after FactorModel, from which HybridModel derives
 }

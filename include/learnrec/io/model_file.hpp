@@ -31,7 +31,7 @@
 //   header CRC, sizes, marker     "header checksum mismatch", "... sizeof(index_t) ..." etc.
 //   payload shorter / longer      "truncated: ..." / "trailing bytes: ..."
 //   payload CRC                   "checksum mismatch: ..."
-//   unknown kind                  "file holds a 'hybrid' model, which this learnrec cannot read (knows: ...)"
+//   unknown kind                  "file holds a 'lightgcn' model, which this learnrec cannot read (knows: ...)"
 // then the payload is parsed; a malformed payload (a length past the end, a NaN factor,
 // inconsistent shapes, duplicate ids, ...) throws Error too. Nothing is allocated from a length
 // field before it is checked against the bytes that remain, so a hostile file of n bytes cannot
@@ -57,6 +57,11 @@
 //                 i32 fold_in_epochs, u64 seed, i32 num_threads; learner factors; course factors
 //   "ease"        f32 lambda, u32 weights, i32 num_threads, u64 memory_budget_bytes; training
 //                 query rows (CSR); course x course matrix B
+//   "hybrid"      i32 factors, u32 loss, f32 learning_rate, f32 user_alpha, f32 item_alpha,
+//                 i32 max_sampled, i32 iterations, u8 use_user_ids, u8 use_item_ids,
+//                 u8 normalize_features, f32 fold_in_regularization, i32 fold_in_epochs, u64 seed,
+//                 i32 num_threads; i32 learner features, i32 course features, i32 trained courses;
+//                 learner table; course table; learner representations; course representations
 //   "item_knn"    i32 neighbours, u32 weighting, f32 bm25_k1, f32 bm25_b, u8 binary,
 //                 u8 normalize, i32 num_threads; training query rows (CSR); neighbours S (CSR)
 // A loaded model's config keeps the saved hyperparameters, except that num_threads (a run-time

@@ -1,0 +1,347 @@
+"""The hybrid (ids + features) model, LightFM's model with implicit 0.7's recommender interface."""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+from . import _core
+from ._base import Results, RecommenderBase, _candidates, _empty, _finish
+from ._validation import as_core_csr, as_count, as_ids, seed_from
+from .als import _progress_bar
+
+_LOSSES = {"warp": _core.HybridLoss.warp, "bpr": _core.HybridLoss.bpr}
+
+
+class HybridModel(RecommenderBase):
+    """Learner and course embeddings built from ids and features (the LightFM model).
+
+    A learner's embedding is the sum of its id embedding (``use_user_ids``) and the embeddings of
+    its features, and likewise for courses, which also get a bias; score = learner . course +
+    course bias. Each entity's (id + features) row is scaled to sum 1 (``normalize_features``).
+    Training descends a ranking loss (``"warp"`` or ``"bpr"``) with Adagrad learning rates per
+    parameter, lock-free over ``num_threads`` threads (deterministic with 1 thread and a seed).
+
+    Without id embeddings the model is purely feature based, and it handles cold start on both
+    sides without retraining:
+
+    * a learner who has only a profile: ``recommend(..., user_features=rows)`` or
+      :meth:`user_embeddings_from_features`;
+    * a learner's first enrolments on top of the profile: ``recommend(..., user_features=rows,
+      recalculate_user=True)`` (the feature embedding plus a regularised residual fitted to the
+      row, courses fixed);
+    * a new course from its metadata: :meth:`add_items` returns a model whose courses include the
+      new ones (ids continue after the existing courses), ranked like any other.
+
+    Parameters
+    ----------
+    factors : int
+        Latent factors (the representations get one more column: the course bias, learners' 1).
+    loss : {"warp", "bpr"}
+        WARP (LightFM's default, best for top-k) or BPR.
+    learning_rate : float
+        Adagrad's base learning rate.
+    item_alpha, user_alpha : float
+        L2 penalties on course / learner embedding rows, applied to each row an update touches.
+    max_sampled : int
+        WARP: most negatives drawn per positive.
+    iterations : int
+        Epochs in :meth:`fit`.
+    use_user_ids, use_item_ids : bool
+        Give every training learner / course its own id embedding (added to its features).
+    normalize_features : bool
+        Scale each (id + features) row to sum 1, as LightFM's Dataset does.
+    fold_in_regularization : float
+        How strongly a folded-in learner stays at its feature embedding.
+    fold_in_epochs : int
+        Passes over a learner's interactions when folding in.
+    num_threads : int
+        Threads for fitting and each call (0 = every processor).
+    random_state : None, int, numpy.random.RandomState or numpy.random.Generator
+        Seed of the initialisation and samplers; None draws a fresh one per fit.
+    """
+
+    def __init__(
+        self,
+        factors: int = 32,
+        loss: str = "warp",
+        learning_rate: float = 0.05,
+        item_alpha: float = 0.0,
+        user_alpha: float = 0.0,
+        max_sampled: int = 10,
+        iterations: int = 30,
+        use_user_ids: bool = True,
+        use_item_ids: bool = True,
+        normalize_features: bool = True,
+        fold_in_regularization: float = 1.0,
+        fold_in_epochs: int = 30,
+        num_threads: int = 0,
+        random_state: Any = None,
+    ) -> None:
+        super().__init__(num_threads=num_threads)
+        if loss not in _LOSSES:
+            raise ValueError(f"loss must be one of {sorted(_LOSSES)}, got {loss!r}")
+        self.factors = factors
+        self.loss = loss
+        self.learning_rate = learning_rate
+        self.item_alpha = item_alpha
+        self.user_alpha = user_alpha
+        self.max_sampled = max_sampled
+        self.iterations = iterations
+        self.use_user_ids = use_user_ids
+        self.use_item_ids = use_item_ids
+        self.normalize_features = normalize_features
+        self.fold_in_regularization = fold_in_regularization
+        self.fold_in_epochs = fold_in_epochs
+        self.random_state = random_state
+        self.fit_callback: Optional[Callable[[int, float, float], Any]] = None
+        self._last_iterations = 0
+
+    def config(self, seed: Optional[int] = None) -> _core.HybridConfig:
+        """The C++ configuration for the current hyperparameters (``seed`` from random_state if None)."""
+        if self.loss not in _LOSSES:
+            raise ValueError(f"loss must be one of {sorted(_LOSSES)}, got {self.loss!r}")
+        config = _core.HybridConfig(
+            factors=int(self.factors),
+            loss=_LOSSES[self.loss],
+            learning_rate=float(self.learning_rate),
+            user_alpha=float(self.user_alpha),
+            item_alpha=float(self.item_alpha),
+            max_sampled=int(self.max_sampled),
+            iterations=int(self.iterations),
+            use_user_ids=bool(self.use_user_ids),
+            use_item_ids=bool(self.use_item_ids),
+            normalize_features=bool(self.normalize_features),
+            fold_in_regularization=float(self.fold_in_regularization),
+            fold_in_epochs=int(self.fold_in_epochs),
+            seed=seed_from(self.random_state) if seed is None else seed,
+            num_threads=int(self.num_threads),
+        )
+        config.validate()
+        return config
+
+    def fit(
+        self,
+        user_items: Any,
+        user_features: Any = None,
+        item_features: Any = None,
+        show_progress: bool = True,
+        callback: Optional[Callable[[int, float, float], Any]] = None,
+    ) -> "HybridModel":
+        """Trains on ``user_items`` (learners x courses, scipy.sparse CSR); returns self.
+
+        ``user_features`` (learners x learner features) and ``item_features`` (courses x course
+        features) are optional scipy.sparse matrices (rows aligned with ``user_items``); a side
+        without features needs its ids (``use_user_ids`` / ``use_item_ids``). Each epoch is one
+        C++ call with the GIL released; ``callback(iteration, elapsed_seconds, loss)`` follows each
+        (0-based iteration; loss: mean loss of the updated triples) and stops training by
+        returning ``False``. Ctrl-C stops between epochs and keeps the model trained so far.
+        """
+        config = self.config()
+        rows = as_core_csr(user_items, "user_items", warn_dtype=True, stacklevel=3)
+        n_users, n_items = rows.shape
+        users = None
+        if user_features is not None:
+            users = as_core_csr(user_features, "user_features", rows=n_users, rows_meaning="learners are in user_items:")
+        items = None
+        if item_features is not None:
+            items = as_core_csr(item_features, "item_features", rows=n_items, rows_meaning="courses are in user_items:")
+        trainer = _core.HybridTrainer(rows, users, items, config)
+        if callback is None:
+            callback = self.fit_callback
+        total = config.iterations
+        try:
+            with _progress_bar(total, show_progress, type(self).__name__) as progress:
+                for iteration in range(total):
+                    info = trainer.step()
+                    progress.set_postfix(loss=f"{info.loss:.4f}", refresh=False)
+                    progress.update(1)
+                    if callback is not None and callback(iteration, info.seconds, info.loss) is False:
+                        break
+        except KeyboardInterrupt:
+            warnings.warn(
+                f"training interrupted after {trainer.iteration} of {total} iterations; "
+                "keeping the model trained so far",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        self._last_iterations = trainer.iteration
+        self._model = trainer.model()
+        return self
+
+    @classmethod
+    def from_factors(
+        cls,
+        factor_model: Any,
+        user_features: Any = None,
+        item_features: Any = None,
+        ridge: float = 1.0,
+        **params: Any,
+    ) -> "HybridModel":
+        """The least-squares variant: a fitted hybrid model built from a fitted factor model.
+
+        ``factor_model`` is a fitted estimator whose ``user_factors`` / ``item_factors`` have no
+        bias column (e.g. :class:`learnrec.ImplicitALS`). Feature embeddings are the ridge
+        regression (penalty ``ridge``) of its factors on the (normalised) features, so new learners
+        and courses get the least-squares estimate of their factors; id embeddings are the
+        remainders, so warm learners and courses keep their factors and recommendations exactly.
+        ``params`` are this class's constructor arguments (``use_user_ids``, ``num_threads``, ...;
+        ``factors`` is taken from the factor model).
+        """
+        users_f = np.ascontiguousarray(factor_model.user_factors, dtype=np.float32)
+        items_f = np.ascontiguousarray(factor_model.item_factors, dtype=np.float32)
+        params["factors"] = int(items_f.shape[1])
+        out = cls(**params)
+        users = None
+        if user_features is not None:
+            users = as_core_csr(user_features, "user_features", rows=users_f.shape[0],
+                                rows_meaning="learners have factors:")
+        items = None
+        if item_features is not None:
+            items = as_core_csr(item_features, "item_features", rows=items_f.shape[0],
+                                rows_meaning="courses have factors:")
+        out._model = _core.hybrid_from_factors(users_f, items_f, users, items, out.config(seed=0), float(ridge))
+        return out
+
+    # ---- cold start ---------------------------------------------------------------------------
+    def _features(self, features: Any, name: str, rows: Optional[int], columns: int, what: str) -> _core.CsrView:
+        return as_core_csr(
+            features,
+            name,
+            rows=rows,
+            rows_meaning="ids were" if rows != 1 else "id was",
+            cols=columns,
+            cols_meaning=f"the model was trained with {what} features:",
+        )
+
+    def user_embeddings_from_features(self, user_features: Any) -> np.ndarray:
+        """Representations ([x, 1], ``factors + 1`` columns) of learners from their features alone."""
+        model = self.model
+        view = self._features(user_features, "user_features", None, model.user_features, "learner")
+        return model.learner_embeddings_from_features(view, self.num_threads)
+
+    def item_embeddings_from_features(self, item_features: Any) -> np.ndarray:
+        """Representations ([y, bias]) of courses from their features alone (no id embedding)."""
+        model = self.model
+        view = self._features(item_features, "item_features", None, model.item_features, "course")
+        return model.course_embeddings_from_features(view, self.num_threads)
+
+    def add_items(self, item_features: Any) -> "HybridModel":
+        """A copy of this model whose courses are followed by new ones placed from ``item_features``.
+
+        The new courses get ids ``num_courses, num_courses + 1, ...``; this model is unchanged.
+        Pass ``user_items`` with the new width to :meth:`recommend` (e.g. ``scipy.sparse.hstack``
+        or ``resize``).
+        """
+        model = self.model
+        view = self._features(item_features, "item_features", None, model.item_features, "course")
+        out = copy.copy(self)
+        out._model = model.with_courses(view, self.num_threads)
+        return out
+
+    def recalculate_user(self, userid: Any, user_items: Any, user_features: Any = None) -> np.ndarray:
+        """Learner representation(s) folded in from ``user_items`` on top of ``user_features``.
+
+        One row of each per id; ids are not looked up. Without ``user_features`` the fold-in starts
+        from zero features (what an id-only model can do for a new learner).
+        """
+        model = self.model
+        scalar, ids = as_ids(userid, "userid")
+        rows = as_core_csr(
+            user_items,
+            "user_items",
+            rows=ids.size,
+            rows_meaning="userids were",
+            cols=model.num_courses,
+            cols_meaning="the model has courses:",
+        )
+        features = None
+        if user_features is not None:
+            features = self._features(user_features, "user_features", ids.size, model.user_features, "learner")
+        out = model.fold_in_learners(rows, self.num_threads, features)
+        return out[0] if scalar else out
+
+    def recommend(
+        self,
+        userid: Any,
+        user_items: Any,
+        N: int = 10,
+        filter_already_liked_items: bool = True,
+        filter_items: Any = None,
+        recalculate_user: bool = False,
+        items: Any = None,
+        user_features: Any = None,
+    ) -> Results:
+        """implicit's :meth:`RecommenderBase.recommend`, plus ``user_features`` for cold start.
+
+        With ``user_features`` (one row per id, the learner features of training), the learners
+        are represented from those features, and the ids are not looked up (new learners work);
+        with ``recalculate_user`` their ``user_items`` rows are folded in on top of the features.
+        Without it, everything is as in :class:`RecommenderBase`.
+        """
+        if user_features is None:
+            return super().recommend(
+                userid,
+                user_items,
+                N=N,
+                filter_already_liked_items=filter_already_liked_items,
+                filter_items=filter_items,
+                recalculate_user=recalculate_user,
+                items=items,
+            )
+        model = self.model
+        scalar, ids = as_ids(userid, "userid")
+        n = as_count(N, "N")
+        features = self._features(user_features, "user_features", ids.size, model.user_features, "learner")
+        allow, deny = _candidates(filter_items, items, model.num_courses, "filter_items", "items", "courses")
+        rows = None
+        if filter_already_liked_items or recalculate_user:
+            if user_items is None:
+                raise ValueError("user_items is required when filter_already_liked_items or recalculate_user is set")
+            rows = as_core_csr(
+                user_items,
+                "user_items",
+                rows=ids.size,
+                rows_meaning="userids were" if ids.size != 1 else "userid was",
+                cols=model.num_courses,
+                cols_meaning="the model has courses:",
+            )
+        if allow is not None:
+            n = min(n, allow.size)
+        if n == 0 or ids.size == 0 or model.num_courses == 0:
+            return _empty(scalar, ids.size, n)
+        if recalculate_user:
+            embeddings = model.fold_in_learners(rows, self.num_threads, features)
+        else:
+            embeddings = model.learner_embeddings_from_features(features, self.num_threads)
+        exclude = rows if filter_already_liked_items else None
+        k = min(n, model.num_courses)
+        out_ids, scores = model.recommend_embeddings(embeddings, exclude, k, allow, deny, self.num_threads)
+        return _finish(out_ids, scores, scalar, n)
+
+    # ---- attributes ---------------------------------------------------------------------------
+    @property
+    def user_factors(self) -> Optional[np.ndarray]:
+        """Training learners' representations ([x, 1]; float32, read-only, shares the model's memory)."""
+        return None if self._model is None else self._model.user_factors
+
+    @property
+    def item_factors(self) -> Optional[np.ndarray]:
+        """Courses' representations ([y, bias]; float32, read-only)."""
+        return None if self._model is None else self._model.item_factors
+
+    @property
+    def iterations_run(self) -> int:
+        """Epochs run by the last fit (fewer than ``iterations`` when stopped early)."""
+        return 0 if self._model is None else self._last_iterations
+
+    def __repr__(self) -> str:
+        return (
+            f"HybridModel(factors={self.factors}, loss={self.loss!r}, learning_rate={self.learning_rate}, "
+            f"item_alpha={self.item_alpha}, user_alpha={self.user_alpha}, max_sampled={self.max_sampled}, "
+            f"iterations={self.iterations}, use_user_ids={self.use_user_ids}, use_item_ids={self.use_item_ids}, "
+            f"num_threads={self.num_threads}, random_state={self.random_state!r})"
+        )

@@ -1,0 +1,237 @@
+// learnrec._core — the hybrid (ids + features) model: HybridConfig, HybridTrainer, HybridModel.
+// Registered by module.cpp after FactorModel, from which HybridModel derives.
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "common.hpp"
+#include "learnrec/model/hybrid.hpp"
+
+namespace learnrec::python {
+namespace {
+
+const CsrView* optional_view(const std::optional<PyCsr>& m) { return m ? &m->view : nullptr; }
+
+/// HybridTrainer; it copies what it needs from its inputs, so nothing stays borrowed.
+/// step() and model() are serialised by a mutex.
+class PyHybridTrainer {
+public:
+    PyHybridTrainer(const PyCsr& user_items, const std::optional<PyCsr>& user_features,
+                    const std::optional<PyCsr>& item_features, const HybridConfig& config) {
+        py::gil_scoped_release release;
+        trainer_ = std::make_unique<HybridTrainer>(user_items.view, optional_view(user_features),
+                                                   optional_view(item_features), config);
+    }
+    HybridIterationInfo step() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return trainer_->step();
+    }
+    std::shared_ptr<HybridModel> model() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return std::make_shared<HybridModel>(trainer_->model());
+    }
+    int iteration() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return trainer_->iteration();
+    }
+    HybridConfig config() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return trainer_->config();
+    }
+
+private:
+    std::unique_ptr<HybridTrainer> trainer_;
+    std::mutex mutex_;
+};
+
+/// Top-k of given learner representations ([x, 1] rows) over the model's courses.
+py::tuple recommend_embeddings(const HybridModel& model, const py::array_t<float, py::array::forcecast>& embeddings,
+                               const std::optional<PyCsr>& exclude, index_t k, const py::object& allow_obj,
+                               const py::object& deny_obj, int num_threads) {
+    RowMatrix e = to_row_matrix(embeddings, "embeddings");
+    const auto allow = optional_indices(allow_obj, "allow");
+    const auto deny = optional_indices(deny_obj, "deny");
+    TopK top;
+    {
+        py::gil_scoped_release release;
+        LEARNREC_CHECK(e.cols() == model.config().columns(), "embeddings have {} columns, the model's have {}",
+                       e.cols(), model.config().columns());
+        LEARNREC_CHECK(e.allFinite(), "embeddings contain NaN or infinity");
+        check_exclusions(exclude ? &*exclude : nullptr, static_cast<std::size_t>(e.rows()), model.num_courses());
+        QueryBlock queries;
+        queries.count = static_cast<index_t>(e.rows());
+        queries.embeddings = std::move(e);
+        const CandidateFilter filter{exclude ? &exclude->view : nullptr, {}, allow.span(), deny.span(), {}};
+        top = run_topk(model, queries, k, filter, num_threads, false);
+    }
+    return topk_to_numpy(std::move(top));
+}
+
+}  // namespace
+
+void register_hybrid(py::module_& m) {
+    py::enum_<HybridLoss>(m, "HybridLoss", "Ranking loss of the hybrid model.")
+        .value("warp", HybridLoss::warp, "weighted approximate-rank pairwise (LightFM's default)")
+        .value("bpr", HybridLoss::bpr, "Bayesian personalised ranking");
+
+    py::class_<HybridConfig>(m, "HybridConfig", "Hyperparameters of the hybrid model (learnrec::HybridConfig).")
+        .def(py::init([](index_t factors, HybridLoss loss, float learning_rate, float user_alpha, float item_alpha,
+                         int max_sampled, int iterations, bool use_user_ids, bool use_item_ids,
+                         bool normalize_features, float fold_in_regularization, int fold_in_epochs,
+                         std::uint64_t seed, int num_threads) {
+                 HybridConfig c;
+                 c.factors = factors;
+                 c.loss = loss;
+                 c.learning_rate = learning_rate;
+                 c.user_alpha = user_alpha;
+                 c.item_alpha = item_alpha;
+                 c.max_sampled = max_sampled;
+                 c.iterations = iterations;
+                 c.use_user_ids = use_user_ids;
+                 c.use_item_ids = use_item_ids;
+                 c.normalize_features = normalize_features;
+                 c.fold_in_regularization = fold_in_regularization;
+                 c.fold_in_epochs = fold_in_epochs;
+                 c.seed = seed;
+                 c.num_threads = num_threads;
+                 return c;
+             }),
+             py::arg("factors") = 32, py::arg("loss") = HybridLoss::warp, py::arg("learning_rate") = 0.05f,
+             py::arg("user_alpha") = 0.0f, py::arg("item_alpha") = 0.0f, py::arg("max_sampled") = 10,
+             py::arg("iterations") = 30, py::arg("use_user_ids") = true, py::arg("use_item_ids") = true,
+             py::arg("normalize_features") = true, py::arg("fold_in_regularization") = 1.0f,
+             py::arg("fold_in_epochs") = 30, py::arg("seed") = 42, py::arg("num_threads") = 0)
+        .def_readwrite("factors", &HybridConfig::factors, "Latent factors, not counting the bias column.")
+        .def_readwrite("loss", &HybridConfig::loss, "HybridLoss.warp or HybridLoss.bpr.")
+        .def_readwrite("learning_rate", &HybridConfig::learning_rate, "Adagrad's base learning rate.")
+        .def_readwrite("user_alpha", &HybridConfig::user_alpha, "L2 penalty on learner table rows, per touch.")
+        .def_readwrite("item_alpha", &HybridConfig::item_alpha, "L2 penalty on course table rows, per touch.")
+        .def_readwrite("max_sampled", &HybridConfig::max_sampled, "WARP: most negatives drawn per positive.")
+        .def_readwrite("iterations", &HybridConfig::iterations, "Epochs.")
+        .def_readwrite("use_user_ids", &HybridConfig::use_user_ids, "An id embedding per training learner.")
+        .def_readwrite("use_item_ids", &HybridConfig::use_item_ids, "An id embedding per training course.")
+        .def_readwrite("normalize_features", &HybridConfig::normalize_features,
+                       "Scale each (id + features) row to sum 1.")
+        .def_readwrite("fold_in_regularization", &HybridConfig::fold_in_regularization,
+                       "Pull of a folded-in learner's residual toward its feature embedding.")
+        .def_readwrite("fold_in_epochs", &HybridConfig::fold_in_epochs, "Passes over a learner's row in fold-in.")
+        .def_readwrite("seed", &HybridConfig::seed, "Seed of the initialisation and the samplers.")
+        .def_readwrite("num_threads", &HybridConfig::num_threads, "Threads (0 = every processor; 1 = deterministic).")
+        .def_property_readonly("columns", &HybridConfig::columns, "Columns of the representations (factors + bias).")
+        .def("validate", [](const HybridConfig& c) { c.validate(); }, "Raises LearnrecError on an invalid value.")
+        .def("__repr__", [](const HybridConfig& c) {
+            return fmt::format("HybridConfig(factors={}, loss={}, learning_rate={}, user_alpha={}, item_alpha={}, "
+                               "max_sampled={}, iterations={}, use_user_ids={}, use_item_ids={}, seed={}, "
+                               "num_threads={})",
+                               c.factors, c.loss == HybridLoss::warp ? "warp" : "bpr", c.learning_rate, c.user_alpha,
+                               c.item_alpha, c.max_sampled, c.iterations, c.use_user_ids ? "True" : "False",
+                               c.use_item_ids ? "True" : "False", c.seed, c.num_threads);
+        });
+
+    py::class_<HybridIterationInfo>(m, "HybridIterationInfo", "What one hybrid epoch reports.")
+        .def_readonly("iteration", &HybridIterationInfo::iteration, "1-based epoch number.")
+        .def_readonly("seconds", &HybridIterationInfo::seconds, "Wall time of the epoch.")
+        .def_readonly("violations", &HybridIterationInfo::violations, "Fraction of positives that got an update.")
+        .def_readonly("loss", &HybridIterationInfo::loss, "Mean loss of the updated triples before their update.")
+        .def_readonly("samples", &HybridIterationInfo::samples, "Negatives drawn.")
+        .def("__repr__", [](const HybridIterationInfo& i) {
+            return fmt::format("HybridIterationInfo(iteration={}, seconds={:.4f}, violations={:.4f}, loss={:.4f}, "
+                               "samples={})",
+                               i.iteration, i.seconds, i.violations, i.loss, i.samples);
+        });
+
+    py::class_<HybridModel, FactorModel, std::shared_ptr<HybridModel>>(m, "HybridModel", R"doc(
+A trained hybrid model: learner and course embeddings are sums of id and feature embeddings.
+user_factors / item_factors are the precomputed representations of the training learners and the
+model's courses ([x, 1] and [y, bias]); user_table / item_table the id rows (when used) followed by
+the feature rows.)doc")
+        .def_property_readonly("config", &HybridModel::config, "The HybridConfig it was trained with.")
+        .def_property_readonly("user_features", &HybridModel::user_features, "Learner features (columns).")
+        .def_property_readonly("item_features", &HybridModel::item_features, "Course features (columns).")
+        .def_property_readonly("trained_courses", &HybridModel::trained_courses,
+                               "Courses present in training (the first ones; later ones came from with_courses).")
+        .def_property_readonly(
+            "user_table", [](py::object self) { return readonly_view(self.cast<const HybridModel&>().user_table(), self); },
+            "Learner embedding table (float32, read-only view).")
+        .def_property_readonly(
+            "item_table", [](py::object self) { return readonly_view(self.cast<const HybridModel&>().item_table(), self); },
+            "Course embedding table, bias last (float32, read-only view).")
+        .def(
+            "learner_embeddings_from_features",
+            [](const HybridModel& mo, const PyCsr& features, int num_threads) {
+                RowMatrix out;
+                {
+                    py::gil_scoped_release release;
+                    out = mo.learner_embeddings_from_features(features.view, num_threads);
+                }
+                return to_numpy(std::move(out));
+            },
+            py::arg("features"), py::arg("num_threads") = 0,
+            "[x, 1] representations of learners known only by their features (no id embedding).")
+        .def(
+            "course_embeddings_from_features",
+            [](const HybridModel& mo, const PyCsr& features, int num_threads) {
+                RowMatrix out;
+                {
+                    py::gil_scoped_release release;
+                    out = mo.course_embeddings_from_features(features.view, num_threads);
+                }
+                return to_numpy(std::move(out));
+            },
+            py::arg("features"), py::arg("num_threads") = 0,
+            "[y, bias] representations of courses known only by their features (no id embedding).")
+        .def(
+            "with_courses",
+            [](const HybridModel& mo, const PyCsr& features, int num_threads) {
+                py::gil_scoped_release release;
+                return std::make_shared<HybridModel>(mo.with_courses(features.view, num_threads));
+            },
+            py::arg("features"), py::arg("num_threads") = 0,
+            "A new model with these courses appended, placed from their features.")
+        .def(
+            "fold_in_learners",
+            [](const HybridModel& mo, const PyCsr& rows, int num_threads, const std::optional<PyCsr>& features) {
+                RowMatrix out;
+                {
+                    py::gil_scoped_release release;
+                    out = mo.fold_in_learners(rows.view, optional_view(features), num_threads);
+                }
+                return to_numpy(std::move(out));
+            },
+            py::arg("rows"), py::arg("num_threads") = 0, py::arg("features") = py::none(),
+            "Learner representations fitted to interaction rows on top of their features (None: zero features).")
+        .def("recommend_embeddings", &recommend_embeddings, py::arg("embeddings"), py::arg("exclude"), py::arg("k"),
+             py::arg("allow") = py::none(), py::arg("deny") = py::none(), py::arg("num_threads") = 0,
+             "Top-k courses for given [x, 1] learner representations; exclude: a CsrView with one row per "
+             "embedding, or None.");
+
+    m.def(
+        "hybrid_from_factors",
+        [](const py::array_t<float, py::array::forcecast>& user_factors,
+           const py::array_t<float, py::array::forcecast>& item_factors, const std::optional<PyCsr>& user_features,
+           const std::optional<PyCsr>& item_features, const HybridConfig& config, float ridge) {
+            RowMatrix users = to_row_matrix(user_factors, "user_factors");
+            RowMatrix items = to_row_matrix(item_factors, "item_factors");
+            py::gil_scoped_release release;
+            return std::make_shared<HybridModel>(hybrid_from_factors(users, items, optional_view(user_features),
+                                                                     optional_view(item_features), config, ridge));
+        },
+        py::arg("user_factors"), py::arg("item_factors"), py::arg("user_features"), py::arg("item_features"),
+        py::arg("config"), py::arg("ridge") = 1.0f,
+        "The least-squares hybrid variant (learnrec::hybrid_from_factors): feature embeddings by ridge regression "
+        "of trained factors (e.g. ALS) on the features, id embeddings the remainders.");
+
+    py::class_<PyHybridTrainer>(m, "HybridTrainer", R"doc(
+Stepwise hybrid training (learnrec::HybridTrainer). One epoch per step(), GIL released; Hogwild
+over num_threads threads (deterministic with 1). Feature matrices may be None (ids only on that side).)doc")
+        .def(py::init<const PyCsr&, const std::optional<PyCsr>&, const std::optional<PyCsr>&, const HybridConfig&>(),
+             py::arg("user_items"), py::arg("user_features"), py::arg("item_features"), py::arg("config"))
+        .def("step", &PyHybridTrainer::step, py::call_guard<py::gil_scoped_release>(),
+             "Runs one epoch and returns its HybridIterationInfo.")
+        .def("model", &PyHybridTrainer::model, py::call_guard<py::gil_scoped_release>(),
+             "The model trained so far (training can continue).")
+        .def_property_readonly("iteration", &PyHybridTrainer::iteration, "Epochs run so far.")
+        .def_property_readonly("config", &PyHybridTrainer::config, "The configuration.");
+}
+
+}  // namespace learnrec::python
