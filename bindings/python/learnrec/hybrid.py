@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import warnings
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Dict, Optional
 
 import numpy as np
 
@@ -63,6 +63,29 @@ class HybridModel(RecommenderBase):
     random_state : None, int, numpy.random.RandomState or numpy.random.Generator
         Seed of the initialisation and samplers; None draws a fresh one per fit.
     """
+
+    _kind = "hybrid"
+
+    @classmethod
+    def _init_kwargs_from(cls, model: Any) -> Dict[str, Any]:
+        c = model.config
+        loss = next(name for name, value in _LOSSES.items() if value == c.loss)
+        return dict(
+            factors=c.factors,
+            loss=loss,
+            learning_rate=c.learning_rate,
+            item_alpha=c.item_alpha,
+            user_alpha=c.user_alpha,
+            max_sampled=c.max_sampled,
+            iterations=c.iterations,
+            use_user_ids=c.use_user_ids,
+            use_item_ids=c.use_item_ids,
+            normalize_features=c.normalize_features,
+            fold_in_regularization=c.fold_in_regularization,
+            fold_in_epochs=c.fold_in_epochs,
+            random_state=c.seed,
+            num_threads=c.num_threads,
+        )
 
     def __init__(
         self,
