@@ -93,8 +93,10 @@ inline double half_score_error_bound(const float* q, index_t d, float max_norm) 
 #ifdef LEARNREC_X86_DISPATCH
 // GCC 12's _mm512_cvtph_ps starts from _mm512_undefined_ps(), which -Wmaybe-uninitialized reports
 // (a false positive in the compiler's own header).
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 __attribute__((target("avx512f,f16c,fma"))) inline void score_halves_avx512(const float* q, std::size_t ldq,
                                                                             index_t nq, const HalfPanels& items,
                                                                             index_t c0, index_t c1, float* out,
@@ -116,7 +118,9 @@ __attribute__((target("avx512f,f16c,fma"))) inline void score_halves_avx512(cons
         }
     }
 }
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 
 __attribute__((target("avx2,f16c,fma"))) inline void score_halves_avx2(const float* q, std::size_t ldq, index_t nq,
                                                                        const HalfPanels& items, index_t c0, index_t c1,
