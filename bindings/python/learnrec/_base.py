@@ -10,7 +10,8 @@ through the C++ model seam, so new models (BPR, EASE, kNN, hybrids) get it for f
 from __future__ import annotations
 
 import os
-from typing import Any, ClassVar, Dict, Optional, Tuple, Type
+import warnings
+from typing import Any, Callable, ClassVar, Dict, Optional, Tuple, Type
 
 import numpy as np
 
@@ -67,6 +68,52 @@ def _candidates(
         if deny.size == 0:
             deny = None
     return allow, deny
+
+
+
+def _progress_bar(total: int, show: bool, desc: str) -> Any:
+    """tqdm's notebook bar when ipywidgets is there, its text bar otherwise (imported lazily)."""
+    if not show:
+        from tqdm import tqdm
+
+        return tqdm(total=total, disable=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tqdm.auto warns when a notebook lacks ipywidgets
+        from tqdm.auto import tqdm as auto_tqdm
+    return auto_tqdm(total=total, desc=desc, unit="it")
+
+
+#: What a stepwise model reports after each step: (tqdm postfix or None, the value passed to the
+#: callback as its third argument).
+StepReport = Callable[[Any], Tuple[Optional[Dict[str, str]], Any]]
+
+
+def _train_stepwise(model: Any, trainer: Any, total: int, show_progress: bool, callback: Any,
+                    report: StepReport) -> int:
+    """The epoch loop every stepwise model shares: one C++ step per iteration (GIL released), a
+    tqdm bar, ``callback(iteration, seconds, value)`` whose ``False`` stops training, and Ctrl-C
+    stopping between steps with the model trained so far kept (a warning says so). Returns the
+    number of steps run."""
+    if callback is None:
+        callback = getattr(model, "fit_callback", None)
+    try:
+        with _progress_bar(total, show_progress, type(model).__name__) as progress:
+            for iteration in range(total):
+                info = trainer.step()
+                postfix, value = report(info)
+                if postfix:
+                    progress.set_postfix(postfix, refresh=False)
+                progress.update(1)
+                if callback is not None and callback(iteration, info.seconds, value) is False:
+                    break
+    except KeyboardInterrupt:
+        warnings.warn(
+            f"training interrupted after {trainer.iteration} of {total} iterations; "
+            "keeping the model trained so far",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    return int(trainer.iteration)
 
 
 class RecommenderBase:

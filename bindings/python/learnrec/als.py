@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Any, Callable, Dict, List, Optional
 
 import numpy as np
 
 from . import _core
-from ._base import RecommenderBase
+from ._base import RecommenderBase, _train_stepwise
 from ._validation import as_core_csr, seed_from
 
 _SOLVERS = {"cg": _core.AlsSolver.cg, "cholesky": _core.AlsSolver.cholesky}
-
-
-def _progress_bar(total: int, show: bool, desc: str) -> Any:
-    """tqdm's notebook bar when ipywidgets is there, its text bar otherwise (imported lazily)."""
-    if not show:
-        from tqdm import tqdm
-
-        return tqdm(total=total, disable=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tqdm.auto warns when a notebook lacks ipywidgets
-        from tqdm.auto import tqdm as auto_tqdm
-    return auto_tqdm(total=total, desc=desc, unit="it")
 
 
 class ImplicitALS(RecommenderBase):
@@ -173,29 +160,18 @@ class ImplicitALS(RecommenderBase):
         O(learners)); other dtypes or formats are converted with a ConversionWarning.
         """
         trainer = self._make_trainer(user_items)
-        if callback is None:
-            callback = self.fit_callback
-        total = trainer.config.iterations
         self.loss_history = []
-        try:
-            with _progress_bar(total, show_progress, type(self).__name__) as progress:
-                for iteration in range(total):
-                    info = trainer.step()
-                    loss = None if math.isnan(info.loss) else float(info.loss)
-                    if loss is not None:
-                        self.loss_history.append(loss)
-                        progress.set_postfix(loss=f"{loss:.6f}", refresh=False)
-                    progress.update(1)
-                    if callback is not None and callback(iteration, info.seconds, loss) is False:
-                        break
-        except KeyboardInterrupt:
-            warnings.warn(
-                f"training interrupted after {trainer.iteration} of {total} iterations; "
-                "keeping the model trained so far",
-                RuntimeWarning,
-                stacklevel=2,
-            )
-        self._last_iterations = trainer.iteration
+
+        def report(info: Any) -> Any:
+            loss = None if math.isnan(info.loss) else float(info.loss)
+            if loss is None:
+                return None, None
+            self.loss_history.append(loss)
+            return {"loss": f"{loss:.6f}"}, loss
+
+        self._last_iterations = _train_stepwise(
+            self, trainer, trainer.config.iterations, show_progress, callback, report
+        )
         self._model = trainer.release()
         return self
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import Any, Callable, Dict, Optional
 
 import numpy as np
 
 from . import _core
-from ._base import RecommenderBase
+from ._base import RecommenderBase, _train_stepwise
 from ._validation import as_core_csr, seed_from
-from .als import _progress_bar
 
 
 class BayesianPersonalizedRanking(RecommenderBase):
@@ -120,25 +118,14 @@ class BayesianPersonalizedRanking(RecommenderBase):
         config = self.config()
         rows = as_core_csr(user_items, "user_items", warn_dtype=True, stacklevel=3)
         trainer = _core.BprTrainer(rows, config)
-        if callback is None:
-            callback = self.fit_callback
-        total = config.iterations
-        try:
-            with _progress_bar(total, show_progress, type(self).__name__) as progress:
-                for iteration in range(total):
-                    info = trainer.step()
-                    progress.set_postfix(correct=f"{100.0 * info.correct:.2f}%", refresh=False)
-                    progress.update(1)
-                    if callback is not None and callback(iteration, info.seconds, info.correct) is False:
-                        break
-        except KeyboardInterrupt:
-            warnings.warn(
-                f"training interrupted after {trainer.iteration} of {total} iterations; "
-                "keeping the model trained so far",
-                RuntimeWarning,
-                stacklevel=2,
-            )
-        self._last_iterations = trainer.iteration
+        self._last_iterations = _train_stepwise(
+            self,
+            trainer,
+            config.iterations,
+            show_progress,
+            callback,
+            lambda info: ({"correct": f"{100.0 * info.correct:.2f}%"}, info.correct),
+        )
         self._model = trainer.release()
         return self
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import copy
-import warnings
 from typing import Any, Callable, Dict, Optional
 
 import numpy as np
 
 from . import _core
-from ._base import Results, RecommenderBase, _candidates, _empty, _finish
+from ._base import Results, RecommenderBase, _candidates, _empty, _finish, _train_stepwise
 from ._validation import as_core_csr, as_count, as_ids, seed_from
-from .als import _progress_bar
 
 _LOSSES = {"warp": _core.HybridLoss.warp, "bpr": _core.HybridLoss.bpr}
 
@@ -173,25 +171,14 @@ class HybridModel(RecommenderBase):
         if item_features is not None:
             items = as_core_csr(item_features, "item_features", rows=n_items, rows_meaning="courses are in user_items:")
         trainer = _core.HybridTrainer(rows, users, items, config)
-        if callback is None:
-            callback = self.fit_callback
-        total = config.iterations
-        try:
-            with _progress_bar(total, show_progress, type(self).__name__) as progress:
-                for iteration in range(total):
-                    info = trainer.step()
-                    progress.set_postfix(loss=f"{info.loss:.4f}", refresh=False)
-                    progress.update(1)
-                    if callback is not None and callback(iteration, info.seconds, info.loss) is False:
-                        break
-        except KeyboardInterrupt:
-            warnings.warn(
-                f"training interrupted after {trainer.iteration} of {total} iterations; "
-                "keeping the model trained so far",
-                RuntimeWarning,
-                stacklevel=2,
-            )
-        self._last_iterations = trainer.iteration
+        self._last_iterations = _train_stepwise(
+            self,
+            trainer,
+            config.iterations,
+            show_progress,
+            callback,
+            lambda info: ({"loss": f"{info.loss:.4f}"}, info.loss),
+        )
         self._model = trainer.model()
         return self
 
