@@ -19,6 +19,9 @@
 #include <vector>
 
 #include "learnrec/detail/score_kernel.hpp"
+#ifdef LEARNREC_X86_DISPATCH
+#include <cpuid.h>
+#endif
 #include "learnrec/types.hpp"
 
 namespace learnrec::detail {
@@ -40,7 +43,10 @@ inline bool half_scoring_supported() {
 #ifdef LEARNREC_X86_DISPATCH
     static const bool ok = [] {
         __builtin_cpu_init();
-        return __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        // F16C through CPUID leaf 1 (ECX bit 29): clang's __builtin_cpu_supports has no "f16c".
+        unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+        const bool f16c = __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & (1u << 29)) != 0;
+        return f16c && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     }();
     return ok;
 #else
