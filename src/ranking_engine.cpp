@@ -503,7 +503,10 @@ Ranker::Ranker(std::shared_ptr<const Model> model, Catalogue catalogue, std::vec
             for (const auto& e : s->history.of(static_cast<index_t>(i)))
                 if (e.completed_at != kNever) ++v[static_cast<std::size_t>(e.course)];
         }
-        for (auto& [dept, v] : counts) {
+        for (auto& entry : counts) {
+            // Not a structured binding: clang before 16 cannot capture those in the lambda below.
+            const auto& dept = entry.first;
+            const auto& v = entry.second;
             std::vector<index_t> order;
             for (std::size_t c = 0; c < n; ++c)
                 if (v[c] >= 2) order.push_back(static_cast<index_t>(c));  // one learner is not "popular"
