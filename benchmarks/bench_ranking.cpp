@@ -152,11 +152,37 @@ void BM_RankedFilteringOnly(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(f.learners.size()));
 }
 
+/// All rules with explanations but without MMR, and with MMR but without explanations: where the
+/// difference between the two figures above goes.
+void BM_RankedNoDiversity(benchmark::State& state) {
+    auto& f = fixture();
+    RankingRules rules = all_rules(static_cast<int>(state.range(0)));
+    rules.mmr_lambda = 1.0f;
+    for (auto _ : state) {
+        Recommendations r = f.ranker->recommend(f.learners, f.now, rules);
+        benchmark::DoNotOptimize(r.ids.data());
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(f.learners.size()));
+}
+
+void BM_RankedNoExplanations(benchmark::State& state) {
+    auto& f = fixture();
+    RankingRules rules = all_rules(static_cast<int>(state.range(0)));
+    rules.explain = false;
+    for (auto _ : state) {
+        Recommendations r = f.ranker->recommend(f.learners, f.now, rules);
+        benchmark::DoNotOptimize(r.ids.data());
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(f.learners.size()));
+}
+
 }  // namespace
 
 // Arg: threads (1, and 0 = every processor).
 BENCHMARK(BM_PlainTopK)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(3.0);
 BENCHMARK(BM_RankedAllRules)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(3.0);
 BENCHMARK(BM_RankedFilteringOnly)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(3.0);
+BENCHMARK(BM_RankedNoDiversity)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(3.0);
+BENCHMARK(BM_RankedNoExplanations)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(3.0);
 
 BENCHMARK_MAIN();

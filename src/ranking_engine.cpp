@@ -4,6 +4,7 @@
 #include <bit>
 #include <cassert>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <string>
@@ -368,6 +369,12 @@ struct Ranker::State {
 
     // Department popularity: completions per course, most completed first.
     std::unordered_map<std::string, std::vector<index_t>> popular;
+
+    // Explanation texts that do not depend on the request, rendered once: a batch explains
+    // millions of courses, and formatting each text anew cost more than choosing the reasons.
+    std::vector<std::string> course_titles;
+    std::unordered_map<std::string, std::string> popular_texts;     // department -> text
+    std::unordered_map<std::uint64_t, std::string> gap_texts;       // (skill code, target) -> text
 };
 
 namespace {
@@ -375,6 +382,25 @@ namespace {
 std::string display_name(const Catalogue& cat, index_t c) {
     const auto& f = cat.courses[static_cast<std::size_t>(c)];
     return f.title.empty() ? cat.course_name(c) : f.title;
+}
+
+std::string popular_text(const std::string& department) {
+    return fmt::format("popular in your department ({})", department);
+}
+std::string gap_text(const std::string& skill, int target) {
+    return fmt::format("closes your gap in {} (target level {})", skill, target);
+}
+std::uint64_t gap_key(index_t skill, int target) {
+    return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(skill)) << 32) | static_cast<std::uint32_t>(target);
+}
+std::string mandatory_text(timestamp_t due) { return fmt::format("mandatory, due {}", format_date(due)); }
+
+/// prefix + title in one allocation.
+std::string joined(std::string_view prefix, const std::string& title) {
+    std::string out;
+    out.reserve(prefix.size() + title.size());
+    out.append(prefix).append(title);
+    return out;
 }
 
 timestamp_t expiry_of(const Catalogue& cat, index_t c, timestamp_t completed_at) {
@@ -515,8 +541,16 @@ Ranker::Ranker(std::shared_ptr<const Model> model, Catalogue catalogue, std::vec
             });
             if (order.size() > 1000) order.resize(1000);
             s->popular.emplace(dept, std::move(order));
+            s->popular_texts.emplace(dept, popular_text(dept));
         }
     }
+    s->course_titles.reserve(n);
+    for (std::size_t c = 0; c < n; ++c) s->course_titles.push_back(display_name(cat, static_cast<index_t>(c)));
+    for (const auto& goals : s->learner_goals)
+        for (const auto& [skill, target] : goals)
+            if (!s->gap_texts.contains(gap_key(skill, target)))
+                s->gap_texts.emplace(gap_key(skill, target),
+                                     gap_text(s->skill_names[static_cast<std::size_t>(skill)], target));
     s->factor = dynamic_cast<const FactorModel*>(s->model.get());
     if (s->factor) {
         s->unit_courses = s->factor->item_factors();
@@ -560,6 +594,7 @@ struct LearnerView {
     std::vector<Pinned> pinned;     // due within the window, most urgent first
     std::vector<Pinned> mandatory;  // every applicable obligation (earliest due), sorted by course
     const std::vector<index_t>* popular = nullptr;  // the department's most completed courses
+    const std::string* popular_text = nullptr;
 };
 
 struct Candidate {
@@ -567,6 +602,79 @@ struct Candidate {
     float score;
     index_t substitute_for = -1;
 };
+
+using ByteMasks = std::array<std::array<float, 8>, 256>;
+typedef float lr_v8 __attribute__((vector_size(32), aligned(4)));
+
+/// row[64 w + j] becomes -inf where bit j of words[w] is clear. All-ones words (the common case:
+/// most courses are eligible) cost one test; others add a table row of 0 / -inf per byte, eight
+/// floats per vector addition (the scalar form does not vectorise: the compiler cannot rule out
+/// that the row aliases the table).
+LEARNREC_MULTIVERSION
+void mask_words(const std::uint64_t* words, std::size_t count, float* row, const ByteMasks& masks) {
+    for (std::size_t w = 0; w < count; ++w) {
+        const std::uint64_t word = words[w];
+        if (word == ~std::uint64_t{0}) continue;
+        float* r = row + 64 * w;
+        for (int b = 0; b < 8; ++b) {
+            const auto byte = static_cast<std::size_t>((word >> (8 * b)) & 0xffu);
+            if (byte == 0xffu) continue;
+            lr_v8 x, m;
+            std::memcpy(&x, r + 8 * b, sizeof x);
+            std::memcpy(&m, masks[byte].data(), sizeof m);
+            x += m;
+            std::memcpy(r + 8 * b, &x, sizeof x);
+        }
+    }
+}
+
+/// out[i * nb + j] = rows[a[i]] . rows[b[j]] (dim floats per row, rows ld apart). Explanations
+/// and MMR take a few hundred such dot products per learner: vectorised for the CPU at hand
+/// rather than through Eigen, which runs SSE2 in the portable build and pays a call per product.
+LEARNREC_MULTIVERSION
+void dot_rows(const float* rows, std::size_t ld, std::size_t dim, const index_t* a, std::size_t na, const index_t* b,
+              std::size_t nb, float* out) {
+    auto sum8 = [](lr_v8 v) { return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7])); };
+    for (std::size_t i = 0; i < na; ++i) {
+        const float* x = rows + static_cast<std::size_t>(a[i]) * ld;
+        std::size_t j = 0;
+        // Four rows of b at a time: four independent accumulator chains share each load of x.
+        for (; j + 4 <= nb; j += 4) {
+            const float* y[4];
+            for (int t = 0; t < 4; ++t) y[t] = rows + static_cast<std::size_t>(b[j + static_cast<std::size_t>(t)]) * ld;
+            lr_v8 acc[4] = {};
+            std::size_t k = 0;
+            for (; k + 8 <= dim; k += 8) {
+                lr_v8 xv;
+                std::memcpy(&xv, x + k, sizeof xv);
+                for (int t = 0; t < 4; ++t) {
+                    lr_v8 yv;
+                    std::memcpy(&yv, y[t] + k, sizeof yv);
+                    acc[t] += xv * yv;
+                }
+            }
+            for (int t = 0; t < 4; ++t) {
+                float sum = sum8(acc[t]);
+                for (std::size_t r = k; r < dim; ++r) sum += x[r] * y[t][r];
+                out[i * nb + j + static_cast<std::size_t>(t)] = sum;
+            }
+        }
+        for (; j < nb; ++j) {
+            const float* y = rows + static_cast<std::size_t>(b[j]) * ld;
+            lr_v8 acc{};
+            std::size_t k = 0;
+            for (; k + 8 <= dim; k += 8) {
+                lr_v8 xv, yv;
+                std::memcpy(&xv, x + k, sizeof xv);
+                std::memcpy(&yv, y + k, sizeof yv);
+                acc += xv * yv;
+            }
+            float sum = sum8(acc);
+            for (; k < dim; ++k) sum += x[k] * y[k];
+            out[i * nb + j] = sum;
+        }
+    }
+}
 
 class Request {
 public:
@@ -587,6 +695,9 @@ public:
                                                    row[c >> 6] |= std::uint64_t{1} << (c & 63);
                                        });
         gap_active_ = rules.gap_boost > 0.0f;
+        if (rules.explain)
+            for (const auto& o : cat_.obligations)
+                if (!mandatory_texts_.contains(o.due)) mandatory_texts_.emplace(o.due, mandatory_text(o.due));
         // The bits that mask score tiles: eligibility and, under hold_back, "has prerequisites"
         // (each learner's few unlocked courses are put back in mask_tile), so that held-back
         // courses rarely reach the predicate either.
@@ -602,7 +713,7 @@ public:
 
     /// kByteMask[b][j] = 0 when bit j of b is set, else -inf: 8 courses masked by one addition of
     /// 8 floats (vectorised), from one byte of a class's bits.
-    static const std::array<std::array<float, 8>, 256>& byte_masks() {
+    static const ByteMasks& byte_masks() {
         static const auto table = [] {
             std::array<std::array<float, 8>, 256> t{};
             for (std::size_t b = 0; b < 256; ++b)
@@ -698,7 +809,10 @@ public:
         if (rules_.obligations) collect_obligations(v);
         if (rules_.explain && !s_.learners.empty()) {
             auto it = s_.popular.find(s_.learners[li].department);
-            if (it != s_.popular.end()) v.popular = &it->second;
+            if (it != s_.popular.end()) {
+                v.popular = &it->second;
+                v.popular_text = &s_.popular_texts.at(it->first);
+            }
         }
         return v;
     }
@@ -775,16 +889,12 @@ public:
         thread_local std::vector<float> saved;
         saved.clear();
         for (auto it = first; it != last; ++it) saved.push_back(row[*it - c0]);
-        const auto& masks = byte_masks();
         index_t c = c0;
-        for (; c < c1 && (c & 7) != 0; ++c)
+        for (; c < c1 && (c & 63) != 0; ++c)
             if (!bit(c)) row[c - c0] = kOut;
-        for (; c + 8 <= c1; c += 8) {
-            const auto byte = (bits[static_cast<std::size_t>(c) >> 6] >> (c & 63)) & 0xffu;
-            const float* m = masks[byte].data();
-            float* r = row + (c - c0);
-            for (int j = 0; j < 8; ++j) r[j] += m[j];
-        }
+        const auto whole = static_cast<std::size_t>((c1 - c) / 64);
+        mask_words(bits + (static_cast<std::size_t>(c) >> 6), whole, row + (c - c0), byte_masks());
+        c += static_cast<index_t>(64 * whole);
         for (; c < c1; ++c)
             if (!bit(c)) row[c - c0] = kOut;
         if (hold_back_mask_)
@@ -804,18 +914,20 @@ public:
             const auto& offers = s_.skill_courses[static_cast<std::size_t>(g.skill)];
             auto it = std::lower_bound(offers.begin(), offers.end(), c0,
                                        [](const SkillOffer& o, index_t c) { return o.course < c; });
+            const float scale = rules_.gap_boost / static_cast<float>(g.target);
             for (; it != offers.end() && it->course < c1; ++it)
                 if (it->level > g.current)
-                    row[it->course - c0] += rules_.gap_boost *
-                                            static_cast<float>(std::min(it->level, g.target) - g.current) /
-                                            static_cast<float>(g.target);
+                    row[it->course - c0] += scale * static_cast<float>(std::min(it->level, g.target) - g.current);
         }
     }
 
     /// Candidate pools of size `pool` for the given learners (model top-k fused with the rules).
     TopK pools(std::span<const LearnerView> views, const QueryBlock& queries, index_t pool) const {
-        CandidateFilter filter;
-        filter.predicate = [&](index_t q, index_t c) { return admits(views[static_cast<std::size_t>(q)], c); };
+        // No predicate: mask_tile sets exactly the courses admits() rejects to -inf, and the
+        // selection never keeps a -inf score, so asking admits() again per candidate would only
+        // repeat the answer (asserted on every pool in debug builds; the eligibility tests check
+        // the outcome in every build).
+        const CandidateFilter filter;
         const Model& model = *s_.model;
         return topk(
             queries.count, cat_.num_courses(), pool,
@@ -869,16 +981,13 @@ public:
         return out;
     }
 
-    float unit_similarity(index_t a, index_t b) const {
-        return s_.unit_courses.row(a).dot(s_.unit_courses.row(b));
-    }
-
     /// out[i * b.size() + j] = the model's similarity of courses a[i] and b[j] (cosine for factor
     /// models, whose course queries are unit vectors: one small product instead of a call per column).
     void course_similarity(std::span<const index_t> a, std::span<const index_t> b, float* out) const {
         if (s_.factor) {
-            for (std::size_t i = 0; i < a.size(); ++i)
-                for (std::size_t j = 0; j < b.size(); ++j) out[i * b.size() + j] = unit_similarity(a[i], b[j]);
+            const auto& u = s_.unit_courses;
+            dot_rows(u.data(), static_cast<std::size_t>(u.cols()), static_cast<std::size_t>(u.cols()), a.data(),
+                     a.size(), b.data(), b.size(), out);
             return;
         }
         const Model& model = *s_.model;
@@ -902,38 +1011,29 @@ public:
             hi = std::max(hi, c.score);
         }
         // Scratch reused across the learners a thread ranks.
-        thread_local std::vector<float> rel, max_sim;
+        thread_local std::vector<float> rel, max_sim, to_pick, sim;
+        thread_local std::vector<index_t> courses;
         thread_local std::vector<std::uint8_t> used;
-        thread_local RowMatrix unit;
-        thread_local Vector to_pick;
         rel.resize(m);
         for (std::size_t i = 0; i < m; ++i) rel[i] = hi > lo ? (cands[i].score - lo) / (hi - lo) : 1.0f;
+        courses.resize(m);
+        for (std::size_t i = 0; i < m; ++i) courses[i] = cands[i].course;
         // Greedy MMR only needs each candidate's similarity to the courses already picked:
         // want x m values, computed as picks happen (a full m x m matrix only for models
         // reached through the seam).
         const bool by_topic = rules_.diversity_source == DiversitySource::topics;
-        std::vector<float> sim;
+        const bool per_pick = !by_topic && s_.factor != nullptr;
         if (!by_topic && !s_.factor) {
-            std::vector<index_t> courses(m);
-            for (std::size_t i = 0; i < m; ++i) courses[i] = cands[i].course;
             sim.resize(m * m);
             course_similarity(courses, courses, sim.data());
         }
-        // Factor models: the candidates' unit embeddings side by side, so the similarities to a
-        // new pick are one matrix-vector product.
-        unit.resize(0, 0);
-        if (!by_topic && s_.factor) {
-            unit.resize(static_cast<Eigen::Index>(m), s_.unit_courses.cols());
-            for (std::size_t i = 0; i < m; ++i)
-                unit.row(static_cast<Eigen::Index>(i)) = s_.unit_courses.row(cands[i].course);
-        }
+        to_pick.resize(m);
         auto similarity = [&](std::size_t i, std::size_t j) -> float {
-            const index_t a = cands[i].course, b = cands[j].course;
             if (by_topic) {
-                const auto ta = s_.course_topic[static_cast<std::size_t>(a)];
-                return ta >= 0 && ta == s_.course_topic[static_cast<std::size_t>(b)] ? 1.0f : 0.0f;
+                const auto ta = s_.course_topic[static_cast<std::size_t>(courses[i])];
+                return ta >= 0 && ta == s_.course_topic[static_cast<std::size_t>(courses[j])] ? 1.0f : 0.0f;
             }
-            return s_.factor ? to_pick[static_cast<Eigen::Index>(i)] : sim[i * m + j];
+            return per_pick ? to_pick[i] : sim[i * m + j];
         };
         const float lambda = rules_.mmr_lambda;
         std::vector<Candidate> out;
@@ -955,7 +1055,7 @@ public:
             used[best] = 1;
             out.push_back(cands[best]);
             if (out.size() == want) break;
-            if (unit.rows() > 0) to_pick.noalias() = unit * unit.row(static_cast<Eigen::Index>(best)).transpose();
+            if (per_pick) course_similarity(std::span<const index_t>(&courses[best], 1), courses, to_pick.data());
             for (std::size_t i = 0; i < m; ++i)
                 if (!used[i]) max_sim[i] = std::max(max_sim[i], similarity(i, best));
         }
@@ -968,39 +1068,37 @@ public:
         auto mit = std::lower_bound(v.mandatory.begin(), v.mandatory.end(), c,
                                     [](const Pinned& p, index_t x) { return p.course < x; });
         if (mit != v.mandatory.end() && mit->course == c) {
-            Reason r;
+            Reason& r = out.emplace_back();
             r.kind = ReasonKind::mandatory;
             r.date = mit->due;
-            r.text = fmt::format("mandatory, due {}", format_date(mit->due));
-            out.push_back(std::move(r));
+            const auto text = mandatory_texts_.find(mit->due);
+            r.text = text != mandatory_texts_.end() ? text->second : mandatory_text(mit->due);
         }
         if (const HistoryEntry* e = s_.history.find(v.learner, c); e && e->completed_at != kNever) {
             const timestamp_t expiry = expiry_of(cat_, c, e->completed_at);
             if (expiry != std::numeric_limits<timestamp_t>::max()) {
-                Reason r;
+                Reason& r = out.emplace_back();
                 r.kind = ReasonKind::renewal;
                 r.date = expiry;
                 r.text = fmt::format("your certification {} on {}", expiry <= now_ ? "expired" : "expires",
                                      format_date(expiry));
-                out.push_back(std::move(r));
             }
         }
         if (substitute_for >= 0) {
-            Reason r;
+            Reason& r = out.emplace_back();
             r.kind = ReasonKind::prerequisite_for;
             r.course = substitute_for;
-            r.text = fmt::format("needed before {}", display_name(cat_, substitute_for));
-            out.push_back(std::move(r));
+            r.text = joined("needed before ", s_.course_titles[static_cast<std::size_t>(substitute_for)]);
         }
         for (const auto& g : v.gaps)
             for (const auto& [sk, level] : s_.course_skills[static_cast<std::size_t>(c)])
                 if (sk == g.skill && level > g.current) {
-                    Reason r;
+                    Reason& r = out.emplace_back();
                     r.kind = ReasonKind::skill_gap;
                     r.skill = s_.skill_names[static_cast<std::size_t>(sk)];
                     r.level = g.target;
-                    r.text = fmt::format("closes your gap in {} (target level {})", r.skill, g.target);
-                    out.push_back(std::move(r));
+                    const auto text = s_.gap_texts.find(gap_key(sk, g.target));
+                    r.text = text != s_.gap_texts.end() ? text->second : gap_text(r.skill, g.target);
                 }
         if (!similarity_to_completed.empty()) {
             std::size_t best = similarity_to_completed.size();
@@ -1010,26 +1108,21 @@ public:
                      similarity_to_completed[j] > similarity_to_completed[best]))
                     best = j;
             if (best < similarity_to_completed.size()) {
-                Reason r;
+                Reason& r = out.emplace_back();
                 r.kind = ReasonKind::because_completed;
                 r.course = completed[best];
                 r.value = similarity_to_completed[best];
-                r.text = fmt::format("because you completed {}", display_name(cat_, completed[best]));
-                out.push_back(std::move(r));
+                r.text = joined("because you completed ", s_.course_titles[static_cast<std::size_t>(completed[best])]);
             }
         }
         if (rules_.popular_top > 0 && v.popular != nullptr) {
-            const auto& dept = s_.learners[static_cast<std::size_t>(v.learner)].department;
-            {
-                const auto* list = v.popular;
-                const auto n = std::min(list->size(), static_cast<std::size_t>(rules_.popular_top));
-                if (std::find(list->begin(), list->begin() + static_cast<std::ptrdiff_t>(n), c) !=
-                    list->begin() + static_cast<std::ptrdiff_t>(n)) {
-                    Reason r;
-                    r.kind = ReasonKind::popular_in_department;
-                    r.text = fmt::format("popular in your department ({})", dept);
-                    out.push_back(std::move(r));
-                }
+            const auto* list = v.popular;
+            const auto n = std::min(list->size(), static_cast<std::size_t>(rules_.popular_top));
+            if (std::find(list->begin(), list->begin() + static_cast<std::ptrdiff_t>(n), c) !=
+                list->begin() + static_cast<std::ptrdiff_t>(n)) {
+                Reason& r = out.emplace_back();
+                r.kind = ReasonKind::popular_in_department;
+                r.text = *v.popular_text;
             }
         }
     }
@@ -1043,6 +1136,7 @@ public:
     std::vector<std::uint64_t> mask_bits_;  // bits_ without courses held back for prerequisites
     bool hold_back_mask_ = false;
     bool gap_active_ = false;
+    std::unordered_map<timestamp_t, std::string> mandatory_texts_;  // due date -> text
 };
 
 }  // namespace
@@ -1102,6 +1196,7 @@ Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t
                 // who else is in the batch (the pool size does).
                 const std::size_t needed =
                     rules.mmr_lambda < 1.0f ? std::max(want, static_cast<std::size_t>(mmr_pool)) : want;
+                for ([[maybe_unused]] auto c : top.ids_of(static_cast<index_t>(i))) assert(c < 0 || req.admits(v, c));
                 std::vector<Candidate> cands =
                     req.candidates(v, top.ids_of(static_cast<index_t>(i)), top.scores_of(static_cast<index_t>(i)));
                 // Substitution and pinning can eat into the pool: widen it for this learner until

@@ -92,15 +92,13 @@ public:
     void push(Candidate c) {
         if (items_.size() < k_) {
             items_.push_back(c);
-            std::push_heap(items_.begin(), items_.end(), ranks_before);
+            std::push_heap(items_.begin(), items_.end(), Before{});
         } else if (ranks_before(c, items_.front())) {
-            std::pop_heap(items_.begin(), items_.end(), ranks_before);
-            items_.back() = c;
-            std::push_heap(items_.begin(), items_.end(), ranks_before);
+            replace_top(c);
         }
     }
     void write_sorted(index_t* ids, float* scores) {
-        std::sort_heap(items_.begin(), items_.end(), ranks_before);
+        std::sort_heap(items_.begin(), items_.end(), Before{});
         std::size_t i = 0;
         for (; i < items_.size(); ++i) {
             ids[i] = items_[i].id;
@@ -113,6 +111,27 @@ public:
     }
 
 private:
+    // A function object, not a function pointer: the heap algorithms inline it.
+    struct Before {
+        bool operator()(const Candidate& a, const Candidate& b) const noexcept { return ranks_before(a, b); }
+    };
+
+    /// The worst kept candidate leaves for `c`: one sift-down instead of pop_heap + push_heap.
+    void replace_top(Candidate c) noexcept {
+        const std::size_t n = items_.size();
+        std::size_t hole = 0;
+        for (;;) {
+            std::size_t child = 2 * hole + 1;
+            if (child >= n) break;
+            // The child that ranks later (worse) must move up to keep the worst on top.
+            if (child + 1 < n && ranks_before(items_[child], items_[child + 1])) ++child;
+            if (!ranks_before(c, items_[child])) break;
+            items_[hole] = items_[child];
+            hole = child;
+        }
+        items_[hole] = c;
+    }
+
     std::size_t k_ = 0;
     std::vector<Candidate> items_;
 };
