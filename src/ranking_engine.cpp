@@ -70,6 +70,42 @@ std::string_view to_string(ReasonKind kind) {
     return "?";
 }
 
+// ---- reasons in plain terms ----------------------------------------------------------------------
+
+namespace {
+std::string_view name_at(const std::vector<std::string>& names, index_t i) {
+    return i >= 0 && static_cast<std::size_t>(i) < names.size() ? std::string_view(names[static_cast<std::size_t>(i)])
+                                                                : std::string_view();
+}
+}  // namespace
+
+std::string_view Recommendations::skill(const Reason& reason) const {
+    return names && reason.kind == ReasonKind::skill_gap ? name_at(names->skills, reason.skill) : std::string_view();
+}
+std::string_view Recommendations::department(const Reason& reason) const {
+    return names && reason.kind == ReasonKind::popular_in_department ? name_at(names->departments, reason.department)
+                                                                      : std::string_view();
+}
+std::string_view Recommendations::course_title(const Reason& reason) const {
+    return names ? name_at(names->courses, reason.course) : std::string_view();
+}
+
+std::string Recommendations::text(const Reason& reason) const {
+    switch (reason.kind) {
+        case ReasonKind::mandatory: return fmt::format("mandatory, due {}", format_date(reason.date));
+        case ReasonKind::renewal:
+            return fmt::format("your certification {} on {}", reason.date <= now ? "expired" : "expires",
+                               format_date(reason.date));
+        case ReasonKind::skill_gap:
+            return fmt::format("closes your gap in {} (target level {})", skill(reason), reason.level);
+        case ReasonKind::prerequisite_for: return fmt::format("needed before {}", course_title(reason));
+        case ReasonKind::because_completed: return fmt::format("because you completed {}", course_title(reason));
+        case ReasonKind::popular_in_department:
+            return fmt::format("popular in your department ({})", department(reason));
+    }
+    return {};
+}
+
 // ---- rules, catalogue, learners ------------------------------------------------------------------
 
 void RankingRules::validate() const {
@@ -294,6 +330,12 @@ public:
         auto it = codes_.find(s);
         return it == codes_.end() ? -1 : it->second;
     }
+    /// The strings, indexed by code.
+    std::vector<std::string> names() const {
+        std::vector<std::string> out(codes_.size());
+        for (const auto& [name, code] : codes_) out[static_cast<std::size_t>(code)] = name;
+        return out;
+    }
 
 private:
     std::unordered_map<std::string, index_t> codes_;
@@ -367,14 +409,12 @@ struct Ranker::State {
     const FactorModel* factor = nullptr;
     RowMatrix unit_courses;
 
-    // Department popularity: completions per course, most completed first.
-    std::unordered_map<std::string, std::vector<index_t>> popular;
+    // Department popularity (by department code): completions per course, most completed first.
+    std::vector<std::vector<index_t>> popular;
+    std::vector<index_t> learner_department;  // -1: none given
 
-    // Explanation texts that do not depend on the request, rendered once: a batch explains
-    // millions of courses, and formatting each text anew cost more than choosing the reasons.
-    std::vector<std::string> course_titles;
-    std::unordered_map<std::string, std::string> popular_texts;     // department -> text
-    std::unordered_map<std::uint64_t, std::string> gap_texts;       // (skill code, target) -> text
+    // What reasons refer to by index; shared with every result, which renders texts on demand.
+    std::shared_ptr<ReasonNames> names = std::make_shared<ReasonNames>();
 };
 
 namespace {
@@ -382,25 +422,6 @@ namespace {
 std::string display_name(const Catalogue& cat, index_t c) {
     const auto& f = cat.courses[static_cast<std::size_t>(c)];
     return f.title.empty() ? cat.course_name(c) : f.title;
-}
-
-std::string popular_text(const std::string& department) {
-    return fmt::format("popular in your department ({})", department);
-}
-std::string gap_text(const std::string& skill, int target) {
-    return fmt::format("closes your gap in {} (target level {})", skill, target);
-}
-std::uint64_t gap_key(index_t skill, int target) {
-    return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(skill)) << 32) | static_cast<std::uint32_t>(target);
-}
-std::string mandatory_text(timestamp_t due) { return fmt::format("mandatory, due {}", format_date(due)); }
-
-/// prefix + title in one allocation.
-std::string joined(std::string_view prefix, const std::string& title) {
-    std::string out;
-    out.reserve(prefix.size() + title.size());
-    out.append(prefix).append(title);
-    return out;
 }
 
 timestamp_t expiry_of(const Catalogue& cat, index_t c, timestamp_t completed_at) {
@@ -519,20 +540,25 @@ Ranker::Ranker(std::shared_ptr<const Model> model, Catalogue catalogue, std::vec
             s->learner_obligation_offsets[i + 1] = s->learner_obligations.size();
         }
     }
+    Interner departments;
+    s->learner_department.assign(s->learners.size(), -1);
+    for (std::size_t i = 0; i < s->learners.size(); ++i)
+        if (!s->learners[i].department.empty()) s->learner_department[i] = departments.code(s->learners[i].department);
+    s->names->departments = departments.names();
+    s->popular.resize(s->names->departments.size());
     if (!s->learners.empty() && s->history.num_learners() > 0) {
-        std::unordered_map<std::string, std::vector<std::int64_t>> counts;
+        std::vector<std::vector<std::int64_t>> counts(s->popular.size());
         for (std::size_t i = 0; i < s->learners.size(); ++i) {
-            const auto& dept = s->learners[i].department;
-            if (dept.empty()) continue;
-            auto& v = counts[dept];
+            const index_t dept = s->learner_department[i];
+            if (dept < 0) continue;
+            auto& v = counts[static_cast<std::size_t>(dept)];
             if (v.empty()) v.assign(n, 0);
             for (const auto& e : s->history.of(static_cast<index_t>(i)))
                 if (e.completed_at != kNever) ++v[static_cast<std::size_t>(e.course)];
         }
-        for (auto& entry : counts) {
-            // Not a structured binding: clang before 16 cannot capture those in the lambda below.
-            const auto& dept = entry.first;
-            const auto& v = entry.second;
+        for (std::size_t dept = 0; dept < counts.size(); ++dept) {
+            const auto& v = counts[dept];
+            if (v.empty()) continue;
             std::vector<index_t> order;
             for (std::size_t c = 0; c < n; ++c)
                 if (v[c] >= 2) order.push_back(static_cast<index_t>(c));  // one learner is not "popular"
@@ -540,17 +566,12 @@ Ranker::Ranker(std::shared_ptr<const Model> model, Catalogue catalogue, std::vec
                 return v[static_cast<std::size_t>(a)] > v[static_cast<std::size_t>(b)];
             });
             if (order.size() > 1000) order.resize(1000);
-            s->popular.emplace(dept, std::move(order));
-            s->popular_texts.emplace(dept, popular_text(dept));
+            s->popular[dept] = std::move(order);
         }
     }
-    s->course_titles.reserve(n);
-    for (std::size_t c = 0; c < n; ++c) s->course_titles.push_back(display_name(cat, static_cast<index_t>(c)));
-    for (const auto& goals : s->learner_goals)
-        for (const auto& [skill, target] : goals)
-            if (!s->gap_texts.contains(gap_key(skill, target)))
-                s->gap_texts.emplace(gap_key(skill, target),
-                                     gap_text(s->skill_names[static_cast<std::size_t>(skill)], target));
+    s->names->courses.reserve(n);
+    for (std::size_t c = 0; c < n; ++c) s->names->courses.push_back(display_name(cat, static_cast<index_t>(c)));
+    s->names->skills = s->skill_names;
     s->factor = dynamic_cast<const FactorModel*>(s->model.get());
     if (s->factor) {
         s->unit_courses = s->factor->item_factors();
@@ -594,7 +615,7 @@ struct LearnerView {
     std::vector<Pinned> pinned;     // due within the window, most urgent first
     std::vector<Pinned> mandatory;  // every applicable obligation (earliest due), sorted by course
     const std::vector<index_t>* popular = nullptr;  // the department's most completed courses
-    const std::string* popular_text = nullptr;
+    index_t department = -1;
 };
 
 struct Candidate {
@@ -695,9 +716,6 @@ public:
                                                    row[c >> 6] |= std::uint64_t{1} << (c & 63);
                                        });
         gap_active_ = rules.gap_boost > 0.0f;
-        if (rules.explain)
-            for (const auto& o : cat_.obligations)
-                if (!mandatory_texts_.contains(o.due)) mandatory_texts_.emplace(o.due, mandatory_text(o.due));
         // The bits that mask score tiles: eligibility and, under hold_back, "has prerequisites"
         // (each learner's few unlocked courses are put back in mask_tile), so that held-back
         // courses rarely reach the predicate either.
@@ -808,11 +826,8 @@ public:
         }
         if (rules_.obligations) collect_obligations(v);
         if (rules_.explain && !s_.learners.empty()) {
-            auto it = s_.popular.find(s_.learners[li].department);
-            if (it != s_.popular.end()) {
-                v.popular = &it->second;
-                v.popular_text = &s_.popular_texts.at(it->first);
-            }
+            v.department = s_.learner_department[li];
+            if (v.department >= 0) v.popular = &s_.popular[static_cast<std::size_t>(v.department)];
         }
         return v;
     }
@@ -1071,8 +1086,6 @@ public:
             Reason& r = out.emplace_back();
             r.kind = ReasonKind::mandatory;
             r.date = mit->due;
-            const auto text = mandatory_texts_.find(mit->due);
-            r.text = text != mandatory_texts_.end() ? text->second : mandatory_text(mit->due);
         }
         if (const HistoryEntry* e = s_.history.find(v.learner, c); e && e->completed_at != kNever) {
             const timestamp_t expiry = expiry_of(cat_, c, e->completed_at);
@@ -1080,25 +1093,20 @@ public:
                 Reason& r = out.emplace_back();
                 r.kind = ReasonKind::renewal;
                 r.date = expiry;
-                r.text = fmt::format("your certification {} on {}", expiry <= now_ ? "expired" : "expires",
-                                     format_date(expiry));
             }
         }
         if (substitute_for >= 0) {
             Reason& r = out.emplace_back();
             r.kind = ReasonKind::prerequisite_for;
             r.course = substitute_for;
-            r.text = joined("needed before ", s_.course_titles[static_cast<std::size_t>(substitute_for)]);
         }
         for (const auto& g : v.gaps)
             for (const auto& [sk, level] : s_.course_skills[static_cast<std::size_t>(c)])
                 if (sk == g.skill && level > g.current) {
                     Reason& r = out.emplace_back();
                     r.kind = ReasonKind::skill_gap;
-                    r.skill = s_.skill_names[static_cast<std::size_t>(sk)];
+                    r.skill = sk;
                     r.level = g.target;
-                    const auto text = s_.gap_texts.find(gap_key(sk, g.target));
-                    r.text = text != s_.gap_texts.end() ? text->second : gap_text(r.skill, g.target);
                 }
         if (!similarity_to_completed.empty()) {
             std::size_t best = similarity_to_completed.size();
@@ -1112,7 +1120,6 @@ public:
                 r.kind = ReasonKind::because_completed;
                 r.course = completed[best];
                 r.value = similarity_to_completed[best];
-                r.text = joined("because you completed ", s_.course_titles[static_cast<std::size_t>(completed[best])]);
             }
         }
         if (rules_.popular_top > 0 && v.popular != nullptr) {
@@ -1122,7 +1129,7 @@ public:
                 list->begin() + static_cast<std::ptrdiff_t>(n)) {
                 Reason& r = out.emplace_back();
                 r.kind = ReasonKind::popular_in_department;
-                r.text = *v.popular_text;
+                r.department = v.department;
             }
         }
     }
@@ -1136,7 +1143,6 @@ public:
     std::vector<std::uint64_t> mask_bits_;  // bits_ without courses held back for prerequisites
     bool hold_back_mask_ = false;
     bool gap_active_ = false;
-    std::unordered_map<timestamp_t, std::string> mandatory_texts_;  // due date -> text
 };
 
 }  // namespace
@@ -1160,8 +1166,12 @@ Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t
     out.scores.assign(slots, std::numeric_limits<float>::quiet_NaN());
     out.model_scores.assign(slots, std::numeric_limits<float>::quiet_NaN());
     out.mandatory.assign(slots, 0);
-    // Reasons are gathered per learner (one vector each, not one per slot) and flattened at the end.
-    std::vector<std::vector<Reason>> learner_reasons(learners.size());
+    out.names = s.names;
+    out.now = now;
+    // Reasons are gathered per block of learners (one vector each, written by one thread) and
+    // flattened at the end.
+    constexpr std::size_t kBlock = 64;
+    std::vector<std::vector<Reason>> block_reasons((learners.size() + kBlock - 1) / kBlock);
     std::vector<std::uint32_t> slot_reasons(slots, 0);
 
     const index_t mmr_pool = std::max(k, rules.mmr_pool > 0 ? rules.mmr_pool : 2 * k);
@@ -1186,10 +1196,7 @@ Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t
         const QueryBlock queries = model.learner_queries(chunk);
         const TopK top = req.pools(views, queries, pool);
 
-        learnrec::detail::parallel_for(
-            0, static_cast<std::int64_t>(chunk.size()), rules.num_threads,
-            [&](std::int64_t ii) {
-                const auto i = static_cast<std::size_t>(ii);
+        auto rank_one = [&](std::size_t i) {
                 const LearnerView& v = views[i];
                 const std::size_t want = static_cast<std::size_t>(k) - v.pinned.size();
                 // MMR looks at a fixed number of candidates, so a learner's answer never depends on
@@ -1265,22 +1272,26 @@ Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t
                         std::span<const float> row;
                         if (!sims.empty())
                             row = std::span<const float>(sims).subspan(r * completed.size(), completed.size());
-                        auto& dst = learner_reasons[p0 + i];
-                        if (dst.capacity() == 0) dst.reserve(4 * shown.size());
+                        auto& dst = block_reasons[(p0 + i) / kBlock];
                         const std::size_t before = dst.size();
                         req.explain(v, c.course, c.substitute_for, row, completed, dst);
                         slot_reasons[slot] = static_cast<std::uint32_t>(dst.size() - before);
                     }
                 }
-            },
-            16);
+        };
+        static_assert(kChunk % kBlock == 0, "a block of learners never straddles two chunks");
+        learnrec::detail::parallel_for(0, static_cast<std::int64_t>((chunk.size() + kBlock - 1) / kBlock),
+                                       rules.num_threads, [&](std::int64_t b) {
+                                           const auto i0 = static_cast<std::size_t>(b) * kBlock;
+                                           const auto i1 = std::min(chunk.size(), i0 + kBlock);
+                                           for (std::size_t i = i0; i < i1; ++i) rank_one(i);
+                                       });
     }
 
     out.reason_offsets.assign(slots + 1, 0);
     for (std::size_t i = 0; i < slots; ++i) out.reason_offsets[i + 1] = out.reason_offsets[i] + slot_reasons[i];
     out.reasons.reserve(static_cast<std::size_t>(out.reason_offsets.back()));
-    for (auto& r : learner_reasons)
-        for (auto& x : r) out.reasons.push_back(std::move(x));
+    for (const auto& r : block_reasons) out.reasons.insert(out.reasons.end(), r.begin(), r.end());
     return out;
 }
 

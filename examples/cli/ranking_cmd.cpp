@@ -54,16 +54,17 @@ RankingRules rules_of(const RankingFlags& f, index_t k, int threads) {
     return rules;
 }
 
-std::string reasons_text(std::span<const Reason> reasons) {
+std::string reasons_text(const Recommendations& result, std::span<const Reason> reasons) {
     std::string out;
-    for (const auto& r : reasons) out += (out.empty() ? "" : "; ") + r.text;
+    for (const auto& r : reasons) out += (out.empty() ? "" : "; ") + result.text(r);
     return out;
 }
 
-nlohmann::json reason_json(const Reason& r, const Catalogue& cat) {
-    nlohmann::json j{{"kind", std::string(to_string(r.kind))}, {"text", r.text}};
+nlohmann::json reason_json(const Recommendations& result, const Reason& r, const Catalogue& cat) {
+    nlohmann::json j{{"kind", std::string(to_string(r.kind))}, {"text", result.text(r)}};
     if (r.course >= 0) j["course_id"] = cat.course_name(r.course);
-    if (!r.skill.empty()) j["skill"] = r.skill;
+    if (!result.skill(r).empty()) j["skill"] = std::string(result.skill(r));
+    if (!result.department(r).empty()) j["department"] = std::string(result.department(r));
     if (r.level > 0) j["level"] = r.level;
     if (r.kind == ReasonKind::mandatory || r.kind == ReasonKind::renewal) j["date"] = format_date(r.date);
     if (r.kind == ReasonKind::because_completed) j["similarity"] = r.value;
@@ -79,7 +80,7 @@ void print_results(const Recommendations& r, const Catalogue& cat, const std::ve
             for (index_t j = 0; j < r.count(i); ++j) {
                 const auto s = r.slot(i, j);
                 nlohmann::json reasons = nlohmann::json::array();
-                for (const auto& x : r.reasons_of(i, j)) reasons.push_back(reason_json(x, cat));
+                for (const auto& x : r.reasons_of(i, j)) reasons.push_back(reason_json(r, x, cat));
                 recs.push_back({{"rank", j + 1},
                                 {"course_id", cat.course_name(r.ids[s])},
                                 {"score", r.scores[s]},
@@ -99,7 +100,7 @@ void print_results(const Recommendations& r, const Catalogue& cat, const std::ve
             const auto s = r.slot(i, j);
             fmt::print("{:<12} {:>4}  {:<12} {:>8.4f} {:>8.4f} {:<1}  {}\n", learner_ids[static_cast<std::size_t>(i)],
                        j + 1, cat.course_name(r.ids[s]), r.scores[s], r.model_scores[s], r.mandatory[s] ? "*" : "",
-                       reasons_text(r.reasons_of(i, j)));
+                       reasons_text(r, r.reasons_of(i, j)));
         }
 }
 
@@ -222,7 +223,7 @@ int run_ranked_demo(const Academy& academy, std::shared_ptr<const Model> model, 
         const auto& f = cat.courses[static_cast<std::size_t>(r.ids[s])];
         fmt::print("  {:>2}. {}{:<55} {:<10} {:<3} score {:.3f} (model {:.3f})\n", j + 1, r.mandatory[s] ? "* " : "  ",
                    f.title, f.format, f.languages.empty() ? "" : f.languages[0], r.scores[s], r.model_scores[s]);
-        for (const auto& x : r.reasons_of(best, j)) fmt::print("        - {}\n", x.text);
+        for (const auto& x : r.reasons_of(best, j)) fmt::print("        - {}\n", r.text(x));
     }
     fmt::print("  (* = mandatory)\n\n");
     return 0;

@@ -131,9 +131,9 @@ TEST_CASE("the gap boost adds strength times the share of the target level a cou
     CHECK(r.model_scores[2] == Approx(2.0f));
     const Reason* gap = reason(r, 0, 0, ReasonKind::skill_gap);
     REQUIRE(gap != nullptr);
-    CHECK(gap->skill == "cybersecurity");
+    CHECK(r.skill(*gap) == "cybersecurity");
     CHECK(gap->level == 3);
-    CHECK(gap->text == "closes your gap in cybersecurity (target level 3)");
+    CHECK(r.text(*gap) == "closes your gap in cybersecurity (target level 3)");
 }
 
 TEST_CASE("a skill already reached through a completed course is no longer a gap", "[ranking]") {
@@ -197,7 +197,7 @@ TEST_CASE("an expired certification comes back with a renewal reason", "[ranking
     const Reason* renewal = reason(r, 0, 0, ReasonKind::renewal);
     REQUIRE(renewal != nullptr);
     CHECK(renewal->date == date(2026, 5, 1));
-    CHECK(renewal->text == "your certification expired on 2026-05-01");
+    CHECK(r.text(*renewal) == "your certification expired on 2026-05-01");
 
     RankingRules early = rules_k(3);
     early.renewal_days = 45;  // 2026-07-01 is within 45 days of 2026-06-01
@@ -240,7 +240,7 @@ TEST_CASE("obligations due within the window are pinned on top by due date and m
     CHECK(r.mandatory[r.slot(0, 2)] == 0);
     const Reason* m = reason(r, 0, 1, ReasonKind::mandatory);
     REQUIRE(m != nullptr);
-    CHECK(m->text == "mandatory, due 2026-08-01");
+    CHECK(r.text(*m) == "mandatory, due 2026-08-01");
     CHECK(r.model_scores[r.slot(0, 1)] == Approx(1.0f));  // the model's own (lowest) score
 }
 
@@ -252,7 +252,7 @@ TEST_CASE("an obligation outside the window is marked mandatory when the model p
     const auto r = ranker.recommend(std::vector<index_t>{0}, kNow, rules_k(3));
     CHECK(ids(r) == std::vector<index_t>{0, 1, 2});
     CHECK(r.mandatory[1] == 1);
-    CHECK(reason(r, 0, 1, ReasonKind::mandatory)->text == "mandatory, due 2027-03-01");
+    CHECK(r.text(*reason(r, 0, 1, ReasonKind::mandatory)) == "mandatory, due 2027-03-01");
 }
 
 TEST_CASE("a mandatory course completed and still valid is not proposed, an expired one is pinned", "[ranking]") {
@@ -297,6 +297,23 @@ TEST_CASE("a course whose prerequisites are missing is held back", "[ranking]") 
     CHECK(ids(ranker.recommend(std::vector<index_t>{0}, kNow, ignore)) == std::vector<index_t>{0, 1, 2});
 }
 
+TEST_CASE("reasons render their texts after the ranker that made them is gone", "[ranking]") {
+    Recommendations r;
+    {
+        Catalogue cat = plain_catalogue(6);
+        cat.prerequisites = {{0, 4}};
+        Ranker ranker(descending(1, 6), cat);
+        RankingRules rules = rules_k(3);
+        rules.prerequisites = PrerequisiteMode::substitute;
+        r = ranker.recommend(std::vector<index_t>{0}, kNow, rules);
+    }
+    const Reason* why = reason(r, 0, 0, ReasonKind::prerequisite_for);
+    REQUIRE(why != nullptr);
+    CHECK(r.course_title(*why) == "Course 0");
+    CHECK(r.text(*why) == "needed before Course 0");
+    CHECK(r.skill(*why).empty());
+}
+
 TEST_CASE("substitution replaces a locked course by its first missing prerequisite down the chain", "[ranking]") {
     auto model = descending(1, 6);
     Catalogue cat = plain_catalogue(6);
@@ -310,7 +327,7 @@ TEST_CASE("substitution replaces a locked course by its first missing prerequisi
     const Reason* why = reason(r, 0, 0, ReasonKind::prerequisite_for);
     REQUIRE(why != nullptr);
     CHECK(why->course == 0);
-    CHECK(why->text == "needed before Course 0");
+    CHECK(r.text(*why) == "needed before Course 0");
     CHECK(r.model_scores[0] == Approx(3.0f));
     CHECK(r.scores[0] == Approx(6.0f));
 }
@@ -471,7 +488,7 @@ TEST_CASE("because-you-completed names the most similar completed course", "[ran
     const Reason* first = reason(r, 0, 0, ReasonKind::because_completed);
     REQUIRE(first != nullptr);
     CHECK(first->course == 2);
-    CHECK(first->text == "because you completed Cloud Basics");
+    CHECK(r.text(*first) == "because you completed Cloud Basics");
     CHECK(first->value > 0.99f);
     CHECK(reason(r, 0, 1, ReasonKind::because_completed)->course == 3);
     RankingRules strict = rules_k(2);
@@ -497,7 +514,8 @@ TEST_CASE("popular in your department names courses its members completed most",
     REQUIRE(ids(r, 0)[1] == 1);
     const Reason* pop = reason(r, 0, 1, ReasonKind::popular_in_department);
     REQUIRE(pop != nullptr);
-    CHECK(pop->text == "popular in your department (Sales)");
+    CHECK(r.text(*pop) == "popular in your department (Sales)");
+    CHECK(r.department(*pop) == "Sales");
     for (index_t j = 0; j < r.count(0); ++j)
         if (j != 1) CHECK_FALSE(has_reason(r, 0, j, ReasonKind::popular_in_department));
     for (index_t j = 0; j < r.count(1); ++j) CHECK_FALSE(has_reason(r, 1, j, ReasonKind::popular_in_department));

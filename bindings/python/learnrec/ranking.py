@@ -124,7 +124,8 @@ class Recommendations:
         bool (learners, k): an obligation applies to the course.
     reasons : list
         ``reasons[i][j]`` is the list of reason dicts (``kind``, ``text``, and ``course``/
-        ``course_id``, ``skill``, ``level``, ``date``, ``similarity`` where relevant) of slot j.
+        ``course_id``, ``skill``, ``level``, ``date``, ``similarity``, ``department`` where relevant) of
+        slot j.
     """
 
     def __init__(self, learners: np.ndarray, raw: Dict[str, Any], course_ids: List[str], titles: List[str],

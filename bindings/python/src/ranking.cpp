@@ -143,15 +143,16 @@ Outcome parse_outcome(const std::string& s) {
     LEARNREC_FAIL("unknown outcome '{}' (expected assigned, in_progress, completed, failed or dropped)", s);
 }
 
-py::dict reason_to_dict(const Reason& r, const Catalogue& cat) {
+py::dict reason_to_dict(const Recommendations& result, const Reason& r, const Catalogue& cat) {
     py::dict d;
     d["kind"] = std::string(to_string(r.kind));
-    d["text"] = r.text;
+    d["text"] = result.text(r);
     if (r.course >= 0) {
         d["course"] = r.course;
         d["course_id"] = cat.course_name(r.course);
     }
-    if (!r.skill.empty()) d["skill"] = r.skill;
+    if (!result.skill(r).empty()) d["skill"] = std::string(result.skill(r));
+    if (!result.department(r).empty()) d["department"] = std::string(result.department(r));
     if (r.level > 0) d["level"] = r.level;
     if (r.kind == ReasonKind::mandatory || r.kind == ReasonKind::renewal) d["date"] = format_date(r.date);
     if (r.kind == ReasonKind::because_completed) d["similarity"] = r.value;
@@ -328,7 +329,7 @@ the GIL and may run from several threads at once. Build it through learnrec.rank
                 for (std::size_t s = 0; s + 1 < r.reason_offsets.size(); ++s) {
                     py::list slot;
                     for (auto i = r.reason_offsets[s]; i < r.reason_offsets[s + 1]; ++i)
-                        slot.append(reason_to_dict(r.reasons[static_cast<std::size_t>(i)], ranker.catalogue()));
+                        slot.append(reason_to_dict(r, r.reasons[static_cast<std::size_t>(i)], ranker.catalogue()));
                     reasons.append(slot);
                 }
                 py::dict out;

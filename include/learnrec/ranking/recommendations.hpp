@@ -4,10 +4,16 @@
 // course -1, scores NaN and no reasons when fewer than k courses qualify. Pinned (mandatory, due
 // soon) courses come first; the position is the order to show, the final score is the rule-adjusted
 // relevance (model score + skill-gap boost), which MMR and pinning may reorder.
-// Thread safety: a plain value. Complexity: reasons_of is O(1).
+//
+// A Reason is structured data (a kind plus codes, a level, a date, a similarity); its plain-terms
+// text is rendered on demand by text(), from names the result shares with its Ranker. A batch for
+// a whole company holds millions of reasons, most never displayed; rendering at display time also
+// leaves the wording (or its language) to the caller.
+// Thread safety: a plain value. Complexity: reasons_of is O(1); text() is O(length of the text).
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -24,17 +30,25 @@ enum class ReasonKind : std::uint8_t {
     skill_gap,              ///< `skill` is a gap the course closes; `level` = the target level
     prerequisite_for,       ///< proposed because `course` needs it first
     because_completed,      ///< similar to the completed `course`; `value` = similarity
-    popular_in_department,  ///< among the most completed in the learner's department (`text` names it)
+    popular_in_department,  ///< among the most completed in the learner's `department`
 };
 
+/// Trivially copyable: a batch moves millions of these.
 struct Reason {
     ReasonKind kind = ReasonKind::mandatory;
-    index_t course = -1;
-    std::string skill;
-    int level = 0;
-    timestamp_t date = 0;
-    float value = 0.0f;
-    std::string text;  ///< in plain terms, e.g. "mandatory, due 2027-03-01"
+    index_t course = -1;      ///< prerequisite_for, because_completed: the course it refers to
+    index_t skill = -1;       ///< skill_gap: index into ReasonNames::skills
+    index_t department = -1;  ///< popular_in_department: index into ReasonNames::departments
+    int level = 0;            ///< skill_gap: the target level
+    timestamp_t date = 0;     ///< mandatory: due date; renewal: expiry
+    float value = 0.0f;       ///< because_completed: similarity
+};
+
+/// The names reasons refer to by index, shared by every result of one Ranker.
+struct ReasonNames {
+    std::vector<std::string> courses;  ///< display titles (the id when a course has no title)
+    std::vector<std::string> skills;
+    std::vector<std::string> departments;
 };
 
 struct Recommendations {
@@ -46,6 +60,18 @@ struct Recommendations {
     std::vector<std::uint8_t> mandatory;   ///< 1 when an obligation applies
     std::vector<offset_t> reason_offsets;  ///< learners * k + 1
     std::vector<Reason> reasons;
+    std::shared_ptr<const ReasonNames> names;  ///< what reasons' indices refer to
+    timestamp_t now = 0;                       ///< the request's time ("expired" or "expires")
+
+    /// The reason in plain terms, e.g. "mandatory, due 2027-03-01" or "closes your gap in
+    /// cybersecurity (target level 3)".
+    std::string text(const Reason& reason) const;
+    /// The skill a skill_gap reason names; empty for other kinds.
+    std::string_view skill(const Reason& reason) const;
+    /// The department a popular_in_department reason names; empty for other kinds.
+    std::string_view department(const Reason& reason) const;
+    /// The display title of a reason's course; empty when it refers to none.
+    std::string_view course_title(const Reason& reason) const;
 
     std::size_t slot(index_t learner, index_t rank) const noexcept {
         return static_cast<std::size_t>(learner) * static_cast<std::size_t>(k) + static_cast<std::size_t>(rank);
