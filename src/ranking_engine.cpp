@@ -8,6 +8,7 @@
 #include <limits>
 #include <numeric>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 
 #include "learnrec/detail/parallel.hpp"
@@ -353,6 +354,22 @@ std::vector<index_t> sorted_codes(Interner& in, const std::vector<std::string>& 
     return out;
 }
 
+/// A value no course or session mentions: present (so "no constraint" is not implied) but equal
+/// to nothing the catalogue has.
+constexpr index_t kUnknownCode = -2;
+
+/// sorted_codes for a frozen interner (learners arriving after the Ranker was built).
+std::vector<index_t> sorted_known_codes(const Interner& in, const std::vector<std::string>& values) {
+    std::vector<index_t> out;
+    for (const auto& v : values) {
+        const index_t code = in.find(v);
+        out.push_back(code >= 0 ? code : kUnknownCode);
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
 struct EligibilityClass {
     std::vector<index_t> languages, formats;
     index_t country = -1, region = -1;
@@ -374,6 +391,17 @@ struct SkillOffer {
     int level;
 };
 
+/// What the rules need about a set of learners, coded against the catalogue: eligibility class,
+/// goals, applicable obligations (CSR) and department. Built once for the trained learners, and
+/// per request for learners the model has not seen.
+struct LearnerCodes {
+    std::vector<index_t> learner_class;
+    std::vector<std::vector<std::pair<index_t, int>>> goals;  // (skill code, level)
+    std::vector<std::size_t> obligation_offsets{0}, obligations;
+    std::vector<index_t> department;                          // -1: none or unknown
+    std::vector<EligibilityClass> new_classes;  // classes the Ranker did not know, numbered after its own
+};
+
 }  // namespace
 
 struct Ranker::State {
@@ -385,7 +413,15 @@ struct Ranker::State {
     // Course codes.
     std::vector<std::vector<index_t>> course_languages, course_regions;
     std::vector<index_t> course_format, course_topic;
-    std::vector<std::vector<std::pair<index_t, int>>> course_skills;  // (skill code, level)
+    // (skill code, level) per course, flattened (CSR): read for every shown course, and one
+    // contiguous array stays in cache where a vector per course does not.
+    std::vector<std::size_t> skill_offsets;
+    std::vector<std::pair<index_t, int>> skill_entries;
+    std::span<const std::pair<index_t, int>> course_skills(index_t c) const {
+        const auto i = static_cast<std::size_t>(c);
+        return std::span<const std::pair<index_t, int>>(skill_entries).subspan(skill_offsets[i],
+                                                                                skill_offsets[i + 1] - skill_offsets[i]);
+    }
     std::vector<std::vector<SkillOffer>> skill_courses;               // skill code -> offers sorted by course
     std::vector<std::string> skill_names;
     std::vector<std::vector<index_t>> prereqs;  // course -> prerequisites, in order
@@ -393,16 +429,18 @@ struct Ranker::State {
     std::vector<std::vector<const Session*>> course_sessions;
     std::vector<index_t> session_location;  // aligned with catalogue.sessions; -1 online
 
-    // Learner codes.
+    // Codes of catalogue values, kept to code learners who arrive later.
+    Interner languages, formats, locations, skills, topics, departments;
+
+    // Learners sharing languages, formats, country and region are eligible for the same courses:
+    // one bitset per class instead of one per learner.
     std::vector<EligibilityClass> classes;
-    std::vector<index_t> learner_class;
-    std::vector<std::vector<std::pair<index_t, int>>> learner_goals;  // (skill code, level)
+    std::unordered_map<EligibilityClass, index_t, ClassHash> class_index;
+    LearnerCodes trained;  // the model's learners (empty when no facts were given)
 
     // Obligations by scope.
     std::vector<std::size_t> obligations_all;
     std::unordered_map<std::string, std::vector<std::size_t>> obligations_by[4];  // learner, role, country, department
-    // Per learner, the segment obligations that apply (CSR), resolved once instead of per request.
-    std::vector<std::size_t> learner_obligation_offsets, learner_obligations;
 
     // Factor models: course embeddings scaled to unit length once, so cosine similarities for MMR
     // and explanations are plain dot products instead of calls through the seam.
@@ -411,7 +449,6 @@ struct Ranker::State {
 
     // Department popularity (by department code): completions per course, most completed first.
     std::vector<std::vector<index_t>> popular;
-    std::vector<index_t> learner_department;  // -1: none given
 
     // What reasons refer to by index; shared with every result, which renders texts on demand.
     std::shared_ptr<ReasonNames> names = std::make_shared<ReasonNames>();
@@ -432,6 +469,72 @@ timestamp_t expiry_of(const Catalogue& cat, index_t c, timestamp_t completed_at)
 }
 
 }  // namespace
+
+/// Codes `learners` against the state's catalogue. For the Ranker's own learners (a mutable
+/// state, during construction) their values and classes join the state; for learners arriving
+/// later (a const state) values the catalogue never mentions code as kUnknownCode and classes the
+/// state lacks are numbered after its own, in codes.new_classes.
+template <class StateT>
+LearnerCodes encode_learners(StateT& s, std::span<const LearnerFacts> learners) {
+    constexpr bool frozen = std::is_const_v<StateT>;
+    auto codes_of = [&](auto& interner, const std::vector<std::string>& values) {
+        if constexpr (frozen)
+            return sorted_known_codes(interner, values);
+        else
+            return sorted_codes(interner, values);
+    };
+    auto code_of = [&](auto& interner, const std::string& value) -> index_t {
+        if (value.empty()) return -1;
+        if constexpr (frozen) {
+            const index_t code = interner.find(value);
+            return code >= 0 ? code : kUnknownCode;
+        } else {
+            return interner.code(value);
+        }
+    };
+    LearnerCodes out;
+    out.learner_class.resize(learners.size());
+    out.goals.resize(learners.size());
+    out.department.assign(learners.size(), -1);
+    std::unordered_map<EligibilityClass, index_t, ClassHash> new_index;
+    for (std::size_t i = 0; i < learners.size(); ++i) {
+        const auto& l = learners[i];
+        EligibilityClass ec{codes_of(s.languages, l.languages), codes_of(s.formats, l.formats),
+                            code_of(s.locations, l.country), code_of(s.locations, l.region)};
+        if (auto it = s.class_index.find(ec); it != s.class_index.end()) {
+            out.learner_class[i] = it->second;
+        } else if constexpr (frozen) {
+            auto [nit, inserted] =
+                new_index.emplace(ec, static_cast<index_t>(s.classes.size() + out.new_classes.size()));
+            if (inserted) out.new_classes.push_back(std::move(ec));
+            out.learner_class[i] = nit->second;
+        } else {
+            const auto code = static_cast<index_t>(s.classes.size());
+            s.class_index.emplace(ec, code);
+            s.classes.push_back(std::move(ec));
+            out.learner_class[i] = code;
+        }
+        for (const auto& g : l.target_skills) {
+            const index_t code = s.skills.find(g.skill);
+            // A goal no course teaches cannot steer the ranking; it is kept out of the gap list.
+            if (code >= 0) out.goals[i].push_back({code, g.level});
+        }
+        const std::string* keys[4] = {&l.id, &l.role, &l.country, &l.department};
+        for (int scope = 0; scope < 4; ++scope) {
+            auto it = s.obligations_by[scope].find(*keys[scope]);
+            if (it != s.obligations_by[scope].end())
+                out.obligations.insert(out.obligations.end(), it->second.begin(), it->second.end());
+        }
+        out.obligation_offsets.push_back(out.obligations.size());
+        if (!l.department.empty()) {
+            if constexpr (frozen)
+                out.department[i] = s.departments.find(l.department);
+            else
+                out.department[i] = s.departments.code(l.department);
+        }
+    }
+    return out;
+}
 
 Ranker::Ranker(std::shared_ptr<const Model> model, Catalogue catalogue, std::vector<LearnerFacts> learners,
                LearnerHistory history) {
@@ -456,12 +559,16 @@ Ranker::Ranker(std::shared_ptr<const Model> model, Catalogue catalogue, std::vec
     const auto& cat = s->catalogue;
     const auto n = static_cast<std::size_t>(cat.num_courses());
 
-    Interner languages, formats, locations, skills, topics;
+    auto& languages = s->languages;
+    auto& formats = s->formats;
+    auto& locations = s->locations;
+    auto& skills = s->skills;
+    auto& topics = s->topics;
     s->course_languages.resize(n);
     s->course_regions.resize(n);
     s->course_format.assign(n, -1);
     s->course_topic.assign(n, -1);
-    s->course_skills.resize(n);
+    std::vector<std::vector<std::pair<index_t, int>>> course_skills(n);
     for (std::size_t c = 0; c < n; ++c) {
         const auto& f = cat.courses[c];
         s->course_languages[c] = sorted_codes(languages, f.languages);
@@ -471,7 +578,7 @@ Ranker::Ranker(std::shared_ptr<const Model> model, Catalogue catalogue, std::vec
         for (const auto& sk : f.skills) {
             const index_t code = skills.code(sk.skill);
             if (static_cast<std::size_t>(code) >= s->skill_names.size()) s->skill_names.push_back(sk.skill);
-            auto& list = s->course_skills[c];
+            auto& list = course_skills[c];
             auto it = std::find_if(list.begin(), list.end(), [&](const auto& p) { return p.first == code; });
             if (it == list.end())
                 list.push_back({code, sk.level});
@@ -479,9 +586,14 @@ Ranker::Ranker(std::shared_ptr<const Model> model, Catalogue catalogue, std::vec
                 it->second = std::max(it->second, sk.level);
         }
     }
+    s->skill_offsets.assign(n + 1, 0);
+    for (std::size_t c = 0; c < n; ++c) {
+        s->skill_entries.insert(s->skill_entries.end(), course_skills[c].begin(), course_skills[c].end());
+        s->skill_offsets[c + 1] = s->skill_entries.size();
+    }
     s->skill_courses.resize(s->skill_names.size());
     for (std::size_t c = 0; c < n; ++c)
-        for (const auto& [code, level] : s->course_skills[c])
+        for (const auto& [code, level] : course_skills[c])
             s->skill_courses[static_cast<std::size_t>(code)].push_back({static_cast<index_t>(c), level});
 
     s->prereqs.resize(n);
@@ -498,27 +610,6 @@ Ranker::Ranker(std::shared_ptr<const Model> model, Catalogue catalogue, std::vec
         s->session_location.push_back(session.location.empty() ? -1 : locations.code(session.location));
     }
 
-    // Learners sharing languages, formats, country and region are eligible for the same courses:
-    // one bitset per class instead of one per learner.
-    std::unordered_map<EligibilityClass, index_t, ClassHash> class_index;
-    s->learner_class.resize(s->learners.size());
-    s->learner_goals.resize(s->learners.size());
-    for (std::size_t i = 0; i < s->learners.size(); ++i) {
-        const auto& l = s->learners[i];
-        EligibilityClass ec{sorted_codes(languages, l.languages), sorted_codes(formats, l.formats),
-                            l.country.empty() ? -1 : locations.code(l.country),
-                            l.region.empty() ? -1 : locations.code(l.region)};
-        auto [it, inserted] = class_index.emplace(ec, static_cast<index_t>(s->classes.size()));
-        if (inserted) s->classes.push_back(std::move(ec));
-        s->learner_class[i] = it->second;
-        for (const auto& g : l.target_skills) {
-            const index_t code = skills.find(g.skill);
-            // A goal no course teaches cannot steer the ranking; it is kept out of the gap list.
-            if (code >= 0) s->learner_goals[i].push_back({code, g.level});
-        }
-    }
-    if (s->learners.empty()) s->classes.push_back({});
-
     for (std::size_t o = 0; o < cat.obligations.size(); ++o) {
         const auto& ob = cat.obligations[o];
         if (ob.scope == ObligationScope::all)
@@ -526,30 +617,15 @@ Ranker::Ranker(std::shared_ptr<const Model> model, Catalogue catalogue, std::vec
         else
             s->obligations_by[static_cast<int>(ob.scope)][ob.value].push_back(o);
     }
-
-    if (!s->learners.empty()) {
-        s->learner_obligation_offsets.assign(s->learners.size() + 1, 0);
-        for (std::size_t i = 0; i < s->learners.size(); ++i) {
-            const auto& l = s->learners[i];
-            const std::string* keys[4] = {&l.id, &l.role, &l.country, &l.department};
-            for (int scope = 0; scope < 4; ++scope) {
-                auto it = s->obligations_by[scope].find(*keys[scope]);
-                if (it != s->obligations_by[scope].end())
-                    s->learner_obligations.insert(s->learner_obligations.end(), it->second.begin(), it->second.end());
-            }
-            s->learner_obligation_offsets[i + 1] = s->learner_obligations.size();
-        }
-    }
-    Interner departments;
-    s->learner_department.assign(s->learners.size(), -1);
-    for (std::size_t i = 0; i < s->learners.size(); ++i)
-        if (!s->learners[i].department.empty()) s->learner_department[i] = departments.code(s->learners[i].department);
-    s->names->departments = departments.names();
+    s->trained = encode_learners(*s, std::span<const LearnerFacts>(s->learners));
+    // Without facts every learner is in the one class without constraints.
+    if (s->learners.empty()) s->classes.push_back({});
+    s->names->departments = s->departments.names();
     s->popular.resize(s->names->departments.size());
     if (!s->learners.empty() && s->history.num_learners() > 0) {
         std::vector<std::vector<std::int64_t>> counts(s->popular.size());
         for (std::size_t i = 0; i < s->learners.size(); ++i) {
-            const index_t dept = s->learner_department[i];
+            const index_t dept = s->trained.department[i];
             if (dept < 0) continue;
             auto& v = counts[static_cast<std::size_t>(dept)];
             if (v.empty()) v.assign(n, 0);
@@ -604,9 +680,17 @@ struct Pinned {
     timestamp_t due;
 };
 
+/// The learners of one request: trained ones (the Ranker's codes and history) or new ones (coded
+/// for the request, with their own history).
+struct Population {
+    const LearnerCodes* codes = nullptr;  // null: nothing known about the learners
+    const LearnerHistory* history = nullptr;
+};
+
 /// Everything about one learner that the predicate and the post-processing read.
 struct LearnerView {
-    index_t learner = -1;
+    index_t learner = -1;  // the row in `history` (and in the population's codes)
+    const LearnerHistory* history = nullptr;
     index_t eligibility_class = 0;
     std::vector<index_t> excluded;   // sorted
     std::vector<index_t> completed;  // sorted: ever completed (prerequisites)
@@ -699,17 +783,22 @@ void dot_rows(const float* rows, std::size_t ld, std::size_t dim, const index_t*
 
 class Request {
 public:
-    Request(const Ranker::State& s, timestamp_t now, const RankingRules& rules)
+    /// `new_classes`: eligibility classes of new learners, numbered after the Ranker's own.
+    Request(const Ranker::State& s, timestamp_t now, const RankingRules& rules,
+            std::span<const EligibilityClass> new_classes = {})
         : s_(s), cat_(s.catalogue), now_(now), rules_(rules) {
         const auto n = static_cast<std::size_t>(cat_.num_courses());
+        const std::size_t num_classes = s.classes.size() + new_classes.size();
         words_ = (n + 63) / 64;
         bits_.assign(
-            learnrec::detail::checked_mul(s.classes.size(), std::max<std::size_t>(words_, 1), "eligibility bitsets"),
-            0);
+            learnrec::detail::checked_mul(num_classes, std::max<std::size_t>(words_, 1), "eligibility bitsets"), 0);
         const timestamp_t horizon = now + static_cast<timestamp_t>(rules.session_horizon_days) * kSecondsPerDay;
-        learnrec::detail::parallel_for(0, static_cast<std::int64_t>(s.classes.size()), rules.num_threads,
+        learnrec::detail::parallel_for(0, static_cast<std::int64_t>(num_classes), rules.num_threads,
                                        [&](std::int64_t k) {
-                                           const auto& ec = s.classes[static_cast<std::size_t>(k)];
+                                           const auto kk = static_cast<std::size_t>(k);
+                                           const auto& ec = kk < s.classes.size()
+                                                                ? s.classes[kk]
+                                                                : new_classes[kk - s.classes.size()];
                                            std::uint64_t* row = bits_.data() + static_cast<std::size_t>(k) * words_;
                                            for (std::size_t c = 0; c < n; ++c)
                                                if (eligible(ec, static_cast<index_t>(c), now, horizon))
@@ -724,7 +813,7 @@ public:
             hold_back_mask_ = true;
             for (std::size_t c = 0; c < n; ++c)
                 if (!s.prereqs[c].empty())
-                    for (std::size_t k = 0; k < s.classes.size(); ++k)
+                    for (std::size_t k = 0; k < num_classes; ++k)
                         mask_bits_[k * words_ + (c >> 6)] &= ~(std::uint64_t{1} << (c & 63));
         }
     }
@@ -791,19 +880,21 @@ public:
     }
 
     bool completed_valid(const LearnerView& v, index_t c) const {
-        const HistoryEntry* e = s_.history.find(v.learner, c);
+        const HistoryEntry* e = v.history->find(v.learner, c);
         if (!e || e->completed_at == kNever) return false;
         const timestamp_t expiry = expiry_of(cat_, c, e->completed_at);
         return expiry == std::numeric_limits<timestamp_t>::max() ||
                now_ < expiry - static_cast<timestamp_t>(rules_.renewal_days) * kSecondsPerDay;
     }
 
-    LearnerView view_of(index_t learner) const {
+    LearnerView view_of(const Population& people, index_t learner) const {
         LearnerView v;
         v.learner = learner;
+        v.history = people.history;
         const auto li = static_cast<std::size_t>(learner);
-        if (!s_.learners.empty()) v.eligibility_class = s_.learner_class[li];
-        for (const auto& e : s_.history.of(learner)) {
+        const LearnerCodes* codes = people.codes;
+        if (codes) v.eligibility_class = codes->learner_class[li];
+        for (const auto& e : people.history->of(learner)) {
             if (still_taken(e)) v.excluded.push_back(e.course);
             if (e.completed_at != kNever) v.completed.push_back(e.course);
         }
@@ -815,18 +906,18 @@ public:
             std::sort(v.unlocked.begin(), v.unlocked.end());
             v.unlocked.erase(std::unique(v.unlocked.begin(), v.unlocked.end()), v.unlocked.end());
         }
-        if (!s_.learners.empty()) {
-            for (const auto& [skill, target] : s_.learner_goals[li]) {
+        if (codes) {
+            for (const auto& [skill, target] : codes->goals[li]) {
                 int current = 0;
                 for (auto c : v.completed)
-                    for (const auto& [sk, level] : s_.course_skills[static_cast<std::size_t>(c)])
+                    for (const auto& [sk, level] : s_.course_skills(c))
                         if (sk == skill) current = std::max(current, level);
                 if (current < target) v.gaps.push_back({skill, target, current});
             }
         }
-        if (rules_.obligations) collect_obligations(v);
-        if (rules_.explain && !s_.learners.empty()) {
-            v.department = s_.learner_department[li];
+        if (rules_.obligations) collect_obligations(v, codes);
+        if (rules_.explain && codes) {
+            v.department = codes->department[li];
             if (v.department >= 0) v.popular = &s_.popular[static_cast<std::size_t>(v.department)];
         }
         return v;
@@ -843,13 +934,13 @@ public:
             it->due = std::min(it->due, ob.due);
     }
 
-    void collect_obligations(LearnerView& v) const {
+    void collect_obligations(LearnerView& v, const LearnerCodes* codes) const {
         std::span<const std::size_t> own;
-        if (!s_.learners.empty()) {
+        if (codes) {
             const auto li = static_cast<std::size_t>(v.learner);
-            own = std::span<const std::size_t>(s_.learner_obligations)
-                      .subspan(s_.learner_obligation_offsets[li],
-                               s_.learner_obligation_offsets[li + 1] - s_.learner_obligation_offsets[li]);
+            own = std::span<const std::size_t>(codes->obligations)
+                      .subspan(codes->obligation_offsets[li],
+                               codes->obligation_offsets[li + 1] - codes->obligation_offsets[li]);
         }
         for (const auto& list : {std::span<const std::size_t>(s_.obligations_all), own})
             for (auto o : list) add_obligation(v, o);
@@ -886,7 +977,7 @@ public:
     float gap_gain(const LearnerView& v, index_t c) const {
         float gain = 0.0f;
         for (const auto& g : v.gaps)
-            for (const auto& [sk, level] : s_.course_skills[static_cast<std::size_t>(c)])
+            for (const auto& [sk, level] : s_.course_skills(c))
                 if (sk == g.skill && level > g.current)
                     gain += static_cast<float>(std::min(level, g.target) - g.current) / static_cast<float>(g.target);
         return gain;
@@ -1087,7 +1178,7 @@ public:
             r.kind = ReasonKind::mandatory;
             r.date = mit->due;
         }
-        if (const HistoryEntry* e = s_.history.find(v.learner, c); e && e->completed_at != kNever) {
+        if (const HistoryEntry* e = v.history->find(v.learner, c); e && e->completed_at != kNever) {
             const timestamp_t expiry = expiry_of(cat_, c, e->completed_at);
             if (expiry != std::numeric_limits<timestamp_t>::max()) {
                 Reason& r = out.emplace_back();
@@ -1101,7 +1192,7 @@ public:
             r.course = substitute_for;
         }
         for (const auto& g : v.gaps)
-            for (const auto& [sk, level] : s_.course_skills[static_cast<std::size_t>(c)])
+            for (const auto& [sk, level] : s_.course_skills(c))
                 if (sk == g.skill && level > g.current) {
                     Reason& r = out.emplace_back();
                     r.kind = ReasonKind::skill_gap;
@@ -1147,13 +1238,29 @@ public:
 
 }  // namespace
 
-Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t now, const RankingRules& rules) const {
-    rules.validate();
-    const State& s = *state_;
+namespace {
+
+/// The queries' rows `which`, in that order.
+QueryBlock rows_of(const QueryBlock& q, std::span<const index_t> which) {
+    QueryBlock out;
+    out.count = static_cast<index_t>(which.size());
+    if (q.embeddings.rows() > 0) {
+        out.embeddings.resize(out.count, q.embeddings.cols());
+        for (std::size_t i = 0; i < which.size(); ++i)
+            out.embeddings.row(static_cast<Eigen::Index>(i)) = q.embeddings.row(which[i]);
+    }
+    if (q.history.rows() > 0) out.history = q.history.select_rows(which);
+    return out;
+}
+
+/// Queries for a chunk of a request's learners (given as rows of the population).
+using ChunkQueries = std::function<QueryBlock(std::span<const index_t> rows)>;
+
+/// Ranks `learners` (rows of `people`) at `now`: the body shared by trained and new learners.
+Recommendations rank(const Ranker::State& s, const Request& req, const Population& people,
+                     std::span<const index_t> learners, const ChunkQueries& queries_of, timestamp_t now,
+                     const RankingRules& rules) {
     const Model& model = *s.model;
-    for (auto l : learners)
-        LEARNREC_CHECK(l >= 0 && l < model.num_learners(), "learner index {} outside [0, {})", l, model.num_learners());
-    const Request req(s, now, rules);
     const index_t k = rules.k;
     const index_t num_courses = model.num_courses();
 
@@ -1187,13 +1294,13 @@ Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t
         learnrec::detail::parallel_for(
             0, static_cast<std::int64_t>(chunk.size()), rules.num_threads,
             [&](std::int64_t i) {
-                views[static_cast<std::size_t>(i)] = req.view_of(chunk[static_cast<std::size_t>(i)]);
+                views[static_cast<std::size_t>(i)] = req.view_of(people, chunk[static_cast<std::size_t>(i)]);
             },
             64);
         // Pinned courses are usually not among the model's best, so the pool does not grow with
         // them: a learner whose pool runs short is widened alone below (same answer either way).
         const index_t pool = std::min(base_pool + 2, std::max<index_t>(num_courses, 1));
-        const QueryBlock queries = model.learner_queries(chunk);
+        const QueryBlock queries = queries_of(chunk);
         const TopK top = req.pools(views, queries, pool);
 
         auto rank_one = [&](std::size_t i) {
@@ -1212,8 +1319,8 @@ Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t
                 bool exhausted = top.count(static_cast<index_t>(i)) < pool;
                 while (cands.size() < needed && !exhausted && wider < num_courses) {
                     wider = std::min(num_courses, wider * 4);
-                    const std::array<index_t, 1> one{v.learner};
-                    const QueryBlock q1 = model.learner_queries(one);
+                    const std::array<index_t, 1> one{static_cast<index_t>(i)};
+                    const QueryBlock q1 = rows_of(queries, one);
                     const TopK t = req.pools(std::span<const LearnerView>(&v, 1), q1, wider);
                     cands = req.candidates(v, t.ids_of(0), t.scores_of(0));
                     exhausted = t.count(0) < wider;
@@ -1243,8 +1350,8 @@ Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t
                     if (completed.size() > 64) {
                         recent.assign(completed.begin(), completed.end());
                         std::sort(recent.begin(), recent.end(), [&](index_t a, index_t b) {
-                            return s.history.find(v.learner, a)->completed_at >
-                                   s.history.find(v.learner, b)->completed_at;
+                            return v.history->find(v.learner, a)->completed_at >
+                                   v.history->find(v.learner, b)->completed_at;
                         });
                         recent.resize(64);
                         completed = recent;
@@ -1290,8 +1397,81 @@ Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t
 
     out.reason_offsets.assign(slots + 1, 0);
     for (std::size_t i = 0; i < slots; ++i) out.reason_offsets[i + 1] = out.reason_offsets[i] + slot_reasons[i];
-    out.reasons.reserve(static_cast<std::size_t>(out.reason_offsets.back()));
-    for (const auto& r : block_reasons) out.reasons.insert(out.reasons.end(), r.begin(), r.end());
+    // Each block lands at its learners' first offset; blocks copy in parallel.
+    out.reasons.resize(static_cast<std::size_t>(out.reason_offsets.back()));
+    learnrec::detail::parallel_for(0, static_cast<std::int64_t>(block_reasons.size()), rules.num_threads,
+                                   [&](std::int64_t b) {
+                                       const auto& r = block_reasons[static_cast<std::size_t>(b)];
+                                       const auto first = out.reason_offsets[static_cast<std::size_t>(b) * kBlock *
+                                                                             static_cast<std::size_t>(k)];
+                                       std::copy(r.begin(), r.end(),
+                                                 out.reasons.begin() + static_cast<std::ptrdiff_t>(first));
+                                   });
+    return out;
+}
+
+}  // namespace
+
+Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t now, const RankingRules& rules) const {
+    rules.validate();
+    const State& s = *state_;
+    const Model& model = *s.model;
+    for (auto l : learners)
+        LEARNREC_CHECK(l >= 0 && l < model.num_learners(), "learner index {} outside [0, {})", l, model.num_learners());
+    const Request req(s, now, rules);
+    const Population people{s.learners.empty() ? nullptr : &s.trained, &s.history};
+    return rank(s, req, people, learners,
+                [&](std::span<const index_t> rows) { return model.learner_queries(rows); }, now, rules);
+}
+
+Recommendations Ranker::recommend(const NewLearners& learners, timestamp_t now, const RankingRules& rules) const {
+    rules.validate();
+    const State& s = *state_;
+    const Model& model = *s.model;
+    const index_t n = learners.queries.count;
+    LEARNREC_CHECK(n >= 0, "new learners: negative query count {}", n);
+    LEARNREC_CHECK(learners.queries.embeddings.rows() == 0 || learners.queries.embeddings.rows() == n,
+                   "new learners: {} queries but {} embedding rows", n, learners.queries.embeddings.rows());
+    LEARNREC_CHECK(learners.queries.history.rows() == 0 || learners.queries.history.rows() == n,
+                   "new learners: {} queries but {} history rows", n, learners.queries.history.rows());
+    if (s.factor)
+        LEARNREC_CHECK(learners.queries.embeddings.rows() == n &&
+                           learners.queries.embeddings.cols() == s.factor->item_factors().cols(),
+                       "new learners: the queries are {} x {}, the model needs {} x {} (use the model's fold-in)",
+                       learners.queries.embeddings.rows(), learners.queries.embeddings.cols(), n,
+                       s.factor->item_factors().cols());
+    LEARNREC_CHECK(learners.facts.empty() || static_cast<index_t>(learners.facts.size()) == n,
+                   "new learners: {} profiles for {} learners", learners.facts.size(), n);
+    LEARNREC_CHECK(learners.history.num_learners() == 0 || (learners.history.num_learners() == n &&
+                                                            learners.history.num_courses() == model.num_courses()),
+                   "new learners: the history is {} learners x {} courses, expected {} x {}",
+                   learners.history.num_learners(), learners.history.num_courses(), n, model.num_courses());
+    validate_learners(learners.facts);
+
+    // Learners without profiles are coded like profiles with nothing in them: no constraint.
+    const std::vector<LearnerFacts> blank(learners.facts.empty() ? static_cast<std::size_t>(n) : 0);
+    const LearnerCodes codes =
+        encode_learners(s, learners.facts.empty() ? std::span<const LearnerFacts>(blank)
+                                                  : std::span<const LearnerFacts>(learners.facts));
+    const LearnerHistory nothing_taken(n, model.num_courses());
+    const LearnerHistory& history = learners.history.num_learners() > 0 ? learners.history : nothing_taken;
+    const Request req(s, now, rules, codes.new_classes);
+    const Population people{&codes, &history};
+    std::vector<index_t> rows(static_cast<std::size_t>(n));
+    std::iota(rows.begin(), rows.end(), 0);
+    return rank(s, req, people, rows,
+                [&](std::span<const index_t> chunk) { return rows_of(learners.queries, chunk); }, now, rules);
+}
+
+NewLearners fold_in_learners(const Model& model, const CsrView& interactions, std::vector<LearnerFacts> facts,
+                             LearnerHistory history, int num_threads) {
+    LEARNREC_CHECK(interactions.cols == model.num_courses(),
+                   "new learners' interactions have {} columns but the model has {} courses", interactions.cols,
+                   model.num_courses());
+    NewLearners out;
+    out.queries = model.fold_in(interactions, num_threads);
+    out.facts = std::move(facts);
+    out.history = std::move(history);
     return out;
 }
 

@@ -523,7 +523,18 @@ TEST_CASE("popular in your department names courses its members completed most",
 
 // ---- combined --------------------------------------------------------------------------------------
 
-TEST_CASE("all rules together keep every invariant on a random catalogue", "[ranking]") {
+namespace {
+
+/// A random catalogue (languages, formats, sessions, prerequisites, certifications, two
+/// obligations) with learners who have facts, goals and eight courses of history each.
+struct RandomAcademy {
+    std::shared_ptr<const AlsModel> model;
+    Catalogue cat;
+    std::vector<LearnerFacts> learners;
+    LearnerHistory history;
+};
+
+RandomAcademy random_academy() {
     std::mt19937 rng(11);
     std::uniform_int_distribution<int> pick(0, 1 << 20);
     std::normal_distribution<float> normal;
@@ -564,6 +575,20 @@ TEST_CASE("all rules together keep every invariant on a random catalogue", "[ran
                         kNow - (pick(rng) % 800) * kDay);
     }
     history.finish();
+    return {model, cat, learners, history};
+}
+
+}  // namespace
+
+TEST_CASE("all rules together keep every invariant on a random catalogue", "[ranking]") {
+    const index_t n = 400, L = 120;
+    const RandomAcademy academy = random_academy();
+    const auto& model = academy.model;
+    const auto& cat = academy.cat;
+    const auto& learners = academy.learners;
+    const auto& history = academy.history;
+    REQUIRE(model->num_courses() == n);
+    REQUIRE(model->num_learners() == L);
     Ranker ranker(model, cat, learners, history);
     RankingRules rules = rules_k(10);
     rules.gap_boost = 0.5f;
@@ -697,4 +722,112 @@ TEST_CASE("the academy's rules give every learner k courses, obligations first, 
     CHECK(kinds.count(ReasonKind::skill_gap) == 1);
     CHECK(kinds.count(ReasonKind::because_completed) == 1);
     CHECK(kinds.count(ReasonKind::popular_in_department) == 1);
+}
+
+// ---- learners the model was not trained on ----------------------------------------------------------
+
+namespace {
+
+/// The rows `who` of a history, as a history of its own (row i = learner who[i]).
+LearnerHistory history_rows(const LearnerHistory& h, std::span<const index_t> who) {
+    LearnerHistory out(static_cast<index_t>(who.size()), h.num_courses());
+    for (std::size_t i = 0; i < who.size(); ++i)
+        for (const auto& e : h.of(who[i])) out.set(static_cast<index_t>(i), e.course, e.outcome, e.completed_at);
+    out.finish();
+    return out;
+}
+
+RankingRules every_rule() {
+    RankingRules rules = rules_k(10);
+    rules.gap_boost = 0.5f;
+    rules.mmr_lambda = 0.7f;
+    rules.renewal_days = 30;
+    rules.num_threads = 2;
+    return rules;
+}
+
+}  // namespace
+
+TEST_CASE("new learners described like trained ones get the trained learners' answer", "[ranking]") {
+    const RandomAcademy a = random_academy();
+    const Ranker ranker(a.model, a.cat, a.learners, a.history);
+    const std::vector<index_t> who{3, 0, 17, 42, 119, 64};
+    NewLearners fresh;
+    fresh.queries = a.model->learner_queries(who);
+    for (auto l : who) fresh.facts.push_back(a.learners[static_cast<std::size_t>(l)]);
+    fresh.history = history_rows(a.history, who);
+    for (auto mode : {PrerequisiteMode::hold_back, PrerequisiteMode::substitute}) {
+        RankingRules rules = every_rule();
+        rules.prerequisites = mode;
+        const auto trained = ranker.recommend(who, kNow, rules);
+        const auto added = ranker.recommend(fresh, kNow, rules);
+        CHECK(added.ids == trained.ids);
+        CHECK(added.scores == trained.scores);
+        CHECK(added.mandatory == trained.mandatory);
+        CHECK(added.reason_offsets == trained.reason_offsets);
+        REQUIRE(added.reasons.size() == trained.reasons.size());
+        for (std::size_t i = 0; i < added.reasons.size(); ++i)
+            CHECK(added.text(added.reasons[i]) == trained.text(trained.reasons[i]));
+    }
+}
+
+TEST_CASE("new learners without facts or history get the model's top-k of their folded-in queries", "[ranking]") {
+    const RandomAcademy a = random_academy();
+    const Ranker ranker(a.model, plain_catalogue(a.model->num_courses()));
+    std::vector<Triplet> taken{{0, 7, 1.0f}, {0, 30, 1.0f}, {1, 99, 2.0f}};
+    const CsrMatrix rows = CsrMatrix::from_triplets(2, a.model->num_courses(), taken);
+    const NewLearners fresh = fold_in_learners(*a.model, rows.view());
+    RankingRules rules = rules_k(5);
+    rules.require_session = false;
+    const auto r = ranker.recommend(fresh, kNow, rules);
+    RecommendOptions options;
+    options.k = 5;
+    const TopK expected = recommend_from_rows(*a.model, rows.view(), false, options);
+    for (index_t l = 0; l < 2; ++l) CHECK(ids(r, l) == std::vector<index_t>(expected.ids_of(l).begin(), expected.ids_of(l).end()));
+}
+
+TEST_CASE("a new learner's language the catalogue never mentions matches no language-bound course", "[ranking]") {
+    auto model = descending(1, 4);
+    Catalogue cat = plain_catalogue(4);
+    cat.courses[0].languages = {"en"};
+    cat.courses[2].languages = {"fr"};
+    const Ranker ranker(model, cat);
+    NewLearners fresh;
+    fresh.queries = model->learner_queries(std::vector<index_t>{0});
+    fresh.facts.resize(1);
+    fresh.facts[0].languages = {"tlh"};
+    CHECK(ids(ranker.recommend(fresh, kNow, rules_k(4))) == std::vector<index_t>{1, 3});
+    fresh.facts[0].languages = {"fr", "tlh"};
+    CHECK(ids(ranker.recommend(fresh, kNow, rules_k(4))) == std::vector<index_t>{1, 2, 3});
+}
+
+TEST_CASE("a new learner's segment brings its obligations", "[ranking]") {
+    auto model = descending(1, 5);
+    Catalogue cat = plain_catalogue(5);
+    cat.obligations = {{4, ObligationScope::department, "Finance", kNow + 5 * kDay}};
+    const Ranker ranker(model, cat);
+    NewLearners fresh;
+    fresh.queries = model->learner_queries(std::vector<index_t>{0, 0});
+    fresh.facts.resize(2);
+    fresh.facts[0].department = "Finance";
+    fresh.facts[1].department = "Sales";
+    const auto r = ranker.recommend(fresh, kNow, rules_k(2));
+    CHECK(ids(r, 0) == std::vector<index_t>{4, 0});
+    CHECK(r.mandatory[r.slot(0, 0)] == 1);
+    CHECK(ids(r, 1) == std::vector<index_t>{0, 1});
+}
+
+TEST_CASE("new learners whose parts disagree in size are rejected", "[ranking]") {
+    auto model = descending(1, 5);
+    const Ranker ranker(model, plain_catalogue(5));
+    NewLearners fresh;
+    fresh.queries = model->learner_queries(std::vector<index_t>{0, 0});
+    fresh.facts.resize(3);
+    CHECK_THROWS_WITH(ranker.recommend(fresh, kNow, rules_k(2)), Catch::Contains("3 profiles for 2 learners"));
+    fresh.facts.clear();
+    fresh.history = LearnerHistory(2, 4);
+    CHECK_THROWS_WITH(ranker.recommend(fresh, kNow, rules_k(2)), Catch::Contains("history is 2 learners x 4 courses"));
+    fresh.history = LearnerHistory();
+    fresh.queries.embeddings.conservativeResize(2, fresh.queries.embeddings.cols() + 1);
+    CHECK_THROWS_WITH(ranker.recommend(fresh, kNow, rules_k(2)), Catch::Contains("use the model's fold-in"));
 }

@@ -13,6 +13,10 @@
 //   - MMR diversity re-ranks a candidate pool; explanations are built for the k shown courses.
 // With every rule off (or at its neutral value) the result equals recommend() on the model.
 //
+// Learners the model was not trained on (new hires, or everyone when serving a saved model) are
+// ranked by the same rules from their queries (the model's fold-in of their interactions, or a
+// hybrid model's feature embeddings), their facts and their own history: see NewLearners.
+//
 // Thread safety: immutable after construction; recommend() may be called concurrently.
 // Complexity per request: the model's top-k (O(L C d)) + O(L C / 64) for eligibility bits when
 // learners share few eligibility classes + O(L (k + pool^2 + h) d) for MMR and explanations
@@ -32,6 +36,18 @@
 
 namespace learnrec::ranking {
 
+/// Learners the Ranker does not know, described by the caller. Row i of each part is learner i.
+struct NewLearners {
+    QueryBlock queries;               ///< the model's queries for them, e.g. Model::fold_in(rows)
+    std::vector<LearnerFacts> facts;  ///< one per learner, or empty (nothing known: no constraints)
+    LearnerHistory history;           ///< learners x model courses, or empty (nothing taken)
+};
+
+/// NewLearners whose queries are the model's fold-in of `interactions` (one row per learner,
+/// the model's course indices). O(the model's fold-in).
+NewLearners fold_in_learners(const Model& model, const CsrView& interactions, std::vector<LearnerFacts> facts = {},
+                             LearnerHistory history = {}, int num_threads = 0);
+
 class Ranker {
 public:
     /// `catalogue.courses` must describe every model course; `learners` every model learner, or be
@@ -43,6 +59,12 @@ public:
 
     /// Ranked courses for learners given by model index, at time `now` (seconds since the epoch).
     Recommendations recommend(std::span<const index_t> learners, timestamp_t now, const RankingRules& rules = {}) const;
+
+    /// Ranked courses for learners the model was not trained on. Their languages, segments and
+    /// goals are coded against this Ranker's catalogue (a value it never mentions matches
+    /// nothing); department popularity is the trained learners'. Throws Error when the parts'
+    /// sizes disagree, or the queries do not fit the model.
+    Recommendations recommend(const NewLearners& learners, timestamp_t now, const RankingRules& rules = {}) const;
 
     const Model& model() const noexcept;
     const Catalogue& catalogue() const noexcept;
