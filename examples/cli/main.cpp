@@ -198,18 +198,19 @@ int run_recommend(const std::string& path, const std::vector<std::string>& ignor
     std::vector<index_t> rows;
     for (const auto& id : learner_ids) rows.push_back(data.learners.at(id, "learner"));
     if (ranking.requested()) {
-        // The ranking layer works on learners the model was trained on, indexed like the CSV: a
-        // model file must therefore carry the CSV's learner and course ids in the same order.
+        // A model trained on this CSV ranks its own learners; any other model file ranks them as
+        // new learners, folded in from their CSV rows (courses matched by id).
         std::shared_ptr<const Model> model;
         if (model_path.empty()) {
             model = std::make_shared<const AlsModel>(fit_als(data.matrix, config, progress(config.iterations)));
         } else {
             ModelBundle bundle = load(model_path);
-            LEARNREC_CHECK(std::ranges::equal(bundle.learners.ids(), data.learners.ids()) &&
-                               std::ranges::equal(bundle.courses.ids(), data.courses.ids()),
-                           "{} was not trained on {} (its learner and course ids differ): the ranking rules need "
-                           "the model's learners and courses in the CSV's order (learnrec train --save on this CSV)",
-                           model_path, path);
+            LEARNREC_CHECK(bundle.courses.size() == bundle.model->num_courses(), "{} has no course ids: save it with "
+                           "ids (learnrec train --save, or model.save(path, course_ids=...))", model_path);
+            if (!std::ranges::equal(bundle.learners.ids(), data.learners.ids()) ||
+                !std::ranges::equal(bundle.courses.ids(), data.courses.ids()))
+                return cli::run_ranked_recommend_new(bundle.model, bundle.courses, data, rows, learner_ids, k, format,
+                                                     ranking, config.num_threads);
             model = bundle.model;
         }
         return cli::run_ranked_recommend(model, data, rows, learner_ids, k, format, ranking, config.num_threads);

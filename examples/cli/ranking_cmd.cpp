@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <limits>
 #include <numeric>
 #include <set>
 
@@ -173,6 +174,80 @@ int run_ranked_recommend(std::shared_ptr<const Model> model, const Interactions&
     const Ranker ranker(std::move(model), std::move(files.catalogue), std::move(files.learners), std::move(history));
     const RankingRules rules = rules_of(flags, k, threads);
     const Recommendations r = ranker.recommend(rows, resolve_now(flags, std::time(nullptr)), rules);
+    print_results(r, ranker.catalogue(), learner_ids, format);
+    return 0;
+}
+
+int run_ranked_recommend_new(std::shared_ptr<const Model> model, const IdMap& model_courses, const Interactions& data,
+                             std::span<const index_t> rows, const std::vector<std::string>& learner_ids, index_t k,
+                             const std::string& format, const RankingFlags& flags, int threads) {
+    const index_t n = static_cast<index_t>(learner_ids.size());
+    const index_t courses = model->num_courses();
+    std::vector<index_t> to_model(static_cast<std::size_t>(data.courses.size()), -1);
+    for (index_t c = 0; c < data.courses.size(); ++c)
+        if (auto m = model_courses.find(data.courses.id(c))) to_model[static_cast<std::size_t>(c)] = *m;
+
+    // The learners' interactions in the model's course space: what the model folds in.
+    std::vector<Triplet> triplets;
+    for (index_t q = 0; q < n; ++q) {
+        const auto row = data.matrix.row(rows[static_cast<std::size_t>(q)]);
+        for (std::size_t j = 0; j < row.indices.size(); ++j)
+            if (const index_t c = to_model[static_cast<std::size_t>(row.indices[j])]; c >= 0)
+                triplets.push_back({q, c, row.weights[j]});
+    }
+    const CsrMatrix interactions = CsrMatrix::from_triplets(n, courses, triplets);
+
+    CatalogueData files;
+    const IdMap requested(learner_ids);
+    if (!flags.catalogue.empty()) {
+        CatalogueOptions options;
+        options.allow_unknown_learners = true;
+        options.allow_unknown_courses = true;
+        files = read_catalogue_dir(flags.catalogue, model_courses, requested, options);
+        if (files.skipped_rows > 0)
+            fmt::print(stderr, "note: skipped {} catalogue rows about other learners or courses the model lacks\n",
+                       files.skipped_rows);
+    } else {
+        for (index_t c = 0; c < courses; ++c) {
+            CourseFacts f;
+            f.id = model_courses.id(c);
+            files.catalogue.courses.push_back(std::move(f));
+        }
+    }
+    LearnerHistory history(n, courses);
+    if (!flags.events.empty()) {
+        const EventLog log = read_events_csv(flags.events);
+        std::vector<LifecycleEvent> events;
+        for (const auto& e : log.events) {
+            const auto l = requested.find(log.learners.id(e.learner));
+            const auto c = model_courses.find(log.courses.id(e.course));
+            if (l && c) events.push_back({*l, *c, e.kind, e.time, e.value});
+        }
+        history = LearnerHistory::from_states(LearnerCourseStates::from_events(events, n, courses));
+    } else {
+        // As for trained learners: every interaction counts as taken (negative weight: dropped).
+        for (index_t q = 0; q < n; ++q) {
+            const auto r = rows[static_cast<std::size_t>(q)];
+            const auto row = data.matrix.row(r);
+            const auto first = static_cast<std::size_t>(data.matrix.view().indptr[static_cast<std::size_t>(r)]);
+            for (std::size_t j = 0; j < row.indices.size(); ++j) {
+                const index_t c = to_model[static_cast<std::size_t>(row.indices[j])];
+                if (c < 0) continue;
+                if (row.weights[j] <= 0.0f)
+                    history.set(q, c, Outcome::dropped);
+                else
+                    history.set(q, c, Outcome::completed,
+                                data.timestamps.empty() ? std::numeric_limits<timestamp_t>::max()
+                                                        : data.timestamps[first + j]);
+            }
+        }
+        history.finish();
+    }
+    const Ranker ranker(model, std::move(files.catalogue));
+    const RankingRules rules = rules_of(flags, k, threads);
+    const NewLearners fresh =
+        fold_in_learners(*model, interactions.view(), std::move(files.learners), std::move(history), threads);
+    const Recommendations r = ranker.recommend(fresh, resolve_now(flags, std::time(nullptr)), rules);
     print_results(r, ranker.catalogue(), learner_ids, format);
     return 0;
 }

@@ -258,3 +258,48 @@ def test_the_academy_ranker_fills_k_whenever_k_courses_are_admissible_with_every
     assert {"mandatory", "skill_gap", "because_completed", "popular_in_department"} <= kinds
     records = result.records()
     assert records[0]["learner_id"] == "L000001" and records[0]["course_id"].startswith("C")
+
+
+# ---- learners the model was not trained on ---------------------------------------------------------
+
+
+def test_new_learners_described_like_trained_ones_get_the_same_ranking(user_items):
+    model = learnrec.ImplicitALS(factors=8, iterations=5, random_state=3, num_threads=1).fit(user_items)
+    n = user_items.shape[1]
+    cat = courses(n, skills={c: {"python": 1 + c % 3} for c in range(n)}, languages={c: "fr" for c in range(0, n, 4)})
+    learners = [{"id": f"L{u}", "target_skills": {"python": 3}, "languages": "en", "department": "IT"}
+                for u in range(user_items.shape[0])]
+    ranker = Ranker(model, cat, learners, history=user_items)
+    who = np.array([5, 1, 9])
+    trained = ranker.recommend(who, NOW, k=6, gap_boost=0.5, mmr_lambda=0.8)
+    fresh = ranker.recommend_new(queries=model.user_factors[who], now=NOW, learners=[learners[u] for u in who],
+                                 history=user_items[who], k=6, gap_boost=0.5, mmr_lambda=0.8)
+    np.testing.assert_array_equal(fresh.ids, trained.ids)
+    np.testing.assert_array_equal(fresh.scores, trained.scores)
+    assert [[[r["text"] for r in slot] for slot in row] for row in fresh.reasons] == \
+        [[[r["text"] for r in slot] for slot in row] for row in trained.reasons]
+
+
+def test_new_learners_are_folded_in_from_their_interactions_and_keep_taken_courses_out(user_items):
+    model = learnrec.ImplicitALS(factors=8, iterations=5, random_state=3, num_threads=1).fit(user_items)
+    ranker = Ranker(model, courses(user_items.shape[1]))
+    rows = user_items[[2, 7]]
+    result = ranker.recommend_new(rows, NOW, k=5, history=rows)
+    expected, _ = model.recommend([2, 7], rows, N=5, recalculate_user=True, filter_already_liked_items=True)
+    np.testing.assert_array_equal(result.ids, expected)
+    assert result.learners.tolist() == [0, 1]
+    assert all(rec["learner_id"] is None for rec in result.records())
+
+
+def test_recommend_new_rejects_both_or_neither_input_and_bad_queries():
+    ranker = Ranker(descending(4), courses(4))
+    with pytest.raises(ValueError, match="not both and not neither"):
+        ranker.recommend_new(now=NOW)
+    with pytest.raises(ValueError, match="NaN"):
+        ranker.recommend_new(queries=np.array([[np.nan]], dtype=np.float32), now=NOW)
+    with pytest.raises(ValueError, match="2-D float"):
+        ranker.recommend_new(queries=np.array([1, 2], dtype=np.int64), now=NOW)
+    with pytest.raises(learnrec.LearnrecError, match="use the model's fold-in"):
+        ranker.recommend_new(queries=np.ones((1, 3), dtype=np.float32), now=NOW)
+    with pytest.raises(learnrec.LearnrecError, match="2 profiles for 1 learners"):
+        ranker.recommend_new(queries=np.ones((1, 1), dtype=np.float32), now=NOW, learners=[{}, {}])

@@ -489,6 +489,18 @@ class Ranker:
         history_completed_at: Optional[np.ndarray],
     ) -> None: ...
     def recommend(self, learners: np.ndarray, now: int, rules: RankingRules) -> Dict[str, Any]: ...
+    def recommend_new(
+        self,
+        rows: Optional[CsrView],
+        queries: Optional[np.ndarray],
+        learners: Optional[List[Dict[str, Any]]],
+        history_learners: Optional[np.ndarray],
+        history_courses: Optional[np.ndarray],
+        history_outcomes: List[str],
+        history_completed_at: Optional[np.ndarray],
+        now: int,
+        rules: RankingRules,
+    ) -> Dict[str, Any]: ...
     @property
     def course_ids(self) -> List[str]: ...
     @property

@@ -37,7 +37,7 @@ import numpy as np
 import scipy.sparse
 
 from . import _core
-from ._validation import LearnrecError
+from ._validation import LearnrecError, as_core_csr
 
 RankingRules = _core.RankingRules
 
@@ -310,6 +310,58 @@ class Ranker:
         ``rules`` is a :class:`RankingRules`, a dict in the JSON format, a JSON file path, or None
         (defaults); keyword arguments override single settings (``k=5, gap_boost=0.5``).
         """
+        r = self._rules(rules, overrides)
+        ids = np.ascontiguousarray(np.atleast_1d(np.asarray(learners)), dtype=np.int32)
+        if ids.ndim != 1:
+            raise ValueError("learners must be an index or a 1-D sequence of indices")
+        raw = self._ranker.recommend(ids, to_timestamp(now), r)
+        return Recommendations(ids, raw, self.course_ids, self.course_titles, self.learner_ids)
+
+    def recommend_new(self, user_items: Any = None, now: Any = None, rules: Any = None, *, queries: Any = None,
+                      learners: Any = None, history: Any = None, history_timestamps: Optional[np.ndarray] = None,
+                      **overrides: Any) -> Recommendations:
+        """Ranked courses for learners the model was not trained on (new hires, or everyone when
+        serving a saved model), by the same rules.
+
+        Give either ``user_items`` (new learners x model courses, scipy sparse: the model folds them
+        in, as ``recalculate_user=True`` does) or ``queries`` (one embedding per learner, e.g.
+        ``HybridModel.user_embeddings_from_features``). ``learners`` are their records (as in the
+        constructor; values the catalogue never mentions match nothing), ``history`` what they
+        took (as in the constructor, rows = new learners; None = nothing, so pass
+        ``history=user_items`` to keep taken courses out). Row i of the result is learner i; its
+        ``learners`` attribute holds row numbers and ``learner_id`` in records is None.
+        """
+        if now is None:
+            raise TypeError("recommend_new() needs `now` (a date, datetime or epoch seconds)")
+        if (user_items is None) == (queries is None):
+            raise ValueError("give user_items (folded in) or queries, not both and not neither")
+        r = self._rules(rules, overrides)
+        core = getattr(self.model, "_model", self.model)
+        rows = None
+        n = 0
+        if user_items is not None:
+            rows = as_core_csr(user_items, "user_items", cols=core.num_courses, cols_meaning="the model has courses:")
+            n = int(rows.shape[0])
+        else:
+            q = np.asarray(queries)
+            if q.dtype not in (np.float32, np.float64) or q.ndim != 2:
+                raise ValueError(f"queries must be a 2-D float array, got {q.dtype} with shape {q.shape}")
+            if not np.isfinite(q).all():
+                raise ValueError("queries contain NaN or infinity")
+            queries = np.ascontiguousarray(q, dtype=np.float32)
+            n = queries.shape[0]
+        facts = None
+        if learners is not None:
+            facts = [{k: _plain(v) for k, v in row.items()} for row in _records(learners, "learners")]
+            for i, row in enumerate(facts):
+                row.setdefault("id", f"new-{i}")
+                row["id"] = str(row["id"])
+        h_rows, h_cols, h_outcomes, h_times = self._history(history, history_timestamps)
+        raw = self._ranker.recommend_new(rows, queries, facts, h_rows, h_cols, h_outcomes, h_times,
+                                         to_timestamp(now), r)
+        return Recommendations(np.arange(n, dtype=np.int32), raw, self.course_ids, self.course_titles, None)
+
+    def _rules(self, rules: Any, overrides: Dict[str, Any]) -> RankingRules:
         if rules is None:
             r = RankingRules()
         elif isinstance(rules, RankingRules):
@@ -323,11 +375,7 @@ class Ranker:
                 raise TypeError(f"unknown ranking rule '{name}' (known: {', '.join(_RULE_NAMES)})")
             setattr(r, name, value)
         r.validate()
-        ids = np.ascontiguousarray(np.atleast_1d(np.asarray(learners)), dtype=np.int32)
-        if ids.ndim != 1:
-            raise ValueError("learners must be an index or a 1-D sequence of indices")
-        raw = self._ranker.recommend(ids, to_timestamp(now), r)
-        return Recommendations(ids, raw, self.course_ids, self.course_titles, self.learner_ids)
+        return r
 
 
 _RULE_NAMES = [name for name in dir(RankingRules) if not name.startswith("_") and name != "validate"]

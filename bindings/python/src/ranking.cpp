@@ -161,6 +161,47 @@ py::dict reason_to_dict(const Recommendations& result, const Reason& r, const Ca
 
 }  // namespace
 
+py::dict recommendations_to_python(Recommendations&& r, const Catalogue& cat) {
+    const std::vector<py::ssize_t> shape{r.learners, r.k};
+    py::list reasons;
+    for (std::size_t s = 0; s + 1 < r.reason_offsets.size(); ++s) {
+        py::list slot;
+        for (auto i = r.reason_offsets[s]; i < r.reason_offsets[s + 1]; ++i)
+            slot.append(reason_to_dict(r, r.reasons[static_cast<std::size_t>(i)], cat));
+        reasons.append(slot);
+    }
+    py::dict out;
+    out["ids"] = to_numpy(std::move(r.ids), shape);
+    out["scores"] = to_numpy(std::move(r.scores), shape);
+    out["model_scores"] = to_numpy(std::move(r.model_scores), shape);
+    out["mandatory"] = to_numpy(std::move(r.mandatory), shape);
+    out["reasons"] = reasons;
+    return out;
+}
+
+/// A history from parallel columns (learner row, course, outcome, completed_at), or an empty one
+/// (nothing taken) when `history_rows` is None.
+LearnerHistory history_from(const py::object& history_rows, const py::object& history_courses,
+                            const py::list& history_outcomes, const py::object& history_completed_at,
+                            index_t learners, index_t courses) {
+    LearnerHistory history;
+    if (!history_rows.is_none()) {
+        const auto rows = strict_vector<index_t>(history_rows, "history learners");
+        const auto cols = strict_vector<index_t>(history_courses, "history courses");
+        const auto times = strict_vector<timestamp_t>(history_completed_at, "history completed_at");
+        LEARNREC_CHECK(rows.size() == cols.size() && rows.size() == times.size() &&
+                           static_cast<std::size_t>(rows.size()) == history_outcomes.size(),
+                       "history columns have different lengths");
+        history = LearnerHistory(learners, courses);
+        std::vector<Outcome> outcomes;
+        for (auto o : history_outcomes) outcomes.push_back(parse_outcome(py::str(o)));
+        for (py::ssize_t i = 0; i < rows.size(); ++i)
+            history.set(rows.at(i), cols.at(i), outcomes[static_cast<std::size_t>(i)], times.at(i));
+        history.finish();
+    }
+    return history;
+}
+
 void register_ranking(py::module_& m) {
     py::class_<RankingRules>(m, "RankingRules", "Settings of the ranking rules (learnrec::ranking::RankingRules).")
         .def(py::init<>())
@@ -293,21 +334,9 @@ the GIL and may run from several threads at once. Build it through learnrec.rank
                          const py::list& history_outcomes, const py::object& history_completed_at) {
                  Catalogue cat = catalogue_from(courses, prerequisites, sessions, obligations);
                  std::vector<LearnerFacts> facts = learners_from(learners);
-                 LearnerHistory history;
-                 if (!history_rows.is_none()) {
-                     const auto rows = strict_vector<index_t>(history_rows, "history learners");
-                     const auto cols = strict_vector<index_t>(history_courses, "history courses");
-                     const auto times = strict_vector<timestamp_t>(history_completed_at, "history completed_at");
-                     LEARNREC_CHECK(rows.size() == cols.size() && rows.size() == times.size() &&
-                                        static_cast<std::size_t>(rows.size()) == history_outcomes.size(),
-                                    "history columns have different lengths");
-                     history = LearnerHistory(model->num_learners(), model->num_courses());
-                     std::vector<Outcome> outcomes;
-                     for (auto o : history_outcomes) outcomes.push_back(parse_outcome(py::str(o)));
-                     for (py::ssize_t i = 0; i < rows.size(); ++i)
-                         history.set(rows.at(i), cols.at(i), outcomes[static_cast<std::size_t>(i)], times.at(i));
-                     history.finish();
-                 }
+                 LearnerHistory history = history_from(history_rows, history_courses, history_outcomes,
+                                                       history_completed_at, model->num_learners(),
+                                                       model->num_courses());
                  py::gil_scoped_release release;
                  return std::make_shared<Ranker>(std::move(model), std::move(cat), std::move(facts),
                                                  std::move(history));
@@ -324,24 +353,43 @@ the GIL and may run from several threads at once. Build it through learnrec.rank
                     py::gil_scoped_release release;
                     r = ranker.recommend(span_of(learners), now, rules);
                 }
-                const std::vector<py::ssize_t> shape{r.learners, r.k};
-                py::list reasons;
-                for (std::size_t s = 0; s + 1 < r.reason_offsets.size(); ++s) {
-                    py::list slot;
-                    for (auto i = r.reason_offsets[s]; i < r.reason_offsets[s + 1]; ++i)
-                        slot.append(reason_to_dict(r, r.reasons[static_cast<std::size_t>(i)], ranker.catalogue()));
-                    reasons.append(slot);
-                }
-                py::dict out;
-                out["ids"] = to_numpy(std::move(r.ids), shape);
-                out["scores"] = to_numpy(std::move(r.scores), shape);
-                out["model_scores"] = to_numpy(std::move(r.model_scores), shape);
-                out["mandatory"] = to_numpy(std::move(r.mandatory), shape);
-                out["reasons"] = reasons;
-                return out;
+                return recommendations_to_python(std::move(r), ranker.catalogue());
             },
             py::arg("learners"), py::arg("now"), py::arg("rules"),
             "dict of ids/scores/model_scores/mandatory arrays (learners x k) and reasons (one list per slot).")
+        .def(
+            "recommend_new",
+            [](const Ranker& ranker, const PyCsr* rows, const py::object& queries, const py::object& learners,
+               const py::object& history_rows, const py::object& history_courses, const py::list& history_outcomes,
+               const py::object& history_completed_at, timestamp_t now, const RankingRules& rules) {
+                const Model& model = ranker.model();
+                LEARNREC_CHECK((rows != nullptr) != !queries.is_none(),
+                               "give the new learners' interaction rows (folded in) or their queries, not both");
+                NewLearners fresh;
+                fresh.facts = learners_from(learners);
+                if (rows == nullptr) {
+                    fresh.queries.embeddings =
+                        to_row_matrix(queries.cast<py::array_t<float, py::array::forcecast>>(), "queries");
+                    fresh.queries.count = static_cast<index_t>(fresh.queries.embeddings.rows());
+                }
+                const index_t n = rows != nullptr ? rows->view.rows : fresh.queries.count;
+                fresh.history = history_from(history_rows, history_courses, history_outcomes, history_completed_at, n,
+                                             model.num_courses());
+                Recommendations r;
+                {
+                    py::gil_scoped_release release;
+                    if (rows != nullptr)
+                        fresh = fold_in_learners(model, rows->view, std::move(fresh.facts), std::move(fresh.history),
+                                                 rules.num_threads);
+                    r = ranker.recommend(fresh, now, rules);
+                }
+                return recommendations_to_python(std::move(r), ranker.catalogue());
+            },
+            py::arg("rows").none(true), py::arg("queries").none(true), py::arg("learners"), py::arg("history_learners"),
+            py::arg("history_courses"), py::arg("history_outcomes"), py::arg("history_completed_at"), py::arg("now"),
+            py::arg("rules"),
+            "Like recommend() for learners the model was not trained on: folded in from `rows` (a CSR of "
+            "their interactions) or given as `queries` (one embedding per row).")
         .def_property_readonly("course_ids",
                                [](const Ranker& r) {
                                    py::list out;
