@@ -887,8 +887,18 @@ public:
                now_ < expiry - static_cast<timestamp_t>(rules_.renewal_days) * kSecondsPerDay;
     }
 
-    LearnerView view_of(const Population& people, index_t learner) const {
-        LearnerView v;
+    /// Fills `v` for one learner. `v` may hold an earlier learner's view: its lists are cleared,
+    /// not freed, so a batch reuses their storage chunk after chunk.
+    void view_of(const Population& people, index_t learner, LearnerView& v) const {
+        v.excluded.clear();
+        v.completed.clear();
+        v.unlocked.clear();
+        v.gaps.clear();
+        v.pinned.clear();
+        v.mandatory.clear();
+        v.popular = nullptr;
+        v.department = -1;
+        v.eligibility_class = 0;
         v.learner = learner;
         v.history = people.history;
         const auto li = static_cast<std::size_t>(learner);
@@ -920,7 +930,6 @@ public:
             v.department = codes->department[li];
             if (v.department >= 0) v.popular = &s_.popular[static_cast<std::size_t>(v.department)];
         }
-        return v;
     }
 
     void add_obligation(LearnerView& v, std::size_t o) const {
@@ -1118,7 +1127,8 @@ public:
         }
         // Scratch reused across the learners a thread ranks.
         thread_local std::vector<float> rel, max_sim, to_pick, sim;
-        thread_local std::vector<index_t> courses;
+        thread_local std::vector<index_t> courses, open;
+        thread_local std::vector<float> open_sim;
         thread_local std::vector<std::uint8_t> used;
         rel.resize(m);
         for (std::size_t i = 0; i < m; ++i) rel[i] = hi > lo ? (cands[i].score - lo) / (hi - lo) : 1.0f;
@@ -1134,6 +1144,7 @@ public:
             course_similarity(courses, courses, sim.data());
         }
         to_pick.resize(m);
+        open_sim.resize(m);
         auto similarity = [&](std::size_t i, std::size_t j) -> float {
             if (by_topic) {
                 const auto ta = s_.course_topic[static_cast<std::size_t>(courses[i])];
@@ -1161,7 +1172,15 @@ public:
             used[best] = 1;
             out.push_back(cands[best]);
             if (out.size() == want) break;
-            if (per_pick) course_similarity(std::span<const index_t>(&courses[best], 1), courses, to_pick.data());
+            if (per_pick) {
+                // Only candidates still in play need their similarity to the new pick.
+                open.clear();
+                for (std::size_t i = 0; i < m; ++i)
+                    if (!used[i]) open.push_back(courses[i]);
+                course_similarity(std::span<const index_t>(&courses[best], 1), open, open_sim.data());
+                for (std::size_t i = 0, o = 0; i < m; ++i)
+                    if (!used[i]) to_pick[i] = open_sim[o++];
+            }
             for (std::size_t i = 0; i < m; ++i)
                 if (!used[i]) max_sim[i] = std::max(max_sim[i], similarity(i, best));
         }
@@ -1287,14 +1306,15 @@ Recommendations rank(const Ranker::State& s, const Request& req, const Populatio
 
     // Chunks bound the per-learner scratch (exclusions, gaps, pools) whatever the batch size.
     constexpr std::size_t kChunk = 8192;
+    std::vector<LearnerView> views;
     for (std::size_t p0 = 0; p0 < learners.size(); p0 += kChunk) {
         const std::size_t p1 = std::min(learners.size(), p0 + kChunk);
         const auto chunk = learners.subspan(p0, p1 - p0);
-        std::vector<LearnerView> views(chunk.size());
+        views.resize(chunk.size());
         learnrec::detail::parallel_for(
             0, static_cast<std::int64_t>(chunk.size()), rules.num_threads,
             [&](std::int64_t i) {
-                views[static_cast<std::size_t>(i)] = req.view_of(people, chunk[static_cast<std::size_t>(i)]);
+                req.view_of(people, chunk[static_cast<std::size_t>(i)], views[static_cast<std::size_t>(i)]);
             },
             64);
         // Pinned courses are usually not among the model's best, so the pool does not grow with
