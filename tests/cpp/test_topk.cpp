@@ -309,6 +309,26 @@ TEST_CASE("topk gives identical results on 1 and 2 threads", "[topk]") {
     CHECK(one.scores == two.scores);
 }
 
+TEST_CASE("a few queries split the catalogue across threads and still equal a full sort, ties included", "[topk]") {
+    // 3 queries (fewer than one query block) over 5000 courses (5 tiles): the catalogue is split
+    // between the threads and the parts merged. Integer factors make many ties across parts.
+    const RowMatrix U = integer_factors(3, 3, 1, 120);
+    const RowMatrix V = integer_factors(5000, 3, 1, 121);
+    const DotScorer s{&U, &V};
+    CandidateFilter filter;
+    filter.predicate = [](index_t q, index_t c) { return (q + c) % 7 != 0; };
+    for (index_t k : {1, 10, 1200}) {
+        for (int threads : {1, 2, 3}) {
+            INFO("k = " << k << ", threads = " << threads);
+            const auto got = topk(3, 5000, k, s.tile(), filter, threads);
+            require_equals_oracle(got, 3, k, [&](index_t q) {
+                return full_sort_topk(5000, k, [&](index_t c) { return static_cast<double>(s(q, c)); },
+                                      [&](index_t c) { return (q + c) % 7 != 0; });
+            });
+        }
+    }
+}
+
 TEST_CASE("topk of zero queries is empty", "[topk]") {
     const Fixture f(1, 100, 4, 116);
     const auto got = topk(0, 100, 5, f.scorer.tile(), {}, 2);

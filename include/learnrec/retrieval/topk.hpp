@@ -97,6 +97,10 @@ public:
             replace_top(c);
         }
     }
+    /// Adds every candidate `other` keeps (the k best of both remain).
+    void merge(const TopKHeap& other) {
+        for (const auto& c : other.items_) push(c);
+    }
     void write_sorted(index_t* ids, float* scores) {
         std::sort_heap(items_.begin(), items_.end(), Before{});
         std::size_t i = 0;
@@ -186,28 +190,31 @@ inline TopK topk(index_t num_queries, index_t num_courses, index_t k, const Tile
     const index_t kept = std::min(k, num_courses);
     const detail::FindAboveFn find_above = detail::find_above_fn();
     const auto blocks = (num_queries + detail::kQueryBlock - 1) / detail::kQueryBlock;
-    detail::parallel_for(0, blocks, num_threads, [&](std::int64_t block) {
-        const auto q0 = static_cast<index_t>(block * detail::kQueryBlock);
-        const auto q1 = std::min<index_t>(q0 + detail::kQueryBlock, num_queries);
+    const auto tiles = (num_courses + detail::kCourseTile - 1) / detail::kCourseTile;
+    // Few queries (one learner, a handful): split the catalogue across threads instead of the
+    // queries, or a single query would run on one core. Each part keeps its own k best; the
+    // parts are merged in the (score, index) order, so the result does not depend on the split.
+    const int threads = detail::resolve_threads(num_threads);
+    const std::int64_t parts = blocks >= threads ? 1 : std::min<std::int64_t>(threads, tiles);
+
+    auto excluded = [&](index_t q, index_t c) {
+        if (!filter.exclude) return false;
+        const auto r = filter.exclude_rows.empty() ? q : filter.exclude_rows[static_cast<std::size_t>(q)];
+        const auto ix = filter.exclude->row(r).indices;
+        if (sorted_exclusions) return std::binary_search(ix.begin(), ix.end(), c);
+        return std::find(ix.begin(), ix.end(), c) != ix.end();
+    };
+
+    // The k best of queries [q0, q1) among courses [cb, ce) (cb a multiple of the tile size).
+    auto scan = [&](index_t q0, index_t q1, index_t cb, index_t ce, detail::TopKHeap* heaps) {
         thread_local std::vector<float> tile;
-        thread_local std::vector<detail::TopKHeap> heaps;
         tile.resize(static_cast<std::size_t>(detail::kQueryBlock) * detail::kCourseTile);
-        if (heaps.size() < static_cast<std::size_t>(detail::kQueryBlock)) heaps.resize(detail::kQueryBlock);
-        for (index_t q = q0; q < q1; ++q) heaps[static_cast<std::size_t>(q - q0)].reset(kept);
-
-        auto excluded = [&](index_t q, index_t c) {
-            if (!filter.exclude) return false;
-            const auto r = filter.exclude_rows.empty() ? q : filter.exclude_rows[static_cast<std::size_t>(q)];
-            const auto ix = filter.exclude->row(r).indices;
-            if (sorted_exclusions) return std::binary_search(ix.begin(), ix.end(), c);
-            return std::find(ix.begin(), ix.end(), c) != ix.end();
-        };
-
-        for (index_t c0 = 0; c0 < num_courses; c0 += detail::kCourseTile) {
-            const index_t c1 = std::min<index_t>(c0 + detail::kCourseTile, num_courses);
+        for (index_t q = q0; q < q1; ++q) heaps[q - q0].reset(kept);
+        for (index_t c0 = cb; c0 < ce; c0 += detail::kCourseTile) {
+            const index_t c1 = std::min<index_t>(c0 + detail::kCourseTile, ce);
             scorer(q0, q1, c0, c1, tile.data(), detail::kCourseTile);
             for (index_t q = q0; q < q1; ++q) {
-                auto& heap = heaps[static_cast<std::size_t>(q - q0)];
+                auto& heap = heaps[q - q0];
                 const float* s = tile.data() + static_cast<std::size_t>(q - q0) * detail::kCourseTile;
                 float threshold = heap.threshold();
                 for (index_t c = c0; c < c1; ++c) {
@@ -225,15 +232,48 @@ inline TopK topk(index_t num_queries, index_t num_courses, index_t k, const Tile
                 }
             }
         }
-        for (index_t q = q0; q < q1; ++q) {
-            const auto offset = static_cast<std::size_t>(q) * static_cast<std::size_t>(k);
-            heaps[static_cast<std::size_t>(q - q0)].write_sorted(out.ids.data() + offset, out.scores.data() + offset);
-            for (index_t j = kept; j < k; ++j) {
-                out.ids[offset + static_cast<std::size_t>(j)] = -1;
-                out.scores[offset + static_cast<std::size_t>(j)] = -std::numeric_limits<float>::infinity();
-            }
+    };
+    auto finish = [&](index_t q, detail::TopKHeap& heap) {
+        const auto offset = static_cast<std::size_t>(q) * static_cast<std::size_t>(k);
+        heap.write_sorted(out.ids.data() + offset, out.scores.data() + offset);
+        for (index_t j = kept; j < k; ++j) {
+            out.ids[offset + static_cast<std::size_t>(j)] = -1;
+            out.scores[offset + static_cast<std::size_t>(j)] = -std::numeric_limits<float>::infinity();
         }
-    });
+    };
+
+    if (parts <= 1) {
+        detail::parallel_for(0, blocks, num_threads, [&](std::int64_t block) {
+            const auto q0 = static_cast<index_t>(block * detail::kQueryBlock);
+            const auto q1 = std::min<index_t>(q0 + detail::kQueryBlock, num_queries);
+            thread_local std::vector<detail::TopKHeap> heaps;
+            if (heaps.size() < static_cast<std::size_t>(detail::kQueryBlock)) heaps.resize(detail::kQueryBlock);
+            scan(q0, q1, 0, num_courses, heaps.data());
+            for (index_t q = q0; q < q1; ++q) finish(q, heaps[static_cast<std::size_t>(q - q0)]);
+        });
+        return out;
+    }
+    // heaps[(block * parts + part) * kQueryBlock + (q - q0)]
+    std::vector<detail::TopKHeap> heaps(static_cast<std::size_t>(blocks * parts * detail::kQueryBlock));
+    detail::parallel_for(0, blocks * parts, num_threads, [&](std::int64_t job) {
+        const std::int64_t block = job / parts, part = job % parts;
+        const auto q0 = static_cast<index_t>(block * detail::kQueryBlock);
+        const auto q1 = std::min<index_t>(q0 + detail::kQueryBlock, num_queries);
+        const auto cb = static_cast<index_t>(tiles * part / parts * detail::kCourseTile);
+        const auto ce = static_cast<index_t>(std::min<std::int64_t>(tiles * (part + 1) / parts * detail::kCourseTile,
+                                                                    num_courses));
+        scan(q0, q1, cb, ce, heaps.data() + job * detail::kQueryBlock);
+    }, 1);
+    for (std::int64_t block = 0; block < blocks; ++block) {
+        const auto q0 = static_cast<index_t>(block * detail::kQueryBlock);
+        const auto q1 = std::min<index_t>(q0 + detail::kQueryBlock, num_queries);
+        for (index_t q = q0; q < q1; ++q) {
+            auto& merged = heaps[static_cast<std::size_t>(block * parts * detail::kQueryBlock + (q - q0))];
+            for (std::int64_t part = 1; part < parts; ++part)
+                merged.merge(heaps[static_cast<std::size_t>((block * parts + part) * detail::kQueryBlock + (q - q0))]);
+            finish(q, merged);
+        }
+    }
     return out;
 }
 
