@@ -5,11 +5,11 @@
 #   2. ThreadSanitizer, built without OpenMP (TSan cannot see libgomp's synchronisation and would
 #      report false races) and without target_clones dispatch (LEARNREC_NO_DISPATCH: g++ runs the
 #      ifunc resolvers during relocation, before the TSan runtime is up, and they crash): the
-#      concurrency tests ([serving] and the contract's concurrent readers). TSan in g++ 12 also
-#      needs at most 28 bits of mmap randomisation; on kernels configured with more, the tests are
-#      run under `setarch -R` (no ASLR). Only the learnrec_concurrency_tests target is built, so
-#      this part takes a few minutes and runs in CI (.ci/run); the ASan part builds the whole suite
-#      (about 12 min on 2 cores) and is a documented command.
+#      concurrency tests ([serving], [concurrency] and the contract's concurrent readers). TSan in
+#      g++ 12 also needs at most 28 bits of mmap randomisation; on kernels configured with more, the
+#      tests are run under `setarch -R` (no ASLR). Only the learnrec_concurrency_tests target is
+#      built, so this part takes a few minutes and runs in CI (.ci/run); the ASan part builds the
+#      whole suite (about 12 min on 2 cores) and is a documented command.
 # Usage: scripts/sanitize.sh [asan|tsan|all]   (default all)
 # Environment: CXX (default g++), LEARNREC_SANITIZE_DIR (default build-sanitize), JOBS (default nproc).
 set -euo pipefail
@@ -47,7 +47,7 @@ if [[ $what == tsan || $what == all ]]; then
   norandom=()
   if [[ $(cat /proc/sys/vm/mmap_rnd_bits 2>/dev/null || echo 28) -gt 28 ]]; then norandom=(setarch "$(uname -m)" -R); fi
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-    "${norandom[@]}" "$base/tsan/tests/learnrec_concurrency_tests" "[serving],every model serves concurrent readers of one shared instance" \
+    "${norandom[@]}" "$base/tsan/tests/learnrec_concurrency_tests" "[serving],[concurrency],every model serves concurrent readers of one shared instance" \
     --durations yes
   echo "== TSan: passed in $(( $(stamp) - start )) s"
 fi

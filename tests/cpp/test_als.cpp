@@ -571,6 +571,48 @@ TEST_CASE("the low-rank exact solve declines rows with confidence below 1", "[al
     CHECK(x == Vector::Constant(8, 5.0f));
 }
 
+TEST_CASE("the unit-confidence solve matches the direct solve for rows of confidences 1", "[als]") {
+    for (index_t d : {8, 31, 64}) {
+        for (index_t n : {0, 5, 100}) {  // also rows longer than the factors
+            RandomRow h(d, n, 700 + static_cast<std::uint64_t>(d + n));
+            h.weights.assign(h.weights.size(), 1.0f);
+            if (n > 1) h.weights[1] = -1.0f;  // a negative of confidence 1 only adds to nothing
+            const detail::AlsLowRank low_rank(h.gram_reg, h.Y, 1, false);
+            REQUIRE(low_rank.usable);
+            detail::AlsScratch s(d);
+            Vector fast(d), reference(d);
+            REQUIRE(detail::als_unit_confidence_row(fast.data(), h.Y.data(), d, low_rank.u.data(), h.indices.data(),
+                                                    h.weights.data(), h.indices.size(), 1.0f, s.work.data()));
+            detail::als_solve_exact_pivoting(reference, h.Y, h.gram_reg, h.row(), 1.0f, s);
+            INFO("d = " << d << ", n = " << n);
+            CHECK((fast - reference).norm() <= 2e-4f * (1.0f + reference.norm()));
+        }
+    }
+}
+
+TEST_CASE("the unit-confidence solve declines rows with another confidence", "[als]") {
+    const RandomRow h(8, 5, 11);  // weights 1, 2 and 3
+    const detail::AlsLowRank low_rank(h.gram_reg, h.Y, 1, false);
+    detail::AlsScratch s(8);
+    Vector x = Vector::Constant(8, 5.0f);
+    CHECK_FALSE(detail::als_unit_confidence_row(x.data(), h.Y.data(), 8, low_rank.u.data(), h.indices.data(),
+                                                h.weights.data(), h.indices.size(), 1.0f, s.work.data()));
+    CHECK(x == Vector::Constant(8, 5.0f));
+}
+
+TEST_CASE("an exact half-step copies the fixed factors only when a row has confidences above 1", "[als]") {
+    // V (a copy of the fixed side's factors) is the low-rank solve's: unit confidences need none.
+    const CsrMatrix binary =
+        CsrMatrix::from_triplets(3, 4, std::vector<Triplet>{{0, 1, 1.0f}, {1, 2, 1.0f}, {1, 3, -1.0f}});
+    CHECK_FALSE(detail::als_lowrank_needs_v(binary.view(), 1.0f, 8));
+    CHECK(detail::als_lowrank_needs_v(binary.view(), 4.0f, 8));
+    const CsrMatrix weighted = CsrMatrix::from_triplets(3, 4, std::vector<Triplet>{{0, 1, 1.0f}, {2, 0, 3.0f}});
+    CHECK(detail::als_lowrank_needs_v(weighted.view(), 1.0f, 8));
+    // A confidence below 1 in the row sends it to the direct solve.
+    const CsrMatrix mixed = CsrMatrix::from_triplets(3, 4, std::vector<Triplet>{{2, 0, 3.0f}, {2, 1, 0.25f}});
+    CHECK_FALSE(detail::als_lowrank_needs_v(mixed.view(), 1.0f, 8));
+}
+
 TEST_CASE("conjugate gradient on a block of rows follows each row's own solve", "[als]") {
     // 11 rows (a full block of 8 and a partial one of 3) with 0..10 entries each, including an
     // empty row, over 40 courses of dimension 19 (not a multiple of the SIMD width).

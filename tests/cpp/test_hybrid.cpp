@@ -288,6 +288,24 @@ TEST_CASE("hybrid training is deterministic with one thread", "[hybrid]") {
     }
 }
 
+TEST_CASE("releasing a hybrid trainer gives the model it would copy", "[hybrid]") {
+    const auto data = group_interactions();
+    const auto users = learner_features(kLearners);
+    const auto items = course_features(kCourses);
+    const CsrView uv = users, iv = items;
+    auto c = small_config();
+    c.iterations = 3;
+    HybridTrainer trainer(data, &uv, &iv, c);
+    for (int i = 0; i < c.iterations; ++i) trainer.step();
+    const HybridModel copied = trainer.model();
+    const HybridModel released = std::move(trainer).release();
+    CHECK(released.user_factors() == copied.user_factors());
+    CHECK(released.item_factors() == copied.item_factors());
+    CHECK(released.user_table() == copied.user_table());
+    CHECK(released.item_table() == copied.item_table());
+    CHECK(released.trained_courses() == copied.trained_courses());
+}
+
 TEST_CASE("hybrid models with ids rank held-out courses of the learner's group first", "[hybrid]") {
     const auto data = group_interactions();
     for (auto loss : {HybridLoss::warp, HybridLoss::bpr}) {

@@ -179,7 +179,7 @@ class HybridModel(RecommenderBase):
             callback,
             lambda info: ({"loss": f"{info.loss:.4f}"}, info.loss),
         )
-        self._model = trainer.model()
+        self._model = trainer.release()
         return self
 
     @classmethod

@@ -13,7 +13,7 @@ namespace {
 const CsrView* optional_view(const std::optional<PyCsr>& m) { return m ? &m->view : nullptr; }
 
 /// HybridTrainer; it copies what it needs from its inputs, so nothing stays borrowed.
-/// step() and model() are serialised by a mutex.
+/// step(), model() and release() are serialised by a mutex.
 class PyHybridTrainer {
 public:
     PyHybridTrainer(const PyCsr& user_items, const std::optional<PyCsr>& user_features,
@@ -24,22 +24,32 @@ public:
     }
     HybridIterationInfo step() {
         std::lock_guard<std::mutex> lock(mutex_);
-        return trainer_->step();
+        return live().step();
     }
     std::shared_ptr<HybridModel> model() {
         std::lock_guard<std::mutex> lock(mutex_);
-        return std::make_shared<HybridModel>(trainer_->model());
+        return std::make_shared<HybridModel>(live().model());
+    }
+    std::shared_ptr<HybridModel> release() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto m = std::make_shared<HybridModel>(std::move(live()).release());
+        trainer_.reset();
+        return m;
     }
     int iteration() {
         std::lock_guard<std::mutex> lock(mutex_);
-        return trainer_->iteration();
+        return live().iteration();
     }
     HybridConfig config() {
         std::lock_guard<std::mutex> lock(mutex_);
-        return trainer_->config();
+        return live().config();
     }
 
 private:
+    HybridTrainer& live() {
+        if (!trainer_) throw Error("HybridTrainer", "the trainer was released; create a new one to train again");
+        return *trainer_;
+    }
     std::unique_ptr<HybridTrainer> trainer_;
     std::mutex mutex_;
 };
@@ -229,7 +239,9 @@ over num_threads threads (deterministic with 1). Feature matrices may be None (i
         .def("step", &PyHybridTrainer::step, py::call_guard<py::gil_scoped_release>(),
              "Runs one epoch and returns its HybridIterationInfo.")
         .def("model", &PyHybridTrainer::model, py::call_guard<py::gil_scoped_release>(),
-             "The model trained so far (training can continue).")
+             "The model trained so far (copies the embedding tables; training can continue).")
+        .def("release", &PyHybridTrainer::release, py::call_guard<py::gil_scoped_release>(),
+             "The model trained so far, moving the embedding tables out; the trainer cannot be used afterwards.")
         .def_property_readonly("iteration", &PyHybridTrainer::iteration, "Epochs run so far.")
         .def_property_readonly("config", &PyHybridTrainer::config, "The configuration.");
 }

@@ -290,6 +290,9 @@ to rank exclusively (None: all); deny: int32 course indices never returned.)doc"
         .def_property_readonly(
             "item_factors", [](py::object self) { return readonly_view(self.cast<const FactorModel&>().item_factors(), self); },
             "Course embeddings (courses x factors, float32): a read-only view of the model's memory.")
+        .def_property_readonly("panels_built", &FactorModel::panels_built,
+                               "Whether the scoring copies of the course factors exist yet (a diagnostic: the "
+                               "first recommend builds them, training and loading never do).")
         .def("similar_learners", &factor_similar_learners, py::arg("learners"), py::arg("k"),
              py::arg("allow") = py::none(), py::arg("deny") = py::none(), py::arg("num_threads") = 0,
              "Top-k learners by cosine similarity of learner embeddings (the learner itself included).")

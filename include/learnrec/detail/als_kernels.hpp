@@ -328,6 +328,27 @@ inline bool als_lowrank_is_cheaper(std::size_t n, std::size_t m, index_t d) {
     return m <= static_cast<std::size_t>(d) && lowrank < direct;
 }
 
+/// A row whose every entry has confidence exactly 1 (binary interactions with alpha = 1, implicit's
+/// default): then A = G, the half-step's shared Gram matrix, and x = U^-1 U^-T b with b = sum of the
+/// positive entries' y_j. O(n d + d^2), and unlike als_lowrank_row it needs no V (a copy of the
+/// fixed side's factors). False, x untouched, when some entry's confidence is not 1. `work` holds
+/// d floats.
+LEARNREC_MULTIVERSION
+inline bool als_unit_confidence_row(float* __restrict x, const float* __restrict Y, index_t d,
+                                    const float* __restrict u, const index_t* idx, const float* w, std::size_t n,
+                                    float alpha, float* __restrict work) {
+    const auto D = static_cast<std::size_t>(d);
+    for (std::size_t j = 0; j < n; ++j)
+        if (std::fabs(alpha * w[j]) != 1.0f) return false;
+    float* __restrict b = work;
+    for (std::size_t k = 0; k < D; ++k) b[k] = 0.0f;
+    for (std::size_t j = 0; j < n; ++j)
+        if (alpha * w[j] > 0.0f) als_axpy(b, 1.0f, Y + static_cast<std::size_t>(idx[j]) * D, d);
+    als_solve_upper_transposed(u, b, D);
+    als_solve_upper(u, b, x, D);
+    return true;
+}
+
 /// One row of implicit ALS solved exactly through the Woodbury identity, for rows with fewer
 /// entries than factors. With G = U^T U and v_j = U^-T y_j (both from the half-step's
 /// preparation), A = G + sum_j (c_j - 1) y_j y_j^T = U^T (I + W^T W) U where the rows of W are

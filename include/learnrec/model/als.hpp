@@ -9,6 +9,10 @@
 // Each half-iteration solves, for every row, (Y'Y + reg I + Y' (C - I) Y) x = Y' C p, either
 // exactly (Cholesky, O(nnz d^2 + n d^3)) or by `cg_steps` steps of conjugate gradient warm-started
 // from the previous factors (O(cg_steps * (nnz d + n d^2))).
+// Memory: training holds X, Y and a transpose of the interactions (O(nnz)). The exact solver's
+// low-rank path keeps V = Y U^-1, a copy of the fixed side's factors, during a half-step, but only
+// when some row has confidences above 1: binary interactions with alpha = 1 (implicit's default)
+// solve every row with the shared factorisation of Y'Y + reg I instead.
 //
 // Thread safety: AlsModel is immutable; AlsTrainer is used by one thread at a time (it runs its
 // own team of num_threads). Determinism: factors depend only on the seed and the data, whatever
@@ -83,16 +87,18 @@ struct AlsScratch {
 
 /// What the low-rank exact solve shares across the rows of one half-step (als_lowrank_row):
 /// U with U^T U = the regularised Gram matrix, and V = Y U^-1 (one row per course of the fixed side).
+/// V is as large as the fixed side's factors, so it is only built (`with_v`) when some row will use
+/// it; rows of unit confidences need only U (als_unit_confidence_row).
 struct AlsLowRank {
     RowMatrix u;
     RowMatrix v;
     bool usable = false;  // false when the Gram matrix is not numerically positive definite
 
-    AlsLowRank(const Eigen::MatrixXf& gram_reg, const RowMatrix& other, int threads)
+    AlsLowRank(const Eigen::MatrixXf& gram_reg, const RowMatrix& other, int threads, bool with_v = true)
         : u(gram_reg.rows(), gram_reg.cols()) {
         const auto d = static_cast<index_t>(other.cols());
         usable = als_lowrank_prepare_u(u.data(), gram_reg.data(), d);
-        if (!usable) return;
+        if (!usable || !with_v) return;
         v.resize(other.rows(), other.cols());
         parallel_for(0, other.rows(), threads, [&](std::int64_t j) {
             als_lowrank_prepare_v(v.row(j).data(), other.row(j).data(), u.data(), d);
@@ -125,17 +131,38 @@ inline void als_solve_exact_pivoting(Eigen::Ref<Vector> x, const RowMatrix& Y, c
     x = s.a.ldlt().solve(b);
 }
 
-/// One row of least squares solved exactly: through the Woodbury identity when `low_rank` is
-/// given and the row has few enough entries for that to be cheaper, else by forming and
-/// factorising the d x d system (Cholesky; LDLT if it is not positive definite).
+/// Whether some row would take the low-rank solve with a correction (confidences above 1, none
+/// below): only then does a half-step need AlsLowRank::v. O(nnz).
+inline bool als_lowrank_needs_v(const CsrView& rows, float alpha, index_t d) {
+    for (index_t r = 0; r < rows.rows; ++r) {
+        const CsrRow row = rows.row(r);
+        std::size_t m = 0;
+        bool below = false;
+        for (std::size_t j = 0; j < row.size(); ++j) {
+            const float c = std::abs(alpha * row.weights[j]);
+            m += c > 1.0f ? 1 : 0;
+            below = below || c < 1.0f;
+        }
+        if (m > 0 && !below && als_lowrank_is_cheaper(row.size(), m, d)) return true;
+    }
+    return false;
+}
+
+/// One row of least squares solved exactly: with the shared factorisation of the Gram matrix when
+/// every confidence is 1, through the Woodbury identity when `low_rank` has V and the row has few
+/// enough entries for that to be cheaper, else by forming and factorising the d x d system
+/// (Cholesky; LDLT if it is not positive definite).
 inline void als_solve_exact(Eigen::Ref<Vector> x, const RowMatrix& Y, const Eigen::MatrixXf& gram_reg, CsrRow row,
                             float alpha, AlsScratch& s, const AlsLowRank* low_rank = nullptr) {
     assert(x.size() == Y.cols() && gram_reg.rows() == Y.cols() && gram_reg.cols() == Y.cols());
     const auto d = static_cast<index_t>(Y.cols());
     if (low_rank && low_rank->usable) {
+        if (als_unit_confidence_row(x.data(), Y.data(), d, low_rank->u.data(), row.indices.data(), row.weights.data(),
+                                    row.size(), alpha, s.work.data()))
+            return;
         std::size_t m = 0;
         for (std::size_t j = 0; j < row.size(); ++j) m += std::abs(alpha * row.weights[j]) > 1.0f ? 1 : 0;
-        if (als_lowrank_is_cheaper(row.size(), m, d) &&
+        if (low_rank->v.size() > 0 && als_lowrank_is_cheaper(row.size(), m, d) &&
             als_lowrank_row(x.data(), low_rank->v.data(), d, low_rank->u.data(), row.indices.data(),
                             row.weights.data(), row.size(), alpha, s.work.data()))
             return;
@@ -152,7 +179,9 @@ inline void als_half_step(RowMatrix& target, const RowMatrix& other, const CsrVi
     gram_reg.diagonal().array() += cfg.regularization;
     const int threads = resolve_threads(cfg.num_threads);
     std::optional<AlsLowRank> low_rank;
-    if (exact) low_rank.emplace(gram_reg, other, threads);
+    if (exact)
+        low_rank.emplace(gram_reg, other, threads,
+                         als_lowrank_needs_v(rows, cfg.alpha, static_cast<index_t>(other.cols())));
     std::vector<std::unique_ptr<AlsScratch>> scratch(static_cast<std::size_t>(threads));
     if (exact) {
         parallel_for(0, rows.rows, threads, [&](std::int64_t r) {

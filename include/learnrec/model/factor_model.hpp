@@ -1,10 +1,14 @@
 // learnrec — models whose scores are dot products of learner and course embeddings.
 //
 // score(learner, course) = user_factors[learner] . item_factors[course]; similar courses use cosine.
-// Thread safety: immutable after construction; all members may be called concurrently.
+// Thread safety: immutable after construction; all members may be called concurrently, also on a
+// model that has never been scored (the first retrieval builds the scoring copies below exactly
+// once, other callers wait for it; afterwards each score() costs one acquire load more).
 // Complexity: scoring a tile of q queries x c courses costs O(q c d) flops. Memory: the course
-// factors are kept row-major (shared with callers), packed for the scoring kernel, and packed in
-// half precision for single-learner retrieval (2.5 copies' worth of bytes in all).
+// factors are kept row-major (shared with callers). Retrieval also needs them packed for the
+// scoring kernel and packed in half precision (single-learner shortlist): 1.5 copies more, built
+// by the first score() / score_approximate() / half_items() call rather than by the constructor,
+// so that training (which ends by constructing the model) and loading never pay for them.
 #pragma once
 
 #include <cmath>
@@ -12,6 +16,7 @@
 
 #include "learnrec/detail/half_panels.hpp"
 #include "learnrec/detail/kernels.hpp"
+#include "learnrec/detail/lazy_panels.hpp"
 #include "learnrec/detail/score_kernel.hpp"
 #include "learnrec/model/model.hpp"
 
@@ -45,24 +50,30 @@ public:
         assert(queries.embeddings.cols() == item_factors_.cols());
         if (c0 % detail::kPanel == 0 && queries.embeddings.cols() > 0) {
             detail::score_panels(queries.embeddings.data() + static_cast<std::size_t>(q0) * static_cast<std::size_t>(factors()),
-                                 static_cast<std::size_t>(factors()), q1 - q0, packed_items_, c0, c1, out, ld);
+                                 static_cast<std::size_t>(factors()), q1 - q0, panels_.get(item_factors_).packed, c0, c1, out, ld);
         } else {
             detail::gemm_nt(queries.embeddings, q0, q1 - q0, item_factors_, c0, c1 - c0, out, ld);
         }
     }
 
     /// The half-precision copy of the course factors (empty when the CPU cannot use it), for
-    /// shortlisting in memory-bound retrieval; see detail/half_panels.hpp.
-    const detail::HalfPanels& half_items() const noexcept { return half_items_; }
+    /// shortlisting in memory-bound retrieval; see detail/half_panels.hpp. Builds the scoring
+    /// copies on first use (may throw std::bad_alloc then).
+    const detail::HalfPanels& half_items() const { return panels_.get(item_factors_).half; }
 
     /// Like score(), from the half-precision copy: each score is within
     /// detail::half_score_error_bound(query) of score()'s. Requires !half_items().empty().
     void score_approximate(const QueryBlock& queries, index_t q0, index_t q1, index_t c0, index_t c1, float* out,
                            std::size_t ld) const {
-        assert(!half_items_.empty() && c0 % detail::kPanel == 0);
+        const detail::HalfPanels& half = half_items();
+        assert(!half.empty() && c0 % detail::kPanel == 0);
         detail::score_halves(queries.embeddings.data() + static_cast<std::size_t>(q0) * static_cast<std::size_t>(factors()),
-                             static_cast<std::size_t>(factors()), q1 - q0, half_items_, c0, c1, out, ld);
+                             static_cast<std::size_t>(factors()), q1 - q0, half, c0, c1, out, ld);
     }
+
+    /// Whether the scoring copies of the course factors exist yet: a diagnostic for memory
+    /// accounting and tests (they are built by the first retrieval, never by training).
+    bool panels_built() const noexcept { return panels_.built(); }
 
     QueryBlock course_queries(std::span<const index_t> courses) const override {
         QueryBlock q;
@@ -93,8 +104,6 @@ protected:
                        "learner factors have {} columns but course factors {}", user_factors_.cols(),
                        item_factors_.cols());
         LEARNREC_CHECK(user_factors_.allFinite() && item_factors_.allFinite(), "factors contain NaN or infinity");
-        packed_items_ = detail::PackedPanels::pack(item_factors_);
-        half_items_ = detail::make_half_panels(packed_items_, item_factors_);
         item_inverse_norms_.resize(item_factors_.rows());
         for (Eigen::Index c = 0; c < item_factors_.rows(); ++c) {
             const float n = item_factors_.row(c).norm();
@@ -106,8 +115,11 @@ protected:
     RowMatrix user_factors_;
     RowMatrix item_factors_;
     Vector item_inverse_norms_;
-    detail::PackedPanels packed_items_;  // a second copy of the course factors, laid out for scoring
-    detail::HalfPanels half_items_;      // a third, in half precision (half the bytes of the second)
+
+private:
+    // The course factors packed for score() and in half precision for score_approximate(): 1.5
+    // copies' worth of bytes, built on first use (see detail/lazy_panels.hpp).
+    detail::LazyCoursePanels panels_;
 };
 
 }  // namespace learnrec

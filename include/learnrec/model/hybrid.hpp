@@ -669,13 +669,27 @@ public:
     const RowMatrix& user_table() const noexcept { return user_table_; }
     const RowMatrix& item_table() const noexcept { return item_table_; }
 
-    /// The model as trained so far (the trainer can keep going).
+    /// The model as trained so far (copies the embedding tables; the trainer can keep going).
     HybridModel model() const {
         return HybridModel(detail::hybrid_representations(user_rows_, user_table_, config_.factors, true,
                                                           config_.num_threads),
                            detail::hybrid_representations(item_rows_, item_table_, config_.factors, false,
                                                           config_.num_threads),
                            user_table_, item_table_, user_features_, item_features_, positives_.cols(), config_);
+    }
+    /// The model, moving the embedding tables out; the trainer is spent afterwards. The end of
+    /// training is its peak of memory: the Adagrad accumulators go before the representations
+    /// are built, and the tables are not copied.
+    HybridModel release() && {
+        user_acc_ = RowMatrix();
+        item_acc_ = RowMatrix();
+        // Built before the tables are moved: arguments are initialised in no specified order.
+        RowMatrix users = detail::hybrid_representations(user_rows_, user_table_, config_.factors, true,
+                                                         config_.num_threads);
+        RowMatrix items = detail::hybrid_representations(item_rows_, item_table_, config_.factors, false,
+                                                         config_.num_threads);
+        return HybridModel(std::move(users), std::move(items), std::move(user_table_), std::move(item_table_),
+                           user_features_, item_features_, positives_.cols(), config_);
     }
 
 private:
@@ -700,7 +714,7 @@ inline HybridModel fit_hybrid(const CsrView& user_items, const CsrView* user_fea
         const auto info = trainer.step();
         if (callback && !callback(info)) break;
     }
-    return trainer.model();
+    return std::move(trainer).release();
 }
 
 namespace detail {
