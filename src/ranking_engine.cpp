@@ -739,7 +739,7 @@ void mask_words(const std::uint64_t* words, std::size_t count, float* row, const
 LEARNREC_MULTIVERSION
 void dot_rows(const float* rows, std::size_t ld, std::size_t dim, const index_t* a, std::size_t na, const index_t* b,
               std::size_t nb, float* out) {
-    auto sum8 = [](lr_v8 v) { return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7])); };
+    auto sum8 = [](const lr_v8& v) { return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7])); };
     for (std::size_t i = 0; i < na; ++i) {
         const float* x = rows + static_cast<std::size_t>(a[i]) * ld;
         std::size_t j = 0;

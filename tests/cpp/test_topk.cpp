@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 #include <set>
 #include <vector>
 
@@ -570,11 +571,9 @@ TEST_CASE("the half-precision shortlist for a few learners gives exactly the flo
     const CandidateFilter filter{&hv, who, {}, {}, opt.predicate};
     const TopK expected = exact_topk(model, queries, opt.k, filter);
     if (detail::half_scoring_supported()) {
-        // On this data the shortlist proves its answer (no fall-back), and it is the exact one.
-        const auto shortlisted = detail::factor_topk_shortlist(model, queries, opt.k, filter, 2);
-        REQUIRE(shortlisted.has_value());
-        CHECK(shortlisted->ids == expected.ids);
-        CHECK(shortlisted->scores == expected.scores);
+        const TopK shortlisted = detail::factor_topk_half(model, queries, opt.k, filter, 2);
+        CHECK(shortlisted.ids == expected.ids);
+        CHECK(shortlisted.scores == expected.scores);
     }
     for (int threads : {1, 2}) {
         opt.num_threads = threads;
@@ -584,14 +583,19 @@ TEST_CASE("the half-precision shortlist for a few learners gives exactly the flo
     }
 }
 
-TEST_CASE("the shortlist declines when ties around the cut leave the exact top-k unproven", "[topk][recommend]") {
+TEST_CASE("the shortlist scores exactly the queries whose top-k ties around the cut leave unproven", "[topk][recommend]") {
     // Integer factors in {-1, 0, 1}: thousands of courses tie at each score, so the k-th exact score
-    // never clears the shortlist's cut plus the error bound; recommend() then scores exactly.
+    // never clears the shortlist's cut plus the error bound; those queries are scored exactly.
     const index_t courses = 6000, d = 3;
     const AlsModel model(integer_factors(5, d, 1, 140), integer_factors(courses, d, 1, 141), config_for(d));
     const std::vector<index_t> who{0, 1, 4};
     const QueryBlock queries = model.learner_queries(who);
-    CHECK_FALSE(detail::factor_topk_shortlist(model, queries, 10, {}, 1).has_value());
+    if (detail::half_scoring_supported()) {
+        const TopK shortlisted = detail::factor_topk_half(model, queries, 10, {}, 1);
+        const TopK expected = exact_topk(model, queries, 10, {});
+        CHECK(shortlisted.ids == expected.ids);
+        CHECK(shortlisted.scores == expected.scores);
+    }
     RecommendOptions opt;
     opt.k = 10;
     const TopK got = recommend(model, who, nullptr, opt);
@@ -621,5 +625,76 @@ TEST_CASE("the half-precision error bound holds for every course", "[topk][recom
         INFO("query " << q << ": worst error " << worst << ", bound " << bound);
         CHECK(worst <= bound);
         CHECK(worst > 0.0);  // the half copy really is approximate
+    }
+}
+
+TEST_CASE("the bfloat16 error bound holds for every course, odd dimensions included", "[topk][recommend]") {
+    if (!detail::bf16_scoring_supported()) return;  // nothing to bound: the copy is never built
+    const index_t courses = 4100, d = 37;
+    const AlsModel model(gaussian_factors(11, d, 160), gaussian_factors(courses, d, 161), config_for(d));
+    REQUIRE_FALSE(model.bf16_items().empty());
+    std::vector<index_t> who(11);
+    std::iota(who.begin(), who.end(), 0);
+    const QueryBlock queries = model.learner_queries(who);
+    std::vector<float> approx(static_cast<std::size_t>(courses) * 11), exact(approx.size());
+    model.score_bf16(queries, 0, 11, 0, courses, approx.data(), courses);
+    model.score(queries, 0, 11, 0, courses, exact.data(), courses);
+    for (index_t q = 0; q < 11; ++q) {
+        const double bound =
+            detail::bf16_score_error_bound(queries.embeddings.row(q).data(), d, model.bf16_items().max_norm);
+        double worst = 0.0;
+        for (index_t c = 0; c < courses; ++c) {
+            const auto i = static_cast<std::size_t>(q) * courses + static_cast<std::size_t>(c);
+            worst = std::max(worst, std::fabs(static_cast<double>(approx[i]) - exact[i]));
+        }
+        INFO("query " << q << ": worst error " << worst << ", bound " << bound);
+        CHECK(worst <= bound);
+        CHECK(worst > 0.0);  // the bfloat16 copy really is approximate
+    }
+}
+
+TEST_CASE("a batch shortlisted by bfloat16 scores gives exactly the float32 results", "[topk][recommend]") {
+    const index_t learners = 150, courses = detail::kBf16MinCourses + 232, d = 32;  // recommend() takes the bfloat16 route
+    const AlsModel model(gaussian_factors(learners, d, 170), gaussian_factors(courses, d, 171), config_for(d));
+    const auto history = random_interactions(learners, courses, 0, 300, 0.1, 18);
+    const CsrView hv = history.view();
+    std::vector<index_t> who;
+    for (index_t l = learners - 1; l >= 0; l -= 2) who.push_back(l);  // 75 learners, out of order
+    RecommendOptions opt;
+    opt.k = 12;
+    opt.predicate = [](index_t q, index_t c) { return (c + 3 * q) % 7 != 0; };
+    const QueryBlock queries = model.learner_queries(who);
+    const CandidateFilter filter{&hv, who, {}, {}, opt.predicate};
+    const TopK expected = exact_topk(model, queries, opt.k, filter);
+    if (detail::bf16_scoring_supported()) {
+        const TopK shortlisted = detail::factor_topk_bf16(model, queries, opt.k, filter, 2);
+        CHECK(shortlisted.ids == expected.ids);
+        CHECK(shortlisted.scores == expected.scores);
+    }
+    for (int threads : {1, 2}) {
+        opt.num_threads = threads;
+        const TopK got = recommend(model, who, &hv, opt);
+        CHECK(got.ids == expected.ids);
+        CHECK(got.scores == expected.scores);
+    }
+}
+
+TEST_CASE("a bfloat16 batch whose ties leave some queries unproven scores those exactly", "[topk][recommend]") {
+    // Integer factors: massive ties, so most queries fail the proof; the exact pass must answer
+    // them with their own exclusions and predicate (re-addressed to the subset).
+    const index_t learners = 40, courses = 5000, d = 4;
+    const AlsModel model(integer_factors(learners, d, 2, 180), integer_factors(courses, d, 2, 181), config_for(d));
+    const auto history = random_interactions(learners, courses, 0, 100, 0.1, 19);
+    const CsrView hv = history.view();
+    std::vector<index_t> who(learners);
+    std::iota(who.rbegin(), who.rend(), 0);
+    const QueryBlock queries = model.learner_queries(who);
+    const CoursePredicate odd_out = [](index_t q, index_t c) { return (c + q) % 3 != 0; };
+    const CandidateFilter filter{&hv, who, {}, {}, odd_out};
+    const TopK expected = exact_topk(model, queries, 10, filter);
+    if (detail::bf16_scoring_supported()) {
+        const TopK shortlisted = detail::factor_topk_bf16(model, queries, 10, filter, 2);
+        CHECK(shortlisted.ids == expected.ids);
+        CHECK(shortlisted.scores == expected.scores);
     }
 }

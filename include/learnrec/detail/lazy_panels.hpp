@@ -18,6 +18,7 @@
 #include <mutex>
 #include <utility>
 
+#include "learnrec/detail/bf16_panels.hpp"
 #include "learnrec/detail/half_panels.hpp"
 #include "learnrec/detail/score_kernel.hpp"
 #include "learnrec/types.hpp"
@@ -55,6 +56,16 @@ public:
         return build(items);
     }
 
+    /// The bfloat16 panels of `items` (empty when the CPU cannot score them), built by the first
+    /// call: only batch retrieval uses them, so a model that only ever serves single learners
+    /// never pays for them.
+    const Bf16Panels& bf16(const RowMatrix& items) const {
+        assert(state_);
+        const State& s = *state_;
+        if (s.bf16_built.load(std::memory_order_acquire)) [[likely]] return s.bf16;
+        return build_bf16(items);
+    }
+
     /// Whether get() has built the panels (a diagnostic: memory accounting and tests).
     bool built() const noexcept { return state_->built.load(std::memory_order_acquire); }
 
@@ -63,7 +74,19 @@ private:
         std::once_flag once;
         std::atomic<bool> built{false};
         CoursePanels panels;
+        std::once_flag bf16_once;
+        std::atomic<bool> bf16_built{false};
+        Bf16Panels bf16;
     };
+
+    [[gnu::noinline]] const Bf16Panels& build_bf16(const RowMatrix& items) const {
+        State& s = *state_;
+        std::call_once(s.bf16_once, [&] {
+            s.bf16 = make_bf16_panels(items);
+            s.bf16_built.store(true, std::memory_order_release);
+        });
+        return s.bf16;
+    }
 
     // Out of line from get(): keeps the per-tile fast path small enough to inline.
     [[gnu::noinline]] const CoursePanels& build(const RowMatrix& items) const {

@@ -8,7 +8,8 @@
 // factors are kept row-major (shared with callers). Retrieval also needs them packed for the
 // scoring kernel and packed in half precision (single-learner shortlist): 1.5 copies more, built
 // by the first score() / score_approximate() / half_items() call rather than by the constructor,
-// so that training (which ends by constructing the model) and loading never pay for them.
+// so that training (which ends by constructing the model) and loading never pay for them. Batch
+// retrieval on CPUs with AVX512_BF16 adds a bfloat16 copy (0.5 more), built by its first use.
 #pragma once
 
 #include <cmath>
@@ -74,6 +75,21 @@ public:
     /// Whether the scoring copies of the course factors exist yet: a diagnostic for memory
     /// accounting and tests (they are built by the first retrieval, never by training).
     bool panels_built() const noexcept { return panels_.built(); }
+
+    /// The bfloat16 copy of the course factors (empty when the CPU lacks AVX512_BF16), built on
+    /// first use, for batch retrieval's shortlist; see detail/bf16_panels.hpp.
+    const detail::Bf16Panels& bf16_items() const { return panels_.bf16(item_factors_); }
+
+    /// Like score(), from the bfloat16 copy: each score is within
+    /// detail::bf16_score_error_bound(query) of score()'s. Requires !bf16_items().empty() and c0 a
+    /// multiple of detail::kPanel.
+    void score_bf16(const QueryBlock& queries, index_t q0, index_t q1, index_t c0, index_t c1, float* out,
+                    std::size_t ld) const {
+        const detail::Bf16Panels& b = bf16_items();
+        assert(!b.empty() && c0 % detail::kPanel == 0);
+        detail::score_bf16(queries.embeddings.data() + static_cast<std::size_t>(q0) * static_cast<std::size_t>(factors()),
+                           static_cast<std::size_t>(factors()), q1 - q0, b, c0, c1, out, ld);
+    }
 
     QueryBlock course_queries(std::span<const index_t> courses) const override {
         QueryBlock q;

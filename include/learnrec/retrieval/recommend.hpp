@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "learnrec/detail/parallel.hpp"
 #include "learnrec/model/factor_model.hpp"
 #include "learnrec/model/model.hpp"
 #include "learnrec/retrieval/topk.hpp"
@@ -26,74 +27,172 @@ inline constexpr index_t kShortlistMaxQueries = 8;
 /// bench_topk: 10k courses x d 128, 5 MB, got slower; 100k courses x d 64, 26 MB, 3x faster).
 inline constexpr std::size_t kShortlistMinBytes = std::size_t{8} << 20;
 
-/// Exact top-k of a factor model for a few queries, moving half the bytes: a shortlist of
-/// k' = 2k + 16 courses by half-precision scores, re-scored with the float32 kernel. With tau the
-/// k'-th shortlisted approximate score and B the error bound of the half scores, any course left
-/// out scores at most tau + B exactly; when the k-th exact score of the shortlist is above that,
-/// the shortlist holds the exact top-k (ties included). Otherwise, or when no half copy exists,
-/// std::nullopt: the caller scores exactly.
-inline std::optional<TopK> factor_topk_shortlist(const FactorModel& model, const QueryBlock& queries, index_t k,
-                                                 const CandidateFilter& filter, int num_threads) {
+/// Batches of more queries than kShortlistMaxQueries are scored from the bfloat16 copy first
+/// (compute-bound regime) when the catalogue has at least this many courses: below, the shortlist's
+/// second pass weighs more than the multiply-adds it saves (bench_topk, 2 threads, top-10 of 2,048
+/// queries: 10k courses 15 -> 21 ms at d = 64, 27 -> 30 ms at d = 128; 100k courses 162 -> 117 ms
+/// and 303 -> 212 ms).
+inline constexpr index_t kBf16MinCourses = 32768;
+
+/// The queries' rows `which` of a factor model's query block, with `filter` re-addressed to them.
+struct QuerySubset {
+    QueryBlock queries;
+    std::vector<index_t> exclude_rows;
+    CandidateFilter filter;
+
+    QuerySubset(const QueryBlock& all, std::span<const index_t> which, const CandidateFilter& original)
+        : filter(original) {
+        queries.count = static_cast<index_t>(which.size());
+        queries.embeddings.resize(queries.count, all.embeddings.cols());
+        for (std::size_t i = 0; i < which.size(); ++i)
+            queries.embeddings.row(static_cast<Eigen::Index>(i)) = all.embeddings.row(which[i]);
+        if (original.exclude) {
+            for (auto q : which)
+                exclude_rows.push_back(original.exclude_rows.empty() ? q
+                                                                     : original.exclude_rows[static_cast<std::size_t>(q)]);
+            filter.exclude_rows = exclude_rows;
+        }
+        if (original.predicate) {
+            std::vector<index_t> map(which.begin(), which.end());
+            filter.predicate = [pred = original.predicate, map = std::move(map)](index_t i, index_t c) {
+                return pred(map[static_cast<std::size_t>(i)], c);
+            };
+        }
+    }
+};
+
+/// Exact top-k of a factor model from reduced-precision scores: a shortlist of kp courses per
+/// query by `approx` scores, re-scored with the float32 kernel. With tau the kp-th shortlisted
+/// approximate score and B = bound(query) the error bound of the approximate scores, any course
+/// left out scores at most tau + B exactly; when the k-th exact score of the shortlist is above
+/// that, the shortlist holds the exact top-k (ties included). Queries where that proof fails are
+/// scored exactly (in one batch). Results are identical to exact scoring.
+template <class ApproxScore, class Bound>
+TopK factor_topk_reduced(const FactorModel& model, const QueryBlock& queries, index_t k, index_t kp,
+                         const CandidateFilter& filter, int num_threads, const ApproxScore& approx, const Bound& bound) {
     const index_t courses = model.num_courses();
     const index_t d = model.factors();
-    if (model.half_items().empty() || queries.count == 0 || d == 0) return std::nullopt;
-    const index_t kp = std::min<index_t>(courses, 2 * k + 16);
-    const TopK approx = topk(queries.count, courses, kp,
-                             [&](index_t q0, index_t q1, index_t c0, index_t c1, float* out, std::size_t ld) {
-                                 model.score_approximate(queries, q0, q1, c0, c1, out, ld);
-                             },
-                             filter, num_threads);
+    kp = std::min(courses, kp);
+    const TopK shortlist = topk(queries.count, courses, kp, approx, filter, num_threads);
     TopK out;
     out.queries = queries.count;
     out.k = k;
     out.ids.assign(static_cast<std::size_t>(queries.count) * static_cast<std::size_t>(k), -1);
     out.scores.assign(out.ids.size(), -std::numeric_limits<float>::infinity());
-    std::vector<float> panel(kPanel);
-    std::vector<Candidate> exact;
-    for (index_t q = 0; q < queries.count; ++q) {
-        const auto ids = approx.ids_of(q);
-        const auto scores = approx.scores_of(q);
-        const index_t n = approx.count(q);
-        exact.clear();
+    std::vector<std::uint8_t> proven(static_cast<std::size_t>(queries.count), 1);
+    parallel_for(0, queries.count, num_threads, [&](std::int64_t qq) {
+        const auto q = static_cast<index_t>(qq);
+        thread_local PackedPanels packed;
+        thread_local std::vector<float> rescored;
+        thread_local std::vector<Candidate> exact;
+        const auto ids = shortlist.ids_of(q);
+        const auto scores = shortlist.scores_of(q);
+        const index_t n = shortlist.count(q);
+        // The candidates' factors packed side by side and scored by the float32 kernel: each
+        // course's score comes from the same kernel lane arithmetic (one multiply-add per factor,
+        // in order) as in exact retrieval, so it is the very same float.
+        const auto& items = model.item_factors();
+        packed.courses = n;
+        packed.dim = d;
+        packed.data.assign(static_cast<std::size_t>((n + kPanel - 1) / kPanel) * static_cast<std::size_t>(d) * kPanel,
+                           0.0f);
         for (index_t j = 0; j < n; ++j) {
-            // The float32 kernel on the candidate's panel: the very score exact retrieval computes.
-            const index_t c = ids[static_cast<std::size_t>(j)];
-            const index_t p0 = c / kPanel * kPanel;
-            model.score(queries, q, q + 1, p0, std::min<index_t>(p0 + kPanel, courses), panel.data(), kPanel);
-            exact.push_back({panel[static_cast<std::size_t>(c - p0)], c});
+            float* panel = packed.data.data() + static_cast<std::size_t>(j / kPanel) * static_cast<std::size_t>(d) * kPanel;
+            const float* row = items.row(ids[static_cast<std::size_t>(j)]).data();
+            for (index_t f = 0; f < d; ++f)
+                panel[static_cast<std::size_t>(f) * kPanel + static_cast<std::size_t>(j % kPanel)] = row[f];
         }
+        rescored.resize(static_cast<std::size_t>(std::max<index_t>(n, 1)));
+        if (n > 0)
+            score_panels(queries.embeddings.data() + static_cast<std::size_t>(q) * static_cast<std::size_t>(d),
+                         static_cast<std::size_t>(d), 1, packed, 0, n, rescored.data(), static_cast<std::size_t>(n));
+        exact.clear();
+        for (index_t j = 0; j < n; ++j) exact.push_back({rescored[static_cast<std::size_t>(j)], ids[static_cast<std::size_t>(j)]});
         std::sort(exact.begin(), exact.end(), ranks_before);
         const index_t take = std::min<index_t>(k, n);
         if (n == kp && take > 0) {  // courses may be left out: prove they cannot qualify
             const double tau = scores[static_cast<std::size_t>(kp - 1)];
-            const double bound = half_score_error_bound(
-                queries.embeddings.data() + static_cast<std::size_t>(q) * static_cast<std::size_t>(d), d,
-                model.half_items().max_norm);
-            if (!(static_cast<double>(exact[static_cast<std::size_t>(take - 1)].score) > tau + bound)) return std::nullopt;
+            const double b = bound(queries.embeddings.data() + static_cast<std::size_t>(q) * static_cast<std::size_t>(d));
+            if (!(static_cast<double>(exact[static_cast<std::size_t>(take - 1)].score) > tau + b)) {
+                proven[static_cast<std::size_t>(q)] = 0;
+                return;
+            }
         }
         for (index_t j = 0; j < take; ++j) {
             const auto o = static_cast<std::size_t>(q) * static_cast<std::size_t>(k) + static_cast<std::size_t>(j);
             out.ids[o] = exact[static_cast<std::size_t>(j)].id;
             out.scores[o] = exact[static_cast<std::size_t>(j)].score;
         }
+    });
+    std::vector<index_t> unproven;
+    for (index_t q = 0; q < queries.count; ++q)
+        if (!proven[static_cast<std::size_t>(q)]) unproven.push_back(q);
+    if (!unproven.empty()) {
+        const QuerySubset sub(queries, unproven, filter);
+        const TopK exact = topk(sub.queries.count, courses, k,
+                                [&](index_t q0, index_t q1, index_t c0, index_t c1, float* o, std::size_t ld) {
+                                    model.score(sub.queries, q0, q1, c0, c1, o, ld);
+                                },
+                                sub.filter, num_threads);
+        for (std::size_t i = 0; i < unproven.size(); ++i) {
+            const auto src = i * static_cast<std::size_t>(k);
+            const auto dst = static_cast<std::size_t>(unproven[i]) * static_cast<std::size_t>(k);
+            std::copy_n(exact.ids.begin() + static_cast<std::ptrdiff_t>(src), k, out.ids.begin() + static_cast<std::ptrdiff_t>(dst));
+            std::copy_n(exact.scores.begin() + static_cast<std::ptrdiff_t>(src), k,
+                        out.scores.begin() + static_cast<std::ptrdiff_t>(dst));
+        }
     }
     return out;
 }
 
+/// A few queries, memory-bound: the half-precision copy moves half the bytes (k' = 2k + 16).
+inline TopK factor_topk_half(const FactorModel& model, const QueryBlock& queries, index_t k,
+                             const CandidateFilter& filter, int num_threads) {
+    const index_t d = model.factors();
+    const float max_norm = model.half_items().max_norm;
+    return factor_topk_reduced(
+        model, queries, k, 2 * k + 16, filter, num_threads,
+        [&](index_t q0, index_t q1, index_t c0, index_t c1, float* out, std::size_t ld) {
+            model.score_approximate(queries, q0, q1, c0, c1, out, ld);
+        },
+        [&](const float* q) { return half_score_error_bound(q, d, max_norm); });
+}
+
+/// A batch, compute-bound: bfloat16 pairs give twice the products per instruction (k' = 2k + 16
+/// as for halves; on Gowalla-like factors the proof fails for about 0.1 % of the queries, which are
+/// then scored exactly).
+inline TopK factor_topk_bf16(const FactorModel& model, const QueryBlock& queries, index_t k,
+                             const CandidateFilter& filter, int num_threads) {
+    const index_t d = model.factors();
+    const float max_norm = model.bf16_items().max_norm;
+    return factor_topk_reduced(
+        model, queries, k, 2 * k + 16, filter, num_threads,
+        [&](index_t q0, index_t q1, index_t c0, index_t c1, float* out, std::size_t ld) {
+            model.score_bf16(queries, q0, q1, c0, c1, out, ld);
+        },
+        [&](const float* q) { return bf16_score_error_bound(q, d, max_norm); });
+}
+
 }  // namespace detail
 
-/// Exact top-k of any model's learner queries (the path every recommend call takes): a few
-/// queries of a factor model go through the half-precision shortlist, everything else through
-/// topk() with the model's scorer. Both give identical results.
+/// Exact top-k of any model's learner queries (the path every recommend call takes): factor
+/// models shortlist by reduced-precision scores where that pays (a few queries over a large
+/// catalogue: half precision, fewer bytes; a batch on a CPU with AVX512_BF16: bfloat16, more
+/// products per instruction), everything else goes through topk() with the model's scorer. All
+/// paths give identical results.
 inline TopK model_topk(const Model& model, const QueryBlock& queries, index_t k, const CandidateFilter& filter,
                        int num_threads) {
     const auto* factor = dynamic_cast<const FactorModel*>(&model);
-    if (factor && queries.count <= detail::kShortlistMaxQueries &&
-        static_cast<std::size_t>(factor->num_courses()) * static_cast<std::size_t>(factor->factors()) * sizeof(float) >=
-            detail::kShortlistMinBytes) {
+    if (factor && queries.count > 0 && factor->factors() > 0) {
         LEARNREC_CHECK(k > 0, "k must be positive, got {}", k);
-        if (auto shortlisted = detail::factor_topk_shortlist(*factor, queries, k, filter, num_threads))
-            return std::move(*shortlisted);
+        const auto bytes =
+            static_cast<std::size_t>(factor->num_courses()) * static_cast<std::size_t>(factor->factors()) * sizeof(float);
+        if (queries.count <= detail::kShortlistMaxQueries) {
+            if (bytes >= detail::kShortlistMinBytes && !factor->half_items().empty())
+                return detail::factor_topk_half(*factor, queries, k, filter, num_threads);
+        } else if (factor->num_courses() >= detail::kBf16MinCourses && !factor->bf16_items().empty()) {
+            return detail::factor_topk_bf16(*factor, queries, k, filter, num_threads);
+        }
     }
     return topk(queries.count, model.num_courses(), k,
                 [&](index_t q0, index_t q1, index_t c0, index_t c1, float* out, std::size_t ld) {
