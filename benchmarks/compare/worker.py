@@ -211,6 +211,10 @@ def task_topk(a: argparse.Namespace) -> Dict[str, Any]:
         model._model = learnrec._core.AlsModel(X, Y, learnrec._core.AlsConfig(factors=a.factors, num_threads=a.threads))
         batch = lambda: model.recommend(queries, train if filt else None, N=10, filter_already_liked_items=filt)  # noqa
         single = lambda u: model.recommend(u, train[u] if filt else None, N=10, filter_already_liked_items=filt)  # noqa
+        if a.float32:  # the float32 kernel alone, without the reduced-precision shortlists
+            assert not filt, "--float32 measures the unfiltered kernel"
+            batch = lambda: model._model.recommend(queries, None, 10, num_threads=a.threads,  # noqa: E731
+                                                   reduced_precision=False)
     elif a.lib == "implicit":
         from implicit.cpu.als import AlternatingLeastSquares
 
@@ -286,6 +290,8 @@ def main(argv: List[str]) -> None:
     p.add_argument("--queries", type=int, default=2048, help="topk on courses:N: number of queries")
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--singles", type=int, default=200)
+    p.add_argument("--float32", action="store_true",
+                   help="topk, learnrec: the float32 kernel only (no half / bfloat16 shortlist)")
     a = p.parse_args(argv)
     tasks: Dict[str, Callable[[argparse.Namespace], Dict[str, Any]]] = {"als": task_als, "bpr": task_bpr,
                                                                          "topk": task_topk, "sgemm": task_sgemm, "hybrid": task_hybrid}

@@ -112,6 +112,7 @@ class Model:
         allow: Optional[_Ids] = None,
         deny: Optional[_Ids] = None,
         num_threads: int = 0,
+        reduced_precision: bool = True,
     ) -> Tuple[_Ids, _Scores]: ...
     def recommend_rows(
         self,

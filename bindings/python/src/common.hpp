@@ -163,8 +163,8 @@ struct PyCsr {
 // ---- retrieval -------------------------------------------------------------------------------
 
 inline TopK run_topk(const Model& model, const QueryBlock& queries, index_t k, const CandidateFilter& filter, int threads,
-              bool similar) {
-    if (!similar) return model_topk(model, queries, k, filter, threads);
+              bool similar, bool reduced_precision = true) {
+    if (!similar) return model_topk(model, queries, k, filter, threads, reduced_precision);
     return topk(queries.count, model.num_courses(), k,
                 [&](index_t q0, index_t q1, index_t c0, index_t c1, float* out, std::size_t ld) {
                     model.score_similar(queries, q0, q1, c0, c1, out, ld);
@@ -182,7 +182,8 @@ inline void check_exclusions(const PyCsr* exclude, std::size_t queries, index_t 
 }
 
 inline py::tuple model_recommend(const Model& model, const py::object& learners_obj, const PyCsr* exclude, index_t k,
-                          const py::object& allow_obj, const py::object& deny_obj, int num_threads) {
+                          const py::object& allow_obj, const py::object& deny_obj, int num_threads,
+                          bool reduced_precision) {
     const auto learners = strict_vector<index_t>(learners_obj, "learners");
     const auto allow = optional_indices(allow_obj, "allow");
     const auto deny = optional_indices(deny_obj, "deny");
@@ -193,7 +194,7 @@ inline py::tuple model_recommend(const Model& model, const py::object& learners_
         const QueryBlock queries = model.learner_queries(span_of(learners));
         // Row q of `exclude` belongs to query q (implicit's convention: user_items[userids]).
         const CandidateFilter filter{exclude ? &exclude->view : nullptr, {}, allow.span(), deny.span(), {}};
-        top = run_topk(model, queries, k, filter, num_threads, false);
+        top = run_topk(model, queries, k, filter, num_threads, false, reduced_precision);
     }
     return topk_to_numpy(std::move(top));
 }

@@ -268,11 +268,14 @@ int32 and float32, best first, padded with -1 / -inf when fewer than k courses q
         .def_property_readonly("num_courses", &Model::num_courses, "Courses (columns) the model scores.")
         .def("recommend", &model_recommend, py::arg("learners"), py::arg("exclude"), py::arg("k"),
              py::arg("allow") = py::none(), py::arg("deny") = py::none(), py::arg("num_threads") = 0,
+             py::arg("reduced_precision") = true,
              R"doc(Top-k courses for learners seen in training.
 
 learners: int32 array of learner indices. exclude: a CsrView with one row per learner (row q
 belongs to learners[q]) whose courses are never returned, or None. allow: int32 course indices
-to rank exclusively (None: all); deny: int32 course indices never returned.)doc")
+to rank exclusively (None: all); deny: int32 course indices never returned. reduced_precision:
+factor models may shortlist by half / bfloat16 scores first (identical results); False keeps to
+the float32 kernel.)doc")
         .def("recommend_rows", &model_recommend_rows, py::arg("rows"), py::arg("exclude_own"), py::arg("k"),
              py::arg("allow") = py::none(), py::arg("deny") = py::none(), py::arg("num_threads") = 0,
              "Top-k for learners given by interaction rows (fold-in: new or updated learners); "

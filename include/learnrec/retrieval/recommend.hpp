@@ -179,11 +179,12 @@ inline TopK factor_topk_bf16(const FactorModel& model, const QueryBlock& queries
 /// models shortlist by reduced-precision scores where that pays (a few queries over a large
 /// catalogue: half precision, fewer bytes; a batch on a CPU with AVX512_BF16: bfloat16, more
 /// products per instruction), everything else goes through topk() with the model's scorer. All
-/// paths give identical results.
+/// paths give identical results; `reduced_precision = false` keeps to the float32 kernel (to
+/// measure it, or to save the memory of the reduced copies).
 inline TopK model_topk(const Model& model, const QueryBlock& queries, index_t k, const CandidateFilter& filter,
-                       int num_threads) {
+                       int num_threads, bool reduced_precision = true) {
     const auto* factor = dynamic_cast<const FactorModel*>(&model);
-    if (factor && queries.count > 0 && factor->factors() > 0) {
+    if (reduced_precision && factor && queries.count > 0 && factor->factors() > 0) {
         LEARNREC_CHECK(k > 0, "k must be positive, got {}", k);
         const auto bytes =
             static_cast<std::size_t>(factor->num_courses()) * static_cast<std::size_t>(factor->factors()) * sizeof(float);
@@ -209,6 +210,9 @@ struct RecommendOptions {
     /// Per-learner eligibility, called with (position of the learner in the request, course).
     CoursePredicate predicate;
     int num_threads = 0;
+    /// Factor models may shortlist by half or bfloat16 scores before the exact float32 pass
+    /// (model_topk); the results are identical either way.
+    bool reduced_precision = true;
 };
 
 /// Top-k for learners seen in training. When `history` is given (learners x courses, typically
@@ -222,7 +226,7 @@ inline TopK recommend(const Model& model, std::span<const index_t> learners, con
     const QueryBlock queries = model.learner_queries(learners);
     CandidateFilter filter{history, history ? learners : std::span<const index_t>{}, options.allow, options.deny,
                            options.predicate};
-    return model_topk(model, queries, options.k, filter, options.num_threads);
+    return model_topk(model, queries, options.k, filter, options.num_threads, options.reduced_precision);
 }
 
 /// Top-k for learners given by interaction rows (new or updated learners): the model folds
@@ -233,7 +237,7 @@ inline TopK recommend_from_rows(const Model& model, const CsrView& rows, bool ex
                    model.num_courses());
     const QueryBlock queries = model.fold_in(rows, options.num_threads);
     CandidateFilter filter{exclude_own ? &rows : nullptr, {}, options.allow, options.deny, options.predicate};
-    return model_topk(model, queries, options.k, filter, options.num_threads);
+    return model_topk(model, queries, options.k, filter, options.num_threads, options.reduced_precision);
 }
 
 /// Most similar courses to each given course (cosine for factor models); the course itself is
