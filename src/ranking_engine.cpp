@@ -1305,7 +1305,7 @@ Recommendations rank(const Ranker::State& s, const Request& req, const Populatio
     if (rules.prerequisites == PrerequisiteMode::substitute) base_pool += k;
 
     // Chunks bound the per-learner scratch (exclusions, gaps, pools) whatever the batch size.
-    constexpr std::size_t kChunk = 8192;
+    constexpr std::size_t kChunk = 32768;
     std::vector<LearnerView> views;
     for (std::size_t p0 = 0; p0 < learners.size(); p0 += kChunk) {
         const std::size_t p1 = std::min(learners.size(), p0 + kChunk);
