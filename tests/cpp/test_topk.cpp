@@ -556,22 +556,20 @@ TopK exact_topk(const Model& model, const QueryBlock& queries, index_t k, const 
                 filter, 1);
 }
 
-}  // namespace
-
-TEST_CASE("the half-precision shortlist for a few learners gives exactly the float32 results", "[topk][recommend]") {
-    const index_t learners = 40, courses = 9000, d = 24;
-    const AlsModel model(gaussian_factors(learners, d, 130), gaussian_factors(courses, d, 131), config_for(d));
-    const auto history = random_interactions(learners, courses, 0, 300, 0.1, 17);
-    const CsrView hv = history.view();
-    const std::vector<index_t> who{3, 17, 17, 29};
+/// For learners `who` (their history excluded, `predicate` applied): the reduced-precision
+/// `shortlist` (when the CPU has it) and recommend() on 1 and 2 threads give exactly the float32
+/// path's ids and scores.
+template <class Shortlist>
+void check_shortlist_is_exact(const AlsModel& model, const CsrView& hv, const std::vector<index_t>& who, index_t k,
+                              CoursePredicate predicate, bool supported, const Shortlist& shortlist) {
     RecommendOptions opt;
-    opt.k = 15;
-    opt.predicate = [](index_t q, index_t c) { return (c + q) % 5 != 0; };
+    opt.k = k;
+    opt.predicate = std::move(predicate);
     const QueryBlock queries = model.learner_queries(who);
     const CandidateFilter filter{&hv, who, {}, {}, opt.predicate};
     const TopK expected = exact_topk(model, queries, opt.k, filter);
-    if (detail::half_scoring_supported()) {
-        const TopK shortlisted = detail::factor_topk_half(model, queries, opt.k, filter, 2);
+    if (supported) {
+        const TopK shortlisted = shortlist(model, queries, opt.k, filter, 2);
         CHECK(shortlisted.ids == expected.ids);
         CHECK(shortlisted.scores == expected.scores);
     }
@@ -581,6 +579,18 @@ TEST_CASE("the half-precision shortlist for a few learners gives exactly the flo
         CHECK(got.ids == expected.ids);
         CHECK(got.scores == expected.scores);
     }
+}
+
+}  // namespace
+
+TEST_CASE("the half-precision shortlist for a few learners gives exactly the float32 results", "[topk][recommend]") {
+    const index_t learners = 40, courses = 9000, d = 24;
+    const AlsModel model(gaussian_factors(learners, d, 130), gaussian_factors(courses, d, 131), config_for(d));
+    const auto history = random_interactions(learners, courses, 0, 300, 0.1, 17);
+    const CsrView hv = history.view();
+    const std::vector<index_t> who{3, 17, 17, 29};
+    check_shortlist_is_exact(model, hv, who, 15, [](index_t q, index_t c) { return (c + q) % 5 != 0; },
+                             detail::half_scoring_supported(), detail::factor_topk_half);
 }
 
 TEST_CASE("the shortlist scores exactly the queries whose top-k ties around the cut leave unproven", "[topk][recommend]") {
@@ -660,23 +670,8 @@ TEST_CASE("a batch shortlisted by bfloat16 scores gives exactly the float32 resu
     const CsrView hv = history.view();
     std::vector<index_t> who;
     for (index_t l = learners - 1; l >= 0; l -= 2) who.push_back(l);  // 75 learners, out of order
-    RecommendOptions opt;
-    opt.k = 12;
-    opt.predicate = [](index_t q, index_t c) { return (c + 3 * q) % 7 != 0; };
-    const QueryBlock queries = model.learner_queries(who);
-    const CandidateFilter filter{&hv, who, {}, {}, opt.predicate};
-    const TopK expected = exact_topk(model, queries, opt.k, filter);
-    if (detail::bf16_scoring_supported()) {
-        const TopK shortlisted = detail::factor_topk_bf16(model, queries, opt.k, filter, 2);
-        CHECK(shortlisted.ids == expected.ids);
-        CHECK(shortlisted.scores == expected.scores);
-    }
-    for (int threads : {1, 2}) {
-        opt.num_threads = threads;
-        const TopK got = recommend(model, who, &hv, opt);
-        CHECK(got.ids == expected.ids);
-        CHECK(got.scores == expected.scores);
-    }
+    check_shortlist_is_exact(model, hv, who, 12, [](index_t q, index_t c) { return (c + 3 * q) % 7 != 0; },
+                             detail::bf16_scoring_supported(), detail::factor_topk_bf16);
 }
 
 TEST_CASE("a bfloat16 batch whose ties leave some queries unproven scores those exactly", "[topk][recommend]") {

@@ -22,6 +22,7 @@
 #include <cstring>
 #include <vector>
 
+#include "learnrec/detail/half_panels.hpp"  // query_norms
 #include "learnrec/detail/score_kernel.hpp"
 #ifdef LEARNREC_X86_DISPATCH
 #include <cpuid.h>
@@ -94,11 +95,7 @@ inline Bf16Panels make_bf16_panels(const RowMatrix& items) {
 /// float32 sums of d terms err by at most about d 2^-24 relative to sum |q_k y_k| <= |q| max_norm.
 /// Doubled for safety.
 inline double bf16_score_error_bound(const float* q, index_t d, float max_norm) {
-    double l1 = 0.0, l2 = 0.0;
-    for (index_t k = 0; k < d; ++k) {
-        l1 += std::fabs(static_cast<double>(q[k]));
-        l2 += static_cast<double>(q[k]) * q[k];
-    }
+    const auto [l1, l2] = query_norms(q, d);
     const double u = std::ldexp(1.0, -8);
     const double rel = 2.0 * u + u * u + 2.0 * (d + 2) * std::ldexp(1.0, -24);
     return 2.0 * (std::sqrt(l2) * max_norm * rel + (l1 + static_cast<double>(max_norm) * d + 2.0 * d) * std::ldexp(1.0, -126));

@@ -82,16 +82,25 @@ inline HalfPanels make_half_panels(const PackedPanels& packed, const RowMatrix& 
     return h;
 }
 
+/// (sum |q_k|, sum q_k^2) in double precision: what the reduced-precision error bounds need.
+struct QueryNorms {
+    double l1, l2;
+};
+inline QueryNorms query_norms(const float* q, index_t d) {
+    QueryNorms n{0.0, 0.0};
+    for (index_t k = 0; k < d; ++k) {
+        n.l1 += std::fabs(static_cast<double>(q[k]));
+        n.l2 += static_cast<double>(q[k]) * q[k];
+    }
+    return n;
+}
+
 /// A bound on |half score - float32 score| for a query q of dimension d against any course:
 /// storing a factor in half precision changes it by at most 2^-11 relative (or 2^-25 absolute
 /// in the subnormal range), and each float32 accumulation of d products errs by at most about
 /// d 2^-24 relative to sum |q_k y_k| <= |q| max_norm. Doubled for safety.
 inline double half_score_error_bound(const float* q, index_t d, float max_norm) {
-    double l1 = 0.0, l2 = 0.0;
-    for (index_t k = 0; k < d; ++k) {
-        l1 += std::fabs(static_cast<double>(q[k]));
-        l2 += static_cast<double>(q[k]) * q[k];
-    }
+    const auto [l1, l2] = query_norms(q, d);
     const double rel = std::ldexp(1.0, -11) + 2.0 * (d + 2) * std::ldexp(1.0, -24);
     return 2.0 * (std::sqrt(l2) * max_norm * rel + l1 * std::ldexp(1.0, -25));
 }
