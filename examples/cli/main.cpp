@@ -161,14 +161,16 @@ int run_train(const std::string& path, const std::vector<std::string>& ignored, 
         const auto p = evaluate(PopularityModel::fit(split.train), split.train, split.test, 10, config.num_threads);
         fmt::print("recall@10: ALS {:.4f}, most popular {:.4f} ({} learners with held-out courses)\n", a.recall,
                    p.recall, a.learners);
-    } else {
-        const auto t1 = std::chrono::steady_clock::now();
-        auto als = std::make_shared<const AlsModel>(fit_als(data.matrix, config, progress(config.iterations)));
-        fmt::print("Trained in {:.2f} s\n", seconds_since(t1));
-        if (!save_path.empty()) {
-            save(ModelBundle{als, data.learners, data.courses}, save_path);
-            fmt::print("Saved the model with its learner and course ids to {}\n", save_path);
-        }
+        if (save_path.empty()) return 0;
+        // The held-out model only measures; the saved one must know every interaction.
+        fmt::print("Training on all interactions for the saved model\n");
+    }
+    const auto t1 = std::chrono::steady_clock::now();
+    auto als = std::make_shared<const AlsModel>(fit_als(data.matrix, config, progress(config.iterations)));
+    fmt::print("Trained in {:.2f} s\n", seconds_since(t1));
+    if (!save_path.empty()) {
+        save(ModelBundle{als, data.learners, data.courses}, save_path);
+        fmt::print("Saved the model with its learner and course ids to {}\n", save_path);
     }
     return 0;
 }
