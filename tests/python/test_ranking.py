@@ -260,6 +260,42 @@ def test_the_academy_ranker_fills_k_whenever_k_courses_are_admissible_with_every
     assert records[0]["learner_id"] == "L000001" and records[0]["course_id"].startswith("C")
 
 
+def test_reason_columns_hold_what_the_reason_dicts_say():
+    user_items, _, _ = learnrec.generate_academy(seed=7, learners=300, courses=80)
+    model = learnrec.ImplicitALS(factors=8, iterations=3, random_state=1, num_threads=2).fit(user_items)
+    ranker = Ranker.from_academy(model, seed=7, learners=300, courses=80)
+    result = ranker.recommend(np.arange(300), "2026-02-01", k=5, gap_boost=0.3)
+    texts = result.reason_texts()
+    assert len(texts) == len(result.reason_kind) == result.reason_offsets[-1]
+    k = result.k
+    for row in range(0, 300, 7):
+        for rank in range(k):
+            s = row * k + rank
+            begin, end = result.reason_offsets[s], result.reason_offsets[s + 1]
+            dicts = result.reasons_of(row, rank)
+            assert [d["kind"] for d in dicts] == [learnrec.ranking.REASON_KINDS[c] for c in result.reason_kind[begin:end]]
+            assert [d["text"] for d in dicts] == texts[begin:end]
+            assert [d.get("course", -1) for d in dicts] == result.reason_course[begin:end].tolist()
+            assert [d.get("skill") for d in dicts] == [result.skill_names[c] if c >= 0 else None
+                                                       for c in result.reason_skill[begin:end]]
+            assert dicts == result.reasons[row][rank]
+
+
+def test_columns_give_one_entry_per_recommended_course_like_records():
+    user_items, _, _ = learnrec.generate_academy(seed=7, learners=200, courses=60)
+    model = learnrec.ImplicitALS(factors=8, iterations=3, random_state=1, num_threads=2).fit(user_items)
+    ranker = Ranker.from_academy(model, seed=7, learners=200, courses=60)
+    result = ranker.recommend(np.arange(200), "2026-02-01", k=8)
+    cols = result.columns()
+    records = result.records()
+    assert len(cols["course"]) == len(records)
+    assert cols["course"].tolist() == [r["course"] for r in records]
+    assert cols["rank"].tolist() == [r["rank"] for r in records]
+    assert cols["learner"].tolist() == [r["learner"] for r in records]
+    np.testing.assert_array_equal(cols["score"], np.array([r["score"] for r in records], dtype=np.float32))
+    assert cols["reasons"].tolist() == [len(r["reasons"]) for r in records]
+
+
 # ---- learners the model was not trained on ---------------------------------------------------------
 
 

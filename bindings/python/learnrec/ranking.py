@@ -44,7 +44,7 @@ RankingRules = _core.RankingRules
 _NEVER = np.iinfo(np.int64).min
 _FOREVER = np.iinfo(np.int64).max
 
-__all__ = ["Ranker", "RankingRules", "Recommendations", "load_rules", "read_catalogue", "to_timestamp"]
+__all__ = ["REASON_KINDS", "Ranker", "RankingRules", "Recommendations", "load_rules", "read_catalogue", "to_timestamp"]
 
 
 def to_timestamp(value: Any) -> int:
@@ -109,8 +109,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
+REASON_KINDS: List[str] = list(_core.reason_kind_names())
+"""Reason kind names, indexed by the codes in :attr:`Recommendations.reason_kind`."""
+
+
 class Recommendations:
     """Result of :meth:`Ranker.recommend`: one row per requested learner, k slots each.
+
+    Everything is columns (numpy), so a batch for a whole company costs about what the C++ ranking
+    costs; dicts and texts are built only for what is looked at.
 
     Attributes
     ----------
@@ -122,10 +129,18 @@ class Recommendations:
         float32 (learners, k): final (rule-adjusted) and the model's own scores; NaN for padding.
     mandatory : numpy.ndarray
         bool (learners, k): an obligation applies to the course.
+    reason_offsets : numpy.ndarray
+        int64 (learners * k + 1): the reasons of slot ``s = row * k + rank`` are
+        ``reason_offsets[s]:reason_offsets[s + 1]`` in the reason columns.
+    reason_kind : numpy.ndarray
+        uint8 codes into :data:`REASON_KINDS`; with ``reason_course`` (int32, -1 = none),
+        ``reason_skill`` (int32 into :attr:`skill_names`), ``reason_department`` (int32 into
+        :attr:`department_names`), ``reason_level`` (int32), ``reason_date`` (int64 epoch seconds)
+        and ``reason_value`` (float32, a similarity) as parallel columns.
     reasons : list
         ``reasons[i][j]`` is the list of reason dicts (``kind``, ``text``, and ``course``/
         ``course_id``, ``skill``, ``level``, ``date``, ``similarity``, ``department`` where relevant) of
-        slot j.
+        slot j; built on first access (prefer :meth:`reasons_of` or the columns for large batches).
     """
 
     def __init__(self, learners: np.ndarray, raw: Dict[str, Any], course_ids: List[str], titles: List[str],
@@ -135,9 +150,16 @@ class Recommendations:
         self.scores = raw["scores"]
         self.model_scores = raw["model_scores"]
         self.mandatory = raw["mandatory"].astype(bool)
-        k = self.ids.shape[1]
-        flat = raw["reasons"]
-        self.reasons = [flat[i * k:(i + 1) * k] for i in range(self.ids.shape[0])]
+        self.reason_offsets = raw["reason_offsets"]
+        self.reason_kind = raw["reason_kind"]
+        self.reason_course = raw["reason_course"]
+        self.reason_skill = raw["reason_skill"]
+        self.reason_department = raw["reason_department"]
+        self.reason_level = raw["reason_level"]
+        self.reason_date = raw["reason_date"]
+        self.reason_value = raw["reason_value"]
+        self._core_reasons = raw["reasons"]
+        self._reasons: Optional[List[List[List[Dict[str, Any]]]]] = None
         self._course_ids = course_ids
         self._titles = titles
         self._learner_ids = learner_ids
@@ -145,15 +167,71 @@ class Recommendations:
     def __len__(self) -> int:
         return int(self.ids.shape[0])
 
+    @property
+    def k(self) -> int:
+        return int(self.ids.shape[1])
+
+    @property
+    def skill_names(self) -> List[str]:
+        """What ``reason_skill`` codes refer to."""
+        return list(self._core_reasons.skills)
+
+    @property
+    def department_names(self) -> List[str]:
+        """What ``reason_department`` codes refer to."""
+        return list(self._core_reasons.departments)
+
+    def reasons_of(self, row: int, rank: int) -> List[Dict[str, Any]]:
+        """The reason dicts of one slot (``rank`` from 0), built now."""
+        n, k = self.ids.shape
+        if not (0 <= row < n and 0 <= rank < k):
+            raise IndexError(f"slot ({row}, {rank}) out of range for {n} learners x {k}")
+        return self._core_reasons.slot(row * k + rank)
+
+    @property
+    def reasons(self) -> List[List[List[Dict[str, Any]]]]:
+        if self._reasons is None:
+            flat = self._core_reasons.all()
+            k = self.k
+            self._reasons = [flat[i * k:(i + 1) * k] for i in range(len(self))]
+        return self._reasons
+
+    def reason_texts(self) -> List[str]:
+        """The plain-terms text of every reason, aligned with the reason columns."""
+        return list(self._core_reasons.texts())
+
+    def columns(self) -> Dict[str, np.ndarray]:
+        """One entry per recommended course (padding left out), as numpy columns: ``row``,
+        ``learner``, ``rank`` (from 1), ``course``, ``score``, ``model_score``, ``mandatory``,
+        ``reasons`` (how many) and ``first_reason`` (offset of its first reason).
+        ``pandas.DataFrame(result.columns())`` gives a table without building a dict per row."""
+        n, k = self.ids.shape
+        keep = self.ids.reshape(-1) >= 0
+        slots = np.flatnonzero(keep)
+        rows = slots // k
+        offsets = self.reason_offsets
+        return {
+            "row": rows.astype(np.int32),
+            "learner": self.learners[rows] if n else self.learners,
+            "rank": (slots % k + 1).astype(np.int32),
+            "course": self.ids.reshape(-1)[keep],
+            "score": self.scores.reshape(-1)[keep],
+            "model_score": self.model_scores.reshape(-1)[keep],
+            "mandatory": self.mandatory.reshape(-1)[keep],
+            "reasons": (offsets[slots + 1] - offsets[slots]).astype(np.int32),
+            "first_reason": offsets[slots],
+        }
+
     def records(self) -> List[Dict[str, Any]]:
         """One dict per recommended course (padding left out): ``pandas.DataFrame(result.records())``."""
         out = []
+        k = self.k
         for i, learner in enumerate(self.learners.tolist()):
-            for j in range(self.ids.shape[1]):
+            for j in range(k):
                 course = int(self.ids[i, j])
                 if course < 0:
                     break
-                reasons = self.reasons[i][j]
+                reasons = self._reasons[i][j] if self._reasons is not None else self._core_reasons.slot(i * k + j)
                 out.append({
                     "learner": learner,
                     "learner_id": self._learner_ids[learner] if self._learner_ids is not None else None,

@@ -161,21 +161,56 @@ py::dict reason_to_dict(const Recommendations& result, const Reason& r, const Ca
 
 }  // namespace
 
-py::dict recommendations_to_python(Recommendations&& r, const Catalogue& cat) {
+/// What a result keeps on the C++ side once its arrays went to numpy: the reasons with the names
+/// they refer to, so a dict or a text is built only for the reasons someone looks at. A batch for
+/// a whole company holds millions of reasons; building a dict for each cost 2.5x the ranking.
+struct RankedReasons {
+    std::shared_ptr<const Ranker> ranker;  ///< keeps the catalogue (course ids) alive
+    Recommendations result;                ///< ids and scores moved out; reasons, offsets, names kept
+
+    std::size_t slots() const { return result.reason_offsets.empty() ? 0 : result.reason_offsets.size() - 1; }
+    py::list slot(std::size_t s) const {
+        LEARNREC_CHECK(s < slots(), "slot {} out of range (the result has {} slots)", s, slots());
+        py::list out;
+        for (auto i = result.reason_offsets[s]; i < result.reason_offsets[s + 1]; ++i)
+            out.append(reason_to_dict(result, result.reasons[static_cast<std::size_t>(i)], ranker->catalogue()));
+        return out;
+    }
+};
+
+py::dict recommendations_to_python(Recommendations&& r, std::shared_ptr<const Ranker> ranker) {
     const std::vector<py::ssize_t> shape{r.learners, r.k};
-    py::list reasons;
-    for (std::size_t s = 0; s + 1 < r.reason_offsets.size(); ++s) {
-        py::list slot;
-        for (auto i = r.reason_offsets[s]; i < r.reason_offsets[s + 1]; ++i)
-            slot.append(reason_to_dict(r, r.reasons[static_cast<std::size_t>(i)], cat));
-        reasons.append(slot);
+    const std::size_t n = r.reasons.size();
+    std::vector<std::uint8_t> kind(n);
+    std::vector<index_t> course(n), skill(n), department(n);
+    std::vector<std::int32_t> level(n);
+    std::vector<timestamp_t> date(n);
+    std::vector<float> value(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const Reason& x = r.reasons[i];
+        kind[i] = static_cast<std::uint8_t>(x.kind);
+        course[i] = x.course;
+        skill[i] = x.skill;
+        department[i] = x.department;
+        level[i] = x.level;
+        date[i] = x.date;
+        value[i] = x.value;
     }
     py::dict out;
     out["ids"] = to_numpy(std::move(r.ids), shape);
     out["scores"] = to_numpy(std::move(r.scores), shape);
     out["model_scores"] = to_numpy(std::move(r.model_scores), shape);
     out["mandatory"] = to_numpy(std::move(r.mandatory), shape);
-    out["reasons"] = reasons;
+    out["reason_offsets"] = to_numpy(std::vector<offset_t>(r.reason_offsets), {static_cast<py::ssize_t>(r.reason_offsets.size())});
+    const std::vector<py::ssize_t> flat{static_cast<py::ssize_t>(n)};
+    out["reason_kind"] = to_numpy(std::move(kind), flat);
+    out["reason_course"] = to_numpy(std::move(course), flat);
+    out["reason_skill"] = to_numpy(std::move(skill), flat);
+    out["reason_department"] = to_numpy(std::move(department), flat);
+    out["reason_level"] = to_numpy(std::move(level), flat);
+    out["reason_date"] = to_numpy(std::move(date), flat);
+    out["reason_value"] = to_numpy(std::move(value), flat);
+    out["reasons"] = std::make_shared<RankedReasons>(RankedReasons{std::move(ranker), std::move(r)});
     return out;
 }
 
@@ -203,6 +238,44 @@ LearnerHistory history_from(const py::object& history_rows, const py::object& hi
 }
 
 void register_ranking(py::module_& m) {
+    py::class_<RankedReasons, std::shared_ptr<RankedReasons>>(m, "RankedReasons", R"doc(
+The reasons of one ranking result, kept in C++: dicts and texts are built only when asked.
+Slot s = learner row * k + rank. Immutable; safe to read from several threads.)doc")
+        .def("__len__", &RankedReasons::slots)
+        .def("slot", &RankedReasons::slot, py::arg("slot"), "The reason dicts of one slot.")
+        .def(
+            "all",
+            [](const RankedReasons& self) {
+                py::list out;
+                for (std::size_t s = 0; s < self.slots(); ++s) out.append(self.slot(s));
+                return out;
+            },
+            "The reason dicts of every slot (one list per slot).")
+        .def(
+            "texts",
+            [](const RankedReasons& self) {
+                py::list out;
+                for (const Reason& r : self.result.reasons) out.append(self.result.text(r));
+                return out;
+            },
+            "The plain-terms text of every reason, in column order.")
+        .def_property_readonly("skills", [](const RankedReasons& self) { return self.result.names->skills; })
+        .def_property_readonly("departments",
+                               [](const RankedReasons& self) { return self.result.names->departments; });
+    m.def(
+        "reason_kind_names",
+        [] {
+            // Codes are the C++ enum's values, contiguous from 0; to_string answers "?" past the last.
+            py::list out;
+            for (unsigned k = 0; k < 256; ++k) {
+                const auto name = to_string(static_cast<ReasonKind>(k));
+                if (name == "?") break;
+                out.append(std::string(name));
+            }
+            return out;
+        },
+        "Names of the reason kinds, indexed by the codes in `reason_kind`.");
+
     py::class_<RankingRules>(m, "RankingRules", "Settings of the ranking rules (learnrec::ranking::RankingRules).")
         .def(py::init<>())
         .def_readwrite("k", &RankingRules::k)
@@ -346,23 +419,27 @@ the GIL and may run from several threads at once. Build it through learnrec.rank
              py::arg("history_outcomes"), py::arg("history_completed_at"))
         .def(
             "recommend",
-            [](const Ranker& ranker, const py::object& learners_obj, timestamp_t now, const RankingRules& rules) {
+            [](std::shared_ptr<Ranker> ranker, const py::object& learners_obj, timestamp_t now,
+               const RankingRules& rules) {
                 const auto learners = strict_vector<index_t>(learners_obj, "learners");
                 Recommendations r;
                 {
                     py::gil_scoped_release release;
-                    r = ranker.recommend(span_of(learners), now, rules);
+                    r = ranker->recommend(span_of(learners), now, rules);
                 }
-                return recommendations_to_python(std::move(r), ranker.catalogue());
+                return recommendations_to_python(std::move(r), std::move(ranker));
             },
             py::arg("learners"), py::arg("now"), py::arg("rules"),
-            "dict of ids/scores/model_scores/mandatory arrays (learners x k) and reasons (one list per slot).")
+            "dict of ids/scores/model_scores/mandatory arrays (learners x k), the reasons as columns "
+            "(reason_offsets per slot, reason_kind, reason_course, ...) and `reasons`, which renders "
+            "dicts and texts on demand.")
         .def(
             "recommend_new",
-            [](const Ranker& ranker, const PyCsr* rows, const py::object& queries, const py::object& learners,
-               const py::object& history_rows, const py::object& history_courses, const py::list& history_outcomes,
-               const py::object& history_completed_at, timestamp_t now, const RankingRules& rules) {
-                const Model& model = ranker.model();
+            [](std::shared_ptr<Ranker> ranker, const PyCsr* rows, const py::object& queries,
+               const py::object& learners, const py::object& history_rows, const py::object& history_courses,
+               const py::list& history_outcomes, const py::object& history_completed_at, timestamp_t now,
+               const RankingRules& rules) {
+                const Model& model = ranker->model();
                 LEARNREC_CHECK((rows != nullptr) != !queries.is_none(),
                                "give the new learners' interaction rows (folded in) or their queries, not both");
                 NewLearners fresh;
@@ -381,9 +458,9 @@ the GIL and may run from several threads at once. Build it through learnrec.rank
                     if (rows != nullptr)
                         fresh = fold_in_learners(model, rows->view, std::move(fresh.facts), std::move(fresh.history),
                                                  rules.num_threads);
-                    r = ranker.recommend(fresh, now, rules);
+                    r = ranker->recommend(fresh, now, rules);
                 }
-                return recommendations_to_python(std::move(r), ranker.catalogue());
+                return recommendations_to_python(std::move(r), std::move(ranker));
             },
             py::arg("rows").none(true), py::arg("queries").none(true), py::arg("learners"), py::arg("history_learners"),
             py::arg("history_courses"), py::arg("history_outcomes"), py::arg("history_completed_at"), py::arg("now"),
