@@ -20,6 +20,11 @@ cmake --install "$build" --prefix "$prefix/install" >/dev/null
 cmake -S tests/consumer -B "$prefix/consumer" -DCMAKE_PREFIX_PATH="$prefix/install" >/dev/null
 cmake --build "$prefix/consumer" -j "$jobs" >/dev/null
 ctest --test-dir "$prefix/consumer" --output-on-failure
+# learnrec::core alone must not need Boost or nlohmann-json: hide them and build a core-only consumer.
+cmake -S tests/consumer/core_only -B "$prefix/consumer-core" -DCMAKE_PREFIX_PATH="$prefix/install" \
+  -DCMAKE_DISABLE_FIND_PACKAGE_Boost=ON -DCMAKE_DISABLE_FIND_PACKAGE_nlohmann_json=ON >/dev/null
+cmake --build "$prefix/consumer-core" -j "$jobs" >/dev/null
+ctest --test-dir "$prefix/consumer-core" --output-on-failure
 
 if [ -f pyproject.toml ]; then
   echo "== Python: build the package into a virtual environment, run pytest"
