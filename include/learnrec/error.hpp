@@ -10,6 +10,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include <fmt/format.h>
@@ -35,8 +36,49 @@ private:
 };
 
 namespace detail {
-[[noreturn]] inline void throw_error(const char* func, std::string reason) {
-    throw Error(func, std::move(reason));
+[[noreturn]] inline void throw_error(std::string func, std::string reason) {
+    throw Error(std::move(func), std::move(reason));
+}
+
+/// The name an error should carry: `func` (the caller's __func__), except inside a lambda or a
+/// function object, where __func__ is "operator()" and says nothing: then the enclosing function's
+/// name from `pretty` (__PRETTY_FUNCTION__), e.g. "parse_rules_json" for a lambda inside it, or
+/// the class name of a function object. Runs only when an error is raised.
+inline std::string caller_name(const char* func, const char* pretty) {
+    const std::string_view f(func);
+    if (f != "operator()") return std::string(f);
+    std::string_view p(pretty);
+    // g++: "R ns::outer(args)::<lambda(args)>"; clang: "auto ns::outer(args)::(anonymous class)::operator()(args) const".
+    std::size_t cut = p.find("::<lambda");
+    if (cut == std::string_view::npos) cut = p.find("::(anonymous class)");
+    if (cut == std::string_view::npos) cut = p.find("::(lambda");
+    if (cut == std::string_view::npos) {
+        cut = p.rfind("::operator()");
+        if (cut == std::string_view::npos) return "lambda";
+        p = p.substr(0, cut);  // a function object: its class is the best name
+    } else {
+        p = p.substr(0, cut);
+        while (!p.empty() && p.back() != ')') p.remove_suffix(1);  // " const", "&&", ...
+        int depth = 0;  // drop the enclosing function's parameter list, balancing parentheses
+        while (!p.empty()) {
+            const char c = p.back();
+            p.remove_suffix(1);
+            if (c == ')') ++depth;
+            else if (c == '(' && --depth == 0) break;
+        }
+    }
+    if (!p.empty() && p.back() == '>') {  // template arguments
+        int depth = 0;
+        while (!p.empty()) {
+            const char c = p.back();
+            p.remove_suffix(1);
+            if (c == '>') ++depth;
+            else if (c == '<' && --depth == 0) break;
+        }
+    }
+    const std::size_t start = p.find_last_of(": ");
+    const std::string_view name = start == std::string_view::npos ? p : p.substr(start + 1);
+    return name.empty() ? std::string("lambda") : std::string(name);
 }
 
 /// a * b for sizes, throwing instead of wrapping around.
@@ -55,10 +97,14 @@ inline std::size_t checked_add(std::size_t a, std::size_t b, const char* what) {
 
 /// Throws learnrec::Error naming the calling function when `cond` is false.
 /// The message is a fmt format string with arguments, evaluated only on failure.
-#define LEARNREC_CHECK(cond, ...)                                                    \
-    do {                                                                             \
-        if (!(cond)) ::learnrec::detail::throw_error(__func__, fmt::format(__VA_ARGS__)); \
+#define LEARNREC_CHECK(cond, ...)                                                                        \
+    do {                                                                                                 \
+        if (!(cond))                                                                                     \
+            ::learnrec::detail::throw_error(::learnrec::detail::caller_name(__func__, __PRETTY_FUNCTION__), \
+                                            fmt::format(__VA_ARGS__));                                   \
     } while (0)
 
 /// Unconditional user error.
-#define LEARNREC_FAIL(...) ::learnrec::detail::throw_error(__func__, fmt::format(__VA_ARGS__))
+#define LEARNREC_FAIL(...)                                                                        \
+    ::learnrec::detail::throw_error(::learnrec::detail::caller_name(__func__, __PRETTY_FUNCTION__), \
+                                    fmt::format(__VA_ARGS__))
