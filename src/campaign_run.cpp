@@ -186,7 +186,7 @@ public:
             for (std::size_t j = 0; j < held.size(); ++j) ++report_.suppressed[kRuleNames[memory_.rules[b + j]]];
         }
         ranking::RankingRules rules = spec_.settings.ranking;
-        rules.k = spec_.k;
+        rules.k = k_;
         rules.num_threads = spec_.num_threads;
         const Recommendations r = rank(rules, limits);
 
@@ -211,7 +211,7 @@ public:
         }
 
         const std::size_t cap = cr.max_per_period > 0 ? static_cast<std::size_t>(cr.max_per_period)
-                                                      : static_cast<std::size_t>(spec_.k);
+                                                      : static_cast<std::size_t>(k_);
         std::vector<Row> rows;
         for (std::size_t i = 0; i < log_index.size(); ++i) {
             const index_t li = log_index[i];
@@ -234,9 +234,9 @@ public:
             }
             if (x && budget > 0 && x->count(q) > 0) {
                 const Row e{x->slot(q, 0), true};
-                if (ordinary < budget)
+                if (ordinary < budget && rows.size() < static_cast<std::size_t>(k_))
                     rows.push_back(e);
-                else
+                else if (ordinary > 0)
                     rows[last_ordinary] = e;  // the exploration slot takes the last ordinary place
             }
             if (!rows.empty()) ++report_.learners_reached;
@@ -307,6 +307,7 @@ private:
     detail::AtomicFile& staged_;
     const Memory& memory_;
     PushLogFormat log_format_;
+    index_t k_ = spec_.k > 0 ? spec_.k : spec_.settings.ranking.k;
     std::vector<index_t> new_courses_;
     std::size_t done_ = 0, total_ = 0;
 };
@@ -341,7 +342,7 @@ CampaignReport run_campaign(const Audience& a, const CampaignSpec& spec, const s
     LEARNREC_CHECK(a.ranker != nullptr, "campaign: no ranker");
     LEARNREC_CHECK(valid_campaign_id(spec.id),
                    "campaign id '{}' must be 1-200 letters, digits, '-', '_', '.' or ':'", spec.id);
-    LEARNREC_CHECK(spec.k >= 1, "campaign: k must be at least 1, got {}", spec.k);
+    LEARNREC_CHECK(spec.k >= 0, "campaign: k must be at least 1 (or 0: the rules' k), got {}", spec.k);
     spec.settings.campaign.validate();
     spec.settings.ranking.validate();
     const ranking::Ranker& ranker = *a.ranker;
@@ -479,6 +480,12 @@ std::string CampaignReport::to_json() const {
                      {"seconds", seconds}};
     if (!log_warning.empty()) j["log_warning"] = log_warning;
     return j.dump(2);
+}
+
+void write_report(const CampaignReport& report, const std::filesystem::path& path) {
+    detail::AtomicFile file(path);
+    file.write(report.to_json() + "\n");
+    file.commit();
 }
 
 std::string CampaignReport::summary() const {

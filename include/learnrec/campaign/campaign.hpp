@@ -62,8 +62,8 @@ OutputFormat parse_output_format(std::string_view text);
 struct CampaignSpec {
     std::string id;                ///< letters, digits, '-', '_', '.', ':' only
     timestamp_t now = 0;           ///< the campaign's date; log records are stamped with it
-    index_t k = 10;                ///< rows per learner at most (obligations due soon included)
-    CampaignSettings settings;     ///< settings.ranking.k is replaced by k
+    index_t k = 0;                 ///< rows per learner at most (obligations due soon included); 0 = the rules' k
+    CampaignSettings settings;
     Target target;
     OutputFormat format = OutputFormat::csv;
     int num_threads = 0;           ///< 0 = all processors
@@ -114,6 +114,9 @@ struct CampaignReport {
     std::string to_json() const;  ///< one JSON object, the fields above
     std::string summary() const;  ///< a few readable lines
 };
+
+/// Writes report.to_json() to `path` atomically (temporary file, fsync, rename).
+void write_report(const CampaignReport& report, const std::filesystem::path& path);
 
 /// Runs the campaign described above. Throws Error (naming file and line for the log) before
 /// writing anything when an input is bad.
