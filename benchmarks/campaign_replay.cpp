@@ -248,7 +248,8 @@ int replay(index_t learners, index_t courses, int weeks, std::uint64_t seed, int
             if (!inserted) it->second = std::min(it->second, o.due);
         }
         for (const auto& [course, when] : mine) {
-            if (when > last_now + window * kSecondsPerDay) continue;
+            // Due within a window seen during the replay, and not already overdue when it began.
+            if (when > last_now + window * kSecondsPerDay || when < start) continue;
             const index_t c = academy.interactions.courses.at(course);
             const auto* h = history.find(static_cast<index_t>(l), c);
             if (h && h->completed_at != ranking::kNever && h->completed_at < start) continue;
