@@ -252,7 +252,8 @@ int replay(index_t learners, index_t courses, int weeks, std::uint64_t seed, int
             if (when > last_now + window * kSecondsPerDay || when < start) continue;
             const index_t c = academy.interactions.courses.at(course);
             const auto* h = history.find(static_cast<index_t>(l), c);
-            if (h && h->completed_at != ranking::kNever && h->completed_at < start) continue;
+            // Completed before it fell due (before or during the replay): nothing left to deliver.
+            if (h && h->completed_at != ranking::kNever && h->completed_at < when) continue;
             ++due;
             auto it = first_mandatory_push.find({p.id, course});
             if (it != first_mandatory_push.end() && it->second < when) ++delivered;
