@@ -67,6 +67,7 @@ std::string_view to_string(ReasonKind kind) {
         case ReasonKind::prerequisite_for: return "prerequisite_for";
         case ReasonKind::because_completed: return "because_completed";
         case ReasonKind::popular_in_department: return "popular_in_department";
+        case ReasonKind::new_course: return "new_course";
     }
     return "?";
 }
@@ -103,6 +104,7 @@ std::string Recommendations::text(const Reason& reason) const {
         case ReasonKind::because_completed: return fmt::format("because you completed {}", course_title(reason));
         case ReasonKind::popular_in_department:
             return fmt::format("popular in your department ({})", department(reason));
+        case ReasonKind::new_course: return fmt::format("new in the catalogue since {}", format_date(reason.date));
     }
     return {};
 }
@@ -121,6 +123,7 @@ void RankingRules::validate() const {
     LEARNREC_CHECK(std::isfinite(similarity_threshold), "similarity_threshold must be finite, got {}",
                    similarity_threshold);
     LEARNREC_CHECK(popular_top >= 0, "popular_top must be >= 0, got {}", popular_top);
+    LEARNREC_CHECK(!std::isnan(min_score), "min_score must be a number (or -inf: no floor), got NaN");
 }
 
 std::string Catalogue::course_name(index_t c) const {
@@ -818,6 +821,27 @@ public:
         }
     }
 
+    /// A request's own limits (RequestLimits): `only` narrows every class's eligibility bits.
+    void restrict_to(std::span<const index_t> only) {
+        if (only.empty()) return;
+        std::vector<std::uint64_t> keep(words_, 0);
+        for (auto c : only) keep[static_cast<std::size_t>(c) >> 6] |= std::uint64_t{1} << (c & 63);
+        for (std::size_t i = 0; i < bits_.size(); ++i) {
+            bits_[i] &= keep[i % words_];
+            mask_bits_[i] &= keep[i % words_];
+        }
+    }
+    /// Merges the request's exclusions for learner `p` (its position in the request) into `v`.
+    void add_exclusions(LearnerView& v, const RequestLimits& limits, std::size_t p) const {
+        if (limits.offsets.empty()) return;
+        const auto b = static_cast<std::size_t>(limits.offsets[p]), e = static_cast<std::size_t>(limits.offsets[p + 1]);
+        if (b == e) return;
+        v.excluded.insert(v.excluded.end(), limits.excluded.begin() + static_cast<std::ptrdiff_t>(b),
+                          limits.excluded.begin() + static_cast<std::ptrdiff_t>(e));
+        std::sort(v.excluded.begin(), v.excluded.end());
+        v.excluded.erase(std::unique(v.excluded.begin(), v.excluded.end()), v.excluded.end());
+    }
+
     /// kByteMask[b][j] = 0 when bit j of b is set, else -inf: 8 courses masked by one addition of
     /// 8 floats (vectorised), from one byte of a class's bits.
     static const ByteMasks& byte_masks() {
@@ -1053,6 +1077,11 @@ public:
                     const LearnerView& v = views[static_cast<std::size_t>(q)];
                     mask_tile(v, c0, c1, row);
                     if (gap_active_) boost_tile(v, c0, c1, row);
+                    // The floor drops courses inside the selection, so a learner with nothing
+                    // above it gets a short pool (no widening) rather than filler.
+                    if (rules_.min_score > -std::numeric_limits<float>::infinity())
+                        for (index_t c = c0; c < c1; ++c)
+                            if (row[c - c0] < rules_.min_score) row[c - c0] = -std::numeric_limits<float>::infinity();
                 }
             },
             filter, rules_.num_threads);
@@ -1278,7 +1307,7 @@ using ChunkQueries = std::function<QueryBlock(std::span<const index_t> rows)>;
 /// Ranks `learners` (rows of `people`) at `now`: the body shared by trained and new learners.
 Recommendations rank(const Ranker::State& s, const Request& req, const Population& people,
                      std::span<const index_t> learners, const ChunkQueries& queries_of, timestamp_t now,
-                     const RankingRules& rules) {
+                     const RankingRules& rules, const RequestLimits& limits) {
     const Model& model = *s.model;
     const index_t k = rules.k;
     const index_t num_courses = model.num_courses();
@@ -1315,6 +1344,7 @@ Recommendations rank(const Ranker::State& s, const Request& req, const Populatio
             0, static_cast<std::int64_t>(chunk.size()), rules.num_threads,
             [&](std::int64_t i) {
                 req.view_of(people, chunk[static_cast<std::size_t>(i)], views[static_cast<std::size_t>(i)]);
+                req.add_exclusions(views[static_cast<std::size_t>(i)], limits, p0 + static_cast<std::size_t>(i));
             },
             64);
         // Pinned courses are usually not among the model's best, so the pool does not grow with
@@ -1433,18 +1463,47 @@ Recommendations rank(const Ranker::State& s, const Request& req, const Populatio
 }  // namespace
 
 Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t now, const RankingRules& rules) const {
+    return recommend(learners, now, rules, RequestLimits{});
+}
+Recommendations Ranker::recommend(const NewLearners& learners, timestamp_t now, const RankingRules& rules) const {
+    return recommend(learners, now, rules, RequestLimits{});
+}
+
+namespace {
+void check_limits(const RequestLimits& limits, std::size_t learners, index_t courses) {
+    LEARNREC_CHECK(limits.offsets.empty() || limits.offsets.size() == learners + 1,
+                   "request limits: {} offsets for {} learners (expected learners + 1)", limits.offsets.size(),
+                   learners);
+    if (!limits.offsets.empty()) {
+        LEARNREC_CHECK(limits.offsets.front() == 0 &&
+                           limits.offsets.back() == static_cast<offset_t>(limits.excluded.size()),
+                       "request limits: offsets must run from 0 to {} (the excluded courses)", limits.excluded.size());
+        for (std::size_t i = 0; i < learners; ++i)
+            LEARNREC_CHECK(limits.offsets[i] <= limits.offsets[i + 1], "request limits: offsets decrease at {}", i);
+    }
+    for (const auto* list : {&limits.excluded, &limits.only})
+        for (auto c : *list)
+            LEARNREC_CHECK(c >= 0 && c < courses, "request limits: course index {} outside [0, {})", c, courses);
+}
+}  // namespace
+
+Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t now, const RankingRules& rules,
+                                  const RequestLimits& limits) const {
     rules.validate();
     const State& s = *state_;
     const Model& model = *s.model;
     for (auto l : learners)
         LEARNREC_CHECK(l >= 0 && l < model.num_learners(), "learner index {} outside [0, {})", l, model.num_learners());
-    const Request req(s, now, rules);
+    check_limits(limits, learners.size(), model.num_courses());
+    Request req(s, now, rules);
+    req.restrict_to(limits.only);
     const Population people{s.learners.empty() ? nullptr : &s.trained, &s.history};
     return rank(s, req, people, learners,
-                [&](std::span<const index_t> rows) { return model.learner_queries(rows); }, now, rules);
+                [&](std::span<const index_t> rows) { return model.learner_queries(rows); }, now, rules, limits);
 }
 
-Recommendations Ranker::recommend(const NewLearners& learners, timestamp_t now, const RankingRules& rules) const {
+Recommendations Ranker::recommend(const NewLearners& learners, timestamp_t now, const RankingRules& rules,
+                                  const RequestLimits& limits) const {
     rules.validate();
     const State& s = *state_;
     const Model& model = *s.model;
@@ -1475,12 +1534,14 @@ Recommendations Ranker::recommend(const NewLearners& learners, timestamp_t now, 
                                                   : std::span<const LearnerFacts>(learners.facts));
     const LearnerHistory nothing_taken(n, model.num_courses());
     const LearnerHistory& history = learners.history.num_learners() > 0 ? learners.history : nothing_taken;
-    const Request req(s, now, rules, codes.new_classes);
+    check_limits(limits, static_cast<std::size_t>(n), model.num_courses());
+    Request req(s, now, rules, codes.new_classes);
+    req.restrict_to(limits.only);
     const Population people{&codes, &history};
     std::vector<index_t> rows(static_cast<std::size_t>(n));
     std::iota(rows.begin(), rows.end(), 0);
     return rank(s, req, people, rows,
-                [&](std::span<const index_t> chunk) { return rows_of(learners.queries, chunk); }, now, rules);
+                [&](std::span<const index_t> chunk) { return rows_of(learners.queries, chunk); }, now, rules, limits);
 }
 
 NewLearners fold_in_learners(const Model& model, const CsrView& interactions, std::vector<LearnerFacts> facts,

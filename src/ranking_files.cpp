@@ -106,6 +106,9 @@ RankingRules parse_rules_json(std::string_view text, std::string_view source_nam
     in.walk(doc, "",
             {{"k", in.integer(r.k)},
              {"num_threads", in.integer(r.num_threads)},
+             {"min_score", in.number(r.min_score)},
+             // Read by campaign/rules.hpp; one rules file serves `recommend` and `push`.
+             {"campaign", [](const json&, const std::string&) {}},
              {"lifecycle", in.section([&](const json& v, const std::string& p) {
                   in.walk(v, p,
                           {{"exclude_in_progress", in.boolean(r.exclude_in_progress)},
@@ -299,7 +302,7 @@ CatalogueData read_catalogue_dir(const std::filesystem::path& dir, const IdMap& 
     if (auto p = dir / "courses.csv"; std::filesystem::exists(p)) {
         Table t(p, d, {"course_id"}, {"title", "topic", "format", "languages", "regions", "validity_months", "skills"},
                 {{"id", "course_id"}, {"language", "languages"}},
-                {"level", "duration_hours", "provider", "has_exam"});
+                {"level", "duration_hours", "provider", "has_exam", "released"});
         std::vector<std::uint8_t> seen(cat.courses.size(), 0);
         t.for_each([&] {
             const auto c = course(t, "course_id");
@@ -376,7 +379,7 @@ CatalogueData read_catalogue_dir(const std::filesystem::path& dir, const IdMap& 
     if (std::filesystem::exists(learners_file)) {
         Table t(learners_file, d, {"learner_id"},
                 {"role", "department", "country", "region", "languages", "formats", "target_skills"},
-                {{"id", "learner_id"}, {"language", "languages"}}, {"seniority"});
+                {{"id", "learner_id"}, {"language", "languages"}}, {"seniority", "manager_id"});
         std::vector<std::uint8_t> seen(out.learners.size(), 0);
         t.for_each([&] {
             const auto l = learner(t);

@@ -47,7 +47,7 @@ from .hybrid import HybridModel
 from .item_knn import ItemKNN
 from .persistence import from_bytes, load, model_file_kinds, to_bytes
 from .popularity import PopularityModel
-from . import ranking
+from . import campaign, ranking
 
 __version__: str = _core.__version__
 
@@ -71,6 +71,7 @@ __all__ = [
     "to_bytes",
     "model_file_kinds",
     "cold_start_split",
+    "campaign",
     "ranking",
     "ranking_metrics_at_k",
     "read_interactions",

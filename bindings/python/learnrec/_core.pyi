@@ -1,6 +1,6 @@
 """Type stubs for learnrec._core, the pybind11 module behind the learnrec package."""
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import numpy.typing as npt
@@ -461,6 +461,7 @@ class RankingRules:
     explain: bool
     similarity_threshold: float
     popular_top: int
+    min_score: float
     num_threads: int
     def __init__(self) -> None: ...
     def validate(self) -> None: ...
@@ -638,3 +639,26 @@ def hybrid_from_factors(
     config: HybridConfig,
     ridge: float = 1.0,
 ) -> HybridModel: ...
+# ---- push campaigns: bindings/python/src/campaign.cpp ----
+def run_campaign(
+    model: str,
+    catalogue: str,
+    log: str,
+    out: str,
+    now: str,
+    campaign: str,
+    rules: str = "",
+    k: int = 0,
+    format: str = "csv",
+    events: str = "",
+    countries: List[str] = ...,
+    regions: List[str] = ...,
+    departments: List[str] = ...,
+    roles: List[str] = ...,
+    learners: List[str] = ...,
+    num_threads: int = 0,
+    progress: Optional[Callable[[int, int], None]] = None,
+) -> str: ...
+def append_push_records(
+    log: str, times: List[str], campaigns: List[str], learners: List[str], courses: List[str], events: List[str]
+) -> None: ...

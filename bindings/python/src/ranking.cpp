@@ -154,7 +154,8 @@ py::dict reason_to_dict(const Recommendations& result, const Reason& r, const Ca
     if (!result.skill(r).empty()) d["skill"] = std::string(result.skill(r));
     if (!result.department(r).empty()) d["department"] = std::string(result.department(r));
     if (r.level > 0) d["level"] = r.level;
-    if (r.kind == ReasonKind::mandatory || r.kind == ReasonKind::renewal) d["date"] = format_date(r.date);
+    if (r.kind == ReasonKind::mandatory || r.kind == ReasonKind::renewal || r.kind == ReasonKind::new_course)
+        d["date"] = format_date(r.date);
     if (r.kind == ReasonKind::because_completed) d["similarity"] = r.value;
     return d;
 }
@@ -301,6 +302,7 @@ Slot s = learner row * k + rank. Immutable; safe to read from several threads.)d
         .def_readwrite("explain", &RankingRules::explain)
         .def_readwrite("similarity_threshold", &RankingRules::similarity_threshold)
         .def_readwrite("popular_top", &RankingRules::popular_top)
+        .def_readwrite("min_score", &RankingRules::min_score)
         .def_readwrite("num_threads", &RankingRules::num_threads)
         .def(
             "validate", [](const RankingRules& r) { r.validate(); }, "Raises LearnrecError on an invalid value.");

@@ -1,7 +1,7 @@
 // learnrec ranking — rules from one JSON file, catalogue and learner facts from CSV files.
 //
 // Rules (nlohmann-json; every key optional, unknown keys are errors naming the key path):
-//   {"k": 10, "num_threads": 0,
+//   {"k": 10, "num_threads": 0, "min_score": 0.05,
 //    "lifecycle": {"exclude_in_progress": true, "exclude_dropped": false, "renewal_days": 30},
 //    "obligations": {"enabled": true, "window_days": 90},
 //    "skills": {"gap_boost": 0.5},
@@ -9,7 +9,8 @@
 //    "eligibility": {"language": true, "format": true, "region": true, "sessions": true,
 //                    "session_horizon_days": 180},
 //    "diversity": {"lambda": 0.7, "source": "embeddings" | "topics", "pool": 30},
-//    "explanations": {"enabled": true, "similarity_threshold": 0.3, "popular_top": 20}}
+//    "explanations": {"enabled": true, "similarity_threshold": 0.3, "popular_top": 20},
+//    "campaign": {...}}   (push campaigns' settings, read by campaign/rules.hpp; ignored here)
 //
 // Catalogue directory (each file optional; CSV as in data/csv.hpp: header required, columns by
 // name, RFC 4180 quoting; lists inside a field are separated by ';'):

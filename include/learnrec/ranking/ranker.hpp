@@ -43,6 +43,15 @@ struct NewLearners {
     LearnerHistory history;           ///< learners x model courses, or empty (nothing taken)
 };
 
+/// Limits of one request on top of the rules, e.g. what a push campaign remembers: courses left
+/// out per requested learner and, optionally, the only courses proposals may come from. Both act
+/// inside the fused top-k exactly like "already taken"; obligations the rules pin are not affected.
+struct RequestLimits {
+    std::vector<offset_t> offsets;  ///< requested learners + 1 (CSR over `excluded`), or empty: none
+    std::vector<index_t> excluded;  ///< model course indices, any order within a learner
+    std::vector<index_t> only;      ///< when not empty: proposals come from these courses only
+};
+
 /// NewLearners whose queries are the model's fold-in of `interactions` (one row per learner,
 /// the model's course indices). O(the model's fold-in).
 NewLearners fold_in_learners(const Model& model, const CsrView& interactions, std::vector<LearnerFacts> facts = {},
@@ -65,6 +74,13 @@ public:
     /// nothing); department popularity is the trained learners'. Throws Error when the parts'
     /// sizes disagree, or the queries do not fit the model.
     Recommendations recommend(const NewLearners& learners, timestamp_t now, const RankingRules& rules = {}) const;
+
+    /// Both of the above with a request's own limits. Throws Error when the offsets do not cover
+    /// the requested learners or a course index is outside the model. O(excluded + only) more.
+    Recommendations recommend(std::span<const index_t> learners, timestamp_t now, const RankingRules& rules,
+                              const RequestLimits& limits) const;
+    Recommendations recommend(const NewLearners& learners, timestamp_t now, const RankingRules& rules,
+                              const RequestLimits& limits) const;
 
     const Model& model() const noexcept;
     const Catalogue& catalogue() const noexcept;

@@ -31,6 +31,7 @@ enum class ReasonKind : std::uint8_t {
     prerequisite_for,       ///< proposed because `course` needs it first
     because_completed,      ///< similar to the completed `course`; `value` = similarity
     popular_in_department,  ///< among the most completed in the learner's `department`
+    new_course,             ///< a campaign's exploration slot: new in the catalogue since `date`
 };
 
 /// Trivially copyable: a batch moves millions of these.
@@ -93,7 +94,8 @@ struct Recommendations {
     }
 };
 
-/// "mandatory", "renewal", "skill_gap", "prerequisite_for", "because_completed", "popular_in_department".
+/// "mandatory", "renewal", "skill_gap", "prerequisite_for", "because_completed", "popular_in_department",
+/// "new_course".
 std::string_view to_string(ReasonKind kind);
 
 }  // namespace learnrec::ranking

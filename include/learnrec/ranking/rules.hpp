@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string_view>
 
 #include "learnrec/types.hpp"
@@ -56,10 +57,14 @@ struct RankingRules {
     float similarity_threshold = 0.3f;  ///< "because you completed X" needs at least this similarity
     index_t popular_top = 20;           ///< "popular in your department": among its top-N completed courses
 
+    // Score floor: courses whose final score is below it are not proposed (pinned obligations
+    // still are). A push with nothing worth sending sends nothing rather than filler. -inf = off.
+    float min_score = -std::numeric_limits<float>::infinity();
+
     int num_threads = 0;  ///< 0 = all processors
 
     /// Throws Error for k < 1, negative windows, a non-finite or negative gap_boost, lambda outside
-    /// [0, 1], a negative pool or popular_top, or a threshold that is not finite.
+    /// [0, 1], a negative pool or popular_top, a threshold that is not finite, or a NaN min_score.
     void validate() const;
 };
 

@@ -1,0 +1,126 @@
+// learnrec campaign — a push campaign: every targeted learner's next courses, remembered.
+//
+// run_campaign ranks every targeted learner with the Ranker (all rules and reasons; learners the
+// model lacks through their fold-in), leaves out what the push log says not to push again, caps
+// the pushes per learner and period, and writes one row per (learner, rank, course):
+//   CSV   campaign,learner_id,rank,course_id,score,model_score,mandatory,exploration,reason_kinds,reasons
+//   JSONL the same keys; reasons as [{"kind": ..., "text": ...}]
+// then appends one `pushed` record per row to the push log (campaign/push_log.hpp).
+//
+// What the log holds back, per (learner, course), from records dated at or before `now` of other
+// campaigns (so that re-running a campaign id gives the same answer):
+//   - dismissed: for dismiss_days days after the last dismissal (-1: for good);
+//   - enrolled: a course the learner enrolled in from a push;
+//   - unanswered: max_unanswered pushes since the last opened/clicked/enrolled;
+//   - repeat: pushed within the last repeat_days days.
+// These are the Ranker's per-request exclusions (RequestLimits), applied inside its masked top-k;
+// the score floor is the ranking rules' min_score. Obligations the rules pin (due within the
+// window) always go out whatever the caps and memory, and are counted apart. max_per_period caps
+// the other pushes: P minus those logged in the last period_days days. The optional exploration
+// slot proposes the best admissible course released within explore_days days (ranked by the model
+// among the new courses only: for a hybrid model, its cold-start path), marked `new_course`,
+// in place of the last ordinary push when the learner's budget is full.
+//
+// Idempotence: pushes already logged under the same campaign id are not logged again.
+// Atomicity: the output goes to a temporary file renamed at the end; the log lines are staged in
+// a temporary file and appended (fsync'ed) after the output is in place. An error before leaves
+// neither output nor log lines; an error in between leaves the output, and re-running the id
+// logs what is missing. Every input error (the log, the target) is raised before anything is written.
+// Memory: learners are ranked chunk_learners at a time; what grows with the target is the log's
+// memory (24 bytes per relevant record) and one float per push for the median score.
+// Thread safety: run_campaign is reentrant; do not run two campaigns on one log at a time.
+// Complexity: the Ranker's per learner (a second, course-restricted request with exploration)
+// + O(log records log log records).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "learnrec/campaign/rules.hpp"
+#include "learnrec/ranking/ranker.hpp"
+
+namespace learnrec::campaign {
+
+/// Who a campaign targets. Within a field, any value matches (OR); fields combine with AND;
+/// empty fields do not filter. Everything empty = all learners.
+struct Target {
+    std::vector<std::string> countries, regions, departments, roles;
+    std::vector<std::string> learner_ids;  ///< each must be a known learner
+
+    bool everyone() const noexcept;
+    bool matches(const ranking::LearnerFacts& learner) const;
+};
+
+enum class OutputFormat : std::uint8_t { csv, jsonl };
+OutputFormat parse_output_format(std::string_view text);
+
+struct CampaignSpec {
+    std::string id;                ///< letters, digits, '-', '_', '.', ':' only
+    timestamp_t now = 0;           ///< the campaign's date; log records are stamped with it
+    index_t k = 0;                 ///< rows per learner at most (obligations due soon included); 0 = the rules' k
+    CampaignSettings settings;
+    Target target;
+    OutputFormat format = OutputFormat::csv;
+    int num_threads = 0;           ///< 0 = all processors
+    std::function<void(std::size_t done, std::size_t total)> progress;  ///< after each chunk
+};
+
+/// The learners a campaign can reach, and the course facts only campaigns use.
+struct Audience {
+    std::shared_ptr<const ranking::Ranker> ranker;  ///< its learners' facts (ids) drive the target
+    std::vector<std::string> learner_ids;           ///< the model's learners, in model order
+    ranking::NewLearners new_learners;              ///< learners the model lacks
+    std::vector<std::string> new_learner_ids;       ///< one per new learner
+    std::vector<timestamp_t> course_released;       ///< per model course, or empty (no exploration)
+    std::string note;                               ///< what the loader skipped, for the caller to show
+};
+
+/// Loads a model file (saved with ids), a catalogue directory whose learners.csv may name
+/// learners the model lacks (they are folded in from their events), and optionally typed
+/// lifecycle events (data/events.hpp) for the "already taken" history. courses.csv may have a
+/// `released` date per course (exploration). Throws Error naming the file on bad input.
+Audience load_audience(const std::filesystem::path& model, const std::filesystem::path& catalogue,
+                       const std::filesystem::path& events = {}, int num_threads = 0);
+
+struct CampaignReport {
+    std::string campaign;
+    timestamp_t now = 0;
+    std::size_t learners_targeted = 0;
+    std::size_t new_learners_targeted = 0;
+    std::size_t learners_reached = 0;  ///< with at least one row
+    std::size_t pushes = 0;            ///< rows written
+    std::size_t mandatory_pushes = 0;
+    std::size_t exploration_pushes = 0;
+    std::size_t courses_pushed = 0;    ///< distinct courses
+    std::size_t catalogue_courses = 0;
+    double coverage = 0.0;             ///< courses_pushed / catalogue_courses
+    double share_mandatory = 0.0;
+    double median_score = 0.0;         ///< of every row's final score (NaN without rows)
+    std::map<std::string, std::size_t> by_reason;  ///< reason kind -> rows giving it
+    std::map<std::string, std::size_t> by_format;  ///< course format ("" = unknown) -> rows
+    /// rule -> what it held back: "dismissed", "enrolled", "unanswered", "repeat" count (learner,
+    /// course) pairs left out of the targeted learners' ranking; "period_cap" counts rows cut.
+    std::map<std::string, std::size_t> suppressed;
+    std::size_t logged = 0;          ///< pushed records appended to the log
+    std::size_t already_logged = 0;  ///< rows this campaign id had already logged (a re-run)
+    std::string log_warning;         ///< the log's torn last line, if any
+    double seconds = 0.0;
+
+    std::string to_json() const;  ///< one JSON object, the fields above
+    std::string summary() const;  ///< a few readable lines
+};
+
+/// Writes report.to_json() to `path` atomically (temporary file, fsync, rename).
+void write_report(const CampaignReport& report, const std::filesystem::path& path);
+
+/// Runs the campaign described above. Throws Error (naming file and line for the log) before
+/// writing anything when an input is bad.
+CampaignReport run_campaign(const Audience& audience, const CampaignSpec& spec, const std::filesystem::path& push_log,
+                            const std::filesystem::path& out);
+
+}  // namespace learnrec::campaign
