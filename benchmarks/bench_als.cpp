@@ -8,6 +8,7 @@
 //   LEARNREC_BENCH_ZIPF          Zipf exponent of course popularity  (default 1.0)
 //   LEARNREC_BENCH_THREADS       comma-separated thread counts       (default 2)
 //   LEARNREC_BENCH_FACTORS       comma-separated factor counts       (default 32,64,128)
+//   LEARNREC_ISA                 baseline, avx2 or avx512: the instruction-set path measured (README)
 //   LEARNREC_BENCH_CSV           learnrec interactions CSV (learner_id,course_id[,weight]):
 //                                benchmarked as the dataset "csv" as well
 // Counters: interactions (a rate, shown as x/s: stored non-zeros per second of iteration wall time) and
@@ -33,6 +34,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "learnrec/isa.hpp"
 #include "learnrec/model/als.hpp"
 
 #if __has_include("learnrec/data/csv.hpp")
@@ -159,6 +161,8 @@ void register_dataset(const Dataset* d, const std::vector<long>& factor_list, co
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Which instruction-set path ran (LEARNREC_ISA=baseline|avx2|avx512 forces a narrower one).
+    benchmark::AddCustomContext("learnrec_isa", std::string(learnrec::isa_name(learnrec::active_isa())));
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
 

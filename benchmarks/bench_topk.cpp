@@ -4,6 +4,7 @@
 // Arguments: courses / d / threads (state.range 0..2); threads defaults to 2.
 // Environment (optional): LEARNREC_BENCH_QUERIES  batch size (default 2048)
 //                         LEARNREC_BENCH_THREADS  comma-separated thread counts (default 2)
+//                         LEARNREC_ISA           baseline | avx2 | avx512: the instruction-set path (README)
 // Counters (rates, shown as x/s): queries, and GFLOP = 2 * queries * courses * d (the scoring work;
 // selection and filtering are extra). Times are wall-clock (UseRealTime): the work runs on an
 // OpenMP team.
@@ -22,6 +23,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "learnrec/isa.hpp"
 #include "learnrec/model/als.hpp"
 #include "learnrec/retrieval/recommend.hpp"
 
@@ -124,6 +126,8 @@ void register_all() {
 
 int main(int argc, char** argv) {
     register_all();
+    // Which instruction-set path ran (LEARNREC_ISA=baseline|avx2|avx512 forces a narrower one).
+    benchmark::AddCustomContext("learnrec_isa", std::string(learnrec::isa_name(learnrec::active_isa())));
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     benchmark::RunSpecifiedBenchmarks();

@@ -718,8 +718,7 @@ typedef float lr_v8 __attribute__((vector_size(32), aligned(4)));
 /// most courses are eligible) cost one test; others add a table row of 0 / -inf per byte, eight
 /// floats per vector addition (the scalar form does not vectorise: the compiler cannot rule out
 /// that the row aliases the table).
-LEARNREC_MULTIVERSION
-void mask_words(const std::uint64_t* words, std::size_t count, float* row, const ByteMasks& masks) {
+[[gnu::always_inline]] inline void mask_words_impl(const std::uint64_t* words, std::size_t count, float* row, const ByteMasks& masks) {
     for (std::size_t w = 0; w < count; ++w) {
         const std::uint64_t word = words[w];
         if (word == ~std::uint64_t{0}) continue;
@@ -735,12 +734,12 @@ void mask_words(const std::uint64_t* words, std::size_t count, float* row, const
         }
     }
 }
+LEARNREC_ISA_KERNEL(void, mask_words, (const std::uint64_t* words, std::size_t count, float* row, const ByteMasks& masks), (words, count, row, masks))
 
 /// out[i * nb + j] = rows[a[i]] . rows[b[j]] (dim floats per row, rows ld apart). Explanations
 /// and MMR take a few hundred such dot products per learner: vectorised for the CPU at hand
 /// rather than through Eigen, which runs SSE2 in the portable build and pays a call per product.
-LEARNREC_MULTIVERSION
-void dot_rows(const float* rows, std::size_t ld, std::size_t dim, const index_t* a, std::size_t na, const index_t* b,
+[[gnu::always_inline]] inline void dot_rows_impl(const float* rows, std::size_t ld, std::size_t dim, const index_t* a, std::size_t na, const index_t* b,
               std::size_t nb, float* out) {
     auto sum8 = [](const lr_v8& v) { return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7])); };
     for (std::size_t i = 0; i < na; ++i) {
@@ -783,6 +782,8 @@ void dot_rows(const float* rows, std::size_t ld, std::size_t dim, const index_t*
         }
     }
 }
+LEARNREC_ISA_KERNEL(void, dot_rows, (const float* rows, std::size_t ld, std::size_t dim, const index_t* a, std::size_t na, const index_t* b,
+              std::size_t nb, float* out), (rows, ld, dim, a, na, b, nb, out))
 
 class Request {
 public:

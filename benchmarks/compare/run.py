@@ -8,6 +8,12 @@ for every library (--threads, default 2) and OPENBLAS_NUM_THREADS=1 (implicit's 
 not on any measured path of learnrec). Peers missing from the environment are installed from PyPI
 first (implicit, faiss-cpu, lightfm) unless --no-install.
 
+--isa avx2 (or baseline, avx512) compares like with like on one machine: learnrec forced to that
+instruction-set path (LEARNREC_ISA), OpenBLAS forced to the matching kernels (OPENBLAS_CORETYPE:
+Haswell for avx2, Nehalem for baseline, SkylakeX for avx512; implicit and numpy run on it) and faiss
+to its matching build (FAISS_OPT_LEVEL), for every worker of the run. Results then go to
+results-<isa>/ and --update-readme fills the compare-<isa> block.
+
 Writes to --out (default benchmarks/compare/results): results.json (every raw measurement),
 table.md (the comparison table with ratios learnrec / peer and quality columns) and scaling.png
 (ALS seconds per iteration from 1M to 50M interactions; top-k time from 1k to 1M courses). With
@@ -39,16 +45,26 @@ def ensure_peers(install: bool) -> List[str]:
     return missing
 
 
+# --isa: learnrec's path and the peers' matching kernels (OpenBLAS core type, faiss build).
+ISA_ENV = {
+    "avx512": {"LEARNREC_ISA": "avx512", "OPENBLAS_CORETYPE": "SkylakeX", "FAISS_OPT_LEVEL": "avx512"},
+    "avx2": {"LEARNREC_ISA": "avx2", "OPENBLAS_CORETYPE": "Haswell", "FAISS_OPT_LEVEL": "avx2"},
+    "baseline": {"LEARNREC_ISA": "baseline", "OPENBLAS_CORETYPE": "Nehalem", "FAISS_OPT_LEVEL": "generic"},
+}
+
+
 class Runner:
-    def __init__(self, threads: int, cache: str) -> None:
+    def __init__(self, threads: int, cache: str, isa_env: Optional[Dict[str, str]] = None) -> None:
         self.threads = threads
         self.cache = cache
+        self.isa_env = isa_env or {}
         self.results: List[Dict[str, Any]] = []
 
     def __call__(self, task: str, lib: str, *args: str, **meta: Any) -> Optional[Dict[str, Any]]:
         cmd = [sys.executable, os.path.join(HERE, "worker.py"), task, "--lib", lib, "--threads", str(self.threads),
                "--cache", self.cache, *args]
-        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", OMP_NUM_THREADS=str(self.threads))
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", OMP_NUM_THREADS=str(self.threads),
+                   **self.isa_env)
         if task == "sgemm":
             env["OPENBLAS_NUM_THREADS"] = str(self.threads)
         t0 = time.perf_counter()
@@ -83,9 +99,23 @@ def main() -> None:
     p.add_argument("--smoke", action="store_true", help="tiny sizes, no Gowalla: checks the harness in a minute")
     p.add_argument("--no-install", action="store_true", help="do not pip install missing peers")
     p.add_argument("--update-readme", action="store_true")
+    p.add_argument("--isa", choices=sorted(ISA_ENV), help="force learnrec and the peers to one instruction set")
+    p.add_argument("--cpu-time", action="store_true",
+                   help="ratios of process CPU seconds (all threads) instead of wall-clock: the work done, robust "
+                        "when other jobs share the cores; wall-clock on an idle machine is the real measure")
     a = p.parse_args()
+    cpu_key = {"seconds_per_iteration": "cpu_seconds_per_iteration", "seconds_per_epoch": "cpu_seconds_per_epoch",
+               "batch_seconds": "batch_cpu_seconds", "single_p50_ms": "single_p50_cpu_ms", "gflops": "gflops_cpu"}
+
+    def key(k: str) -> str:
+        return cpu_key.get(k, k) if a.cpu_time else k
+
+    if a.isa and a.out == os.path.join(HERE, "results"):
+        a.out = os.path.join(HERE, f"results-{a.isa}")
     missing = ensure_peers(not a.no_install)
-    run = Runner(a.threads, a.cache)
+    run = Runner(a.threads, a.cache, ISA_ENV.get(a.isa or ""))
+    if a.isa:
+        print(f"== forced paths: {ISA_ENV[a.isa]}", flush=True)
     gowalla = os.path.join(a.shared, "gowalla")
     have_gowalla = os.path.exists(os.path.join(gowalla, "train.txt")) and not a.smoke
     rows: List[List[str]] = []
@@ -95,8 +125,8 @@ def main() -> None:
         """Runs learnrec then the peer on the same arguments and adds one table row."""
         mine = run(task, "learnrec", *args)
         theirs = run(task, peer, *args) if peer not in missing else None
-        t1 = mine.get(time_key) if mine else None
-        t2 = theirs.get(time_key) if theirs else None
+        t1 = mine.get(key(time_key)) if mine else None
+        t2 = theirs.get(key(time_key)) if theirs else None
         notes = []
         if mine and theirs:
             notes += [f"{key} {mine[key]:.4g} vs {theirs[key]:.4g}" for key in quality
@@ -104,7 +134,7 @@ def main() -> None:
             if "peak_mib" in mine:
                 notes.append(f"peak MiB {mine['peak_mib']:.0f} vs {theirs['peak_mib']:.0f}")
             if task == "topk" and peer == "faiss":
-                notes.append(f"{mine['gflops']:.0f} vs {theirs['gflops']:.0f} GFLOP/s")
+                notes.append(f"{mine[key('gflops')]:.0f} vs {theirs[key('gflops')]:.0f} GFLOP/s")
         rows.append([label, data, peer, fmt_s(t1), fmt_s(t2), ratio(t1, t2), target, "; ".join(notes)])
         return mine, theirs
 
@@ -122,9 +152,9 @@ def main() -> None:
             mine, theirs = pair("topk", "implicit", ["--data", g, "--factors", str(d), "--filter"], "batch_seconds",
                                 "<= 0.5", f"batch top-10, all learners, filtered, d={d}", "Gowalla")
             if mine and theirs:
-                rows.append([f"single learner p50, d={d}", "Gowalla", "implicit", f"{mine['single_p50_ms']:.3f} ms",
-                             f"{theirs['single_p50_ms']:.3f} ms",
-                             ratio(mine["single_p50_ms"], theirs["single_p50_ms"]), "<= 0.5", ""])
+                p50 = key("single_p50_ms")
+                rows.append([f"single learner p50, d={d}", "Gowalla", "implicit", f"{mine[p50]:.3f} ms",
+                             f"{theirs[p50]:.3f} ms", ratio(mine[p50], theirs[p50]), "<= 0.5", ""])
             pair("topk", "faiss", ["--data", g, "--factors", str(d)], "batch_seconds", "<= 1.0",
                  f"batch top-10, all learners, unfiltered, d={d}", "Gowalla")
 
@@ -150,15 +180,16 @@ def main() -> None:
     print("== machine fp32 peak (numpy/OpenBLAS sgemm) and learnrec's scoring kernel", flush=True)
     peak = run("sgemm", "numpy", "--factors", "128")
     kernel = run("topk", "learnrec", "--data", "courses:100000", "--factors", "128", "--singles", "20", "--float32")
+    g = key("gflops")
     if peak and kernel:
         rows.append(["scoring GFLOP/s, 2,048 x 100k courses, d=128", "synthetic", "OpenBLAS sgemm",
-                     f"{kernel['gflops']:.0f}", f"{peak['gflops']:.0f}", ratio(kernel["gflops"], peak["gflops"]),
+                     f"{kernel[g]:.0f}", f"{peak[g]:.0f}", ratio(kernel[g], peak[g]),
                      ">= 0.7 (of peak)", "float32 kernel, top-10 selection fused, vs a bare GEMM"])
     shortlist = run("topk", "learnrec", "--data", "courses:100000", "--factors", "128", "--singles", "20")
     if peak and shortlist:
         rows.append(["scoring GFLOP/s, 2,048 x 100k courses, d=128", "synthetic", "OpenBLAS sgemm",
-                     f"{shortlist['gflops']:.0f}", f"{peak['gflops']:.0f}",
-                     ratio(shortlist["gflops"], peak["gflops"]), "",
+                     f"{shortlist[g]:.0f}", f"{peak[g]:.0f}",
+                     ratio(shortlist[g], peak[g]), "",
                      "default path: bfloat16 shortlist re-scored exactly (float32-equivalent GFLOP/s; "
                      "float32 where the CPU lacks AVX512_BF16)"])
 
@@ -174,7 +205,7 @@ def main() -> None:
 
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "results.json"), "w") as f:
-        json.dump({"threads": a.threads, "results": run.results, "missing_peers": missing}, f, indent=1)
+        json.dump({"threads": a.threads, "isa": a.isa, "results": run.results, "missing_peers": missing}, f, indent=1)
     header = ["measurement", "data", "peer", "learnrec", "peer time", "ratio", "target", "quality / notes"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
@@ -184,7 +215,7 @@ def main() -> None:
     print("\n" + table)
     plot(run.results, os.path.join(a.out, "scaling.png"))
     if a.update_readme:
-        update_readme(table)
+        update_readme(table, f"compare-{a.isa}" if a.isa else "compare")
 
 
 def plot(results: List[Dict[str, Any]], path: str) -> None:
@@ -217,10 +248,10 @@ def plot(results: List[Dict[str, Any]], path: str) -> None:
     fig.savefig(path, dpi=110)
 
 
-def update_readme(table: str) -> None:
+def update_readme(table: str, block: str = "compare") -> None:
     path = os.path.join(ROOT, "benchmarks", "README.md")
     text = open(path).read()
-    begin, end = "<!-- compare:begin -->", "<!-- compare:end -->"
+    begin, end = f"<!-- {block}:begin -->", f"<!-- {block}:end -->"
     if begin not in text or end not in text:
         raise SystemExit(f"{path} has no {begin} ... {end} block")
     head, rest = text.split(begin, 1)

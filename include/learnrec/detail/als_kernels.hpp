@@ -2,8 +2,8 @@
 //
 // Why not Eigen here: Eigen picks its SIMD width from the compile flags, so the portable build
 // runs these loops on 4-wide SSE2 without FMA. The row solvers are the whole cost of an ALS
-// iteration, so they are written as plain loops over GCC vector types and multiversioned like
-// the scoring kernel (baseline, AVX2+FMA, AVX-512, chosen at load time): the widest the CPU has.
+// iteration, so they are written as plain loops over GCC vector types and compiled once per
+// instruction set like the scoring kernel (baseline, AVX2+FMA, AVX-512; learnrec/isa.hpp picks one).
 //
 // Layout: Y is row-major (one course per row, `d` floats each); the regularised Gram matrix is a
 // full symmetric d x d matrix (so its rows are its columns). Each call solves one learner (or one
@@ -15,34 +15,42 @@
 #include <cstddef>
 #include <cstring>
 
-#include "learnrec/detail/score_kernel.hpp"  // LEARNREC_MULTIVERSION, lr_v16
+#include "learnrec/detail/score_kernel.hpp"  // lr_v16
+#include "learnrec/isa.hpp"
 #include "learnrec/types.hpp"
 
 namespace learnrec::detail {
 
-/// a . b over n floats (16 at a time, then the tail).
+/// The sum of v's lanes by halving (16 -> 8 -> 4 lanes, then two pairs) in registers, not L
+/// scalar adds: short dot products are common (the triangular solves), so the reduction must be
+/// cheap.
+[[gnu::always_inline]] inline float als_hsum(const lr_v4f& v) { return (v[0] + v[2]) + (v[1] + v[3]); }
+[[gnu::always_inline]] inline float als_hsum(const lr_v8f& v) {
+    lr_v4f lo, hi;
+    std::memcpy(&lo, &v, sizeof(lo));
+    std::memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof(lo), sizeof(hi));
+    return als_hsum(lr_v4f(lo + hi));
+}
+[[gnu::always_inline]] inline float als_hsum(const lr_v16& v) {
+    lr_v8f lo, hi;
+    std::memcpy(&lo, &v, sizeof(lo));
+    std::memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof(lo), sizeof(hi));
+    return als_hsum(lr_v8f(lo + hi));
+}
+
+/// a . b over n floats (one native vector Vec at a time, then the tail).
+template <class Vec>
 [[gnu::always_inline]] inline float als_dot(const float* a, const float* b, index_t n) {
-    lr_v16 acc{};
+    constexpr index_t L = static_cast<index_t>(sizeof(Vec) / sizeof(float));
+    Vec acc{};
     index_t k = 0;
-    for (; k + 16 <= n; k += 16) {
-        lr_v16 va, vb;
+    for (; k + L <= n; k += L) {
+        Vec va, vb;
         std::memcpy(&va, a + k, sizeof(va));
         std::memcpy(&vb, b + k, sizeof(vb));
         acc += va * vb;
     }
-    // Horizontal sum by halving (16 -> 8 -> 4 lanes), not 16 scalar adds: short dot products
-    // are common (the triangular solves), so the reduction must be cheap.
-    typedef float v8 __attribute__((vector_size(32), aligned(4)));
-    typedef float v4 __attribute__((vector_size(16), aligned(4)));
-    v8 lo, hi;
-    std::memcpy(&lo, &acc, sizeof(lo));
-    std::memcpy(&hi, reinterpret_cast<const char*>(&acc) + sizeof(lo), sizeof(hi));
-    lo += hi;
-    v4 l4, h4;
-    std::memcpy(&l4, &lo, sizeof(l4));
-    std::memcpy(&h4, reinterpret_cast<const char*>(&lo) + sizeof(l4), sizeof(h4));
-    l4 += h4;
-    float s = (l4[0] + l4[2]) + (l4[1] + l4[3]);
+    float s = als_hsum(acc);
     for (; k < n; ++k) s += a[k] * b[k];
     return s;
 }
@@ -94,19 +102,20 @@ namespace learnrec::detail {
 }
 
 /// x = U^-1 z (backward substitution, dots over rows of U).
+template <class Vec>
 [[gnu::always_inline]] inline void als_solve_upper(const float* __restrict u, const float* __restrict z,
                                                    float* __restrict x, std::size_t D) {
     for (std::size_t i = D; i-- > 0;) {
         const float* ui = u + i * D;
-        x[i] = (z[i] - als_dot(ui + i + 1, x + i + 1, static_cast<index_t>(D - i - 1))) / ui[i];
+        x[i] = (z[i] - als_dot<Vec>(ui + i + 1, x + i + 1, static_cast<index_t>(D - i - 1))) / ui[i];
     }
 }
 
 /// One row of implicit ALS by `steps` of conjugate gradient warm-started from x (implicit's
 /// update): solves (A + sum_j (c_j - 1) y_j y_j^T) x = sum_j c_j p_j y_j with c_j = alpha |w_j| and
 /// p_j = [w_j > 0]. `work` holds 3 d floats.
-LEARNREC_MULTIVERSION
-inline void als_cg_row(float* __restrict x, const float* __restrict Y, index_t d, const float* __restrict gram_reg,
+template <class Vec>
+[[gnu::always_inline]] inline void als_cg_row_impl(float* __restrict x, const float* __restrict Y, index_t d, const float* __restrict gram_reg,
                        const index_t* idx, const float* w, std::size_t n, float alpha, int steps,
                        float* __restrict work) {
     float* __restrict r = work;
@@ -119,24 +128,24 @@ inline void als_cg_row(float* __restrict x, const float* __restrict Y, index_t d
         const float pref = c > 0.0f ? 1.0f : 0.0f;
         c = std::fabs(c);
         const float* y = Y + static_cast<std::size_t>(idx[j]) * static_cast<std::size_t>(d);
-        als_axpy(r, c * pref - (c - 1.0f) * als_dot(y, x, d), y, d);
+        als_axpy(r, c * pref - (c - 1.0f) * als_dot<Vec>(y, x, d), y, d);
     }
     std::memcpy(p, r, static_cast<std::size_t>(d) * sizeof(float));
-    float rs_old = als_dot(r, r, d);
+    float rs_old = als_dot<Vec>(r, r, d);
     if (rs_old < 1e-20f) return;
     for (int it = 0; it < steps; ++it) {
         als_symv(ap, gram_reg, p, d);
         for (std::size_t j = 0; j < n; ++j) {
             const float c = std::fabs(alpha * w[j]);
             const float* y = Y + static_cast<std::size_t>(idx[j]) * static_cast<std::size_t>(d);
-            als_axpy(ap, (c - 1.0f) * als_dot(y, p, d), y, d);
+            als_axpy(ap, (c - 1.0f) * als_dot<Vec>(y, p, d), y, d);
         }
-        const float pap = als_dot(p, ap, d);
+        const float pap = als_dot<Vec>(p, ap, d);
         if (!(pap > 0.0f)) break;  // direction of non-positive curvature: stop rather than diverge
         const float step = rs_old / pap;
         als_axpy(x, step, p, d);
         als_axpy(r, -step, ap, d);
-        const float rs_new = als_dot(r, r, d);
+        const float rs_new = als_dot<Vec>(r, r, d);
         if (rs_new < 1e-20f) break;
         const float beta = rs_new / rs_old;
         for (index_t k = 0; k < d; ++k) p[k] = r[k] + beta * p[k];
@@ -148,21 +157,25 @@ inline void als_cg_row(float* __restrict x, const float* __restrict Y, index_t d
 inline constexpr index_t kAlsCgBlock = 8;
 
 /// out[b] = G p[b] for the kAlsCgBlock rows of p (each d floats; G symmetric, so row r of G is
-/// column r). Register-blocked like the scoring kernel: 16 columns x 8 rows of accumulators, one
-/// load of G per 8 multiply-adds.
+/// column r). Register-blocked like the scoring kernel: one native vector Vec of columns (16, 8 or
+/// 4 floats for AVX-512, AVX2, SSE2) x 8 rows of accumulators, one load of G per 8 multiply-adds.
+/// Vec must be the path's register width: a wider generic vector is split by GCC into halves that
+/// live on the stack (AVX2 with 16-float vectors ran at a tenth of its speed).
+template <class Vec>
 [[gnu::always_inline]] inline void als_block_symv(float* __restrict out, const float* __restrict p,
                                                   const float* __restrict g, index_t d) {
+    constexpr std::size_t L = sizeof(Vec) / sizeof(float);
     const auto D = static_cast<std::size_t>(d);
     std::size_t kc = 0;
-    for (; kc + 16 <= D; kc += 16) {
-        lr_v16 acc[kAlsCgBlock];
-        for (auto& a : acc) a = lr_v16{};
+    for (; kc + L <= D; kc += L) {
+        Vec acc[kAlsCgBlock];
+        for (auto& a : acc) a = Vec{};
         for (std::size_t r = 0; r < D; ++r) {
-            lr_v16 gv;
+            Vec gv;
             std::memcpy(&gv, g + r * D + kc, sizeof(gv));
             for (index_t b = 0; b < kAlsCgBlock; ++b) acc[b] += p[static_cast<std::size_t>(b) * D + r] * gv;
         }
-        for (index_t b = 0; b < kAlsCgBlock; ++b) std::memcpy(out + static_cast<std::size_t>(b) * D + kc, &acc[b], sizeof(lr_v16));
+        for (index_t b = 0; b < kAlsCgBlock; ++b) std::memcpy(out + static_cast<std::size_t>(b) * D + kc, &acc[b], sizeof(Vec));
     }
     for (; kc < D; ++kc)
         for (index_t b = 0; b < kAlsCgBlock; ++b) {
@@ -175,8 +188,8 @@ inline constexpr index_t kAlsCgBlock = 8;
 /// als_cg_row for `count` <= kAlsCgBlock consecutive rows in lockstep (x: their factors, row-major
 /// with stride d; the CSR arrays of those rows). Each row follows exactly als_cg_row's steps and
 /// stopping rules; only the products with G are shared. `work` holds 3 * kAlsCgBlock * d floats.
-LEARNREC_MULTIVERSION
-inline void als_cg_block(float* __restrict x, index_t count, const float* __restrict Y, index_t d,
+template <class Vec>
+[[gnu::always_inline]] inline void als_cg_block_impl(float* __restrict x, index_t count, const float* __restrict Y, index_t d,
                          const float* __restrict gram_reg, const offset_t* indptr, const index_t* indices,
                          const float* weights, float alpha, int steps, float* __restrict work) {
     const auto D = static_cast<std::size_t>(d);
@@ -187,7 +200,7 @@ inline void als_cg_block(float* __restrict x, index_t count, const float* __rest
     // Rows past `count` stay zero in p and are never updated.
     for (std::size_t k = 0; k < B * D; ++k) p[k] = 0.0f;
     std::memcpy(p, x, static_cast<std::size_t>(count) * D * sizeof(float));
-    als_block_symv(r, p, gram_reg, d);
+    als_block_symv<Vec>(r, p, gram_reg, d);
     float rs[kAlsCgBlock];
     bool active[kAlsCgBlock];
     for (index_t b = 0; b < count; ++b) {
@@ -199,9 +212,9 @@ inline void als_cg_block(float* __restrict x, index_t count, const float* __rest
             const float pref = c > 0.0f ? 1.0f : 0.0f;
             c = std::fabs(c);
             const float* y = Y + static_cast<std::size_t>(indices[j]) * D;
-            als_axpy(rb, c * pref - (c - 1.0f) * als_dot(y, xb, d), y, d);
+            als_axpy(rb, c * pref - (c - 1.0f) * als_dot<Vec>(y, xb, d), y, d);
         }
-        rs[b] = als_dot(rb, rb, d);
+        rs[b] = als_dot<Vec>(rb, rb, d);
         active[b] = !(rs[b] < 1e-20f);
     }
     for (index_t b = count; b < kAlsCgBlock; ++b) active[b] = false;
@@ -214,7 +227,7 @@ inline void als_cg_block(float* __restrict x, index_t count, const float* __rest
         bool any = false;
         for (index_t b = 0; b < count; ++b) any = any || active[b];
         if (!any) break;
-        als_block_symv(ap, p, gram_reg, d);
+        als_block_symv<Vec>(ap, p, gram_reg, d);
         for (index_t b = 0; b < count; ++b) {
             if (!active[b]) continue;
             float* __restrict pb = p + static_cast<std::size_t>(b) * D;
@@ -223,9 +236,9 @@ inline void als_cg_block(float* __restrict x, index_t count, const float* __rest
             for (auto j = static_cast<std::size_t>(indptr[b]); j < static_cast<std::size_t>(indptr[b + 1]); ++j) {
                 const float c = std::fabs(alpha * weights[j]);
                 const float* y = Y + static_cast<std::size_t>(indices[j]) * D;
-                als_axpy(apb, (c - 1.0f) * als_dot(y, pb, d), y, d);
+                als_axpy(apb, (c - 1.0f) * als_dot<Vec>(y, pb, d), y, d);
             }
-            const float pap = als_dot(pb, apb, d);
+            const float pap = als_dot<Vec>(pb, apb, d);
             if (!(pap > 0.0f)) {  // direction of non-positive curvature: stop rather than diverge
                 active[b] = false;
                 for (std::size_t k = 0; k < D; ++k) pb[k] = 0.0f;
@@ -234,7 +247,7 @@ inline void als_cg_block(float* __restrict x, index_t count, const float* __rest
             const float step = rs[b] / pap;
             als_axpy(x + static_cast<std::size_t>(b) * D, step, pb, d);
             als_axpy(rb, -step, apb, d);
-            const float rs_new = als_dot(rb, rb, d);
+            const float rs_new = als_dot<Vec>(rb, rb, d);
             if (rs_new < 1e-20f) {
                 active[b] = false;
                 for (std::size_t k = 0; k < D; ++k) pb[k] = 0.0f;
@@ -254,8 +267,8 @@ inline void als_cg_block(float* __restrict x, index_t count, const float* __rest
 /// upper triangle), so nothing needs a horizontal reduction except the d dots of the last sweep.
 /// Returns false, leaving x untouched, when A is not numerically positive definite (the caller
 /// then uses a pivoting solver). `work` holds d * d + 2 d floats.
-LEARNREC_MULTIVERSION
-inline bool als_exact_row(float* __restrict x, const float* __restrict Y, index_t d, const float* __restrict gram_reg,
+template <class Vec>
+[[gnu::always_inline]] inline bool als_exact_row_impl(float* __restrict x, const float* __restrict Y, index_t d, const float* __restrict gram_reg,
                           const index_t* idx, const float* w, std::size_t n, float alpha, float* __restrict work) {
     const auto D = static_cast<std::size_t>(d);
     float* __restrict a = work;
@@ -298,21 +311,21 @@ inline bool als_exact_row(float* __restrict x, const float* __restrict Y, index_
     if (!als_cholesky_upper(a, D)) return false;
     std::memcpy(z, b, D * sizeof(float));
     als_solve_upper_transposed(a, z, D);
-    als_solve_upper(a, z, x, D);
+    als_solve_upper<Vec>(a, z, x, D);
     return true;
 }
 
 /// The shared half of the low-rank exact solve (see als_lowrank_row): U with U^T U = G (the
 /// regularised Gram matrix of the fixed side) and V = Y U^-1, i.e. row j of V is U^-T y_j.
 /// O(d^3 + courses d^2) once per half-step. False when G is not numerically positive definite.
-LEARNREC_MULTIVERSION
-inline bool als_lowrank_prepare_u(float* __restrict u, const float* __restrict gram_reg, index_t d) {
+template <class Vec>
+[[gnu::always_inline]] inline bool als_lowrank_prepare_u_impl(float* __restrict u, const float* __restrict gram_reg, index_t d) {
     const auto D = static_cast<std::size_t>(d);
     std::memcpy(u, gram_reg, D * D * sizeof(float));
     return als_cholesky_upper(u, D);
 }
-LEARNREC_MULTIVERSION
-inline void als_lowrank_prepare_v(float* __restrict v, const float* __restrict y, const float* __restrict u,
+template <class Vec>
+[[gnu::always_inline]] inline void als_lowrank_prepare_v_impl(float* __restrict v, const float* __restrict y, const float* __restrict u,
                                   index_t d) {
     const auto D = static_cast<std::size_t>(d);
     std::memcpy(v, y, D * sizeof(float));
@@ -333,8 +346,8 @@ inline bool als_lowrank_is_cheaper(std::size_t n, std::size_t m, index_t d) {
 /// positive entries' y_j. O(n d + d^2), and unlike als_lowrank_row it needs no V (a copy of the
 /// fixed side's factors). False, x untouched, when some entry's confidence is not 1. `work` holds
 /// d floats.
-LEARNREC_MULTIVERSION
-inline bool als_unit_confidence_row(float* __restrict x, const float* __restrict Y, index_t d,
+template <class Vec>
+[[gnu::always_inline]] inline bool als_unit_confidence_row_impl(float* __restrict x, const float* __restrict Y, index_t d,
                                     const float* __restrict u, const index_t* idx, const float* w, std::size_t n,
                                     float alpha, float* __restrict work) {
     const auto D = static_cast<std::size_t>(d);
@@ -345,7 +358,7 @@ inline bool als_unit_confidence_row(float* __restrict x, const float* __restrict
     for (std::size_t j = 0; j < n; ++j)
         if (alpha * w[j] > 0.0f) als_axpy(b, 1.0f, Y + static_cast<std::size_t>(idx[j]) * D, d);
     als_solve_upper_transposed(u, b, D);
-    als_solve_upper(u, b, x, D);
+    als_solve_upper<Vec>(u, b, x, D);
     return true;
 }
 
@@ -357,8 +370,8 @@ inline bool als_unit_confidence_row(float* __restrict x, const float* __restrict
 /// as accurate as the direct solve). Costs O(m^2 d + m^3 + d^2) instead of O(n d^2 + d^3).
 /// Requires c_j >= 1 for every entry (returns false otherwise, x untouched: the caller solves
 /// directly). Entries with c_j = 1 only contribute to b. `work` holds m d + m m + 2 m + d floats.
-LEARNREC_MULTIVERSION
-inline bool als_lowrank_row(float* __restrict x, const float* __restrict V, index_t d, const float* __restrict u,
+template <class Vec>
+[[gnu::always_inline]] inline bool als_lowrank_row_impl(float* __restrict x, const float* __restrict V, index_t d, const float* __restrict u,
                             const index_t* idx, const float* w, std::size_t n, float alpha, float* __restrict work) {
     const auto D = static_cast<std::size_t>(d);
     std::size_t m = 0;
@@ -388,15 +401,42 @@ inline bool als_lowrank_row(float* __restrict x, const float* __restrict V, inde
     }
     for (std::size_t i = 0; i < m; ++i) {
         const float* wi = W + i * D;
-        for (std::size_t k = i; k < m; ++k) K[i * m + k] = als_dot(wi, W + k * D, d) + (i == k ? 1.0f : 0.0f);
-        t[i] = als_dot(wi, t0, d);
+        for (std::size_t k = i; k < m; ++k) K[i * m + k] = als_dot<Vec>(wi, W + k * D, d) + (i == k ? 1.0f : 0.0f);
+        t[i] = als_dot<Vec>(wi, t0, d);
     }
     if (!als_cholesky_upper(K, m)) return false;  // cannot happen in exact arithmetic (K >= I)
     als_solve_upper_transposed(K, t, m);
-    als_solve_upper(K, t, sol, m);  // sol = K^-1 W t0
+    als_solve_upper<Vec>(K, t, sol, m);  // sol = K^-1 W t0
     for (std::size_t i = 0; i < m; ++i) als_axpy(t0, -sol[i], W + i * D, d);
-    als_solve_upper(u, t0, x, D);
+    als_solve_upper<Vec>(u, t0, x, D);
     return true;
 }
+
+// One compilation of each row solver per instruction set, chosen by learnrec::active_isa().
+LEARNREC_ISA_KERNEL_V(void, als_cg_row,
+                    (float* __restrict x, const float* __restrict Y, index_t d, const float* __restrict gram_reg,
+                     const index_t* idx, const float* w, std::size_t n, float alpha, int steps, float* __restrict work),
+                    (x, Y, d, gram_reg, idx, w, n, alpha, steps, work))
+LEARNREC_ISA_KERNEL_V(void, als_cg_block,
+                    (float* __restrict x, index_t count, const float* __restrict Y, index_t d,
+                     const float* __restrict gram_reg, const offset_t* indptr, const index_t* indices,
+                     const float* weights, float alpha, int steps, float* __restrict work),
+                    (x, count, Y, d, gram_reg, indptr, indices, weights, alpha, steps, work))
+LEARNREC_ISA_KERNEL_V(bool, als_exact_row,
+                    (float* __restrict x, const float* __restrict Y, index_t d, const float* __restrict gram_reg,
+                     const index_t* idx, const float* w, std::size_t n, float alpha, float* __restrict work),
+                    (x, Y, d, gram_reg, idx, w, n, alpha, work))
+LEARNREC_ISA_KERNEL_V(bool, als_lowrank_prepare_u, (float* __restrict u, const float* __restrict gram_reg, index_t d),
+                    (u, gram_reg, d))
+LEARNREC_ISA_KERNEL_V(void, als_lowrank_prepare_v,
+                    (float* __restrict v, const float* __restrict y, const float* __restrict u, index_t d), (v, y, u, d))
+LEARNREC_ISA_KERNEL_V(bool, als_unit_confidence_row,
+                    (float* __restrict x, const float* __restrict Y, index_t d, const float* __restrict u,
+                     const index_t* idx, const float* w, std::size_t n, float alpha, float* __restrict work),
+                    (x, Y, d, u, idx, w, n, alpha, work))
+LEARNREC_ISA_KERNEL_V(bool, als_lowrank_row,
+                    (float* __restrict x, const float* __restrict V, index_t d, const float* __restrict u,
+                     const index_t* idx, const float* w, std::size_t n, float alpha, float* __restrict work),
+                    (x, V, d, u, idx, w, n, alpha, work))
 
 }  // namespace learnrec::detail

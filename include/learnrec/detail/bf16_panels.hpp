@@ -44,7 +44,7 @@ struct Bf16Panels {
     }
 };
 
-/// Whether this CPU has vdpbf16ps on 512-bit registers.
+/// Whether this CPU has vdpbf16ps on 512-bit registers and the avx512 path is active.
 inline bool bf16_scoring_supported() {
 #ifdef LEARNREC_X86_DISPATCH
     static const bool ok = [] {
@@ -53,7 +53,7 @@ inline bool bf16_scoring_supported() {
         // __builtin_cpu_supports knows it).
         unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
         const bool bf16 = __get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx) && (eax & (1u << 5)) != 0;
-        return bf16 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+        return bf16 && active_isa() == Isa::avx512;
     }();
     return ok;
 #else

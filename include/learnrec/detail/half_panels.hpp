@@ -38,7 +38,7 @@ struct HalfPanels {
     }
 };
 
-/// Whether this CPU can convert and score halves (F16C with AVX-512 or AVX2+FMA).
+/// Whether the active path can convert and score halves (F16C and the avx2 or avx512 path).
 inline bool half_scoring_supported() {
 #ifdef LEARNREC_X86_DISPATCH
     static const bool ok = [] {
@@ -46,7 +46,7 @@ inline bool half_scoring_supported() {
         // F16C through CPUID leaf 1 (ECX bit 29): clang's __builtin_cpu_supports has no "f16c".
         unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
         const bool f16c = __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & (1u << 29)) != 0;
-        return f16c && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        return f16c && active_isa() != Isa::baseline;
     }();
     return ok;
 #else
@@ -145,13 +145,27 @@ __attribute__((target("avx2,f16c,fma"))) inline void score_halves_avx2(const flo
         const index_t width = std::min<index_t>(kPanel, c1 - p);
         for (index_t i = 0; i < nq; ++i) {
             const float* qi = q + static_cast<std::size_t>(i) * ldq;
+            // Two factors per step into four accumulators: one learner's chain of dependent FMAs
+            // would otherwise wait out the FMA latency at every factor.
             __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
-            for (index_t k = 0; k < items.dim; ++k) {
+            __m256 lo2 = _mm256_setzero_ps(), hi2 = _mm256_setzero_ps();
+            index_t k = 0;
+            for (; k + 2 <= items.dim; k += 2) {
+                const std::uint16_t* row = panel + static_cast<std::size_t>(k) * kPanel;
+                const __m256 qk = _mm256_set1_ps(qi[k]), qk2 = _mm256_set1_ps(qi[k + 1]);
+                lo = _mm256_fmadd_ps(qk, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row))), lo);
+                hi = _mm256_fmadd_ps(qk, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 8))), hi);
+                lo2 = _mm256_fmadd_ps(qk2, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 16))), lo2);
+                hi2 = _mm256_fmadd_ps(qk2, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 24))), hi2);
+            }
+            if (k < items.dim) {
                 const std::uint16_t* row = panel + static_cast<std::size_t>(k) * kPanel;
                 const __m256 qk = _mm256_set1_ps(qi[k]);
                 lo = _mm256_fmadd_ps(qk, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row))), lo);
                 hi = _mm256_fmadd_ps(qk, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 8))), hi);
             }
+            lo = _mm256_add_ps(lo, lo2);
+            hi = _mm256_add_ps(hi, hi2);
             float tmp[kPanel];
             _mm256_storeu_ps(tmp, lo);
             _mm256_storeu_ps(tmp + 8, hi);
@@ -165,10 +179,7 @@ __attribute__((target("avx2,f16c,fma"))) inline void score_halves_avx2(const flo
 inline void score_halves(const float* q, std::size_t ldq, index_t nq, const HalfPanels& items, index_t c0, index_t c1,
                          float* out, std::size_t ldo) {
 #ifdef LEARNREC_X86_DISPATCH
-    static const bool wide = [] {
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx512f") != 0;
-    }();
+    static const bool wide = active_isa() == Isa::avx512;
     if (wide) score_halves_avx512(q, ldq, nq, items, c0, c1, out, ldo);
     else score_halves_avx2(q, ldq, nq, items, c0, c1, out, ldo);
 #else

@@ -5,8 +5,9 @@
 // accumulates with one 16-float load and 8 broadcasts per factor, no horizontal sums (AVX-512
 // uses 8 queries x 32 courses).
 // The kernel is compiled three times (x86-64 baseline, AVX2+FMA, AVX-512, each with the register
-// tile that fits its register file) and the widest the CPU supports is picked once per process
-// (__builtin_cpu_supports): a portable binary that still uses the machine it runs on.
+// tile that fits its register file) and learnrec::active_isa() picks one once per process (the
+// widest the CPU has unless LEARNREC_ISA asks for less): a portable binary that still uses the
+// machine it runs on.
 #pragma once
 
 #include <algorithm>
@@ -17,8 +18,8 @@
 
 #include "learnrec/types.hpp"
 
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(LEARNREC_NO_DISPATCH)
-#define LEARNREC_X86_DISPATCH 1
+#include "learnrec/isa.hpp"  // LEARNREC_X86_DISPATCH, active_isa()
+#ifdef LEARNREC_X86_DISPATCH
 #include <immintrin.h>
 #endif
 
@@ -49,31 +50,31 @@ struct PackedPanels {
     }
 };
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(LEARNREC_NO_DISPATCH)
-#define LEARNREC_MULTIVERSION __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
-#else
-#define LEARNREC_MULTIVERSION
-#endif
 
-typedef float lr_v16 __attribute__((vector_size(64), aligned(4)));
-
-/// A register tile: R queries x P panels (16 P courses) of accumulators; per factor, P panel
-/// loads and R broadcasts feed R * P multiply-adds. `width` (<= 16 P) courses are stored.
-template <int R, int P>
+/// A register tile: R queries x P panels (16 P courses) of accumulators in vectors V (16, 8 or 4
+/// floats: one native register of the path, so GCC never splits a wider generic vector into
+/// halves it keeps on the stack, which it does with 16-float vectors under AVX2); per factor, the
+/// panel loads and R broadcasts feed R * P * 16 multiply-adds. `width` (<= 16 P) courses are stored.
+template <class V, int R, int P>
 [[gnu::always_inline]] inline void score_tile(const float* q, std::size_t ldq, const float* panel, index_t dim,
                                               float* out, std::size_t ldo, index_t width) {
-    lr_v16 acc[R][P];
+    constexpr int L = static_cast<int>(sizeof(V) / sizeof(float));  // lanes per vector
+    constexpr int N = kPanel / L;                                    // vectors per panel row
+    V acc[R][P * N];
     for (int i = 0; i < R; ++i)
-        for (int j = 0; j < P; ++j) acc[i][j] = lr_v16{};
+        for (int j = 0; j < P * N; ++j) acc[i][j] = V{};
     const auto panel_stride = static_cast<std::size_t>(dim) * kPanel;
     for (index_t k = 0; k < dim; ++k) {
-        lr_v16 y[P];
+        V y[P * N];
         for (int j = 0; j < P; ++j)
-            std::memcpy(&y[j], panel + static_cast<std::size_t>(j) * panel_stride + static_cast<std::size_t>(k) * kPanel,
-                        sizeof(lr_v16));
+            for (int h = 0; h < N; ++h)
+                std::memcpy(&y[j * N + h],
+                            panel + static_cast<std::size_t>(j) * panel_stride + static_cast<std::size_t>(k) * kPanel +
+                                static_cast<std::size_t>(h * L),
+                            sizeof(V));
         for (int i = 0; i < R; ++i) {
             const float qi = q[static_cast<std::size_t>(i) * ldq + static_cast<std::size_t>(k)];
-            for (int j = 0; j < P; ++j) acc[i][j] += qi * y[j];
+            for (int j = 0; j < P * N; ++j) acc[i][j] += qi * y[j];
         }
     }
     for (int i = 0; i < R; ++i)
@@ -81,81 +82,83 @@ template <int R, int P>
             const index_t cols = std::min<index_t>(kPanel, width - j * kPanel);
             float* o = out + static_cast<std::size_t>(i) * ldo + static_cast<std::size_t>(j) * kPanel;
             if (cols == kPanel) {
-                std::memcpy(o, &acc[i][j], sizeof(lr_v16));
+                for (int h = 0; h < N; ++h) std::memcpy(o + h * L, &acc[i][j * N + h], sizeof(V));
             } else if (cols > 0) {
                 float tmp[kPanel];
-                std::memcpy(tmp, &acc[i][j], sizeof(tmp));
+                for (int h = 0; h < N; ++h) std::memcpy(tmp + h * L, &acc[i][j * N + h], sizeof(V));
                 std::memcpy(o, tmp, static_cast<std::size_t>(cols) * sizeof(float));
             }
         }
 }
 
 /// Every query against one group of P panels (`width` courses): R at a time, then one at a time.
-template <int R, int P>
+template <class V, int R, int P>
 [[gnu::always_inline]] inline void score_rows(const float* q, std::size_t ldq, index_t nq, const float* panel,
                                               index_t dim, float* out, std::size_t ldo, index_t width) {
     index_t i = 0;
     for (; i + R <= nq; i += R)
-        score_tile<R, P>(q + static_cast<std::size_t>(i) * ldq, ldq, panel, dim, out + static_cast<std::size_t>(i) * ldo,
-                         ldo, width);
+        score_tile<V, R, P>(q + static_cast<std::size_t>(i) * ldq, ldq, panel, dim,
+                            out + static_cast<std::size_t>(i) * ldo, ldo, width);
     for (; i < nq; ++i)
-        score_tile<1, P>(q + static_cast<std::size_t>(i) * ldq, ldq, panel, dim, out + static_cast<std::size_t>(i) * ldo,
-                         ldo, width);
+        score_tile<V, 1, P>(q + static_cast<std::size_t>(i) * ldq, ldq, panel, dim,
+                            out + static_cast<std::size_t>(i) * ldo, ldo, width);
 }
 
 /// score_panels() with R x P register tiles (P panels while at least P full panels remain, then
 /// one at a time). Everything is always_inline: the loops must be compiled for the caller's
 /// instruction set (a plain helper or lambda would be compiled for the baseline and spill).
-template <int R, int P>
+template <class V, int R, int P>
 [[gnu::always_inline]] inline void score_panels_tiled(const float* q, std::size_t ldq, index_t nq,
                                                       const PackedPanels& items, index_t c0, index_t c1, float* out,
                                                       std::size_t ldo) {
     index_t p = c0;
     // Few queries are bound by streaming the panels, not by arithmetic: one stream is best there.
-    if (nq >= R)
+    if (nq >= R && P > 1)
         for (; p + P * kPanel <= c1; p += P * kPanel)
-            score_rows<R, P>(q, ldq, nq, items.panel(p), items.dim, out + (p - c0), ldo, P * kPanel);
+            score_rows<V, R, P>(q, ldq, nq, items.panel(p), items.dim, out + (p - c0), ldo, P * kPanel);
     for (; p < c1; p += kPanel)
-        score_rows<R, 1>(q, ldq, nq, items.panel(p), items.dim, out + (p - c0), ldo, std::min<index_t>(kPanel, c1 - p));
+        score_rows<V, R, 1>(q, ldq, nq, items.panel(p), items.dim, out + (p - c0), ldo,
+                            std::min<index_t>(kPanel, c1 - p));
 }
 
 // One entry point per instruction set, each with the tile that fits its register file:
 // AVX-512 (32 x 16 floats): 8 queries x 2 panels = 16 accumulators; AVX2 (16 x 8 floats: a
-// 16-float vector takes two): 6 x 1 = 12 registers; baseline SSE2 (16 x 4): 2 x 1 = 8.
+// panel row takes two): 6 queries x 1 panel = 12 accumulators + 2 loads + 1 broadcast (the
+// Haswell sgemm tile); baseline SSE2 (16 x 4 floats, no FMA): 2 x 1 = 8 accumulators + 4 loads
+// + a broadcast + a product.
 using ScorePanelsFn = void (*)(const float*, std::size_t, index_t, const PackedPanels&, index_t, index_t, float*,
                                std::size_t);
 
 inline void score_panels_portable(const float* q, std::size_t ldq, index_t nq, const PackedPanels& items, index_t c0,
                                   index_t c1, float* out, std::size_t ldo) {
-    score_panels_tiled<2, 1>(q, ldq, nq, items, c0, c1, out, ldo);
+    score_panels_tiled<lr_v4f, 2, 1>(q, ldq, nq, items, c0, c1, out, ldo);
 }
 
 #ifdef LEARNREC_X86_DISPATCH
 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) inline void score_panels_avx512(
     const float* q, std::size_t ldq, index_t nq, const PackedPanels& items, index_t c0, index_t c1, float* out,
     std::size_t ldo) {
-    score_panels_tiled<8, 2>(q, ldq, nq, items, c0, c1, out, ldo);
+    score_panels_tiled<lr_v16, 8, 2>(q, ldq, nq, items, c0, c1, out, ldo);
 }
 
 __attribute__((target("avx2,fma"))) inline void score_panels_avx2(const float* q, std::size_t ldq, index_t nq,
                                                                   const PackedPanels& items, index_t c0, index_t c1,
                                                                   float* out, std::size_t ldo) {
-    score_panels_tiled<6, 1>(q, ldq, nq, items, c0, c1, out, ldo);
+    score_panels_tiled<lr_v8f, 6, 1>(q, ldq, nq, items, c0, c1, out, ldo);
 }
 #endif
 
 /// out[i * ldo + (c - c0)] = q_i . course c, for nq queries (rows of q, stride ldq) and courses
-/// [c0, c1); c0 must be a multiple of 16. Uses the widest kernel this CPU supports.
+/// [c0, c1); c0 must be a multiple of 16. Uses the kernel of learnrec::active_isa().
 inline void score_panels(const float* q, std::size_t ldq, index_t nq, const PackedPanels& items, index_t c0, index_t c1,
                          float* out, std::size_t ldo) {
 #ifdef LEARNREC_X86_DISPATCH
     static const ScorePanelsFn fn = [] {
-        __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-            __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))
-            return &score_panels_avx512;
-        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return &score_panels_avx2;
-        return &score_panels_portable;
+        switch (active_isa()) {
+        case Isa::avx512: return &score_panels_avx512;
+        case Isa::avx2: return &score_panels_avx2;
+        default: return &score_panels_portable;
+        }
     }();
     fn(q, ldq, nq, items, c0, c1, out, ldo);
 #else
@@ -167,7 +170,7 @@ inline void score_panels(const float* q, std::size_t ldq, index_t nq, const Pack
 //
 // After a tile is scored, almost every score is below the k-th best so far; finding the few that
 // are not, 16 (or 8) at a time, keeps selection from costing as much as the scoring itself.
-// Dispatched once through __builtin_cpu_supports (explicit intrinsics, so the scan also compiles
+// Dispatched once through learnrec::active_isa() (explicit intrinsics, so the scan also compiles
 // with clang); NaN never compares above the threshold, as in the scalar loop.
 
 /// Index of the first of s[0..n) that is > t, or n.
@@ -206,14 +209,15 @@ __attribute__((target("avx2"))) inline index_t find_above_avx2(const float* s, i
 }
 #endif
 
-/// The widest scan this CPU supports (chosen once per process).
+/// The scan of the active instruction-set path (chosen once per process).
 inline FindAboveFn find_above_fn() {
 #ifdef LEARNREC_X86_DISPATCH
     static const FindAboveFn fn = [] {
-        __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx512f")) return &find_above_avx512;
-        if (__builtin_cpu_supports("avx2")) return &find_above_avx2;
-        return &find_above_scalar;
+        switch (active_isa()) {
+        case Isa::avx512: return &find_above_avx512;
+        case Isa::avx2: return &find_above_avx2;
+        default: return &find_above_scalar;
+        }
     }();
     return fn;
 #else

@@ -50,7 +50,7 @@
 
 #include "learnrec/data/csr.hpp"
 #include "learnrec/detail/parallel.hpp"
-#include "learnrec/detail/score_kernel.hpp"  // LEARNREC_MULTIVERSION
+#include "learnrec/isa.hpp"  // LEARNREC_ISA_KERNEL
 #include "learnrec/model/factor_model.hpp"
 
 namespace learnrec {
@@ -211,10 +211,8 @@ inline void bpr_prefetch_row(const float* p, std::size_t cols) noexcept {
 /// Runs the SGD updates of learners order[begin, end) with `rng`. Triples are drawn into a small
 /// batch first so that the course rows of the triple kPrefetch ahead can be prefetched while the
 /// current one is updated (random course rows are cache misses; this is most of an epoch's time).
-/// Compiled for several instruction sets (see score_kernel.hpp); the widest the CPU has is picked
-/// at load time.
-LEARNREC_MULTIVERSION
-inline BprCounts bpr_epoch_slice(const BprEpochArgs& a, std::int64_t begin, std::int64_t end, BprRng& rng) {
+/// Compiled for several instruction sets; learnrec::active_isa() picks one (learnrec/isa.hpp).
+[[gnu::always_inline]] inline BprCounts bpr_epoch_slice_impl(const BprEpochArgs& a, std::int64_t begin, std::int64_t end, BprRng& rng) {
     constexpr int kBatch = 64, kPrefetch = 4;
     struct Triple {
         float* user;
@@ -269,6 +267,8 @@ inline BprCounts bpr_epoch_slice(const BprEpochArgs& a, std::int64_t begin, std:
     run();
     return counts;
 }
+// One compilation per instruction set, chosen by learnrec::active_isa().
+LEARNREC_ISA_KERNEL(BprCounts, bpr_epoch_slice, (const BprEpochArgs& a, std::int64_t begin, std::int64_t end, BprRng& rng), (a, begin, end, rng))
 
 /// Learner rows reduced to their positive courses, binary, sorted.
 inline CsrMatrix bpr_positive_rows(const CsrView& rows) {

@@ -74,7 +74,7 @@
 
 #include "learnrec/data/csr.hpp"
 #include "learnrec/detail/parallel.hpp"
-#include "learnrec/detail/score_kernel.hpp"  // LEARNREC_MULTIVERSION
+#include "learnrec/isa.hpp"  // LEARNREC_ISA_KERNEL
 #include "learnrec/model/bpr.hpp"            // BprRng, bpr_mix, bpr_positive_rows
 #include "learnrec/model/factor_model.hpp"
 
@@ -306,8 +306,7 @@ struct HybridEpochArgs {
 };
 
 /// Runs the updates of positives order[begin, end) with `rng`.
-LEARNREC_MULTIVERSION
-inline HybridCounts hybrid_epoch_slice(const HybridEpochArgs& a, std::int64_t begin, std::int64_t end, BprRng& rng) {
+[[gnu::always_inline]] inline HybridCounts hybrid_epoch_slice_impl(const HybridEpochArgs& a, std::int64_t begin, std::int64_t end, BprRng& rng) {
     const index_t f = a.tables.factors;
     const index_t courses = a.positives->cols();
     std::vector<float> buf(static_cast<std::size_t>(5 * (f + 1)));
@@ -378,6 +377,8 @@ inline HybridCounts hybrid_epoch_slice(const HybridEpochArgs& a, std::int64_t be
     }
     return counts;
 }
+// One compilation per instruction set, chosen by learnrec::active_isa().
+LEARNREC_ISA_KERNEL(HybridCounts, hybrid_epoch_slice, (const HybridEpochArgs& a, std::int64_t begin, std::int64_t end, BprRng& rng), (a, begin, end, rng))
 
 /// Checks a CSR view of features: valid, `rows` rows, `cols` columns.
 inline void check_feature_matrix(const CsrView& features, index_t rows, index_t cols, const char* what,

@@ -1,0 +1,144 @@
+// Instruction-set paths: LEARNREC_ISA only lowers what the CPU has, and every compiled path of a
+// dispatched kernel that this CPU can run gives the same results. (CI also runs the kernel tests
+// of the whole suite once per path: tests/CMakeLists.txt registers them with LEARNREC_ISA=avx2
+// and =baseline.)
+//
+// Tolerance: paths differ in vector width and in fused versus separate multiply-add, so float
+// sums of d products are grouped and rounded differently. Scores may differ by a few units in
+// the last place of sum |q_k y_k|: checked against 1e-5 * d * max |q_k y_k| (d <= 128 here).
+// Top-k ids are the same on data without near-ties.
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "learnrec/detail/als_kernels.hpp"
+#include "learnrec/detail/score_kernel.hpp"
+#include "learnrec/isa.hpp"
+#include "learnrec/retrieval/topk.hpp"
+#include "test_support.hpp"
+
+using namespace learnrec;
+using namespace learnrec::test_support;
+
+namespace {
+
+using detail::PackedPanels;
+
+/// The compiled scoring paths this CPU can run, narrowest first.
+std::vector<std::pair<Isa, detail::ScorePanelsFn>> scoring_paths() {
+    std::vector<std::pair<Isa, detail::ScorePanelsFn>> out{{Isa::baseline, &detail::score_panels_portable}};
+#ifdef LEARNREC_X86_DISPATCH
+    if (detail::cpu_isa() >= Isa::avx2) out.emplace_back(Isa::avx2, &detail::score_panels_avx2);
+    if (detail::cpu_isa() >= Isa::avx512) out.emplace_back(Isa::avx512, &detail::score_panels_avx512);
+#endif
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("LEARNREC_ISA unset, empty or native keeps the widest path the CPU supports", "[isa]") {
+    for (Isa cpu : {Isa::baseline, Isa::avx2, Isa::avx512}) {
+        std::string warning;
+        CHECK(detail::choose_isa(nullptr, cpu, &warning) == cpu);
+        CHECK(detail::choose_isa("", cpu, &warning) == cpu);
+        CHECK(detail::choose_isa("native", cpu, &warning) == cpu);
+        CHECK(warning.empty());
+    }
+}
+
+TEST_CASE("LEARNREC_ISA lowers the path to the one named", "[isa]") {
+    std::string warning;
+    CHECK(detail::choose_isa("avx2", Isa::avx512, &warning) == Isa::avx2);
+    CHECK(detail::choose_isa("baseline", Isa::avx512, &warning) == Isa::baseline);
+    CHECK(detail::choose_isa("baseline", Isa::avx2, &warning) == Isa::baseline);
+    CHECK(detail::choose_isa("avx512", Isa::avx512, &warning) == Isa::avx512);
+    CHECK(warning.empty());
+}
+
+TEST_CASE("LEARNREC_ISA never raises the path above the CPU's and says so", "[isa]") {
+    std::string warning;
+    CHECK(detail::choose_isa("avx512", Isa::avx2, &warning) == Isa::avx2);
+    CHECK(warning.find("not supported by this CPU; using avx2") != std::string::npos);
+    warning.clear();
+    CHECK(detail::choose_isa("avx2", Isa::baseline, &warning) == Isa::baseline);
+    CHECK(warning.find("using baseline") != std::string::npos);
+}
+
+TEST_CASE("An unknown LEARNREC_ISA value is named in a warning and the widest path is kept", "[isa]") {
+    std::string warning;
+    CHECK(detail::choose_isa("sse9", Isa::avx2, &warning) == Isa::avx2);
+    CHECK(warning.find("LEARNREC_ISA=sse9 is not one of baseline, avx2, avx512") != std::string::npos);
+}
+
+TEST_CASE("The active path is the environment's choice within what the CPU supports", "[isa]") {
+    const Isa active = active_isa();
+    CHECK(active == detail::choose_isa(std::getenv("LEARNREC_ISA"), detail::cpu_isa()));
+    CHECK(active <= detail::cpu_isa());
+    CHECK((isa_name(active) == "baseline" || isa_name(active) == "avx2" || isa_name(active) == "avx512"));
+}
+
+TEST_CASE("Every scoring path gives the float32 scores within rounding", "[isa]") {
+    for (index_t d : {1, 7, 64, 128}) {
+        const index_t queries = 37, courses = 16 * 9 + 5;  // odd tails on both sides
+        const RowMatrix U = random_factors(queries, d, 11);
+        const RowMatrix V = random_factors(courses, d, 12);
+        const PackedPanels packed = PackedPanels::pack(V);
+        for (const auto& [isa, fn] : scoring_paths()) {
+            INFO("path " << isa_name(isa) << ", d = " << d);
+            std::vector<float> out(static_cast<std::size_t>(queries) * courses, std::nanf(""));
+            fn(U.data(), static_cast<std::size_t>(d), queries, packed, 0, courses, out.data(),
+               static_cast<std::size_t>(courses));
+            for (index_t q = 0; q < queries; ++q)
+                for (index_t c = 0; c < courses; ++c) {
+                    const double want = dot(U, q, V, c);
+                    CHECK(std::fabs(out[static_cast<std::size_t>(q) * courses + c] - want) <= 1e-5 * d);
+                }
+        }
+    }
+}
+
+TEST_CASE("Every scoring path selects the same top-k courses", "[isa]") {
+    const index_t queries = 70, courses = 2500, d = 64, k = 10;
+    const RowMatrix U = random_factors(queries, d, 21);
+    const RowMatrix V = random_factors(courses, d, 22);
+    const PackedPanels packed = PackedPanels::pack(V);
+    std::vector<TopK> results;
+    for (const auto& [isa, fn] : scoring_paths()) {
+        const detail::ScorePanelsFn path = fn;
+        results.push_back(topk(queries, courses, k,
+                               [&](index_t q0, index_t q1, index_t c0, index_t c1, float* out, std::size_t ld) {
+                                   path(U.data() + static_cast<std::size_t>(q0) * d, static_cast<std::size_t>(d),
+                                        q1 - q0, packed, c0, c1, out, ld);
+                               }));
+    }
+    for (std::size_t p = 1; p < results.size(); ++p) {
+        CHECK(results[p].ids == results[0].ids);
+        for (std::size_t i = 0; i < results[0].scores.size(); ++i)
+            CHECK(std::fabs(results[p].scores[i] - results[0].scores[i]) <= 1e-5 * d);
+    }
+}
+
+TEST_CASE("Every ALS conjugate-gradient path solves the same rows", "[isa][als]") {
+    const index_t learners = 8, courses = 300, d = 64;
+    const RowMatrix Y = random_factors(courses, d, 31);
+    const CsrMatrix R = random_interactions(learners, courses, 5, 60, 0.1, 32);
+    RowMatrix G = Y.transpose() * Y;
+    for (index_t i = 0; i < d; ++i) G(i, i) += 0.1f;
+    const RowMatrix x0 = random_factors(learners, d, 33) * 0.01f;
+    std::vector<float> work(3 * static_cast<std::size_t>(detail::kAlsCgBlock) * d);
+    auto solve = [&](auto&& path) {
+        RowMatrix x = x0;
+        path(x.data(), learners, Y.data(), d, G.data(), R.indptr().data(), R.indices().data(), R.data().data(),
+             10.0f, 3, work.data());
+        return x;
+    };
+    const RowMatrix base = solve([](auto... a) { detail::als_cg_block_impl<detail::lr_v4f>(a...); });
+    std::vector<RowMatrix> others;
+#ifdef LEARNREC_X86_DISPATCH
+    if (detail::cpu_isa() >= Isa::avx2) others.push_back(solve([](auto... a) { detail::als_cg_block_avx2(a...); }));
+    if (detail::cpu_isa() >= Isa::avx512) others.push_back(solve([](auto... a) { detail::als_cg_block_avx512(a...); }));
+#endif
+    for (const auto& x : others) CHECK((x - base).cwiseAbs().maxCoeff() <= 1e-4f * (1.0f + base.cwiseAbs().maxCoeff()));
+}
