@@ -359,3 +359,33 @@ TEST_CASE("the allocation section of the rules file is read and checked", "[allo
     CHECK_THROWS_WITH(parse_allocation_rules_json(R"({"allocation": {"max_per_learner": 0}})", "r.json"),
                       Catch::Contains("max_per_learner"));
 }
+
+TEST_CASE("the academy's opportunities and session ids are deterministic and read back", "[allocation]") {
+    AcademyConfig config;
+    config.learners = 500;
+    config.courses = 100;
+    const Academy a = generate_academy(config);
+    const Academy b = generate_academy(config);
+    REQUIRE(a.opportunities.size() == 5 + 1);  // one gig per 100 learners, one work package per 400
+    REQUIRE(a.opportunities.size() == b.opportunities.size());
+    for (std::size_t k = 0; k < a.opportunities.size(); ++k) {
+        CHECK(a.opportunities[k].id == b.opportunities[k].id);
+        CHECK(a.opportunities[k].start == b.opportunities[k].start);
+        CHECK(a.opportunities[k].taught.size() == b.opportunities[k].taught.size());
+    }
+    REQUIRE(!a.sessions.empty());
+    CHECK(a.sessions[0].id == "S000001");
+    const auto dir = temp_dir("academy");
+    write_academy_csv(a, dir);
+    const auto opps = read_opportunities_csv(dir / "opportunities.csv");
+    REQUIRE(opps.size() == a.opportunities.size());
+    CHECK(opps[0].id == a.opportunities[0].id);
+    CHECK(opps.back().kind == OpportunityKind::work_package);
+    CHECK(opps.back().end - opps.back().start == 120 * kDay - 1);
+    const auto data = ranking::read_catalogue_dir(dir, a.interactions.courses, a.interactions.learners);
+    const auto sessions = session_opportunities(data.catalogue);
+    REQUIRE(sessions.size() == a.sessions.size());
+    CHECK(sessions[0].id == "S000001");
+    CHECK(sessions.back().places == a.sessions.back().capacity);
+    std::filesystem::remove_all(dir);
+}
