@@ -48,6 +48,7 @@ from .item_knn import ItemKNN
 from .persistence import from_bytes, load, model_file_kinds, to_bytes
 from .popularity import PopularityModel
 from . import ranking
+from . import allocation
 
 __version__: str = _core.__version__
 
@@ -71,6 +72,7 @@ __all__ = [
     "to_bytes",
     "model_file_kinds",
     "cold_start_split",
+    "allocation",
     "ranking",
     "ranking_metrics_at_k",
     "read_interactions",
