@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "allocation_csv.hpp"
 #include "learnrec/error.hpp"
@@ -116,6 +117,37 @@ void write_assignment_csv(const std::filesystem::path& path, const Market& marke
                                           : std::string()});
     }
     detail::write_file_atomically(path, text);
+}
+
+void write_assignment_json(const std::filesystem::path& path, const Market& market, const Allocation& allocation,
+                           const NameOf& learner_id, const NameOf& course_id) {
+    check_shapes(market, allocation);
+    nlohmann::json rows = nlohmann::json::array();
+    for (std::size_t k = 0; k < market.candidates.size(); ++k) {
+        if (!allocation.chosen[k]) continue;
+        const auto& x = market.candidates[k];
+        const auto& o = market.opportunities[static_cast<std::size_t>(x.opportunity)];
+        nlohmann::json reasons = nlohmann::json::array();
+        if (k < market.reasons.size()) {
+            const std::string& text = market.reasons[k];
+            for (std::size_t pos = 0; pos < text.size();) {
+                const auto end = std::min(text.find("; ", pos), text.size());
+                reasons.push_back(text.substr(pos, end - pos));
+                pos = end + 2;
+            }
+        }
+        rows.push_back({{"learner_id", learner_id(x.learner)},
+                        {"opportunity_id", o.id},
+                        {"kind", std::string(to_string(o.kind))},
+                        {"course_id", o.course >= 0 ? course_id(o.course) : std::string()},
+                        {"start", learnrec::detail::iso8601(o.start)},
+                        {"end", learnrec::detail::iso8601(o.end)},
+                        {"location", o.location},
+                        {"priority", std::string(to_string(x.priority))},
+                        {"utility", x.utility},
+                        {"reasons", std::move(reasons)}});
+    }
+    detail::write_file_atomically(path, rows.dump(1) + "\n");
 }
 
 void write_waiting_csv(const std::filesystem::path& path, const Market& market, const Allocation& allocation,

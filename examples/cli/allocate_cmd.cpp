@@ -3,7 +3,7 @@
 //
 //   learnrec allocate --model M.lrc --catalogue DIR --now 2026-01-01 --out assignment.csv [--rules rules.json]
 // writes assignment.csv (learner_id,opportunity_id,kind,course_id,start,end,location,priority,utility,reasons)
-// and next to it <stem>_waiting.csv, <stem>_demand.csv, <stem>_sessions.csv (sessions.csv with the
+// and next to it <stem>.json (the same rows), <stem>_waiting.csv, <stem>_demand.csv, <stem>_sessions.csv (sessions.csv with the
 // seats left) and <stem>_lists.csv (each learner's ranked courses from then on: full sessions no
 // longer pushed). The catalogue directory is read as by `recommend --catalogue`; its events.csv (or
 // else interactions.csv) gives the history, its opportunities.csv the gigs and work packages.
@@ -110,6 +110,8 @@ int run(const AllocateFlags& f) {
     const NameOf course = [&](index_t c) { return bundle.courses.id(c); };
     const std::filesystem::path out(f.out);
     write_assignment_csv(out, market, a, learner, course);
+    const auto json_path = out.parent_path() / (out.stem().string() + ".json");
+    write_assignment_json(json_path, market, a, learner, course);
     write_waiting_csv(sibling(out, "_waiting"), market, a, learner);
     write_demand_csv(sibling(out, "_demand"), market, a, course);
     const ranking::Catalogue after = catalogue_after(ranker.catalogue(), market, a);
@@ -163,7 +165,7 @@ int run(const AllocateFlags& f) {
     fmt::print("candidates {} built in {:.2f} s, solved in {:.2f} s ({} inexact conflict groups); total {:.2f} s\n",
                market.candidates.size(), market.seconds, a.seconds, a.inexact_groups,
                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    fmt::print("wrote {}, {}, {}, {}, {}\n", out.string(), sibling(out, "_waiting").string(),
+    fmt::print("wrote {}, {}, {}, {}, {}, {}\n", out.string(), json_path.string(), sibling(out, "_waiting").string(),
                sibling(out, "_demand").string(), sibling(out, "_sessions").string(), sibling(out, "_lists").string());
     return 0;
 }

@@ -5,6 +5,7 @@
 //
 // CSV files (RFC 4180, written atomically: temporary file, fsync, rename):
 //   assignment: learner_id,opportunity_id,kind,course_id,start,end,location,priority,utility,reasons
+//               (also as JSON: write_assignment_json)
 //   waiting:    opportunity_id,position,learner_id,priority,utility,placed_elsewhere
 //   demand:     opportunity_id,kind,course_id,start,places,filled,demand,waiting,unserved
 //               (demand = learners for whom it was a candidate; waiting = demand - filled;
@@ -50,6 +51,10 @@ ranking::Catalogue catalogue_after(const ranking::Catalogue& catalogue, const Ma
 using NameOf = std::function<std::string(index_t)>;
 void write_assignment_csv(const std::filesystem::path& path, const Market& market, const Allocation& allocation,
                           const NameOf& learner_id, const NameOf& course_id);
+/// The same rows as JSON: [{"learner_id", "opportunity_id", "kind", "course_id", "start", "end", "location",
+/// "priority", "utility", "reasons": [...]}, ...] (reasons split at "; ").
+void write_assignment_json(const std::filesystem::path& path, const Market& market, const Allocation& allocation,
+                           const NameOf& learner_id, const NameOf& course_id);
 void write_waiting_csv(const std::filesystem::path& path, const Market& market, const Allocation& allocation,
                        const NameOf& learner_id);
 void write_demand_csv(const std::filesystem::path& path, const Market& market, const Allocation& allocation,
