@@ -54,7 +54,7 @@ void add_rule_data(const Academy& academy, RankingInputs& in, timestamp_t now) {
         if (info.format == "classroom")
             for (int s = 0; s < 3; ++s)
                 cat.sessions.push_back({c, now + (20 + 60 * s + c % 30) * kDay, now + (21 + 60 * s + c % 30) * kDay,
-                                        countries[static_cast<std::size_t>(c + s) % countries.size()], 12});
+                                        countries[static_cast<std::size_t>(c + s) % countries.size()], 12, {}});
     }
     cat.obligations.push_back({0, ObligationScope::all, "", now + 30 * kDay});
     cat.obligations.push_back({1, ObligationScope::all, "", now + 400 * kDay});

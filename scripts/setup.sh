@@ -7,6 +7,7 @@ packages=(
   build-essential cmake          # compiler and build system
   libeigen3-dev                  # dense linear algebra (factors, Gram matrices, GEMM tiles)
   libboost-serialization-dev     # model files (inside learnrec's own checked envelope)
+  liblemon-dev                   # allocation: network simplex min-cost flow (header-only use; see README)
   nlohmann-json3-dev             # ranking rules files (JSON)
   libfmt-dev                     # formatting (g++ 12 has no <format>)
   libcli11-dev                   # command-line parsing for the CLI

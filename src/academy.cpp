@@ -9,6 +9,7 @@
 #include <span>
 #include <unordered_set>
 
+#include "academy_opportunities.hpp"
 #include "csv_write.hpp"
 
 namespace learnrec {
@@ -860,7 +861,7 @@ void add_sessions(Academy& academy, const AcademyConfig& config, const Catalogue
             const std::int64_t weekday = (day + 3) % 7 + 1;  // 1970-01-01 was a Thursday; 1 = Monday .. 7 = Sunday
             if (weekday + days - 1 > 5) day += 8 - weekday;  // would touch a weekend: the next Monday
             const timestamp_t start = day * kDay + 8 * 3600;
-            CourseSession session{static_cast<index_t>(j), start, 0, "", 0};
+            CourseSession session{static_cast<index_t>(j), start, 0, "", 0, {}};
             if (f == classroom) {
                 session.end = start + (days - 1) * kDay + 9 * 3600;
                 session.country = kCountryTable[rng.categorical(country_cum[cat.language[j]])].name;
@@ -885,6 +886,7 @@ void add_schema2(Academy& academy, const AcademyConfig& config, const Catalogue&
     add_lifecycle(academy, config, enrolments, obligatory);
     add_prerequisites(academy, cat);
     add_sessions(academy, config, cat);
+    detail::add_academy_opportunities(academy, config);
 }
 
 }  // namespace
@@ -1165,11 +1167,12 @@ void write_academy_csv(const Academy& academy, const std::filesystem::path& dire
     for (const auto& p : academy.prerequisites) text += csv_line({cid.id(p.course), cid.id(p.requires_course)});
     detail::write_text_file(directory / "prerequisites.csv", text);
 
-    text = "course_id,start,end,country,capacity\n";
+    text = "course_id,start,end,country,capacity,session_id\n";
     for (const auto& s : academy.sessions)
         text += csv_line({cid.id(s.course), detail::iso8601(s.start), detail::iso8601(s.end), s.country,
-                          fmt::format("{}", s.capacity)});
+                          fmt::format("{}", s.capacity), s.id});
     detail::write_text_file(directory / "sessions.csv", text);
+    detail::write_academy_opportunities_csv(academy, directory);
 }
 
 }  // namespace learnrec

@@ -57,7 +57,7 @@ RankingInputs academy_ranking_inputs(const Academy& academy) {
     }
     auto& cat = in.catalogue;
     for (const auto& p : academy.prerequisites) cat.prerequisites.push_back({p.course, p.requires_course});
-    for (const auto& s : academy.sessions) cat.sessions.push_back({s.course, s.start, s.end, s.country, s.capacity});
+    for (const auto& s : academy.sessions) cat.sessions.push_back({s.course, s.start, s.end, s.country, s.capacity, s.id});
     for (const auto& o : academy.obligations)
         cat.obligations.push_back({academy.interactions.courses.at(o.course_id, "course"), parse_obligation_scope(o.scope),
                                    o.value, o.due});

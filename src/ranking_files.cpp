@@ -6,11 +6,13 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
 #include "learnrec/data/csv.hpp"
 #include "learnrec/error.hpp"
+#include "learnrec/ranking/calendar.hpp"
 
 namespace learnrec::ranking {
 
@@ -339,12 +341,15 @@ CatalogueData read_catalogue_dir(const std::filesystem::path& dir, const IdMap& 
         });
     }
     if (auto p = dir / "sessions.csv"; std::filesystem::exists(p)) {
-        Table t(p, d, {"course_id", "start", "end"}, {"location", "capacity"}, {{"country", "location"}});
+        Table t(p, d, {"course_id", "start", "end"}, {"location", "capacity", "session_id"}, {{"country", "location"}});
+        std::unordered_set<std::string> session_ids;
         t.for_each([&] {
             const auto c = course(t, "course_id");
             Session s{c.value_or(-1), t.time("start"), t.time("end"), t.text("location"),
-                      t.has("capacity") ? t.integer("capacity", 0) : 1};
+                      t.has("capacity") ? t.integer("capacity", 0) : 1, t.text("session_id")};
             if (s.end < s.start) throw Error(t.where(), "the session ends before it starts");
+            if (!s.id.empty() && !session_ids.insert(s.id).second)
+                throw Error(t.where(), fmt::format("session '{}' listed twice", s.id));
             if (c) cat.sessions.push_back(std::move(s));
         });
     }
@@ -417,6 +422,19 @@ CatalogueData read_catalogue_dir(const std::filesystem::path& dir, const IdMap& 
         throw Error(dir.string(), e.reason());
     }
     return out;
+}
+
+std::string derived_session_id(const Catalogue& catalogue, std::size_t s) {
+    const auto& x = catalogue.sessions.at(s);
+    if (!x.id.empty()) return x.id;
+    const std::string day = format_date(x.start);
+    int nth = 1;
+    for (std::size_t k = 0; k < s; ++k) {
+        const auto& y = catalogue.sessions[k];
+        if (y.course == x.course && y.id.empty() && format_date(y.start) == day) ++nth;
+    }
+    const std::string base = fmt::format("{}@{}", catalogue.course_name(x.course), day);
+    return nth == 1 ? base : fmt::format("{}#{}", base, nth);
 }
 
 }  // namespace learnrec::ranking

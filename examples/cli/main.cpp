@@ -7,6 +7,7 @@
 //   learnrec inspect M.lrc                 what a model file holds (kind, sizes, ids), after validating it
 //   learnrec academy --out DIR            write the synthetic academy as CSV files
 //   learnrec push --model M.lrc --catalogue DIR --log PUSHLOG --out FILE --now DATE --campaign ID   push campaign
+//   learnrec allocate --model M.lrc --catalogue DIR --now YYYY-MM-DD --out A.csv [--rules R.json]   scarce places
 //   learnrec coldstart-demo               hybrid model: a new hire's top-10 from a profile, then fold-in
 #include <algorithm>
 #include <chrono>
@@ -22,6 +23,7 @@
 
 #include "academy_cmd.hpp"
 #include "push_cmd.hpp"
+#include "allocate_cmd.hpp"
 #include "learnrec/learnrec.hpp"
 #include "ranking_cmd.hpp"
 
@@ -359,6 +361,7 @@ int main(int argc, char** argv) {
     inspect->add_option("model", inspect_path, "Model file")->required()->check(CLI::ExistingFile);
     const auto academy_cmd = learnrec::cli::add_academy_command(app);
     const auto push_cmd = learnrec::cli::add_push_command(app);
+    const auto allocate_cmd = learnrec::cli::add_allocate_command(app);
     add_coldstart_demo(app);
 
     CLI11_PARSE(app, argc, argv);
@@ -371,6 +374,7 @@ int main(int argc, char** argv) {
         if (*inspect) return run_inspect(inspect_path);
         if (*academy_cmd.app) return academy_cmd.run();
         if (*push_cmd.app) return push_cmd.run();
+        if (*allocate_cmd.app) return allocate_cmd.run();
     } catch (const learnrec::Error& e) {
         fmt::print(stderr, "\nlearnrec: error: {}\n", e.what());
         return 2;

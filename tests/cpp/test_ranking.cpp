@@ -380,10 +380,10 @@ TEST_CASE("language, format and region restrict what a learner is offered", "[ra
 TEST_CASE("a session course needs an open session in the learner's country within the horizon", "[ranking]") {
     auto model = descending(2, 5);
     Catalogue cat = plain_catalogue(5);
-    cat.sessions = {{0, date(2026, 7, 1), date(2026, 7, 2), "France", 10},
-                    {1, date(2026, 5, 1), date(2026, 5, 2), "France", 10},  // already started
-                    {2, date(2026, 7, 1), date(2026, 7, 2), "France", 0},   // full
-                    {3, date(2027, 9, 1), date(2027, 9, 2), "", 10}};       // beyond the horizon
+    cat.sessions = {{0, date(2026, 7, 1), date(2026, 7, 2), "France", 10, {}},
+                    {1, date(2026, 5, 1), date(2026, 5, 2), "France", 10, {}},  // already started
+                    {2, date(2026, 7, 1), date(2026, 7, 2), "France", 0, {}},   // full
+                    {3, date(2027, 9, 1), date(2027, 9, 2), "", 10, {}}};   // beyond the horizon
     std::vector<LearnerFacts> learners(2);
     learners[0].country = "France";
     learners[1].country = "Spain";
@@ -556,7 +556,7 @@ RandomAcademy random_academy() {
         f.validity_months = pick(rng) % 4 == 0 ? 12 : 0;
         if (f.format == std::string("classroom"))
             cat.sessions.push_back(
-                {c, kNow + (pick(rng) % 300) * kDay, kNow + 400 * kDay, pick(rng) % 2 ? "France" : "", 5});
+                {c, kNow + (pick(rng) % 300) * kDay, kNow + 400 * kDay, pick(rng) % 2 ? "France" : "", 5, {}});
         if (c > 10 && pick(rng) % 5 == 0) cat.prerequisites.push_back({c, pick(rng) % c});
     }
     cat.obligations = {{5, ObligationScope::all, "", kNow + 10 * kDay},

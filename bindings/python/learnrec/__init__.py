@@ -48,6 +48,8 @@ from .item_knn import ItemKNN
 from .persistence import from_bytes, load, model_file_kinds, to_bytes
 from .popularity import PopularityModel
 from . import campaign, ranking
+from . import ranking
+from . import allocation
 
 __version__: str = _core.__version__
 
@@ -72,6 +74,7 @@ __all__ = [
     "model_file_kinds",
     "cold_start_split",
     "campaign",
+    "allocation",
     "ranking",
     "ranking_metrics_at_k",
     "read_interactions",

@@ -662,3 +662,14 @@ def run_campaign(
 def append_push_records(
     log: str, times: List[str], campaigns: List[str], learners: List[str], courses: List[str], events: List[str]
 ) -> None: ...
+# ---- allocation (bindings/python/src/allocation.cpp; use learnrec.allocation) --------------------
+def allocate_candidates(
+    learners: int, places: Any, start: Any, end: Any, course: Any, learner: Any, opportunity: Any, utility: Any,
+    priority: Any, max_per_learner: int = 1, fairness: float = 0.0, utility_steps: int = 1000,
+) -> Dict[str, Any]: ...
+def allocate_market(
+    ranker: Ranker, learners: Optional[List[int]] = None, now: int = 0, opportunities_csv: str = "",
+    ranking_rules: RankingRules = ..., max_per_learner: int = 1, fairness: float = 0.0, utility_steps: int = 1000,
+    candidates_per_learner: int = 10, horizon_days: int = 180, min_host_fit: float = 0.5, num_threads: int = 0,
+) -> Dict[str, Any]: ...
+def read_opportunities_csv(path: str) -> Dict[str, Any]: ...

@@ -267,7 +267,8 @@ class Ranker:
     prerequisites
         (course, requires_course) pairs, by index or id. A cycle raises LearnrecError.
     sessions
-        Records ``course``, ``start``, ``end``, ``location`` ("" = online), ``capacity``.
+        Records ``course``, ``start``, ``end``, ``location`` ("" = online), ``capacity``
+        and optionally ``session_id`` (else named ``<course id>@<start date>``).
     obligations
         Records ``course``, ``scope`` (learner/role/country/department/all), ``value``, ``due``.
     history
@@ -304,7 +305,8 @@ class Ranker:
         for row in _records(sessions, "sessions"):
             session_rows.append({"course": self._course(row["course"]), "start": to_timestamp(row["start"]),
                                  "end": to_timestamp(row["end"]), "location": _plain(row.get("location") or ""),
-                                 "capacity": int(row.get("capacity", 1))})
+                                 "capacity": int(row.get("capacity", 1)),
+                                 "session_id": _plain(row.get("session_id") or "")})
         obligation_rows = []
         for row in _records(obligations, "obligations"):
             obligation_rows.append({"course": self._course(row["course"]), "scope": str(row.get("scope", "all")),

@@ -67,6 +67,7 @@ void register_io(py::module_& m);
 void register_data(py::module_& m);
 void register_ranking(py::module_& m);  // ranking.cpp
 void register_campaign(py::module_& m);  // campaign.cpp
+void register_allocation(py::module_& m);  // allocation.cpp
 }  // namespace learnrec::python
 
 namespace {
@@ -717,5 +718,6 @@ A model scoring through a dense course x course matrix B: score(c) = sum over th
     register_io(m);    // io_bindings.cpp: model files, pickling
     register_ranking(m);
     register_campaign(m);  // campaign.cpp: push campaigns
+    register_allocation(m);  // allocation.cpp: after Ranker, which it takes
     register_hybrid(m);  // hybrid.cpp: after FactorModel, from which HybridModel derives
 }

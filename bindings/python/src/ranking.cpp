@@ -105,7 +105,8 @@ Catalogue catalogue_from(const py::list& courses, const py::list& prerequisites,
     for (auto item : sessions) {
         auto d = item.cast<py::dict>();
         cat.sessions.push_back({d["course"].cast<index_t>(), d["start"].cast<timestamp_t>(),
-                                d["end"].cast<timestamp_t>(), str_of(d, "location"), int_of(d, "capacity", 1)});
+                                d["end"].cast<timestamp_t>(), str_of(d, "location"), int_of(d, "capacity", 1),
+                                str_of(d, "session_id")});
     }
     for (auto item : obligations) {
         auto d = item.cast<py::dict>();

@@ -81,6 +81,13 @@
 //    UTC; a classroom session lasts its duration in 7-hour days (ending 17:00 UTC on the last day),
 //    all within one Monday-Friday week, in a country whose language is the course's (any country
 //    for English courses), capacity 8-20; a webinar session is online (country "") for 50-500.
+//  - Opportunities (own stream "opportun"): every session gets an id "S000001" in the sessions'
+//    order. One gig per 100 learners and one work package per 400 (at least one each): hosted by a
+//    department of the skills review, teaching 1-2 of its review skills (a work package one level
+//    higher, at most 3), requiring with probability 0.7 one skill the catalogue teaches at level 1
+//    (gig) or 2 (work package); remote 40 %, else in a learners' country, working in its language
+//    or English (half each); starting 2026-01-15 .. 2026-06-28; gigs 10-30 days with 1-2 places,
+//    work packages 120 days with 1 place (2 for a third of them). Written as opportunities.csv.
 // Seed 42 at the default size: 195.6k lifecycle events (19.7k assigned, 49.2k started, 7.8k passed,
 // 1.2k failed, 13.1k dropped, 11.4k rated), 28 team reviews, 109 obligations (98 personal), 305
 // prerequisite edges, 835 sessions.
@@ -181,6 +188,22 @@ struct CourseSession {
     timestamp_t end;
     std::string country;  ///< where it takes place; "" = online
     int capacity;
+    std::string id;       ///< "S000001", in the sessions' order (schema 2)
+};
+
+/// A gig (a short assignment in another team, to learn a skill there) or a 4-month work package.
+struct AcademyOpportunity {
+    std::string id;               ///< "G00001" (gig) or "W00001" (work package)
+    std::string kind;             ///< "gig" or "work_package"
+    std::string title;
+    std::string host_department;  ///< the host team
+    std::string country;          ///< where; "" = remote
+    std::string language;         ///< the language worked in
+    timestamp_t start = 0;
+    int duration_days = 0;
+    int places = 0;
+    std::vector<SkillLevel> required;  ///< levels the host asks for
+    std::vector<SkillLevel> taught;    ///< skills practised, up to the level
 };
 
 enum class EventKind : std::uint8_t { enrolled, completed };
@@ -204,6 +227,7 @@ struct Academy {
     std::vector<Obligation> obligations;           ///< "all" first, then role, department, country, learner
     std::vector<Prerequisite> prerequisites;       ///< sorted by course
     std::vector<CourseSession> sessions;           ///< sorted by (start, course)
+    std::vector<AcademyOpportunity> opportunities;  ///< gigs, then work packages (schema 2)
 };
 
 /// Generates the academy described above; throws Error when the config is invalid.
@@ -229,7 +253,7 @@ FeatureMatrix academy_course_features(const Academy& academy);
 /// Writes the academy as CSV files in `directory` (created if needed): interactions.csv,
 /// events.csv (the lifecycle at schema 2, else enrolled/completed), learners.csv, courses.csv,
 /// learner_features.csv, course_features.csv, skills_review.csv, obligations.csv,
-/// prerequisites.csv and sessions.csv. Timestamps are ISO-8601 UTC; skill lists are
+/// prerequisites.csv, sessions.csv (with session_id) and opportunities.csv. Timestamps are ISO-8601 UTC; skill lists are
 /// "skill:level" items separated by ';'. interactions.csv, events.csv and the feature files are
 /// read back by read_interactions_csv, read_events_csv and read_features_csv.
 void write_academy_csv(const Academy& academy, const std::filesystem::path& directory);

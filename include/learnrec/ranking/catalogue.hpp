@@ -49,6 +49,7 @@ struct Session {
     timestamp_t end;
     std::string location;
     int capacity = 1;  ///< seats still open; 0 = full
+    std::string id;    ///< session id (sessions.csv `session_id`); empty: derived_session_id() names it
 };
 
 /// Who must take a course, and by when.
@@ -76,6 +77,12 @@ struct Catalogue {
     /// prerequisite cycle (the message names a course on the cycle and the cycle itself).
     void validate() const;
 };
+
+/// The id of session s: its own, or for sessions read without one "<course id>@<start YYYY-MM-DD>",
+/// with "#2", "#3", ... for further sessions of the course starting that day (in catalogue order),
+/// so that old sessions.csv files keep working and their ids stay stable while rows are not reordered.
+/// O(s): for all sessions at once use allocation::session_opportunities.
+std::string derived_session_id(const Catalogue& catalogue, std::size_t s);
 
 /// "learner", "role", "country", "department", "all"; and the inverse (throws Error when unknown).
 std::string_view to_string(ObligationScope scope);

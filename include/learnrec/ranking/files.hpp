@@ -17,7 +17,8 @@
 //   courses.csv        course_id[,title,topic,format,languages,regions,validity_months,skills]
 //   course_skills.csv  course_id,skill,level
 //   prerequisites.csv  course_id,requires_course_id
-//   sessions.csv       course_id,start,end[,location,capacity]     (dates as in csv.hpp; capacity default 1)
+//   sessions.csv       course_id,start,end[,location,capacity,session_id]  (dates as in csv.hpp; capacity
+//                      default 1; without session_id a session is named by ranking::derived_session_id)
 //   obligations.csv    course_id,scope,due[,value]                 (scope learner|role|country|department|all)
 //   learners.csv       learner_id[,role,department,country,region,languages,formats,target_skills]
 //   learner_skills.csv learner_id,skill,level                      (target skills)

@@ -1,0 +1,340 @@
+// learnrec allocation — the min-cost flow behind allocate() (model in allocation/allocator.hpp).
+#include "learnrec/allocation/allocator.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+// Header-only LEMON: INVALID becomes a constant of each translation unit instead of a symbol of
+// liblemon.a (which is not built position-independent, and the Python module needs that).
+#define LEMON_ONLY_TEMPLATES
+#include <lemon/network_simplex.h>
+#include <lemon/smart_graph.h>
+
+#include "learnrec/error.hpp"
+
+namespace learnrec::allocation {
+
+std::string_view to_string(Priority priority) {
+    switch (priority) {
+        case Priority::mandatory: return "mandatory";
+        case Priority::skill_gap: return "skill_gap";
+        case Priority::preference: return "preference";
+    }
+    LEARNREC_FAIL("invalid Priority {}", static_cast<int>(priority));
+}
+
+void AllocationRules::validate() const {
+    LEARNREC_CHECK(max_per_learner >= 1, "allocation max_per_learner must be at least 1, got {}", max_per_learner);
+    LEARNREC_CHECK(std::isfinite(fairness) && fairness >= 0.0, "allocation fairness must be >= 0, got {}", fairness);
+    LEARNREC_CHECK(utility_steps >= 1, "allocation utility_steps must be at least 1, got {}", utility_steps);
+    LEARNREC_CHECK(candidates_per_learner >= 1, "allocation candidates_per_learner must be at least 1, got {}",
+                   candidates_per_learner);
+    LEARNREC_CHECK(horizon_days >= 0, "allocation horizon_days must be >= 0, got {}", horizon_days);
+    LEARNREC_CHECK(std::isfinite(min_host_fit) && min_host_fit >= 0.0 && min_host_fit <= 1.0,
+                   "allocation min_host_fit must be in [0, 1], got {}", min_host_fit);
+    LEARNREC_CHECK(num_threads >= 0, "allocation num_threads must be >= 0, got {}", num_threads);
+}
+
+std::int64_t quantised_weight(double utility, double max_utility, int utility_steps) {
+    if (!(max_utility > 0.0)) return 1;
+    return 1 + static_cast<std::int64_t>(std::llround(utility / max_utility * static_cast<double>(utility_steps)));
+}
+
+bool conflicts(const Opportunity& a, const Opportunity& b) {
+    if (a.course >= 0 && a.course == b.course) return true;
+    return a.start <= b.end && b.start <= a.end;
+}
+
+namespace {
+
+struct UnionFind {
+    std::vector<index_t> parent;
+    explicit UnionFind(std::size_t n) : parent(n) { std::iota(parent.begin(), parent.end(), 0); }
+    index_t find(index_t x) {
+        while (parent[static_cast<std::size_t>(x)] != x) {
+            parent[static_cast<std::size_t>(x)] = parent[static_cast<std::size_t>(parent[static_cast<std::size_t>(x)])];
+            x = parent[static_cast<std::size_t>(x)];
+        }
+        return x;
+    }
+    void unite(index_t a, index_t b) { parent[static_cast<std::size_t>(find(a))] = find(b); }
+};
+
+}  // namespace
+
+Allocation allocate(index_t learners, const std::vector<Opportunity>& opportunities,
+                    std::span<const Candidate> candidates, const AllocationRules& rules) {
+    const auto t0 = std::chrono::steady_clock::now();
+    rules.validate();
+    validate_opportunities(opportunities);
+    LEARNREC_CHECK(learners >= 0, "learners must be >= 0, got {}", learners);
+    const auto n_opp = static_cast<index_t>(opportunities.size());
+    const std::size_t n = candidates.size();
+    double max_utility = 0.0;
+    for (std::size_t k = 0; k < n; ++k) {
+        const auto& c = candidates[k];
+        LEARNREC_CHECK(c.learner >= 0 && c.learner < learners, "candidate {} names learner {} of {}", k, c.learner,
+                       learners);
+        LEARNREC_CHECK(c.opportunity >= 0 && c.opportunity < n_opp, "candidate {} names opportunity {} of {}", k,
+                       c.opportunity, n_opp);
+        LEARNREC_CHECK(std::isfinite(c.utility) && c.utility >= 0.0,
+                       "candidate {} (learner {}, opportunity '{}') has utility {}: it must be finite and >= 0", k,
+                       c.learner, opportunities[static_cast<std::size_t>(c.opportunity)].id, c.utility);
+        LEARNREC_CHECK(static_cast<int>(c.priority) <= 2, "candidate {} has an invalid priority", k);
+        max_utility = std::max(max_utility, c.utility);
+    }
+    // Candidates grouped by learner, then opportunity: duplicates are adjacent.
+    std::vector<index_t> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](index_t a, index_t b) {
+        const auto& x = candidates[static_cast<std::size_t>(a)];
+        const auto& y = candidates[static_cast<std::size_t>(b)];
+        return x.learner != y.learner ? x.learner < y.learner : x.opportunity < y.opportunity;
+    });
+    for (std::size_t k = 1; k < n; ++k) {
+        const auto& x = candidates[static_cast<std::size_t>(order[k - 1])];
+        const auto& y = candidates[static_cast<std::size_t>(order[k])];
+        LEARNREC_CHECK(x.learner != y.learner || x.opportunity != y.opportunity,
+                       "learner {} is a candidate for opportunity '{}' twice", x.learner,
+                       opportunities[static_cast<std::size_t>(x.opportunity)].id);
+    }
+
+    Allocation out;
+    out.chosen.assign(n, 0);
+    out.filled.assign(static_cast<std::size_t>(n_opp), 0);
+
+    // ---- tier bonuses: each larger than everything the tiers below can add up to -----------------
+    std::int64_t learner_units = 0;
+    {
+        index_t prev = -1;
+        for (const auto k : order) {
+            const auto l = candidates[static_cast<std::size_t>(k)].learner;
+            if (l != prev) learner_units += rules.max_per_learner;
+            prev = l;
+        }
+    }
+    std::int64_t places = 0;
+    for (const auto& o : opportunities) places += o.places;
+    const std::int64_t units = std::max<std::int64_t>(1, std::min(learner_units, places));
+    bool has_tier[3] = {false, false, false};
+    for (const auto& c : candidates) has_tier[static_cast<int>(c.priority)] = true;
+    // The solver's arithmetic must stay within 62 bits even summed along long tree paths: when the
+    // exact tiers would not fit, utilities get fewer steps (out.utility_steps says how many).
+    int steps = rules.utility_steps;
+    std::int64_t fair = 0, bonus_gap = 0, bonus_mandatory = 0;
+    const double limit = std::ldexp(1.0, 62) / 64.0;
+    for (;;) {
+        fair = static_cast<std::int64_t>(std::llround(rules.fairness * static_cast<double>(steps)));
+        const double low = static_cast<double>(units) * static_cast<double>(steps + 1 + fair);
+        const double gap = has_tier[1] ? low + 1.0 : 0.0;
+        const double mid = static_cast<double>(units) * gap + low;
+        const double mand = has_tier[0] ? mid + 1.0 : 0.0;
+        if (mand + gap + low < limit) {
+            bonus_gap = static_cast<std::int64_t>(gap);
+            bonus_mandatory = static_cast<std::int64_t>(mand);
+            break;
+        }
+        LEARNREC_CHECK(steps > 1,
+                       "allocation: {} assignments with three priority tiers do not fit the solver's 62-bit "
+                       "arithmetic; allocate fewer learners at once",
+                       units);
+        steps = std::max(1, steps / 2);
+    }
+    auto weight = [&](const Candidate& c) {
+        const std::int64_t tier = c.priority == Priority::mandatory   ? bonus_mandatory
+                                  : c.priority == Priority::skill_gap ? bonus_gap
+                                                                      : 0;
+        return tier + quantised_weight(c.utility, max_utility, steps);
+    };
+
+    // ---- conflict groups per learner --------------------------------------------------------------
+    // group_of[k]: the group node of candidate order[k], or -1 (direct arc from the learner).
+    std::vector<index_t> group_of(n, -1);
+    std::vector<std::uint8_t> group_exact;  // per group
+    std::vector<std::pair<std::size_t, std::size_t>> spans;  // per learner with candidates: [begin, end) in order
+    for (std::size_t b = 0; b < n;) {
+        std::size_t e = b;
+        while (e < n && candidates[static_cast<std::size_t>(order[e])].learner ==
+                            candidates[static_cast<std::size_t>(order[b])].learner)
+            ++e;
+        spans.emplace_back(b, e);
+        b = e;
+    }
+    if (rules.max_per_learner > 1) {
+        std::vector<index_t> root_group;
+        for (const auto& [b, e] : spans) {
+            const std::size_t m = e - b;
+            UnionFind uf(m);
+            auto opp = [&](std::size_t i) -> const Opportunity& {
+                return opportunities[static_cast<std::size_t>(candidates[static_cast<std::size_t>(order[b + i])].opportunity)];
+            };
+            for (std::size_t i = 0; i < m; ++i)
+                for (std::size_t j = i + 1; j < m; ++j)
+                    if (conflicts(opp(i), opp(j))) uf.unite(static_cast<index_t>(i), static_cast<index_t>(j));
+            root_group.assign(m, -1);
+            std::vector<index_t> size(m, 0);
+            for (std::size_t i = 0; i < m; ++i) ++size[static_cast<std::size_t>(uf.find(static_cast<index_t>(i)))];
+            for (std::size_t i = 0; i < m; ++i) {
+                const auto r = static_cast<std::size_t>(uf.find(static_cast<index_t>(i)));
+                if (size[r] < 2) continue;
+                if (root_group[r] < 0) {
+                    root_group[r] = static_cast<index_t>(group_exact.size());
+                    group_exact.push_back(1);
+                }
+                group_of[b + i] = root_group[r];
+            }
+            for (std::size_t i = 0; i < m; ++i)
+                for (std::size_t j = i + 1; j < m; ++j)
+                    if (group_of[b + i] >= 0 && group_of[b + i] == group_of[b + j] && !conflicts(opp(i), opp(j)))
+                        group_exact[static_cast<std::size_t>(group_of[b + i])] = 0;
+        }
+    }
+    for (const auto x : group_exact) out.inexact_groups += x ? 0 : 1;
+
+    // ---- the network -------------------------------------------------------------------------------
+    using Graph = lemon::SmartDigraph;
+    Graph g;
+    const auto total_nodes = 2 + spans.size() + group_exact.size() + static_cast<std::size_t>(n_opp);
+    g.reserveNode(static_cast<int>(total_nodes));
+    g.reserveArc(static_cast<int>(3 * spans.size() + 2 * n + group_exact.size() + static_cast<std::size_t>(n_opp)));
+    const Graph::Node source = g.addNode();
+    const Graph::Node sink = g.addNode();
+    std::vector<Graph::Node> opp_node(static_cast<std::size_t>(n_opp), lemon::INVALID);
+    std::vector<Graph::Node> group_node(group_exact.size());
+    for (auto& x : group_node) x = g.addNode();
+    Graph::ArcMap<int> upper(g);
+    Graph::ArcMap<long long> cost(g);
+    auto arc = [&](Graph::Node a, Graph::Node b, std::int64_t cap, std::int64_t c) {
+        const auto x = g.addArc(a, b);
+        upper[x] = static_cast<int>(std::min<std::int64_t>(cap, std::numeric_limits<int>::max()));
+        cost[x] = c;
+        return x;
+    };
+    std::vector<Graph::Arc> cand_arc(n, lemon::INVALID);
+    std::vector<std::uint8_t> group_linked(group_exact.size(), 0);
+    for (const auto& [b, e] : spans) {
+        const Graph::Node ln = g.addNode();
+        arc(source, ln, 1, -fair);
+        if (rules.max_per_learner > 1) arc(source, ln, rules.max_per_learner - 1, 0);
+        for (std::size_t k = b; k < e; ++k) {
+            const auto& c = candidates[static_cast<std::size_t>(order[k])];
+            const auto& o = opportunities[static_cast<std::size_t>(c.opportunity)];
+            if (o.places <= 0) continue;
+            auto& on = opp_node[static_cast<std::size_t>(c.opportunity)];
+            if (on == lemon::INVALID) {
+                on = g.addNode();
+                arc(on, sink, o.places, 0);
+            }
+            Graph::Node from = ln;
+            if (const auto gi = group_of[k]; gi >= 0) {
+                from = group_node[static_cast<std::size_t>(gi)];
+                if (!group_linked[static_cast<std::size_t>(gi)]) {
+                    group_linked[static_cast<std::size_t>(gi)] = 1;
+                    arc(ln, from, 1, 0);
+                }
+            }
+            cand_arc[k] = arc(from, on, 1, -weight(c));
+        }
+    }
+    arc(source, sink, learner_units, 0);  // the places nobody takes
+
+    using Solver = lemon::NetworkSimplex<Graph, int, long long>;
+    Solver solver(g);
+    solver.upperMap(upper).costMap(cost).stSupply(source, sink, static_cast<int>(learner_units));
+    const auto status = solver.run();
+    LEARNREC_CHECK(status == Solver::OPTIMAL,
+                   "allocation: the flow solver found no optimum (status {})", static_cast<int>(status));
+
+    std::vector<index_t> per_learner(static_cast<std::size_t>(learners), 0);
+    for (std::size_t k = 0; k < n; ++k) {
+        if (cand_arc[k] == lemon::INVALID || solver.flow(cand_arc[k]) <= 0) continue;
+        const auto idx = static_cast<std::size_t>(order[k]);
+        out.chosen[idx] = 1;
+        ++out.filled[static_cast<std::size_t>(candidates[idx].opportunity)];
+        ++per_learner[static_cast<std::size_t>(candidates[idx].learner)];
+    }
+
+    // ---- repair: what a capacity-1 group that is not a clique may have left out ---------------------
+    // Different groups of a learner never conflict, so the candidates of the learner's inexact groups
+    // can be re-chosen on their own: the best subset given the seats left and the learner's cap
+    // (exhaustive up to 16 candidates; greedy additions beyond). The flow's own choice is one of the
+    // subsets tried, so the objective never decreases.
+    if (out.inexact_groups > 0) {
+        auto opp_of = [&](std::size_t k) -> const Opportunity& {
+            return opportunities[static_cast<std::size_t>(candidates[static_cast<std::size_t>(order[k])].opportunity)];
+        };
+        auto free_seat = [&](std::size_t k) {
+            const auto o = static_cast<std::size_t>(candidates[static_cast<std::size_t>(order[k])].opportunity);
+            return out.filled[o] < opportunities[o].places;
+        };
+        auto set_chosen = [&](std::size_t k, bool on) {
+            const auto idx = static_cast<std::size_t>(order[k]);
+            if (static_cast<bool>(out.chosen[idx]) == on) return;
+            const auto& c = candidates[idx];
+            out.chosen[idx] = on ? 1 : 0;
+            out.filled[static_cast<std::size_t>(c.opportunity)] += on ? 1 : -1;
+            per_learner[static_cast<std::size_t>(c.learner)] += on ? 1 : -1;
+        };
+        for (const auto& [b, e] : spans) {
+            std::vector<std::size_t> set;
+            for (std::size_t k = b; k < e; ++k)
+                if (group_of[k] >= 0 && !group_exact[static_cast<std::size_t>(group_of[k])]) set.push_back(k);
+            if (set.empty()) continue;
+            const auto learner = static_cast<std::size_t>(candidates[static_cast<std::size_t>(order[set[0]])].learner);
+            if (set.size() <= 16) {
+                for (const auto k : set) set_chosen(k, false);
+                const int cap = rules.max_per_learner - per_learner[learner];
+                const bool first_place = per_learner[learner] == 0;
+                std::vector<std::uint32_t> clash(set.size(), 0);
+                for (std::size_t i = 0; i < set.size(); ++i)
+                    for (std::size_t j = 0; j < set.size(); ++j)
+                        if (i != j && conflicts(opp_of(set[i]), opp_of(set[j]))) clash[i] |= 1u << j;
+                std::uint32_t best_mask = 0;
+                std::int64_t best_value = 0;
+                for (std::uint32_t mask = 1; mask < (1u << set.size()); ++mask) {
+                    if (std::popcount(mask) > cap) continue;
+                    std::int64_t value = first_place ? fair : 0;
+                    bool ok = true;
+                    for (std::size_t i = 0; i < set.size() && ok; ++i) {
+                        if (!((mask >> i) & 1u)) continue;
+                        ok = !(clash[i] & mask) && free_seat(set[i]);
+                        value += weight(candidates[static_cast<std::size_t>(order[set[i]])]);
+                    }
+                    if (ok && value > best_value) {
+                        best_value = value;
+                        best_mask = mask;
+                    }
+                }
+                for (std::size_t i = 0; i < set.size(); ++i)
+                    if ((best_mask >> i) & 1u) set_chosen(set[i], true);
+                continue;
+            }
+            std::stable_sort(set.begin(), set.end(), [&](std::size_t x, std::size_t y) {
+                return weight(candidates[static_cast<std::size_t>(order[x])]) >
+                       weight(candidates[static_cast<std::size_t>(order[y])]);
+            });
+            for (const auto k : set) {
+                if (per_learner[learner] >= rules.max_per_learner) break;
+                if (out.chosen[static_cast<std::size_t>(order[k])] || !free_seat(k)) continue;
+                bool clash = false;
+                for (std::size_t j = b; j < e && !clash; ++j)
+                    clash = out.chosen[static_cast<std::size_t>(order[j])] && conflicts(opp_of(k), opp_of(j));
+                if (!clash) set_chosen(k, true);
+            }
+        }
+    }
+    for (std::size_t k = 0; k < n; ++k)
+        if (out.chosen[k]) {
+            ++out.assigned;
+            out.total_utility += candidates[k].utility;
+        }
+    out.utility_steps = steps;
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return out;
+}
+
+}  // namespace learnrec::allocation
