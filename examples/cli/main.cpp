@@ -22,6 +22,7 @@
 #include "academy_cmd.hpp"
 #include "learnrec/learnrec.hpp"
 #include "ranking_cmd.hpp"
+#include "why_not_cmd.hpp"
 
 namespace {
 
@@ -356,6 +357,7 @@ int main(int argc, char** argv) {
     auto* inspect = app.add_subcommand("inspect", "Validate a model file and print what it holds");
     inspect->add_option("model", inspect_path, "Model file")->required()->check(CLI::ExistingFile);
     const auto academy_cmd = learnrec::cli::add_academy_command(app);
+    const auto why_not_cmd = learnrec::cli::add_why_not_command(app);
     add_coldstart_demo(app);
 
     CLI11_PARSE(app, argc, argv);
@@ -367,6 +369,7 @@ int main(int argc, char** argv) {
                                  rec_ranking);
         if (*inspect) return run_inspect(inspect_path);
         if (*academy_cmd.app) return academy_cmd.run();
+        if (*why_not_cmd.app) return why_not_cmd.run();
     } catch (const learnrec::Error& e) {
         fmt::print(stderr, "\nlearnrec: error: {}\n", e.what());
         return 2;
