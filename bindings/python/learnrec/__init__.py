@@ -48,10 +48,13 @@ from .item_knn import ItemKNN
 from .persistence import from_bytes, load, model_file_kinds, to_bytes
 from .popularity import PopularityModel
 from . import ranking
+from .xapi import XapiLog, read_xapi
 
 __version__: str = _core.__version__
 
 __all__ = [
+    "XapiLog",
+    "read_xapi",
     "BayesianPersonalizedRanking",
     "ConversionWarning",
     "EASE",

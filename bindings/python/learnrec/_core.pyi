@@ -638,3 +638,18 @@ def hybrid_from_factors(
     config: HybridConfig,
     ridge: float = 1.0,
 ) -> HybridModel: ...
+
+# ---- xapi_bindings.cpp: xAPI statements, Ranker why-not ----------------------------------------
+def read_xapi(
+    path: str,
+    table: Dict[str, str],
+    course_map_csv: str,
+    rule: str,
+    pattern: str,
+    prefer_mbox: bool,
+    skip_malformed: bool,
+    verbs: Dict[str, Optional[str]],
+    max_statement_bytes: int,
+    max_depth: int,
+) -> Dict[str, Any]: ...
+def ranker_why_not(ranker: Ranker, learner: int, course: int, now: int, rules: RankingRules) -> Dict[str, Any]: ...
