@@ -91,7 +91,12 @@ int run(const Flags& f) {
                    "{} has no learner and course ids: save it with ids (learnrec train --save)", f.model);
     const index_t learner = bundle.learners.at(f.learner, "learner");
     const index_t course = bundle.courses.at(f.course, "course");
-    CatalogueData files = read_catalogue_dir(f.catalogue, bundle.courses, bundle.learners);
+    // Rows about learners the model never saw (no interactions when it was trained) are skipped, and said so.
+    CatalogueOptions options;
+    options.allow_unknown_learners = true;
+    CatalogueData files = read_catalogue_dir(f.catalogue, bundle.courses, bundle.learners, options);
+    if (files.skipped_rows > 0)
+        fmt::print(stderr, "note: skipped {} catalogue rows about learners not in the model\n", files.skipped_rows);
     LearnerHistory history = history_of(f, bundle.learners, bundle.courses);
     const Ranker ranker(bundle.model, std::move(files.catalogue), std::move(files.learners), std::move(history));
     RankingRules rules = f.rules.empty() ? RankingRules{} : read_rules_json(f.rules);
