@@ -17,6 +17,7 @@
 #include "learnrec/ranking/calendar.hpp"
 #include "learnrec/ranking/ranker.hpp"
 #include "learnrec/retrieval/topk.hpp"
+#include "ranking_probe.hpp"
 
 namespace learnrec::ranking {
 
@@ -1558,3 +1559,83 @@ NewLearners fold_in_learners(const Model& model, const CsrView& interactions, st
 }
 
 }  // namespace learnrec::ranking
+
+// ---- one course, rule by rule: what Ranker::why_not reads (src/ranking_why_not.cpp) -------------
+
+namespace learnrec::detail {
+
+CourseProbe probe_course(const ranking::Ranker::State& s, index_t learner, index_t course, timestamp_t now,
+                         const ranking::RankingRules& rules) {
+    using namespace learnrec::ranking;
+    rules.validate();
+    LEARNREC_CHECK(learner >= 0 && learner < s.model->num_learners(), "learner index {} outside [0, {})", learner,
+                   s.model->num_learners());
+    LEARNREC_CHECK(course >= 0 && course < s.model->num_courses(), "course index {} outside [0, {})", course,
+                   s.model->num_courses());
+    const Request req(s, now, rules);
+    const Population people{s.learners.empty() ? nullptr : &s.trained, &s.history};
+    LearnerView v;
+    req.view_of(people, learner, v);
+    CourseProbe p;
+    p.admitted = req.admits(v, course);
+    p.eligible = req.class_allows(v, course);
+    // Each eligibility rule alone, through the same eligible() test the class bits come from.
+    const EligibilityClass& ec = s.classes[static_cast<std::size_t>(v.eligibility_class)];
+    const timestamp_t horizon = now + static_cast<timestamp_t>(rules.session_horizon_days) * kSecondsPerDay;
+    auto alone = [&](bool RankingRules::*rule) {
+        RankingRules one = rules;
+        one.match_language = one.match_format = one.match_region = one.require_session = false;
+        one.*rule = rules.*rule;
+        return Request(s, now, one).eligible(ec, course, now, horizon);
+    };
+    p.language = alone(&RankingRules::match_language);
+    p.format = alone(&RankingRules::match_format);
+    p.region = alone(&RankingRules::match_region);
+    p.session = alone(&RankingRules::require_session);
+    if (const HistoryEntry* e = s.history.find(learner, course)) {
+        p.has_history = true;
+        p.history = *e;
+        if (e->completed_at != kNever) p.expires = expiry_of(s.catalogue, course, e->completed_at);
+        if (contains(v.excluded, course))
+            p.taken = req.completed_valid(v, course)      ? TakenAs::completed
+                      : e->outcome == Outcome::in_progress ? TakenAs::in_progress
+                                                           : TakenAs::dropped;
+    }
+    for (auto r : s.prereqs[static_cast<std::size_t>(course)])
+        if (!contains(v.completed, r)) p.missing.push_back(r);
+    p.held_back = rules.prerequisites == PrerequisiteMode::hold_back && !p.missing.empty();
+    if (rules.prerequisites == PrerequisiteMode::substitute && !p.missing.empty()) {
+        index_t cur = course;
+        for (index_t depth = 0; depth <= s.catalogue.num_courses() && req.first_missing(v, cur) >= 0; ++depth)
+            cur = req.first_missing(v, cur);
+        p.substitute = cur;
+    }
+    for (const auto& m : v.mandatory)
+        if (m.course == course) p.obligation_due = m.due;
+    for (const auto& m : v.pinned) p.pinned = p.pinned || m.course == course;
+    p.pinned_count = static_cast<index_t>(v.pinned.size());
+    const timestamp_t limit = now + static_cast<timestamp_t>(rules.obligation_window_days) * kSecondsPerDay;
+    p.pinned_overflow = rules.obligations && p.obligation_due != kNever && p.obligation_due <= limit && !p.pinned;
+
+    const std::array<index_t, 1> one{learner};
+    const QueryBlock q = s.model->learner_queries(one);
+    p.model_score = req.model_score(q, 0, course);
+    p.final_score = p.model_score + (rules.gap_boost > 0.0f ? rules.gap_boost * req.gap_gain(v, course) : 0.0f);
+    if (p.admitted) {
+        // Every admitted course in the order the top-k ranks them (final score, ties to the lower index).
+        const TopK all = req.pools(std::span<const LearnerView>(&v, 1), q, s.model->num_courses());
+        const auto ids = all.ids_of(0);
+        index_t pinned_above = 0;
+        for (std::size_t j = 0; j < ids.size() && ids[j] >= 0 && p.score_rank == 0; ++j) {
+            if (ids[j] == course) {
+                p.score_rank = static_cast<index_t>(j + 1);
+                p.open_rank = p.score_rank - pinned_above;
+                p.final_score = all.scores_of(0)[j];
+            }
+            for (const auto& m : v.pinned) pinned_above += m.course == ids[j] ? 1 : 0;
+        }
+    }
+    return p;
+}
+
+}  // namespace learnrec::detail

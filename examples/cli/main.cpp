@@ -26,6 +26,7 @@
 #include "allocate_cmd.hpp"
 #include "learnrec/learnrec.hpp"
 #include "ranking_cmd.hpp"
+#include "why_not_cmd.hpp"
 
 namespace {
 
@@ -362,6 +363,7 @@ int main(int argc, char** argv) {
     const auto academy_cmd = learnrec::cli::add_academy_command(app);
     const auto push_cmd = learnrec::cli::add_push_command(app);
     const auto allocate_cmd = learnrec::cli::add_allocate_command(app);
+    const auto why_not_cmd = learnrec::cli::add_why_not_command(app);
     add_coldstart_demo(app);
 
     CLI11_PARSE(app, argc, argv);
@@ -375,6 +377,7 @@ int main(int argc, char** argv) {
         if (*academy_cmd.app) return academy_cmd.run();
         if (*push_cmd.app) return push_cmd.run();
         if (*allocate_cmd.app) return allocate_cmd.run();
+        if (*why_not_cmd.app) return why_not_cmd.run();
     } catch (const learnrec::Error& e) {
         fmt::print(stderr, "\nlearnrec: error: {}\n", e.what());
         return 2;

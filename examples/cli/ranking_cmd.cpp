@@ -34,9 +34,10 @@ void add_ranking_flags(CLI::App& cmd, RankingFlags& f) {
 
 void add_events_flag(CLI::App& cmd, RankingFlags& f) {
     cmd.add_option("--events", f.events,
-                   "Typed events CSV (learner_id,course_id,event,timestamp[,value]) for the lifecycle-aware "
-                   "'already taken' (default: every interaction counts as completed)")
+                   "Typed events CSV (learner_id,course_id,event,timestamp[,value]) or xAPI statements (.json, "
+                   ".jsonl) for the lifecycle-aware 'already taken' (default: every interaction counts as completed)")
         ->check(CLI::ExistingFile);
+    add_xapi_flags(cmd, f.xapi);
 }
 
 namespace {
@@ -152,7 +153,7 @@ int run_ranked_recommend(std::shared_ptr<const Model> model, const Interactions&
     LearnerHistory history;
     if (!flags.events.empty()) {
         // The event log has its own id maps: events are moved onto the interactions' indices.
-        const EventLog log = read_events_csv(flags.events);
+        const EventLog log = read_event_file(flags.events, flags.xapi);
         std::vector<LifecycleEvent> events;
         std::size_t skipped = 0;
         for (const auto& e : log.events) {
@@ -216,7 +217,7 @@ int run_ranked_recommend_new(std::shared_ptr<const Model> model, const IdMap& mo
     }
     LearnerHistory history(n, courses);
     if (!flags.events.empty()) {
-        const EventLog log = read_events_csv(flags.events);
+        const EventLog log = read_event_file(flags.events, flags.xapi);
         std::vector<LifecycleEvent> events;
         for (const auto& e : log.events) {
             const auto l = requested.find(log.learners.id(e.learner));

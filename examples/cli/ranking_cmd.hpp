@@ -11,6 +11,7 @@
 #include "learnrec/data/academy.hpp"
 #include "learnrec/data/interactions.hpp"
 #include "learnrec/model/model.hpp"
+#include "events_input.hpp"
 
 namespace learnrec::cli {
 
@@ -18,12 +19,13 @@ struct RankingFlags {
     std::string rules;      ///< JSON rules file
     std::string catalogue;  ///< catalogue directory
     std::string now;        ///< YYYY-MM-DD
-    std::string events;     ///< typed lifecycle events CSV (recommend): the "already taken" history
+    std::string events;     ///< typed lifecycle events CSV or xAPI (recommend): the "already taken" history
+    XapiFlags xapi;         ///< how --events reads xAPI statements
     bool requested() const { return !rules.empty() || !catalogue.empty() || !events.empty(); }
 };
 
 void add_ranking_flags(CLI::App& cmd, RankingFlags& flags);
-/// --events (recommend only; the demo has the academy's own lifecycle).
+/// --events and the xAPI flags (recommend only; the demo has the academy's own lifecycle).
 void add_events_flag(CLI::App& cmd, RankingFlags& flags);
 
 /// `recommend` through the ranking layer: table or JSON with scores, model scores and reasons.

@@ -10,6 +10,7 @@
 #include "learnrec/data/academy.hpp"
 #include "learnrec/data/features.hpp"
 #include "learnrec/data/events.hpp"
+#include "learnrec/data/xapi.hpp"
 #include "learnrec/model/model.hpp"
 #include "learnrec/model/factor_model.hpp"
 #include "learnrec/model/als.hpp"

@@ -50,10 +50,13 @@ from .popularity import PopularityModel
 from . import campaign, ranking
 from . import ranking
 from . import allocation
+from .xapi import XapiLog, read_xapi
 
 __version__: str = _core.__version__
 
 __all__ = [
+    "XapiLog",
+    "read_xapi",
     "BayesianPersonalizedRanking",
     "ConversionWarning",
     "EASE",

@@ -673,3 +673,18 @@ def allocate_market(
     candidates_per_learner: int = 10, horizon_days: int = 180, min_host_fit: float = 0.5, num_threads: int = 0,
 ) -> Dict[str, Any]: ...
 def read_opportunities_csv(path: str) -> Dict[str, Any]: ...
+
+# ---- xapi_bindings.cpp: xAPI statements, Ranker why-not ----------------------------------------
+def read_xapi(
+    path: str,
+    table: Dict[str, str],
+    course_map_csv: str,
+    rule: str,
+    pattern: str,
+    prefer_mbox: bool,
+    skip_malformed: bool,
+    verbs: Dict[str, Optional[str]],
+    max_statement_bytes: int,
+    max_depth: int,
+) -> Dict[str, Any]: ...
+def ranker_why_not(ranker: Ranker, learner: int, course: int, now: int, rules: RankingRules) -> Dict[str, Any]: ...

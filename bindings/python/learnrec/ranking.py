@@ -397,6 +397,33 @@ class Ranker:
         raw = self._ranker.recommend(ids, to_timestamp(now), r)
         return Recommendations(ids, raw, self.course_ids, self.course_titles, self.learner_ids)
 
+    def why_not(self, learner: Any, course: Any, now: Any, rules: Any = None, **overrides: Any) -> Dict[str, Any]:
+        """Why ``course`` is or is not in ``learner``'s list at ``now`` (learnrec::ranking::Ranker::why_not).
+
+        ``learner`` is a model index or a learner id, ``course`` a model index or a course id;
+        ``rules`` and ``overrides`` as in :meth:`recommend`. Returns a dict: ``rank`` (1-based, or
+        None when absent), ``removed_by`` (the first rule keeping it out, None when present),
+        ``rules`` (every such rule: already_taken, in_progress, dropped, language, format, region,
+        session, prerequisites, excluded, substituted, obligations_fill_list, diversity,
+        below_kth_score), ``text``, ``score`` / ``model_score`` / ``score_rank`` (its final and
+        model scores, its rank among admissible courses), ``kth_course_id`` / ``kth_score`` (the
+        last course placed by score), ``obligation_due``, ``pinned``, ``missing_prerequisites``,
+        ``substitute_course_id`` and ``history`` (outcome, completed_at, expires). The answer is
+        the same ranking recommend() computes, so ``rank`` equals the course's position there.
+        """
+        r = self._rules(rules, overrides)
+        ref = _plain(learner)
+        if isinstance(ref, str):
+            if self.learner_ids is None or ref not in self.learner_ids:
+                raise LearnrecError(f"unknown learner id '{ref}'")
+            index = self.learner_ids.index(ref)
+        else:
+            index = int(ref)
+        out = _core.ranker_why_not(self._ranker, index, self._course(course), to_timestamp(now), r)
+        out["learner"] = index
+        out["learner_id"] = self.learner_ids[index] if self.learner_ids is not None else None
+        return out
+
     def recommend_new(self, user_items: Any = None, now: Any = None, rules: Any = None, *, queries: Any = None,
                       learners: Any = None, history: Any = None, history_timestamps: Optional[np.ndarray] = None,
                       **overrides: Any) -> Recommendations:

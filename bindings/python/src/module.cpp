@@ -68,6 +68,7 @@ void register_data(py::module_& m);
 void register_ranking(py::module_& m);  // ranking.cpp
 void register_campaign(py::module_& m);  // campaign.cpp
 void register_allocation(py::module_& m);  // allocation.cpp
+void register_xapi(py::module_& m);     // xapi_bindings.cpp
 }  // namespace learnrec::python
 
 namespace {
@@ -719,5 +720,6 @@ A model scoring through a dense course x course matrix B: score(c) = sum over th
     register_ranking(m);
     register_campaign(m);  // campaign.cpp: push campaigns
     register_allocation(m);  // allocation.cpp: after Ranker, which it takes
+    register_xapi(m);  // xapi_bindings.cpp: xAPI statements, Ranker why-not
     register_hybrid(m);  // hybrid.cpp: after FactorModel, from which HybridModel derives
 }

@@ -33,6 +33,7 @@
 #include "learnrec/ranking/learners.hpp"
 #include "learnrec/ranking/recommendations.hpp"
 #include "learnrec/ranking/rules.hpp"
+#include "learnrec/ranking/why_not.hpp"
 
 namespace learnrec::ranking {
 
@@ -81,6 +82,10 @@ public:
                               const RequestLimits& limits) const;
     Recommendations recommend(const NewLearners& learners, timestamp_t now, const RankingRules& rules,
                               const RequestLimits& limits) const;
+    /// Why `course` is or is not in the list recommend() gives learner `learner` (model index) at
+    /// `now` under `rules`: its rank, or every rule keeping it out and the facts behind each
+    /// (ranking/why_not.hpp). Throws Error on an index out of range or invalid rules.
+    WhyNot why_not(index_t learner, index_t course, timestamp_t now, const RankingRules& rules = {}) const;
 
     const Model& model() const noexcept;
     const Catalogue& catalogue() const noexcept;
