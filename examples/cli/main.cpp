@@ -4,7 +4,8 @@
 //   learnrec train --interactions F.csv [--save M.lrc]   train ALS on a CSV log (holdout recall, model file)
 //   learnrec recommend --interactions F.csv [--model M.lrc] --learner ID [--learner ID ...] [-k 10] [--format json]
 //       ... [--rules rules.json] [--catalogue DIR] [--now YYYY-MM-DD] [--events F.csv]   (the ranking layer)
-//   learnrec inspect M.lrc                 what a model file holds (kind, sizes, ids), after validating it
+//   learnrec inspect M.lrc                 what a model file holds (kind, sizes, ids, version, data fingerprint)
+//   learnrec forget --model M.lrc --learner ID --out N.lrc (--interactions F.csv | --events E.csv [--events-out])
 //   learnrec academy --out DIR            write the synthetic academy as CSV files
 //   learnrec coldstart-demo               hybrid model: a new hire's top-10 from a profile, then fold-in
 #include <algorithm>
@@ -20,6 +21,7 @@
 #include <fmt/ranges.h>
 
 #include "academy_cmd.hpp"
+#include "fresh_cmd.hpp"
 #include "learnrec/learnrec.hpp"
 #include "ranking_cmd.hpp"
 
@@ -144,7 +146,7 @@ int run_demo(index_t learners, index_t courses, std::uint64_t seed, TrainFlags& 
 }
 
 int run_train(const std::string& path, const std::vector<std::string>& ignored, TrainFlags& flags, double holdout,
-              const std::string& save_path) {
+              const std::string& save_path, const std::string& trained_at) {
     CsvOptions csv;
     csv.ignored_columns = ignored;
     const auto t0 = std::chrono::steady_clock::now();
@@ -166,8 +168,10 @@ int run_train(const std::string& path, const std::vector<std::string>& ignored, 
         auto als = std::make_shared<const AlsModel>(fit_als(data.matrix, config, progress(config.iterations)));
         fmt::print("Trained in {:.2f} s\n", seconds_since(t1));
         if (!save_path.empty()) {
-            save(ModelBundle{als, data.learners, data.courses}, save_path);
-            fmt::print("Saved the model with its learner and course ids to {}\n", save_path);
+            const ModelBundle bundle{als, data.learners, data.courses, cli::training_metadata(data, trained_at)};
+            save(bundle, save_path);
+            fmt::print("Saved the model with its learner and course ids to {}\n  model version {}\n", save_path,
+                       model_version(bundle));
         }
     }
     return 0;
@@ -220,6 +224,7 @@ int run_recommend(const std::string& path, const std::vector<std::string>& ignor
     options.num_threads = config.num_threads;
     TopK top;
     IdMap course_ids = data.courses;
+    std::string version;  // of the model file answering (JSON output)
     if (model_path.empty()) {
         const AlsModel als = fit_als(data.matrix, config, progress(config.iterations));
         const CsrView history = data.matrix.view();
@@ -242,6 +247,7 @@ int run_recommend(const std::string& path, const std::vector<std::string>& ignor
         const CsrMatrix history =
             CsrMatrix::from_triplets(static_cast<index_t>(learner_ids.size()), bundle.model->num_courses(), triplets);
         top = recommend_from_rows(*bundle.model, history.view(), true, options);
+        if (format == "json") version = model_version(bundle);
         course_ids = std::move(bundle.courses);
     }
     const IdMap& courses_out = course_ids;
@@ -254,7 +260,9 @@ int run_recommend(const std::string& path, const std::vector<std::string>& ignor
             for (std::size_t r = 0; r < ids.size() && ids[r] >= 0; ++r)
                 fmt::print("{}{{\"rank\": {}, \"course_id\": \"{}\", \"score\": {}}}", r ? ", " : "", r + 1,
                            json_escape(courses_out.id(ids[r])), scores[r]);
-            fmt::print("]}}");
+            fmt::print("]");
+            if (!version.empty()) fmt::print(", \"model_version\": \"{}\"", version);
+            fmt::print("}}");
         }
         fmt::print("]\n");
     } else {
@@ -287,6 +295,7 @@ int run_inspect(const std::string& path) {
     };
     show_ids("learner ids", bundle.learners);
     show_ids("course ids", bundle.courses);
+    cli::print_metadata(bundle);
     return 0;
 }
 
@@ -328,6 +337,9 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0.0, 0.9));
     std::string train_save;
     train->add_option("--save", train_save, "Write the trained model (with learner and course ids) to this file");
+    std::string train_at;
+    train->add_option("--trained-at", train_at, "Recorded training time (default: the data's latest timestamp, else "
+                      "now); fixed, the same data and seed give the same file bytes");
     add_als_flags(*train, train_flags);
 
     TrainFlags rec_flags;
@@ -354,17 +366,19 @@ int main(int argc, char** argv) {
     auto* inspect = app.add_subcommand("inspect", "Validate a model file and print what it holds");
     inspect->add_option("model", inspect_path, "Model file")->required()->check(CLI::ExistingFile);
     const auto academy_cmd = learnrec::cli::add_academy_command(app);
+    const auto forget_cmd = learnrec::cli::add_forget_command(app);
     add_coldstart_demo(app);
 
     CLI11_PARSE(app, argc, argv);
     try {
         if (*demo) return run_demo(demo_learners, demo_courses, demo_seed, demo_flags, demo_show, demo_ranking);
-        if (*train) return run_train(train_path, train_ignored, train_flags, holdout, train_save);
+        if (*train) return run_train(train_path, train_ignored, train_flags, holdout, train_save, train_at);
         if (*rec)
             return run_recommend(rec_path, rec_ignored, rec_learners, rec_k, rec_format, rec_flags, rec_model,
                                  rec_ranking);
         if (*inspect) return run_inspect(inspect_path);
         if (*academy_cmd.app) return academy_cmd.run();
+        if (*forget_cmd.app) return forget_cmd.run();
     } catch (const learnrec::Error& e) {
         fmt::print(stderr, "\nlearnrec: error: {}\n", e.what());
         return 2;
