@@ -152,6 +152,11 @@ public:
             blob(id.data(), id.size());
         }
     }
+    void text(std::string_view t) {
+        LEARNREC_CHECK(t.size() <= std::numeric_limits<std::uint32_t>::max(), "text of {} bytes is too long", t.size());
+        u32(static_cast<std::uint32_t>(t.size()));
+        blob(t.data(), t.size());
+    }
     std::string take() && { return std::move(buf_.bytes); }
 
 private:
@@ -257,6 +262,14 @@ public:
         return IdMap(std::move(ids));  // rejects empty and duplicate ids
     }
 
+    std::string text(const char* what) {
+        const auto len = u32(what);
+        const std::size_t bytes = need(len, 1, what);
+        std::string t(bytes, '\0');
+        blob(t.data(), bytes, what);
+        return t;
+    }
+
     void finish() {
         if (remaining() != 0) fail(fmt::format("{} unread bytes at the end of the payload", remaining()));
     }
@@ -316,7 +329,7 @@ void save_als(const Model& model, PayloadWriter& out) {
     out.u32(static_cast<std::uint32_t>(c.solver));
     out.i32(c.cg_steps);
     out.u64(c.seed);
-    out.i32(c.num_threads);
+    out.i32(0);  // num_threads: a run-time setting; files do not depend on it
     out.u8(c.calculate_loss ? 1 : 0);
     out.matrix(m.user_factors());
     out.matrix(m.item_factors());
@@ -368,7 +381,7 @@ void save_gfcf(const Model& model, PayloadWriter& out) {
     out.i32(c.oversample);
     out.i32(c.power_iterations);
     out.u64(c.seed);
-    out.i32(c.num_threads);
+    out.i32(0);  // num_threads: a run-time setting; files do not depend on it
     out.u64(c.memory_budget_bytes);
     out.csr(m.training_rows());
     out.matrix(m.item_weights());
@@ -406,7 +419,7 @@ void save_bpr(const Model& model, PayloadWriter& out) {
     out.u8(c.item_bias ? 1 : 0);
     out.i32(c.fold_in_epochs);
     out.u64(c.seed);
-    out.i32(c.num_threads);
+    out.i32(0);  // num_threads: a run-time setting; files do not depend on it
     out.matrix(m.user_factors());
     out.matrix(m.item_factors());
 }
@@ -441,7 +454,7 @@ void save_ease(const Model& model, PayloadWriter& out) {
     const auto& c = m.config();
     out.f32(c.lambda);
     out.u32(static_cast<std::uint32_t>(c.weights));
-    out.i32(c.num_threads);
+    out.i32(0);  // num_threads: a run-time setting; files do not depend on it
     out.u64(c.memory_budget_bytes);
     out.csr(m.training_rows());
     out.matrix(m.item_weights());
@@ -473,7 +486,7 @@ void save_item_knn(const Model& model, PayloadWriter& out) {
     out.f32(c.bm25_b);
     out.u8(c.binary ? 1 : 0);
     out.u8(c.normalize ? 1 : 0);
-    out.i32(c.num_threads);
+    out.i32(0);  // num_threads: a run-time setting; files do not depend on it
     out.csr(m.training_rows());
     out.csr(m.similarity());
 }
@@ -515,7 +528,7 @@ void save_hybrid(const Model& model, PayloadWriter& out) {
     out.f32(c.fold_in_regularization);
     out.i32(c.fold_in_epochs);
     out.u64(c.seed);
-    out.i32(c.num_threads);
+    out.i32(0);  // num_threads: a run-time setting; files do not depend on it
     out.i32(m.user_features());
     out.i32(m.item_features());
     out.i32(m.trained_courses());
@@ -585,6 +598,63 @@ std::string known_kinds() {
     return s;
 }
 
+// ---- metadata (format version 2) ---------------------------------------------------------------
+
+constexpr std::uint32_t kMetadataVersion = 1;
+
+void write_metadata(PayloadWriter& w, const Model& model, const ModelMetadata* given) {
+    ModelMetadata m = given ? *given : ModelMetadata{};
+    if (m.learnrec_version.empty()) m.learnrec_version = std::string(learnrec_version());
+    if (m.hyperparameters.empty()) m.hyperparameters = hyperparameters_json(model);
+    std::string history;
+    for (const auto& line : m.history) {
+        LEARNREC_CHECK(line.find('\n') == std::string::npos, "a history line may not contain a newline");
+        history += (history.empty() ? "" : "\n") + line;
+    }
+    const std::pair<const char*, const std::string*> fields[] = {
+        {"learnrec_version", &m.learnrec_version}, {"trained_at", &m.trained_at},
+        {"data_fingerprint", &m.data_fingerprint}, {"hyperparameters", &m.hyperparameters}, {"history", &history}};
+    w.u32(kMetadataVersion);
+    w.u64(std::size(fields));
+    for (const auto& [key, value] : fields) {
+        w.text(key);
+        w.text(*value);
+    }
+}
+
+ModelMetadata read_metadata(PayloadReader& in) {
+    const auto version = in.u32("metadata version");
+    if (version == 0 || version > kMetadataVersion)
+        in.fail(fmt::format("metadata version {} is not one this learnrec reads (1..{})", version, kMetadataVersion));
+    const auto count = in.u64("metadata entries");
+    in.need(count, 2 * sizeof(std::uint32_t), "metadata entries");  // every entry: two lengths at least
+    ModelMetadata m;
+    for (std::uint64_t i = 0; i < count; ++i) {
+        const std::string key = in.text("metadata key");
+        std::string value = in.text("metadata value");
+        // learnrec writes printable ASCII only (history lines are separated by newlines): anything
+        // else is corruption, caught here since the payload checksum may have been recomputed.
+        const auto printable_text = [](const std::string& t, bool lines) {
+            return std::all_of(t.begin(), t.end(), [&](char ch) { return (ch >= 0x20 && ch < 0x7F) || (lines && ch == '\n'); });
+        };
+        if (key.empty() || !printable_text(key, false) || !printable_text(value, key == "history"))
+            in.fail(fmt::format("metadata entry '{}' holds bytes that are not printable ASCII", printable(key)));
+        if (key == "learnrec_version") m.learnrec_version = std::move(value);
+        else if (key == "trained_at") m.trained_at = std::move(value);
+        else if (key == "data_fingerprint") m.data_fingerprint = std::move(value);
+        else if (key == "hyperparameters") m.hyperparameters = std::move(value);
+        else if (key == "history") {
+            for (std::size_t at = 0; !value.empty() && at <= value.size();) {
+                const auto end = std::min(value.find('\n', at), value.size());
+                m.history.push_back(value.substr(at, end - at));
+                at = end + 1;
+            }
+        }
+        // Unknown keys: written by a later learnrec; skipped.
+    }
+    return m;
+}
+
 // ---- envelope ----------------------------------------------------------------------------------
 
 void check_bundle(const ModelBundle& bundle) {
@@ -596,7 +666,7 @@ void check_bundle(const ModelBundle& bundle) {
                    "{} course ids for a model of {} courses", bundle.courses.size(), m.num_courses());
 }
 
-std::string encode(const Model& model, const IdMap* learners, const IdMap* courses) {
+std::string encode(const Model& model, const IdMap* learners, const IdMap* courses, const ModelMetadata* metadata) {
     const std::string_view kind = model.kind();
     LEARNREC_CHECK(!kind.empty() && kind.size() <= kKindSize && std::all_of(kind.begin(), kind.end(), valid_kind_char),
                    "model kind '{}' must be 1 to {} characters of [a-z0-9_-]", printable(kind), kKindSize);
@@ -610,6 +680,7 @@ std::string encode(const Model& model, const IdMap* learners, const IdMap* cours
         codec->save(model, w);
         w.ids(learners ? *learners : IdMap{});
         w.ids(courses ? *courses : IdMap{});
+        write_metadata(w, model, metadata);
         payload = std::move(w).take();
     } catch (const boost::archive::archive_exception& e) {
         throw Error("save", fmt::format("serialization failed: {}", e.what()));
@@ -699,6 +770,7 @@ ModelBundle decode(std::string_view bytes, const std::string& context) {
         bundle.model = codec->load(in, codec_version);
         bundle.learners = in.ids("learner ids");
         bundle.courses = in.ids("course ids");
+        if (version >= 2) bundle.metadata = read_metadata(in);
         in.finish();
         if (bundle.learners.size() != 0 && bundle.learners.size() != bundle.model->num_learners())
             in.fail(fmt::format("{} learner ids for a model of {} learners", bundle.learners.size(),
@@ -748,9 +820,19 @@ std::string read_binary_file(const std::filesystem::path& path) {
 
 std::string to_bytes(const ModelBundle& bundle) {
     check_bundle(bundle);
-    return encode(*bundle.model, &bundle.learners, &bundle.courses);
+    return encode(*bundle.model, &bundle.learners, &bundle.courses, &bundle.metadata);
 }
-std::string to_bytes(const Model& model) { return encode(model, nullptr, nullptr); }
+std::string to_bytes(const Model& model) { return encode(model, nullptr, nullptr, nullptr); }
+
+std::string model_version(const ModelBundle& bundle) {
+    const std::string bytes = to_bytes(bundle);
+    const auto crc = static_cast<std::uint32_t>(get_le(reinterpret_cast<const unsigned char*>(bytes.data()) + 48, 4));
+    std::string when;
+    for (char c : bundle.metadata.trained_at)
+        if (c != '-' && c != ':') when += c;
+    if (when.empty()) when = "unknown";
+    return fmt::format("{}-{:08x}-{}", bundle.model->kind(), crc, when);
+}
 
 ModelBundle from_bytes(std::string_view bytes) { return decode(bytes, "model bytes"); }
 

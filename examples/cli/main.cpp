@@ -4,7 +4,8 @@
 //   learnrec train --interactions F.csv [--save M.lrc]   train ALS on a CSV log (holdout recall, model file)
 //   learnrec recommend --interactions F.csv [--model M.lrc] --learner ID [--learner ID ...] [-k 10] [--format json]
 //       ... [--rules rules.json] [--catalogue DIR] [--now YYYY-MM-DD] [--events F.csv]   (the ranking layer)
-//   learnrec inspect M.lrc                 what a model file holds (kind, sizes, ids), after validating it
+//   learnrec inspect M.lrc                 what a model file holds (kind, sizes, ids, version, data fingerprint)
+//   learnrec forget --model M.lrc --learner ID --out N.lrc (--interactions F.csv | --events E.csv [--events-out])
 //   learnrec academy --out DIR            write the synthetic academy as CSV files
 //   learnrec push --model M.lrc --catalogue DIR --log PUSHLOG --out FILE --now DATE --campaign ID   push campaign
 //   learnrec allocate --model M.lrc --catalogue DIR --now YYYY-MM-DD --out A.csv [--rules R.json]   scarce places
@@ -24,6 +25,7 @@
 #include "academy_cmd.hpp"
 #include "push_cmd.hpp"
 #include "allocate_cmd.hpp"
+#include "fresh_cmd.hpp"
 #include "learnrec/learnrec.hpp"
 #include "ranking_cmd.hpp"
 #include "why_not_cmd.hpp"
@@ -149,7 +151,7 @@ int run_demo(index_t learners, index_t courses, std::uint64_t seed, TrainFlags& 
 }
 
 int run_train(const std::string& path, const std::vector<std::string>& ignored, TrainFlags& flags, double holdout,
-              const std::string& save_path) {
+              const std::string& save_path, const std::string& trained_at) {
     CsvOptions csv;
     csv.ignored_columns = ignored;
     const auto t0 = std::chrono::steady_clock::now();
@@ -174,8 +176,10 @@ int run_train(const std::string& path, const std::vector<std::string>& ignored, 
     auto als = std::make_shared<const AlsModel>(fit_als(data.matrix, config, progress(config.iterations)));
     fmt::print("Trained in {:.2f} s\n", seconds_since(t1));
     if (!save_path.empty()) {
-        save(ModelBundle{als, data.learners, data.courses}, save_path);
-        fmt::print("Saved the model with its learner and course ids to {}\n", save_path);
+        const ModelBundle bundle{als, data.learners, data.courses, cli::training_metadata(data, trained_at)};
+        save(bundle, save_path);
+        fmt::print("Saved the model with its learner and course ids to {}\n  model version {}\n", save_path,
+                   model_version(bundle));
     }
     return 0;
 }
@@ -227,6 +231,7 @@ int run_recommend(const std::string& path, const std::vector<std::string>& ignor
     options.num_threads = config.num_threads;
     TopK top;
     IdMap course_ids = data.courses;
+    std::string version;  // of the model file answering (JSON output)
     if (model_path.empty()) {
         const AlsModel als = fit_als(data.matrix, config, progress(config.iterations));
         const CsrView history = data.matrix.view();
@@ -249,6 +254,7 @@ int run_recommend(const std::string& path, const std::vector<std::string>& ignor
         const CsrMatrix history =
             CsrMatrix::from_triplets(static_cast<index_t>(learner_ids.size()), bundle.model->num_courses(), triplets);
         top = recommend_from_rows(*bundle.model, history.view(), true, options);
+        if (format == "json") version = model_version(bundle);
         course_ids = std::move(bundle.courses);
     }
     const IdMap& courses_out = course_ids;
@@ -261,7 +267,9 @@ int run_recommend(const std::string& path, const std::vector<std::string>& ignor
             for (std::size_t r = 0; r < ids.size() && ids[r] >= 0; ++r)
                 fmt::print("{}{{\"rank\": {}, \"course_id\": \"{}\", \"score\": {}}}", r ? ", " : "", r + 1,
                            json_escape(courses_out.id(ids[r])), scores[r]);
-            fmt::print("]}}");
+            fmt::print("]");
+            if (!version.empty()) fmt::print(", \"model_version\": \"{}\"", version);
+            fmt::print("}}");
         }
         fmt::print("]\n");
     } else {
@@ -294,6 +302,7 @@ int run_inspect(const std::string& path) {
     };
     show_ids("learner ids", bundle.learners);
     show_ids("course ids", bundle.courses);
+    cli::print_metadata(bundle);
     return 0;
 }
 
@@ -335,6 +344,9 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0.0, 0.9));
     std::string train_save;
     train->add_option("--save", train_save, "Write the trained model (with learner and course ids) to this file");
+    std::string train_at;
+    train->add_option("--trained-at", train_at, "Recorded training time (default: the data's latest timestamp, else "
+                      "now); fixed, the same data and seed give the same file bytes");
     add_als_flags(*train, train_flags);
 
     TrainFlags rec_flags;
@@ -364,12 +376,13 @@ int main(int argc, char** argv) {
     const auto push_cmd = learnrec::cli::add_push_command(app);
     const auto allocate_cmd = learnrec::cli::add_allocate_command(app);
     const auto why_not_cmd = learnrec::cli::add_why_not_command(app);
+    const auto forget_cmd = learnrec::cli::add_forget_command(app);
     add_coldstart_demo(app);
 
     CLI11_PARSE(app, argc, argv);
     try {
         if (*demo) return run_demo(demo_learners, demo_courses, demo_seed, demo_flags, demo_show, demo_ranking);
-        if (*train) return run_train(train_path, train_ignored, train_flags, holdout, train_save);
+        if (*train) return run_train(train_path, train_ignored, train_flags, holdout, train_save, train_at);
         if (*rec)
             return run_recommend(rec_path, rec_ignored, rec_learners, rec_k, rec_format, rec_flags, rec_model,
                                  rec_ranking);
@@ -378,6 +391,7 @@ int main(int argc, char** argv) {
         if (*push_cmd.app) return push_cmd.run();
         if (*allocate_cmd.app) return allocate_cmd.run();
         if (*why_not_cmd.app) return why_not_cmd.run();
+        if (*forget_cmd.app) return forget_cmd.run();
     } catch (const learnrec::Error& e) {
         fmt::print(stderr, "\nlearnrec: error: {}\n", e.what());
         return 2;

@@ -24,4 +24,6 @@
 #include "learnrec/eval/split.hpp"
 #include "learnrec/eval/metrics.hpp"
 #include "learnrec/io/model_file.hpp"
+#include "learnrec/io/forget.hpp"
+#include "learnrec/model/update.hpp"
 #include "learnrec/serving/model_handle.hpp"

@@ -421,7 +421,7 @@ TEST_CASE("a newer format version is refused naming both versions", "[io]") {
     auto bytes = to_bytes(small_bundle());
     write_u32(bytes, 8, 7);
     detail::reseal_model_bytes(bytes);
-    CHECK_THROWS_WITH(from_bytes(bytes), Contains("file format version 7 is newer than this learnrec reads (1)"));
+    CHECK_THROWS_WITH(from_bytes(bytes), Contains("file format version 7 is newer than this learnrec reads (2)"));
 }
 
 TEST_CASE("an unknown model kind is refused naming it", "[io]") {

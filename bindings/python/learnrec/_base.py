@@ -10,6 +10,7 @@ through the C++ model seam, so new models (BPR, EASE, kNN, hybrids) get it for f
 from __future__ import annotations
 
 import os
+import time
 import warnings
 from typing import Any, Callable, ClassVar, Dict, Optional, Tuple, Type
 
@@ -147,6 +148,13 @@ class RecommenderBase:
         #: files saved with ids, and written by save() unless other ids are passed.
         self.learner_ids: Optional[np.ndarray] = None
         self.course_ids: Optional[np.ndarray] = None
+        #: What the model file records about the training (trained_at, data_fingerprint, history;
+        #: learnrec fills learnrec_version and hyperparameters when saving). Set by fit (ALS,
+        #: hybrid) and by learnrec.load.
+        self.metadata: Dict[str, Any] = {}
+        #: The training time fit records (ISO-8601 or a date); None: now. Fix it (or take the data's
+        #: latest timestamp) and the same data and seed give the same model bytes.
+        self.trained_at: Optional[str] = None
 
     @classmethod
     def _init_kwargs_from(cls, model: Any) -> Dict[str, Any]:
@@ -172,7 +180,39 @@ class RecommenderBase:
         """
         learners = self.learner_ids if learner_ids is None else learner_ids
         courses = self.course_ids if course_ids is None else course_ids
-        _core.save_model(self.model, os.fspath(path), _id_list(learners), _id_list(courses))
+        _core.save_model(self.model, os.fspath(path), _id_list(learners), _id_list(courses), self._file_metadata())
+
+    def _file_metadata(self) -> Dict[str, Any]:
+        meta = getattr(self, "metadata", None) or {}
+        return {k: v for k, v in meta.items() if k in ("trained_at", "data_fingerprint", "history")}
+
+    def _record_training(self, user_items: Any) -> None:
+        """Metadata of a fit on ``user_items``: fingerprint (with the ids when known) and trained_at."""
+        rows = as_core_csr(user_items, "user_items")
+        learners = _id_list(self.learner_ids) if self.learner_ids is not None and len(self.learner_ids) == rows.shape[0] else None
+        courses = _id_list(self.course_ids) if self.course_ids is not None and len(self.course_ids) == rows.shape[1] else None
+        when = getattr(self, "trained_at", None)
+        if when is None:
+            trained_at = _core.format_utc(int(time.time()))
+        else:
+            trained_at = _core.format_utc(int(np.datetime64(str(when).rstrip("Z"), "s").astype(np.int64)))
+        self.metadata = {
+            "trained_at": trained_at,
+            "data_fingerprint": _core.data_fingerprint(rows, learners, courses),
+            "history": [],
+        }
+
+    def _record_update(self, line: str) -> None:
+        meta = dict(getattr(self, "metadata", None) or {})
+        meta["history"] = list(meta.get("history", [])) + [f"{line} at {_core.format_utc(int(time.time()))}"]
+        self.metadata = meta
+
+    @property
+    def model_version(self) -> str:
+        """``"<kind>-<payload CRC-32>-<trained_at>"`` of the bytes :meth:`save` writes (see the README)."""
+        learners = _id_list(self.learner_ids) if self.learner_ids is not None and len(self.learner_ids) == self.model.num_learners else None
+        courses = _id_list(self.course_ids) if self.course_ids is not None and len(self.course_ids) == self.model.num_courses else None
+        return _core.model_version(self.model, learners, courses, self._file_metadata())
 
     def __getstate__(self) -> Dict[str, Any]:
         # The C++ model travels as the bytes of its model file (checked on the way back in);

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import _core
 from ._base import RecommenderBase, _train_stepwise
-from ._validation import as_core_csr, seed_from
+from ._validation import as_core_csr, as_ids, seed_from
 
 _SOLVERS = {"cg": _core.AlsSolver.cg, "cholesky": _core.AlsSolver.cholesky}
 
@@ -173,6 +173,37 @@ class ImplicitALS(RecommenderBase):
             self, trainer, trainer.config.iterations, show_progress, callback, report
         )
         self._model = trainer.release()
+        self._record_training(user_items)
+        return self
+
+    def partial_fit_users(self, userids: Any, user_items: Any) -> "ImplicitALS":
+        """Re-solves (or adds) learners ``userids`` from ``user_items`` (one row per id, over courses).
+
+        implicit 0.7's incremental update: each row is solved exactly against the fixed course
+        factors (a new learner's row equals its fold-in); ids at or past ``user_factors.shape[0]``
+        grow the model (skipped ids get zero factors). Other learners and every course keep their
+        factors. The C++ model is immutable: this replaces it with a new one; returns self.
+        """
+        model = self.model
+        _, ids = as_ids(userids, "userids")
+        rows = as_core_csr(user_items, "user_items", rows=ids.size, rows_meaning="userids were",
+                           cols=model.num_courses, cols_meaning="the model has courses:")
+        self._model = model.partial_fit_learners(ids, rows, self.num_threads)
+        self._record_update(f"partial_fit_users: {ids.size} learner(s)")
+        return self
+
+    def partial_fit_items(self, itemids: Any, item_users: Any) -> "ImplicitALS":
+        """Re-solves (or adds) courses ``itemids`` from ``item_users`` (one row per id, over learners).
+
+        Each course is solved exactly against the fixed learner factors: a training half-step on
+        its column. Ids at or past ``item_factors.shape[0]`` grow the model. Returns self.
+        """
+        model = self.model
+        _, ids = as_ids(itemids, "itemids")
+        rows = as_core_csr(item_users, "item_users", rows=ids.size, rows_meaning="itemids were",
+                           cols=model.num_learners, cols_meaning="the model has learners:")
+        self._model = model.partial_fit_courses(ids, rows, self.num_threads)
+        self._record_update(f"partial_fit_items: {ids.size} course(s)")
         return self
 
     @property

@@ -180,6 +180,43 @@ class HybridModel(RecommenderBase):
             lambda info: ({"loss": f"{info.loss:.4f}"}, info.loss),
         )
         self._model = trainer.release()
+        self._record_training(user_items)
+        return self
+
+    def partial_fit_users(self, userids: Any, user_items: Any, user_features: Any = None) -> "HybridModel":
+        """Re-fits (or adds) learners ``userids`` from ``user_items`` rows and ``user_features`` by fold-in.
+
+        A learner's representation becomes :meth:`recalculate_user`'s; with id embeddings its id
+        row is set to match. New ids must follow the model's learners without a gap. Courses are
+        unchanged. Replaces the immutable C++ model with a new one; returns self.
+        """
+        model = self.model
+        _, ids = as_ids(userids, "userids")
+        rows = as_core_csr(user_items, "user_items", rows=ids.size, rows_meaning="userids were",
+                           cols=model.num_courses, cols_meaning="the model has courses:")
+        features = None
+        if user_features is not None:
+            features = self._features(user_features, "user_features", ids.size, model.user_features, "learner")
+        self._model = model.partial_fit_learners(ids, rows, features, self.num_threads)
+        self._record_update(f"partial_fit_users: {ids.size} learner(s)")
+        return self
+
+    def partial_fit_items(self, itemids: Any, item_features: Any) -> "HybridModel":
+        """Adds new courses ``itemids`` (the next ids, in order) placed from their metadata.
+
+        For courses without interactions yet: each is represented by its features, as
+        :meth:`add_items` does, but in place (returns self).
+        """
+        model = self.model
+        _, ids = as_ids(itemids, "itemids")
+        expected = np.arange(model.num_courses, model.num_courses + ids.size, dtype=np.int32)
+        if not np.array_equal(ids, expected):
+            raise ValueError(f"itemids must be the next course ids {model.num_courses}..{model.num_courses + ids.size - 1} "
+                             "(a hybrid model adds courses from metadata; re-fitting a course from interactions is "
+                             "not supported: retrain)")
+        view = self._features(item_features, "item_features", ids.size, model.item_features, "course")
+        self._model = model.with_courses(view, self.num_threads)
+        self._record_update(f"partial_fit_items: {ids.size} course(s) from metadata")
         return self
 
     @classmethod

@@ -18,7 +18,7 @@ from ._base import _CLASSES_BY_KIND, RecommenderBase
 from ._validation import LearnrecError
 
 
-def _wrap(model: Any, learner_ids: Optional[list], course_ids: Optional[list]) -> RecommenderBase:
+def _wrap(model: Any, learner_ids: Optional[list], course_ids: Optional[list], metadata: Optional[dict] = None) -> RecommenderBase:
     kind = model.kind
     cls = _CLASSES_BY_KIND.get(kind)
     if cls is None:
@@ -30,6 +30,7 @@ def _wrap(model: Any, learner_ids: Optional[list], course_ids: Optional[list]) -
     obj._model = model
     obj.learner_ids = None if learner_ids is None else np.asarray(learner_ids, dtype=object)
     obj.course_ids = None if course_ids is None else np.asarray(course_ids, dtype=object)
+    obj.metadata = dict(metadata or {})
     return obj
 
 
@@ -39,7 +40,9 @@ def load(path: "os.PathLike[str] | str") -> RecommenderBase:
     Returns an instance of the class that wrote it (``ImplicitALS``, ``BayesianPersonalizedRanking``,
     ``EASE``, ...), fitted, with the saved hyperparameters (``num_threads`` is lowered to this
     machine's processor count when the file asks for more), and with ``learner_ids`` /
-    ``course_ids`` set to object arrays of str when the file holds ids (None otherwise).
+    ``course_ids`` set to object arrays of str when the file holds ids (None otherwise), and
+    ``metadata`` to what the file records (learnrec_version, trained_at, data_fingerprint,
+    hyperparameters, history; empty strings for a format version 1 file) plus its model_version.
 
     Raises
     ------
@@ -47,16 +50,14 @@ def load(path: "os.PathLike[str] | str") -> RecommenderBase:
         The file is missing, truncated, corrupted (checksum), of another format, of a newer format
         version, or holds a model this version cannot read; the message says which.
     """
-    model, learner_ids, course_ids = _core.load_model(os.fspath(path))
-    return _wrap(model, learner_ids, course_ids)
+    return _wrap(*_core.load_model(os.fspath(path), with_metadata=True))
 
 
 def from_bytes(data: bytes) -> RecommenderBase:
     """Like :func:`load`, from the bytes of a model file (e.g. a database column)."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"data must be bytes, got {type(data).__name__}")
-    model, learner_ids, course_ids = _core.model_from_bytes(bytes(data))
-    return _wrap(model, learner_ids, course_ids)
+    return _wrap(*_core.model_from_bytes(bytes(data), with_metadata=True))
 
 
 def to_bytes(model: RecommenderBase, learner_ids: Any = None, course_ids: Any = None) -> bytes:
@@ -65,7 +66,7 @@ def to_bytes(model: RecommenderBase, learner_ids: Any = None, course_ids: Any = 
 
     learners = model.learner_ids if learner_ids is None else learner_ids
     courses = model.course_ids if course_ids is None else course_ids
-    return _core.model_to_bytes(model.model, _id_list(learners), _id_list(courses))
+    return _core.model_to_bytes(model.model, _id_list(learners), _id_list(courses), model._file_metadata())
 
 
 def model_file_kinds() -> Tuple[str, ...]:

@@ -6,6 +6,7 @@
 
 #include "common.hpp"
 #include "learnrec/model/hybrid.hpp"
+#include "learnrec/model/update.hpp"
 
 namespace learnrec::python {
 namespace {
@@ -210,6 +211,17 @@ the feature rows.)doc")
             },
             py::arg("rows"), py::arg("num_threads") = 0, py::arg("features") = py::none(),
             "Learner representations fitted to interaction rows on top of their features (None: zero features).")
+        .def(
+            "partial_fit_learners",
+            [](const HybridModel& mo, const py::handle& indices, const PyCsr& rows, const std::optional<PyCsr>& features,
+               int num_threads) {
+                const auto idx = strict_vector<index_t>(indices, "indices");
+                py::gil_scoped_release release;
+                return std::make_shared<HybridModel>(
+                    hybrid_partial_fit_learners(mo, span_of(idx), rows.view, optional_view(features), num_threads));
+            },
+            py::arg("indices"), py::arg("rows"), py::arg("features") = py::none(), py::arg("num_threads") = 0,
+            "A new model with learners indices[i] re-fitted from rows[i] (and features) by fold-in.")
         .def("recommend_embeddings", &recommend_embeddings, py::arg("embeddings"), py::arg("exclude"), py::arg("k"),
              py::arg("allow") = py::none(), py::arg("deny") = py::none(), py::arg("num_threads") = 0,
              "Top-k courses for given [x, 1] learner representations; exclude: a CsrView with one row per "

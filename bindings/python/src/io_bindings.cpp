@@ -37,13 +37,41 @@ IdMap id_map_from(const py::object& ids, const char* what, index_t expected) {
     }
 }
 
+/// ModelMetadata from a dict of str (history: a list of str); unknown keys are an error.
+ModelMetadata metadata_from(const py::object& obj) {
+    ModelMetadata m;
+    if (obj.is_none()) return m;
+    for (const auto& [key, value] : obj.cast<py::dict>()) {
+        const auto k = key.cast<std::string>();
+        if (k == "history") m.history = value.cast<std::vector<std::string>>();
+        else if (k == "trained_at") m.trained_at = value.cast<std::string>();
+        else if (k == "data_fingerprint") m.data_fingerprint = value.cast<std::string>();
+        else if (k == "learnrec_version") m.learnrec_version = value.cast<std::string>();
+        else if (k == "hyperparameters") m.hyperparameters = value.cast<std::string>();
+        else if (k != "model_version") throw py::value_error("unknown metadata key '" + k + "'");
+    }
+    return m;
+}
+
+py::dict metadata_to_python(const ModelBundle& bundle) {
+    py::dict d;
+    d["learnrec_version"] = bundle.metadata.learnrec_version;
+    d["trained_at"] = bundle.metadata.trained_at;
+    d["data_fingerprint"] = bundle.metadata.data_fingerprint;
+    d["hyperparameters"] = bundle.metadata.hyperparameters;
+    d["history"] = bundle.metadata.history;
+    d["model_version"] = model_version(bundle);
+    return d;
+}
+
 ModelBundle bundle_of(const std::shared_ptr<Model>& model, const py::object& learner_ids,
-                      const py::object& course_ids) {
+                      const py::object& course_ids, const py::object& metadata = py::none()) {
     if (!model) throw py::value_error("model is None");
     ModelBundle bundle;
     bundle.model = model;
     bundle.learners = id_map_from(learner_ids, "learner_ids", model->num_learners());
     bundle.courses = id_map_from(course_ids, "course_ids", model->num_courses());
+    bundle.metadata = metadata_from(metadata);
     return bundle;
 }
 
@@ -52,10 +80,13 @@ py::object ids_or_none(const IdMap& ids) {
     return id_list(ids);
 }
 
-py::tuple bundle_to_python(ModelBundle&& bundle) {
+py::tuple bundle_to_python(ModelBundle&& bundle, bool with_metadata = false) {
     // pybind11's holders are shared_ptr<Model>; the object stays immutable because every bound
     // method of a model is const.
     auto model = std::const_pointer_cast<Model>(bundle.model);
+    if (with_metadata)
+        return py::make_tuple(py::cast(model), ids_or_none(bundle.learners), ids_or_none(bundle.courses),
+                              metadata_to_python(bundle));
     return py::make_tuple(py::cast(model), ids_or_none(bundle.learners), ids_or_none(bundle.courses));
 }
 
@@ -65,35 +96,37 @@ void register_io(py::module_& m) {
     m.def(
         "save_model",
         [](const std::shared_ptr<Model>& model, const std::string& path, const py::object& learner_ids,
-           const py::object& course_ids) {
-            ModelBundle bundle = bundle_of(model, learner_ids, course_ids);
+           const py::object& course_ids, const py::object& metadata) {
+            ModelBundle bundle = bundle_of(model, learner_ids, course_ids, metadata);
             py::gil_scoped_release release;
             save(bundle, std::filesystem::path(path));
         },
         py::arg("model"), py::arg("path"), py::arg("learner_ids") = py::none(), py::arg("course_ids") = py::none(),
+        py::arg("metadata") = py::none(),
         R"doc(Writes a model file atomically (temporary file, fsync, rename): a failed or interrupted save
 never leaves a partial file under `path`. learner_ids / course_ids: optional sequences of str, one
 per learner / course, stored with the model.)doc");
 
     m.def(
         "load_model",
-        [](const std::string& path) {
+        [](const std::string& path, bool with_metadata) {
             ModelBundle bundle;
             {
                 py::gil_scoped_release release;
                 bundle = load(std::filesystem::path(path));
             }
-            return bundle_to_python(std::move(bundle));
+            return bundle_to_python(std::move(bundle), with_metadata);
         },
-        py::arg("path"),
+        py::arg("path"), py::arg("with_metadata") = false,
         R"doc(Reads a model file: (model, learner_ids or None, course_ids or None). The envelope (magic,
 version, sizes, checksums) is validated before any payload byte is parsed; any malformed,
 truncated or foreign file raises LearnrecError saying what is wrong.)doc");
 
     m.def(
         "model_to_bytes",
-        [](const std::shared_ptr<Model>& model, const py::object& learner_ids, const py::object& course_ids) {
-            ModelBundle bundle = bundle_of(model, learner_ids, course_ids);
+        [](const std::shared_ptr<Model>& model, const py::object& learner_ids, const py::object& course_ids,
+           const py::object& metadata) {
+            ModelBundle bundle = bundle_of(model, learner_ids, course_ids, metadata);
             std::string bytes;
             {
                 py::gil_scoped_release release;
@@ -102,11 +135,11 @@ truncated or foreign file raises LearnrecError saying what is wrong.)doc");
             return py::bytes(bytes);
         },
         py::arg("model"), py::arg("learner_ids") = py::none(), py::arg("course_ids") = py::none(),
-        "The exact bytes save_model writes (used for pickling).");
+        py::arg("metadata") = py::none(), "The exact bytes save_model writes (used for pickling).");
 
     m.def(
         "model_from_bytes",
-        [](const py::bytes& data) {
+        [](const py::bytes& data, bool with_metadata) {
             // A view of the Python bytes object: no copy; the GIL stays released only while the
             // bytes are kept alive by `data`.
             char* buffer = nullptr;
@@ -117,10 +150,32 @@ truncated or foreign file raises LearnrecError saying what is wrong.)doc");
                 py::gil_scoped_release release;
                 bundle = from_bytes(std::string_view(buffer, static_cast<std::size_t>(length)));
             }
-            return bundle_to_python(std::move(bundle));
+            return bundle_to_python(std::move(bundle), with_metadata);
         },
-        py::arg("data"), "Inverse of model_to_bytes: (model, learner_ids or None, course_ids or None).");
+        py::arg("data"), py::arg("with_metadata") = false, "Inverse of model_to_bytes: (model, learner_ids or None, course_ids or None).");
 
+    m.def(
+        "model_version",
+        [](const std::shared_ptr<Model>& model, const py::object& learner_ids, const py::object& course_ids,
+           const py::object& metadata) {
+            ModelBundle bundle = bundle_of(model, learner_ids, course_ids, metadata);
+            py::gil_scoped_release release;
+            return model_version(bundle);
+        },
+        py::arg("model"), py::arg("learner_ids") = py::none(), py::arg("course_ids") = py::none(),
+        py::arg("metadata") = py::none(), "\"<kind>-<payload CRC-32>-<trained_at>\" of the bytes model_to_bytes gives.");
+    m.def(
+        "data_fingerprint",
+        [](const PyCsr& data, const py::object& learner_ids, const py::object& course_ids) {
+            const IdMap learners = id_map_from(learner_ids, "learner_ids", data.view.rows);
+            const IdMap courses = id_map_from(course_ids, "course_ids", data.view.cols);
+            py::gil_scoped_release release;
+            return data_fingerprint(data.view, learners, courses);
+        },
+        py::arg("data"), py::arg("learner_ids") = py::none(), py::arg("course_ids") = py::none(),
+        "\"sha1:<40 hex>\" of a CSR matrix and its ids (as the C++ data_fingerprint).");
+    m.def("format_utc", &format_utc, py::arg("seconds"), "Epoch seconds as ISO-8601 UTC.");
+    m.attr("LEARNREC_VERSION") = std::string(learnrec_version());
     m.def("model_file_kinds", &model_file_kinds, "Model kinds this build can save and load, sorted.");
     m.attr("MODEL_FILE_VERSION") = model_file_version;
 }

@@ -37,6 +37,7 @@
 #include "learnrec/eval/metrics.hpp"
 #include "learnrec/eval/split.hpp"
 #include "learnrec/model/als.hpp"
+#include "learnrec/model/update.hpp"
 #include "learnrec/model/bpr.hpp"
 #include "learnrec/model/ease.hpp"
 #include "learnrec/model/gfcf.hpp"
@@ -338,7 +339,25 @@ the float32 kernel.)doc")
                 return to_numpy(std::move(out));
             },
             py::arg("rows"), py::arg("num_threads") = 0,
-            "Course embeddings solved exactly from interaction rows over learners (one per row).");
+            "Course embeddings solved exactly from interaction rows over learners (one per row).")
+        .def(
+            "partial_fit_learners",
+            [](const AlsModel& mo, const py::handle& indices, const PyCsr& rows, int num_threads) {
+                const auto idx = strict_vector<index_t>(indices, "indices");
+                py::gil_scoped_release release;
+                return std::make_shared<AlsModel>(als_partial_fit_learners(mo, span_of(idx), rows.view, num_threads));
+            },
+            py::arg("indices"), py::arg("rows"), py::arg("num_threads") = 0,
+            "A new model with learners indices[i] solved from rows[i] against the fixed courses (new indices grow it).")
+        .def(
+            "partial_fit_courses",
+            [](const AlsModel& mo, const py::handle& indices, const PyCsr& columns, int num_threads) {
+                const auto idx = strict_vector<index_t>(indices, "indices");
+                py::gil_scoped_release release;
+                return std::make_shared<AlsModel>(als_partial_fit_courses(mo, span_of(idx), columns.view, num_threads));
+            },
+            py::arg("indices"), py::arg("columns"), py::arg("num_threads") = 0,
+            "A new model with courses indices[i] solved from columns[i] (over learners) against the fixed learners.");
 
     py::class_<PopularityModel, Model, std::shared_ptr<PopularityModel>>(
         m, "PopularityModel", "Most-popular baseline: courses ranked by learners with positive feedback.")

@@ -10,8 +10,8 @@
 //   offset size  field
 //        0    8  magic: 89 4C 52 43 0D 0A 1A 0A  ("\x89LRC\r\n\x1a\n"; the high byte and the
 //                CR LF / ^Z / LF tail detect 7-bit and text-mode transfers, as PNG's magic does)
-//        8    4  format version (this learnrec writes and reads 1; newer versions are refused)
-//       12    4  header size in bytes (64 for version 1)
+//        8    4  format version (this learnrec writes 2 and reads 1 and 2; newer versions are refused)
+//       12    4  header size in bytes (64 for versions 1 and 2)
 //       16   16  model kind, ASCII [a-z0-9_-], NUL-padded ("als", "popularity", "gfcf", ...)
 //       32    4  byte-order marker: the integer 0x01020304 in the writer's native order. The
 //                payload is in that order; a reader accepts only its own (bytes 04 03 02 01).
@@ -27,7 +27,7 @@
 // Checks, in order, with the reason in learnrec::Error (context: the path, or "model bytes"):
 //   empty input / no magic        "not a learnrec model file (bad magic)"
 //   fewer bytes than the header   "truncated: ..."
-//   version > 1                   "file format version 7 is newer than this learnrec reads (1)"
+//   version > 2                   "file format version 7 is newer than this learnrec reads (2)"
 //   header CRC, sizes, marker     "header checksum mismatch", "... sizeof(index_t) ..." etc.
 //   payload shorter / longer      "truncated: ..." / "trailing bytes: ..."
 //   payload CRC                   "checksum mismatch: ..."
@@ -40,11 +40,18 @@
 // Gram matrices would exceed max(32 MiB, 16 x payload) are refused (legitimate models have far
 // fewer factors than learners + courses).
 //
-// Payload (version 1), in the byte order of the marker: u32 codec version of the kind, the
+// Payload, in the byte order of the marker: u32 codec version of the kind, the
 // kind's fields (one codec per kind in src/model_file.cpp; matrices are u64 rows, u64 cols and
 // rows x cols floats row-major; vectors u64 n and n floats; CSR matrices i32 rows, i32 cols and
 // three u64-counted arrays), then the learner ids and the course ids, each as u64 count followed
 // by count x (u32 length, bytes). An id map is either empty or has one id per learner / course.
+// Version 2 appends the metadata (ModelMetadata below): u32 metadata version (1), u64 count, then
+// count x (key, value), each a u32 length and bytes; keys "learnrec_version", "trained_at",
+// "data_fingerprint", "hyperparameters", "history" (unknown keys are skipped, so later learnrecs
+// may add some); keys and values are printable ASCII (history: lines joined by "\n"), anything
+// else is refused as corruption. Version 1 files have no metadata and load with an empty one.
+// Every codec writes num_threads as 0: it is a run-time setting, not part of the model, and a file
+// must be the same bytes whatever thread count trained it (see model_version()).
 //   "als"         i32 factors, f32 regularization, f32 alpha, i32 iterations, u32 solver,
 //                 i32 cg_steps, u64 seed, i32 num_threads, u8 calculate_loss; learner factors;
 //                 course factors
@@ -90,16 +97,32 @@
 
 namespace learnrec {
 
+/// Where a model comes from, saved with it (format version 2): what an auditor asks first.
+/// Empty strings mean "not recorded" (a version 1 file, or a model saved without them).
+struct ModelMetadata {
+    std::string learnrec_version;  ///< the learnrec that trained it (save() fills it when empty)
+    /// When it was trained, ISO-8601 UTC ("2026-06-01T00:00:00Z"). Part of the model's version, so
+    /// reproducible builds fix it: the CLI takes --trained-at, else the latest timestamp of the
+    /// training data, else the current time; Python the same (trained_at= on fit's caller side).
+    std::string trained_at;
+    std::string data_fingerprint;  ///< data_fingerprint() of the training data and ids
+    std::string hyperparameters;   ///< JSON object of the model's configuration (save() fills it when empty)
+    std::vector<std::string> history;  ///< later changes, one line each ("partial_fit: ...", "forget: ...")
+};
+
 /// A model with the id maps that translate its indices. Either map may be empty (unknown ids);
 /// when not empty it has exactly num_learners() / num_courses() ids.
 struct ModelBundle {
     std::shared_ptr<const Model> model;
     IdMap learners;
     IdMap courses;
+    ModelMetadata metadata;
 };
 
 /// The format version this library writes (and the newest it reads).
-inline constexpr std::uint32_t model_file_version = 1;
+inline constexpr std::uint32_t model_file_version = 2;
+/// This learnrec's version ("0.1.0"), as recorded in model files.
+std::string_view learnrec_version() noexcept;
 /// Size of the envelope in bytes.
 inline constexpr std::size_t model_file_header_size = 64;
 
@@ -117,6 +140,24 @@ std::string to_bytes(const ModelBundle& bundle);
 std::string to_bytes(const Model& model);
 /// Inverse of to_bytes(); `bytes` is only read during the call. Errors as load().
 ModelBundle from_bytes(std::string_view bytes);
+
+/// The model's version: "<kind>-<CRC-32 of the file's payload, 8 hex digits>-<trained_at as
+/// YYYYMMDDTHHMMSSZ>" (trained_at "unknown" when not recorded), e.g. "als-1f3a9c07-20260601T000000Z".
+/// Equal bytes give equal versions; any change of factors, ids or metadata changes it. Computed
+/// from to_bytes(bundle) (O(model size)): compute it once per published model, not per request.
+std::string model_version(const ModelBundle& bundle);
+
+/// A fingerprint of training data: "sha1:" and 40 hex digits of SHA-1 over the CSR (shape, indptr,
+/// indices, weights) and the learner and course ids (each as length + bytes; empty maps allowed).
+/// Equal data and ids give equal fingerprints on any machine of the same byte order.
+std::string data_fingerprint(const CsrView& data, const IdMap& learners, const IdMap& courses);
+
+/// The hyperparameters of `model` as a JSON object (num_threads left out: a run-time setting);
+/// "{}" for a kind without a codec.
+std::string hyperparameters_json(const Model& model);
+
+/// Seconds since the epoch as ISO-8601 UTC ("2026-06-01T00:00:00Z").
+std::string format_utc(std::int64_t seconds);
 
 /// The kinds this build can save and load, sorted ("als", "bpr", "ease", "gfcf", ...).
 std::vector<std::string> model_file_kinds();

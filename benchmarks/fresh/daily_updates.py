@@ -1,0 +1,167 @@
+"""Daily incremental updates against a nightly full retrain on the academy (issue #21).
+
+Time split of the academy's typed events: the model is trained on everything before day 0, then
+each of 30 days it is updated with that day's events only (partial_fit_users for the learners with
+events, partial_fit_items for the courses with events, both on their whole rows/columns so far),
+while a second model is retrained from scratch every night on all events so far (same
+hyperparameters and seed). After each day both are scored on the positive (learner, course) pairs
+that first appear in the following `--horizon` days: recall@10 over the courses not yet taken.
+
+    .venv/bin/python benchmarks/fresh/daily_updates.py --learners 20000 --courses 1200 --threads 2 \
+        --out benchmarks/fresh/results
+
+writes results.json, table.md and recall.png there. Timings are wall seconds measured side by side
+in one run; the machine's load average is recorded with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+import learnrec
+from learnrec.evaluation import ranking_metrics_at_k
+
+DAY = 86400
+
+
+def subset(events: learnrec.Events, mask: np.ndarray) -> learnrec.Events:
+    return dataclasses.replace(
+        events,
+        learners=events.learners[mask],
+        courses=events.courses[mask],
+        kinds=events.kinds[mask],
+        timestamps=events.timestamps[mask],
+        values=events.values[mask],
+    )
+
+
+def matrix(events: learnrec.Events, mask: np.ndarray):
+    user_items, _, _ = learnrec.events_to_interactions(subset(events, mask))
+    return user_items  # negative sums (dropped courses) stay: ALS's negative feedback
+
+
+def positives_after(events, t0, t1, known):
+    """Pairs with a positive event in [t0, t1) that are not in `known` (CSR), as a CSR of ones."""
+    m = matrix(events, (events.timestamps >= t0) & (events.timestamps < t1))
+    m.data[:] = (m.data > 0).astype(np.float32)
+    m.eliminate_zeros()
+    seen = known.copy()
+    seen.data[:] = 1.0
+    new = m - m.multiply(seen)
+    new.eliminate_zeros()
+    new = new.tocsr().astype(np.float32)
+    new.sort_indices()
+    return new
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--learners", type=int, default=20000)
+    p.add_argument("--courses", type=int, default=1200)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--days", type=int, default=30)
+    p.add_argument("--horizon", type=int, default=7, help="days of future pairs each evaluation scores")
+    p.add_argument("--factors", type=int, default=64)
+    p.add_argument("--iterations", type=int, default=15)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--out", type=Path, default=Path("benchmarks/fresh/results"))
+    a = p.parse_args()
+
+    tables = learnrec.academy_tables(seed=a.seed, learners=a.learners, courses=a.courses)
+    events = tables["events"]
+    t = events.timestamps
+    t_end = int(t.max())
+    day0 = t_end - (a.days + a.horizon) * DAY
+    params = dict(factors=a.factors, regularization=5.0, alpha=10.0, iterations=a.iterations, random_state=7,
+                  num_threads=a.threads, calculate_training_loss=False)
+
+    base = matrix(events, t < day0)
+    incremental = learnrec.ImplicitALS(**params)
+    incremental.trained_at = str(np.datetime64(day0, "s"))
+    start = time.perf_counter()
+    incremental.fit(base, show_progress=False)
+    first_fit = time.perf_counter() - start
+    print(f"{len(events)} events, {base.shape[0]} learners x {base.shape[1]} courses; day 0 = "
+          f"{np.datetime64(day0, 's')}; {base.nnz} pairs before it; full fit {first_fit:.2f} s", flush=True)
+
+    rows = []
+    for d in range(1, a.days + 1):
+        t0, t1 = day0 + (d - 1) * DAY, day0 + d * DAY
+        today = (t >= t0) & (t < t1)
+        current = matrix(events, t < t1)
+        learners = np.unique(events.learners[today]).astype(np.int32)
+        courses = np.unique(events.courses[today]).astype(np.int32)
+
+        start = time.perf_counter()
+        incremental.partial_fit_users(learners, current[learners])
+        item_users = current.tocsc()[:, courses].T.tocsr()
+        incremental.partial_fit_items(courses, item_users)
+        update_s = time.perf_counter() - start
+
+        nightly = learnrec.ImplicitALS(**params)
+        start = time.perf_counter()
+        nightly.fit(current, show_progress=False)
+        retrain_s = time.perf_counter() - start
+
+        future = positives_after(events, t1, t1 + a.horizon * DAY, current)
+        r_inc = ranking_metrics_at_k(incremental, current, future, K=10, num_threads=a.threads)["recall"]
+        r_full = ranking_metrics_at_k(nightly, current, future, K=10, num_threads=a.threads)["recall"]
+        row = dict(day=d, events=int(today.sum()), learners=int(learners.size), courses=int(courses.size),
+                   update_s=update_s, retrain_s=retrain_s, recall_incremental=r_inc, recall_retrain=r_full,
+                   test_pairs=int(future.nnz), load=os.getloadavg()[0])
+        rows.append(row)
+        print(f"day {d:2d}: {row['events']:5d} events, {learners.size:5d} learners, {courses.size:4d} courses | "
+              f"update {update_s * 1000:8.1f} ms, retrain {retrain_s:6.2f} s ({100 * update_s / retrain_s:5.2f} %) | "
+              f"recall@10 incremental {r_inc:.4f}, retrain {r_full:.4f} | load {row['load']:.1f}", flush=True)
+
+    a.out.mkdir(parents=True, exist_ok=True)
+    last = rows[-1]
+    summary = dict(
+        args=vars(a) | {"out": str(a.out)},
+        final_gap_relative=(last["recall_retrain"] - last["recall_incremental"]) / last["recall_retrain"],
+        mean_gap_relative=float(np.mean([(r["recall_retrain"] - r["recall_incremental"]) / r["recall_retrain"] for r in rows])),
+        median_update_over_retrain=float(np.median([r["update_s"] / r["retrain_s"] for r in rows])),
+        first_fit_s=first_fit,
+        days=rows,
+    )
+    (a.out / "results.json").write_text(json.dumps(summary, indent=1))
+    lines = ["| day | events | learners | courses | update (ms) | retrain (s) | update / retrain | recall@10 incremental | recall@10 retrain | gap |",
+             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        if r["day"] in (1, 2, 5, 10, 15, 20, 25, 30):
+            gap = (r["recall_retrain"] - r["recall_incremental"]) / r["recall_retrain"]
+            lines.append(f"| {r['day']} | {r['events']} | {r['learners']} | {r['courses']} | {r['update_s'] * 1000:.1f} | "
+                         f"{r['retrain_s']:.2f} | {100 * r['update_s'] / r['retrain_s']:.2f} % | {r['recall_incremental']:.4f} | "
+                         f"{r['recall_retrain']:.4f} | {100 * gap:+.2f} % |")
+    (a.out / "table.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    print(f"final relative gap {100 * summary['final_gap_relative']:+.2f} %, median update/retrain "
+          f"{100 * summary['median_update_over_retrain']:.2f} %")
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    days = [r["day"] for r in rows]
+    ax.plot(days, [r["recall_retrain"] for r in rows], "o-", label="nightly full retrain")
+    ax.plot(days, [r["recall_incremental"] for r in rows], "s--", label="daily partial_fit (day 0 model + updates)")
+    ax.set_xlabel("day after the initial training")
+    ax.set_ylabel(f"recall@10 (next {a.horizon} days)")
+    ax.set_title(f"academy {a.learners} learners x {a.courses} courses, ALS {a.factors} factors")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(a.out / "recall.png", dpi=110)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,226 @@
+// learnrec — incremental updates of a trained model without a full retrain, and forgetting learners.
+//
+// A trained model is immutable: every function here returns a new model and leaves its argument
+// untouched (a server keeps answering from the old one until it publishes the new one).
+//
+// ALS (implicit's partial_fit_users / partial_fit_items):
+//  - als_partial_fit_learners: rows of learners solved exactly against the fixed course factors,
+//    the training normal equations of that half-step (so a new learner's row equals fold-in).
+//    Indices at or past num_learners() grow the model; learners in between that were not given
+//    get zero factors (as implicit 0.7 does).
+//  - als_partial_fit_courses: the same for courses against the fixed learner factors, from their
+//    columns (courses x learners): a refreshed course equals a training half-step on its column.
+//  - als_partial_fit: the daily update from the whole current matrix and the learners and
+//    courses whose data changed (new ones included): learners first (against the courses the
+//    model knows), then courses (against the updated learners). Everything else keeps its factors.
+//  - als_forget_learners: the learners' rows removed and every course they touched re-solved
+//    against the remaining learners on the data without them. Nothing of them stays in the
+//    model's factors except through the factors of the other learners, learned in earlier
+//    iterations while they were present (second order); the full retrain that follows (README,
+//    "Forgetting a learner") removes that too.
+// Hybrid:
+//  - hybrid_partial_fit_learners: new and changed learners by the model's fold-in (their
+//    features plus a residual fitted to their positives); with id embeddings, the learner's id
+//    row is set so that the model's tables represent them exactly as its representation.
+//  - courses without interactions yet: HybridModel::with_courses (placed from metadata).
+//
+// Complexity: a learner row costs O(nnz_row d^2 + d^3), a course column likewise; building the
+// new model copies both factor tables and recomputes the two d x d Gram caches, O((n + m) d^2).
+// Thread safety: all functions are reentrant; they run their own team of num_threads (0 = all).
+#pragma once
+
+#include <algorithm>
+#include <span>
+#include <vector>
+
+#include "learnrec/model/als.hpp"
+#include "learnrec/model/hybrid.hpp"
+
+namespace learnrec {
+namespace detail {
+
+/// Checks update indices (non-negative, unique) and returns the size the table grows to.
+inline index_t grown_size(std::span<const index_t> indices, index_t current, const char* what) {
+    std::vector<index_t> sorted(indices.begin(), indices.end());
+    std::sort(sorted.begin(), sorted.end());
+    LEARNREC_CHECK(sorted.empty() || sorted.front() >= 0, "{} index {} is negative", what, sorted.front());
+    const auto dup = std::adjacent_find(sorted.begin(), sorted.end());
+    LEARNREC_CHECK(dup == sorted.end(), "{} index {} is given twice", what, dup == sorted.end() ? 0 : *dup);
+    return sorted.empty() ? current : std::max(current, sorted.back() + 1);
+}
+
+/// `table` with `rows` rows (new ones zero) and rows indices[i] replaced by solved.row(i).
+inline RowMatrix updated_table(const RowMatrix& table, index_t rows, std::span<const index_t> indices,
+                               const RowMatrix& solved) {
+    RowMatrix out = RowMatrix::Zero(rows, table.cols());
+    out.topRows(table.rows()) = table;
+    for (std::size_t i = 0; i < indices.size(); ++i)
+        out.row(indices[i]) = solved.row(static_cast<Eigen::Index>(i));
+    return out;
+}
+
+/// Rows `pick` of `m`, keeping only columns < `cols` (a view's columns past the model's are dropped).
+inline CsrMatrix select_rows(const CsrView& m, std::span<const index_t> pick, index_t cols) {
+    std::vector<Triplet> t;
+    for (std::size_t i = 0; i < pick.size(); ++i) {
+        LEARNREC_CHECK(pick[i] >= 0 && pick[i] < m.rows, "row {} outside [0, {})", pick[i], m.rows);
+        const auto row = m.row(pick[i]);
+        for (std::size_t k = 0; k < row.size(); ++k)
+            if (row.indices[k] < cols) t.push_back({static_cast<index_t>(i), row.indices[k], row.weights[k]});
+    }
+    return CsrMatrix::from_triplets(static_cast<index_t>(pick.size()), cols, t);
+}
+
+/// Columns `pick` of `m` as rows (pick.size() x m.rows), skipping the rows where `skip_row` is set.
+inline CsrMatrix select_columns(const CsrView& m, std::span<const index_t> pick, const std::vector<char>* skip_row) {
+    std::vector<index_t> slot(static_cast<std::size_t>(m.cols), -1);
+    for (std::size_t i = 0; i < pick.size(); ++i) {
+        LEARNREC_CHECK(pick[i] >= 0 && pick[i] < m.cols, "column {} outside [0, {})", pick[i], m.cols);
+        slot[static_cast<std::size_t>(pick[i])] = static_cast<index_t>(i);
+    }
+    std::vector<Triplet> t;
+    for (index_t r = 0; r < m.rows; ++r) {
+        if (skip_row && (*skip_row)[static_cast<std::size_t>(r)]) continue;
+        const auto row = m.row(r);
+        for (std::size_t k = 0; k < row.size(); ++k) {
+            const index_t s = slot[static_cast<std::size_t>(row.indices[k])];
+            if (s >= 0) t.push_back({s, r, row.weights[k]});
+        }
+    }
+    return CsrMatrix::from_triplets(static_cast<index_t>(pick.size()), m.rows, t);
+}
+
+}  // namespace detail
+
+/// Learners `learners[i]` re-solved (or added) from `rows.row(i)` (num_courses() columns) against
+/// the fixed course factors; see the header comment.
+inline AlsModel als_partial_fit_learners(const AlsModel& model, std::span<const index_t> learners,
+                                         const CsrView& rows, int num_threads = 0) {
+    LEARNREC_CHECK(static_cast<std::size_t>(rows.rows) == learners.size(), "{} learner indices for {} rows",
+                   learners.size(), rows.rows);
+    const index_t n = detail::grown_size(learners, model.num_learners(), "learner");
+    const RowMatrix solved = model.fold_in_learners(rows, num_threads);
+    return AlsModel(detail::updated_table(model.user_factors(), n, learners, solved), model.item_factors(),
+                    model.config());
+}
+
+/// Courses `courses[i]` re-solved (or added) from `columns.row(i)` (one row per course over the
+/// model's num_learners() learners) against the fixed learner factors.
+inline AlsModel als_partial_fit_courses(const AlsModel& model, std::span<const index_t> courses,
+                                        const CsrView& columns, int num_threads = 0) {
+    LEARNREC_CHECK(static_cast<std::size_t>(columns.rows) == courses.size(), "{} course indices for {} columns",
+                   courses.size(), columns.rows);
+    const index_t m = detail::grown_size(courses, model.num_courses(), "course");
+    const RowMatrix solved = model.fold_in_courses(columns, num_threads);
+    return AlsModel(model.user_factors(), detail::updated_table(model.item_factors(), m, courses, solved),
+                    model.config());
+}
+
+/// The daily update: `user_items` is the whole current matrix (at least the model's shape; extra
+/// rows and columns are new learners and courses), `learners` and `courses` those whose data
+/// changed (every new one must be listed). Learners are solved first, against the courses the
+/// model knows; then the courses, against the updated learners, on their full columns.
+inline AlsModel als_partial_fit(const AlsModel& model, const CsrView& user_items, std::span<const index_t> learners,
+                                std::span<const index_t> courses, int num_threads = 0) {
+    user_items.validate("user_items");
+    LEARNREC_CHECK(user_items.rows >= model.num_learners() && user_items.cols >= model.num_courses(),
+                   "user_items is {} x {}, smaller than the model's {} x {}: updates never shrink a model (use "
+                   "forget to remove learners)", user_items.rows, user_items.cols, model.num_learners(),
+                   model.num_courses());
+    const CsrMatrix rows = detail::select_rows(user_items, learners, model.num_courses());
+    AlsModel with_learners = als_partial_fit_learners(model, learners, rows.view(), num_threads);
+    LEARNREC_CHECK(with_learners.num_learners() == user_items.rows,
+                   "user_items has {} learners but the update gives the model {}: list every new learner",
+                   user_items.rows, with_learners.num_learners());
+    const CsrMatrix columns = detail::select_columns(user_items, courses, nullptr);
+    AlsModel out = als_partial_fit_courses(with_learners, courses, columns.view(), num_threads);
+    LEARNREC_CHECK(out.num_courses() == user_items.cols,
+                   "user_items has {} courses but the update gives the model {}: list every new course",
+                   user_items.cols, out.num_courses());
+    return out;
+}
+
+/// What forgetting changed, for reports and logs (never the learners' ids).
+struct ForgetReport {
+    index_t learners_removed = 0;
+    std::vector<index_t> courses_resolved;  ///< indices of the courses re-solved (the model's, unchanged by removal)
+};
+
+/// `model` without `learners` (their rows removed; the others keep their order) and every course
+/// they touched in `user_items` (the training data, the model's shape) re-solved against the
+/// remaining learners on the data without them. `report`, when given, says what changed.
+inline AlsModel als_forget_learners(const AlsModel& model, const CsrView& user_items, std::span<const index_t> learners,
+                                    int num_threads = 0, ForgetReport* report = nullptr) {
+    user_items.validate("user_items");
+    LEARNREC_CHECK(user_items.rows == model.num_learners() && user_items.cols == model.num_courses(),
+                   "the training data is {} x {} but the model {} x {}: forgetting re-solves courses on the data the "
+                   "model was trained on", user_items.rows, user_items.cols, model.num_learners(), model.num_courses());
+    detail::grown_size(learners, model.num_learners(), "learner");
+    std::vector<char> gone(static_cast<std::size_t>(model.num_learners()), 0);
+    std::vector<char> touched(static_cast<std::size_t>(model.num_courses()), 0);
+    for (index_t u : learners) {
+        LEARNREC_CHECK(u < model.num_learners(), "learner index {} outside [0, {})", u, model.num_learners());
+        gone[static_cast<std::size_t>(u)] = 1;
+        for (index_t c : user_items.row(u).indices) touched[static_cast<std::size_t>(c)] = 1;
+    }
+    std::vector<index_t> courses, keep;
+    for (index_t c = 0; c < model.num_courses(); ++c)
+        if (touched[static_cast<std::size_t>(c)]) courses.push_back(c);
+    for (index_t u = 0; u < model.num_learners(); ++u)
+        if (!gone[static_cast<std::size_t>(u)]) keep.push_back(u);
+    RowMatrix users(static_cast<Eigen::Index>(keep.size()), model.factors());
+    for (std::size_t i = 0; i < keep.size(); ++i) users.row(static_cast<Eigen::Index>(i)) = model.user_factors().row(keep[i]);
+    const AlsModel without(std::move(users), model.item_factors(), model.config());
+    // Columns of the touched courses over the remaining learners, renumbered in their order.
+    const CsrMatrix remaining = detail::select_rows(user_items, keep, user_items.cols);
+    const CsrMatrix columns = detail::select_columns(remaining.view(), courses, nullptr);
+    if (report) {
+        report->learners_removed = static_cast<index_t>(learners.size());
+        report->courses_resolved = courses;
+    }
+    return als_partial_fit_courses(without, courses, columns.view(), num_threads);
+}
+
+/// Hybrid learners `learners[i]` re-fitted (or added) from `rows.row(i)` (num_courses() columns)
+/// and their features (`features`: one row per learner, user_features() columns; nullptr when the
+/// model has no learner features) by the model's fold-in. New indices must follow the model's
+/// learners without a gap (an id embedding needs its learner). See the header comment.
+inline HybridModel hybrid_partial_fit_learners(const HybridModel& model, std::span<const index_t> learners,
+                                               const CsrView& rows, const CsrView* features, int num_threads = 0) {
+    LEARNREC_CHECK(static_cast<std::size_t>(rows.rows) == learners.size(), "{} learner indices for {} rows",
+                   learners.size(), rows.rows);
+    const index_t n = detail::grown_size(learners, model.num_learners(), "learner");
+    const auto added = std::count_if(learners.begin(), learners.end(), [&](index_t u) { return u >= model.num_learners(); });
+    LEARNREC_CHECK(added == n - model.num_learners(), "new learners must follow the model's {} learners without a gap",
+                   model.num_learners());
+    const HybridConfig& c = model.config();
+    const RowMatrix solved = model.fold_in_learners(rows, features, num_threads);
+    RowMatrix users = detail::updated_table(model.user_factors(), n, learners, solved);
+    RowMatrix table = model.user_table();
+    if (c.use_user_ids) {
+        // [id rows (n); feature rows], each given learner's id row the remainder of its representation.
+        const index_t old = model.num_learners();
+        table = RowMatrix::Zero(n + model.user_features(), c.factors);
+        table.topRows(old) = model.user_table().topRows(old);
+        table.bottomRows(model.user_features()) = model.user_table().bottomRows(model.user_features());
+        const CsrView* f = features && features->cols > 0 ? features : nullptr;
+        const CsrMatrix weights = detail::hybrid_table_rows(rows.rows, true, f, c.normalize_features, "learner features");
+        for (index_t i = 0; i < rows.rows; ++i) {
+            const auto w = weights.row(i);
+            Eigen::RowVectorXf rest = solved.row(i).leftCols(c.factors);
+            float id_weight = 1.0f;
+            for (std::size_t k = 0; k < w.size(); ++k) {
+                if (w.indices[k] == i)
+                    id_weight = w.weights[k];
+                else
+                    rest -= w.weights[k] * model.user_table().row(old + (w.indices[k] - rows.rows));
+            }
+            table.row(learners[static_cast<std::size_t>(i)]) = rest / id_weight;
+        }
+    }
+    // Learners in the gap are impossible (checked above), so every new row has its bias column 1.
+    return HybridModel(std::move(users), model.item_factors(), std::move(table), model.item_table(),
+                       model.user_features(), model.item_features(), model.trained_courses(), c);
+}
+
+}  // namespace learnrec

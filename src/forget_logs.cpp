@@ -1,0 +1,132 @@
+// learnrec — forgetting learners in model bundles and logs (include/learnrec/io/forget.hpp).
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "learnrec/data/events.hpp"
+#include "learnrec/io/forget.hpp"
+
+namespace learnrec {
+namespace {
+
+std::string read_all(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error(path.string(), "cannot read");
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// "events": typed lifecycle events (read_events_csv). Learner indices of the rewritten log follow
+// the first appearance of the remaining learners, so the forgotten ids vanish from it entirely.
+std::size_t forget_in_events(const std::filesystem::path& in, const std::filesystem::path& out,
+                             std::span<const std::string> learners) {
+    const EventLog log = read_events_csv(in);
+    const std::set<std::string, std::less<>> gone(learners.begin(), learners.end());
+    EventLog kept;
+    std::size_t removed = 0;
+    for (const auto& e : log.events) {
+        const std::string& learner = log.learners.id(e.learner);
+        if (gone.count(learner)) {
+            ++removed;
+            continue;
+        }
+        add_event(kept, learner, log.courses.id(e.course), e.kind, e.time,
+                  e.kind == LifecycleKind::rated ? e.value : std::numeric_limits<float>::quiet_NaN());
+    }
+    // write_events_csv writes in place; the cleaned log must replace `out` atomically instead.
+    const std::filesystem::path dir = out.has_parent_path() ? out.parent_path() : std::filesystem::path(".");
+    const std::filesystem::path temp = dir / (out.filename().string() + ".forget-staging");
+    struct Remove {
+        std::filesystem::path p;
+        ~Remove() {
+            std::error_code ec;
+            std::filesystem::remove(p, ec);
+        }
+    } cleanup{temp};
+    write_events_csv(temp, kept);
+    detail::write_file_atomically(read_all(temp), out);
+    return removed;
+}
+
+constexpr std::array kLogKinds{
+    LearnerLogKind{"events", forget_in_events},
+};
+
+}  // namespace
+
+std::span<const LearnerLogKind> learner_log_kinds() { return kLogKinds; }
+
+std::size_t forget_in_log(std::string_view kind, const std::filesystem::path& in, const std::filesystem::path& out,
+                          std::span<const std::string> learners) {
+    std::string known;
+    for (const auto& k : kLogKinds) {
+        if (k.name == kind) return k.forget(in, out, learners);
+        known += (known.empty() ? "" : ", ") + std::string(k.name);
+    }
+    LEARNREC_FAIL("no log kind '{}' (known: {})", kind, known);
+}
+
+CsrMatrix align_to_model(const Interactions& data, const ModelBundle& bundle) {
+    LEARNREC_CHECK(bundle.learners.size() > 0 && bundle.courses.size() > 0,
+                   "the model file holds no learner or course ids, so its rows cannot be matched to data");
+    std::vector<index_t> course(static_cast<std::size_t>(data.courses.size()), -1);
+    for (index_t c = 0; c < data.courses.size(); ++c)
+        if (const auto found = bundle.courses.find(data.courses.id(c))) course[static_cast<std::size_t>(c)] = *found;
+    std::vector<Triplet> t;
+    t.reserve(static_cast<std::size_t>(data.matrix.nnz()));
+    for (index_t r = 0; r < data.matrix.rows(); ++r) {
+        const auto learner = bundle.learners.find(data.learners.id(r));
+        if (!learner) continue;
+        const auto row = data.matrix.row(r);
+        for (std::size_t k = 0; k < row.size(); ++k) {
+            const index_t c = course[static_cast<std::size_t>(row.indices[k])];
+            if (c >= 0) t.push_back({*learner, c, row.weights[k]});
+        }
+    }
+    return CsrMatrix::from_triplets(bundle.model->num_learners(), bundle.model->num_courses(), t);
+}
+
+ForgetResult forget_learners(const ModelBundle& bundle, const Interactions& data, std::span<const std::string> learner_ids,
+                             int num_threads) {
+    LEARNREC_CHECK(bundle.model != nullptr, "the bundle holds no model");
+    const auto* als = dynamic_cast<const AlsModel*>(bundle.model.get());
+    LEARNREC_CHECK(als != nullptr,
+                   "forgetting re-solves the courses a learner touched, which learnrec implements for 'als' models; "
+                   "retrain this '{}' model on the cleaned logs instead (README, \"Forgetting a learner\")",
+                   bundle.model->kind());
+    const CsrMatrix aligned = align_to_model(data, bundle);
+    std::vector<index_t> rows;
+    for (const auto& id : learner_ids) rows.push_back(bundle.learners.at(id, "learner"));
+    ForgetResult out;
+    out.data_matches_fingerprint = !bundle.metadata.data_fingerprint.empty() &&
+        data_fingerprint(aligned.view(), bundle.learners, bundle.courses) == bundle.metadata.data_fingerprint;
+    auto model = std::make_shared<const AlsModel>(
+        als_forget_learners(*als, aligned.view(), rows, num_threads, &out.report));
+    std::vector<char> gone(static_cast<std::size_t>(bundle.learners.size()), 0);
+    for (index_t r : rows) gone[static_cast<std::size_t>(r)] = 1;
+    std::vector<std::string> kept_ids;
+    std::vector<index_t> kept_rows;
+    for (index_t u = 0; u < bundle.learners.size(); ++u) {
+        if (gone[static_cast<std::size_t>(u)]) continue;
+        kept_ids.push_back(bundle.learners.id(u));
+        kept_rows.push_back(u);
+    }
+    out.bundle.learners = IdMap(std::move(kept_ids));
+    out.bundle.courses = bundle.courses;
+    out.bundle.metadata = bundle.metadata;
+    const CsrMatrix remaining = detail::select_rows(aligned.view(), kept_rows, aligned.cols());
+    out.bundle.metadata.data_fingerprint = data_fingerprint(remaining.view(), out.bundle.learners, out.bundle.courses);
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+    out.bundle.metadata.history.push_back(fmt::format(
+        "forget {}: {} learner(s) removed, {} course(s) re-solved without them; full retrain pending", format_utc(now),
+        out.report.learners_removed, out.report.courses_resolved.size()));
+    out.bundle.model = std::move(model);
+    return out;
+}
+
+}  // namespace learnrec

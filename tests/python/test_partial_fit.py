@@ -1,0 +1,123 @@
+"""Incremental updates (implicit's partial_fit_users / partial_fit_items), model metadata and versions."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+import scipy.sparse
+
+import learnrec
+from conftest import random_interactions
+
+
+def _als(**kw):
+    params = dict(factors=6, iterations=4, regularization=0.5, alpha=4.0, solver="cholesky", random_state=3,
+                  num_threads=2, calculate_training_loss=False)
+    params.update(kw)
+    return learnrec.ImplicitALS(**params)
+
+
+def test_a_new_learner_from_partial_fit_users_equals_fold_in():
+    full = random_interactions(60, 30)
+    model = _als().fit(full[:59], show_progress=False)
+    expected = model.recalculate_user(59, full[59])
+    assert model.partial_fit_users([59], full[59]) is model
+    assert model.user_factors.shape == (60, 6)
+    np.testing.assert_array_equal(model.user_factors[59], expected)
+
+
+def test_partial_fit_users_keeps_every_other_learner_and_course():
+    full = random_interactions(60, 30)
+    model = _als().fit(full, show_progress=False)
+    users, items = model.user_factors.copy(), model.item_factors.copy()
+    model.partial_fit_users([4, 9], full[[4, 9]])
+    keep = np.setdiff1d(np.arange(60), [4, 9])
+    np.testing.assert_array_equal(model.user_factors[keep], users[keep])
+    np.testing.assert_array_equal(model.item_factors, items)
+
+
+def test_partial_fit_users_grows_the_model_with_zero_rows_for_skipped_ids():
+    full = random_interactions(60, 30)
+    model = _als().fit(full, show_progress=False)
+    model.partial_fit_users([62], full[0])
+    assert model.user_factors.shape[0] == 63
+    assert not model.user_factors[60:62].any()
+
+
+def test_a_course_re_solved_by_partial_fit_items_equals_its_fold_in_against_the_learners():
+    full = random_interactions(60, 30)
+    model = _als().fit(full, show_progress=False)
+    item_users = full.T.tocsr()
+    expected = model.recalculate_item([2, 7], item_users[[2, 7]])
+    model.partial_fit_items([2, 7, 30], item_users[[2, 7, 0]])
+    assert model.item_factors.shape[0] == 31
+    np.testing.assert_allclose(model.item_factors[[2, 7]], expected, rtol=1e-6, atol=1e-7)
+
+
+def test_partial_fit_rejects_mismatched_rows_and_duplicate_ids():
+    full = random_interactions(60, 30)
+    model = _als().fit(full, show_progress=False)
+    with pytest.raises(ValueError, match="rows but 1 userids"):
+        model.partial_fit_users([1], full[[1, 2]])
+    with pytest.raises(learnrec.LearnrecError, match="given twice"):
+        model.partial_fit_users([1, 1], full[[1, 2]])
+
+
+def test_hybrid_partial_fit_users_and_items_from_metadata():
+    full = random_interactions(40, 20)
+    features = scipy.sparse.random(21, 5, density=0.4, format="csr", dtype=np.float32, random_state=1)
+    features.data[:] = 1.0
+    model = learnrec.HybridModel(factors=4, iterations=3, random_state=1, num_threads=1, fold_in_epochs=5)
+    model.fit(full[:39], show_progress=False)
+    expected = model.recalculate_user(39, full[39])
+    model.partial_fit_users([39], full[39])
+    np.testing.assert_array_equal(model.user_factors[39], expected)
+    model2 = learnrec.HybridModel(factors=4, iterations=3, random_state=1, num_threads=1).fit(
+        full, item_features=features[:20], show_progress=False)
+    placed = model2.item_embeddings_from_features(features[20])
+    model2.partial_fit_items([20], features[20])
+    np.testing.assert_array_equal(model2.item_factors[20], placed[0])
+    with pytest.raises(ValueError, match="next course ids"):
+        model2.partial_fit_items([25], features[20])
+
+
+def test_saved_models_record_version_trained_at_fingerprint_and_hyperparameters(tmp_path):
+    full = random_interactions(60, 30)
+    model = _als()
+    model.trained_at = "2026-06-01"
+    model.fit(full, show_progress=False)
+    path = tmp_path / "m.lrc"
+    model.save(path)
+    back = learnrec.load(path)
+    meta = back.metadata
+    assert meta["trained_at"] == "2026-06-01T00:00:00Z"
+    assert meta["data_fingerprint"] == model.metadata["data_fingerprint"]
+    assert meta["data_fingerprint"].startswith("sha1:")
+    assert meta["learnrec_version"] == learnrec.__version__
+    assert '"factors":6' in meta["hyperparameters"]
+    assert meta["model_version"] == model.model_version == back.model_version
+    assert meta["model_version"].startswith("als-") and meta["model_version"].endswith("-20260601T000000Z")
+    assert pickle.loads(pickle.dumps(model)).model_version == model.model_version
+
+
+def test_the_same_data_and_seed_give_the_same_bytes_on_any_thread_count():
+    full = random_interactions(200, 50)
+    out = set()
+    for threads in (1, 2, 3):
+        model = _als(num_threads=threads, solver="cg")
+        model.trained_at = "2026-06-01"
+        out.add(learnrec.to_bytes(model.fit(full, show_progress=False)))
+    assert len(out) == 1
+
+
+def test_partial_fit_changes_the_model_version_and_records_history():
+    full = random_interactions(60, 30)
+    model = _als()
+    model.trained_at = "2026-06-01"
+    model.fit(full[:59], show_progress=False)
+    before = model.model_version
+    model.partial_fit_users([59], full[59])
+    assert model.model_version != before
+    assert model.metadata["history"][-1].startswith("partial_fit_users: 1 learner(s)")
