@@ -9,6 +9,7 @@
 #include <span>
 #include <unordered_set>
 
+#include "academy_planning.hpp"
 #include "csv_write.hpp"
 
 namespace learnrec {
@@ -1017,6 +1018,7 @@ Academy generate_academy(const AcademyConfig& config) {
     });
     academy.courses = std::move(cat.courses);
     if (schema2) add_schema2(academy, config, cat, learners, preferences, enrolments);
+    if (schema2) detail::add_academy_planning(academy, config);
     return academy;
 }
 
@@ -1170,6 +1172,7 @@ void write_academy_csv(const Academy& academy, const std::filesystem::path& dire
         text += csv_line({cid.id(s.course), detail::iso8601(s.start), detail::iso8601(s.end), s.country,
                           fmt::format("{}", s.capacity)});
     detail::write_text_file(directory / "sessions.csv", text);
+    detail::write_academy_planning_csv(academy, directory);
 }
 
 }  // namespace learnrec

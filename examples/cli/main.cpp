@@ -6,6 +6,7 @@
 //       ... [--rules rules.json] [--catalogue DIR] [--now YYYY-MM-DD] [--events F.csv]   (the ranking layer)
 //   learnrec inspect M.lrc                 what a model file holds (kind, sizes, ids), after validating it
 //   learnrec academy --out DIR            write the synthetic academy as CSV files
+//   learnrec plan --catalogue DIR --learner ID [--format json]   a dated learning plan (plan_cmd.cpp)
 //   learnrec coldstart-demo               hybrid model: a new hire's top-10 from a profile, then fold-in
 #include <algorithm>
 #include <chrono>
@@ -20,6 +21,7 @@
 #include <fmt/ranges.h>
 
 #include "academy_cmd.hpp"
+#include "plan_cmd.hpp"
 #include "learnrec/learnrec.hpp"
 #include "ranking_cmd.hpp"
 
@@ -354,6 +356,7 @@ int main(int argc, char** argv) {
     auto* inspect = app.add_subcommand("inspect", "Validate a model file and print what it holds");
     inspect->add_option("model", inspect_path, "Model file")->required()->check(CLI::ExistingFile);
     const auto academy_cmd = learnrec::cli::add_academy_command(app);
+    const auto plan_cmd = learnrec::cli::add_plan_command(app);
     add_coldstart_demo(app);
 
     CLI11_PARSE(app, argc, argv);
@@ -365,6 +368,7 @@ int main(int argc, char** argv) {
                                  rec_ranking);
         if (*inspect) return run_inspect(inspect_path);
         if (*academy_cmd.app) return academy_cmd.run();
+        if (*plan_cmd.app) return plan_cmd.run();
     } catch (const learnrec::Error& e) {
         fmt::print(stderr, "\nlearnrec: error: {}\n", e.what());
         return 2;
