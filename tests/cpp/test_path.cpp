@@ -14,6 +14,7 @@
 #include "learnrec/error.hpp"
 #include "learnrec/path/inputs.hpp"
 #include "learnrec/path/plan.hpp"
+#include "learnrec/path/team.hpp"
 #include "learnrec/ranking/calendar.hpp"
 #include "test_support.hpp"
 
@@ -595,4 +596,47 @@ TEST_CASE("the academy export plans every learner: its files read back and plans
         for (const auto& u : p.unmet) CHECK_FALSE(u.why.empty());
     }
     CHECK(steps > 0);
+}
+
+TEST_CASE("the academy's planning data from memory plans like its export", "[path][academy]") {
+    const Academy a = generate_academy({8, 150, 100, 6.0, 2});
+    TempDir dir({});
+    write_academy_csv(a, dir.path());
+    const PlanningData from_files = read_planning_dir(dir.path());
+    const PlanningData from_memory = academy_planning_data(a);
+    PlanOptions o;
+    for (index_t l = 0; l < 150; l += 7) {
+        const Plan x = plan_path(from_files.catalogue, from_files.course_hours,
+                                 planning_learner(from_files, l, month_start(o, 0)), o);
+        const Plan y = plan_path(from_memory.catalogue, from_memory.course_hours,
+                                 planning_learner(from_memory, l, month_start(o, 0)), o);
+        REQUIRE(x.steps.size() == y.steps.size());
+        for (std::size_t k = 0; k < x.steps.size(); ++k) {
+            CHECK(x.steps[k].course == y.steps[k].course);
+            CHECK(x.steps[k].month == y.steps[k].month);
+        }
+        CHECK(x.unmet.size() == y.unmet.size());
+    }
+}
+
+TEST_CASE("a team plan counts seats per quarter and coverage against the workforce plan", "[path][team]") {
+    const Academy a = generate_academy({8, 400, 150, 6.0, 2});
+    const PlanningData d = academy_planning_data(a);
+    PlanOptions o;
+    const TeamPlan company = plan_team(d, {}, o, TargetSource::review, 2);
+    const TeamPlan sales = plan_team(d, {"Sales", ""}, o, TargetSource::review, 1);
+    CHECK(company.learners.size() == 400);
+    CHECK(sales.learners.size() < company.learners.size());
+    std::size_t steps = 0, seats = 0;
+    for (const auto& p : company.plans) steps += p.steps.size();
+    for (const auto& s : company.seats) seats += static_cast<std::size_t>(s.seats);
+    CHECK(seats == steps);
+    CHECK(company.steps == steps);
+    for (const auto& s : company.seats) CHECK(s.quarter.substr(0, 6) == "2026-Q");
+    REQUIRE_FALSE(sales.coverage.empty());
+    for (const auto& c : sales.coverage) {
+        CHECK(c.department == "Sales");
+        CHECK(c.year == 2026);
+        CHECK(c.people_planned >= c.people_now);
+    }
 }

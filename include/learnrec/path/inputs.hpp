@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "learnrec/data/academy.hpp"
 #include "learnrec/data/events.hpp"
 #include "learnrec/data/id_map.hpp"
 #include "learnrec/path/plan.hpp"
@@ -51,6 +52,9 @@ struct PlanningData {
 };
 
 PlanningData read_planning_dir(const std::filesystem::path& dir);
+
+/// The same from a generated academy without files (what read_planning_dir reads from its export).
+PlanningData academy_planning_data(const Academy& academy);
 
 /// Where a learner's targets come from.
 enum class TargetSource {
