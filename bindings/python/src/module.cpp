@@ -66,6 +66,7 @@ namespace learnrec::python {
 void register_io(py::module_& m);
 void register_data(py::module_& m);
 void register_ranking(py::module_& m);  // ranking.cpp
+void register_path(py::module_& m);     // path.cpp
 }  // namespace learnrec::python
 
 namespace {
@@ -715,5 +716,6 @@ A model scoring through a dense course x course matrix B: score(c) = sum over th
     register_data(m);  // data_bindings.cpp: academy, features, typed events
     register_io(m);    // io_bindings.cpp: model files, pickling
     register_ranking(m);
+    register_path(m);  // path.cpp: learning paths
     register_hybrid(m);  // hybrid.cpp: after FactorModel, from which HybridModel derives
 }
