@@ -16,6 +16,7 @@
 #include "learnrec/path/plan.hpp"
 #include "learnrec/path/team.hpp"
 #include "learnrec/ranking/calendar.hpp"
+#include "learnrec/ranking/files.hpp"
 #include "test_support.hpp"
 
 using namespace learnrec;
@@ -639,4 +640,19 @@ TEST_CASE("a team plan counts seats per quarter and coverage against the workfor
         CHECK(c.year == 2026);
         CHECK(c.people_planned >= c.people_now);
     }
+}
+
+TEST_CASE("the ranking reader reads the planner's learner_skills.csv: current_level skipped, a profile target repeated",
+          "[path][files]") {
+    TempDir dir({{"learners.csv", "learner_id,target_skills\nL1,a:2\n"},
+                 {"learner_skills.csv", "learner_id,skill,level,current_level\nL1,a,2,1\nL1,b,3,0\n"}});
+    const auto d = ranking::read_catalogue_dir(dir.path(), IdMap(std::vector<std::string>{"C1"}),
+                                               IdMap(std::vector<std::string>{"L1"}));
+    REQUIRE(d.learners.at(0).target_skills.size() == 2);
+    CHECK(d.learners[0].target_skills[1].skill == "b");
+    TempDir clash({{"learners.csv", "learner_id,target_skills\nL1,a:2\n"},
+                   {"learner_skills.csv", "learner_id,skill,level\nL1,a,3\n"}});
+    CHECK_THROWS_WITH(ranking::read_catalogue_dir(clash.path(), IdMap(std::vector<std::string>{"C1"}),
+                                                  IdMap(std::vector<std::string>{"L1"})),
+                      Catch::Contains("learner_skills.csv:2: learner 'L1' targets skill 'a' twice"));
 }
