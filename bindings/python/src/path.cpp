@@ -107,8 +107,15 @@ py::dict plan_dict(const path::PlanningData& d, const path::Plan& p, const path:
 void register_path(py::module_& m) {
     py::class_<path::PlanningData, std::shared_ptr<path::PlanningData>>(
         m, "PlanningData", "The planner's inputs (learnrec::path::PlanningData): catalogue, hours, learners, targets.")
-        .def_property_readonly("learner_ids", [](const path::PlanningData& d) { return d.learners.ids(); })
-        .def_property_readonly("course_ids", [](const path::PlanningData& d) { return d.courses.ids(); })
+        .def_property_readonly("learner_ids",
+                               [](const path::PlanningData& d) {
+                                   const auto ids = d.learners.ids();
+                                   return std::vector<std::string>(ids.begin(), ids.end());
+                               })
+        .def_property_readonly("course_ids", [](const path::PlanningData& d) {
+            const auto ids = d.courses.ids();
+            return std::vector<std::string>(ids.begin(), ids.end());
+        })
         .def_property_readonly("departments", [](const path::PlanningData& d) {
             std::vector<std::string> out;
             for (const auto& f : d.learner_facts) out.push_back(f.department);
