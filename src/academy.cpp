@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "academy_opportunities.hpp"
+#include "academy_planning.hpp"
 #include "csv_write.hpp"
 
 namespace learnrec {
@@ -1019,6 +1020,7 @@ Academy generate_academy(const AcademyConfig& config) {
     });
     academy.courses = std::move(cat.courses);
     if (schema2) add_schema2(academy, config, cat, learners, preferences, enrolments);
+    if (schema2) detail::add_academy_planning(academy, config);
     return academy;
 }
 
@@ -1173,6 +1175,7 @@ void write_academy_csv(const Academy& academy, const std::filesystem::path& dire
                           fmt::format("{}", s.capacity), s.id});
     detail::write_text_file(directory / "sessions.csv", text);
     detail::write_academy_opportunities_csv(academy, directory);
+    detail::write_academy_planning_csv(academy, directory);
 }
 
 }  // namespace learnrec

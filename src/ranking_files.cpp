@@ -402,17 +402,23 @@ CatalogueData read_catalogue_dir(const std::filesystem::path& dir, const IdMap& 
         });
     }
     if (std::filesystem::exists(goals_file)) {
-        Table t(goals_file, d, {"learner_id", "skill", "level"}, {});
+        // current_level is the planner's (path/inputs.hpp); `target_level` is the review's spelling.
+        Table t(goals_file, d, {"learner_id", "skill", "level"}, {}, {{"target_level", "level"}}, {"current_level"});
+        // learners.csv may already name a target (the academy writes both): the same level agrees.
+        std::vector<std::size_t> from_profile(out.learners.size());
+        for (std::size_t l = 0; l < out.learners.size(); ++l) from_profile[l] = out.learners[l].target_skills.size();
         t.for_each([&] {
             const auto l = learner(t);
             const auto level = t.integer("level", 1);
             if (!l) return;
             auto& goals = out.learners[static_cast<std::size_t>(*l)].target_skills;
             const std::string skill = t.id("skill");
-            for (const auto& g : goals)
-                if (g.skill == skill)
+            for (std::size_t g = 0; g < goals.size(); ++g)
+                if (goals[g].skill == skill) {
+                    if (g < from_profile[static_cast<std::size_t>(*l)] && goals[g].level == level) return;
                     throw Error(t.where(),
                                 fmt::format("learner '{}' targets skill '{}' twice", t.text("learner_id"), skill));
+                }
             goals.push_back({skill, level});
         });
     }

@@ -9,6 +9,7 @@
 //   learnrec academy --out DIR            write the synthetic academy as CSV files
 //   learnrec push --model M.lrc --catalogue DIR --log PUSHLOG --out FILE --now DATE --campaign ID   push campaign
 //   learnrec allocate --model M.lrc --catalogue DIR --now YYYY-MM-DD --out A.csv [--rules R.json]   scarce places
+//   learnrec plan --catalogue DIR --learner ID [--format json]   a dated learning plan (plan_cmd.cpp)
 //   learnrec coldstart-demo               hybrid model: a new hire's top-10 from a profile, then fold-in
 #include <algorithm>
 #include <chrono>
@@ -26,6 +27,7 @@
 #include "push_cmd.hpp"
 #include "allocate_cmd.hpp"
 #include "fresh_cmd.hpp"
+#include "plan_cmd.hpp"
 #include "learnrec/learnrec.hpp"
 #include "ranking_cmd.hpp"
 #include "why_not_cmd.hpp"
@@ -377,6 +379,7 @@ int main(int argc, char** argv) {
     const auto allocate_cmd = learnrec::cli::add_allocate_command(app);
     const auto why_not_cmd = learnrec::cli::add_why_not_command(app);
     const auto forget_cmd = learnrec::cli::add_forget_command(app);
+    const auto plan_cmd = learnrec::cli::add_plan_command(app);
     add_coldstart_demo(app);
 
     CLI11_PARSE(app, argc, argv);
@@ -392,6 +395,7 @@ int main(int argc, char** argv) {
         if (*allocate_cmd.app) return allocate_cmd.run();
         if (*why_not_cmd.app) return why_not_cmd.run();
         if (*forget_cmd.app) return forget_cmd.run();
+        if (*plan_cmd.app) return plan_cmd.run();
     } catch (const learnrec::Error& e) {
         fmt::print(stderr, "\nlearnrec: error: {}\n", e.what());
         return 2;

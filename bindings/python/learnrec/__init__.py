@@ -51,6 +51,7 @@ from . import campaign, ranking
 from . import ranking
 from . import allocation
 from .xapi import XapiLog, read_xapi
+from . import path
 
 __version__: str = _core.__version__
 
@@ -79,6 +80,7 @@ __all__ = [
     "campaign",
     "allocation",
     "ranking",
+    "path",
     "ranking_metrics_at_k",
     "read_interactions",
     "__version__",

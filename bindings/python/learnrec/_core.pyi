@@ -712,3 +712,44 @@ def read_xapi(
     max_depth: int,
 ) -> Dict[str, Any]: ...
 def ranker_why_not(ranker: Ranker, learner: int, course: int, now: int, rules: RankingRules) -> Dict[str, Any]: ...
+
+# ---- learning paths (path.cpp; learnrec.path wraps these) ----
+
+class PlanningData:
+    """The planner's inputs: catalogue, course hours, learners, targets with current levels."""
+
+    @property
+    def learner_ids(self) -> List[str]: ...
+    @property
+    def course_ids(self) -> List[str]: ...
+    @property
+    def departments(self) -> List[str]: ...
+
+def read_planning_dir(directory: str) -> PlanningData: ...
+def academy_planning_data(
+    seed: int = 42, learners: int = 5000, courses: int = 600, mean_enrolments: float = 12.0
+) -> PlanningData: ...
+def plan_learner(
+    data: PlanningData,
+    learner: str,
+    start_year: int,
+    start_month: int,
+    months: int,
+    hours_per_month: float,
+    targets: str,
+    skills: List[Tuple[str, int]],
+    exact_limit: int,
+    preference: Optional[np.ndarray] = None,
+) -> Dict[str, Any]: ...
+def plan_team(
+    data: PlanningData,
+    department: str,
+    country: str,
+    start_year: int,
+    start_month: int,
+    months: int,
+    hours_per_month: float,
+    targets: str,
+    exact_limit: int,
+    num_threads: int,
+) -> Dict[str, Any]: ...

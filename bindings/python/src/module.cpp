@@ -70,6 +70,7 @@ void register_ranking(py::module_& m);  // ranking.cpp
 void register_campaign(py::module_& m);  // campaign.cpp
 void register_allocation(py::module_& m);  // allocation.cpp
 void register_xapi(py::module_& m);     // xapi_bindings.cpp
+void register_path(py::module_& m);     // path.cpp
 }  // namespace learnrec::python
 
 namespace {
@@ -740,5 +741,6 @@ A model scoring through a dense course x course matrix B: score(c) = sum over th
     register_campaign(m);  // campaign.cpp: push campaigns
     register_allocation(m);  // allocation.cpp: after Ranker, which it takes
     register_xapi(m);  // xapi_bindings.cpp: xAPI statements, Ranker why-not
+    register_path(m);  // path.cpp: learning paths
     register_hybrid(m);  // hybrid.cpp: after FactorModel, from which HybridModel derives
 }

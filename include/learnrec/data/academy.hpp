@@ -143,6 +143,8 @@ struct LearnerProfile {
     std::string region;                     ///< "EMEA", "Americas" or "APAC"
     std::string seniority;                  ///< "junior", "mid" or "senior"
     std::vector<SkillLevel> target_skills;  ///< personal goals + the team's skills review, deduplicated
+    // planning (src/academy_planning.cpp):
+    std::vector<SkillLevel> current_skills;  ///< level now (0 = none) of each target skill, same order
 };
 
 struct CourseInfo {
@@ -165,6 +167,22 @@ struct SkillsReviewEntry {
     std::string department;
     std::string role;
     std::vector<SkillLevel> skills;
+};
+
+/// What a role needs ("what a data engineer needs"): the union of its teams' reviews, highest level.
+struct RoleProfile {
+    std::string role;
+    std::vector<SkillLevel> skills;
+};
+
+/// One line of the strategic workforce plan: `people` in `department` needed at `level` or above
+/// in `skill` by the end of `year`.
+struct WorkforceTarget {
+    std::string skill;
+    std::string department;
+    int year;
+    int level;
+    int people;
 };
 
 /// A course someone must complete by `due`.
@@ -228,7 +246,20 @@ struct Academy {
     std::vector<Prerequisite> prerequisites;       ///< sorted by course
     std::vector<CourseSession> sessions;           ///< sorted by (start, course)
     std::vector<AcademyOpportunity> opportunities;  ///< gigs, then work packages (schema 2)
+    // planning (schema 2; src/academy_planning.cpp):
+    std::vector<RoleProfile> role_profiles;        ///< per role, in order of first review entry
+    std::vector<WorkforceTarget> workforce_plan;   ///< 2026-2028, by department, skill, year
 };
+
+// Planning data (schema 2, src/academy_planning.cpp; new streams, every other field unchanged):
+//  - current_skills: per target skill, the level now = the highest level of a completed course
+//    teaching it, or prior experience by seniority (junior 0/1 at 70/30%, mid 0/1/2 at 30/50/20%,
+//    senior 1/2/3 at 30/50/20%), whichever is higher. Written as learner_skills.csv
+//    (learner_id,skill,level,current_level; level = target), read by ranking and path readers.
+//  - role_profiles (role_profiles.csv role,skill,level): no randomness.
+//  - workforce_plan (workforce_plan.csv skill,department,year,level,people): for each department
+//    and skill its reviews name (highest level), the people needed in 2026 = the department's
+//    learners targeting it, growing by a factor 0.95-1.25 a year (drawn per line) for 2027 and 2028.
 
 /// Generates the academy described above; throws Error when the config is invalid.
 Academy generate_academy(const AcademyConfig& config = {});
@@ -253,7 +284,8 @@ FeatureMatrix academy_course_features(const Academy& academy);
 /// Writes the academy as CSV files in `directory` (created if needed): interactions.csv,
 /// events.csv (the lifecycle at schema 2, else enrolled/completed), learners.csv, courses.csv,
 /// learner_features.csv, course_features.csv, skills_review.csv, obligations.csv,
-/// prerequisites.csv, sessions.csv (with session_id) and opportunities.csv. Timestamps are ISO-8601 UTC; skill lists are
+/// prerequisites.csv, sessions.csv (with session_id), and at schema 2 opportunities.csv,
+/// learner_skills.csv, role_profiles.csv and workforce_plan.csv. Timestamps are ISO-8601 UTC; skill lists are
 /// "skill:level" items separated by ';'. interactions.csv, events.csv and the feature files are
 /// read back by read_interactions_csv, read_events_csv and read_features_csv.
 void write_academy_csv(const Academy& academy, const std::filesystem::path& directory);

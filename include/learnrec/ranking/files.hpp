@@ -21,7 +21,9 @@
 //                      default 1; without session_id a session is named by ranking::derived_session_id)
 //   obligations.csv    course_id,scope,due[,value]                 (scope learner|role|country|department|all)
 //   learners.csv       learner_id[,role,department,country,region,languages,formats,target_skills]
-//   learner_skills.csv learner_id,skill,level                      (target skills)
+//   learner_skills.csv learner_id,skill,level[,current_level]      (target skills; `target_level` for level;
+//                      current_level is read by the planner, path/inputs.hpp; a target also in
+//                      learners.csv at the same level is accepted once)
 // skills / target_skills: "python:2;sql:1". The academy's export (`learnrec academy --out DIR`)
 // reads as is: `id` stands for course_id / learner_id, `language` for languages ("fr,en": ','
 // separates list items too), sessions' `country` for location; its level, duration_hours,

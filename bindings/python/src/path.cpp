@@ -1,0 +1,217 @@
+// learnrec._core — learning paths (path/*.hpp): planning data from a directory or the academy, one
+// learner's dated plan, a team's seats and skill coverage. Results are columns (lists / numpy
+// arrays) that learnrec.path turns into pandas DataFrames. Heavy calls release the GIL.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "learnrec/data/academy.hpp"
+#include "learnrec/error.hpp"
+#include "learnrec/path/inputs.hpp"
+#include "learnrec/path/plan.hpp"
+#include "learnrec/path/team.hpp"
+#include "learnrec/ranking/calendar.hpp"
+
+namespace learnrec::python {
+
+namespace py = pybind11;
+using namespace learnrec;
+
+namespace {
+
+using Data = std::shared_ptr<const path::PlanningData>;
+
+path::PlanOptions plan_options(int start_year, int start_month, int months, double hours_per_month, int exact_limit) {
+    path::PlanOptions o;
+    o.start_year = start_year;
+    o.start_month = start_month;
+    o.months = months;
+    o.hours_per_month = hours_per_month;
+    o.exact_limit = exact_limit;
+    o.validate();
+    return o;
+}
+
+path::TargetSource target_source(const std::string& name) {
+    if (name == "review") return path::TargetSource::review;
+    if (name == "role") return path::TargetSource::role;
+    if (name == "given") return path::TargetSource::given;
+    LEARNREC_FAIL("targets must be 'review', 'role' or 'given', got '{}'", name);
+}
+
+template <class T, class F>
+py::array_t<T> num_column(std::size_t n, F&& get) {
+    py::array_t<T> out(static_cast<py::ssize_t>(n));
+    auto* p = out.mutable_data();
+    for (std::size_t i = 0; i < n; ++i) p[i] = get(i);
+    return out;
+}
+template <class F>
+py::list str_list(std::size_t n, F&& get) {
+    py::list out(n);
+    for (std::size_t i = 0; i < n; ++i) out[i] = py::str(get(i));
+    return out;
+}
+
+py::dict plan_dict(const path::PlanningData& d, const path::Plan& p, const path::PlanOptions& o) {
+    const auto& s = p.steps;
+    const auto n = s.size();
+    auto course = [&](std::size_t i) -> const ranking::CourseFacts& {
+        return d.catalogue.courses[static_cast<std::size_t>(s[i].course)];
+    };
+    auto session = [&](std::size_t i) -> const ranking::Session* {
+        return s[i].session >= 0 ? &d.catalogue.sessions[static_cast<std::size_t>(s[i].session)] : nullptr;
+    };
+    py::dict steps;
+    steps["step"] = num_column<std::int64_t>(n, [&](std::size_t i) { return static_cast<std::int64_t>(i + 1); });
+    steps["course_id"] = str_list(n, [&](std::size_t i) { return d.courses.id(s[i].course); });
+    steps["title"] = str_list(n, [&](std::size_t i) { return course(i).title; });
+    steps["format"] = str_list(n, [&](std::size_t i) { return course(i).format; });
+    steps["month"] = str_list(n, [&](std::size_t i) { return path::month_label(o, s[i].month); });
+    steps["months"] = num_column<std::int64_t>(n, [&](std::size_t i) { return std::int64_t{s[i].months}; });
+    steps["hours"] = num_column<double>(n, [&](std::size_t i) { return s[i].hours; });
+    steps["session_start"] = str_list(n, [&](std::size_t i) {
+        return session(i) ? ranking::format_date(session(i)->start) : std::string();
+    });
+    steps["location"] = str_list(n, [&](std::size_t i) {
+        return session(i) ? (session(i)->location.empty() ? std::string("online") : session(i)->location) : std::string();
+    });
+    py::list reasons(n);
+    for (std::size_t i = 0; i < n; ++i) reasons[i] = py::cast(s[i].reasons);
+    steps["reasons"] = reasons;
+    const auto& u = p.unmet;
+    py::dict unmet;
+    unmet["skill"] = str_list(u.size(), [&](std::size_t i) { return u[i].skill; });
+    unmet["course_id"] = str_list(u.size(), [&](std::size_t i) { return u[i].course_id; });
+    unmet["current"] = num_column<std::int64_t>(u.size(), [&](std::size_t i) { return std::int64_t{u[i].current}; });
+    unmet["target"] = num_column<std::int64_t>(u.size(), [&](std::size_t i) { return std::int64_t{u[i].target}; });
+    unmet["why"] = str_list(u.size(), [&](std::size_t i) { return u[i].why; });
+    unmet["detail"] = str_list(u.size(), [&](std::size_t i) { return u[i].detail; });
+    py::dict out;
+    out["learner"] = p.learner;
+    out["steps"] = steps;
+    out["unmet"] = unmet;
+    out["total_hours"] = p.total_hours;
+    out["preference"] = p.preference;
+    out["lower_bound_hours"] = p.lower_bound_hours;
+    out["optimal"] = p.optimal;
+    return out;
+}
+
+}  // namespace
+
+void register_path(py::module_& m) {
+    py::class_<path::PlanningData, std::shared_ptr<path::PlanningData>>(
+        m, "PlanningData", "The planner's inputs (learnrec::path::PlanningData): catalogue, hours, learners, targets.")
+        .def_property_readonly("learner_ids",
+                               [](const path::PlanningData& d) {
+                                   const auto ids = d.learners.ids();
+                                   return std::vector<std::string>(ids.begin(), ids.end());
+                               })
+        .def_property_readonly("course_ids", [](const path::PlanningData& d) {
+            const auto ids = d.courses.ids();
+            return std::vector<std::string>(ids.begin(), ids.end());
+        })
+        .def_property_readonly("departments", [](const path::PlanningData& d) {
+            std::vector<std::string> out;
+            for (const auto& f : d.learner_facts) out.push_back(f.department);
+            return out;
+        });
+    m.def(
+        "read_planning_dir",
+        [](const std::string& dir) {
+            py::gil_scoped_release release;
+            return std::make_shared<path::PlanningData>(path::read_planning_dir(dir));
+        },
+        py::arg("directory"), "Reads a catalogue directory (path/inputs.hpp); errors name file and line.");
+    m.def(
+        "academy_planning_data",
+        [](std::uint64_t seed, std::int64_t learners, std::int64_t courses, double mean_enrolments) {
+            LEARNREC_CHECK(learners > 0 && learners <= std::numeric_limits<index_t>::max(), "learners {} out of range", learners);
+            LEARNREC_CHECK(courses > 0 && courses <= std::numeric_limits<index_t>::max(), "courses {} out of range", courses);
+            AcademyConfig config;
+            config.seed = seed;
+            config.learners = static_cast<index_t>(learners);
+            config.courses = static_cast<index_t>(courses);
+            config.mean_enrolments = mean_enrolments;
+            py::gil_scoped_release release;
+            return std::make_shared<path::PlanningData>(path::academy_planning_data(generate_academy(config)));
+        },
+        py::arg("seed") = 42, py::arg("learners") = 5000, py::arg("courses") = 600, py::arg("mean_enrolments") = 12.0);
+    m.def(
+        "plan_learner",
+        [](const path::PlanningData& d, const std::string& learner, int start_year, int start_month, int months,
+           double hours_per_month, const std::string& targets, const std::vector<std::pair<std::string, int>>& skills,
+           int exact_limit, std::optional<py::array_t<float, py::array::c_style | py::array::forcecast>> preference) {
+            const auto o = plan_options(start_year, start_month, months, hours_per_month, exact_limit);
+            const index_t l = d.learners.at(learner, "learner");
+            std::vector<path::SkillTarget> given;
+            for (const auto& [skill, level] : skills) given.push_back({skill, 0, level});
+            std::vector<float> pref;
+            if (preference) {
+                LEARNREC_CHECK(preference->ndim() == 1 && preference->size() == d.courses.size(),
+                               "preference must have one value per course ({}), got shape of size {}", d.courses.size(),
+                               preference->size());
+                pref.assign(preference->data(), preference->data() + preference->size());
+                for (float x : pref) LEARNREC_CHECK(std::isfinite(x), "preference holds NaN or infinity");
+            }
+            path::Plan p;
+            {
+                py::gil_scoped_release release;
+                p = path::plan_path(d.catalogue, d.course_hours,
+                                    path::planning_learner(d, l, path::month_start(o, 0), target_source(targets), given),
+                                    o, pref);
+            }
+            return plan_dict(d, p, o);
+        },
+        py::arg("data"), py::arg("learner"), py::arg("start_year"), py::arg("start_month"), py::arg("months"),
+        py::arg("hours_per_month"), py::arg("targets"), py::arg("skills"), py::arg("exact_limit"),
+        py::arg("preference") = py::none());
+    m.def(
+        "plan_team",
+        [](const path::PlanningData& d, const std::string& department, const std::string& country, int start_year,
+           int start_month, int months, double hours_per_month, const std::string& targets, int exact_limit,
+           int num_threads) {
+            const auto o = plan_options(start_year, start_month, months, hours_per_month, exact_limit);
+            const auto source = target_source(targets);
+            path::TeamPlan t;
+            {
+                py::gil_scoped_release release;
+                t = path::plan_team(d, {department, country}, o, source, num_threads);
+            }
+            py::dict seats, coverage, out;
+            const auto& s = t.seats;
+            seats["quarter"] = str_list(s.size(), [&](std::size_t i) { return s[i].quarter; });
+            seats["country"] = str_list(s.size(), [&](std::size_t i) { return s[i].country; });
+            seats["course_id"] = str_list(s.size(), [&](std::size_t i) { return s[i].course_id; });
+            seats["format"] = str_list(s.size(), [&](std::size_t i) { return s[i].format; });
+            seats["seats"] = num_column<std::int64_t>(s.size(), [&](std::size_t i) { return std::int64_t{s[i].seats}; });
+            const auto& c = t.coverage;
+            coverage["department"] = str_list(c.size(), [&](std::size_t i) { return c[i].department; });
+            coverage["skill"] = str_list(c.size(), [&](std::size_t i) { return c[i].skill; });
+            coverage["year"] = num_column<std::int64_t>(c.size(), [&](std::size_t i) { return std::int64_t{c[i].year}; });
+            coverage["level"] = num_column<std::int64_t>(c.size(), [&](std::size_t i) { return std::int64_t{c[i].level}; });
+            coverage["people_now"] = num_column<std::int64_t>(c.size(), [&](std::size_t i) { return std::int64_t{c[i].people_now}; });
+            coverage["people_planned"] =
+                num_column<std::int64_t>(c.size(), [&](std::size_t i) { return std::int64_t{c[i].people_planned}; });
+            coverage["people_needed"] =
+                num_column<std::int64_t>(c.size(), [&](std::size_t i) { return std::int64_t{c[i].people_needed}; });
+            out["learners"] = t.learners.size();
+            out["hours"] = t.hours;
+            out["steps"] = t.steps;
+            out["unmet"] = t.unmet;
+            out["optimal"] = t.optimal;
+            out["seats"] = seats;
+            out["coverage"] = coverage;
+            return out;
+        },
+        py::arg("data"), py::arg("department"), py::arg("country"), py::arg("start_year"), py::arg("start_month"),
+        py::arg("months"), py::arg("hours_per_month"), py::arg("targets"), py::arg("exact_limit"),
+        py::arg("num_threads"));
+}
+
+}  // namespace learnrec::python

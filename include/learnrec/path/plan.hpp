@@ -1,0 +1,110 @@
+// learnrec path — a learner's dated learning plan: from current skill levels to target levels
+// within a horizon and a monthly time budget, with prerequisites, sessions and obligations.
+//
+// The planner picks a set of courses and a month (or a session) for each:
+//  - guarantees: prerequisites in an earlier month than what needs them (or already completed);
+//    each month's hours within the budget; chosen sessions never overlap in time; an obligation
+//    finishes by its due date; no course twice; completed courses are kept, never planned again.
+//  - objective, in this order: most obligations met, most skill gaps closed, fewest total hours,
+//    highest model preference (sum of the preference of the chosen courses).
+//  - gaps left are reported in `unmet` with why: "no course" (nothing the learner can take teaches
+//    the skill at the target level), "no session" (the courses that do are only given in sessions,
+//    none open in the horizon and the learner's country), "budget" (they exist but do not fit the
+//    months and hours with the rest of the plan). An obligation already overdue at the start is
+//    planned without a deadline ("mandatory, overdue since d").
+//  - exact branch and bound when the candidate courses are at most `exact_limit` (and it finishes
+//    within `node_limit` nodes): `optimal` is then true. Otherwise a greedy heuristic (gaps with
+//    fewest options first, cheapest option that still schedules) with `lower_bound_hours`, a bound
+//    no plan closing the same gaps can go below.
+// An obligation's course is assigned: its language and format do not rule it out (its sessions'
+// places still do). A course taught in sessions can only be taken in one of its sessions (start month, the place is
+// the learner's country or region, or online); a self-paced course of h hours takes ceil(h / budget)
+// consecutive months, h / that each.
+// Thread safety: plan_path is reentrant (plan many learners from many threads on one catalogue).
+// Complexity: the heuristic is O(gaps x options x schedule); branch and bound is exponential in the
+// gaps in the worst case, bounded by node_limit.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "learnrec/ranking/catalogue.hpp"
+#include "learnrec/ranking/learners.hpp"
+
+namespace learnrec::path {
+
+/// A skill gap: from `current` (0 = none) to `target`. Met when current >= target.
+struct SkillTarget {
+    std::string skill;
+    int current = 0;
+    int target = 1;
+};
+
+struct PlanLearner {
+    ranking::LearnerFacts facts;      ///< id, role, department, country, region, languages, formats
+    std::vector<SkillTarget> targets;  ///< what to reach by the horizon (facts.target_skills is not read)
+    std::vector<index_t> completed;    ///< done: kept, never planned again, satisfy prerequisites
+    std::vector<index_t> failed;       ///< failed attempts: may be retaken (said in the reasons) or replaced
+};
+
+struct PlanOptions {
+    int start_year = 2026;
+    int start_month = 1;            ///< 1..12: the plan's month 0
+    int months = 12;                ///< horizon, 1..120
+    double hours_per_month = 24.0;  ///< the monthly time budget, > 0
+    int exact_limit = 40;           ///< branch and bound up to this many candidate courses (<= 64)
+    std::int64_t node_limit = 200000;  ///< search nodes before the best plan found so far is returned
+
+    /// Throws Error on a month outside 1..12, months outside 1..120, a budget <= 0 or an exact_limit
+    /// outside 0..64.
+    void validate() const;
+};
+
+/// One dated step. Months count from the start month (0 = the first month).
+struct Step {
+    index_t course;
+    int month;                  ///< first month
+    int months = 1;             ///< months it spans (self-paced courses longer than a month's budget)
+    double hours;
+    std::int64_t session = -1;  ///< index into catalogue.sessions, or -1 (self-paced)
+    std::vector<std::string> reasons;  ///< "closes skill python from level 1 to 2", "prerequisite of step 3 (C0042)",
+                                       ///< "mandatory, due 2026-06-30", "retake after a failed attempt"
+};
+
+struct Unmet {
+    std::string skill;      ///< the skill; empty for an obligation
+    std::string course_id;  ///< the obligation's course; empty for a skill
+    int current = 0;
+    int target = 0;
+    std::string why;     ///< "no course", "no session" or "budget"
+    std::string detail;  ///< for people
+};
+
+struct Plan {
+    std::string learner;
+    std::vector<Step> steps;  ///< by month, then session start, then course index
+    std::vector<Unmet> unmet;
+    double total_hours = 0.0;
+    double preference = 0.0;         ///< sum of the steps' preference
+    double lower_bound_hours = 0.0;  ///< no plan closing the same gaps needs fewer hours
+    bool optimal = false;            ///< proven optimal by branch and bound
+    std::int64_t nodes = 0;          ///< search nodes spent
+};
+
+/// `course_hours[c]` > 0 for every course the learner could take; `preference` is empty or one
+/// score per course (the model's). Throws Error on sizes that do not match the catalogue, a
+/// course index out of range, or a candidate course without positive hours.
+Plan plan_path(const ranking::Catalogue& catalogue, std::span<const float> course_hours, const PlanLearner& learner,
+               const PlanOptions& options = {}, std::span<const float> preference = {});
+
+/// "YYYY-MM" of month `month` of the plan.
+std::string month_label(const PlanOptions& options, int month);
+/// UTC timestamp of the first second of month `month` of the plan (month may be `options.months`).
+timestamp_t month_start(const PlanOptions& options, int month);
+
+/// Whether an obligation applies to this learner (scope learner, role, country, department, all).
+bool obligation_applies(const ranking::Obligation& obligation, const ranking::LearnerFacts& learner);
+
+}  // namespace learnrec::path
