@@ -8,6 +8,7 @@ packages=(
   libeigen3-dev                  # dense linear algebra (factors, Gram matrices, GEMM tiles)
   libboost-serialization-dev     # model files (inside learnrec's own checked envelope)
   nlohmann-json3-dev             # ranking rules files (JSON)
+  libstemmer-dev                 # Snowball stemmers (en, fr, de, es, it, pt) for the course text index
   libfmt-dev                     # formatting (g++ 12 has no <format>)
   libcli11-dev                   # command-line parsing for the CLI
   catch2                         # C++ unit tests (v2.13)

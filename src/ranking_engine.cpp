@@ -67,6 +67,7 @@ std::string_view to_string(ReasonKind kind) {
         case ReasonKind::prerequisite_for: return "prerequisite_for";
         case ReasonKind::because_completed: return "because_completed";
         case ReasonKind::popular_in_department: return "popular_in_department";
+        case ReasonKind::matches_goal: return "matches_goal";
     }
     return "?";
 }
@@ -87,6 +88,10 @@ std::string_view Recommendations::department(const Reason& reason) const {
     return names && reason.kind == ReasonKind::popular_in_department ? name_at(names->departments, reason.department)
                                                                       : std::string_view();
 }
+std::string_view Recommendations::goal_text(const Reason& reason) const {
+    return goal_terms && reason.kind == ReasonKind::matches_goal ? name_at(*goal_terms, reason.terms)
+                                                                 : std::string_view();
+}
 std::string_view Recommendations::course_title(const Reason& reason) const {
     return names ? name_at(names->courses, reason.course) : std::string_view();
 }
@@ -103,6 +108,11 @@ std::string Recommendations::text(const Reason& reason) const {
         case ReasonKind::because_completed: return fmt::format("because you completed {}", course_title(reason));
         case ReasonKind::popular_in_department:
             return fmt::format("popular in your department ({})", department(reason));
+        case ReasonKind::matches_goal: {
+            const auto words = goal_text(reason);
+            // Caller-supplied embeddings match as a whole: there are no words to quote.
+            return words.empty() ? std::string("matches your goal") : fmt::format("matches your goal: {}", words);
+        }
     }
     return {};
 }
@@ -121,6 +131,8 @@ void RankingRules::validate() const {
     LEARNREC_CHECK(std::isfinite(similarity_threshold), "similarity_threshold must be finite, got {}",
                    similarity_threshold);
     LEARNREC_CHECK(popular_top >= 0, "popular_top must be >= 0, got {}", popular_top);
+    LEARNREC_CHECK(std::isfinite(goal_weight) && goal_weight >= 0.0f, "goal_weight must be finite and >= 0, got {}",
+                   goal_weight);
 }
 
 std::string Catalogue::course_name(index_t c) const {
@@ -700,6 +712,7 @@ struct LearnerView {
     std::vector<Pinned> mandatory;  // every applicable obligation (earliest due), sorted by course
     const std::vector<index_t>* popular = nullptr;  // the department's most completed courses
     index_t department = -1;
+    std::span<const GoalMatch> goal;  // the learner's goal matches, sorted by course
 };
 
 struct Candidate {
@@ -805,6 +818,7 @@ public:
                                                    row[c >> 6] |= std::uint64_t{1} << (c & 63);
                                        });
         gap_active_ = rules.gap_boost > 0.0f;
+        goal_active_ = rules.goal_weight > 0.0f;
         // The bits that mask score tiles: eligibility and, under hold_back, "has prerequisites"
         // (each learner's few unlocked courses are put back in mask_tile), so that held-back
         // courses rarely reach the predicate either.
@@ -1036,6 +1050,26 @@ public:
         }
     }
 
+    /// The learner's goal score of course `c` (0 when the goal does not match it).
+    const GoalMatch* goal_match(const LearnerView& v, index_t c) const {
+        auto it = std::lower_bound(v.goal.begin(), v.goal.end(), c,
+                                   [](const GoalMatch& m, index_t x) { return m.course < x; });
+        return it != v.goal.end() && it->course == c ? &*it : nullptr;
+    }
+    /// What the goal adds to course c's final score.
+    float goal_gain(const LearnerView& v, index_t c) const {
+        if (!goal_active_) return 0.0f;
+        const GoalMatch* m = goal_match(v, c);
+        return m ? rules_.goal_weight * m->score : 0.0f;
+    }
+
+    /// Adds goal_weight * score to a score tile for the courses the learner's goal matches.
+    void goal_tile(const LearnerView& v, index_t c0, index_t c1, float* row) const {
+        auto it = std::lower_bound(v.goal.begin(), v.goal.end(), c0,
+                                   [](const GoalMatch& m, index_t x) { return m.course < x; });
+        for (; it != v.goal.end() && it->course < c1; ++it) row[it->course - c0] += rules_.goal_weight * it->score;
+    }
+
     /// Candidate pools of size `pool` for the given learners (model top-k fused with the rules).
     TopK pools(std::span<const LearnerView> views, const QueryBlock& queries, index_t pool) const {
         // No predicate: mask_tile sets exactly the courses admits() rejects to -inf, and the
@@ -1053,6 +1087,7 @@ public:
                     const LearnerView& v = views[static_cast<std::size_t>(q)];
                     mask_tile(v, c0, c1, row);
                     if (gap_active_) boost_tile(v, c0, c1, row);
+                    if (goal_active_ && !v.goal.empty()) goal_tile(v, c0, c1, row);
                 }
             },
             filter, rules_.num_threads);
@@ -1218,6 +1253,13 @@ public:
                     r.skill = sk;
                     r.level = g.target;
                 }
+        if (goal_active_)
+            if (const GoalMatch* m = goal_match(v, c); m && m->score > 0.0f) {
+                Reason& r = out.emplace_back();
+                r.kind = ReasonKind::matches_goal;
+                r.terms = m->terms;
+                r.value = m->score;
+            }
         if (!similarity_to_completed.empty()) {
             std::size_t best = similarity_to_completed.size();
             for (std::size_t j = 0; j < similarity_to_completed.size(); ++j)
@@ -1253,6 +1295,7 @@ public:
     std::vector<std::uint64_t> mask_bits_;  // bits_ without courses held back for prerequisites
     bool hold_back_mask_ = false;
     bool gap_active_ = false;
+    bool goal_active_ = false;
 };
 
 }  // namespace
@@ -1278,7 +1321,7 @@ using ChunkQueries = std::function<QueryBlock(std::span<const index_t> rows)>;
 /// Ranks `learners` (rows of `people`) at `now`: the body shared by trained and new learners.
 Recommendations rank(const Ranker::State& s, const Request& req, const Population& people,
                      std::span<const index_t> learners, const ChunkQueries& queries_of, timestamp_t now,
-                     const RankingRules& rules) {
+                     const RankingRules& rules, const GoalMatches& goals) {
     const Model& model = *s.model;
     const index_t k = rules.k;
     const index_t num_courses = model.num_courses();
@@ -1294,6 +1337,7 @@ Recommendations rank(const Ranker::State& s, const Request& req, const Populatio
     out.mandatory.assign(slots, 0);
     out.names = s.names;
     out.now = now;
+    if (goals.rows() > 0) out.goal_terms = goals.terms;
     // Reasons are gathered per block of learners (one vector each, written by one thread) and
     // flattened at the end.
     constexpr std::size_t kBlock = 64;
@@ -1314,7 +1358,10 @@ Recommendations rank(const Ranker::State& s, const Request& req, const Populatio
         learnrec::detail::parallel_for(
             0, static_cast<std::int64_t>(chunk.size()), rules.num_threads,
             [&](std::int64_t i) {
-                req.view_of(people, chunk[static_cast<std::size_t>(i)], views[static_cast<std::size_t>(i)]);
+                auto& v = views[static_cast<std::size_t>(i)];
+                req.view_of(people, chunk[static_cast<std::size_t>(i)], v);
+                v.goal = goals.rows() > 0 ? goals.of(static_cast<index_t>(p0 + static_cast<std::size_t>(i)))
+                                          : std::span<const GoalMatch>();
             },
             64);
         // Pinned courses are usually not among the model's best, so the pool does not grow with
@@ -1354,6 +1401,7 @@ Recommendations rank(const Ranker::State& s, const Request& req, const Populatio
                 for (const auto& p : v.pinned) {
                     float score = req.model_score(queries, static_cast<index_t>(i), p.course);
                     if (rules.gap_boost > 0.0f) score += rules.gap_boost * req.gap_gain(v, p.course);
+                    score += req.goal_gain(v, p.course);
                     shown.push_back({p.course, score, -1});
                 }
                 shown.insert(shown.end(), chosen.begin(), chosen.end());
@@ -1387,7 +1435,8 @@ Recommendations rank(const Ranker::State& s, const Request& req, const Populatio
                     // Pool scores are the model's own unless a boost was added: then (and for pinned
                     // and substituted courses, which are not the pool's) ask the model again.
                     const bool recomputed = r < v.pinned.size() || c.substitute_for >= 0 ||
-                                            (rules.gap_boost > 0.0f && req.gap_gain(v, c.course) > 0.0f);
+                                            (rules.gap_boost > 0.0f && req.gap_gain(v, c.course) > 0.0f) ||
+                                            req.goal_gain(v, c.course) > 0.0f;
                     out.model_scores[slot] =
                         recomputed ? req.model_score(queries, static_cast<index_t>(i), c.course) : c.score;
                     out.mandatory[slot] =
@@ -1433,7 +1482,13 @@ Recommendations rank(const Ranker::State& s, const Request& req, const Populatio
 }  // namespace
 
 Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t now, const RankingRules& rules) const {
+    return recommend(learners, now, rules, GoalMatches{});
+}
+
+Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t now, const RankingRules& rules,
+                                  const GoalMatches& goals) const {
     rules.validate();
+    if (goals.rows() > 0) goals.validate(static_cast<index_t>(learners.size()), state_->model->num_courses());
     const State& s = *state_;
     const Model& model = *s.model;
     for (auto l : learners)
@@ -1441,11 +1496,17 @@ Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t
     const Request req(s, now, rules);
     const Population people{s.learners.empty() ? nullptr : &s.trained, &s.history};
     return rank(s, req, people, learners,
-                [&](std::span<const index_t> rows) { return model.learner_queries(rows); }, now, rules);
+                [&](std::span<const index_t> rows) { return model.learner_queries(rows); }, now, rules, goals);
 }
 
 Recommendations Ranker::recommend(const NewLearners& learners, timestamp_t now, const RankingRules& rules) const {
+    return recommend(learners, now, rules, GoalMatches{});
+}
+
+Recommendations Ranker::recommend(const NewLearners& learners, timestamp_t now, const RankingRules& rules,
+                                  const GoalMatches& goals) const {
     rules.validate();
+    if (goals.rows() > 0) goals.validate(learners.queries.count, state_->model->num_courses());
     const State& s = *state_;
     const Model& model = *s.model;
     const index_t n = learners.queries.count;
@@ -1480,7 +1541,8 @@ Recommendations Ranker::recommend(const NewLearners& learners, timestamp_t now, 
     std::vector<index_t> rows(static_cast<std::size_t>(n));
     std::iota(rows.begin(), rows.end(), 0);
     return rank(s, req, people, rows,
-                [&](std::span<const index_t> chunk) { return rows_of(learners.queries, chunk); }, now, rules);
+                [&](std::span<const index_t> chunk) { return rows_of(learners.queries, chunk); }, now, rules,
+                goals);
 }
 
 NewLearners fold_in_learners(const Model& model, const CsrView& interactions, std::vector<LearnerFacts> facts,

@@ -9,16 +9,17 @@
 //    "eligibility": {"language": true, "format": true, "region": true, "sessions": true,
 //                    "session_horizon_days": 180},
 //    "diversity": {"lambda": 0.7, "source": "embeddings" | "topics", "pool": 30},
-//    "explanations": {"enabled": true, "similarity_threshold": 0.3, "popular_top": 20}}
+//    "explanations": {"enabled": true, "similarity_threshold": 0.3, "popular_top": 20},
+//    "goals": {"weight": 0.5}}
 //
 // Catalogue directory (each file optional; CSV as in data/csv.hpp: header required, columns by
 // name, RFC 4180 quoting; lists inside a field are separated by ';'):
-//   courses.csv        course_id[,title,topic,format,languages,regions,validity_months,skills]
+//   courses.csv        course_id[,title,topic,format,languages,regions,validity_months,skills,description]
 //   course_skills.csv  course_id,skill,level
 //   prerequisites.csv  course_id,requires_course_id
 //   sessions.csv       course_id,start,end[,location,capacity]     (dates as in csv.hpp; capacity default 1)
 //   obligations.csv    course_id,scope,due[,value]                 (scope learner|role|country|department|all)
-//   learners.csv       learner_id[,role,department,country,region,languages,formats,target_skills]
+//   learners.csv       learner_id[,role,department,country,region,languages,formats,target_skills,goal]
 //   learner_skills.csv learner_id,skill,level                      (target skills)
 // skills / target_skills: "python:2;sql:1". The academy's export (`learnrec academy --out DIR`)
 // reads as is: `id` stands for course_id / learner_id, `language` for languages ("fr,en": ','

@@ -29,6 +29,7 @@
 
 #include "learnrec/model/model.hpp"
 #include "learnrec/ranking/catalogue.hpp"
+#include "learnrec/ranking/goals.hpp"
 #include "learnrec/ranking/history.hpp"
 #include "learnrec/ranking/learners.hpp"
 #include "learnrec/ranking/recommendations.hpp"
@@ -65,6 +66,14 @@ public:
     /// nothing); department popularity is the trained learners'. Throws Error when the parts'
     /// sizes disagree, or the queries do not fit the model.
     Recommendations recommend(const NewLearners& learners, timestamp_t now, const RankingRules& rules = {}) const;
+
+    /// The same, with the learners' goals blended in (row i of `goals` = the i-th learner; no rows
+    /// = no goals): final = model + rules.goal_weight x goal score, exact like the skill-gap boost.
+    /// Throws Error when the rows do not match the learners or name courses outside the model.
+    Recommendations recommend(std::span<const index_t> learners, timestamp_t now, const RankingRules& rules,
+                              const GoalMatches& goals) const;
+    Recommendations recommend(const NewLearners& learners, timestamp_t now, const RankingRules& rules,
+                              const GoalMatches& goals) const;
 
     const Model& model() const noexcept;
     const Catalogue& catalogue() const noexcept;

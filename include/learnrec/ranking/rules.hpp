@@ -58,8 +58,14 @@ struct RankingRules {
 
     int num_threads = 0;  ///< 0 = all processors
 
+    // Goals in the learner's words (ranking/goals.hpp): final += goal_weight x the goal's score
+    // (0..1) for the courses the goal matches, in the model's score units; 0 = the model's order.
+    // Only requests that pass GoalMatches are affected.
+    float goal_weight = 0.5f;
+
     /// Throws Error for k < 1, negative windows, a non-finite or negative gap_boost, lambda outside
-    /// [0, 1], a negative pool or popular_top, or a threshold that is not finite.
+    /// [0, 1], a negative pool or popular_top, a threshold that is not finite, or a non-finite or
+    /// negative goal_weight.
     void validate() const;
 };
 
