@@ -142,7 +142,7 @@ constexpr std::array<std::array<const char*, 6>, 107> kSkillPhrases{{
     {"excel|spreadsheets|pivot tables", "Excel|tableur", "Excel|Tabellenkalkulation", "Excel|hojas de cálculo", "Excel|fogli di calcolo", "Excel|planilhas"},
     {"powerpoint|slides", "PowerPoint", "PowerPoint", "PowerPoint", "PowerPoint", "PowerPoint"},
     {"collaboration tools|microsoft teams|sharepoint|outlook", "outils collaboratifs", "Kollaborationstools|Microsoft Teams", "herramientas colaborativas", "strumenti di collaborazione", "ferramentas colaborativas"},
-    {"time management|productivity|prioritising", "gestion du temps", "Zeitmanagement", "gestión del tiempo", "gestione del tempo", "gestão do tempo"},
+    {"time management|productivity|prioritising", "gestion du temps|gérer son temps", "Zeitmanagement", "gestión del tiempo", "gestione del tempo", "gestão do tempo"},
     {"stress management|burnout", "gestion du stress|stress", "Stressbewältigung|Stressmanagement", "gestión del estrés|estrés", "gestione dello stress|stress", "gestão do estresse|estresse"},
     {"mindfulness|meditation", "pleine conscience|méditation", "Achtsamkeit|Meditation", "atención plena|mindfulness", "consapevolezza|mindfulness", "atenção plena|mindfulness"},
     {"resilience", "résilience", "Resilienz", "resiliencia", "resilienza", "resiliência"},

@@ -11,6 +11,7 @@
 #include "learnrec/data/academy.hpp"
 #include "learnrec/data/interactions.hpp"
 #include "learnrec/model/model.hpp"
+#include "goal_cmd.hpp"
 
 namespace learnrec::cli {
 
@@ -19,7 +20,8 @@ struct RankingFlags {
     std::string catalogue;  ///< catalogue directory
     std::string now;        ///< YYYY-MM-DD
     std::string events;     ///< typed lifecycle events CSV (recommend): the "already taken" history
-    bool requested() const { return !rules.empty() || !catalogue.empty() || !events.empty(); }
+    GoalFlags goals;        ///< recommend --goal: the learners' goals in their own words
+    bool requested() const { return !rules.empty() || !catalogue.empty() || !events.empty() || goals.requested(); }
 };
 
 void add_ranking_flags(CLI::App& cmd, RankingFlags& flags);

@@ -10,7 +10,7 @@
 //                    "session_horizon_days": 180},
 //    "diversity": {"lambda": 0.7, "source": "embeddings" | "topics", "pool": 30},
 //    "explanations": {"enabled": true, "similarity_threshold": 0.3, "popular_top": 20},
-//    "goals": {"weight": 0.5}}
+//    "goals": {"weight": 2.0}}
 //
 // Catalogue directory (each file optional; CSV as in data/csv.hpp: header required, columns by
 // name, RFC 4180 quoting; lists inside a field are separated by ';'):
