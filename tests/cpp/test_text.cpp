@@ -453,3 +453,30 @@ TEST_CASE("academy descriptions are the same for a seed and differ across seeds"
     for (std::size_t c = 0; c < a.courses.size(); ++c) differ += a.courses[c].description != other.courses[c].description;
     CHECK(differ > 0);
 }
+
+TEST_CASE("a text index file with a corrupted payload under valid checksums is an error, never a crash", "[text]") {
+    CourseTextIndex index({course("C1", "Generative AI", "IA générative", {"generative ai"}, {"fr"}),
+                           course("C2", "Python", "Python for data", {"python"})},
+                          academy_skill_vocabulary());
+    const std::string bytes = to_bytes(index);
+    std::mt19937 rng(9);
+    int rejected = 0;
+    for (int trial = 0; trial < 300; ++trial) {
+        std::string mutated = bytes;
+        // Corrupt 1-4 payload bytes (lengths, counts, floats or text), then re-seal both checksums.
+        const int flips = 1 + static_cast<int>(rng() % 4);
+        for (int f = 0; f < flips; ++f) {
+            const std::size_t at = 64 + rng() % (bytes.size() - 64);
+            mutated[at] = static_cast<char>(rng() & 0xff);
+        }
+        learnrec::detail::reseal_model_bytes(mutated);
+        try {
+            const CourseTextIndex back = text_index_from_bytes(mutated);
+            CHECK(back.num_courses() <= 2);
+        } catch (const Error& e) {
+            ++rejected;
+            CHECK(std::string(e.what()).find("text") != std::string::npos);
+        }
+    }
+    CHECK(rejected > 0);
+}
