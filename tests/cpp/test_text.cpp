@@ -7,6 +7,7 @@
 #include <fstream>
 #include <numeric>
 #include <random>
+#include <set>
 
 #include "learnrec/data/academy.hpp"
 #include "learnrec/io/model_file.hpp"
@@ -479,4 +480,19 @@ TEST_CASE("a text index file with a corrupted payload under valid checksums is a
         }
     }
     CHECK(rejected > 0);
+}
+
+TEST_CASE("the shipped skill_synonyms.csv is the academy's vocabulary as learnrec academy exports it", "[text]") {
+    const auto shipped =
+        read_skill_vocabulary_csv(std::string(LEARNREC_TEST_DATA_DIR) + "/text/skill_synonyms.csv").phrases();
+    const auto academy = academy_skill_phrases();
+    REQUIRE(shipped.size() == academy.size());
+    std::set<std::string> languages;
+    for (std::size_t i = 0; i < shipped.size(); ++i) {
+        CHECK(shipped[i].skill == academy[i].skill);
+        CHECK(shipped[i].language == academy[i].language);
+        CHECK(shipped[i].phrase == academy[i].phrase);
+        languages.insert(shipped[i].language);
+    }
+    CHECK(languages == std::set<std::string>{"de", "en", "es", "fr", "it", "pt"});
 }
