@@ -48,6 +48,7 @@ from .item_knn import ItemKNN
 from .persistence import from_bytes, load, model_file_kinds, to_bytes
 from .popularity import PopularityModel
 from . import ranking
+from . import text
 
 __version__: str = _core.__version__
 
@@ -72,6 +73,7 @@ __all__ = [
     "model_file_kinds",
     "cold_start_split",
     "ranking",
+    "text",
     "ranking_metrics_at_k",
     "read_interactions",
     "__version__",

@@ -66,6 +66,7 @@ namespace learnrec::python {
 void register_io(py::module_& m);
 void register_data(py::module_& m);
 void register_ranking(py::module_& m);  // ranking.cpp
+void register_text(py::module_& m);     // text.cpp
 }  // namespace learnrec::python
 
 namespace {
@@ -715,5 +716,6 @@ A model scoring through a dense course x course matrix B: score(c) = sum over th
     register_data(m);  // data_bindings.cpp: academy, features, typed events
     register_io(m);    // io_bindings.cpp: model files, pickling
     register_ranking(m);
+    register_text(m);  // text.cpp: after the Ranker and RankingRules it extends
     register_hybrid(m);  // hybrid.cpp: after FactorModel, from which HybridModel derives
 }
