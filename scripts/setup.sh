@@ -9,6 +9,7 @@ packages=(
   libboost-serialization-dev     # model files (inside learnrec's own checked envelope)
   liblemon-dev                   # allocation: network simplex min-cost flow (header-only use; see README)
   nlohmann-json3-dev             # ranking rules files (JSON)
+  libstemmer-dev                 # Snowball stemmers (en, fr, de, es, it, pt) for the course text index
   libfmt-dev                     # formatting (g++ 12 has no <format>)
   libcli11-dev                   # command-line parsing for the CLI
   catch2                         # C++ unit tests (v2.13)

@@ -1021,6 +1021,7 @@ Academy generate_academy(const AcademyConfig& config) {
     academy.courses = std::move(cat.courses);
     if (schema2) add_schema2(academy, config, cat, learners, preferences, enrolments);
     if (schema2) detail::add_academy_planning(academy, config);
+    if (schema2) detail::add_course_descriptions(academy, config.seed);
     return academy;
 }
 
@@ -1146,11 +1147,11 @@ void write_academy_csv(const Academy& academy, const std::filesystem::path& dire
                           skill_list(p.target_skills)});
     detail::write_text_file(directory / "learners.csv", text);
 
-    text = "id,title,topic,format,language,level,duration_hours,provider,skills,validity_months,has_exam\n";
+    text = "id,title,topic,format,language,level,duration_hours,provider,skills,validity_months,has_exam,description\n";
     for (const auto& c : academy.courses)
         text += csv_line({c.id, c.title, c.topic, c.format, c.language, fmt::format("{}", c.level),
                           fmt::format("{}", c.duration_hours), c.provider, skill_list(c.skills),
-                          fmt::format("{}", c.validity_months), c.has_exam ? "true" : "false"});
+                          fmt::format("{}", c.validity_months), c.has_exam ? "true" : "false", c.description});
     detail::write_text_file(directory / "courses.csv", text);
 
     write_features_csv(directory / "learner_features.csv", academy_learner_features(academy), lid, "learner_id");
@@ -1176,6 +1177,10 @@ void write_academy_csv(const Academy& academy, const std::filesystem::path& dire
     detail::write_text_file(directory / "sessions.csv", text);
     detail::write_academy_opportunities_csv(academy, directory);
     detail::write_academy_planning_csv(academy, directory);
+
+    text = "skill,language,synonym\n";
+    for (const auto& p : academy_skill_phrases()) text += csv_line({p.skill, p.language, p.phrase});
+    detail::write_text_file(directory / "skill_synonyms.csv", text);
 }
 
 }  // namespace learnrec

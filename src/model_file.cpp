@@ -666,6 +666,25 @@ void check_bundle(const ModelBundle& bundle) {
                    "{} course ids for a model of {} courses", bundle.courses.size(), m.num_courses());
 }
 
+/// The 64-byte envelope followed by `payload` (kind already checked by the caller).
+std::string seal_envelope(std::string_view kind, std::string_view payload) {
+    std::string out(kHeaderSize, '\0');
+    auto* h = reinterpret_cast<unsigned char*>(out.data());
+    std::copy(kMagic.begin(), kMagic.end(), h);
+    put_le(h + 8, model_file_version, 4);
+    put_le(h + 12, kHeaderSize, 4);
+    std::memcpy(h + 16, kind.data(), kind.size());
+    std::memcpy(h + 32, &kByteOrderMarker, 4);     // native order, like the payload
+    h[36] = sizeof(index_t);
+    h[37] = sizeof(offset_t);
+    h[38] = sizeof(float);
+    put_le(h + 40, payload.size(), 8);
+    put_le(h + 48, crc32(payload.data(), payload.size()), 4);
+    put_le(h + 60, crc32(h, 60), 4);
+    out += payload;
+    return out;
+}
+
 std::string encode(const Model& model, const IdMap* learners, const IdMap* courses, const ModelMetadata* metadata) {
     const std::string_view kind = model.kind();
     LEARNREC_CHECK(!kind.empty() && kind.size() <= kKindSize && std::all_of(kind.begin(), kind.end(), valid_kind_char),
@@ -686,24 +705,19 @@ std::string encode(const Model& model, const IdMap* learners, const IdMap* cours
         throw Error("save", fmt::format("serialization failed: {}", e.what()));
     }
 
-    std::string out(kHeaderSize, '\0');
-    auto* h = reinterpret_cast<unsigned char*>(out.data());
-    std::copy(kMagic.begin(), kMagic.end(), h);
-    put_le(h + 8, model_file_version, 4);
-    put_le(h + 12, kHeaderSize, 4);
-    std::memcpy(h + 16, kind.data(), kind.size());  // codec kinds are short and valid
-    std::memcpy(h + 32, &kByteOrderMarker, 4);     // native order, like the payload
-    h[36] = sizeof(index_t);
-    h[37] = sizeof(offset_t);
-    h[38] = sizeof(float);
-    put_le(h + 40, payload.size(), 8);
-    put_le(h + 48, crc32(payload.data(), payload.size()), 4);
-    put_le(h + 60, crc32(h, 60), 4);
-    out += payload;
-    return out;
+    return seal_envelope(kind, payload);
 }
 
-ModelBundle decode(std::string_view bytes, const std::string& context) {
+/// What a checked envelope holds.
+struct Envelope {
+    std::string_view kind;
+    std::string_view payload;
+    std::uint32_t version;  ///< the file format version (1 or 2: 2 adds metadata after the ids)
+};
+
+/// Checks the envelope completely (magic, version, sizes, byte order, both CRCs); returns the
+/// kind, the payload and the format version. Throws Error(context, ...) naming what is wrong.
+Envelope open_envelope(std::string_view bytes, const std::string& context) {
     const auto* h = reinterpret_cast<const unsigned char*>(bytes.data());
     const auto fail = [&](std::string reason) -> void { throw Error(context, std::move(reason)); };
 
@@ -755,6 +769,12 @@ ModelBundle decode(std::string_view bytes, const std::string& context) {
         fail(fmt::format("checksum mismatch: payload CRC-32 is {:08x}, the header says {:08x}", actual_crc,
                          payload_crc));
 
+    return {kind, payload, version};
+}
+
+ModelBundle decode(std::string_view bytes, const std::string& context) {
+    const auto [kind, payload, version] = open_envelope(bytes, context);
+    const auto fail = [&](std::string reason) -> void { throw Error(context, std::move(reason)); };
     const Codec* codec = find_codec(kind);
     if (!codec)
         fail(fmt::format("file holds a '{}' model, which this learnrec cannot read (it knows: {})", kind,
@@ -917,6 +937,24 @@ void write_file_atomically(std::string_view bytes, const std::filesystem::path& 
         ::close(dfd);
     }
 }
+
+}  // namespace detail
+namespace detail {
+
+std::string seal_file(std::string_view kind, std::string_view payload) {
+    LEARNREC_CHECK(!kind.empty() && kind.size() <= kKindSize && std::all_of(kind.begin(), kind.end(), valid_kind_char),
+                   "file kind '{}' must be 1 to {} characters of [a-z0-9_-]", printable(kind), kKindSize);
+    return seal_envelope(kind, payload);
+}
+
+std::string_view open_file(std::string_view bytes, std::string_view kind, const std::string& context) {
+    const auto [found, payload, version] = open_envelope(bytes, context);
+    (void)version;  // other files have no version-dependent layout yet
+    if (found != kind) throw Error(context, fmt::format("file holds a '{}', expected '{}'", found, kind));
+    return payload;
+}
+
+std::string read_file_bytes(const std::filesystem::path& path) { return read_binary_file(path); }
 
 }  // namespace detail
 }  // namespace learnrec

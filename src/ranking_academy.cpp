@@ -27,6 +27,7 @@ RankingInputs academy_ranking_inputs(const Academy& academy) {
         f.languages = {c.language};
         for (const auto& sk : c.skills) f.skills.push_back({sk.skill, sk.level});
         f.validity_months = c.validity_months;
+        f.description = c.description;
         in.catalogue.courses.push_back(std::move(f));
     }
     for (const auto& l : academy.learners) {

@@ -69,6 +69,7 @@ std::string_view to_string(ReasonKind kind) {
         case ReasonKind::because_completed: return "because_completed";
         case ReasonKind::popular_in_department: return "popular_in_department";
         case ReasonKind::new_course: return "new_course";
+        case ReasonKind::matches_goal: return "matches_goal";
     }
     return "?";
 }
@@ -89,6 +90,10 @@ std::string_view Recommendations::department(const Reason& reason) const {
     return names && reason.kind == ReasonKind::popular_in_department ? name_at(names->departments, reason.department)
                                                                       : std::string_view();
 }
+std::string_view Recommendations::goal_text(const Reason& reason) const {
+    return goal_terms && reason.kind == ReasonKind::matches_goal ? name_at(*goal_terms, reason.terms)
+                                                                 : std::string_view();
+}
 std::string_view Recommendations::course_title(const Reason& reason) const {
     return names ? name_at(names->courses, reason.course) : std::string_view();
 }
@@ -106,6 +111,11 @@ std::string Recommendations::text(const Reason& reason) const {
         case ReasonKind::popular_in_department:
             return fmt::format("popular in your department ({})", department(reason));
         case ReasonKind::new_course: return fmt::format("new in the catalogue since {}", format_date(reason.date));
+        case ReasonKind::matches_goal: {
+            const auto words = goal_text(reason);
+            // Caller-supplied embeddings match as a whole: there are no words to quote.
+            return words.empty() ? std::string("matches your goal") : fmt::format("matches your goal: {}", words);
+        }
     }
     return {};
 }
@@ -125,6 +135,8 @@ void RankingRules::validate() const {
                    similarity_threshold);
     LEARNREC_CHECK(popular_top >= 0, "popular_top must be >= 0, got {}", popular_top);
     LEARNREC_CHECK(!std::isnan(min_score), "min_score must be a number (or -inf: no floor), got NaN");
+    LEARNREC_CHECK(std::isfinite(goal_weight) && goal_weight >= 0.0f, "goal_weight must be finite and >= 0, got {}",
+                   goal_weight);
 }
 
 std::string Catalogue::course_name(index_t c) const {
@@ -704,6 +716,7 @@ struct LearnerView {
     std::vector<Pinned> mandatory;  // every applicable obligation (earliest due), sorted by course
     const std::vector<index_t>* popular = nullptr;  // the department's most completed courses
     index_t department = -1;
+    std::span<const GoalMatch> goal;  // the learner's goal matches, sorted by course
 };
 
 struct Candidate {
@@ -810,6 +823,7 @@ public:
                                                    row[c >> 6] |= std::uint64_t{1} << (c & 63);
                                        });
         gap_active_ = rules.gap_boost > 0.0f;
+        goal_active_ = rules.goal_weight > 0.0f;
         // The bits that mask score tiles: eligibility and, under hold_back, "has prerequisites"
         // (each learner's few unlocked courses are put back in mask_tile), so that held-back
         // courses rarely reach the predicate either.
@@ -1062,6 +1076,26 @@ public:
         }
     }
 
+    /// The learner's goal score of course `c` (0 when the goal does not match it).
+    const GoalMatch* goal_match(const LearnerView& v, index_t c) const {
+        auto it = std::lower_bound(v.goal.begin(), v.goal.end(), c,
+                                   [](const GoalMatch& m, index_t x) { return m.course < x; });
+        return it != v.goal.end() && it->course == c ? &*it : nullptr;
+    }
+    /// What the goal adds to course c's final score.
+    float goal_gain(const LearnerView& v, index_t c) const {
+        if (!goal_active_) return 0.0f;
+        const GoalMatch* m = goal_match(v, c);
+        return m ? rules_.goal_weight * m->score : 0.0f;
+    }
+
+    /// Adds goal_weight * score to a score tile for the courses the learner's goal matches.
+    void goal_tile(const LearnerView& v, index_t c0, index_t c1, float* row) const {
+        auto it = std::lower_bound(v.goal.begin(), v.goal.end(), c0,
+                                   [](const GoalMatch& m, index_t x) { return m.course < x; });
+        for (; it != v.goal.end() && it->course < c1; ++it) row[it->course - c0] += rules_.goal_weight * it->score;
+    }
+
     /// Candidate pools of size `pool` for the given learners (model top-k fused with the rules).
     TopK pools(std::span<const LearnerView> views, const QueryBlock& queries, index_t pool) const {
         // No predicate: mask_tile sets exactly the courses admits() rejects to -inf, and the
@@ -1079,8 +1113,10 @@ public:
                     const LearnerView& v = views[static_cast<std::size_t>(q)];
                     mask_tile(v, c0, c1, row);
                     if (gap_active_) boost_tile(v, c0, c1, row);
+                    if (goal_active_ && !v.goal.empty()) goal_tile(v, c0, c1, row);
                     // The floor drops courses inside the selection, so a learner with nothing
-                    // above it gets a short pool (no widening) rather than filler.
+                    // above it gets a short pool (no widening) rather than filler. It applies to
+                    // the blended score: a stated goal can lift a course over it.
                     if (rules_.min_score > -std::numeric_limits<float>::infinity())
                         for (index_t c = c0; c < c1; ++c)
                             if (row[c - c0] < rules_.min_score) row[c - c0] = -std::numeric_limits<float>::infinity();
@@ -1249,6 +1285,13 @@ public:
                     r.skill = sk;
                     r.level = g.target;
                 }
+        if (goal_active_)
+            if (const GoalMatch* m = goal_match(v, c); m && m->score > 0.0f) {
+                Reason& r = out.emplace_back();
+                r.kind = ReasonKind::matches_goal;
+                r.terms = m->terms;
+                r.value = m->score;
+            }
         if (!similarity_to_completed.empty()) {
             std::size_t best = similarity_to_completed.size();
             for (std::size_t j = 0; j < similarity_to_completed.size(); ++j)
@@ -1284,6 +1327,7 @@ public:
     std::vector<std::uint64_t> mask_bits_;  // bits_ without courses held back for prerequisites
     bool hold_back_mask_ = false;
     bool gap_active_ = false;
+    bool goal_active_ = false;
 };
 
 }  // namespace
@@ -1309,7 +1353,7 @@ using ChunkQueries = std::function<QueryBlock(std::span<const index_t> rows)>;
 /// Ranks `learners` (rows of `people`) at `now`: the body shared by trained and new learners.
 Recommendations rank(const Ranker::State& s, const Request& req, const Population& people,
                      std::span<const index_t> learners, const ChunkQueries& queries_of, timestamp_t now,
-                     const RankingRules& rules, const RequestLimits& limits) {
+                     const RankingRules& rules, const RequestLimits& limits, const GoalMatches& goals) {
     const Model& model = *s.model;
     const index_t k = rules.k;
     const index_t num_courses = model.num_courses();
@@ -1325,6 +1369,7 @@ Recommendations rank(const Ranker::State& s, const Request& req, const Populatio
     out.mandatory.assign(slots, 0);
     out.names = s.names;
     out.now = now;
+    if (goals.rows() > 0) out.goal_terms = goals.terms;
     // Reasons are gathered per block of learners (one vector each, written by one thread) and
     // flattened at the end.
     constexpr std::size_t kBlock = 64;
@@ -1345,8 +1390,11 @@ Recommendations rank(const Ranker::State& s, const Request& req, const Populatio
         learnrec::detail::parallel_for(
             0, static_cast<std::int64_t>(chunk.size()), rules.num_threads,
             [&](std::int64_t i) {
-                req.view_of(people, chunk[static_cast<std::size_t>(i)], views[static_cast<std::size_t>(i)]);
-                req.add_exclusions(views[static_cast<std::size_t>(i)], limits, p0 + static_cast<std::size_t>(i));
+                auto& v = views[static_cast<std::size_t>(i)];
+                req.view_of(people, chunk[static_cast<std::size_t>(i)], v);
+                req.add_exclusions(v, limits, p0 + static_cast<std::size_t>(i));
+                v.goal = goals.rows() > 0 ? goals.of(static_cast<index_t>(p0 + static_cast<std::size_t>(i)))
+                                          : std::span<const GoalMatch>();
             },
             64);
         // Pinned courses are usually not among the model's best, so the pool does not grow with
@@ -1386,6 +1434,7 @@ Recommendations rank(const Ranker::State& s, const Request& req, const Populatio
                 for (const auto& p : v.pinned) {
                     float score = req.model_score(queries, static_cast<index_t>(i), p.course);
                     if (rules.gap_boost > 0.0f) score += rules.gap_boost * req.gap_gain(v, p.course);
+                    score += req.goal_gain(v, p.course);
                     shown.push_back({p.course, score, -1});
                 }
                 shown.insert(shown.end(), chosen.begin(), chosen.end());
@@ -1419,7 +1468,8 @@ Recommendations rank(const Ranker::State& s, const Request& req, const Populatio
                     // Pool scores are the model's own unless a boost was added: then (and for pinned
                     // and substituted courses, which are not the pool's) ask the model again.
                     const bool recomputed = r < v.pinned.size() || c.substitute_for >= 0 ||
-                                            (rules.gap_boost > 0.0f && req.gap_gain(v, c.course) > 0.0f);
+                                            (rules.gap_boost > 0.0f && req.gap_gain(v, c.course) > 0.0f) ||
+                                            req.goal_gain(v, c.course) > 0.0f;
                     out.model_scores[slot] =
                         recomputed ? req.model_score(queries, static_cast<index_t>(i), c.course) : c.score;
                     out.mandatory[slot] =
@@ -1465,10 +1515,26 @@ Recommendations rank(const Ranker::State& s, const Request& req, const Populatio
 }  // namespace
 
 Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t now, const RankingRules& rules) const {
-    return recommend(learners, now, rules, RequestLimits{});
+    return recommend(learners, now, rules, RequestLimits{}, GoalMatches{});
 }
 Recommendations Ranker::recommend(const NewLearners& learners, timestamp_t now, const RankingRules& rules) const {
-    return recommend(learners, now, rules, RequestLimits{});
+    return recommend(learners, now, rules, RequestLimits{}, GoalMatches{});
+}
+Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t now, const RankingRules& rules,
+                                  const RequestLimits& limits) const {
+    return recommend(learners, now, rules, limits, GoalMatches{});
+}
+Recommendations Ranker::recommend(const NewLearners& learners, timestamp_t now, const RankingRules& rules,
+                                  const RequestLimits& limits) const {
+    return recommend(learners, now, rules, limits, GoalMatches{});
+}
+Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t now, const RankingRules& rules,
+                                  const GoalMatches& goals) const {
+    return recommend(learners, now, rules, RequestLimits{}, goals);
+}
+Recommendations Ranker::recommend(const NewLearners& learners, timestamp_t now, const RankingRules& rules,
+                                  const GoalMatches& goals) const {
+    return recommend(learners, now, rules, RequestLimits{}, goals);
 }
 
 namespace {
@@ -1490,8 +1556,9 @@ void check_limits(const RequestLimits& limits, std::size_t learners, index_t cou
 }  // namespace
 
 Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t now, const RankingRules& rules,
-                                  const RequestLimits& limits) const {
+                                  const RequestLimits& limits, const GoalMatches& goals) const {
     rules.validate();
+    if (goals.rows() > 0) goals.validate(static_cast<index_t>(learners.size()), state_->model->num_courses());
     const State& s = *state_;
     const Model& model = *s.model;
     for (auto l : learners)
@@ -1501,12 +1568,14 @@ Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t
     req.restrict_to(limits.only);
     const Population people{s.learners.empty() ? nullptr : &s.trained, &s.history};
     return rank(s, req, people, learners,
-                [&](std::span<const index_t> rows) { return model.learner_queries(rows); }, now, rules, limits);
+                [&](std::span<const index_t> rows) { return model.learner_queries(rows); }, now, rules, limits,
+                goals);
 }
 
 Recommendations Ranker::recommend(const NewLearners& learners, timestamp_t now, const RankingRules& rules,
-                                  const RequestLimits& limits) const {
+                                  const RequestLimits& limits, const GoalMatches& goals) const {
     rules.validate();
+    if (goals.rows() > 0) goals.validate(learners.queries.count, state_->model->num_courses());
     const State& s = *state_;
     const Model& model = *s.model;
     const index_t n = learners.queries.count;
@@ -1543,7 +1612,8 @@ Recommendations Ranker::recommend(const NewLearners& learners, timestamp_t now, 
     std::vector<index_t> rows(static_cast<std::size_t>(n));
     std::iota(rows.begin(), rows.end(), 0);
     return rank(s, req, people, rows,
-                [&](std::span<const index_t> chunk) { return rows_of(learners.queries, chunk); }, now, rules, limits);
+                [&](std::span<const index_t> chunk) { return rows_of(learners.queries, chunk); }, now, rules,
+                limits, goals);
 }
 
 NewLearners fold_in_learners(const Model& model, const CsrView& interactions, std::vector<LearnerFacts> facts,

@@ -147,6 +147,9 @@ RankingRules parse_rules_json(std::string_view text, std::string_view source_nam
                           {{"enabled", in.boolean(r.explain)},
                            {"similarity_threshold", in.number(r.similarity_threshold)},
                            {"popular_top", in.integer(r.popular_top)}});
+              })},
+             {"goals", in.section([&](const json& v, const std::string& p) {
+                  in.walk(v, p, {{"weight", in.number(r.goal_weight)}});
               })}});
     try {
         r.validate();
@@ -302,7 +305,8 @@ CatalogueData read_catalogue_dir(const std::filesystem::path& dir, const IdMap& 
     };
 
     if (auto p = dir / "courses.csv"; std::filesystem::exists(p)) {
-        Table t(p, d, {"course_id"}, {"title", "topic", "format", "languages", "regions", "validity_months", "skills"},
+        Table t(p, d, {"course_id"},
+                {"title", "topic", "format", "languages", "regions", "validity_months", "skills", "description"},
                 {{"id", "course_id"}, {"language", "languages"}},
                 {"level", "duration_hours", "provider", "has_exam", "released"});
         std::vector<std::uint8_t> seen(cat.courses.size(), 0);
@@ -319,6 +323,7 @@ CatalogueData read_catalogue_dir(const std::filesystem::path& dir, const IdMap& 
             f.regions = t.list("regions");
             if (t.has("validity_months")) f.validity_months = t.integer("validity_months", 0);
             if (t.has("skills")) f.skills = t.skills<CourseSkill>("skills");
+            f.description = t.text("description");
         });
     }
     if (auto p = dir / "course_skills.csv"; std::filesystem::exists(p)) {
@@ -383,7 +388,7 @@ CatalogueData read_catalogue_dir(const std::filesystem::path& dir, const IdMap& 
     }
     if (std::filesystem::exists(learners_file)) {
         Table t(learners_file, d, {"learner_id"},
-                {"role", "department", "country", "region", "languages", "formats", "target_skills"},
+                {"role", "department", "country", "region", "languages", "formats", "target_skills", "goal"},
                 {{"id", "learner_id"}, {"language", "languages"}}, {"seniority", "manager_id"});
         std::vector<std::uint8_t> seen(out.learners.size(), 0);
         t.for_each([&] {
@@ -399,6 +404,7 @@ CatalogueData read_catalogue_dir(const std::filesystem::path& dir, const IdMap& 
             f.languages = t.list("languages");
             f.formats = t.list("formats");
             if (t.has("target_skills")) f.target_skills = t.skills<SkillGoal>("target_skills");
+            f.goal = t.text("goal");
         });
     }
     if (std::filesystem::exists(goals_file)) {

@@ -3,6 +3,7 @@
 //   learnrec demo                         generate the academy, train ALS, show recommendations
 //   learnrec train --interactions F.csv [--save M.lrc]   train ALS on a CSV log (holdout recall, model file)
 //   learnrec recommend --interactions F.csv [--model M.lrc] --learner ID [--learner ID ...] [-k 10] [--format json]
+//                      [--goal "TEXT" [--goal-language fr]]   (goals in the learner's words, blended)
 //       ... [--rules rules.json] [--catalogue DIR] [--now YYYY-MM-DD] [--events F.csv]   (the ranking layer)
 //   learnrec inspect M.lrc                 what a model file holds (kind, sizes, ids, version, data fingerprint)
 //   learnrec forget --model M.lrc --learner ID --out N.lrc (--interactions F.csv | --events E.csv [--events-out])
@@ -370,6 +371,7 @@ int main(int argc, char** argv) {
     cli::RankingFlags rec_ranking;
     cli::add_ranking_flags(*rec, rec_ranking);
     cli::add_events_flag(*rec, rec_ranking);
+    cli::add_goal_flags(*rec, rec_ranking.goals);
 
     std::string inspect_path;
     auto* inspect = app.add_subcommand("inspect", "Validate a model file and print what it holds");

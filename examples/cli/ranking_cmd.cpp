@@ -70,6 +70,10 @@ nlohmann::json reason_json(const Recommendations& result, const Reason& r, const
     if (r.level > 0) j["level"] = r.level;
     if (r.kind == ReasonKind::mandatory || r.kind == ReasonKind::renewal) j["date"] = format_date(r.date);
     if (r.kind == ReasonKind::because_completed) j["similarity"] = r.value;
+    if (r.kind == ReasonKind::matches_goal) {
+        j["matched"] = std::string(result.goal_text(r));
+        j["goal_score"] = r.value;
+    }
     return j;
 }
 
@@ -172,9 +176,10 @@ int run_ranked_recommend(std::shared_ptr<const Model> model, const Interactions&
     } else {
         history = LearnerHistory::from_interactions(data.matrix.view(), data.timestamps);
     }
+    const GoalMatches goals = goal_matches_for(files.catalogue, flags.catalogue, files.learners, rows, flags.goals);
     const Ranker ranker(std::move(model), std::move(files.catalogue), std::move(files.learners), std::move(history));
     const RankingRules rules = rules_of(flags, k, threads);
-    const Recommendations r = ranker.recommend(rows, resolve_now(flags, std::time(nullptr)), rules);
+    const Recommendations r = ranker.recommend(rows, resolve_now(flags, std::time(nullptr)), rules, goals);
     print_results(r, ranker.catalogue(), learner_ids, format);
     return 0;
 }
@@ -244,11 +249,14 @@ int run_ranked_recommend_new(std::shared_ptr<const Model> model, const IdMap& mo
         }
         history.finish();
     }
+    std::vector<index_t> own(static_cast<std::size_t>(n));
+    std::iota(own.begin(), own.end(), 0);
+    const GoalMatches goals = goal_matches_for(files.catalogue, flags.catalogue, files.learners, own, flags.goals);
     const Ranker ranker(model, std::move(files.catalogue));
     const RankingRules rules = rules_of(flags, k, threads);
     const NewLearners fresh =
         fold_in_learners(*model, interactions.view(), std::move(files.learners), std::move(history), threads);
-    const Recommendations r = ranker.recommend(fresh, resolve_now(flags, std::time(nullptr)), rules);
+    const Recommendations r = ranker.recommend(fresh, resolve_now(flags, std::time(nullptr)), rules, goals);
     print_results(r, ranker.catalogue(), learner_ids, format);
     return 0;
 }

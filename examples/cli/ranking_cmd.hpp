@@ -12,6 +12,7 @@
 #include "learnrec/data/interactions.hpp"
 #include "learnrec/model/model.hpp"
 #include "events_input.hpp"
+#include "goal_cmd.hpp"
 
 namespace learnrec::cli {
 
@@ -21,7 +22,8 @@ struct RankingFlags {
     std::string now;        ///< YYYY-MM-DD
     std::string events;     ///< typed lifecycle events CSV or xAPI (recommend): the "already taken" history
     XapiFlags xapi;         ///< how --events reads xAPI statements
-    bool requested() const { return !rules.empty() || !catalogue.empty() || !events.empty(); }
+    GoalFlags goals;        ///< recommend --goal: the learners' goals in their own words
+    bool requested() const { return !rules.empty() || !catalogue.empty() || !events.empty() || goals.requested(); }
 };
 
 void add_ranking_flags(CLI::App& cmd, RankingFlags& flags);

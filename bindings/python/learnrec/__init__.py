@@ -52,6 +52,7 @@ from . import ranking
 from . import allocation
 from .xapi import XapiLog, read_xapi
 from . import path
+from . import text
 
 __version__: str = _core.__version__
 
@@ -81,6 +82,7 @@ __all__ = [
     "allocation",
     "ranking",
     "path",
+    "text",
     "ranking_metrics_at_k",
     "read_interactions",
     "__version__",

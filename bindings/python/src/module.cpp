@@ -71,6 +71,7 @@ void register_campaign(py::module_& m);  // campaign.cpp
 void register_allocation(py::module_& m);  // allocation.cpp
 void register_xapi(py::module_& m);     // xapi_bindings.cpp
 void register_path(py::module_& m);     // path.cpp
+void register_text(py::module_& m);     // text.cpp
 }  // namespace learnrec::python
 
 namespace {
@@ -742,5 +743,6 @@ A model scoring through a dense course x course matrix B: score(c) = sum over th
     register_allocation(m);  // allocation.cpp: after Ranker, which it takes
     register_xapi(m);  // xapi_bindings.cpp: xAPI statements, Ranker why-not
     register_path(m);  // path.cpp: learning paths
+    register_text(m);  // text.cpp: after the Ranker and RankingRules it extends
     register_hybrid(m);  // hybrid.cpp: after FactorModel, from which HybridModel derives
 }

@@ -160,7 +160,28 @@ struct CourseInfo {
     std::vector<SkillLevel> skills;  ///< skills taught and the level reached (1..3 skills)
     int validity_months = 0;         ///< a certification expiring after N months (0 = never)
     bool has_exam = false;           ///< completion is followed by passed or failed
+    /// schema 2: one or two sentences in the course's language (English for pl and nl courses)
+    /// naming its format, level and skills ("Découvrez IA générative : cours en ligne de niveau
+    /// avancé, ..."), from a stream of its own (src/academy_text.cpp)
+    std::string description;
 };
+
+/// One phrase of the academy's skill vocabulary: a skill's name or synonym in one language.
+struct AcademySkillPhrase {
+    std::string skill;     ///< the catalogue's skill name
+    std::string language;  ///< "en", "fr", "de", "es", "it" or "pt"
+    std::string phrase;    ///< "IA générative", "generative KI", "genai", ...
+};
+
+/// Names and synonyms of every academy skill in the six languages (what text indexes read to
+/// reach English skill names from other languages). Exported as skill_synonyms.csv.
+std::vector<AcademySkillPhrase> academy_skill_phrases();
+
+struct Academy;
+namespace detail {
+/// Fills CourseInfo::description for every course (schema 2), from its own random stream.
+void add_course_descriptions(Academy& academy, std::uint64_t seed);
+}  // namespace detail
 
 /// The target skills of one department x role team in the yearly skills review.
 struct SkillsReviewEntry {
@@ -284,8 +305,9 @@ FeatureMatrix academy_course_features(const Academy& academy);
 /// Writes the academy as CSV files in `directory` (created if needed): interactions.csv,
 /// events.csv (the lifecycle at schema 2, else enrolled/completed), learners.csv, courses.csv,
 /// learner_features.csv, course_features.csv, skills_review.csv, obligations.csv,
-/// prerequisites.csv, sessions.csv (with session_id), and at schema 2 opportunities.csv,
-/// learner_skills.csv, role_profiles.csv and workforce_plan.csv. Timestamps are ISO-8601 UTC; skill lists are
+/// prerequisites.csv, sessions.csv (with session_id), skill_synonyms.csv (skill,language,synonym),
+/// and at schema 2 opportunities.csv, learner_skills.csv, role_profiles.csv and workforce_plan.csv.
+/// Timestamps are ISO-8601 UTC; skill lists are
 /// "skill:level" items separated by ';'. interactions.csv, events.csv and the feature files are
 /// read back by read_interactions_csv, read_events_csv and read_features_csv.
 void write_academy_csv(const Academy& academy, const std::filesystem::path& directory);

@@ -33,6 +33,7 @@ struct CourseFacts {
     std::vector<std::string> regions;    ///< countries or regions where offered; empty: everywhere
     std::vector<CourseSkill> skills;     ///< skills taught
     int validity_months = 0;             ///< a certification that expires after N months; 0 = never
+    std::string description;             ///< free text in the course's language (text/index.hpp reads it)
 };
 
 /// `course` can only be taken once `requires_course` is completed.

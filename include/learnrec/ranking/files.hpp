@@ -10,17 +10,18 @@
 //                    "session_horizon_days": 180},
 //    "diversity": {"lambda": 0.7, "source": "embeddings" | "topics", "pool": 30},
 //    "explanations": {"enabled": true, "similarity_threshold": 0.3, "popular_top": 20},
+//    "goals": {"weight": 2.0},
 //    "campaign": {...}}   (push campaigns' settings, read by campaign/rules.hpp; ignored here)
 //
 // Catalogue directory (each file optional; CSV as in data/csv.hpp: header required, columns by
 // name, RFC 4180 quoting; lists inside a field are separated by ';'):
-//   courses.csv        course_id[,title,topic,format,languages,regions,validity_months,skills]
+//   courses.csv        course_id[,title,topic,format,languages,regions,validity_months,skills,description]
 //   course_skills.csv  course_id,skill,level
 //   prerequisites.csv  course_id,requires_course_id
 //   sessions.csv       course_id,start,end[,location,capacity,session_id]  (dates as in csv.hpp; capacity
 //                      default 1; without session_id a session is named by ranking::derived_session_id)
 //   obligations.csv    course_id,scope,due[,value]                 (scope learner|role|country|department|all)
-//   learners.csv       learner_id[,role,department,country,region,languages,formats,target_skills]
+//   learners.csv       learner_id[,role,department,country,region,languages,formats,target_skills,goal]
 //   learner_skills.csv learner_id,skill,level[,current_level]      (target skills; `target_level` for level;
 //                      current_level is read by the planner, path/inputs.hpp; a target also in
 //                      learners.csv at the same level is accepted once)

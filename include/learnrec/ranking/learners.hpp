@@ -25,6 +25,9 @@ struct LearnerFacts {
     std::vector<std::string> languages;  ///< spoken; empty: any course language
     std::vector<std::string> formats;    ///< formats the learner can take; empty: all
     std::vector<SkillGoal> target_skills;
+    /// What the learner wrote about what they want to learn, in their own words and language
+    /// ("je veux me former à l'IA générative"); text/goals.hpp turns it into goal scores.
+    std::string goal;
 };
 
 /// Throws Error for a target level < 1 or a duplicated target skill (naming the learner).

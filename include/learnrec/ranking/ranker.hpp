@@ -29,6 +29,7 @@
 
 #include "learnrec/model/model.hpp"
 #include "learnrec/ranking/catalogue.hpp"
+#include "learnrec/ranking/goals.hpp"
 #include "learnrec/ranking/history.hpp"
 #include "learnrec/ranking/learners.hpp"
 #include "learnrec/ranking/recommendations.hpp"
@@ -86,6 +87,19 @@ public:
     /// `now` under `rules`: its rank, or every rule keeping it out and the facts behind each
     /// (ranking/why_not.hpp). Throws Error on an index out of range or invalid rules.
     WhyNot why_not(index_t learner, index_t course, timestamp_t now, const RankingRules& rules = {}) const;
+    /// The same, with the learners' goals blended in (row i of `goals` = the i-th learner; no rows
+    /// = no goals): final = model + rules.goal_weight x goal score, exact like the skill-gap boost.
+    /// Throws Error when the rows do not match the learners or name courses outside the model.
+    Recommendations recommend(std::span<const index_t> learners, timestamp_t now, const RankingRules& rules,
+                              const GoalMatches& goals) const;
+    Recommendations recommend(const NewLearners& learners, timestamp_t now, const RankingRules& rules,
+                              const GoalMatches& goals) const;
+    /// A request's own limits and the learners' goals together (what a push campaign with stated
+    /// goals asks).
+    Recommendations recommend(std::span<const index_t> learners, timestamp_t now, const RankingRules& rules,
+                              const RequestLimits& limits, const GoalMatches& goals) const;
+    Recommendations recommend(const NewLearners& learners, timestamp_t now, const RankingRules& rules,
+                              const RequestLimits& limits, const GoalMatches& goals) const;
 
     const Model& model() const noexcept;
     const Catalogue& catalogue() const noexcept;

@@ -32,6 +32,7 @@ enum class ReasonKind : std::uint8_t {
     because_completed,      ///< similar to the completed `course`; `value` = similarity
     popular_in_department,  ///< among the most completed in the learner's `department`
     new_course,             ///< a campaign's exploration slot: new in the catalogue since `date`
+    matches_goal,           ///< the learner's stated goal matches it: `terms` = what matched, `value` = score
 };
 
 /// Trivially copyable: a batch moves millions of these.
@@ -42,7 +43,8 @@ struct Reason {
     index_t department = -1;  ///< popular_in_department: index into ReasonNames::departments
     int level = 0;            ///< skill_gap: the target level
     timestamp_t date = 0;     ///< mandatory: due date; renewal: expiry
-    float value = 0.0f;       ///< because_completed: similarity
+    float value = 0.0f;       ///< because_completed: similarity; matches_goal: the goal's score (0..1]
+    index_t terms = -1;       ///< matches_goal: index into Recommendations::goal_terms
 };
 
 /// The names reasons refer to by index, shared by every result of one Ranker.
@@ -63,6 +65,8 @@ struct Recommendations {
     std::vector<Reason> reasons;
     std::shared_ptr<const ReasonNames> names;  ///< what reasons' indices refer to
     timestamp_t now = 0;                       ///< the request's time ("expired" or "expires")
+    /// What matches_goal reasons quote (the request's GoalMatches::terms); null without goals.
+    std::shared_ptr<const std::vector<std::string>> goal_terms;
 
     /// The reason in plain terms, e.g. "mandatory, due 2027-03-01" or "closes your gap in
     /// cybersecurity (target level 3)".
@@ -71,6 +75,8 @@ struct Recommendations {
     std::string_view skill(const Reason& reason) const;
     /// The department a popular_in_department reason names; empty for other kinds.
     std::string_view department(const Reason& reason) const;
+    /// The words of the learner's goal a matches_goal reason quotes; empty for other kinds.
+    std::string_view goal_text(const Reason& reason) const;
     /// The display title of a reason's course; empty when it refers to none.
     std::string_view course_title(const Reason& reason) const;
 
@@ -95,7 +101,7 @@ struct Recommendations {
 };
 
 /// "mandatory", "renewal", "skill_gap", "prerequisite_for", "because_completed", "popular_in_department",
-/// "new_course".
+/// "new_course", "matches_goal".
 std::string_view to_string(ReasonKind kind);
 
 }  // namespace learnrec::ranking
