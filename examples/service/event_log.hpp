@@ -31,6 +31,8 @@ public:
     void append(std::string_view lines);
 
     std::size_t torn_bytes() const noexcept { return torn_bytes_; }
+    /// Bytes in the log as this writer knows it (what it found plus what it appended).
+    std::size_t size() const noexcept { return size_; }
     const std::filesystem::path& path() const noexcept { return path_; }
 
 private:

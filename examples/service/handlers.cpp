@@ -160,7 +160,7 @@ Response Service::dispatch(const Request& r, Response& out) {
     case Route::fresh: return new_learner_recommendations(r, out);
     case Route::similar: return similar_courses(r, id, out);
     case Route::events: return post_events(r, out);
-    case Route::reload: return admin_reload(out);
+    case Route::reload: return admin_reload(r, out);
     }
     throw HttpError{404, "", "no such route"};
 }
@@ -194,23 +194,35 @@ Response Service::post_events(const Request& r, Response& out) {
     return json_answer(out, 200, {{"accepted", n}});
 }
 
-ReloadResult Service::reload() {
+ReloadResult Service::reload(bool full) {
     std::lock_guard<std::mutex> serial(reload_mutex_);
     const auto t0 = std::chrono::steady_clock::now();
     std::uint64_t covered = 0;
+    bool keep_history = false;
+    const auto current = handle_.current();
     {
         std::lock_guard<std::mutex> lock(state_mutex_);
         covered = overlay_.last_sequence();  // every event up to here is in the log file
+        if (log_ && current && !full && overlay_.size() <= overlay_.capacity() / 2) {
+            // The serving history still holds if the log is the same file and grew only by our
+            // own appends, which are all pending in the overlay.
+            std::error_code ec;
+            const auto size = std::filesystem::file_size(log_->path(), ec);
+            keep_history = !ec && size == log_->size() &&
+                           file_identity(log_->path()) == std::pair{current->log_device, current->log_inode};
+        }
     }
     ReloadResult result;
     try {
-        auto next = load_snapshot(options_.sources, static_cast<timestamp_t>(std::time(nullptr)));
+        auto next = load_snapshot(options_.sources, static_cast<timestamp_t>(std::time(nullptr)),
+                                  keep_history ? current.get() : nullptr);
         result.message = next->version.id;
+        const bool reread = !next->history_reused;
         std::shared_ptr<const Snapshot> previous;
         {
             std::lock_guard<std::mutex> lock(state_mutex_);
             previous = handle_.publish(std::move(next));
-            overlay_.forget_through(covered);
+            if (reread) overlay_.forget_through(covered);  // the new history holds them
         }
         // `previous` is released here, outside the lock (or later by the last request holding it).
         result.ok = true;
@@ -222,15 +234,19 @@ ReloadResult Service::reload() {
     return result;
 }
 
-Response Service::admin_reload(Response& out) {
-    const ReloadResult r = reload();
+Response Service::admin_reload(const Request& request, Response& out) {
+    const std::string* full = detail::query_param(request.query, "full");
+    const ReloadResult r = reload(full && (*full == "1" || *full == "true"));
     if (!r.ok) {
         const auto s = handle_.current();
         return json_answer(out, 500, {{"error", fmt::format("reload failed, the previous snapshot keeps serving: {}",
                                                              r.message)},
                                       {"model_version", s ? s->version.id : ""}});
     }
-    return json_answer(out, 200, {{"model_version", r.message}, {"seconds", r.seconds}});
+    const auto s = handle_.current();
+    return json_answer(out, 200, {{"model_version", r.message},
+                                  {"seconds", r.seconds},
+                                  {"history", s && s->history_reused ? "kept" : "re-read from the event log"}});
 }
 
 Response Service::metrics_text(Response& out) {

@@ -12,6 +12,13 @@
 // (no or unknown token), 403 (reader token on an admin route), 404 (unknown route or course),
 // 405, 409 (events without an event log), 503 (not ready, or too many pending events).
 //
+// Reloads and the event log: a reload re-reads the log (folding the pending events into the new
+// snapshot's history, then dropping them from the overlay) when the model's ids changed, the log
+// file is not the one the serving history was read from or was written by someone else, the
+// overlay is over half full, or a full reload is asked for (POST /admin/reload?full=1). Otherwise
+// it keeps the serving history and the pending events stay on top: reading a log of millions of
+// events is most of a reload's cost.
+//
 // Thread safety: handle() and reload() may be called concurrently from any number of threads;
 // reloads are serialized among themselves and never block requests (a request keeps the snapshot
 // it started with). Complexity per recommendation request: one Ranker call for one learner.
@@ -72,8 +79,9 @@ public:
 
     /// Never throws: every failure becomes a JSON error response.
     Response handle(const Request& request);
-    /// Loads a new snapshot and publishes it; on failure the current one keeps serving.
-    ReloadResult reload();
+    /// Loads a new snapshot and publishes it; on failure the current one keeps serving. `full`:
+    /// re-read the event log even when the serving history could be kept.
+    ReloadResult reload(bool full = false);
 
     std::shared_ptr<const Snapshot> snapshot() const { return handle_.current(); }
     const Metrics& metrics() const noexcept { return metrics_; }
@@ -87,7 +95,7 @@ private:
     Response new_learner_recommendations(const Request& request, Response& out);
     Response similar_courses(const Request& request, std::string_view course, Response& out);
     Response post_events(const Request& request, Response& out);
-    Response admin_reload(Response& out);
+    Response admin_reload(const Request& request, Response& out);
     Response metrics_text(Response& out);
 
     /// The snapshot and a learner's pending events, read together (a reload swaps both at once).

@@ -7,6 +7,8 @@
 #include <numeric>
 #include <vector>
 
+#include <sys/stat.h>
+
 #include <fmt/format.h>
 
 #include "learnrec/data/events.hpp"
@@ -55,7 +57,20 @@ QueryBlock cold_start_query(const Model& model) {
     return model.fold_in(empty.view(), 1);
 }
 
+bool same_ids(const IdMap& a, const IdMap& b) {
+    if (a.size() != b.size()) return false;
+    for (index_t i = 0; i < a.size(); ++i)
+        if (a.id(i) != b.id(i)) return false;
+    return true;
+}
+
 }  // namespace
+
+std::pair<std::uint64_t, std::uint64_t> file_identity(const std::filesystem::path& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return {0, 0};
+    return {static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
+}
 
 ModelVersion model_version_of(std::string_view model_bytes, const ModelBundle& bundle, timestamp_t loaded_at) {
     ModelVersion v;
@@ -69,8 +84,9 @@ ModelVersion model_version_of(std::string_view model_bytes, const ModelBundle& b
     return v;
 }
 
-std::shared_ptr<const Snapshot> make_snapshot(ModelBundle bundle, CatalogueData catalogue, RankingRules rules,
-                                              LearnerHistory history, ModelVersion version, std::size_t events_read) {
+namespace {
+std::shared_ptr<Snapshot> build_snapshot(ModelBundle bundle, CatalogueData catalogue, RankingRules rules,
+                                         LearnerHistory history, ModelVersion version, std::size_t events_read) {
     LEARNREC_CHECK(bundle.model != nullptr, "no model");
     LEARNREC_CHECK(bundle.courses.size() == bundle.model->num_courses(),
                    "the model file has no course ids; save it with its ids (learnrec train --save)");
@@ -83,8 +99,16 @@ std::shared_ptr<const Snapshot> make_snapshot(ModelBundle bundle, CatalogueData 
     s->events_read = events_read;
     return s;
 }
+}  // namespace
 
-std::shared_ptr<const Snapshot> load_snapshot(const SnapshotSources& sources, timestamp_t now) {
+std::shared_ptr<const Snapshot> make_snapshot(ModelBundle bundle, CatalogueData catalogue, RankingRules rules,
+                                              LearnerHistory history, ModelVersion version, std::size_t events_read) {
+    return build_snapshot(std::move(bundle), std::move(catalogue), std::move(rules), std::move(history),
+                          std::move(version), events_read);
+}
+
+std::shared_ptr<const Snapshot> load_snapshot(const SnapshotSources& sources, timestamp_t now,
+                                              const Snapshot* reuse_history_of) {
     const std::string bytes = read_file(sources.model);
     ModelBundle bundle;
     try {
@@ -117,8 +141,14 @@ std::shared_ptr<const Snapshot> load_snapshot(const SnapshotSources& sources, ti
 
     LearnerHistory history;
     std::size_t matched = 0;
-    if (!sources.events.empty() && std::filesystem::exists(sources.events) &&
-        bundle.learners.size() == learners) {
+    const auto identity = sources.events.empty() ? std::pair<std::uint64_t, std::uint64_t>{0, 0}
+                                                 : file_identity(sources.events);
+    const bool reuse = reuse_history_of != nullptr && same_ids(reuse_history_of->bundle.learners, bundle.learners) &&
+                       same_ids(reuse_history_of->bundle.courses, bundle.courses);
+    if (reuse) {
+        history = reuse_history_of->ranker.history();
+        matched = reuse_history_of->events_read;
+    } else if (!sources.events.empty() && identity.second != 0 && bundle.learners.size() == learners) {
         // The log has its own id maps: its events move onto the model's indices.
         const EventLog log = read_events_csv(sources.events);
         std::vector<index_t> learner_of(static_cast<std::size_t>(log.learners.size()), -1);
@@ -137,13 +167,16 @@ std::shared_ptr<const Snapshot> load_snapshot(const SnapshotSources& sources, ti
         matched = events.size();
         history = LearnerHistory::from_states(LearnerCourseStates::from_events(events, learners, courses));
     }
-    std::shared_ptr<const Snapshot> s;
+    std::shared_ptr<Snapshot> s;
     try {
-        s = make_snapshot(std::move(bundle), std::move(catalogue), std::move(rules), std::move(history),
+        s = build_snapshot(std::move(bundle), std::move(catalogue), std::move(rules), std::move(history),
                           std::move(version), matched);
     } catch (const Error& e) {
         throw Error(sources.catalogue.empty() ? sources.model.string() : sources.catalogue.string(), e.what());
     }
+    s->history_reused = reuse;
+    std::tie(s->log_device, s->log_inode) =
+        reuse ? std::pair{reuse_history_of->log_device, reuse_history_of->log_inode} : identity;
     return s;
 }
 

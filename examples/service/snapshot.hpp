@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "learnrec/io/model_file.hpp"
 #include "learnrec/model/model.hpp"
@@ -57,10 +58,20 @@ struct Snapshot {
     ModelVersion version;
     QueryBlock cold_start;        ///< the query of a learner nothing is known about (the average learner)
     std::size_t events_read = 0;  ///< events of the log that matched the model's ids
+    bool history_reused = false;  ///< the history came from the previous snapshot, not the log
+    std::uint64_t log_device = 0, log_inode = 0;  ///< the event log file the history was read from
 };
 
 /// Loads and validates every source; throws Error naming the file at fault. `now` stamps the version.
-std::shared_ptr<const Snapshot> load_snapshot(const SnapshotSources& sources, timestamp_t now);
+/// With `reuse_history_of`, when the new model has exactly the same learner and course ids, that
+/// snapshot's history is taken instead of re-reading the event log (reading a log of millions of
+/// events dominates a reload); the caller must know that the log only grew by events it still
+/// applies on top (service.hpp).
+std::shared_ptr<const Snapshot> load_snapshot(const SnapshotSources& sources, timestamp_t now,
+                                              const Snapshot* reuse_history_of = nullptr);
+
+/// The device and inode of a file, {0, 0} when it does not exist.
+std::pair<std::uint64_t, std::uint64_t> file_identity(const std::filesystem::path& path);
 
 /// A snapshot from parts already in memory (tests, the fuzz harness). The bundle must carry course ids.
 std::shared_ptr<const Snapshot> make_snapshot(ModelBundle bundle, ranking::CatalogueData catalogue,

@@ -211,9 +211,16 @@ class ServiceSpec(unittest.TestCase):
         self.assertNotIn(course, [i["course_id"] for i in self.recommend("L000003", k=5)[1]["items"]])
         with open(f"{self.tmp}/events.csv") as f:
             self.assertTrue(f.read().endswith(f"L000003,{course},completed,1767088800,\n"))
-        self.assertEqual(self.server.call("POST", "/admin/reload", raw=b"", token=ADMIN)[0], 200)
+        # Same model ids: the serving history is kept and the event stays pending on top of it.
+        status, body = self.server.call("POST", "/admin/reload", raw=b"", token=ADMIN)
+        self.assertEqual((status, body["history"]), (200, "kept"))
         self.assertNotIn(course, [i["course_id"] for i in self.recommend("L000003", k=5)[1]["items"]])
-        self.swap_model("model1.lrc")
+        self.assertRegex(self.server.call("GET", "/metrics")[1], r"learnrec_pending_events [1-9]")
+        # A full reload re-reads the log, which holds the event: nothing is pending any more.
+        status, body = self.server.call("POST", "/admin/reload?full=1", raw=b"", token=ADMIN)
+        self.assertEqual((status, body["history"]), (200, "re-read from the event log"))
+        self.assertNotIn(course, [i["course_id"] for i in self.recommend("L000003", k=5)[1]["items"]])
+        self.assertIn("learnrec_pending_events 0\n", self.server.call("GET", "/metrics")[1])
 
     def test_16_a_new_learners_events_fold_them_in(self):
         events = [{"learner": "walk-in", "course": c, "event": "completed", "timestamp": 1767000000}
