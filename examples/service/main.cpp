@@ -3,6 +3,7 @@
 // health, metrics and hot reloads. See examples/service/README.md.
 #include <cstdio>
 #include <string>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -28,8 +29,12 @@ int main(int argc, char** argv) {
     app.add_option("--host", server.host, "Address to bind (loopback unless --tokens is given)")->capture_default_str();
     app.add_option("--port", server.port, "Port (0: a free one, printed on stdout)")->capture_default_str()
         ->check(CLI::Range(0, 65535));
-    app.add_option("--threads", server.threads, "HTTP worker threads (each serves one connection at a time)")
+    server.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    app.add_option("--threads", server.threads, "Requests computed at once, one thread each (default: processors)")
         ->capture_default_str()->check(CLI::Range(1, 1024));
+    app.add_option("--connections", server.connections,
+                   "Keep-alive connections served at once (HTTP workers, mostly waiting on sockets)")
+        ->capture_default_str()->check(CLI::Range(1, 4096));
     app.add_option("--tokens", tokens, "Bearer tokens file: lines 'reader TOKEN' and 'admin TOKEN'")
         ->check(CLI::ExistingFile);
     app.add_option("--max-k", options.max_k, "Largest k a request may ask for")->capture_default_str()
