@@ -22,6 +22,8 @@ for mode in ("steady", "reload"):
         r["reloads"] = len(codes)
         r["reloads_ok"] = codes.count("200")
         r["reload_s_mean"] = (sum(map(float, lines[1::2])) / len(codes)) if codes else None
+        ticks, tck = map(int, (out / f"cpu_{mode}_{c}.txt").read_text().split())
+        r["server_cpu_us_per_request"] = 1e6 * ticks / tck / max(r["requests"], 1)
         runs[f"{mode}_{c}"] = r
 inproc = {t: json.loads((out / f"inprocess_{t}.json").read_text()) for t in (1, 2) if (out / f"inprocess_{t}.json").exists()}
 rss = dict(line.split() for line in (out / "rss.txt").read_text().splitlines())
@@ -32,18 +34,20 @@ rss_points = [(int(a), int(b)) for a, b in rss_reloads if a.isdigit()]
 inproc_threads = max(inproc) if inproc else None
 summary = {"runs": runs, "inprocess": inproc, "rss_kib": rss, "rss_across_reloads": rss_points,
            "failed_reloads_rss_run": failed, "machine": (out / "machine.txt").read_text()}
-print("| run | connections | requests/s | p50 ms | p99 ms | p99/p50 | non-2xx | reloads (ok) | service/in-process per request |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("| run | connections | requests/s | p50 ms | p99 ms | p99/p50 | non-2xx | reloads (ok) | service/in-process, wall | server CPU ms/request | service/in-process, CPU |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for key, r in runs.items():
     mode, c = key.split("_")
     ratio = inproc[inproc_threads]["calls_per_s"] / r["rps"] if inproc else float("nan")
     r["ratio_vs_inprocess"] = ratio
+    cpu_ratio = r["server_cpu_us_per_request"] / inproc[1]["cpu_us_per_call"] if inproc else float("nan")
+    r["cpu_ratio_vs_inprocess"] = cpu_ratio
     print(f"| {mode} | {c} | {r['rps']:.0f} | {r['p50_us'] / 1e3:.2f} | {r['p99_us'] / 1e3:.2f} | "
           f"{r['p99_us'] / max(r['p50_us'], 1):.1f} | {r['non2xx'] + r['socket_errors']} | "
-          f"{r['reloads']} ({r['reloads_ok']}) | {ratio:.2f} |")
+          f"{r['reloads']} ({r['reloads_ok']}) | {ratio:.2f} | {r['server_cpu_us_per_request'] / 1e3:.2f} | {cpu_ratio:.2f} |")
 for t, r in inproc.items():
     print(f"\nIn process, {t} thread(s): {r['calls_per_s']:.0f} calls/s, p50 {r['p50_us'] / 1e3:.2f} ms, "
-          f"p99 {r['p99_us'] / 1e3:.2f} ms")
+          f"p99 {r['p99_us'] / 1e3:.2f} ms, CPU {r['cpu_us_per_call'] / 1e3:.2f} ms/call")
 if rss_points:
     print(f"\nRSS across {rss_points[-1][0]} reloads (small academy, with traffic): "
           f"{rss_points[0][1] / 1024:.0f} MiB at start, {rss_points[1][1] / 1024 if len(rss_points) > 1 else 0:.0f} MiB "

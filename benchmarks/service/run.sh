@@ -38,13 +38,15 @@ PY
 export LEARNERS=$data/learners.txt
 
 start_server() {  # model catalogue events -> sets pid, base
-  "$serve" --model "$1" --catalogue "$2" --rules "$here/rules.json" --events "$3" --threads "$threads" \
+  "$serve" --model "$1" --catalogue "$2" --rules "$here/rules.json" --events "$3" --threads "$threads" --connections 128 \
     --no-request-log >"$out/serve.out" 2>"$out/serve.err" &
   pid=$!
   for _ in $(seq 1 600); do grep -q listening "$out/serve.out" 2>/dev/null && break; sleep 0.5; done
   base=$(head -1 "$out/serve.out" | sed 's/listening on //')
 }
 rss() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }  # the server's user + system CPU time
+tck=$(getconf CLK_TCK)
 reload_loop() {  # reload every second (back to back when a reload takes longer) for $1 seconds
   local until=$((SECONDS + $1))
   while ((SECONDS < until)); do
@@ -64,7 +66,9 @@ for mode in steady reload; do
   for c in 1 8 64; do
     : >"$out/reloads_${mode}_$c.txt"
     if [ "$mode" = reload ]; then reload_loop "$secs" "$out/reloads_${mode}_$c.txt" & loop=$!; fi
+    cpu0=$(cpu_ticks)
     wrk -t1 -c"$c" -d"${secs}s" --timeout 30s -s "$here/learners.lua" "$base" | tee "$out/wrk_${mode}_$c.txt" | grep RESULT
+    echo "$(($(cpu_ticks) - cpu0)) $tck" >"$out/cpu_${mode}_$c.txt"
     if [ "$mode" = reload ]; then wait "$loop"; fi
     echo "rss_after_${mode}_${c}_kib $(rss)" >>"$out/rss.txt"
   done

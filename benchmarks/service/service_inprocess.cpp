@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include <sys/resource.h>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -18,6 +20,13 @@
 #include "snapshot.hpp"
 
 namespace {
+double cpu_seconds() {  // user + system time of the whole process
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
 long rss_kib() {
     std::ifstream in("/proc/self/status");
     std::string line;
@@ -75,6 +84,7 @@ int main(int argc, char** argv) {
     std::vector<std::vector<double>> micros(static_cast<std::size_t>(threads));
     std::atomic<bool> stop{false};
     std::vector<std::thread> pool;
+    const double cpu0 = cpu_seconds();
     const auto t0 = std::chrono::steady_clock::now();
     for (int t = 0; t < threads; ++t)
         pool.emplace_back([&, t] {
@@ -92,12 +102,14 @@ int main(int argc, char** argv) {
     stop = true;
     for (auto& th : pool) th.join();
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double cpu = cpu_seconds() - cpu0;
     std::vector<double> all;
     for (auto& m : micros) all.insert(all.end(), m.begin(), m.end());
     std::sort(all.begin(), all.end());
     auto pct = [&](double p) { return all[std::min(all.size() - 1, static_cast<std::size_t>(p * static_cast<double>(all.size())))]; };
     fmt::print("{{\"threads\": {}, \"calls\": {}, \"calls_per_s\": {:.1f}, \"p50_us\": {:.1f}, \"p99_us\": {:.1f}, "
-               "\"load_s\": {:.2f}}}\n",
-               threads, all.size(), static_cast<double>(all.size()) / elapsed, pct(0.5), pct(0.99), load_s);
+               "\"cpu_us_per_call\": {:.1f}, \"load_s\": {:.2f}}}\n",
+               threads, all.size(), static_cast<double>(all.size()) / elapsed, pct(0.5), pct(0.99),
+               1e6 * cpu / static_cast<double>(all.size()), load_s);
     return 0;
 }

@@ -2,6 +2,7 @@
 // courses with rules and reasons per learner, new learners, similar courses, lifecycle events,
 // health, metrics and hot reloads. See examples/service/README.md.
 #include <cstdio>
+#include <malloc.h>
 #include <string>
 #include <thread>
 
@@ -49,6 +50,14 @@ int main(int argc, char** argv) {
     bool quiet = false;
     app.add_flag("--no-request-log", quiet, "Do not log one line per request on stderr");
     CLI11_PARSE(app, argc, argv);
+    // A reload allocates a whole snapshot (hundreds of MB at 100k learners) on whichever worker
+    // thread asked, and the old one is freed by whichever thread drops it last. glibc's dynamic
+    // mmap threshold would soon serve such blocks from per-thread arenas that keep the memory after
+    // free, so RSS would climb with every reload: fixed thresholds keep big blocks mmapped
+    // (returned to the system when freed) and the arenas few. A host program's choice, not the
+    // library's.
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+    mallopt(M_ARENA_MAX, 4);
     server.request_log = !quiet;
     options.sources = {model, catalogue, rules, events};
 

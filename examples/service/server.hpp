@@ -20,7 +20,7 @@ struct ServerOptions {
     std::string host = "127.0.0.1";
     int port = 0;            ///< 0: a free port, printed on stdout
     int threads = 2;         ///< requests computed at once (ranking, one thread each)
-    int connections = 64;    ///< HTTP worker threads: keep-alive connections served at once
+    int connections = 128;   ///< HTTP worker threads: keep-alive connections served at once
     std::size_t body_limit = 1 << 20;  ///< bytes; a larger body is 413
     int timeout_seconds = 10;          ///< read and write timeouts per request
     bool request_log = true;           ///< one JSON line per request on stderr
