@@ -84,7 +84,7 @@ if rss_points:
     axes[2].set_ylabel("RSS MiB")
     axes[2].set_ylim(bottom=0)
     axes[2].set_title("RSS across reloads (small academy)")
-fig.suptitle("learnrec-serve, academy 100k learners x 5k courses, all rules, 2 server threads, loopback")
+fig.suptitle("learnrec-serve, academy 100k learners x 5k courses, all rules, --threads 2, loopback")
 fig.tight_layout()
 fig.savefig(out / "service_load.png", dpi=110)
 print(f"\nplot: {out / 'service_load.png'}")
