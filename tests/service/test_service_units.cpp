@@ -247,3 +247,25 @@ TEST_CASE("service: a failed reload keeps the snapshot and counts the failure", 
     m.authorization = "Bearer rrrrrrrrrrrrrrrr1";
     CHECK_THAT(s.handle(m).body, Catch::Contains("learnrec_reloads_total{result=\"failed\"} 1"));
 }
+
+TEST_CASE("service: every event it accepts reads back from the log it wrote", "[service]") {
+    const auto log = temp_path("events_roundtrip.csv");
+    ServiceOptions options;
+    options.sources.events = log;
+    Service s(options, {}, small_snapshot());
+    const char* batches[] = {
+        R"([{"learner":"a,b","course":"say \"hi\"","event":"rated","timestamp":"2025-03-02T09:00:00Z","value":4.5}])",
+        R"([{"learner":" padded ","course":"C1","event":"completed","timestamp":-86400}])",
+        R"([{"learner":"L1","course":"C2","event":"enrolled","timestamp":0,"value":0}])",
+        R"([{"learner":"L1","course":"C2","event":"dropped","timestamp":253402300799}])",
+        R"([{"learner":"é-ü","course":"C3","event":"passed","timestamp":9223372036854775807}])",
+    };
+    std::size_t accepted = 0;
+    for (const char* b : batches)
+        if (s.handle(post("/v1/events", b)).status == 200) ++accepted;
+    const EventLog read = read_events_csv(log);
+    CHECK(read.events.size() == accepted);
+    CHECK(accepted >= 4);
+    CHECK(read.learners.find("a,b").has_value());
+    CHECK(read.courses.find("say \"hi\"").has_value());
+}
