@@ -82,6 +82,8 @@ for t in 1 "$threads"; do
 done
 
 # RSS across reloads, with traffic: the small academy (a reload there takes tens of milliseconds).
+# (0 reloads: skip, keeping the previous RSS results.)
+if ((rss_reloads > 0)); then
 cp "$data/small/events.csv" "$data/small_events.csv"
 start_server "$data/small.lrc" "$data/small" "$data/small_events.csv"
 python3 - "$data/small/interactions.csv" >"$data/small_learners.txt" <<'PY'
@@ -101,6 +103,7 @@ done
 kill -INT "$traffic"; wait "$traffic" || true
 echo "failed_reloads $fails" >>"$out/rss_reloads.txt"
 kill -TERM "$pid"; wait "$pid" || true
+fi
 { uptime; } >>"$out/machine.txt"
 
 py=python3

@@ -83,9 +83,11 @@ int run_server(Service& service, const ServerOptions& options) {
     // Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm holds the
     // body until the client's delayed ACK (about 40 ms per request on Linux loopback).
     server.set_tcp_nodelay(true);
-    // A worker serves one keep-alive connection at a time; bounding its requests lets waiting
-    // connections have their turn.
-    server.set_keep_alive_max_count(100);
+    // A worker serves one keep-alive connection at a time; bounding its requests lets connections
+    // beyond --connections have a turn now and then. Not often: every reconnect goes through
+    // cpp-httplib's listen backlog of 5 (fixed in Debian's build), and a dropped SYN costs the
+    // client a 1-second retransmission.
+    server.set_keep_alive_max_count(10000);
 
     const bool log = options.request_log;
     auto serve = [&service, &gate, log](const httplib::Request& req, httplib::Response& res) {
