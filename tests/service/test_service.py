@@ -320,7 +320,7 @@ class ServiceSpec(unittest.TestCase):
 
 
 class Startup(unittest.TestCase):
-    def test_a_non_loopback_address_without_tokens_is_refused(self):
+    def test_startup_refuses_open_binds_reads_a_config_file_and_repairs_a_torn_log(self):
         t = tempfile.mkdtemp(prefix="learnrec-serve-")
         try:
             run(ARGS.cli, "academy", "--out", f"{t}/a", "--learners", 50, "--courses", 30)
@@ -333,6 +333,12 @@ class Startup(unittest.TestCase):
             # A torn last line of the event log (a crash mid-append) is cut off at start.
             with open(f"{t}/ev.csv", "w") as f:
                 f.write("learner_id,course_id,event,timestamp,value\nL1,C1,completed,1,\nL2,C")
+            # The same flags from a configuration file (TOML), the port still picked and printed.
+            with open(f"{t}/serve.toml", "w") as f:
+                f.write(f'model = "{t}/m.lrc"\ncatalogue = "{t}/a"\nport = 0\nthreads = 1\n')
+            c = Server("--config", f"{t}/serve.toml")
+            self.assertEqual(c.call("GET", "/readyz")[0], 200)
+            self.assertEqual(c.stop(), 0)
             s = Server("--model", f"{t}/m.lrc", "--catalogue", f"{t}/a", "--events", f"{t}/ev.csv")
             self.assertEqual(s.call("GET", "/healthz")[0], 200)
             self.assertEqual(s.stop(), 0)  # a clean stop on SIGTERM
