@@ -2,7 +2,8 @@
 # Builds the libFuzzer targets (clang, -fsanitize=fuzzer,address,undefined, with an instrumented
 # copy of the learnrec library) and runs each for the given number of seconds over its corpus.
 # Usage: scripts/fuzz.sh [seconds per target, default 600] [target...]
-#   targets: model_loader model_payload csv_reader csr_validate events_reader features_reader xapi_reader (default: all)
+#   targets: model_loader model_payload csv_reader csr_validate events_reader features_reader xapi_reader
+#            service_request (default: all)
 # Seeds are read from tests/fuzz/corpus/<target>/ (never modified); new inputs found go to
 # <build>/corpus/<target>/ and crashes to <build>/artifacts/<target>/. To keep an interesting
 # input as a regression seed, copy it into tests/fuzz/corpus/<target>/.
@@ -12,7 +13,8 @@ cd "$(dirname "$0")/.."
 seconds=${1:-600}
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(model_loader model_payload csv_reader csr_validate events_reader features_reader xapi_reader)
+[[ ${#targets[@]} -gt 0 ]] || targets=(model_loader model_payload csv_reader csr_validate events_reader features_reader xapi_reader
+                                      service_request)
 build=${LEARNREC_FUZZ_DIR:-build-fuzz}
 jobs=${JOBS:-$(nproc)}
 

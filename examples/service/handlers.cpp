@@ -1,0 +1,269 @@
+// learnrec-serve — routing, authentication, events, reloads and metrics (service.hpp). The
+// ranking routes are in recommend_handlers.cpp.
+#include <chrono>
+#include <ctime>
+#include <exception>
+
+#include <fmt/format.h>
+
+#include "learnrec/ranking/calendar.hpp"
+#include "request_parsing.hpp"
+#include "service.hpp"
+
+namespace learnrec::service {
+
+using detail::HttpError;
+
+namespace {
+
+double epoch_now() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+Response& json_answer(Response& out, int status, const nlohmann::json& body) {
+    out.status = status;
+    out.body = detail::dump(body);
+    return out;
+}
+
+/// Splits "/v1/learners/{id}/recommendations"-like paths: the id between `prefix` and `suffix`.
+bool match(std::string_view path, std::string_view prefix, std::string_view suffix, std::string_view& id) {
+    if (path.size() <= prefix.size() + suffix.size() || path.substr(0, prefix.size()) != prefix ||
+        path.substr(path.size() - suffix.size()) != suffix)
+        return false;
+    id = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
+    return id.find('/') == std::string_view::npos;
+}
+
+std::string event_line(const PendingEvent& e) {
+    return fmt::format("{},{},{},{},{}\n", csv_field(e.learner), csv_field(e.course), to_string(e.kind), e.time,
+                       e.kind == LifecycleKind::rated ? fmt::format("{}", e.value) : std::string());
+}
+
+/// One event of POST /v1/events, validated like a line of the CSV log.
+PendingEvent parse_event(const nlohmann::json& j, std::size_t i) {
+    const std::string where = fmt::format("[{}]", i);
+    if (!j.is_object()) throw HttpError{400, where, "each event must be an object"};
+    for (const auto& [key, _] : j.items())
+        if (key != "learner" && key != "course" && key != "event" && key != "timestamp" && key != "value")
+            throw HttpError{400, where + "." + key, "unknown field (expected learner, course, event, timestamp, value)"};
+    PendingEvent e;
+    if (!j.contains("learner")) throw HttpError{400, where + ".learner", "required"};
+    if (!j.contains("course")) throw HttpError{400, where + ".course", "required"};
+    if (!j.contains("event")) throw HttpError{400, where + ".event", "required"};
+    if (!j.contains("timestamp")) throw HttpError{400, where + ".timestamp", "required"};
+    e.learner = detail::id_field(j["learner"], where + ".learner");
+    e.course = detail::id_field(j["course"], where + ".course");
+    const auto& ev = j["event"];
+    const auto kind = ev.is_string() ? parse_lifecycle_kind(ev.get_ref<const std::string&>()) : std::nullopt;
+    if (!kind)
+        throw HttpError{400, where + ".event",
+                        "must be one of assigned, enrolled, started, completed, passed, failed, dropped, rated"};
+    e.kind = *kind;
+    const auto& ts = j["timestamp"];
+    std::optional<timestamp_t> t;
+    if (ts.is_number_integer()) t = ts.get<timestamp_t>();
+    else if (ts.is_string()) t = parse_timestamp(ts.get_ref<const std::string&>());
+    if (!t) throw HttpError{400, where + ".timestamp", "must be epoch seconds (integer) or an ISO-8601 time"};
+    e.time = *t;
+    const auto v = j.find("value");
+    const bool has_value = v != j.end() && !v->is_null();
+    if (has_value && !v->is_number()) throw HttpError{400, where + ".value", "must be a number"};
+    const double value = has_value ? v->get<double>() : 0.0;
+    if (e.kind == LifecycleKind::rated) {
+        if (!has_value || !(value >= 1.0 && value <= 5.0))
+            throw HttpError{400, where + ".value", "a rated event needs a value in [1, 5]"};
+    } else if (has_value && value != 0.0) {
+        throw HttpError{400, where + ".value", "only rated events carry a value"};
+    }
+    e.value = static_cast<float>(value);
+    return e;
+}
+
+}  // namespace
+
+Service::Service(ServiceOptions options, Tokens tokens, std::shared_ptr<const Snapshot> initial)
+    : options_(std::move(options)), tokens_(std::move(tokens)), overlay_(options_.pending_capacity) {
+    // The log is opened (and a torn tail cut) before the snapshot reads it.
+    if (!options_.sources.events.empty()) log_ = std::make_unique<EventLogWriter>(options_.sources.events);
+    if (!initial) initial = load_snapshot(options_.sources, static_cast<timestamp_t>(std::time(nullptr)));
+    handle_.publish(std::move(initial));
+}
+
+std::size_t Service::pending_events() const {
+    std::lock_guard<std::mutex> lock(state_mutex_);
+    return overlay_.size();
+}
+
+std::pair<std::shared_ptr<const Snapshot>, std::vector<PendingEvent>> Service::state_of(std::string_view learner) const {
+    std::lock_guard<std::mutex> lock(state_mutex_);
+    return {handle_.current(), overlay_.of(learner)};
+}
+
+Response Service::handle(const Request& request) {
+    const auto t0 = std::chrono::steady_clock::now();
+    Response out;
+    try {
+        dispatch(request, out);
+    } catch (const HttpError& e) {
+        out.status = e.status;
+        out.body = detail::error_body(e.message, e.field);
+        out.content_type = "application/json";
+    } catch (const Error& e) {
+        // Inputs are validated before the library sees them; what remains is the library refusing a
+        // combination (e.g. a learner's facts), which is still the request's fault.
+        out.status = 400;
+        out.body = detail::error_body(e.what(), "");
+        out.content_type = "application/json";
+    } catch (const std::exception& e) {
+        out.status = 500;
+        out.body = detail::error_body(fmt::format("internal error: {}", e.what()), "");
+        out.content_type = "application/json";
+    }
+    metrics_.observe(out.route, out.status,
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    return out;
+}
+
+Response Service::dispatch(const Request& r, Response& out) {
+    std::string_view id;
+    Role needed = Role::reader;
+    enum class Route { healthz, readyz, metrics, learner, fresh, similar, events, reload } route;
+    std::string_view method = "GET";
+    const std::string_view path = r.path;
+    if (path == "/healthz") route = Route::healthz, out.route = "/healthz", needed = Role::none;
+    else if (path == "/readyz") route = Route::readyz, out.route = "/readyz", needed = Role::none;
+    else if (path == "/metrics") route = Route::metrics, out.route = "/metrics";
+    else if (match(path, "/v1/learners/", "/recommendations", id))
+        route = Route::learner, out.route = "/v1/learners/{id}/recommendations";
+    else if (path == "/v1/recommendations") route = Route::fresh, out.route = "/v1/recommendations", method = "POST";
+    else if (match(path, "/v1/courses/", "/similar", id)) route = Route::similar, out.route = "/v1/courses/{id}/similar";
+    else if (path == "/v1/events") route = Route::events, out.route = "/v1/events", method = "POST";
+    else if (path == "/admin/reload") route = Route::reload, out.route = "/admin/reload", method = "POST", needed = Role::admin;
+    else throw HttpError{404, "", "no such route"};
+
+    if (r.method != method) throw HttpError{405, "", fmt::format("{} expects {}", out.route, method)};
+    if (needed != Role::none && tokens_.enabled()) {
+        const Role role = tokens_.role_of(r.authorization);
+        if (role == Role::none) throw HttpError{401, "", "missing or unknown bearer token"};
+        if (needed == Role::admin && role != Role::admin) throw HttpError{403, "", "this route needs an admin token"};
+    }
+    switch (route) {
+    case Route::healthz: return json_answer(out, 200, {{"status", "ok"}});
+    case Route::readyz: {
+        const auto s = handle_.current();
+        if (!s) return json_answer(out, 503, {{"status", "loading"}});
+        return json_answer(out, 200, {{"status", "ready"}, {"model_version", s->version.id}});
+    }
+    case Route::metrics: return metrics_text(out);
+    case Route::learner: return learner_recommendations(r, id, out);
+    case Route::fresh: return new_learner_recommendations(r, out);
+    case Route::similar: return similar_courses(r, id, out);
+    case Route::events: return post_events(r, out);
+    case Route::reload: return admin_reload(r, out);
+    }
+    throw HttpError{404, "", "no such route"};
+}
+
+Response Service::post_events(const Request& r, Response& out) {
+    const nlohmann::json body = detail::parse_body(r.body);
+    if (!body.is_array()) throw HttpError{400, "body", "expected a JSON array of events"};
+    if (body.size() > options_.max_events_per_request)
+        throw HttpError{400, "body", fmt::format("at most {} events per request", options_.max_events_per_request)};
+    std::vector<PendingEvent> events;
+    events.reserve(body.size());
+    for (std::size_t i = 0; i < body.size(); ++i) events.push_back(parse_event(body[i], i));
+    if (!log_) throw HttpError{409, "", "this service has no event log (start it with --events FILE)"};
+    std::string lines;
+    for (const auto& e : events) lines += event_line(e);
+    const std::size_t n = events.size();
+    {
+        // Appended and fsync'ed before it counts: an answered event survives a crash. The overlay
+        // changes under the same lock, so a reload's sequence number covers exactly what it read.
+        std::lock_guard<std::mutex> lock(state_mutex_);
+        if (!overlay_.has_room_for(n))
+            throw HttpError{503, "", fmt::format("{} events are pending; reload (POST /admin/reload) to fold them into "
+                                                 "the snapshot", overlay_.size())};
+        try {
+            log_->append(lines);
+        } catch (const Error& e) {
+            throw HttpError{500, "", fmt::format("the events could not be stored (none was accepted): {}", e.what())};
+        }
+        overlay_.add(std::move(events));
+    }
+    return json_answer(out, 200, {{"accepted", n}});
+}
+
+ReloadResult Service::reload(bool full) {
+    std::lock_guard<std::mutex> serial(reload_mutex_);
+    const auto t0 = std::chrono::steady_clock::now();
+    std::uint64_t covered = 0;
+    bool keep_history = false;
+    const auto current = handle_.current();
+    {
+        std::lock_guard<std::mutex> lock(state_mutex_);
+        covered = overlay_.last_sequence();  // every event up to here is in the log file
+        if (log_ && current && !full && overlay_.size() <= overlay_.capacity() / 2) {
+            // The serving history still holds if the log is the same file and grew only by our
+            // own appends, which are all pending in the overlay.
+            std::error_code ec;
+            const auto size = std::filesystem::file_size(log_->path(), ec);
+            keep_history = !ec && size == log_->size() &&
+                           file_identity(log_->path()) == std::pair{current->log_device, current->log_inode};
+        }
+    }
+    ReloadResult result;
+    try {
+        auto next = load_snapshot(options_.sources, static_cast<timestamp_t>(std::time(nullptr)),
+                                  keep_history ? current.get() : nullptr);
+        result.message = next->version.id;
+        const bool reread = !next->history_reused;
+        std::shared_ptr<const Snapshot> previous;
+        {
+            std::lock_guard<std::mutex> lock(state_mutex_);
+            previous = handle_.publish(std::move(next));
+            if (reread) overlay_.forget_through(covered);  // the new history holds them
+        }
+        // `previous` is released here, outside the lock (or later by the last request holding it).
+        result.ok = true;
+    } catch (const std::exception& e) {
+        result.message = e.what();
+    }
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    metrics_.reload(result.ok);
+    return result;
+}
+
+Response Service::admin_reload(const Request& request, Response& out) {
+    const std::string* full = detail::query_param(request.query, "full");
+    const ReloadResult r = reload(full && (*full == "1" || *full == "true"));
+    if (!r.ok) {
+        const auto s = handle_.current();
+        return json_answer(out, 500, {{"error", fmt::format("reload failed, the previous snapshot keeps serving: {}",
+                                                             r.message)},
+                                      {"model_version", s ? s->version.id : ""}});
+    }
+    const auto s = handle_.current();
+    return json_answer(out, 200, {{"model_version", r.message},
+                                  {"seconds", r.seconds},
+                                  {"history", s && s->history_reused ? "kept" : "re-read from the event log"}});
+}
+
+Response Service::metrics_text(Response& out) {
+    ServingGauges g;
+    const auto s = handle_.current();
+    g.ready = s != nullptr;
+    if (s) {
+        g.model_version = s->version.id;
+        g.model_loaded_at = static_cast<double>(s->version.loaded_at);
+    }
+    g.now = epoch_now();
+    g.pending_events = pending_events();
+    g.generation = handle_.generation();
+    out.status = 200;
+    out.content_type = "text/plain; version=0.0.4";
+    out.body = metrics_.render(g);
+    return out;
+}
+
+}  // namespace learnrec::service

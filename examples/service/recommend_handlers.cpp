@@ -1,0 +1,291 @@
+// learnrec-serve — the ranking routes: a known (or unknown) learner, learners described by the
+// caller, similar courses (service.hpp).
+#include <algorithm>
+#include <limits>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "learnrec/ranking/calendar.hpp"
+#include "learnrec/retrieval/recommend.hpp"
+#include "request_parsing.hpp"
+#include "service.hpp"
+
+namespace learnrec::service {
+
+using namespace learnrec::ranking;
+using detail::HttpError;
+
+namespace {
+
+nlohmann::json reason_json(const Recommendations& result, const Reason& r, const Catalogue& cat) {
+    nlohmann::json j{{"kind", std::string(to_string(r.kind))}, {"text", result.text(r)}};
+    if (r.course >= 0) j["course_id"] = cat.course_name(r.course);
+    if (!result.skill(r).empty()) j["skill"] = std::string(result.skill(r));
+    if (!result.department(r).empty()) j["department"] = std::string(result.department(r));
+    if (r.level > 0) j["level"] = r.level;
+    if (r.kind == ReasonKind::mandatory || r.kind == ReasonKind::renewal) j["date"] = format_date(r.date);
+    if (r.kind == ReasonKind::because_completed) j["similarity"] = r.value;
+    return j;
+}
+
+nlohmann::json items_json(const Recommendations& r, index_t row, const Catalogue& cat) {
+    nlohmann::json items = nlohmann::json::array();
+    for (index_t j = 0; j < r.count(row); ++j) {
+        const auto s = r.slot(row, j);
+        const index_t c = r.ids[s];
+        nlohmann::json reasons = nlohmann::json::array();
+        for (const auto& x : r.reasons_of(row, j)) reasons.push_back(reason_json(r, x, cat));
+        const auto& title = cat.courses[static_cast<std::size_t>(c)].title;
+        items.push_back({{"rank", j + 1},
+                         {"course_id", cat.course_name(c)},
+                         {"title", title.empty() ? cat.course_name(c) : title},
+                         {"score", r.scores[s]},
+                         {"model_score", r.model_scores[s]},
+                         {"mandatory", r.mandatory[s] != 0},
+                         {"reasons", std::move(reasons)}});
+    }
+    return items;
+}
+
+index_t k_of(const Request& r, index_t max_k) {
+    const std::string* text = detail::query_param(r.query, "k");
+    return text ? detail::parse_k_text(*text, max_k, "k") : std::min<index_t>(10, max_k);
+}
+
+Outcome outcome_of(LifecycleKind kind) {
+    switch (kind) {
+    case LifecycleKind::assigned: return Outcome::assigned;
+    case LifecycleKind::enrolled:
+    case LifecycleKind::started: return Outcome::in_progress;
+    case LifecycleKind::completed:
+    case LifecycleKind::passed: return Outcome::completed;
+    case LifecycleKind::failed: return Outcome::failed;
+    default: return Outcome::dropped;
+    }
+}
+
+/// Pending events in the order their states apply (time, then acceptance), as the log reader does.
+void apply_pending(LearnerHistory& h, const Snapshot& s, std::vector<PendingEvent> pending) {
+    std::stable_sort(pending.begin(), pending.end(),
+                     [](const PendingEvent& a, const PendingEvent& b) { return a.time < b.time; });
+    for (const auto& e : pending) {
+        if (e.kind == LifecycleKind::rated) continue;  // a rating changes no state
+        const auto c = s.bundle.courses.find(e.course);
+        if (!c) continue;  // a course the model does not know cannot be recommended anyway
+        const Outcome o = outcome_of(e.kind);
+        h.set(0, *c, o, o == Outcome::completed ? e.time : kNever);
+    }
+}
+
+/// One learner's NewLearners from a query, facts and a one-row history.
+Recommendations rank_one(const Snapshot& s, QueryBlock queries, std::vector<LearnerFacts> facts, LearnerHistory h,
+                         index_t k, timestamp_t now) {
+    RankingRules rules = s.rules;
+    rules.k = std::min(k, s.bundle.model->num_courses());
+    NewLearners fresh{std::move(queries), std::move(facts), std::move(h)};
+    return s.ranker.recommend(fresh, now, rules);
+}
+
+QueryBlock fold_in_row(const Snapshot& s, const std::map<index_t, float>& row) {
+    std::vector<Triplet> t;
+    for (const auto& [c, w] : row) t.push_back({0, c, w});
+    const CsrMatrix m = CsrMatrix::from_triplets(1, s.bundle.model->num_courses(), t);
+    return s.bundle.model->fold_in(m.view(), 1);
+}
+
+}  // namespace
+
+Response Service::learner_recommendations(const Request& r, std::string_view learner, Response& out) {
+    if (learner.empty() || learner.size() > 256) throw HttpError{400, "learner", "must be 1 to 256 characters"};
+    const index_t k = k_of(r, options_.max_k);
+    const timestamp_t now = detail::parse_now_text(detail::query_param(r.query, "now"), "now");
+    auto [snap, pending] = state_of(learner);
+    if (!snap) throw HttpError{503, "", "no model loaded yet"};
+    const Snapshot& s = *snap;
+    const index_t courses = s.bundle.model->num_courses();
+    const auto known = s.bundle.learners.find(learner);
+    Recommendations rec;
+    std::string basis;
+    if (known && pending.empty()) {
+        RankingRules rules = s.rules;
+        rules.k = std::min(k, courses);
+        const index_t idx = *known;
+        rec = s.ranker.recommend(std::span<const index_t>(&idx, 1), now, rules);
+        basis = "trained";
+    } else if (known) {
+        // The snapshot's state of this learner, then what happened since: new learners' path with
+        // the learner's own trained query and facts.
+        const index_t idx = *known;
+        LearnerHistory h(1, courses);
+        if (idx < s.ranker.history().num_learners())
+            for (const auto& e : s.ranker.history().of(idx)) h.set(0, e.course, e.outcome, e.completed_at);
+        apply_pending(h, s, std::move(pending));
+        h.finish();
+        std::vector<LearnerFacts> facts;
+        if (!s.ranker.learners().empty()) facts.push_back(s.ranker.learners()[static_cast<std::size_t>(idx)]);
+        rec = rank_one(s, s.bundle.model->learner_queries(std::span<const index_t>(&idx, 1)), std::move(facts),
+                       std::move(h), k, now);
+        basis = "trained";
+    } else {
+        // Unknown to the model: folded in from its events since the snapshot, else the average learner.
+        std::map<index_t, float> row;
+        const WeightingPolicy weights;
+        for (const auto& e : pending)
+            if (const auto c = s.bundle.courses.find(e.course); c && e.kind != LifecycleKind::rated)
+                row[*c] += weights[e.kind];
+        std::erase_if(row, [](const auto& kv) { return kv.second <= 0.0f; });
+        LearnerHistory h(1, courses);
+        apply_pending(h, s, std::move(pending));
+        h.finish();
+        basis = row.empty() ? "average_learner" : "fold_in";
+        rec = rank_one(s, row.empty() ? s.cold_start : fold_in_row(s, row), {}, std::move(h), k, now);
+    }
+    out.learners = 1;
+    nlohmann::json answer{{"learner", std::string(learner)},
+                          {"model_version", s.version.id},
+                          {"cold_start", !known.has_value()},
+                          {"basis", basis},
+                          {"now", format_date(now)},
+                          {"items", items_json(rec, 0, s.ranker.catalogue())}};
+    out.body = detail::dump(answer);
+    return out;
+}
+
+Response Service::new_learner_recommendations(const Request& r, Response& out) {
+    const nlohmann::json body = detail::parse_body(r.body);
+    if (!body.is_object()) throw HttpError{400, "body", "expected a JSON object with 'learner' or 'learners'"};
+    for (const auto& [key, _] : body.items())
+        if (key != "learner" && key != "learners" && key != "k" && key != "now")
+            throw HttpError{400, key, "unknown field (expected learner or learners, k, now)"};
+    index_t k = std::min<index_t>(10, options_.max_k);
+    if (const auto it = body.find("k"); it != body.end()) {
+        if (!it->is_number_integer()) throw HttpError{400, "k", fmt::format("k must be an integer in [1, {}]", options_.max_k)};
+        const auto v = it->get<std::int64_t>();
+        if (v < 1 || v > options_.max_k) throw HttpError{400, "k", fmt::format("k must be an integer in [1, {}]", options_.max_k)};
+        k = static_cast<index_t>(v);
+    }
+    timestamp_t now = detail::parse_now_text(nullptr, "now");
+    if (const auto it = body.find("now"); it != body.end()) {
+        if (!it->is_string()) throw HttpError{400, "now", "now must be a date (YYYY-MM-DD) or an ISO-8601 time"};
+        now = detail::parse_now_text(&it->get_ref<const std::string&>(), "now");
+    }
+    const bool single = body.contains("learner");
+    if (single == body.contains("learners")) throw HttpError{400, "body", "give exactly one of 'learner' or 'learners'"};
+    nlohmann::json list = single ? nlohmann::json::array({body["learner"]}) : body["learners"];
+    if (!list.is_array() || list.empty()) throw HttpError{400, "learners", "must be a non-empty list"};
+    if (list.size() > options_.max_learners_per_request)
+        throw HttpError{400, "learners", fmt::format("at most {} learners per request", options_.max_learners_per_request)};
+
+    const auto snap = handle_.current();
+    if (!snap) throw HttpError{503, "", "no model loaded yet"};
+    const Snapshot& s = *snap;
+    const index_t courses = s.bundle.model->num_courses();
+    const index_t n = static_cast<index_t>(list.size());
+    std::vector<LearnerFacts> facts;
+    std::vector<Triplet> rows;
+    std::vector<bool> cold(list.size(), true);
+    LearnerHistory history(n, courses);
+    for (index_t i = 0; i < n; ++i) {
+        const std::string where = single ? std::string("learner") : fmt::format("learners[{}]", i);
+        const auto& j = list[static_cast<std::size_t>(i)];
+        if (!j.is_object()) throw HttpError{400, where, "must be an object"};
+        for (const auto& [key, _] : j.items())
+            if (key != "id" && key != "role" && key != "department" && key != "country" && key != "region" &&
+                key != "languages" && key != "formats" && key != "target_skills" && key != "courses")
+                throw HttpError{400, where + "." + key, "unknown field"};
+        LearnerFacts f;
+        f.id = j.contains("id") ? detail::string_field(j, "id", where) : fmt::format("new-{}", i + 1);
+        f.role = detail::string_field(j, "role", where);
+        f.department = detail::string_field(j, "department", where);
+        f.country = detail::string_field(j, "country", where);
+        f.region = detail::string_field(j, "region", where);
+        f.languages = detail::string_list(j, "languages", where);
+        f.formats = detail::string_list(j, "formats", where);
+        if (const auto it = j.find("target_skills"); it != j.end() && !it->is_null()) {
+            const std::string field = where + ".target_skills";
+            if (!it->is_array() || it->size() > 64) throw HttpError{400, field, "must be a list of at most 64 skills"};
+            for (std::size_t g = 0; g < it->size(); ++g) {
+                const auto& x = (*it)[g];
+                const std::string gf = fmt::format("{}[{}]", field, g);
+                SkillGoal goal;
+                if (x.is_string()) {
+                    goal.skill = detail::id_field(x, gf);
+                } else if (x.is_object() && x.contains("skill")) {
+                    goal.skill = detail::id_field(x["skill"], gf + ".skill");
+                    if (x.contains("level")) {
+                        if (!x["level"].is_number_integer() || x["level"].get<std::int64_t>() < 1 ||
+                            x["level"].get<std::int64_t>() > 10)
+                            throw HttpError{400, gf + ".level", "must be an integer in [1, 10]"};
+                        goal.level = x["level"].get<int>();
+                    }
+                } else {
+                    throw HttpError{400, gf, "must be a skill name or {\"skill\": ..., \"level\": ...}"};
+                }
+                for (const auto& other : f.target_skills)
+                    if (other.skill == goal.skill) throw HttpError{400, gf, "skill listed twice"};
+                f.target_skills.push_back(std::move(goal));
+            }
+        }
+        const auto ids = detail::string_list(j, "courses", where, 256);
+        for (std::size_t c = 0; c < ids.size(); ++c) {
+            const auto idx = s.bundle.courses.find(ids[c]);
+            if (!idx) throw HttpError{404, fmt::format("{}.courses[{}]", where, c), fmt::format("unknown course '{}'", ids[c])};
+            rows.push_back({i, *idx, 1.0f});
+            history.set(i, *idx, Outcome::completed, now);  // what they took is not proposed again
+            cold[static_cast<std::size_t>(i)] = false;
+        }
+        facts.push_back(std::move(f));
+    }
+    history.finish();
+    const CsrMatrix m = CsrMatrix::from_triplets(n, courses, rows);
+    NewLearners fresh{s.bundle.model->fold_in(m.view(), 1), std::move(facts), std::move(history)};
+    // Learners without courses have nothing to fold in: the average learner's query instead.
+    if (fresh.queries.embeddings.rows() == n && s.cold_start.embeddings.rows() == 1)
+        for (index_t i = 0; i < n; ++i)
+            if (cold[static_cast<std::size_t>(i)]) fresh.queries.embeddings.row(i) = s.cold_start.embeddings.row(0);
+    RankingRules rules = s.rules;
+    rules.k = std::min(k, courses);
+    const Recommendations rec = s.ranker.recommend(fresh, now, rules);
+    out.learners = static_cast<std::size_t>(n);
+    nlohmann::json results = nlohmann::json::array();
+    for (index_t i = 0; i < n; ++i)
+        results.push_back({{"learner", fresh.facts[static_cast<std::size_t>(i)].id},
+                           {"model_version", s.version.id},
+                           {"cold_start", true},
+                           {"basis", cold[static_cast<std::size_t>(i)] ? "average_learner" : "fold_in"},
+                           {"now", format_date(now)},
+                           {"items", items_json(rec, i, s.ranker.catalogue())}});
+    out.body = detail::dump(single ? results[0] : nlohmann::json{{"model_version", s.version.id}, {"results", results}});
+    return out;
+}
+
+Response Service::similar_courses(const Request& r, std::string_view course, Response& out) {
+    const index_t k = k_of(r, options_.max_k);
+    const auto snap = handle_.current();
+    if (!snap) throw HttpError{503, "", "no model loaded yet"};
+    const Snapshot& s = *snap;
+    const auto c = s.bundle.courses.find(course);
+    if (!c) throw HttpError{404, "course", fmt::format("unknown course '{}'", course)};
+    RecommendOptions options;
+    options.k = std::min(k, std::max<index_t>(1, s.bundle.model->num_courses() - 1));
+    options.num_threads = 1;
+    const index_t self = *c;
+    options.deny = std::span<const index_t>(&self, 1);  // a course is not "similar" to itself
+    const TopK top = learnrec::similar_courses(*s.bundle.model, std::span<const index_t>(&self, 1), options);
+    const auto& cat = s.ranker.catalogue();
+    nlohmann::json items = nlohmann::json::array();
+    for (index_t j = 0; j < top.k; ++j) {
+        const index_t id = top.ids[static_cast<std::size_t>(j)];
+        if (id < 0) break;
+        const auto& title = cat.courses[static_cast<std::size_t>(id)].title;
+        items.push_back({{"rank", j + 1},
+                         {"course_id", cat.course_name(id)},
+                         {"title", title.empty() ? cat.course_name(id) : title},
+                         {"score", top.scores[static_cast<std::size_t>(j)]}});
+    }
+    out.body = detail::dump({{"course", std::string(course)}, {"model_version", s.version.id}, {"items", items}});
+    return out;
+}
+
+}  // namespace learnrec::service

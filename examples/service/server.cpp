@@ -1,0 +1,176 @@
+// learnrec-serve — cpp-httplib glue and signals (server.hpp).
+#include "server.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <mutex>
+#include <cstdio>
+#include <ctime>
+#include <thread>
+
+#include <pthread.h>
+
+#include <fmt/format.h>
+#include <httplib.h>
+
+#include "request_parsing.hpp"
+
+namespace learnrec::service {
+
+namespace {
+
+void log_line(const nlohmann::json& j) {
+    const std::string line = detail::dump(j) + "\n";
+    std::fwrite(line.data(), 1, line.size(), stderr);  // one write per line: lines never interleave
+}
+
+/// At most `slots` holders at once, admitted in arrival order (a ticket queue): under load every
+/// request waits its turn in one line, which keeps the latency tail close to the median.
+class FairGate {
+public:
+    explicit FairGate(int slots) : slots_(static_cast<std::uint64_t>(slots)) {}
+    void acquire() {
+        std::unique_lock<std::mutex> lock(mutex_);
+        const std::uint64_t ticket = next_++;
+        admitted_.wait(lock, [&] { return ticket < done_ + slots_; });
+    }
+    void release() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            ++done_;
+        }
+        admitted_.notify_all();
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable admitted_;
+    std::uint64_t next_ = 0, done_ = 0;
+    const std::uint64_t slots_;
+};
+
+Request to_request(const httplib::Request& req) {
+    Request r;
+    r.method = req.method;
+    r.path = req.path;
+    for (const auto& [k, v] : req.params) r.query.emplace_back(k, v);
+    r.body = req.body;
+    r.authorization = req.get_header_value("Authorization");
+    return r;
+}
+
+}  // namespace
+
+int run_server(Service& service, const ServerOptions& options) {
+    // Signals go to one thread that waits for them; every other thread (httplib's workers are
+    // created later and inherit the mask) never sees them.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGHUP);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    httplib::Server server;
+    const int workers = std::max(1, options.connections);
+    server.new_task_queue = [workers] { return new httplib::ThreadPool(static_cast<std::size_t>(workers)); };
+    FairGate gate(std::max(1, options.threads));
+    server.set_payload_max_length(options.body_limit);
+    server.set_read_timeout(options.timeout_seconds, 0);
+    server.set_write_timeout(options.timeout_seconds, 0);
+    server.set_keep_alive_timeout(5);
+    // Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm holds the
+    // body until the client's delayed ACK (about 40 ms per request on Linux loopback).
+    server.set_tcp_nodelay(true);
+    // A worker serves one keep-alive connection at a time; bounding its requests lets connections
+    // beyond --connections have a turn now and then. Not often: every reconnect goes through
+    // cpp-httplib's listen backlog of 5 (fixed in Debian's build), and a dropped SYN costs the
+    // client a 1-second retransmission.
+    server.set_keep_alive_max_count(10000);
+
+    const bool log = options.request_log;
+    auto serve = [&service, &gate, log](const httplib::Request& req, httplib::Response& res) {
+        const auto t0 = std::chrono::steady_clock::now();
+        // The API's routes compute; health, readiness, metrics and reloads never queue behind them.
+        const bool computes = req.path.rfind("/v1/", 0) == 0;
+        if (computes) gate.acquire();
+        Response out;
+        try {
+            out = service.handle(to_request(req));
+        } catch (...) {
+            if (computes) gate.release();
+            throw;
+        }
+        if (computes) gate.release();
+        res.status = out.status;
+        res.set_content(out.body, out.content_type.c_str());
+        if (log) {
+            const auto micros =
+                std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+            log_line({{"ts", static_cast<std::int64_t>(std::time(nullptr))},
+                      {"method", req.method},
+                      {"route", out.route},
+                      {"status", out.status},
+                      {"micros", micros},
+                      {"learners", out.learners}});
+        }
+    };
+    for (const char* pattern : {".*"}) {
+        server.Get(pattern, serve);
+        server.Post(pattern, serve);
+        server.Put(pattern, serve);
+        server.Delete(pattern, serve);
+        server.Patch(pattern, serve);
+    }
+    // Errors cpp-httplib answers itself (a body over the cap: 413; a POST without Content-Length:
+    // 400; a malformed request line) get a JSON body like the service's own errors.
+    server.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        const char* why = res.status == 413 ? "request body over the size limit (--body-limit)"
+                          : res.status == 400 ? "malformed request (a POST needs a Content-Length, even 0)"
+                                              : "the request was refused";
+        res.set_content(detail::error_body(why, res.status == 413 ? "body" : ""), "application/json");
+        return httplib::Server::HandlerResponse::Handled;
+    }));
+    server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        res.status = 500;
+        res.set_content(detail::error_body("internal error", ""), "application/json");
+    });
+
+    const int port = options.port == 0 ? server.bind_to_any_port(options.host)
+                                       : (server.bind_to_port(options.host, options.port) ? options.port : -1);
+    if (port < 0) {
+        fmt::print(stderr, "error: cannot bind {}:{}\n", options.host, options.port);
+        return 1;
+    }
+    const bool v6 = options.host.find(':') != std::string::npos;
+    fmt::print("listening on http://{}{}{}:{}\n", v6 ? "[" : "", options.host, v6 ? "]" : "", port);
+    std::fflush(stdout);
+
+    std::thread signal_thread([&server, &service, &signals] {
+        for (;;) {
+            int sig = 0;
+            if (sigwait(&signals, &sig) != 0) continue;
+            if (sig == SIGHUP) {
+                const ReloadResult r = service.reload();
+                log_line({{"event", "reload"}, {"trigger", "SIGHUP"}, {"ok", r.ok}, {"detail", r.message},
+                          {"seconds", r.seconds}});
+                continue;
+            }
+            log_line({{"event", "stop"}, {"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+            server.stop();
+            return;
+        }
+    });
+    const bool clean = server.listen_after_bind();
+    if (server.is_running() || !clean) {
+        // listen failed on its own: wake the signal thread so it stops too.
+        pthread_kill(signal_thread.native_handle(), SIGTERM);
+    }
+    signal_thread.join();
+    log_line({{"event", "stopped"}});
+    return clean ? 0 : 1;
+}
+
+}  // namespace learnrec::service

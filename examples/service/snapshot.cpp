@@ -1,0 +1,183 @@
+// learnrec-serve — loading one snapshot (snapshot.hpp).
+#include "snapshot.hpp"
+
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <numeric>
+#include <vector>
+
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+
+#include "learnrec/data/events.hpp"
+
+namespace learnrec::service {
+
+using namespace learnrec::ranking;
+
+namespace {
+
+std::string read_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error(path.string(), fmt::format("cannot open: {}", std::strerror(errno)));
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) throw Error(path.string(), "read error");
+    return bytes;
+}
+
+/// The average trained learner's query: what a factor model can say about someone it knows
+/// nothing of (close to "popular among everyone"). Models whose queries are interaction rows
+/// (item-item) get the fold-in of an empty row: the rules alone then order the courses.
+QueryBlock cold_start_query(const Model& model) {
+    const index_t learners = model.num_learners();
+    const index_t courses = model.num_courses();
+    if (learners > 0) {
+        const index_t first = 0;
+        if (model.learner_queries(std::span<const index_t>(&first, 1)).embeddings.rows() > 0) {
+            RowMatrix sum;
+            constexpr index_t chunk = 4096;
+            std::vector<index_t> ids;
+            for (index_t l0 = 0; l0 < learners; l0 += chunk) {
+                const index_t l1 = std::min(learners, l0 + chunk);
+                ids.resize(static_cast<std::size_t>(l1 - l0));
+                std::iota(ids.begin(), ids.end(), l0);
+                const QueryBlock q = model.learner_queries(ids);
+                const RowMatrix part = q.embeddings.colwise().sum();
+                if (sum.size() == 0) sum = part; else sum += part;
+            }
+            QueryBlock out;
+            out.embeddings = sum / static_cast<float>(learners);
+            out.count = 1;
+            return out;
+        }
+    }
+    const CsrMatrix empty = CsrMatrix::from_triplets(1, courses, {});
+    return model.fold_in(empty.view(), 1);
+}
+
+bool same_ids(const IdMap& a, const IdMap& b) {
+    if (a.size() != b.size()) return false;
+    for (index_t i = 0; i < a.size(); ++i)
+        if (a.id(i) != b.id(i)) return false;
+    return true;
+}
+
+}  // namespace
+
+std::pair<std::uint64_t, std::uint64_t> file_identity(const std::filesystem::path& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return {0, 0};
+    return {static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
+}
+
+ModelVersion model_version_of(std::string_view model_bytes, const ModelBundle& bundle, timestamp_t loaded_at) {
+    ModelVersion v;
+    v.kind = std::string(bundle.model->kind());
+    // The envelope's payload CRC-32 (little-endian at offset 48; see io/model_file.hpp).
+    if (model_bytes.size() >= model_file_header_size)
+        for (int b = 3; b >= 0; --b)
+            v.checksum = (v.checksum << 8) | static_cast<unsigned char>(model_bytes[48 + static_cast<std::size_t>(b)]);
+    v.loaded_at = loaded_at;
+    v.id = fmt::format("{}-{:08x}", v.kind, v.checksum);
+    return v;
+}
+
+namespace {
+std::shared_ptr<Snapshot> build_snapshot(ModelBundle bundle, CatalogueData catalogue, RankingRules rules,
+                                         LearnerHistory history, ModelVersion version, std::size_t events_read) {
+    LEARNREC_CHECK(bundle.model != nullptr, "no model");
+    LEARNREC_CHECK(bundle.courses.size() == bundle.model->num_courses(),
+                   "the model file has no course ids; save it with its ids (learnrec train --save)");
+    rules.num_threads = 1;  // one request, one thread: concurrency comes from the server's workers
+    rules.validate();
+    QueryBlock cold = cold_start_query(*bundle.model);
+    Ranker ranker(bundle.model, std::move(catalogue.catalogue), std::move(catalogue.learners), std::move(history));
+    auto s = std::make_shared<Snapshot>(std::move(bundle), std::move(ranker), std::move(rules), std::move(version),
+                                        std::move(cold));
+    s->events_read = events_read;
+    return s;
+}
+}  // namespace
+
+std::shared_ptr<const Snapshot> make_snapshot(ModelBundle bundle, CatalogueData catalogue, RankingRules rules,
+                                              LearnerHistory history, ModelVersion version, std::size_t events_read) {
+    return build_snapshot(std::move(bundle), std::move(catalogue), std::move(rules), std::move(history),
+                          std::move(version), events_read);
+}
+
+std::shared_ptr<const Snapshot> load_snapshot(const SnapshotSources& sources, timestamp_t now,
+                                              const Snapshot* reuse_history_of) {
+    const std::string bytes = read_file(sources.model);
+    ModelBundle bundle;
+    try {
+        bundle = from_bytes(bytes);
+    } catch (const Error& e) {
+        throw Error(sources.model.string(), e.reason());
+    }
+    if (bundle.courses.size() != bundle.model->num_courses())
+        throw Error(sources.model.string(),
+                    "the model file has no course ids; save it with its ids (learnrec train --save)");
+    ModelVersion version = model_version_of(bytes, bundle, now);
+    const index_t learners = bundle.model->num_learners();
+    const index_t courses = bundle.model->num_courses();
+
+    CatalogueData catalogue;
+    if (!sources.catalogue.empty()) {
+        // Rows about learners or courses the model lacks are skipped: the catalogue may be newer.
+        CatalogueOptions options;
+        options.allow_unknown_learners = true;
+        options.allow_unknown_courses = true;
+        catalogue = read_catalogue_dir(sources.catalogue, bundle.courses, bundle.learners, options);
+    } else {
+        for (index_t c = 0; c < courses; ++c) {
+            CourseFacts f;
+            f.id = bundle.courses.id(c);
+            catalogue.catalogue.courses.push_back(std::move(f));
+        }
+    }
+    RankingRules rules = sources.rules.empty() ? RankingRules{} : read_rules_json(sources.rules);
+
+    LearnerHistory history;
+    std::size_t matched = 0;
+    const auto identity = sources.events.empty() ? std::pair<std::uint64_t, std::uint64_t>{0, 0}
+                                                 : file_identity(sources.events);
+    const bool reuse = reuse_history_of != nullptr && same_ids(reuse_history_of->bundle.learners, bundle.learners) &&
+                       same_ids(reuse_history_of->bundle.courses, bundle.courses);
+    if (reuse) {
+        history = reuse_history_of->ranker.history();
+        matched = reuse_history_of->events_read;
+    } else if (!sources.events.empty() && identity.second != 0 && bundle.learners.size() == learners) {
+        // The log has its own id maps: its events move onto the model's indices.
+        const EventLog log = read_events_csv(sources.events);
+        std::vector<index_t> learner_of(static_cast<std::size_t>(log.learners.size()), -1);
+        std::vector<index_t> course_of(static_cast<std::size_t>(log.courses.size()), -1);
+        for (index_t l = 0; l < log.learners.size(); ++l)
+            if (auto m = bundle.learners.find(log.learners.id(l))) learner_of[static_cast<std::size_t>(l)] = *m;
+        for (index_t c = 0; c < log.courses.size(); ++c)
+            if (auto m = bundle.courses.find(log.courses.id(c))) course_of[static_cast<std::size_t>(c)] = *m;
+        std::vector<LifecycleEvent> events;
+        events.reserve(log.events.size());
+        for (const auto& e : log.events) {
+            const index_t l = learner_of[static_cast<std::size_t>(e.learner)];
+            const index_t c = course_of[static_cast<std::size_t>(e.course)];
+            if (l >= 0 && c >= 0) events.push_back({l, c, e.kind, e.time, e.value});
+        }
+        matched = events.size();
+        history = LearnerHistory::from_states(LearnerCourseStates::from_events(events, learners, courses));
+    }
+    std::shared_ptr<Snapshot> s;
+    try {
+        s = build_snapshot(std::move(bundle), std::move(catalogue), std::move(rules), std::move(history),
+                          std::move(version), matched);
+    } catch (const Error& e) {
+        throw Error(sources.catalogue.empty() ? sources.model.string() : sources.catalogue.string(), e.what());
+    }
+    s->history_reused = reuse;
+    std::tie(s->log_device, s->log_inode) =
+        reuse ? std::pair{reuse_history_of->log_device, reuse_history_of->log_inode} : identity;
+    return s;
+}
+
+}  // namespace learnrec::service

@@ -1,0 +1,81 @@
+// learnrec-serve — what one request reads: the model with its ids, the catalogue, the rules and
+// the Ranker built from them, loaded and validated together as ONE immutable snapshot.
+//
+// A reload builds a whole new Snapshot beside the one serving and publishes it only once every
+// part has loaded and the Ranker accepted them; a request holds one std::shared_ptr<const
+// Snapshot> from start to end, so it never sees a new model with an old catalogue.
+// Thread safety: immutable after load_snapshot(); share freely between threads.
+// Complexity: load is linear in the sizes of the files (the event log dominates: O(e log e)).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "learnrec/io/model_file.hpp"
+#include "learnrec/model/model.hpp"
+#include "learnrec/ranking/files.hpp"
+#include "learnrec/ranking/history.hpp"
+#include "learnrec/ranking/ranker.hpp"
+
+namespace learnrec::service {
+
+/// Where a snapshot comes from (the service's flags).
+struct SnapshotSources {
+    std::filesystem::path model;      ///< model file written by `learnrec train --save` (with ids)
+    std::filesystem::path catalogue;  ///< catalogue directory (ranking/files.hpp); empty: ids only
+    std::filesystem::path rules;      ///< rules JSON; empty: the defaults
+    std::filesystem::path events;     ///< typed event log, the "already taken" state; empty: none
+};
+
+/// Which model answered: the file's payload checksum (the envelope's CRC-32) and kind, and when
+/// this process loaded it. One function builds it so that a trained-at stamp in the file can join
+/// the id without touching the handlers.
+struct ModelVersion {
+    std::string id;              ///< e.g. "als-3f2a9c1b"
+    std::string kind;            ///< "als", "ease", ...
+    std::uint32_t checksum = 0;  ///< CRC-32 of the payload, from the envelope
+    timestamp_t loaded_at = 0;   ///< seconds since the epoch
+};
+/// `model_bytes`: the model file's bytes (already validated by from_bytes).
+ModelVersion model_version_of(std::string_view model_bytes, const ModelBundle& bundle, timestamp_t loaded_at);
+
+struct Snapshot {
+    Snapshot(ModelBundle bundle_, ranking::Ranker ranker_, ranking::RankingRules rules_, ModelVersion version_,
+             QueryBlock cold_start_)
+        : bundle(std::move(bundle_)),
+          ranker(std::move(ranker_)),
+          rules(std::move(rules_)),
+          version(std::move(version_)),
+          cold_start(std::move(cold_start_)) {}
+
+    ModelBundle bundle;           ///< model + learner and course ids
+    ranking::Ranker ranker;       ///< model + catalogue + learner facts + history
+    ranking::RankingRules rules;  ///< k and num_threads are set per request
+    ModelVersion version;
+    QueryBlock cold_start;        ///< the query of a learner nothing is known about (the average learner)
+    std::size_t events_read = 0;  ///< events of the log that matched the model's ids
+    bool history_reused = false;  ///< the history came from the previous snapshot, not the log
+    std::uint64_t log_device = 0, log_inode = 0;  ///< the event log file the history was read from
+};
+
+/// Loads and validates every source; throws Error naming the file at fault. `now` stamps the version.
+/// With `reuse_history_of`, when the new model has exactly the same learner and course ids, that
+/// snapshot's history is taken instead of re-reading the event log (reading a log of millions of
+/// events dominates a reload); the caller must know that the log only grew by events it still
+/// applies on top (service.hpp).
+std::shared_ptr<const Snapshot> load_snapshot(const SnapshotSources& sources, timestamp_t now,
+                                              const Snapshot* reuse_history_of = nullptr);
+
+/// The device and inode of a file, {0, 0} when it does not exist.
+std::pair<std::uint64_t, std::uint64_t> file_identity(const std::filesystem::path& path);
+
+/// A snapshot from parts already in memory (tests, the fuzz harness). The bundle must carry course ids.
+std::shared_ptr<const Snapshot> make_snapshot(ModelBundle bundle, ranking::CatalogueData catalogue,
+                                              ranking::RankingRules rules, ranking::LearnerHistory history,
+                                              ModelVersion version, std::size_t events_read = 0);
+
+}  // namespace learnrec::service
