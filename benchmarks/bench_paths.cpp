@@ -96,7 +96,7 @@ void synthetic_gap_table(int instances, std::uint64_t seed) {
             if (uniform(0, 3) == 0)
                 for (int k = 0, m = static_cast<int>(uniform(1, 3)); k < m; ++k) {
                     const auto start = day(2026, static_cast<unsigned>(uniform(1, o.months)), static_cast<unsigned>(uniform(1, 20))) + 8 * 3600;
-                    cat.sessions.push_back({static_cast<index_t>(c), start, start + 86400 * uniform(0, 2) + 9 * 3600, "", 10});
+                    cat.sessions.push_back({static_cast<index_t>(c), start, start + 86400 * uniform(0, 2) + 9 * 3600, "", 10, ""});
                 }
         }
         if (uniform(0, 2) == 0)

@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
             config.seed = static_cast<std::uint64_t>(night);
             config.num_threads = 1;  // leave the other cores to the readers
             auto model = std::make_shared<const AlsModel>(fit_als(data.matrix, config));
-            save(ModelBundle{model, data.learners, data.courses}, model_out);  // temp file, fsync, rename
+            save(ModelBundle{model, data.learners, data.courses, {}}, model_out);  // temp file, fsync, rename
             auto loaded = std::make_shared<const ModelBundle>(load(model_out));
             const long before = stats.answers.load();
             handle.publish(std::move(loaded));

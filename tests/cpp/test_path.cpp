@@ -134,9 +134,9 @@ TEST_CASE("chosen sessions do not overlap in time", "[path]") {
     Fixture f({7, 7});
     f.teaches(0, "a", 1).teaches(1, "b", 1).target("a", 0, 1).target("b", 0, 1);
     // Both courses on 2026-02-02; course 1 again on 2026-03-02.
-    f.cat.sessions.push_back({0, date(2026, 2, 2, 8), date(2026, 2, 2, 17), "France", 10});
-    f.cat.sessions.push_back({1, date(2026, 2, 2, 8), date(2026, 2, 2, 17), "France", 10});
-    f.cat.sessions.push_back({1, date(2026, 3, 2, 8), date(2026, 3, 2, 17), "France", 10});
+    f.cat.sessions.push_back({0, date(2026, 2, 2, 8), date(2026, 2, 2, 17), "France", 10, ""});
+    f.cat.sessions.push_back({1, date(2026, 2, 2, 8), date(2026, 2, 2, 17), "France", 10, ""});
+    f.cat.sessions.push_back({1, date(2026, 3, 2, 8), date(2026, 3, 2, 17), "France", 10, ""});
     const Plan p = f.plan();
     REQUIRE(p.steps.size() == 2);
     CHECK(step_of(p, 0)->session == 0);
@@ -147,7 +147,7 @@ TEST_CASE("chosen sessions do not overlap in time", "[path]") {
 TEST_CASE("a session elsewhere than the learner's country is not offered", "[path]") {
     Fixture f({7});
     f.teaches(0, "a", 1).target("a", 0, 1);
-    f.cat.sessions.push_back({0, date(2026, 2, 2, 8), date(2026, 2, 2, 17), "Germany", 10});
+    f.cat.sessions.push_back({0, date(2026, 2, 2, 8), date(2026, 2, 2, 17), "Germany", 10, ""});
     const Plan p = f.plan();
     CHECK(p.steps.empty());
     REQUIRE(p.unmet.size() == 1);
@@ -375,7 +375,7 @@ Fixture random_instance(std::mt19937_64& rng) {
                 const auto day = date(2026, static_cast<unsigned>(uniform_int(rng, 1, f.options.months)),
                                       static_cast<unsigned>(uniform_int(rng, 1, 3)), 8);
                 f.cat.sessions.push_back({static_cast<index_t>(c), day, day + 86400 * uniform_int(rng, 0, 2) + 9 * 3600,
-                                          "France", 5});
+                                          "France", 5, ""});
             }
     }
     if (uniform_int(rng, 0, 2) == 0)

@@ -122,7 +122,7 @@ TEST_CASE("why not: language, format and region name each rule that fails", "[wh
 
 TEST_CASE("why not: a session course without an open session within the horizon", "[why_not]") {
     Catalogue cat = plain_catalogue(3);
-    cat.sessions = {{0, date(2027, 9, 1), date(2027, 9, 2), "", 10}};  // beyond 180 days
+    cat.sessions = {{0, date(2027, 9, 1), date(2027, 9, 2), "", 10, ""}};  // beyond 180 days
     Ranker ranker(descending(1, 3), cat);
     CHECK(ranker.why_not(0, 0, kNow, rules_k(2)).rules == only(WhyNotRule::session));
     RankingRules far = rules_k(2);
