@@ -44,7 +44,7 @@ std::shared_ptr<const Snapshot> small_snapshot() {
     config.num_threads = 1;
     ModelBundle bundle{std::make_shared<const AlsModel>(fit_als(x.view(), config)),
                        IdMap({"L1", "L2", "L3", "L4", "L5", "L6"}),
-                       IdMap({"C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8"})};
+                       IdMap({"C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8"}), {}};
     ranking::CatalogueData cat;
     for (index_t c = 0; c < 8; ++c) {
         ranking::CourseFacts f;
