@@ -8,6 +8,7 @@
 
 #include "learnrec/ranking/calendar.hpp"
 #include "learnrec/retrieval/recommend.hpp"
+#include "learnrec/text/goals.hpp"
 #include "request_parsing.hpp"
 #include "service.hpp"
 
@@ -26,6 +27,7 @@ nlohmann::json reason_json(const Recommendations& result, const Reason& r, const
     if (r.level > 0) j["level"] = r.level;
     if (r.kind == ReasonKind::mandatory || r.kind == ReasonKind::renewal) j["date"] = format_date(r.date);
     if (r.kind == ReasonKind::because_completed) j["similarity"] = r.value;
+    if (r.kind == ReasonKind::matches_goal) j["goal_score"] = r.value;
     return j;
 }
 
@@ -80,11 +82,26 @@ void apply_pending(LearnerHistory& h, const Snapshot& s, std::vector<PendingEven
 
 /// One learner's NewLearners from a query, facts and a one-row history.
 Recommendations rank_one(const Snapshot& s, QueryBlock queries, std::vector<LearnerFacts> facts, LearnerHistory h,
-                         index_t k, timestamp_t now) {
+                         index_t k, timestamp_t now, const GoalMatches& goals) {
     RankingRules rules = s.rules;
     rules.k = std::min(k, s.bundle.model->num_courses());
     NewLearners fresh{std::move(queries), std::move(facts), std::move(h)};
-    return s.ranker.recommend(fresh, now, rules);
+    return s.ranker.recommend(fresh, now, rules, goals);
+}
+
+/// A goal in the learner's own words (`field` names it in errors): its course matches, blended by
+/// the rules' goal weight; no goal (empty) gives no rows, so the model's order is untouched.
+GoalMatches goals_of(const Snapshot& s, const std::vector<std::string>& goals, const std::string& field) {
+    bool any = false;
+    for (const auto& g : goals) {
+        if (g.size() > 4096) throw HttpError{400, field, "a goal is at most 4096 bytes"};
+        any = any || !g.empty();
+    }
+    if (!any || !s.goals_index) return {};
+    std::vector<std::string> texts = goals;
+    for (auto& g : texts)
+        if (g.find_first_not_of(" \t\r\n") == std::string::npos) g.clear();
+    return text::goal_matches(*s.goals_index, texts);
 }
 
 QueryBlock fold_in_row(const Snapshot& s, const std::map<index_t, float>& row) {
@@ -105,13 +122,15 @@ Response Service::learner_recommendations(const Request& r, std::string_view lea
     const Snapshot& s = *snap;
     const index_t courses = s.bundle.model->num_courses();
     const auto known = s.bundle.learners.find(learner);
+    const std::string* goal_param = detail::query_param(r.query, "goal");
+    const GoalMatches goals = goals_of(s, {goal_param ? *goal_param : std::string()}, "goal");
     Recommendations rec;
     std::string basis;
     if (known && pending.empty()) {
         RankingRules rules = s.rules;
         rules.k = std::min(k, courses);
         const index_t idx = *known;
-        rec = s.ranker.recommend(std::span<const index_t>(&idx, 1), now, rules);
+        rec = s.ranker.recommend(std::span<const index_t>(&idx, 1), now, rules, goals);
         basis = "trained";
     } else if (known) {
         // The snapshot's state of this learner, then what happened since: new learners' path with
@@ -125,7 +144,7 @@ Response Service::learner_recommendations(const Request& r, std::string_view lea
         std::vector<LearnerFacts> facts;
         if (!s.ranker.learners().empty()) facts.push_back(s.ranker.learners()[static_cast<std::size_t>(idx)]);
         rec = rank_one(s, s.bundle.model->learner_queries(std::span<const index_t>(&idx, 1)), std::move(facts),
-                       std::move(h), k, now);
+                       std::move(h), k, now, goals);
         basis = "trained";
     } else {
         // Unknown to the model: folded in from its events since the snapshot, else the average learner.
@@ -139,7 +158,7 @@ Response Service::learner_recommendations(const Request& r, std::string_view lea
         apply_pending(h, s, std::move(pending));
         h.finish();
         basis = row.empty() ? "average_learner" : "fold_in";
-        rec = rank_one(s, row.empty() ? s.cold_start : fold_in_row(s, row), {}, std::move(h), k, now);
+        rec = rank_one(s, row.empty() ? s.cold_start : fold_in_row(s, row), {}, std::move(h), k, now, goals);
     }
     out.learners = 1;
     nlohmann::json answer{{"learner", std::string(learner)},
@@ -186,13 +205,14 @@ Response Service::new_learner_recommendations(const Request& r, Response& out) {
     std::vector<Triplet> rows;
     std::vector<bool> cold(list.size(), true);
     LearnerHistory history(n, courses);
+    std::vector<std::string> goal_texts;  // one per learner, "" = none
     for (index_t i = 0; i < n; ++i) {
         const std::string where = single ? std::string("learner") : fmt::format("learners[{}]", i);
         const auto& j = list[static_cast<std::size_t>(i)];
         if (!j.is_object()) throw HttpError{400, where, "must be an object"};
         for (const auto& [key, _] : j.items())
             if (key != "id" && key != "role" && key != "department" && key != "country" && key != "region" &&
-                key != "languages" && key != "formats" && key != "target_skills" && key != "courses")
+                key != "languages" && key != "formats" && key != "target_skills" && key != "courses" && key != "goal")
                 throw HttpError{400, where + "." + key, "unknown field"};
         LearnerFacts f;
         f.id = j.contains("id") ? detail::string_field(j, "id", where) : fmt::format("new-{}", i + 1);
@@ -202,6 +222,12 @@ Response Service::new_learner_recommendations(const Request& r, Response& out) {
         f.region = detail::string_field(j, "region", where);
         f.languages = detail::string_list(j, "languages", where);
         f.formats = detail::string_list(j, "formats", where);
+        goal_texts.emplace_back();
+        if (const auto it = j.find("goal"); it != j.end() && !it->is_null()) {
+            if (!it->is_string()) throw HttpError{400, where + ".goal", "must be a string (the goal in the learner's words)"};
+            goal_texts.back() = it->get<std::string>();
+            if (goal_texts.back().size() > 4096) throw HttpError{400, where + ".goal", "a goal is at most 4096 bytes"};
+        }
         if (const auto it = j.find("target_skills"); it != j.end() && !it->is_null()) {
             const std::string field = where + ".target_skills";
             if (!it->is_array() || it->size() > 64) throw HttpError{400, field, "must be a list of at most 64 skills"};
@@ -246,7 +272,7 @@ Response Service::new_learner_recommendations(const Request& r, Response& out) {
             if (cold[static_cast<std::size_t>(i)]) fresh.queries.embeddings.row(i) = s.cold_start.embeddings.row(0);
     RankingRules rules = s.rules;
     rules.k = std::min(k, courses);
-    const Recommendations rec = s.ranker.recommend(fresh, now, rules);
+    const Recommendations rec = s.ranker.recommend(fresh, now, rules, goals_of(s, goal_texts, "goal"));
     out.learners = static_cast<std::size_t>(n);
     nlohmann::json results = nlohmann::json::array();
     for (index_t i = 0; i < n; ++i)

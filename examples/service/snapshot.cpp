@@ -86,7 +86,8 @@ ModelVersion model_version_of(std::string_view model_bytes, const ModelBundle& b
 
 namespace {
 std::shared_ptr<Snapshot> build_snapshot(ModelBundle bundle, CatalogueData catalogue, RankingRules rules,
-                                         LearnerHistory history, ModelVersion version, std::size_t events_read) {
+                                         LearnerHistory history, ModelVersion version, std::size_t events_read,
+                                         text::SkillVocabulary vocabulary) {
     LEARNREC_CHECK(bundle.model != nullptr, "no model");
     LEARNREC_CHECK(bundle.courses.size() == bundle.model->num_courses(),
                    "the model file has no course ids; save it with its ids (learnrec train --save)");
@@ -97,14 +98,17 @@ std::shared_ptr<Snapshot> build_snapshot(ModelBundle bundle, CatalogueData catal
     auto s = std::make_shared<Snapshot>(std::move(bundle), std::move(ranker), std::move(rules), std::move(version),
                                         std::move(cold));
     s->events_read = events_read;
+    s->goals_index = std::make_shared<const text::CourseTextIndex>(text::course_texts(s->ranker.catalogue()),
+                                                                   std::move(vocabulary));
     return s;
 }
 }  // namespace
 
 std::shared_ptr<const Snapshot> make_snapshot(ModelBundle bundle, CatalogueData catalogue, RankingRules rules,
-                                              LearnerHistory history, ModelVersion version, std::size_t events_read) {
+                                              LearnerHistory history, ModelVersion version, std::size_t events_read,
+                                              text::SkillVocabulary vocabulary) {
     return build_snapshot(std::move(bundle), std::move(catalogue), std::move(rules), std::move(history),
-                          std::move(version), events_read);
+                          std::move(version), events_read, std::move(vocabulary));
 }
 
 std::shared_ptr<const Snapshot> load_snapshot(const SnapshotSources& sources, timestamp_t now,
@@ -169,8 +173,12 @@ std::shared_ptr<const Snapshot> load_snapshot(const SnapshotSources& sources, ti
     }
     std::shared_ptr<Snapshot> s;
     try {
+        // The skill vocabulary lets a goal in one language reach courses taught in another.
+        text::SkillVocabulary vocabulary;
+        if (!sources.catalogue.empty() && std::filesystem::exists(sources.catalogue / "skill_synonyms.csv"))
+            vocabulary = text::read_skill_vocabulary_csv(sources.catalogue / "skill_synonyms.csv");
         s = build_snapshot(std::move(bundle), std::move(catalogue), std::move(rules), std::move(history),
-                          std::move(version), matched);
+                          std::move(version), matched, std::move(vocabulary));
     } catch (const Error& e) {
         throw Error(sources.catalogue.empty() ? sources.model.string() : sources.catalogue.string(), e.what());
     }

@@ -20,6 +20,7 @@
 #include "learnrec/ranking/files.hpp"
 #include "learnrec/ranking/history.hpp"
 #include "learnrec/ranking/ranker.hpp"
+#include "learnrec/text/index.hpp"
 
 namespace learnrec::service {
 
@@ -57,6 +58,9 @@ struct Snapshot {
     ranking::RankingRules rules;  ///< k and num_threads are set per request
     ModelVersion version;
     QueryBlock cold_start;        ///< the query of a learner nothing is known about (the average learner)
+    /// The catalogue's text index, for goals in the learner's own words (`goal` on the routes);
+    /// built with the snapshot, from its catalogue and the directory's skill_synonyms.csv.
+    std::shared_ptr<const text::CourseTextIndex> goals_index;
     std::size_t events_read = 0;  ///< events of the log that matched the model's ids
     bool history_reused = false;  ///< the history came from the previous snapshot, not the log
     std::uint64_t log_device = 0, log_inode = 0;  ///< the event log file the history was read from
@@ -76,6 +80,7 @@ std::pair<std::uint64_t, std::uint64_t> file_identity(const std::filesystem::pat
 /// A snapshot from parts already in memory (tests, the fuzz harness). The bundle must carry course ids.
 std::shared_ptr<const Snapshot> make_snapshot(ModelBundle bundle, ranking::CatalogueData catalogue,
                                               ranking::RankingRules rules, ranking::LearnerHistory history,
-                                              ModelVersion version, std::size_t events_read = 0);
+                                              ModelVersion version, std::size_t events_read = 0,
+                                              text::SkillVocabulary vocabulary = {});
 
 }  // namespace learnrec::service

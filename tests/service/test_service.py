@@ -18,6 +18,7 @@ import threading
 import time
 import unittest
 import urllib.error
+import urllib.parse
 import urllib.request
 
 ARGS = None
@@ -139,6 +140,39 @@ class ServiceSpec(unittest.TestCase):
             self.assertIsInstance(item["reasons"], list)
             self.assertTrue(item["title"])
         self.assertEqual(len({i["course_id"] for i in body["items"]}), len(body["items"]))
+
+    def goal_skill(self):
+        """The skill most of the academy's courses teach: a goal naming it has courses to match."""
+        import csv
+        from collections import Counter
+        with open(f"{self.tmp}/acad/courses.csv", newline="") as f:
+            skills = Counter(item.split(":")[0] for row in csv.DictReader(f) for item in row["skills"].split(";") if item)
+        return skills.most_common(1)[0][0]
+
+    def test_06b_a_goal_in_the_learners_words_is_blended_in_with_matches_goal_reasons(self):
+        skill = self.goal_skill()
+        goal = urllib.parse.quote(f"I want to get better at {skill}")
+        status, body = self.server.call("GET", f"/v1/learners/L000002/recommendations?k=10&now={NOW}&goal={goal}")
+        self.assertEqual(status, 200, body)
+        kinds = [r["kind"] for item in body["items"] for r in item["reasons"]]
+        self.assertIn("matches_goal", kinds)
+        quoted = [r for item in body["items"] for r in item["reasons"] if r["kind"] == "matches_goal"]
+        self.assertTrue(all(r["text"].startswith("matches your goal") and r["goal_score"] > 0 for r in quoted))
+        _, plain = self.recommend("L000002", k=10)
+        self.assertNotIn("matches_goal", [r["kind"] for item in plain["items"] for r in item["reasons"]])
+
+    def test_06c_new_learners_goals_are_blended_in_and_an_oversized_goal_is_400(self):
+        skill = self.goal_skill()
+        status, body = self.server.call("POST", "/v1/recommendations", {
+            "now": NOW, "k": 10, "learner": {"id": "N-goal", "goal": f"I want to learn {skill}"}})
+        self.assertEqual(status, 200, body)
+        self.assertIn("matches_goal", [r["kind"] for item in body["items"] for r in item["reasons"]])
+        status, body = self.server.call("POST", "/v1/recommendations", {"learner": {"goal": "x" * 5000}})
+        self.assertEqual(status, 400)
+        self.assertIn("goal", body["field"])
+        long = urllib.parse.quote("y" * 5000)
+        status, body = self.server.call("GET", f"/v1/learners/L000002/recommendations?goal={long}")
+        self.assertEqual((status, body["field"]), (400, "goal"))
 
     def test_07_an_unknown_learner_gets_the_cold_start_answer(self):
         status, body = self.recommend("somebody-new", k=3)
