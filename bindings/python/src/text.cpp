@@ -11,7 +11,7 @@
 
 namespace learnrec::python {
 
-py::dict recommendations_to_python(ranking::Recommendations&& r, const ranking::Catalogue& cat);  // ranking.cpp
+py::dict recommendations_to_python(ranking::Recommendations&& r, std::shared_ptr<const ranking::Ranker> ranker);  // ranking.cpp
 
 namespace {
 
@@ -204,15 +204,15 @@ multilingual skill vocabulary (learnrec::text::CourseTextIndex). Immutable; quer
     py::reinterpret_borrow<py::class_<ranking::Ranker, std::shared_ptr<ranking::Ranker>>>(m.attr("Ranker"))
         .def(
             "recommend_goals",
-            [](const ranking::Ranker& ranker, const py::object& learners_obj, timestamp_t now,
+            [](std::shared_ptr<ranking::Ranker> ranker, const py::object& learners_obj, timestamp_t now,
                const ranking::RankingRules& rules, const ranking::GoalMatches& goals) {
                 const auto learners = strict_vector<index_t>(learners_obj, "learners");
                 ranking::Recommendations r;
                 {
                     py::gil_scoped_release release;
-                    r = ranker.recommend(span_of(learners), now, rules, goals);
+                    r = ranker->recommend(span_of(learners), now, rules, goals);
                 }
-                return recommendations_to_python(std::move(r), ranker.catalogue());
+                return recommendations_to_python(std::move(r), std::move(ranker));
             },
             py::arg("learners"), py::arg("now"), py::arg("rules"), py::arg("goals"),
             "recommend() with the learners' goal matches blended in (row i = learner i).");
