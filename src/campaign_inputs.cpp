@@ -9,6 +9,7 @@
 #include "learnrec/error.hpp"
 #include "learnrec/io/model_file.hpp"
 #include "learnrec/ranking/files.hpp"
+#include "learnrec/text/skills.hpp"
 
 namespace learnrec::campaign {
 
@@ -140,6 +141,16 @@ Audience load_audience(const std::filesystem::path& model_path, const std::files
     }
     a.ranker = std::make_shared<const ranking::Ranker>(bundle.model, std::move(files.catalogue), std::move(old_facts),
                                                        std::move(old_history));
+    // Goals in the learners' own words: indexed only when someone states one.
+    const auto states_goal = [](const ranking::LearnerFacts& f) { return !f.goal.empty(); };
+    if (std::any_of(a.ranker->learners().begin(), a.ranker->learners().end(), states_goal) ||
+        std::any_of(a.new_learners.facts.begin(), a.new_learners.facts.end(), states_goal)) {
+        text::SkillVocabulary vocabulary;  // lets a goal in one language reach courses taught in another
+        if (std::filesystem::exists(dir / "skill_synonyms.csv"))
+            vocabulary = text::read_skill_vocabulary_csv(dir / "skill_synonyms.csv");
+        a.goals_index = std::make_shared<const text::CourseTextIndex>(text::course_texts(a.ranker->catalogue()),
+                                                                      std::move(vocabulary));
+    }
     return a;
 }
 

@@ -16,6 +16,7 @@
 #include "learnrec/campaign/push_log.hpp"
 #include "learnrec/error.hpp"
 #include "learnrec/ranking/calendar.hpp"
+#include "learnrec/text/goals.hpp"
 
 namespace learnrec::campaign {
 
@@ -336,6 +337,17 @@ ranking::NewLearners subset(const ranking::NewLearners& all, std::span<const ind
 
 }  // namespace
 
+namespace {
+/// One row of goal matches per learner ("" = no goal), or none at all when nobody states one.
+ranking::GoalMatches goals_of(const Audience& a, std::vector<std::string>& goals) {
+    if (!a.goals_index || std::all_of(goals.begin(), goals.end(), [](const std::string& g) { return g.empty(); }))
+        return {};
+    for (auto& g : goals)
+        if (g.find_first_not_of(" \t\r\n") == std::string::npos) g.clear();
+    return text::goal_matches(*a.goals_index, goals);
+}
+}  // namespace
+
 CampaignReport run_campaign(const Audience& a, const CampaignSpec& spec, const std::filesystem::path& push_log,
                             const std::filesystem::path& out) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -414,7 +426,10 @@ CampaignReport run_campaign(const Audience& a, const CampaignSpec& spec, const s
         ids.clear();
         for (auto l : part) ids.push_back(&a.learner_ids[static_cast<std::size_t>(l)]);
         writer.chunk(part, ids, [&](const ranking::RankingRules& rules, const ranking::RequestLimits& limits) {
-            return ranker.recommend(part, spec.now, rules, limits);
+            std::vector<std::string> goals;
+            if (a.goals_index && !ranker.learners().empty())
+                for (auto l : part) goals.push_back(ranker.learners()[static_cast<std::size_t>(l)].goal);
+            return ranker.recommend(part, spec.now, rules, limits, goals_of(a, goals));
         });
     }
     const auto num_courses = ranker.model().num_courses();
@@ -428,7 +443,10 @@ CampaignReport run_campaign(const Audience& a, const CampaignSpec& spec, const s
         }
         const ranking::NewLearners people = subset(a.new_learners, part, num_courses);
         writer.chunk(log_index, ids, [&](const ranking::RankingRules& rules, const ranking::RequestLimits& limits) {
-            return ranker.recommend(people, spec.now, rules, limits);
+            std::vector<std::string> goals;
+            if (a.goals_index && !people.facts.empty())
+                for (const auto& f : people.facts) goals.push_back(f.goal);
+            return ranker.recommend(people, spec.now, rules, limits, goals_of(a, goals));
         });
     }
 

@@ -12,6 +12,7 @@
 #include "learnrec/campaign/push_log.hpp"
 #include "learnrec/data/csv.hpp"
 #include "learnrec/model/als.hpp"
+#include "learnrec/text/index.hpp"
 #include "learnrec/ranking/calendar.hpp"
 
 using namespace learnrec;
@@ -451,4 +452,26 @@ TEST_CASE("the report counts pushes, reasons, formats, coverage and suppressions
     CHECK(r.suppressed.at("dismissed") == 1);
     CHECK(r.median_score == Approx(8.5));  // 7 7 8 8 8 8 | 9 9 9 9 10 10
     CHECK(r.to_json().find("\"coverage\": 0.4") != std::string::npos);
+}
+
+TEST_CASE("a goal stated in the learner's own words is blended into their pushes and quoted", "[campaign]") {
+    auto cat = catalogue(10);
+    cat.courses[7].title = "Negotiation Skills for Key Accounts";
+    cat.courses[7].languages = {"en"};
+    auto facts = people();
+    facts[0].goal = "I want to get better at negotiation";
+    Audience a;
+    a.ranker = std::make_shared<const ranking::Ranker>(descending(4, 10), std::move(cat), facts);
+    for (index_t l = 0; l < 4; ++l) a.learner_ids.push_back(fmt::format("L{}", l));
+    a.new_learners.queries.embeddings.resize(0, 1);
+    a.goals_index = std::make_shared<const text::CourseTextIndex>(text::course_texts(a.ranker->catalogue()),
+                                                                  text::SkillVocabulary{});
+    Dir d;
+    auto s = spec();
+    s.settings.ranking.goal_weight = 10.0f;  // model scores run 1..10: the goal must be able to win
+    const auto report = run_campaign(a, s, d / "log.csv", d / "out.csv");
+    CHECK(courses_of(d / "out.csv", "L0").front() == "C7");
+    CHECK(courses_of(d / "out.csv", "L1") == V{"C0", "C1", "C2"});  // no goal: the model's order
+    CHECK(report.by_reason.at("matches_goal") == 1);
+    CHECK(slurp(d / "out.csv").find("matches your goal: negotiation") != std::string::npos);
 }

@@ -43,6 +43,7 @@
 
 #include "learnrec/campaign/rules.hpp"
 #include "learnrec/ranking/ranker.hpp"
+#include "learnrec/text/index.hpp"
 
 namespace learnrec::campaign {
 
@@ -77,6 +78,10 @@ struct Audience {
     ranking::NewLearners new_learners;              ///< learners the model lacks
     std::vector<std::string> new_learner_ids;       ///< one per new learner
     std::vector<timestamp_t> course_released;       ///< per model course, or empty (no exploration)
+    /// The catalogue's text index, when some learner states a goal in words (learners.csv `goal`):
+    /// their goals are blended in (rules' goals.weight) and quoted in `matches_goal` reasons.
+    /// Null: goals are not used.
+    std::shared_ptr<const text::CourseTextIndex> goals_index;
     std::string note;                               ///< what the loader skipped, for the caller to show
 };
 
