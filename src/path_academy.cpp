@@ -3,6 +3,7 @@
 
 #include "learnrec/path/inputs.hpp"
 #include "learnrec/ranking/academy.hpp"
+#include "learnrec/text/index.hpp"
 
 namespace learnrec::path {
 
@@ -10,6 +11,7 @@ PlanningData academy_planning_data(const Academy& academy) {
     PlanningData out;
     out.courses = academy.interactions.courses;
     out.learners = academy.interactions.learners;
+    out.vocabulary = text::academy_skill_vocabulary();
     auto inputs = ranking::academy_ranking_inputs(academy);
     out.catalogue = std::move(inputs.catalogue);
     out.learner_facts = std::move(inputs.learners);

@@ -88,6 +88,8 @@ PlanningData read_planning_dir(const std::filesystem::path& dir) {
     auto cat = ranking::read_catalogue_dir(dir, out.courses, out.learners);
     out.catalogue = std::move(cat.catalogue);
     out.learner_facts = std::move(cat.learners);
+    if (std::filesystem::exists(dir / "skill_synonyms.csv"))
+        out.vocabulary = text::read_skill_vocabulary_csv(dir / "skill_synonyms.csv");
     if (out.learner_facts.empty())
         for (index_t l = 0; l < out.learners.size(); ++l) {
             out.learner_facts.emplace_back();
@@ -183,6 +185,16 @@ PlanLearner planning_learner(const PlanningData& data, index_t learner, timestam
             LEARNREC_CHECK(it != data.role_profiles.end(), "no role profile for role '{}' of learner '{}'",
                            out.facts.role, out.facts.id);
             for (const auto& s : it->skills) out.targets.push_back({s.skill, current_of(s.skill), s.level});
+            break;
+        }
+        case TargetSource::goal: {
+            LEARNREC_CHECK(!out.facts.goal.empty(), "learner '{}' states no goal (learners.csv `goal`)", out.facts.id);
+            const auto mentions = data.vocabulary.extract(out.facts.goal);
+            LEARNREC_CHECK(!mentions.empty(), "the goal of learner '{}' (\"{}\") names no skill of the vocabulary "
+                           "(skill_synonyms.csv)", out.facts.id, out.facts.goal);
+            // A stated wish, like the CLI's --goal: an intermediate level unless the review asks more.
+            for (const auto& g : text::to_skill_goals(mentions, 2))
+                out.targets.push_back({g.skill, current_of(g.skill), std::max(g.level, current_of(g.skill) + 1)});
             break;
         }
         case TargetSource::given:

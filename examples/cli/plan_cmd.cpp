@@ -174,9 +174,9 @@ Command add_plan_command(CLI::App& app) {
     cmd->add_option("--from", f->from, "First month of the plan, YYYY-MM")->capture_default_str();
     cmd->add_option("--months", f->options.months, "Horizon in months")->capture_default_str();
     cmd->add_option("--hours-per-month", f->options.hours_per_month, "Monthly time budget")->capture_default_str();
-    cmd->add_option("--targets", f->targets, "Targets from the skills review or the role's profile")
+    cmd->add_option("--targets", f->targets, "Targets from the skills review, the role's profile or the learner's goal in words (learners.csv goal)")
         ->capture_default_str()
-        ->check(CLI::IsMember({"review", "role"}));
+        ->check(CLI::IsMember({"review", "role", "goal"}));
     cmd->add_option("--skill", f->skills, "A target for this request, skill:level (repeatable; replaces --targets)");
     cmd->add_option("--exact-limit", f->options.exact_limit, "Branch and bound up to this many candidate courses")
         ->capture_default_str();
@@ -188,6 +188,7 @@ Command add_plan_command(CLI::App& app) {
                 f->options.validate();
                 const auto source = !f->skills.empty()       ? path::TargetSource::given
                                     : f->targets == "role" ? path::TargetSource::role
+                                    : f->targets == "goal" ? path::TargetSource::goal
                                                            : path::TargetSource::review;
                 const path::PlanningData d = path::read_planning_dir(f->catalogue);
                 return f->team ? run_team(*f, d, source) : run_learner(*f, d, source);

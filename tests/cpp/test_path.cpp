@@ -656,3 +656,22 @@ TEST_CASE("the ranking reader reads the planner's learner_skills.csv: current_le
                                                   IdMap(std::vector<std::string>{"L1"})),
                       Catch::Contains("learner_skills.csv:2: learner 'L1' targets skill 'a' twice"));
 }
+
+TEST_CASE("targets from a goal in the learner's own words are the skills it names, in any language", "[path]") {
+    const Academy a = generate_academy({8, 150, 100, 6.0, 2});
+    PlanningData data = academy_planning_data(a);
+    data.learner_facts[0].goal = "je veux progresser en cybersécurité";
+    const PlanLearner l = planning_learner(data, 0, 0, TargetSource::goal);
+    REQUIRE(l.targets.size() == 1);
+    CHECK(l.targets[0].skill == "cybersecurity");
+    CHECK(l.targets[0].target >= 2);
+    CHECK(l.targets[0].target > l.targets[0].current);
+}
+
+TEST_CASE("a goal naming no known skill, or no goal, is an error naming the learner", "[path]") {
+    const Academy a = generate_academy({8, 150, 100, 6.0, 2});
+    PlanningData data = academy_planning_data(a);
+    CHECK_THROWS_WITH(planning_learner(data, 0, 0, TargetSource::goal), Catch::Contains("states no goal"));
+    data.learner_facts[0].goal = "something entirely unrelated";
+    CHECK_THROWS_WITH(planning_learner(data, 0, 0, TargetSource::goal), Catch::Contains("names no skill"));
+}

@@ -40,7 +40,8 @@ path::TargetSource target_source(const std::string& name) {
     if (name == "review") return path::TargetSource::review;
     if (name == "role") return path::TargetSource::role;
     if (name == "given") return path::TargetSource::given;
-    LEARNREC_FAIL("targets must be 'review', 'role' or 'given', got '{}'", name);
+    if (name == "goal") return path::TargetSource::goal;
+    LEARNREC_FAIL("targets must be 'review', 'role', 'given' or 'goal', got '{}'", name);
 }
 
 template <class T, class F>

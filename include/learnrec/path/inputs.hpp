@@ -22,6 +22,7 @@
 #include "learnrec/data/events.hpp"
 #include "learnrec/data/id_map.hpp"
 #include "learnrec/path/plan.hpp"
+#include "learnrec/text/skills.hpp"
 
 namespace learnrec::path {
 
@@ -49,6 +50,7 @@ struct PlanningData {
     std::vector<RoleProfile> role_profiles;
     std::vector<WorkforceTarget> workforce_plan;
     std::vector<LifecycleEvent> events;               ///< over `learners` x `courses`, by learner then time
+    text::SkillVocabulary vocabulary;                 ///< skill_synonyms.csv: goals in words -> skills
 };
 
 PlanningData read_planning_dir(const std::filesystem::path& dir);
@@ -60,13 +62,15 @@ PlanningData academy_planning_data(const Academy& academy);
 enum class TargetSource {
     review,  ///< learner_skills.csv / learners.csv target_skills (the yearly skills review)
     role,    ///< the role's profile in role_profiles.csv
+    goal,    ///< the skills the learner's goal in their own words names (learners.csv `goal`), at level 2
     given    ///< the request's own list
 };
 
 /// The learner as the planner sees it: facts, targets (current levels from learner_skills.csv,
 /// raised by courses completed before `before`), completed and failed courses from the events
 /// before `before` (re-planning keeps what was done; a failure may be retaken or replaced).
-/// Throws Error for an unknown role profile (source role) or an empty `given` list (source given).
+/// Throws Error for an unknown role profile (source role), an empty `given` list (source given), or
+/// a goal that is missing or names no skill of the vocabulary (source goal).
 PlanLearner planning_learner(const PlanningData& data, index_t learner, timestamp_t before,
                              TargetSource source = TargetSource::review, const std::vector<SkillTarget>& given = {});
 
