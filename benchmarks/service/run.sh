@@ -4,7 +4,7 @@
 # steady and once with a reload every second; the same requests in process (the Ranker, one
 # learner per call); the service's RSS across reloads. Every run is bounded in time.
 # Usage: benchmarks/service/run.sh [data dir, default /tmp/learnrec-serve-bench] [seconds per run, default 10]
-#        [reloads for the RSS run at small scale, default 1000]
+#        [reloads for the RSS run at small scale, default 1000] [reloads for the RSS run at full scale, default 20]
 # Needs: build/examples/{learnrec,learnrec-serve}, build/benchmarks/service/service_inprocess, wrk, curl.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -13,6 +13,7 @@ build=${LEARNREC_BUILD_DIR:-$root/build}
 data=${1:-/tmp/learnrec-serve-bench}
 secs=${2:-10}
 rss_reloads=${3:-1000}
+full_reloads=${4:-20}
 threads=${SERVE_THREADS:-2}
 cli=$build/examples/learnrec
 serve=$build/examples/learnrec-serve
@@ -73,6 +74,18 @@ for mode in steady reload; do
     echo "rss_after_${mode}_${c}_kib $(rss)" >>"$out/rss.txt"
   done
 done
+# RSS across back-to-back reloads at full scale, under wrk -c8 traffic (a reload here takes
+# seconds, so the 1,000 of the memory proof run on the small academy below). (0: skip.)
+if ((full_reloads > 0)); then
+  wrk -t1 -c8 -d3600s --timeout 30s -s "$here/learners.lua" "$base" >"$out/wrk_full_rss_traffic.txt" & traffic=$!
+  echo "reload rss_kib http_code seconds" >"$out/rss_reloads_full.txt"
+  echo "0 $(rss) - 0" >>"$out/rss_reloads_full.txt"
+  for r in $(seq 1 "$full_reloads"); do
+    echo "$r $(curl -s -o /dev/null -w '%{http_code} %{time_total}' -X POST -d '' "$base/admin/reload" | \
+      { read -r code t; echo "$(rss) $code $t"; })" >>"$out/rss_reloads_full.txt"
+  done
+  kill -INT "$traffic"; wait "$traffic" || true
+fi
 kill -TERM "$pid"; wait "$pid" || true
 
 # The same requests in process: the Ranker, one learner per call, on as many threads as the server.
