@@ -15,6 +15,8 @@ secs=${2:-10}
 rss_reloads=${3:-1000}
 full_reloads=${4:-20}
 threads=${SERVE_THREADS:-2}
+reload_nice=${SERVE_RELOAD_NICE:-10}       # learnrec-serve --reload-nice
+full_reload_seconds=${FULL_RELOAD_SECONDS:-300}  # bound of the full-scale RSS phase
 cli=$build/examples/learnrec
 serve=$build/examples/learnrec-serve
 inproc=$build/benchmarks/service/service_inprocess
@@ -40,7 +42,7 @@ export LEARNERS=$data/learners.txt
 
 start_server() {  # model catalogue events -> sets pid, base
   "$serve" --model "$1" --catalogue "$2" --rules "$here/rules.json" --events "$3" --threads "$threads" --connections 128 \
-    --no-request-log >"$out/serve.out" 2>"$out/serve.err" &
+    --reload-nice "$reload_nice" --no-request-log >"$out/serve.out" 2>"$out/serve.err" &
   pid=$!
   for _ in $(seq 1 600); do grep -q listening "$out/serve.out" 2>/dev/null && break; sleep 0.5; done
   base=$(head -1 "$out/serve.out" | sed 's/listening on //')
@@ -80,7 +82,9 @@ if ((full_reloads > 0)); then
   wrk -t1 -c8 -d3600s --timeout 30s -s "$here/learners.lua" "$base" >"$out/wrk_full_rss_traffic.txt" & traffic=$!
   echo "reload rss_kib http_code seconds" >"$out/rss_reloads_full.txt"
   echo "0 $(rss) - 0" >>"$out/rss_reloads_full.txt"
+  until_full=$((SECONDS + full_reload_seconds))
   for r in $(seq 1 "$full_reloads"); do
+    ((SECONDS < until_full)) || break
     echo "$r $(curl -s -o /dev/null -w '%{http_code} %{time_total}' -X POST -d '' "$base/admin/reload" | \
       { read -r code t; echo "$(rss) $code $t"; })" >>"$out/rss_reloads_full.txt"
   done
