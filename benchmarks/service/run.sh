@@ -88,7 +88,7 @@ if ((full_reloads > 0)); then
     echo "$r $(curl -s -o /dev/null -w '%{http_code} %{time_total}' -X POST -d '' "$base/admin/reload" | \
       { read -r code t; echo "$(rss) $code $t"; })" >>"$out/rss_reloads_full.txt"
   done
-  kill -INT "$traffic"; wait "$traffic" || true
+  kill -INT "$traffic" 2>/dev/null || true; wait "$traffic" || true
 fi
 kill -TERM "$pid"; wait "$pid" || true
 
@@ -108,7 +108,7 @@ import csv, sys
 ids = sorted({r[0] for r in csv.reader(open(sys.argv[1])) if r[0] != "learner_id"})
 print("\n".join(ids[:500]))
 PY
-LEARNERS=$data/small_learners.txt wrk -t1 -c8 -d600s -s "$here/learners.lua" "$base" >"$out/wrk_rss_traffic.txt" & traffic=$!
+LEARNERS=$data/small_learners.txt wrk -t1 -c8 -d3600s -s "$here/learners.lua" "$base" >"$out/wrk_rss_traffic.txt" & traffic=$!
 echo "reload rss_kib" >"$out/rss_reloads.txt"
 echo "0 $(rss)" >>"$out/rss_reloads.txt"
 fails=0
@@ -117,7 +117,7 @@ for r in $(seq 1 "$rss_reloads"); do
   [ "$code" = 200 ] || fails=$((fails + 1))
   ((r % 50)) || echo "$r $(rss)" >>"$out/rss_reloads.txt"
 done
-kill -INT "$traffic"; wait "$traffic" || true
+kill -INT "$traffic" 2>/dev/null || true; wait "$traffic" || true
 echo "failed_reloads $fails" >>"$out/rss_reloads.txt"
 kill -TERM "$pid"; wait "$pid" || true
 fi
