@@ -27,3 +27,4 @@
 #include "learnrec/io/forget.hpp"
 #include "learnrec/model/update.hpp"
 #include "learnrec/serving/model_handle.hpp"
+#include "learnrec/campaign/digest.hpp"

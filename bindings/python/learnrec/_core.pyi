@@ -682,6 +682,7 @@ def run_campaign(
     learners: List[str] = ...,
     num_threads: int = 0,
     progress: Optional[Callable[[int, int], None]] = None,
+    digests: str = "",
 ) -> str: ...
 def append_push_records(
     log: str, times: List[str], campaigns: List[str], learners: List[str], courses: List[str], events: List[str]
