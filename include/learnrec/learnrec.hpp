@@ -64,3 +64,4 @@
 #include "learnrec/model/hybrid_config.hpp"
 #include "learnrec/model/hybrid_model.hpp"
 #include "learnrec/model/hybrid_trainer.hpp"
+#include "learnrec/campaign/digest.hpp"
