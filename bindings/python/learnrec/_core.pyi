@@ -740,6 +740,12 @@ def plan_learner(
     skills: List[Tuple[str, int]],
     exact_limit: int,
     preference: Optional[np.ndarray] = None,
+    hours_per_quarter: float = 0.0,
+    first_month: int = 0,
+    retake_failed: bool = True,
+    gig_hours_per_week: float = 4.0,
+    work_package_hours_per_week: float = 4.0,
+    options_per_gap: int = 12,
 ) -> Dict[str, Any]: ...
 def plan_team(
     data: PlanningData,
@@ -752,6 +758,12 @@ def plan_team(
     targets: str,
     exact_limit: int,
     num_threads: int,
+    hours_per_quarter: float = 0.0,
+    first_month: int = 0,
+    retake_failed: bool = True,
+    gig_hours_per_week: float = 4.0,
+    work_package_hours_per_week: float = 4.0,
+    options_per_gap: int = 12,
 ) -> Dict[str, Any]: ...
 
 # ---- text (text.cpp): goals in the learner's words ----------------------------------------------
