@@ -301,7 +301,7 @@ private:
     }
 
     void build_gaps() {
-        const timestamp_t start = month_start(o_, 0);
+        const timestamp_t start = month_start(o_, o_.first_month);  // re-planning: overdue by now
         // Obligations: pending, applying, due before the horizon ends (overdue ones as soon as possible).
         std::map<index_t, timestamp_t> due;
         for (const auto& ob : cat_.obligations) {
@@ -656,7 +656,7 @@ private:
                 for (const Gap& g : gaps_) {
                     if (!g.covered_by[static_cast<std::size_t>(c)]) continue;
                     if (g.obligation)
-                        step.reasons.push_back(g.due < month_start(o_, 0)
+                        step.reasons.push_back(g.due < month_start(o_, o_.first_month)
                                                    ? fmt::format("mandatory, overdue since {}", ranking::format_date(g.due))
                                                    : fmt::format("mandatory, due {}", ranking::format_date(g.due)));
                     else

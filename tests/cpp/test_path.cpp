@@ -370,6 +370,17 @@ TEST_CASE("re-planning counts the hours already spent in the quarter", "[path][r
     CHECK(s->month >= 3);
 }
 
+TEST_CASE("re-planning after an obligation's due date plans it first, as overdue", "[path][replan]") {
+    Fixture f({4});
+    f.cat.obligations.push_back({0, ranking::ObligationScope::all, "", date(2026, 2, 15)});
+    f.options.first_month = 3;
+    const Plan p = f.plan();
+    REQUIRE(p.steps.size() == 1);
+    CHECK(p.steps[0].month == 3);
+    CHECK(has_reason(p.steps[0], "mandatory, overdue since 2026-02-15"));
+    CHECK(p.unmet.empty());
+}
+
 TEST_CASE("a failed course is replaced by another when retaking is off, and the step says which", "[path][replan]") {
     Fixture f({3, 6});
     f.teaches(0, "a", 2).teaches(1, "a", 2).target("a", 1, 2);
