@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import resource
 import time
 
@@ -67,6 +68,8 @@ def main() -> None:
 
     user_items, _, _ = learnrec.generate_academy(seed=42, learners=a.learners, courses=a.courses)
     n = user_items.shape[0]
+    # Spark starts its Python workers with PYSPARK_PYTHON (else the first python3 on PATH)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     spark = (SparkSession.builder.master("local[2]").appName("learnrec-throughput")
              .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
              .config("spark.ui.enabled", "false").config("spark.driver.memory", "3g")

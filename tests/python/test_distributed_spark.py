@@ -7,6 +7,7 @@ scripts/spark_test.sh installs both and runs this file."""
 from __future__ import annotations
 
 import os
+import sys
 import shutil
 
 import numpy as np
@@ -28,6 +29,8 @@ from learnrec.distributed import kernel, spark as lspark  # noqa: E402
 def spark():
     from pyspark.sql import SparkSession
 
+    # Spark starts its Python workers with PYSPARK_PYTHON (else the first python3 on PATH)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     session = (SparkSession.builder.master("local[2]").appName("learnrec-tests")
                .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
