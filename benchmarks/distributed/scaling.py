@@ -66,6 +66,31 @@ model.save(work + "/model.lrc", learner_ids=l.to_pylist(), course_ids=c.to_pylis
 print(fit)
 """
 
+# 50M: generating the academy at 2.5M learners in one process peaks near 22 GiB (the generator holds
+# every table), more than this shared machine can give. The 50M log is therefore the 10M academy
+# replicated: copies with learner ids prefixed "s<k>-" (a platform serving k companies that share one
+# catalogue), streamed from the 10M Parquet file batch by batch (peak: one batch).
+REPLICATE = r"""
+import sys, pyarrow as pa, pyarrow.compute as pc, pyarrow.parquet as pq, pyarrow.csv as pacsv, os
+src, work, copies = sys.argv[1], sys.argv[2], int(sys.argv[3])
+os.makedirs(work + "/catalogue", exist_ok=True)
+writer = None
+for k in range(copies):
+    for b in pq.ParquetFile(src + "/interactions.parquet").iter_batches(batch_size=1 << 20):
+        t = pa.table({"learner_id": pc.binary_join_element_wise(f"s{k}", b.column(0), "-"), "course_id": b.column(1),
+                      "weight": b.column(2)})
+        writer = writer or pq.ParquetWriter(work + "/interactions.parquet", t.schema)
+        writer.write_table(t)
+writer.close()
+learners = pacsv.read_csv(src + "/catalogue/learners.csv", convert_options=pacsv.ConvertOptions(
+    column_types={"learner_id": pa.string()}))
+parts = [pa.table({"learner_id": pc.binary_join_element_wise(f"s{k}", learners.column(0), "-"),
+                   "country": learners.column(1)}) for k in range(copies)]
+pacsv.write_csv(pa.concat_tables(parts), work + "/catalogue/learners.csv")
+import shutil; shutil.copyfile(src + "/catalogue/courses.csv", work + "/catalogue/courses.csv")
+print("ok")
+"""
+
 CAMPAIGN = r"""
 import sys, time, learnrec
 work = sys.argv[1]
@@ -99,14 +124,21 @@ def run(sizes, work_root: str, iterations: int, out: str) -> None:
         os.makedirs(work, exist_ok=True)
         row = {"interactions_target": int(size), "load_before": load()}
         if not os.path.exists(os.path.join(work, "interactions.parquet")):
-            prep = timed(PREPARE, str(size), work)
-            row["prepare"] = prep
+            if size > 2e7:
+                src = os.path.join(work_root, "n10000000")
+                row["prepare"] = timed(REPLICATE, src, work, str(int(round(size / 1e7))))
+                row["replicated_from"] = "n10000000"
+            else:
+                row["prepare"] = timed(PREPARE, str(size), work)
+            print("prepared", json.dumps(row["prepare"]), flush=True)
         r = timed(READ, work)
         learners, courses, nnz, secs = r["out"].split()
         row.update(learners=int(learners), courses=int(courses), interactions=int(nnz), read=r)
+        print("read", json.dumps(r), flush=True)
         row["train"] = timed(TRAIN, work, str(iterations))
         row["train"]["fit_s"] = float(row["train"]["out"])
         row["iterations"] = iterations
+        print("train", json.dumps(row["train"]), flush=True)
         if os.path.exists(os.path.join(work, "log.csv")):
             os.unlink(os.path.join(work, "log.csv"))
         row["campaign"] = timed(CAMPAIGN, work)
@@ -151,7 +183,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", nargs="*", type=float, default=[1e6, 1e7, 5e7])
     ap.add_argument("--work", default="/tmp/learnrec-scaling")
-    ap.add_argument("--iterations", type=int, default=3)
+    ap.add_argument("--iterations", type=int, default=3, help="ALS iterations (the 50M run used 1)")
     ap.add_argument("--out", default=os.path.join(HERE, "..", "results", "scaling.json"))
     ap.add_argument("--plot", help="plot a results file instead of measuring")
     a = ap.parse_args()
