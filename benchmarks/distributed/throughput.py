@@ -84,11 +84,12 @@ def main() -> None:
     als = estimator.fit(ratings)
     print(f"spark ALS fit: {time.perf_counter() - t:.1f} s", flush=True)
     model = lspark.import_als(als, estimator=estimator)
-    # Spark ids are 0..n-1 here (every learner has interactions), so model index = Spark id.
-    assert [int(x) for x in model.learner_ids] == list(range(len(model.learner_ids)))
-    assert [int(x) for x in model.course_ids] == list(range(len(model.course_ids)))
-    scored = len(model.learner_ids)
-    ui = user_items[: scored]
+    # The imported model holds the learners and courses Spark saw (ordered by Spark id): the
+    # exclusions are the academy's rows and columns of those ids.
+    users = np.asarray([int(x) for x in model.learner_ids])
+    items = np.asarray([int(x) for x in model.course_ids])
+    scored = users.size
+    ui = user_items[users][:, items].tocsr()
 
     # in process
     model.num_threads = 1

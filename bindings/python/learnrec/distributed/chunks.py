@@ -1,8 +1,8 @@
 """Interactions read in chunks from CSV or Parquet (pyarrow), never all as Python objects.
 
 Training on one machine past what fits as Python rows: the log is streamed in record batches,
-learner and course ids are coded into integer indices batch by batch (Arrow's hash kernels on each
-batch's distinct ids; the id tables themselves stay Arrow string arrays), and only three numpy
+learner and course ids are coded into integer indices (Arrow's hash kernels on each batch, then
+once on the batches' distinct ids: linear in the log; the id tables stay Arrow string arrays), and only three numpy
 columns (int32 learner, int32 course, float32 weight: 12 bytes per interaction) grow until the
 CSR is built. Peak memory is about 12 bytes per interaction for the columns plus the CSR being
 built (another ~12), plus one batch.
@@ -51,13 +51,18 @@ def iter_batches(path: PathLike, columns: Tuple[str, ...], batch_rows: int = 1 <
 
 
 class _Coder:
-    """Integer codes for ids in order of first appearance, kept as one Arrow array."""
+    """Integer codes for ids in order of first appearance, in linear time.
+
+    Each batch is dictionary-encoded on its own (its distinct ids, in first-appearance order); codes
+    are provisional offsets into the concatenation of the batch dictionaries. :meth:`finish`
+    encodes that concatenation once (first appearance across batches is preserved) and maps every
+    provisional code to its global one: one hash pass over the distinct ids of each batch, never a
+    lookup table rebuilt per batch.
+    """
 
     def __init__(self) -> None:
-        import pyarrow as pa
-
-        self.values = pa.array([], type=pa.string())
-        self.chunks: list = []
+        self.dictionaries: list = []
+        self.size = 0
 
     def encode(self, column: Any) -> np.ndarray:
         import pyarrow as pa
@@ -67,19 +72,21 @@ class _Coder:
         if column.null_count:
             raise ValueError("an id is empty (null) in the interaction log")
         encoded = pc.dictionary_encode(column)
-        local = encoded.dictionary
-        known = pc.index_in(local, value_set=self.values)
-        missing = pc.is_null(known)
-        fresh = pc.filter(local, missing)
-        base = len(self.values)
-        if len(fresh):
-            self.values = pa.concat_arrays([self.values, fresh])
-        # local code -> global code: known ones from index_in, new ones numbered after `base`
-        mapping = known.to_numpy(zero_copy_only=False)
-        miss = missing.to_numpy(zero_copy_only=False)
-        mapping = np.where(miss, 0, np.nan_to_num(mapping, nan=0)).astype(np.int64)
-        mapping[miss] = base + np.arange(int(miss.sum()), dtype=np.int64)
-        return mapping[encoded.indices.to_numpy(zero_copy_only=False)].astype(np.int32)
+        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64) + self.size
+        self.dictionaries.append(encoded.dictionary)
+        self.size += len(encoded.dictionary)
+        return codes
+
+    def finish(self) -> Tuple[Any, np.ndarray]:
+        """(ids in first-appearance order, provisional code -> global code)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if not self.dictionaries:
+            return pa.array([], type=pa.string()), np.empty(0, dtype=np.int32)
+        merged = pc.dictionary_encode(pa.concat_arrays(self.dictionaries))
+        self.dictionaries = []
+        return merged.dictionary, merged.indices.to_numpy(zero_copy_only=False).astype(np.int32)
 
 
 def read_interactions_chunked(path: PathLike, batch_rows: int = 1 << 20, format: Optional[str] = None,
@@ -93,6 +100,7 @@ def read_interactions_chunked(path: PathLike, batch_rows: int = 1 << 20, format:
     """
     learners, courses = _Coder(), _Coder()
     cap = 1 << 20
+    # provisional codes (offsets into the batches' dictionaries) until finish() maps them
     rows = np.empty(cap, dtype=np.int32)
     cols = np.empty(cap, dtype=np.int32)
     vals = np.empty(cap, dtype=np.float32)
@@ -115,11 +123,15 @@ def read_interactions_chunked(path: PathLike, batch_rows: int = 1 << 20, format:
                 raise ValueError(f"{os.fspath(path)}: a weight is empty")
             vals[n:n + m] = w.to_numpy(zero_copy_only=False).astype(np.float32)
         n += m
-    shape = (len(learners.values), len(courses.values))
-    coo = sp.coo_matrix((vals[:n], (rows[:n], cols[:n])), shape=shape)
+    learner_ids, learner_map = learners.finish()
+    course_ids, course_map = courses.finish()
+    rows = learner_map[rows[:n]]
+    cols = course_map[cols[:n]]
+    shape = (len(learner_ids), len(course_ids))
+    coo = sp.coo_matrix((vals[:n], (rows, cols)), shape=shape)
     del rows, cols, vals
     matrix = coo.tocsr()
     del coo
     matrix.sum_duplicates()
     matrix.sort_indices()
-    return matrix.astype(np.float32, copy=False), learners.values, courses.values
+    return matrix.astype(np.float32, copy=False), learner_ids, course_ids
