@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <mutex>
 #include <numeric>
 #include <string>
 #include <type_traits>
@@ -462,6 +463,11 @@ struct Ranker::State {
     // and explanations are plain dot products instead of calls through the seam.
     const FactorModel* factor = nullptr;
     RowMatrix unit_courses;
+    // Small catalogues: the cosine of every pair of courses (unit_courses' dot products), filled by
+    // the first request that needs one, so that each learner's MMR and explanations read
+    // similarities instead of computing a few hundred dot products again.
+    mutable std::once_flag cosines_once;
+    mutable std::vector<float> course_cosines;  // courses x courses; empty above 2,048 courses
 
     // Department popularity (by department code): completions per course, most completed first.
     std::vector<std::vector<index_t>> popular;
@@ -1168,8 +1174,25 @@ public:
     void course_similarity(std::span<const index_t> a, std::span<const index_t> b, float* out) const {
         if (s_.factor) {
             const auto& u = s_.unit_courses;
-            dot_rows(u.data(), static_cast<std::size_t>(u.cols()), static_cast<std::size_t>(u.cols()), a.data(),
-                     a.size(), b.data(), b.size(), out);
+            const auto n = static_cast<std::size_t>(u.rows());
+            const auto dim = static_cast<std::size_t>(u.cols());
+            // 2,048 courses: 16 MB of cosines, computed once (the same kernel, so the same values).
+            constexpr std::size_t kCachedCosineCourses = 2048;
+            if (n <= kCachedCosineCourses) {
+                std::call_once(s_.cosines_once, [&] {
+                    std::vector<index_t> all(n);
+                    std::iota(all.begin(), all.end(), index_t{0});
+                    s_.course_cosines.resize(n * n);
+                    dot_rows(u.data(), dim, dim, all.data(), n, all.data(), n, s_.course_cosines.data());
+                });
+                const float* cos = s_.course_cosines.data();
+                for (std::size_t i = 0; i < a.size(); ++i) {
+                    const float* row = cos + static_cast<std::size_t>(a[i]) * n;
+                    for (std::size_t j = 0; j < b.size(); ++j) out[i * b.size() + j] = row[b[j]];
+                }
+                return;
+            }
+            dot_rows(u.data(), dim, dim, a.data(), a.size(), b.data(), b.size(), out);
             return;
         }
         const Model& model = *s_.model;
