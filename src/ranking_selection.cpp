@@ -37,8 +37,25 @@ std::vector<Candidate> Request::candidates(const LearnerView& v, std::span<const
 void Request::course_similarity(std::span<const index_t> a, std::span<const index_t> b, float* out) const {
     if (s_.factor) {
         const auto& u = s_.unit_courses;
-        dot_rows(u.data(), static_cast<std::size_t>(u.cols()), static_cast<std::size_t>(u.cols()), a.data(),
-                 a.size(), b.data(), b.size(), out);
+        const auto n = static_cast<std::size_t>(u.rows());
+        const auto dim = static_cast<std::size_t>(u.cols());
+        // 2,048 courses: 16 MB of cosines, computed once (the same kernel, so the same values).
+        constexpr std::size_t kCachedCosineCourses = 2048;
+        if (n <= kCachedCosineCourses) {
+            std::call_once(s_.cosines_once, [&] {
+                std::vector<index_t> all(n);
+                std::iota(all.begin(), all.end(), index_t{0});
+                s_.course_cosines.resize(n * n);
+                dot_rows(u.data(), dim, dim, all.data(), n, all.data(), n, s_.course_cosines.data());
+            });
+            const float* cos = s_.course_cosines.data();
+            for (std::size_t i = 0; i < a.size(); ++i) {
+                const float* row = cos + static_cast<std::size_t>(a[i]) * n;
+                for (std::size_t j = 0; j < b.size(); ++j) out[i * b.size() + j] = row[b[j]];
+            }
+            return;
+        }
+        dot_rows(u.data(), dim, dim, a.data(), a.size(), b.data(), b.size(), out);
         return;
     }
     if (const RowMatrix* m = s_.form.course_matrix) {

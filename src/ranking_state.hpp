@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <mutex>
 #include <numeric>
 #include <string>
 #include <type_traits>
@@ -153,6 +154,11 @@ struct Ranker::State {
     // and explanations are plain dot products instead of calls through the seam.
     const FactorModel* factor = nullptr;
     RowMatrix unit_courses;
+    // Small catalogues: the cosine of every pair of courses (unit_courses' dot products), filled by
+    // the first request that needs one, so that each learner's MMR and explanations read
+    // similarities instead of computing a few hundred dot products again.
+    mutable std::once_flag cosines_once;
+    mutable std::vector<float> course_cosines;  // courses x courses; empty above 2,048 courses
     // The model's scoring form: course-matrix and neighbour models give similarities by lookup.
     ScoringForm form;
 
