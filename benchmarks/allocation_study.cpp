@@ -90,6 +90,8 @@ std::vector<std::uint8_t> greedy(const Market& m, int cap) {
     return book.chosen;
 }
 
+index_t most_mandatory = 0;  // the most mandatory placements the seats allow (set in main)
+
 void report(const std::string& name, const Market& m, const std::vector<std::uint8_t>& chosen, double seconds) {
     const double cpu = cpu_now() - cpu_mark;
     std::vector<index_t> filled(m.opportunities.size(), 0);
@@ -121,9 +123,10 @@ void report(const std::string& name, const Market& m, const std::vector<std::uin
             left_out[l] = 1;
     }
     const auto count = [](const std::vector<std::uint8_t>& v) { return std::accumulate(v.begin(), v.end(), 0.0); };
-    fmt::print("| {} | {:.1f} % | {:.0f} | {:.1f} % ({:.0f} of {:.0f}) | {:.1f} % | {:.2f} % | {:.2f} | {:.2f} |\n", name,
+    fmt::print("| {} | {:.1f} % | {:.0f} | {:.1f} % ({:.0f} of {}) | {:.1f} % ({:.0f}) | {:.1f} % | {:.2f} % | {:.2f} | {:.2f} |\n", name,
                100.0 * static_cast<double>(taken) / static_cast<double>(std::max<std::int64_t>(1, seats)), utility,
-               100.0 * count(got_mandatory) / std::max(1.0, count(needs)), count(got_mandatory), count(needs),
+               100.0 * count(got_mandatory) / std::max(1.0, static_cast<double>(most_mandatory)), count(got_mandatory),
+               most_mandatory, 100.0 * count(got_mandatory) / std::max(1.0, count(needs)), count(needs),
                100.0 * count(served) / std::max(1.0, count(has)), 100.0 * count(left_out) / std::max(1.0, count(has)),
                seconds, cpu);
     std::fflush(stdout);
@@ -152,6 +155,11 @@ int main(int argc, char** argv) {
     app.add_option("--horizon-days", rules.horizon_days)->capture_default_str();
     app.add_option("--fairness", rules.fairness, "fairness of the second optimal run")->capture_default_str();
     app.add_option("--now", now_text)->capture_default_str();
+    std::size_t min_opportunities = 20000;
+    app.add_option("--opportunities", min_opportunities,
+                   "open opportunities wanted in the horizon: the academy's sessions are repeated in later weeks "
+                   "(same course, place and seats) until there are this many")
+        ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
     if (rules.fairness == 0.0) rules.fairness = 1.0;
     const timestamp_t now = *parse_timestamp(now_text);
@@ -169,6 +177,36 @@ int main(int argc, char** argv) {
     auto model = std::make_shared<const AlsModel>(fit_als(academy.interactions.matrix.view(), als));
     fmt::print("ALS: {} factors, {} iterations ({:.1f} s)\n", factors, iterations, since(t0));
     auto in = ranking::academy_ranking_inputs(academy);
+    {
+        // The size: 20,000 places to allocate. The academy generates ~1.5 sessions per course;
+        // more weeks of the same sessions (same course, location, seats) make up the rest.
+        const timestamp_t horizon = now + rules.horizon_days * ranking::kSecondsPerDay;
+        auto open_now = [&] {
+            std::size_t n = academy.opportunities.size();
+            for (const auto& s : in.catalogue.sessions) n += s.capacity > 0 && s.start >= now && s.start <= horizon;
+            return n;
+        };
+        const auto base = in.catalogue.sessions;
+        std::size_t have = open_now();
+        for (int week = 1; have < min_opportunities && week < 52; ++week)
+            for (const auto& s : base) {
+                if (have >= min_opportunities) break;
+                auto copy = s;
+                const timestamp_t shift = week * 7 * ranking::kSecondsPerDay;
+                copy.start += shift;
+                copy.end += shift;
+                if (copy.start > horizon) {  // wrap into the horizon
+                    copy.start -= (horizon - now);
+                    copy.end -= (horizon - now);
+                }
+                if (copy.start < now || copy.start > horizon || copy.capacity <= 0) continue;
+                copy.id = fmt::format("{}-w{}", s.id, week);
+                in.catalogue.sessions.push_back(std::move(copy));
+                ++have;
+            }
+        fmt::print("sessions: {} generated, {} after repeating them in later weeks\n", base.size(),
+                   in.catalogue.sessions.size());
+    }
     const ranking::Ranker ranker(model, std::move(in.catalogue), std::move(in.learners), std::move(in.history));
     const std::vector<Opportunity> gigs = academy_opportunities(academy);
     std::vector<index_t> everyone(academy.learners.size());
@@ -193,8 +231,17 @@ int main(int argc, char** argv) {
 
     fmt::print("max {} place(s) per learner, top-{} candidates per learner\n\n", rules.max_per_learner,
                rules.candidates_per_learner);
-    fmt::print("| method | seats filled (of places asked for) | total utility | mandatory served before due | learners served (of those with candidates) | got nothing though a candidate place stayed free | wall s | cpu s |\n");
-    fmt::print("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+    {
+        // The most mandatory placements the seats allow: the optimum over the mandatory candidates alone.
+        std::vector<Candidate> only;
+        for (const auto& c : m.candidates)
+            if (c.priority == Priority::mandatory) only.push_back(c);
+        AllocationRules one = rules;
+        one.fairness = 0.0;
+        most_mandatory = allocate(static_cast<index_t>(m.learners.size()), m.opportunities, only, one).assigned;
+    }
+    fmt::print("| method | seats filled (of places asked for) | total utility | mandatory served before due (of what the seats allow) | (of learners with a mandatory candidate) | learners served (of those with candidates) | got nothing though a candidate place stayed free | wall s | cpu s |\n");
+    fmt::print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
     cpu_mark = cpu_now();
     t0 = Clock::now();
     auto fcfs_top = first_come(m, rules.max_per_learner, false, 1);
@@ -216,12 +263,11 @@ int main(int argc, char** argv) {
     for (auto& c : flat.candidates) c.priority = Priority::preference;
     const Allocation u = allocate(static_cast<index_t>(m.learners.size()), flat.opportunities, flat.candidates, plain);
     report("learnrec allocate without priority tiers", m, u.chosen, u.seconds);
-    // The most mandatory placements the seats allow: the optimum over the mandatory candidates alone.
-    std::vector<Candidate> only;
-    for (const auto& c : m.candidates)
-        if (c.priority == Priority::mandatory) only.push_back(c);
-    const Allocation most = allocate(static_cast<index_t>(m.learners.size()), m.opportunities, only, plain);
-    fmt::print("\nmost mandatory placements the seats allow (mandatory candidates alone): {}\n", most.assigned);
-    fmt::print("solver: {} inexact conflict groups, utility steps {}\n", a.inexact_groups, a.utility_steps);
+    fmt::print("\nmost mandatory placements the seats allow (mandatory candidates alone): {}\n", most_mandatory);
+    for (const auto* x : {&a, &f, &u})
+        fmt::print("solver: {} inexact conflict groups, {} open learners, {} learners in {} MIP parts, MIP {:.2f} s wall, "
+                   "{}, utility steps {}, {:.2f} s wall\n",
+                   x->inexact_groups, x->open_learners, x->mip_learners, x->mip_parts, x->mip_seconds,
+                   x->proven_optimal ? "proven optimal" : "NOT proven optimal", x->utility_steps, x->seconds);
     return 0;
 }

@@ -8,6 +8,7 @@ packages=(
   libeigen3-dev                  # dense linear algebra (factors, Gram matrices, GEMM tiles)
   libboost-serialization-dev     # model files (inside learnrec's own checked envelope)
   liblemon-dev                   # allocation: network simplex min-cost flow (header-only use; see README)
+  coinor-libcbc-dev pkg-config   # allocation: CBC MIP for learners whose date clashes a flow cannot express
   nlohmann-json3-dev             # ranking rules files (JSON)
   libstemmer-dev                 # Snowball stemmers (en, fr, de, es, it, pt) for the course text index
   libfmt-dev                     # formatting (g++ 12 has no <format>)

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "academy_mobility.hpp"
 #include "csv_write.hpp"
 
 namespace learnrec::detail {
@@ -49,6 +50,7 @@ std::string skill_list(const std::vector<SkillLevel>& skills) {
 }  // namespace
 
 void add_academy_opportunities(Academy& academy, const AcademyConfig& config) {
+    add_academy_mobility(academy, config);  // who would go where: the host side of a gig's fit
     const int width = std::max<int>(6, static_cast<int>(std::to_string(academy.sessions.size()).size()));
     for (std::size_t s = 0; s < academy.sessions.size(); ++s)
         academy.sessions[s].id = fmt::format("S{:0{}}", s + 1, width);

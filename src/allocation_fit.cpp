@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace learnrec::allocation {
 
@@ -19,14 +20,16 @@ int level_of(const SkillLevels& current, std::string_view skill) {
 
 TwoSidedFit two_sided_fit(const ranking::LearnerFacts& learner, const SkillLevels& current,
                           const std::vector<std::vector<std::string>>& ranked_skills, const Opportunity& o,
-                          bool explain) {
+                          bool explain, const std::vector<std::string>& goal_skills) {
     TwoSidedFit out;
     // ---- learner side: goals the opportunity closes, and what the model says the learner likes ----
     double goal = 0.0;
     double model = 0.0;
     for (const auto& t : o.taught) {
+        bool targeted = false;
         for (const auto& g : learner.target_skills) {
             if (g.skill != t.skill) continue;
+            targeted = true;
             const int now = level_of(current, t.skill);
             const int reach = std::min(t.level, g.level);
             if (reach > now) {
@@ -34,6 +37,16 @@ TwoSidedFit two_sided_fit(const ranking::LearnerFacts& learner, const SkillLevel
                 if (explain)
                     out.reasons.push_back(fmt::format("learner: closes your gap in {} (level {} of target {})",
                                                       t.skill, reach, g.level));
+            }
+        }
+        // The learner's expectations in their own words: a skill their goal names counts as a target
+        // up to the level the opportunity teaches.
+        if (!targeted && std::find(goal_skills.begin(), goal_skills.end(), t.skill) != goal_skills.end()) {
+            const int now = level_of(current, t.skill);
+            if (t.level > now) {
+                goal += static_cast<double>(t.level - now) / static_cast<double>(t.level);
+                if (explain)
+                    out.reasons.push_back(fmt::format("learner: your goal \"{}\" names {}", learner.goal, t.skill));
             }
         }
         for (std::size_t r = 0; r < ranked_skills.size(); ++r) {
@@ -54,12 +67,22 @@ TwoSidedFit two_sided_fit(const ranking::LearnerFacts& learner, const SkillLevel
 
     // ---- host side: requirements, language, place ---------------------------------------------------
     double host = 1.0;
-    if (!o.location.empty() && o.location != learner.country && o.location != learner.region) {
+    auto would_go = [&](const std::string& place) {
+        return !place.empty() && std::find(learner.mobility.begin(), learner.mobility.end(), place) != learner.mobility.end();
+    };
+    if (o.location.empty()) {
+        if (explain) out.reasons.push_back("host: remote");
+    } else if (o.location == learner.country || o.location == learner.region) {
+        if (explain) out.reasons.push_back(fmt::format("host: based in {}, where you work", o.location));
+    } else if (would_go("anywhere") || would_go(o.location) || would_go(o.region)) {
+        if (explain)
+            out.reasons.push_back(fmt::format("host: based in {}, where you would go (mobility {})", o.location,
+                                              fmt::join(learner.mobility, ";")));
+    } else {
         host = 0.0;
-        if (explain) out.reasons.push_back(fmt::format("host: based in {}, not where you work", o.location));
-    } else if (explain) {
-        out.reasons.push_back(o.location.empty() ? std::string("host: remote")
-                                                 : fmt::format("host: based in {}", o.location));
+        if (explain)
+            out.reasons.push_back(fmt::format("host: based in {}, neither where you work nor where you would go",
+                                              o.location));
     }
     if (host > 0.0 && !o.languages.empty() && !learner.languages.empty()) {
         const auto shared = std::find_first_of(o.languages.begin(), o.languages.end(), learner.languages.begin(),

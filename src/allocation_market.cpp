@@ -16,7 +16,8 @@ namespace learnrec::allocation {
 std::vector<SkillLevels> current_skill_levels(const ranking::Ranker& ranker) {
     const auto& history = ranker.history();
     const auto& cat = ranker.catalogue();
-    std::vector<SkillLevels> out(static_cast<std::size_t>(history.num_learners()));
+    // Every model learner has an entry (a Ranker built without history has none in it).
+    std::vector<SkillLevels> out(static_cast<std::size_t>(std::max(history.num_learners(), ranker.model().num_learners())));
     for (index_t l = 0; l < history.num_learners(); ++l) {
         auto& levels = out[static_cast<std::size_t>(l)];
         for (const auto& e : history.of(l)) {
@@ -48,7 +49,8 @@ bool better(const Local& a, const Local& b) {
 }  // namespace
 
 Market build_market(const ranking::Ranker& ranker, std::span<const index_t> learners, std::vector<Opportunity> extra,
-                    timestamp_t now, ranking::RankingRules ranking_rules, const AllocationRules& rules) {
+                    timestamp_t now, ranking::RankingRules ranking_rules, const AllocationRules& rules,
+                    text::SkillVocabulary vocabulary) {
     const auto t0 = std::chrono::steady_clock::now();
     rules.validate();
     const auto& cat = ranker.catalogue();
@@ -61,6 +63,17 @@ Market build_market(const ranking::Ranker& ranker, std::span<const index_t> lear
         m.opportunities.push_back(std::move(o));
     }
     validate_opportunities(m.opportunities);
+    {
+        // The region of a gig's country, as the learners who live there give it (mobility by region).
+        std::unordered_map<std::string, std::string> region_of;
+        for (const auto& f : ranker.learners())
+            if (!f.country.empty() && !f.region.empty()) region_of.emplace(f.country, f.region);
+        for (std::size_t k = n_sessions; k < m.opportunities.size(); ++k) {
+            auto& o = m.opportunities[k];
+            if (o.region.empty())
+                if (const auto it = region_of.find(o.location); it != region_of.end()) o.region = it->second;
+        }
+    }
 
     const timestamp_t horizon = now + static_cast<timestamp_t>(rules.horizon_days) * ranking::kSecondsPerDay;
     std::vector<std::vector<index_t>> open_sessions(static_cast<std::size_t>(cat.num_courses()));
@@ -76,6 +89,16 @@ Market build_market(const ranking::Ranker& ranker, std::span<const index_t> lear
         for (const auto& t : o.taught) by_skill[t.skill].push_back(static_cast<index_t>(k));
     }
     const bool gigs = !by_skill.empty();
+    // Goals in the learners' own words: the skills they name, through the vocabulary.
+    const auto& all_facts = ranker.learners();
+    const bool goals = gigs && std::any_of(learners.begin(), learners.end(), [&](index_t l) {
+        return !all_facts.empty() && !all_facts[static_cast<std::size_t>(l)].goal.empty();
+    });
+    if (goals) {
+        for (const auto& c : cat.courses)
+            for (const auto& s : c.skills) vocabulary.add({s.skill, "en", s.skill});
+        for (const auto& [skill, where] : by_skill) vocabulary.add({skill, "en", skill});
+    }
     const std::vector<SkillLevels> current = gigs ? current_skill_levels(ranker) : std::vector<SkillLevels>{};
 
     const index_t n = static_cast<index_t>(learners.size());
@@ -126,6 +149,9 @@ Market build_market(const ranking::Ranker& ranker, std::span<const index_t> lear
                 out.push_back(std::move(x));
             }
         }
+        std::vector<std::string> goal_skills;
+        if (goals && !facts.goal.empty())
+            for (const auto& mention : vocabulary.extract(facts.goal)) goal_skills.push_back(mention.skill);
         if (gigs) {
             const SkillLevels& levels = current[static_cast<std::size_t>(model_learner)];
             std::vector<index_t> seen;
@@ -134,6 +160,7 @@ Market build_market(const ranking::Ranker& ranker, std::span<const index_t> lear
                 if (it != by_skill.end()) seen.insert(seen.end(), it->second.begin(), it->second.end());
             };
             for (const auto& g : facts.target_skills) visit(g.skill);
+            for (const auto& g : goal_skills) visit(g);
             // The skills of the top N ranked courses only: deeper ranks add little interest and many fits.
             const auto top = std::min(ranked_skills.size(), static_cast<std::size_t>(rules.candidates_per_learner));
             for (std::size_t j = 0; j < top; ++j)
@@ -142,7 +169,7 @@ Market build_market(const ranking::Ranker& ranker, std::span<const index_t> lear
             seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
             for (const index_t o : seen) {
                 const auto& op = m.opportunities[static_cast<std::size_t>(o)];
-                const TwoSidedFit f = two_sided_fit(facts, levels, ranked_skills, op, false);
+                const TwoSidedFit f = two_sided_fit(facts, levels, ranked_skills, op, false, goal_skills);
                 if (f.interest <= 0.0 || f.host < rules.min_host_fit) continue;
                 Local x;
                 bool closes_gap = false;
@@ -160,7 +187,8 @@ Market build_market(const ranking::Ranker& ranker, std::span<const index_t> lear
         for (auto& x : out) {
             const auto& op = m.opportunities[static_cast<std::size_t>(x.candidate.opportunity)];
             if (op.kind == OpportunityKind::session) continue;
-            const TwoSidedFit f = two_sided_fit(facts, current[static_cast<std::size_t>(model_learner)], ranked_skills, op, true);
+            const TwoSidedFit f =
+                two_sided_fit(facts, current[static_cast<std::size_t>(model_learner)], ranked_skills, op, true, goal_skills);
             x.reasons = fmt::format("fit {:.2f} (learner {:.2f}, host {:.2f})", f.fit, f.interest, f.host);
             for (const auto& t : f.reasons) x.reasons += "; " + t;
         }

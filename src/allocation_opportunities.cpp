@@ -134,7 +134,8 @@ std::vector<Opportunity> read_opportunities_csv(const std::filesystem::path& pat
         throw Error(fmt::format("{}:1", path.string()), "empty file: a header line is required");
     const std::vector<std::string_view> required{"opportunity_id", "kind", "start", "places"};
     const std::vector<std::string_view> optional{"host_department", "country",  "duration_days", "end",
-                                                 "required_skills", "taught_skills", "languages", "title"};
+                                                 "required_skills", "taught_skills", "languages", "title",
+                                                 "region"};
     const CsvColumns cols = resolve_csv_columns(fields, required, optional, {}, reader.where());
     std::vector<Opportunity> out;
     std::unordered_set<std::string> ids;
@@ -174,6 +175,7 @@ std::vector<Opportunity> read_opportunities_csv(const std::filesystem::path& pat
         o.taught = parse_skills(opt(5), "taught_skills", where);
         o.languages = split_list(opt(6));
         o.title = std::string(opt(7));
+        o.region = std::string(opt(8));
         out.push_back(std::move(o));
     }
     return out;

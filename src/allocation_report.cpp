@@ -187,4 +187,27 @@ void write_sessions_csv(const std::filesystem::path& path, const ranking::Catalo
     detail::write_file_atomically(path, text);
 }
 
+void write_catalogue_dir(const std::filesystem::path& from, const std::filesystem::path& to,
+                         const ranking::Catalogue& after) {
+    std::error_code ec;
+    std::filesystem::create_directories(to, ec);
+    if (ec) throw Error(to.string(), fmt::format("cannot create the directory: {}", ec.message()));
+    if (!std::filesystem::equivalent(from, to)) {
+        for (const auto& entry : std::filesystem::directory_iterator(from)) {
+            if (!entry.is_regular_file() || entry.path().filename() == "sessions.csv") continue;
+            // Same bytes, through a temporary file and a rename: a reader never sees half a file.
+            const auto target = to / entry.path().filename();
+            const auto temp = to / (entry.path().filename().string() + fmt::format(".tmp{}", static_cast<long>(::getpid())));
+            std::filesystem::copy_file(entry.path(), temp, std::filesystem::copy_options::overwrite_existing, ec);
+            if (!ec) std::filesystem::rename(temp, target, ec);
+            if (ec) {
+                std::error_code ignored;
+                std::filesystem::remove(temp, ignored);
+                throw Error(target.string(), fmt::format("cannot copy {} here: {}", entry.path().string(), ec.message()));
+            }
+        }
+    }
+    write_sessions_csv(to / "sessions.csv", after);
+}
+
 }  // namespace learnrec::allocation

@@ -45,10 +45,12 @@ AllocationSettings parse_allocation_rules_json(std::string_view text, std::strin
             else if (key == "horizon_days") integer(a.horizon_days);
             else if (key == "min_host_fit") number(a.min_host_fit);
             else if (key == "num_threads") integer(a.num_threads);
+            else if (key == "mip_max_candidates") integer(a.mip_max_candidates);
+            else if (key == "mip_seconds") number(a.mip_seconds);
             else
                 throw Error(source, fmt::format("key '{}' is not an allocation setting (known here: candidates_per_learner, "
-                                                "fairness, horizon_days, max_per_learner, min_host_fit, num_threads, "
-                                                "utility_steps)",
+                                                "fairness, horizon_days, max_per_learner, min_host_fit, mip_max_candidates, "
+                                                "mip_seconds, num_threads, utility_steps)",
                                                 path));
         }
         try {

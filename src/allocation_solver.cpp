@@ -14,6 +14,7 @@
 #include <lemon/network_simplex.h>
 #include <lemon/smart_graph.h>
 
+#include "allocation_mip.hpp"
 #include "learnrec/error.hpp"
 
 namespace learnrec::allocation {
@@ -37,6 +38,9 @@ void AllocationRules::validate() const {
     LEARNREC_CHECK(std::isfinite(min_host_fit) && min_host_fit >= 0.0 && min_host_fit <= 1.0,
                    "allocation min_host_fit must be in [0, 1], got {}", min_host_fit);
     LEARNREC_CHECK(num_threads >= 0, "allocation num_threads must be >= 0, got {}", num_threads);
+    LEARNREC_CHECK(mip_max_candidates >= 0, "allocation mip_max_candidates must be >= 0, got {}", mip_max_candidates);
+    LEARNREC_CHECK(std::isfinite(mip_seconds) && mip_seconds >= 0.0, "allocation mip_seconds must be >= 0, got {}",
+                   mip_seconds);
 }
 
 std::int64_t quantised_weight(double utility, double max_utility, int utility_steps) {
@@ -326,6 +330,57 @@ Allocation allocate(index_t learners, const std::vector<Opportunity>& opportunit
                 if (!clash) set_chosen(k, true);
             }
         }
+    }
+    // ---- exact: the parts with a learner whose clashes the flow could not express -----------------
+    out.proven_optimal = true;  // the flow is exact where every group is a clique; parts below may say otherwise
+    if (out.inexact_groups > 0) {
+        std::vector<std::int64_t> low(n);
+        for (std::size_t k = 0; k < n; ++k) low[k] = quantised_weight(candidates[k].utility, max_utility, steps);
+        std::vector<std::uint8_t> open(static_cast<std::size_t>(learners), 0);
+        for (std::size_t k = 0; k < n; ++k)
+            if (group_of[k] >= 0 && !group_exact[static_cast<std::size_t>(group_of[k])])
+                open[static_cast<std::size_t>(candidates[static_cast<std::size_t>(order[k])].learner)] = 1;
+        for (const auto x : open) out.open_learners += x;
+        // Learners are coupled only through places asked for more often than they exist.
+        std::vector<index_t> demand(static_cast<std::size_t>(n_opp), 0), first(static_cast<std::size_t>(n_opp), -1);
+        for (const auto& c : candidates) ++demand[static_cast<std::size_t>(c.opportunity)];
+        UnionFind parts(static_cast<std::size_t>(learners));
+        for (const auto& c : candidates) {
+            const auto o = static_cast<std::size_t>(c.opportunity);
+            if (opportunities[o].places <= 0 || demand[o] <= opportunities[o].places) continue;
+            if (first[o] < 0)
+                first[o] = c.learner;
+            else
+                parts.unite(c.learner, first[o]);
+        }
+        std::vector<std::uint8_t> open_part(static_cast<std::size_t>(learners), 0);
+        for (index_t l = 0; l < learners; ++l)
+            if (open[static_cast<std::size_t>(l)]) open_part[static_cast<std::size_t>(parts.find(l))] = 1;
+        std::vector<std::vector<std::size_t>> members(static_cast<std::size_t>(learners));
+        for (std::size_t k = 0; k < n; ++k) {
+            const auto root = static_cast<std::size_t>(parts.find(candidates[k].learner));
+            if (open_part[root]) members[root].push_back(k);
+        }
+        const auto t_mip = std::chrono::steady_clock::now();
+        for (index_t root = 0; root < learners; ++root) {
+            auto& part = members[static_cast<std::size_t>(root)];
+            if (part.empty()) continue;
+            const double left = rules.mip_seconds -
+                                std::chrono::duration<double>(std::chrono::steady_clock::now() - t_mip).count();
+            if (static_cast<index_t>(part.size()) > rules.mip_max_candidates || left <= 0.0) {
+                out.proven_optimal = false;  // this part keeps the flow's choice and the repair
+                continue;
+            }
+            const auto r = detail::solve_part_exactly(opportunities, candidates, part, low, rules.max_per_learner, fair,
+                                                      left, out.chosen);
+            out.mip_learners += r.learners;
+            ++out.mip_parts;
+            if (!r.proven_optimal) out.proven_optimal = false;
+        }
+        out.mip_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_mip).count();
+        std::fill(out.filled.begin(), out.filled.end(), 0);
+        for (std::size_t k = 0; k < n; ++k)
+            if (out.chosen[k]) ++out.filled[static_cast<std::size_t>(candidates[k].opportunity)];
     }
     for (std::size_t k = 0; k < n; ++k)
         if (out.chosen[k]) {

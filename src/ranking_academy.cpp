@@ -4,16 +4,18 @@
 namespace learnrec::ranking {
 
 namespace {
-std::vector<std::string> split_languages(const std::string& s) {
+std::vector<std::string> split_list(const std::string& s, char separator) {
     std::vector<std::string> out;
     std::size_t pos = 0;
     while (pos <= s.size()) {
-        const auto end = std::min(s.find(',', pos), s.size());
+        const auto end = std::min(s.find(separator, pos), s.size());
         if (end > pos) out.push_back(s.substr(pos, end - pos));
         pos = end + 1;
     }
     return out;
 }
+std::vector<std::string> split_languages(const std::string& s) { return split_list(s, ','); }
+std::vector<std::string> split_list(const std::string& s) { return split_list(s, ';'); }
 }  // namespace
 
 RankingInputs academy_ranking_inputs(const Academy& academy) {
@@ -38,6 +40,7 @@ RankingInputs academy_ranking_inputs(const Academy& academy) {
         f.country = l.country;
         f.languages = split_languages(l.language);
         f.region = l.region;
+        f.mobility = split_list(l.mobility);
         for (const auto& g : l.target_skills) f.target_skills.push_back({g.skill, g.level});
         in.learners.push_back(std::move(f));
     }

@@ -390,7 +390,7 @@ CatalogueData read_catalogue_dir(const std::filesystem::path& dir, const IdMap& 
     }
     if (std::filesystem::exists(learners_file)) {
         Table t(learners_file, d, {"learner_id"},
-                {"role", "department", "country", "region", "languages", "formats", "target_skills", "goal"},
+                {"role", "department", "country", "region", "languages", "formats", "target_skills", "goal", "mobility"},
                 {{"id", "learner_id"}, {"language", "languages"}}, {"seniority", "manager_id"});
         std::vector<std::uint8_t> seen(out.learners.size(), 0);
         t.for_each([&] {
@@ -407,6 +407,7 @@ CatalogueData read_catalogue_dir(const std::filesystem::path& dir, const IdMap& 
             f.formats = t.list("formats");
             if (t.has("target_skills")) f.target_skills = t.skills<SkillGoal>("target_skills");
             f.goal = t.text("goal");
+            f.mobility = t.list("mobility");
         });
     }
     if (std::filesystem::exists(goals_file)) {

@@ -6,7 +6,9 @@
 // and next to it <stem>.json (the same rows), <stem>_waiting.csv, <stem>_demand.csv, <stem>_sessions.csv (sessions.csv with the
 // seats left) and <stem>_lists.csv (each learner's ranked courses from then on: full sessions no
 // longer pushed). The catalogue directory is read as by `recommend --catalogue`; its events.csv (or
-// else interactions.csv) gives the history, its opportunities.csv the gigs and work packages.
+// else interactions.csv) gives the history, its opportunities.csv the gigs and work packages, its
+// skill_synonyms.csv the phrases naming skills in learners' goals. --catalogue-out DIR writes the
+// catalogue directory from then on (allocation/report.hpp write_catalogue_dir).
 #include "allocate_cmd.hpp"
 
 #include <chrono>
@@ -25,13 +27,14 @@
 #include "learnrec/ranking/calendar.hpp"
 #include "learnrec/ranking/files.hpp"
 #include "learnrec/ranking/ranker.hpp"
+#include "learnrec/text/skills.hpp"
 
 namespace learnrec::cli {
 
 namespace {
 
 struct AllocateFlags {
-    std::string model, catalogue, now, out, rules;
+    std::string model, catalogue, now, out, rules, catalogue_out;
     int threads = 0;
 };
 
@@ -102,7 +105,11 @@ int run(const AllocateFlags& f) {
 
     std::vector<index_t> everyone(static_cast<std::size_t>(bundle.learners.size()));
     std::iota(everyone.begin(), everyone.end(), 0);
-    const Market market = build_market(ranker, everyone, std::move(extra), *now, settings.ranking, settings.allocation);
+    text::SkillVocabulary vocabulary;  // lets a goal in one language name a gig's skill
+    if (const auto p = std::filesystem::path(f.catalogue) / "skill_synonyms.csv"; std::filesystem::exists(p))
+        vocabulary = text::read_skill_vocabulary_csv(p);
+    const Market market = build_market(ranker, everyone, std::move(extra), *now, settings.ranking, settings.allocation,
+                                       std::move(vocabulary));
     const Allocation a = allocate(static_cast<index_t>(everyone.size()), market.opportunities, market.candidates,
                                   settings.allocation);
 
@@ -116,6 +123,7 @@ int run(const AllocateFlags& f) {
     write_demand_csv(sibling(out, "_demand"), market, a, course);
     const ranking::Catalogue after = catalogue_after(ranker.catalogue(), market, a);
     write_sessions_csv(sibling(out, "_sessions"), after);
+    if (!f.catalogue_out.empty()) write_catalogue_dir(f.catalogue, f.catalogue_out, after);
 
     // The ranked lists from then on: the same rules on the catalogue with the seats left.
     const ranking::Ranker ranker_after(bundle.model, after, facts, std::move(history));
@@ -162,8 +170,10 @@ int run(const AllocateFlags& f) {
                a.assigned, places, market.opportunities.size(),
                std::accumulate(served.begin(), served.end(), 0), std::accumulate(had.begin(), had.end(), 0),
                mandatory_served, mandatory, a.total_utility);
-    fmt::print("candidates {} built in {:.2f} s, solved in {:.2f} s ({} inexact conflict groups); total {:.2f} s\n",
-               market.candidates.size(), market.seconds, a.seconds, a.inexact_groups,
+    fmt::print("candidates {} built in {:.2f} s, solved in {:.2f} s ({} inexact conflict groups, {} open learners, "
+               "{} in {} MIP parts solved in {:.2f} s; {}); total {:.2f} s\n",
+               market.candidates.size(), market.seconds, a.seconds, a.inexact_groups, a.open_learners, a.mip_learners,
+               a.mip_parts, a.mip_seconds, a.proven_optimal ? "proven optimal" : "NOT proven optimal",
                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     fmt::print("wrote {}, {}, {}, {}, {}, {}\n", out.string(), json_path.string(), sibling(out, "_waiting").string(),
                sibling(out, "_demand").string(), sibling(out, "_sessions").string(), sibling(out, "_lists").string());
@@ -184,6 +194,9 @@ Command add_allocate_command(CLI::App& app) {
     cmd->add_option("--rules", flags->rules, "Rules JSON (ranking rules + an \"allocation\" section)")
         ->check(CLI::ExistingFile);
     cmd->add_option("--threads", flags->threads, "Threads (0 = all processors)")->capture_default_str();
+    cmd->add_option("--catalogue-out", flags->catalogue_out,
+                    "Write the catalogue directory from then on here (a copy of --catalogue with the seats left in "
+                    "sessions.csv; may be --catalogue itself): push, recommend and the service read it");
     return {cmd, [flags] { return run(*flags); }};
 }
 

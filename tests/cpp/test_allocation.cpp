@@ -15,7 +15,10 @@
 #include "learnrec/allocation/opportunity.hpp"
 #include "learnrec/allocation/report.hpp"
 #include "learnrec/data/academy.hpp"
+#include "learnrec/campaign/campaign.hpp"
 #include "learnrec/error.hpp"
+#include "learnrec/io/model_file.hpp"
+#include "learnrec/model/als.hpp"
 #include "learnrec/model/popularity.hpp"
 #include "learnrec/ranking/academy.hpp"
 #include "learnrec/ranking/files.hpp"
@@ -188,6 +191,67 @@ TEST_CASE("allocation is optimal against brute force on small random instances",
     }
 }
 
+/// Opportunities at random days and lengths, so one learner's clashes are often chains (A-B-C), not cliques.
+Instance random_interval_instance(std::mt19937_64& rng, index_t learners, index_t opportunities, int max_candidates) {
+    Instance in;
+    in.learners = learners;
+    for (index_t o = 0; o < opportunities; ++o)
+        in.opportunities.push_back(place(fmt::format("O{}", o), static_cast<int>(rng() % 3),
+                                         static_cast<timestamp_t>(rng() % 8), 1 + static_cast<timestamp_t>(rng() % 3),
+                                         rng() % 6 == 0 ? o : -1));
+    for (index_t l = 0; l < learners; ++l) {
+        std::vector<index_t> opps(static_cast<std::size_t>(opportunities));
+        std::iota(opps.begin(), opps.end(), 0);
+        std::shuffle(opps.begin(), opps.end(), rng);
+        const int m = 1 + static_cast<int>(rng() % static_cast<unsigned>(max_candidates));
+        for (int k = 0; k < m && k < opportunities; ++k)
+            in.candidates.push_back({l, opps[static_cast<std::size_t>(k)], static_cast<double>(rng() % 100) / 10.0,
+                                     static_cast<Priority>(rng() % 5 == 0 ? 0 : rng() % 3 == 0 ? 1 : 2)});
+    }
+    return in;
+}
+
+TEST_CASE("allocation is proven optimal against brute force when a learner's clashes are not cliques", "[allocation]") {
+    std::mt19937_64 rng(20);
+    int with_open_learners = 0;
+    for (int trial = 0; trial < 300; ++trial) {
+        const index_t learners = 1 + static_cast<index_t>(rng() % 4);
+        Instance in = random_interval_instance(rng, learners, 3 + static_cast<index_t>(rng() % 4), 6);
+        while (in.candidates.size() > 13) in.candidates.pop_back();
+        AllocationRules rules;
+        rules.max_per_learner = 2 + static_cast<int>(rng() % 2);
+        rules.fairness = trial % 4 == 0 ? 3.0 : 0.0;
+        rules.utility_steps = 50;
+        const Allocation a = allocate(in.learners, in.opportunities, in.candidates, rules);
+        INFO("trial " << trial);
+        with_open_learners += a.open_learners > 0;
+        REQUIRE(a.proven_optimal);
+        REQUIRE(feasible(in, a.chosen, rules.max_per_learner));
+        REQUIRE(objective(in, a.chosen, rules) == brute_force(in, rules));
+        std::vector<index_t> filled(in.opportunities.size(), 0);
+        for (std::size_t k = 0; k < a.chosen.size(); ++k) filled[static_cast<std::size_t>(in.candidates[k].opportunity)] += a.chosen[k];
+        REQUIRE(filled == a.filled);
+    }
+    CHECK(with_open_learners >= 50);  // the MIP path was really taken, not only the flow
+}
+
+TEST_CASE("a part too large for the MIP keeps the flow's answer and is not called proven", "[allocation]") {
+    std::vector<Opportunity> opps{place("A", 1, 0, 2), place("B", 1, 1, 2), place("C", 1, 2, 2)};
+    std::vector<Candidate> cands{{0, 0, 2.0}, {0, 1, 3.0}, {0, 2, 2.0}};
+    AllocationRules rules;
+    rules.max_per_learner = 3;
+    rules.mip_max_candidates = 2;
+    const Allocation a = allocate(1, opps, cands, rules);
+    CHECK(a.open_learners == 1);
+    CHECK(a.mip_parts == 0);
+    CHECK_FALSE(a.proven_optimal);
+    rules.mip_max_candidates = 100;
+    const Allocation b = allocate(1, opps, cands, rules);
+    CHECK(b.mip_parts == 1);
+    CHECK(b.mip_learners == 1);
+    CHECK(b.proven_optimal);
+}
+
 TEST_CASE("conflicts that are not cliques are counted and re-chosen per learner", "[allocation]") {
     // A overlaps B, B overlaps C, A and C do not overlap: the best is A + C.
     std::vector<Opportunity> opps{place("A", 1, 0, 2), place("B", 1, 1, 2), place("C", 1, 2, 2)};
@@ -274,7 +338,8 @@ TEST_CASE("sessions.csv: session ids read, derived when missing; bad rows name f
     CHECK_THROWS_WITH(ranking::read_catalogue_dir(dir, courses, learners),
                       Catch::Contains("sessions.csv:2") && Catch::Contains("ends before it starts"));
     write(dir / "sessions.csv", "course_id,session_id,start,end,capacity\nC1,S-7,2026-03-02,2026-03-03,-1\n");
-    CHECK_THROWS_WITH(ranking::read_catalogue_dir(dir, courses, learners), Catch::Contains("sessions.csv:2"));
+    CHECK_THROWS_WITH(ranking::read_catalogue_dir(dir, courses, learners),
+                      Catch::Contains("sessions.csv:2") && Catch::Contains("capacity -1 is below 0"));
     write(dir / "sessions.csv", "course_id,session_id,start,end,capacity\nC9,S-7,2026-03-02,2026-03-03,1\n");
     CHECK_THROWS_WITH(ranking::read_catalogue_dir(dir, courses, learners),
                       Catch::Contains("sessions.csv:2") && Catch::Contains("unknown course 'C9'"));
@@ -308,6 +373,79 @@ TEST_CASE("two-sided fit is the harmonic mean of the learner's interest and the 
     gig.location = "";
     gig.languages = {"de"};
     CHECK(two_sided_fit(learner, current, {}, gig).host == 0.0);
+}
+
+namespace {
+bool says(const TwoSidedFit& f, const std::string& text) {
+    return std::any_of(f.reasons.begin(), f.reasons.end(), [&](const std::string& r) { return r.find(text) != std::string::npos; });
+}
+}  // namespace
+
+TEST_CASE("the host side takes a place abroad only where the learner's mobility goes", "[allocation]") {
+    ranking::LearnerFacts learner;
+    learner.country = "France";
+    learner.region = "EMEA";
+    learner.target_skills = {{"ml", 2}};
+    Opportunity gig = place("G", 1, 0);
+    gig.taught = {{"ml", 2}};
+    gig.location = "Germany";
+    gig.region = "EMEA";
+    CHECK(two_sided_fit(learner, {}, {}, gig).host == 0.0);  // own country only
+    CHECK(says(two_sided_fit(learner, {}, {}, gig), "host: based in Germany, neither where you work nor where you would go"));
+    learner.mobility = {"Germany"};
+    CHECK(two_sided_fit(learner, {}, {}, gig).host == 1.0);
+    CHECK(says(two_sided_fit(learner, {}, {}, gig), "where you would go (mobility Germany)"));
+    learner.mobility = {"EMEA"};  // a region: any of its countries
+    CHECK(two_sided_fit(learner, {}, {}, gig).host == 1.0);
+    gig.location = "Brazil";
+    gig.region = "Americas";
+    CHECK(two_sided_fit(learner, {}, {}, gig).host == 0.0);
+    learner.mobility = {"anywhere"};
+    CHECK(two_sided_fit(learner, {}, {}, gig).host == 1.0);
+}
+
+TEST_CASE("a goal in the learner's own words counts on the learner side of the fit", "[allocation]") {
+    ranking::LearnerFacts learner;
+    learner.country = "France";
+    learner.goal = "je veux apprendre le machine learning";
+    Opportunity gig = place("G", 1, 0);
+    gig.taught = {{"machine learning", 2}};
+    const SkillLevels current{{"machine learning", 1}};
+    CHECK(two_sided_fit(learner, current, {}, gig).interest == 0.0);  // no target, goal not given
+    const TwoSidedFit f = two_sided_fit(learner, current, {}, gig, true, {"machine learning"});
+    CHECK(f.interest == Approx(0.5));  // level 1 -> 2 of the 2 it teaches
+    CHECK(says(f, "learner: your goal \"je veux apprendre le machine learning\" names machine learning"));
+}
+
+TEST_CASE("build_market reaches a gig through a stated goal and a region through mobility", "[allocation]") {
+    ranking::Catalogue cat;
+    ranking::CourseFacts course;
+    course.id = "C0";
+    course.skills = {{"python", 1}};
+    cat.courses.push_back(course);
+    std::vector<ranking::LearnerFacts> facts(2);
+    facts[0].id = "L0";
+    facts[0].country = "France";
+    facts[0].region = "EMEA";
+    facts[0].goal = "I want to learn machine learning";
+    facts[0].mobility = {"EMEA"};
+    facts[1].id = "L1";
+    facts[1].country = "Germany";
+    facts[1].region = "EMEA";
+    RowMatrix users = RowMatrix::Ones(2, 1);
+    RowMatrix items = RowMatrix::Ones(1, 1);
+    const ranking::Ranker ranker(std::make_shared<const AlsModel>(std::move(users), std::move(items), AlsConfig{}), cat,
+                                 facts);
+    const timestamp_t now = days_from_civil(2026, 1, 5) * kDay;
+    Opportunity gig = place("G", 1, days_from_civil(2026, 2, 2));
+    gig.taught = {{"machine learning", 1}};
+    gig.location = "Germany";  // its region (EMEA) comes from L1, who lives there
+    const std::vector<index_t> both{0, 1};
+    const Market m = build_market(ranker, both, {gig}, now, {}, {});
+    REQUIRE(m.candidates.size() == 1);  // L1 states no goal and targets nothing
+    CHECK(m.candidates[0].learner == 0);
+    CHECK(m.opportunities.back().region == "EMEA");
+    CHECK_THAT(m.reasons[0], Catch::Contains("your goal") && Catch::Contains("where you would go"));
 }
 
 TEST_CASE("an academy allocation fills no session beyond its seats and a full session is no longer pushed", "[allocation]") {
@@ -387,5 +525,130 @@ TEST_CASE("the academy's opportunities and session ids are deterministic and rea
     REQUIRE(sessions.size() == a.sessions.size());
     CHECK(sessions[0].id == "S000001");
     CHECK(sessions.back().places == a.sessions.back().capacity);
+    std::filesystem::remove_all(dir);
+}
+
+namespace {
+
+/// A catalogue directory of 4 courses (everyone prefers C0, then C1, ...) for 3 learners in France,
+/// C0's only session with 1 seat, C1's with 10, and a model file with those ids.
+std::filesystem::path small_catalogue_dir(const std::string& name) {
+    const auto dir = temp_dir(name);
+    write(dir / "courses.csv", "course_id,title,format\nC0,Zero,classroom\nC1,One,classroom\nC2,Two,e-learning\nC3,Three,e-learning\n");
+    write(dir / "learners.csv", "learner_id,country,region\nL0,France,EMEA\nL1,France,EMEA\nL2,France,EMEA\n");
+    write(dir / "sessions.csv",
+          "course_id,session_id,start,end,location,capacity\n"
+          "C0,S0,2026-02-02,2026-02-03,France,1\nC1,S1,2026-03-02,2026-03-03,France,10\n");
+    RowMatrix users = RowMatrix::Ones(3, 1);
+    RowMatrix items(4, 1);
+    for (index_t c = 0; c < 4; ++c) items(c, 0) = static_cast<float>(4 - c);
+    ModelBundle bundle;
+    bundle.model = std::make_shared<const AlsModel>(std::move(users), std::move(items), AlsConfig{});
+    bundle.learners = IdMap(std::vector<std::string>{"L0", "L1", "L2"});
+    bundle.courses = IdMap(std::vector<std::string>{"C0", "C1", "C2", "C3"});
+    save(bundle, dir / "model.lrc");
+    return dir;
+}
+
+/// The allocation `learnrec allocate --catalogue-out` makes, on the directory above.
+void allocate_into(const std::filesystem::path& from, const std::filesystem::path& to, timestamp_t now) {
+    const ModelBundle bundle = load(from / "model.lrc");
+    auto files = ranking::read_catalogue_dir(from, bundle.courses, bundle.learners);
+    const ranking::Ranker ranker(bundle.model, files.catalogue, files.learners);
+    const std::vector<index_t> everyone{0, 1, 2};
+    const Market market = build_market(ranker, everyone, {}, now, {}, {});
+    const Allocation a = allocate(3, market.opportunities, market.candidates, {});
+    write_catalogue_dir(from, to, catalogue_after(ranker.catalogue(), market, a));
+}
+
+}  // namespace
+
+TEST_CASE("after an allocation, a course whose only session is full is not pushed and why-not says no open session",
+          "[allocation][campaign]") {
+    const timestamp_t now = days_from_civil(2026, 1, 5) * kDay;
+    const auto from = small_catalogue_dir("from");
+    const auto to = from.parent_path() / (from.filename().string() + "_after");
+    allocate_into(from, to, now);
+    // The copy keeps every other file byte for byte.
+    CHECK(ranking::read_catalogue_dir(to, IdMap(std::vector<std::string>{"C0", "C1", "C2", "C3"}),
+                                      IdMap(std::vector<std::string>{"L0", "L1", "L2"}))
+              .catalogue.sessions[0]
+              .capacity == 0);
+    CHECK(std::filesystem::exists(to / "model.lrc"));
+    CHECK(std::filesystem::file_size(to / "courses.csv") == std::filesystem::file_size(from / "courses.csv"));
+
+    campaign::CampaignSpec spec;
+    spec.id = "after";
+    spec.now = now;
+    spec.k = 4;
+    spec.num_threads = 1;
+    auto pushed = [&](const std::filesystem::path& catalogue, const std::string& name) {
+        const campaign::Audience audience = campaign::load_audience(from / "model.lrc", catalogue, {}, 1);
+        campaign::run_campaign(audience, spec, from / (name + "_log.csv"), from / (name + ".csv"));
+        std::ifstream in(from / (name + ".csv"));
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        return text;
+    };
+    // Before the allocation everyone is pushed C0; after it, nobody (its one seat is given).
+    CHECK(pushed(from, "before").find(",C0,") != std::string::npos);
+    const std::string after = pushed(to, "after");
+    CHECK(after.find(",C0,") == std::string::npos);
+    CHECK(after.find(",C1,") != std::string::npos);
+
+    const campaign::Audience audience = campaign::load_audience(from / "model.lrc", to, {}, 1);
+    const auto why = audience.ranker->why_not(0, 0, now);
+    REQUIRE_FALSE(why.present());
+    CHECK(why.removed_by() == ranking::WhyNotRule::session);
+    CHECK_THAT(why.text(audience.ranker->catalogue()), Catch::Contains("no open session"));
+    std::filesystem::remove_all(from);
+    std::filesystem::remove_all(to);
+}
+
+TEST_CASE("the catalogue directory may be updated in place", "[allocation]") {
+    const timestamp_t now = days_from_civil(2026, 1, 5) * kDay;
+    const auto dir = small_catalogue_dir("inplace");
+    allocate_into(dir, dir, now);
+    const auto data = ranking::read_catalogue_dir(dir, IdMap(std::vector<std::string>{"C0", "C1", "C2", "C3"}),
+                                                  IdMap(std::vector<std::string>{"L0", "L1", "L2"}));
+    CHECK(data.catalogue.sessions[0].capacity == 0);
+    CHECK(data.catalogue.sessions[1].capacity == 8);  // the two learners C0 could not take
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("learners.csv mobility is read, with extra trailing columns tolerated", "[allocation]") {
+    const auto dir = temp_dir("mobility");
+    write(dir / "learners.csv",
+          "learner_id,country,region,mobility,manager_id\nL1,France,EMEA,EMEA;Germany,M9\nL2,Brazil,Americas,,M9\n");
+    const auto data = ranking::read_catalogue_dir(dir, IdMap(std::vector<std::string>{"C1"}),
+                                                  IdMap(std::vector<std::string>{"L1", "L2"}));
+    CHECK(data.learners[0].mobility == std::vector<std::string>{"EMEA", "Germany"});
+    CHECK(data.learners[1].mobility.empty());
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the academy's learners have a mobility: mostly their own country, some a region, a few anywhere",
+          "[allocation][academy]") {
+    AcademyConfig config;
+    config.learners = 4000;
+    config.courses = 100;
+    const Academy academy = generate_academy(config);
+    std::size_t own = 0, region = 0, anywhere = 0;
+    for (const auto& l : academy.learners) {
+        own += l.mobility.empty();
+        region += !l.mobility.empty() && l.mobility == l.region;
+        anywhere += l.mobility == "anywhere";
+        CHECK(l.mobility.find(l.country) == std::string::npos);  // never their own country again
+    }
+    CHECK(own == Approx(0.65 * 4000).epsilon(0.05));
+    CHECK(region == Approx(0.20 * 4000).epsilon(0.1));
+    CHECK(anywhere == Approx(0.05 * 4000).epsilon(0.2));
+    // Deterministic, and the column is written last in learners.csv.
+    CHECK(generate_academy(config).learners[7].mobility == academy.learners[7].mobility);
+    const auto dir = temp_dir("academy_mobility");
+    write_academy_csv(academy, dir);
+    std::ifstream in(dir / "learners.csv");
+    std::string header;
+    std::getline(in, header);
+    CHECK(header.substr(header.size() - 9) == ",mobility");
     std::filesystem::remove_all(dir);
 }

@@ -51,7 +51,7 @@ std::vector<ranking::LearnerFacts> people() {
     const char* region[] = {"EMEA", "EMEA", "Americas", "EMEA"};
     const char* dept[] = {"Sales", "IT", "Sales", "IT"};
     const char* role[] = {"seller", "engineer", "seller", "manager"};
-    for (std::size_t i = 0; i < 4; ++i) out[i] = {fmt::format("L{}", i), role[i], dept[i], country[i], region[i], {}, {}, {}, ""};
+    for (std::size_t i = 0; i < 4; ++i) out[i] = {fmt::format("L{}", i), role[i], dept[i], country[i], region[i], {}, {}, {}, "", {}};
     return out;
 }
 

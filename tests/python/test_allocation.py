@@ -27,6 +27,13 @@ def test_allocate_fills_no_place_beyond_its_seats(academy_ranker):
     assert len(set(assignment["learner"])) == len(assignment["learner"])  # one place each by default
 
 
+def test_two_places_per_learner_is_proven_optimal_and_says_how(academy_ranker):
+    result = allocate(academy_ranker, now="2026-01-01", horizon_days=365, max_per_learner=2, num_threads=2)
+    assert result.proven_optimal
+    assert result.mip_learners >= result.open_learners >= 0
+    assert result.mip_seconds >= 0.0
+
+
 def test_assignment_columns_are_ready_for_pandas(academy_ranker):
     pandas = pytest.importorskip("pandas")
     frame = pandas.DataFrame(allocate(academy_ranker, now="2026-01-01", horizon_days=365).assignment())

@@ -42,6 +42,12 @@ class Allocation:
     def __init__(self, raw: Dict[str, Any]) -> None:
         self._raw = raw
         self.inexact_groups: int = int(raw["inexact_groups"])
+        #: learners whose date clashes are not cliques, solved exactly by CBC (``mip_learners`` of them,
+        #: with the learners they compete with) in ``mip_seconds``; ``proven_optimal`` when all of it is.
+        self.open_learners: int = int(raw["open_learners"])
+        self.mip_learners: int = int(raw["mip_learners"])
+        self.mip_seconds: float = float(raw["mip_seconds"])
+        self.proven_optimal: bool = bool(raw["proven_optimal"])
         self.total_utility: float = float(raw["total_utility"])
         self.market_seconds: float = float(raw["market_seconds"])
         self.solver_seconds: float = float(raw["solver_seconds"])

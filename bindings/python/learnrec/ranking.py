@@ -263,7 +263,8 @@ class Ranker:
         ``validity_months``. Missing keys mean "unknown / no restriction".
     learners
         None, or one record per model learner: ``id``, ``role``, ``department``, ``country``,
-        ``region``, ``languages``, ``formats``, ``target_skills`` (as ``skills``).
+        ``region``, ``languages``, ``formats``, ``target_skills`` (as ``skills``), ``mobility``
+        (where else they would go for a gig: a region, countries or "anywhere"; read by allocation).
     prerequisites
         (course, requires_course) pairs, by index or id. A cycle raises LearnrecError.
     sessions

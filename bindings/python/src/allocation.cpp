@@ -123,6 +123,10 @@ void register_allocation(py::module_& m) {
             d["chosen"] = to_numpy(a.chosen);
             d["filled"] = to_numpy(a.filled);
             d["inexact_groups"] = a.inexact_groups;
+            d["open_learners"] = a.open_learners;
+            d["mip_learners"] = a.mip_learners;
+            d["mip_seconds"] = a.mip_seconds;
+            d["proven_optimal"] = a.proven_optimal;
             d["total_utility"] = a.total_utility;
             d["seconds"] = a.seconds;
             return d;
@@ -208,6 +212,10 @@ void register_allocation(py::module_& m) {
             out["waiting"] = wait;
             out["opportunities"] = opps;
             out["inexact_groups"] = a.inexact_groups;
+            out["open_learners"] = a.open_learners;
+            out["mip_learners"] = a.mip_learners;
+            out["mip_seconds"] = a.mip_seconds;
+            out["proven_optimal"] = a.proven_optimal;
             out["total_utility"] = a.total_utility;
             out["market_seconds"] = market.seconds;
             out["solver_seconds"] = a.seconds;

@@ -130,6 +130,7 @@ std::vector<LearnerFacts> learners_from(const py::object& learners) {
         l.languages = strings_of(d, d.contains("languages") ? "languages" : "language");
         l.formats = strings_of(d, "formats");
         l.target_skills = skills_of<SkillGoal>(d, "target_skills", fmt::format("learner {}", out.size()));
+        l.mobility = strings_of(d, "mobility");
         out.push_back(std::move(l));
     }
     return out;
@@ -369,6 +370,7 @@ Slot s = learner row * k + rank. Immutable; safe to read from several threads.)d
                 d["languages"] = l.languages;
                 d["formats"] = l.formats;
                 d["target_skills"] = skills(l.target_skills);
+                d["mobility"] = l.mobility;
                 learners.append(d);
             }
             py::dict out;

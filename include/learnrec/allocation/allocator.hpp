@@ -22,8 +22,14 @@
 // expresses it exactly. A group that is not a clique (A overlaps B overlaps C, A and C apart) is
 // also given capacity 1 — feasible but possibly suboptimal — and then a repair pass adds, by
 // decreasing weight, each of its candidates that conflicts with none of the learner's places
-// where a place is still free. `inexact_groups` counts such groups: when it is 0 the result is
-// optimal (the tests check this against brute force); with max_per_learner = 1 it is always 0.
+// where a place is still free. `inexact_groups` counts such groups; with max_per_learner = 1 it
+// is always 0. Such learners ("open learners") are then solved EXACTLY with a MIP (CBC,
+// coinor-libcbc): learners are coupled only through places asked for more often than they exist,
+// so they split into independent parts; each part with an open learner (up to mip_max_candidates
+// candidates, within mip_seconds in all) is re-solved by CBC, tier by tier (mandatory count, then
+// skill-gap count, then weight: lexicographic, so no huge tier bonuses in CBC's doubles), the rest
+// keeps the flow's exact answer. `proven_optimal` says whether the whole result is the proven
+// optimum (the tests check it against brute force on random instances with and without cliques).
 //
 // Thread safety: reentrant. Complexity: network simplex on V = learners + groups + opportunities
 // nodes and E ~ candidates + V arcs (in practice ~ E log V pivots); O(candidates log) around it.
@@ -63,6 +69,9 @@ struct AllocationRules {
     int horizon_days = 180;               ///< opportunities starting in [now, now + horizon]
     double min_host_fit = 0.5;            ///< gigs, work packages: the host's side must reach this
     int num_threads = 0;                  ///< 0 = all processors
+    // The exact part (CBC) for learners whose clashes are not cliques:
+    index_t mip_max_candidates = 200000;  ///< a larger independent part keeps the flow + repair (not proven)
+    double mip_seconds = 60.0;            ///< time for all MIPs together; a part left unproven says so
 
     /// Throws Error on a value out of range.
     void validate() const;
@@ -73,6 +82,11 @@ struct Allocation {
     std::vector<index_t> filled;       ///< per opportunity: places taken
     index_t assigned = 0;              ///< number of assignments
     index_t inexact_groups = 0;        ///< conflict groups that are not cliques (repaired; see above)
+    index_t open_learners = 0;         ///< learners with such a group (the flow alone cannot be exact for them)
+    index_t mip_parts = 0;             ///< independent parts solved by CBC
+    index_t mip_learners = 0;          ///< learners in those parts
+    double mip_seconds = 0.0;          ///< wall time in CBC
+    bool proven_optimal = false;       ///< the lexicographic optimum, proven (flow exact, every MIP proven)
     double total_utility = 0.0;        ///< sum of the chosen candidates' utilities
     int utility_steps = 0;             ///< the quantisation used (rules' value, fewer when the tiers needed it)
     double seconds = 0.0;              ///< solver wall time

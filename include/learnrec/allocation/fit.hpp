@@ -8,7 +8,12 @@
 // Host side (requirement, in [0, 1]): the mean over required skills of min(1, current / required)
 // (current levels = the highest level of a course the learner completed that teaches the skill);
 // 1 without requirements. Hard constraints make it 0: no shared language (when both sides list
-// languages), or a location that is neither remote, the learner's country nor region.
+// languages), or a location that is neither remote, the learner's country or region, nor a place
+// the learner's mobility accepts (LearnerFacts::mobility: "anywhere", the location itself, or the
+// location's region, Opportunity::region).
+// Expectations: skills the learner's goal in their own words names (`goal_skills`, e.g. extracted by
+// text::SkillVocabulary from LearnerFacts::goal) count on the learner side like target skills, up
+// to the level the opportunity teaches ("learner: your goal \"...\" names ml").
 // Fit = the harmonic mean 2 i h / (i + h) of the two sides, as reciprocal recommenders combine
 // both parties' preferences: high only when BOTH sides are, and 0 when either is. A pair is a
 // candidate when h >= min_host_fit and i > 0.
@@ -41,6 +46,6 @@ struct TwoSidedFit {
 /// `explain`: fill reasons (they cost string formatting).
 TwoSidedFit two_sided_fit(const ranking::LearnerFacts& learner, const SkillLevels& current,
                           const std::vector<std::vector<std::string>>& ranked_skills, const Opportunity& opportunity,
-                          bool explain = true);
+                          bool explain = true, const std::vector<std::string>& goal_skills = {});
 
 }  // namespace learnrec::allocation

@@ -8,7 +8,7 @@
 // for the learner and the session ENDS by the due date; else skill_gap when the Ranker gave a
 // skill-gap reason; else preference.
 // Gigs and work packages: the two-sided fit (allocation/fit.hpp) of the learner with each one
-// teaching a skill the learner targets or that the learner's top-N ranked courses teach (an inverted
+// teaching a skill the learner targets, names in a stated goal, or that the learner's top-N ranked courses teach (an inverted
 // index by skill, so the cost is per learner, not learners x opportunities); candidate when the
 // host side reaches min_host_fit; utility = the fit; priority skill_gap when it closes a target
 // skill, else preference.
@@ -27,6 +27,7 @@
 #include "learnrec/allocation/fit.hpp"
 #include "learnrec/allocation/opportunity.hpp"
 #include "learnrec/ranking/ranker.hpp"
+#include "learnrec/text/skills.hpp"
 
 namespace learnrec::allocation {
 
@@ -42,9 +43,14 @@ struct Market {
 /// skills it teaches at its levels, the highest per skill. One SkillLevels per model learner.
 std::vector<SkillLevels> current_skill_levels(const ranking::Ranker& ranker);
 
-/// Candidates for `learners` (model indices) at `now`. `extra` = gigs and work packages.
+/// Candidates for `learners` (model indices) at `now`. `extra` = gigs and work packages (an empty
+/// Opportunity::region is filled with the region of the learners who live in its country).
 /// `ranking_rules`: the Ranker's rules (k, require_session and session_horizon_days are set here).
+/// `vocabulary`: phrases naming skills in learners' goals (LearnerFacts::goal), e.g. the catalogue's
+/// skill_synonyms.csv; the catalogue's and the opportunities' skill names are always phrases. Used
+/// only when some learner states a goal: the skills it names join the two-sided fit (fit.hpp).
 Market build_market(const ranking::Ranker& ranker, std::span<const index_t> learners, std::vector<Opportunity> extra,
-                    timestamp_t now, ranking::RankingRules ranking_rules, const AllocationRules& rules);
+                    timestamp_t now, ranking::RankingRules ranking_rules, const AllocationRules& rules,
+                    text::SkillVocabulary vocabulary = {});
 
 }  // namespace learnrec::allocation

@@ -10,7 +10,8 @@
 // opportunities.csv (header required, columns by name, RFC 4180; lists separated by ';'):
 //   opportunity_id, kind (gig | work_package), start (date), places (>= 0)
 //   [, host_department, country (empty = remote), duration_days (>= 1, default 1), end (date; instead
-//    of duration_days), required_skills ("python:2;sql:1"), taught_skills, languages ("en;fr"), title]
+//    of duration_days), required_skills ("python:2;sql:1"), taught_skills, languages ("en;fr"), title,
+//    region (of the country; default: the region of the learners living there)]
 // Errors name file and line: negative places, an end before the start, a duplicated id, an
 // unknown kind, a malformed skill list.
 //
@@ -44,6 +45,8 @@ struct Opportunity {
     timestamp_t start = 0;
     timestamp_t end = 0;                ///< >= start; two opportunities of one learner clash when they overlap
     std::string location;               ///< country or region; "" = online / remote
+    std::string region;                 ///< the location's region ("EMEA"); "" = unknown (build_market
+                                        ///< fills it from the learners who live in that country)
     int places = 0;                     ///< seats or places still open, >= 0
     std::string title;
     std::string host_department;        ///< gigs, work packages: the host team's department

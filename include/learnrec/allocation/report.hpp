@@ -61,4 +61,13 @@ void write_demand_csv(const std::filesystem::path& path, const Market& market, c
                       const NameOf& course_id);
 void write_sessions_csv(const std::filesystem::path& path, const ranking::Catalogue& catalogue);
 
+/// The catalogue directory from then on: `to` gets every file of `from` (copied atomically, the
+/// same bytes) but sessions.csv, which is `after`'s sessions with the seats left. `to` may be
+/// `from` itself (then only sessions.csv is replaced, atomically). Whatever reads a catalogue
+/// directory (`learnrec push`, `recommend --catalogue`, learnrec-serve's snapshot, why-not) then
+/// no longer proposes a course whose sessions are all full: the Ranker's require_session rule
+/// reads the seats, and why-not says "no open session within the horizon".
+void write_catalogue_dir(const std::filesystem::path& from, const std::filesystem::path& to,
+                         const ranking::Catalogue& after);
+
 }  // namespace learnrec::allocation

@@ -147,6 +147,9 @@ struct LearnerProfile {
     std::string region;                     ///< "EMEA", "Americas" or "APAC"
     std::string seniority;                  ///< "junior", "mid" or "senior"
     std::vector<SkillLevel> target_skills;  ///< personal goals + the team's skills review, deduplicated
+    /// Where else the learner would go for a gig or work package, ';'-separated: "" = own country
+    /// only, a region ("EMEA": any of its countries), countries, or "anywhere" (src/academy_mobility.cpp).
+    std::string mobility;
     // planning (src/academy_planning.cpp):
     std::vector<SkillLevel> current_skills;  ///< level now (0 = none) of each target skill, same order
     // reporting lines (schema 2, src/academy_managers.cpp):

@@ -28,6 +28,10 @@ struct LearnerFacts {
     /// What the learner wrote about what they want to learn, in their own words and language
     /// ("je veux me former à l'IA générative"); text/goals.hpp turns it into goal scores.
     std::string goal;
+    /// Where else the learner would go for a gig or work package (learners.csv `mobility`, ';'-separated):
+    /// empty = own country or region only; a region name ("EMEA": any of its countries), countries,
+    /// or "anywhere". Read by the host side of allocation/fit.hpp; the ranking does not use it.
+    std::vector<std::string> mobility;
 };
 
 /// Throws Error for a target level < 1 or a duplicated target skill (naming the learner).
