@@ -82,11 +82,16 @@ Recommendations rank(const Ranker::State& s, const Request& req, const Populatio
 
         auto rank_one = [&](std::size_t i) {
                 const LearnerView& v = views[i];
-                const std::size_t want = static_cast<std::size_t>(k) - v.pinned.size();
+                std::size_t want = static_cast<std::size_t>(k) - v.pinned.size();
+                if (!limits.ordinary.empty())
+                    want = std::min(want, static_cast<std::size_t>(limits.ordinary[p0 + i]));
                 // MMR looks at a fixed number of candidates, so a learner's answer never depends on
                 // who else is in the batch (the pool size does).
+                // (Computed from k, not `want`: a request's ordinary cap must give a prefix of the
+                // full answer, so the candidates do not depend on it.)
+                const std::size_t full = static_cast<std::size_t>(k) - v.pinned.size();
                 const std::size_t needed =
-                    rules.mmr_lambda < 1.0f ? std::max(want, static_cast<std::size_t>(mmr_pool)) : want;
+                    rules.mmr_lambda < 1.0f ? std::max(full, static_cast<std::size_t>(mmr_pool)) : full;
                 for ([[maybe_unused]] auto c : top.ids_of(static_cast<index_t>(i))) assert(c < 0 || req.admits(v, c));
                 std::vector<Candidate> cands =
                     req.candidates(v, top.ids_of(static_cast<index_t>(i)), top.scores_of(static_cast<index_t>(i)));
@@ -226,6 +231,9 @@ void check_limits(const RequestLimits& limits, std::size_t learners, index_t cou
         for (std::size_t i = 0; i < learners; ++i)
             LEARNREC_CHECK(limits.offsets[i] <= limits.offsets[i + 1], "request limits: offsets decrease at {}", i);
     }
+    LEARNREC_CHECK(limits.ordinary.empty() || limits.ordinary.size() == learners,
+                   "request limits: {} ordinary caps for {} learners", limits.ordinary.size(), learners);
+    for (auto n : limits.ordinary) LEARNREC_CHECK(n >= 0, "request limits: an ordinary cap is negative ({})", n);
     for (const auto* list : {&limits.excluded, &limits.only})
         for (auto c : *list)
             LEARNREC_CHECK(c >= 0 && c < courses, "request limits: course index {} outside [0, {})", c, courses);
