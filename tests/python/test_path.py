@@ -125,3 +125,35 @@ def test_the_learning_paths_notebook_executes_top_to_bottom(tmp_path):
     assert not [o for o in outputs if o.get("output_type") == "error"]
     images = [o for o in outputs if "image/png" in o.get("data", {})]
     assert len(images) >= 2, "the timeline and the seats per quarter were not both plotted"
+
+
+def test_a_quarterly_budget_alone_holds_per_calendar_quarter(data):
+    p = path.plan(data, "L000004", hours_per_quarter=30)
+    per_quarter = {}
+    for row in p.steps.itertuples():
+        first = pd.Period(row.month, freq="M")
+        for k in range(row.months):
+            q = (first + k).asfreq("Q")
+            per_quarter[q] = per_quarter.get(q, 0.0) + row.hours / row.months
+    assert max(per_quarter.values()) <= 30 + 1e-9
+
+
+def test_steps_say_their_kind_and_status_and_gigs_have_an_opportunity_id(data):
+    opportunity_steps = 0
+    for learner in data.learner_ids:
+        p = path.plan(data, learner)
+        assert set(p.steps["kind"]) <= {"course", "session", "gig", "work_package"}
+        assert set(p.steps["status"]) <= {"planned"}
+        gigs = p.steps[p.steps["kind"].isin(["gig", "work_package"])]
+        assert (gigs["course_id"] == "").all() and (gigs["opportunity_id"] != "").all()
+        opportunity_steps += len(gigs)
+    assert opportunity_steps > 0
+    assert path.plan_team(data, num_threads=1).opportunity_steps == opportunity_steps
+
+
+def test_replanning_from_now_places_nothing_before_it(data):
+    p = path.plan(data, "L000004", now="2026-07", failed="replace")
+    planned = p.steps[p.steps["status"] == "planned"]
+    assert (planned["month"] >= "2026-07").all()
+    with pytest.raises(ValueError, match="retake"):
+        path.plan(data, "L000004", failed="skip")

@@ -91,12 +91,6 @@ py::dict plan_dict(const path::PlanningData& d, const path::Plan& p, const path:
     py::dict steps;
     steps["step"] = num_column<std::int64_t>(n, [&](std::size_t i) { return static_cast<std::int64_t>(i + 1); });
     steps["course_id"] = str_list(n, [&](std::size_t i) { return s[i].course >= 0 ? d.courses.id(s[i].course) : std::string(); });
-    steps["opportunity_id"] = str_list(n, [&](std::size_t i) { return opportunity(i) ? opportunity(i)->id : std::string(); });
-    steps["kind"] = str_list(n, [&](std::size_t i) {
-        return opportunity(i) ? std::string(allocation::to_string(opportunity(i)->kind))
-                              : std::string(s[i].session >= 0 ? "session" : "course");
-    });
-    steps["status"] = str_list(n, [&](std::size_t i) { return std::string(path::to_string(s[i].status)); });
     steps["title"] = str_list(n, [&](std::size_t i) { return opportunity(i) ? opportunity(i)->title : course(i).title; });
     steps["format"] = str_list(n, [&](std::size_t i) { return course(i).format; });
     steps["month"] = str_list(n, [&](std::size_t i) { return path::month_label(o, s[i].month); });
@@ -111,6 +105,13 @@ py::dict plan_dict(const path::PlanningData& d, const path::Plan& p, const path:
     });
     steps["start"] = str_list(n, [&](std::size_t i) { return ranking::format_date(s[i].start); });
     steps["end"] = str_list(n, [&](std::size_t i) { return ranking::format_date(s[i].end); });
+    // After the columns scripts already read by position.
+    steps["opportunity_id"] = str_list(n, [&](std::size_t i) { return opportunity(i) ? opportunity(i)->id : std::string(); });
+    steps["kind"] = str_list(n, [&](std::size_t i) {
+        return opportunity(i) ? std::string(allocation::to_string(opportunity(i)->kind))
+                              : std::string(s[i].session >= 0 ? "session" : "course");
+    });
+    steps["status"] = str_list(n, [&](std::size_t i) { return std::string(path::to_string(s[i].status)); });
     py::list reasons(n);
     for (std::size_t i = 0; i < n; ++i) reasons[i] = py::cast(s[i].reasons);
     steps["reasons"] = reasons;
