@@ -1143,8 +1143,7 @@ void write_academy_csv(const Academy& academy, const std::filesystem::path& dire
 
     write_events_csv(directory / "events.csv", academy_event_log(academy));
 
-    text = "id,role,department,country,language,region,seniority,target_skills,manager_id,mobility
-";
+    text = "id,role,department,country,language,region,seniority,target_skills,manager_id,mobility\n";
     for (const auto& p : academy.learners)
         text += csv_line({p.id, p.role, p.department, p.country, p.language, p.region, p.seniority,
                           skill_list(p.target_skills), p.manager_id, p.mobility});
