@@ -92,39 +92,15 @@ Memory remember(PushLog log, std::size_t learners, const CampaignSpec& spec) {
     for (std::size_t l = 0; l < learners; ++l) {
         while (i < entries.size() && static_cast<std::size_t>(entries[i].learner) == l) {
             const index_t c = entries[i].course;
-            timestamp_t last_push = ranking::kNever, dismissed = ranking::kNever;
-            int unanswered = 0;
-            bool enrolled = false;
-            for (; i < entries.size() && static_cast<std::size_t>(entries[i].learner) == l && entries[i].course == c; ++i) {
-                const auto& e = entries[i];
-                switch (e.event) {
-                    case PushEvent::pushed:
-                        last_push = e.time;
-                        ++unanswered;
-                        if (!e.mandatory && e.time > period_start) ++m.period_pushes[l];
-                        break;
-                    case PushEvent::opened:
-                    case PushEvent::clicked: unanswered = 0; break;
-                    case PushEvent::enrolled:
-                        unanswered = 0;
-                        enrolled = true;
-                        break;
-                    case PushEvent::dismissed: dismissed = e.time; break;
-                }
-            }
-            int rule = -1;
-            if (dismissed != ranking::kNever &&
-                (cr.dismiss_days < 0 || now - dismissed < static_cast<timestamp_t>(cr.dismiss_days) * kSecondsPerDay))
-                rule = kDismissed;
-            else if (enrolled)
-                rule = kEnrolled;
-            else if (cr.max_unanswered > 0 && unanswered >= cr.max_unanswered)
-                rule = kUnanswered;
-            else if (last_push != ranking::kNever && now - last_push < static_cast<timestamp_t>(cr.repeat_days) * kSecondsPerDay)
-                rule = kRepeat;
-            if (rule >= 0) {
+            std::size_t j = i;
+            for (; j < entries.size() && static_cast<std::size_t>(entries[j].learner) == l && entries[j].course == c; ++j)
+                if (entries[j].event == PushEvent::pushed && !entries[j].mandatory && entries[j].time > period_start)
+                    ++m.period_pushes[l];
+            const PushHold hold = push_hold(std::span<const PushEntry>(entries).subspan(i, j - i), now, cr);
+            i = j;
+            if (hold.rule != PushHoldRule::none) {
                 m.courses.push_back(c);
-                m.rules.push_back(static_cast<std::uint8_t>(rule));
+                m.rules.push_back(static_cast<std::uint8_t>(static_cast<int>(hold.rule) - 1));  // kRuleNames order
             }
         }
         m.offsets[l + 1] = static_cast<offset_t>(m.courses.size());
@@ -405,6 +381,7 @@ CampaignReport run_campaign(const Audience& a, const CampaignSpec& spec, const s
     report.campaign = spec.id;
     report.now = spec.now;
     report.log_warning = log.warning;
+    report.model_version = a.model_version;
     report.learners_targeted = old_rows.size() + new_rows.size();
     report.new_learners_targeted = new_rows.size();
     report.catalogue_courses = ranker.catalogue().courses.size();
@@ -497,6 +474,7 @@ std::string CampaignReport::to_json() const {
                      {"already_logged", already_logged},
                      {"seconds", seconds}};
     if (!log_warning.empty()) j["log_warning"] = log_warning;
+    if (!model_version.empty()) j["model_version"] = model_version;
     return j.dump(2);
 }
 
@@ -521,6 +499,7 @@ std::string CampaignReport::summary() const {
     out += "\n  suppressed:";
     for (const auto& [k, v] : suppressed) out += fmt::format(" {}={}", k, v);
     out += "\n";
+    if (!model_version.empty()) out += fmt::format("  model version: {}\n", model_version);
     return out;
 }
 

@@ -100,8 +100,10 @@ int run_learner(const Flags& f, const path::PlanningData& d, path::TargetSource 
     const path::PlanLearner learner =
         path::planning_learner(d, l, path::month_start(f.options, 0), source, parse_skills(f.skills));
     std::vector<float> preference;
+    std::string version;  // of the model that ordered equal options (JSON output)
     if (!f.model.empty()) {
         const ModelBundle bundle = load(f.model);
+        version = model_version(bundle);
         if (auto row = bundle.learners.find(f.learner))
             preference = path::model_preference(*bundle.model, bundle.courses, *row, d.courses);
         else
@@ -109,7 +111,9 @@ int run_learner(const Flags& f, const path::PlanningData& d, path::TargetSource 
     }
     const path::Plan p = path::plan_path(d.catalogue, d.course_hours, learner, f.options, preference);
     if (f.format == "json") {
-        fmt::print("{}\n", plan_json(d, p, f.options).dump(2));
+        json out = plan_json(d, p, f.options);
+        if (!version.empty()) out["model_version"] = version;
+        fmt::print("{}\n", out.dump(2));
         return 0;
     }
     fmt::print("Plan for {} from {} over {} months ({} h/month): {} steps, {:g} h{}\n", p.learner,

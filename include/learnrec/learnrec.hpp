@@ -26,4 +26,5 @@
 #include "learnrec/io/model_file.hpp"
 #include "learnrec/io/forget.hpp"
 #include "learnrec/model/update.hpp"
+#include "learnrec/model/daily_update.hpp"
 #include "learnrec/serving/model_handle.hpp"

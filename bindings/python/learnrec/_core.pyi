@@ -171,6 +171,15 @@ class AlsModel(FactorModel):
     def partial_fit_learners(self, indices: np.ndarray, rows: CsrView, num_threads: int = 0) -> AlsModel: ...
     def partial_fit_courses(self, indices: np.ndarray, columns: CsrView, num_threads: int = 0) -> AlsModel: ...
 
+class AlsDailyUpdater:
+    def __init__(self, model: AlsModel, user_items: CsrView, num_threads: int = 0) -> None: ...
+    def update(self, learners: np.ndarray, rows: CsrView, refresh: np.ndarray) -> Dict[str, int]: ...
+    def model(self) -> AlsModel: ...
+    @property
+    def num_learners(self) -> int: ...
+    @property
+    def num_courses(self) -> int: ...
+
 class PopularityModel(Model):
     """Most-popular baseline."""
 
@@ -627,6 +636,13 @@ class HybridModel(FactorModel):
     def partial_fit_learners(
         self, indices: np.ndarray, rows: CsrView, features: Optional[CsrView] = None, num_threads: int = 0
     ) -> HybridModel: ...
+    def partial_fit_courses(
+        self,
+        indices: np.ndarray,
+        features: Optional[CsrView] = None,
+        user_items: Optional[CsrView] = None,
+        num_threads: int = 0,
+    ) -> HybridModel: ...
     def recommend_embeddings(
         self,
         embeddings: npt.ArrayLike,
@@ -795,3 +811,17 @@ def academy_skill_phrases() -> List[Tuple[str, str, str]]: ...
 def embedding_goal_matches(
     course_vectors: npt.ArrayLike, goal_vectors: npt.ArrayLike, limit: int = 50, num_threads: int = 0
 ) -> GoalMatches: ...
+
+def campaign_why_not(
+    model: str,
+    catalogue: str,
+    log: str,
+    learner: str,
+    course: str,
+    now: str,
+    campaign: str = "",
+    rules: str = "",
+    k: int = 0,
+    events: str = "",
+    num_threads: int = 0,
+) -> Dict[str, Any]: ...

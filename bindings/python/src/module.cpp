@@ -72,6 +72,7 @@ void register_allocation(py::module_& m);  // allocation.cpp
 void register_xapi(py::module_& m);     // xapi_bindings.cpp
 void register_path(py::module_& m);     // path.cpp
 void register_text(py::module_& m);     // text.cpp
+void register_fresh(py::module_& m);    // fresh.cpp
 }  // namespace learnrec::python
 
 namespace {
@@ -744,5 +745,6 @@ A model scoring through a dense course x course matrix B: score(c) = sum over th
     register_xapi(m);  // xapi_bindings.cpp: xAPI statements, Ranker why-not
     register_path(m);  // path.cpp: learning paths
     register_text(m);  // text.cpp: after the Ranker and RankingRules it extends
+    register_fresh(m);  // fresh.cpp: after AlsModel
     register_hybrid(m);  // hybrid.cpp: after FactorModel, from which HybridModel derives
 }
