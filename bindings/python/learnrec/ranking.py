@@ -250,6 +250,13 @@ class Recommendations:
         return out
 
 
+def _model_version_of(model: Any, core_model: Any) -> str:
+    """A learnrec model's ``model_version``; for a bare C++ model, that of its bytes without ids."""
+    if core_model is not model and hasattr(model, "model_version"):
+        return str(model.model_version)
+    return _core.model_version(core_model, None, None, {})
+
+
 class Ranker:
     """Rules, diversity and explanations on top of a trained model (learnrec::ranking::Ranker).
 
@@ -319,8 +326,7 @@ class Ranker:
                                     obligation_rows, h_rows, h_cols, h_outcomes, h_times)
         #: The model's version, carried by every result (a learnrec model's ``model_version``; for a
         #: bare C++ model, that of its bytes without ids or metadata).
-        self.model_version: str = (model.model_version if hasattr(model, "model_version") and core_model is not model
-                                   else _core.model_version(core_model, None, None, {}))
+        self.model_version: str = _model_version_of(model, core_model)
         self.course_titles = list(self._ranker.course_titles)
 
     @classmethod
@@ -347,6 +353,7 @@ class Ranker:
         self = cls.__new__(cls)
         self.model = model
         self._ranker = _core.academy_ranker(core_model, seed, learners, courses, mean_enrolments)
+        self.model_version = _model_version_of(model, core_model)
         self.course_ids = list(self._ranker.course_ids)
         self._course_index = {cid: i for i, cid in enumerate(self.course_ids)}
         self.learner_ids = list(self._ranker.learner_ids) or None
