@@ -170,22 +170,7 @@ int main(int argc, char** argv) {
     fmt::print("ALS: {} factors, {} iterations ({:.1f} s)\n", factors, iterations, since(t0));
     auto in = ranking::academy_ranking_inputs(academy);
     const ranking::Ranker ranker(model, std::move(in.catalogue), std::move(in.learners), std::move(in.history));
-    std::vector<Opportunity> gigs;
-    for (const auto& o : academy.opportunities) {
-        Opportunity x;
-        x.id = o.id;
-        x.kind = parse_opportunity_kind(o.kind);
-        x.title = o.title;
-        x.host_department = o.host_department;
-        x.location = o.country;
-        x.languages = {o.language};
-        x.start = o.start;
-        x.end = o.start + o.duration_days * ranking::kSecondsPerDay - 1;
-        x.places = o.places;
-        for (const auto& s : o.required) x.required.push_back({s.skill, s.level});
-        for (const auto& s : o.taught) x.taught.push_back({s.skill, s.level});
-        gigs.push_back(std::move(x));
-    }
+    const std::vector<Opportunity> gigs = academy_opportunities(academy);
     std::vector<index_t> everyone(academy.learners.size());
     std::iota(everyone.begin(), everyone.end(), 0);
     ranking::RankingRules ranking_rules;

@@ -9,6 +9,8 @@
 #include <ctime>
 #include <random>
 
+#include <sys/resource.h>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -24,13 +26,32 @@ double since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+/// Process CPU time (user + sys, every thread), seconds.
+double cpu_now() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + 1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
+/// Wall and CPU time of one phase, printed as "name: W s wall, C s CPU".
+struct Phase {
+    const char* name;
+    std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+    double cpu0 = cpu_now();
+    double wall() const { return since(t0); }
+    double cpu() const { return cpu_now() - cpu0; }
+    void print() const { fmt::print("  {}: {:.2f} s wall, {:.2f} s CPU\n", name, wall(), cpu()); }
+};
+
 void gap_table(const path::PlanningData& d, int instances, double budget) {
     path::PlanOptions exact_o;
     exact_o.hours_per_month = budget;
     exact_o.exact_limit = 64;
     exact_o.node_limit = 2'000'000;
+    exact_o.options_per_gap = 1000;  // the optimum over every option
     path::PlanOptions greedy_o = exact_o;
     greedy_o.exact_limit = 0;
+    greedy_o.options_per_gap = path::PlanOptions{}.options_per_gap;  // the heuristic as planned in production
     int proven = 0, same_cover = 0, fewer_closed = 0, same_hours = 0, bound_ok = 0;
     double sum_gap = 0.0, max_gap = 0.0, exact_s = 0.0, greedy_s = 0.0;
     const timestamp_t start = path::month_start(exact_o, 0);
@@ -39,12 +60,12 @@ void gap_table(const path::PlanningData& d, int instances, double budget) {
     for (index_t l = 0, seen = 0; l < n && seen < instances; ++l) {
         const auto learner = path::planning_learner(d, (l * 7919) % n, start);
         auto t0 = std::chrono::steady_clock::now();
-        const auto e = path::plan_path(d.catalogue, d.course_hours, learner, exact_o);
+        const auto e = path::plan_path(d.catalogue, d.course_hours, learner, exact_o, {}, d.opportunities);
         exact_s += since(t0);
         if (e.steps.empty()) continue;
         ++seen;
         t0 = std::chrono::steady_clock::now();
-        const auto g = path::plan_path(d.catalogue, d.course_hours, learner, greedy_o);
+        const auto g = path::plan_path(d.catalogue, d.course_hours, learner, greedy_o, {}, d.opportunities);
         greedy_s += since(t0);
         bound_ok += g.lower_bound_hours <= g.total_hours + 1e-9;
         if (!e.optimal) continue;
@@ -85,6 +106,7 @@ void synthetic_gap_table(int instances, std::uint64_t seed) {
         o.hours_per_month = static_cast<double>(uniform(8, 16));
         o.exact_limit = 64;
         o.node_limit = 5'000'000;
+        o.options_per_gap = 1000;
         for (std::size_t c = 0; c < n; ++c) {
             auto& f = cat.courses.emplace_back();
             f.id = fmt::format("C{}", c);
@@ -109,6 +131,7 @@ void synthetic_gap_table(int instances, std::uint64_t seed) {
             learner.targets.push_back({skills[k], static_cast<int>(uniform(0, 1)), static_cast<int>(uniform(2, 3))});
         const auto e = path::plan_path(cat, hours, learner, o);
         o.exact_limit = 0;
+        o.options_per_gap = path::PlanOptions{}.options_per_gap;
         const auto g = path::plan_path(cat, hours, learner, o);
         bound_ok += g.lower_bound_hours <= g.total_hours + 1e-9;
         if (!e.optimal) continue;
@@ -135,17 +158,30 @@ int main(int argc, char** argv) {
     AcademyConfig config;
     config.learners = 100000;
     int threads = 2, gap_instances = 0;
+    path::PlanOptions options;
     app.add_option("--learners", config.learners)->capture_default_str();
     app.add_option("--courses", config.courses)->capture_default_str();
     app.add_option("--seed", config.seed)->capture_default_str();
     app.add_option("--threads", threads)->capture_default_str();
     app.add_option("--gap-instances", gap_instances, "Instead: the heuristic gap table on this many learners");
+    app.add_option("--hours-per-month", options.hours_per_month)->capture_default_str();
+    app.add_option("--hours-per-quarter", options.hours_per_quarter)->capture_default_str();
+    app.add_option("--options-per-gap", options.options_per_gap)->capture_default_str();
+    app.add_option("--exact-limit", options.exact_limit)->capture_default_str();
+    app.add_option("--gig-hours-per-week", options.gig_hours_per_week, "0 = plan without gigs")->capture_default_str();
+    app.add_option("--work-package-hours-per-week", options.work_package_hours_per_week, "0 = without work packages")
+        ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
 
-    auto t0 = std::chrono::steady_clock::now();
+    const Phase all{"whole run"};
+    Phase gen{"academy generation (serial)"};
     const Academy academy = generate_academy(config);
+    gen.print();
+    Phase inputs{"planning data from the academy (serial)"};
     const path::PlanningData d = path::academy_planning_data(academy);
-    fmt::print("academy: {} learners x {} courses generated in {:.2f} s\n", config.learners, config.courses, since(t0));
+    inputs.print();
+    fmt::print("academy: {} learners x {} courses, {} gigs and work packages\n", config.learners, config.courses,
+               d.opportunities.size());
     if (gap_instances > 0) {
         fmt::print("| budget | learners | proven optimal | greedy = optimum | greedy closes fewer gaps | mean hour gap | "
                    "max hour gap | bound <= greedy | exact / greedy per plan |\n|---|---|---|---|---|---|---|---|---|\n");
@@ -153,16 +189,22 @@ int main(int argc, char** argv) {
         synthetic_gap_table(gap_instances, config.seed);
         return 0;
     }
-    path::PlanOptions options;
-    t0 = std::chrono::steady_clock::now();
-    const std::clock_t cpu0 = std::clock();
+    const Phase planning{"plan_team"};
     const path::TeamPlan team = path::plan_team(d, {}, options, path::TargetSource::review, threads);
-    const double seconds = since(t0);
-    const double cpu = static_cast<double>(std::clock() - cpu0) / CLOCKS_PER_SEC;
-    fmt::print("planned {} learners on {} threads in {:.2f} s ({:.0f} plans/s): {} steps, {:.0f} h, {} gaps unmet, "
-               "{:.1f}% proven optimal, {} seat lines, {} coverage lines; {:.1f} s CPU (process, all threads)\n",
-               team.learners.size(), threads, seconds, static_cast<double>(team.learners.size()) / seconds, team.steps,
-               team.hours, team.unmet, 100.0 * static_cast<double>(team.optimal) / static_cast<double>(team.learners.size()),
-               team.seats.size(), team.coverage.size(), cpu);
+    const double seconds = planning.wall(), cpu = planning.cpu();
+    std::size_t cut = 0;
+    std::int64_t nodes = 0;
+    for (const auto& p : team.plans) {
+        cut += p.options_cut;
+        nodes += p.nodes;
+    }
+    const double n = static_cast<double>(team.learners.size());
+    fmt::print("planned {} learners on {} threads in {:.2f} s wall, {:.2f} s CPU (process, all threads; CPU/wall {:.2f}) "
+               "({:.0f} plans/s): {} steps ({} gigs and work packages), {:.0f} h, {} gaps unmet, {:.1f}% proven optimal, "
+               "{:.1f}% with options cut, {:.0f} search nodes per plan, {} seat lines, {} coverage lines\n",
+               team.learners.size(), threads, seconds, cpu, cpu / seconds, n / seconds, team.steps, team.opportunities,
+               team.hours, team.unmet, 100.0 * static_cast<double>(team.optimal) / n, 100.0 * static_cast<double>(cut) / n,
+               static_cast<double>(nodes) / n, team.seats.size(), team.coverage.size());
+    all.print();
     return 0;
 }

@@ -2,7 +2,7 @@
 // and the speed / memory of one campaign at company scale. Not a test: prints and writes JSON.
 //
 //   campaign_replay replay [--learners 5000 --courses 600 --weeks 12 --seed 42 --threads 2 --out FILE]
-//   campaign_replay speed  [--learners 100000 --courses 5000 --threads 2 --out FILE]
+//   campaign_replay speed  [--learners 100000 --courses 5000 --threads 2 --mean-enrolments 12 --reps 2 --out FILE]
 //
 // replay: ALS is trained on the academy's interactions before 2025-10-01; the enrolments after it
 // (to 2026-01-01) are held out. Each week (now = 2025-10-01 + 7 w) two policies push k = 5 courses
@@ -19,15 +19,18 @@
 // within the window delivered before their due date (from the academy's obligations, independently).
 //
 // speed: the academy at the given size, ALS (64 factors, 4 iterations), one campaign week to fill the
-// push log (CSV), then the next week timed against the plain batch top-k of the same learners
-// (learnrec::recommend with the history excluded), and the campaign's peak RSS above what the process
-// held before it (VmHWM reset through /proc/self/clear_refs).
+// push log (CSV), then the next week timed (wall and CPU) side by side with the plain batch top-k of
+// the same learners (learnrec::recommend with the history excluded) and the Ranker alone with the
+// campaign's rules, and the campaign's peak RSS above what the process held before it (VmHWM reset
+// through /proc/self/clear_refs; the academy is freed before).
 #include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <numeric>
+#include <span>
 #include <random>
 #include <set>
 #include <sstream>
@@ -282,15 +285,41 @@ long vm_kib(const char* field) {
     return -1;
 }
 
-int speed(index_t learners, index_t courses, int threads, const std::string& out_path) {
+double cpu_seconds() {
+    rusage ru{};
+    ::getrusage(RUSAGE_SELF, &ru);
+    return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + 1e-6 * double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+/// Wall and CPU (user + sys, all threads) seconds of one call.
+struct Timing {
+    double wall = 1e30, cpu = 1e30;
+    template <class F>
+    void best_of(F&& f) {
+        const auto t0 = std::chrono::steady_clock::now();
+        const double c0 = cpu_seconds();
+        f();
+        wall = std::min(wall, since(t0));
+        cpu = std::min(cpu, cpu_seconds() - c0);
+    }
+};
+
+int speed(index_t learners, index_t courses, int threads, double mean_enrolments, int reps, const std::string& out_path) {
     AcademyConfig config;
     config.learners = learners;
     config.courses = courses;
-    config.mean_enrolments = 12.0;
-    const Academy academy = generate_academy(config);
+    config.mean_enrolments = mean_enrolments;
     const timestamp_t now = days_from_civil(2026, 1, 5) * kSecondsPerDay;
-    auto model = train(academy, now, threads, 4);
-    Audience a = audience_at(academy, model, now);
+    Audience a;
+    std::shared_ptr<const Model> model;
+    CsrMatrix taken_matrix;
+    {
+        // The academy itself is only needed to build the inputs: freed before anything is measured.
+        const Academy academy = generate_academy(config);
+        model = train(academy, now, threads, 4);
+        a = audience_at(academy, model, now);
+        taken_matrix = academy.interactions.matrix;
+    }
     const std::string dir = fmt::format("/tmp/learnrec_speed_{}", ::getpid());
     std::filesystem::create_directories(dir);
     CampaignSpec spec;
@@ -303,39 +332,66 @@ int speed(index_t learners, index_t courses, int threads, const std::string& out
     spec.id = "week-1";
     spec.now = now - 7 * kSecondsPerDay;
     run_campaign(a, spec, dir + "/log.csv", dir + "/w1.csv");  // fills the push log
+    std::filesystem::remove(dir + "/w1.csv");
     const auto log_bytes = std::filesystem::file_size(dir + "/log.csv");
 
-    // The plain batch top-k: the model's top-10 of every learner, the history excluded.
+    // Side by side, each best of `reps`: the plain batch top-k (the model's top-10 of every
+    // learner, the history excluded), the Ranker alone with the campaign's rules (in the
+    // campaign's chunks, results dropped), and the campaign (log read, ranking, output, log append).
     std::vector<index_t> everyone(static_cast<std::size_t>(learners));
     std::iota(everyone.begin(), everyone.end(), 0);
-    const CsrView taken = academy.interactions.matrix.view();
+    const CsrView taken = taken_matrix.view();
     RecommendOptions options;
     options.k = 10;
     options.num_threads = threads;
-    double plain = 1e30, campaign = 1e30;
+    ranking::RankingRules rules = spec.settings.ranking;
+    rules.k = 10;
+    rules.num_threads = threads;
+    const auto chunk = static_cast<std::size_t>(spec.settings.campaign.chunk_learners);
+    Timing plain, ranker, campaign;
     long base = 0, peak = 0;
-    for (int rep = 0; rep < 2; ++rep) {
-        auto t0 = std::chrono::steady_clock::now();
-        const TopK top = recommend(*model, everyone, &taken, options);
-        plain = std::min(plain, since(t0));
+    for (int rep = 0; rep < reps; ++rep) {
+        plain.best_of([&] {
+            for (std::size_t b = 0; b < everyone.size(); b += chunk) {
+                const auto part = std::span<const index_t>(everyone).subspan(b, std::min(chunk, everyone.size() - b));
+                const TopK top = recommend(*model, part, &taken, options);
+            }
+        });
+        ranker.best_of([&] {
+            for (std::size_t b = 0; b < everyone.size(); b += chunk) {
+                const auto part = std::span<const index_t>(everyone).subspan(b, std::min(chunk, everyone.size() - b));
+                const auto r = a.ranker->recommend(part, now, rules);
+            }
+        });
         base = vm_kib("VmRSS:");
         std::ofstream("/proc/self/clear_refs") << "5";  // VmHWM := VmRSS
         spec.id = "week-2";
         spec.now = now;
-        t0 = std::chrono::steady_clock::now();
-        run_campaign(a, spec, dir + "/log.csv", dir + "/w2.csv");
-        campaign = std::min(campaign, since(t0));
+        campaign.best_of([&] { run_campaign(a, spec, dir + "/log.csv", dir + "/w2.csv"); });
         peak = std::max(peak, vm_kib("VmHWM:") - base);
     }
     const double model_mib = double(model->num_courses() + model->num_learners()) * 64 * 4 / (1 << 20);
-    fmt::print("{} learners x {} courses, {} threads: plain top-10 {:.2f} s, campaign {:.2f} s ({:.2f}x); push log "
-               "{:.1f} MiB; campaign peak RSS above the loaded process {:.1f} MiB (factors {:.1f} MiB)\n",
-               learners, courses, threads, plain, campaign, campaign / plain, double(log_bytes) / (1 << 20),
-               double(peak) / 1024, model_mib);
-    const nlohmann::json out{{"learners", learners}, {"courses", courses}, {"threads", threads},
-                             {"plain_topk_s", plain}, {"campaign_s", campaign}, {"ratio", campaign / plain},
-                             {"push_log_bytes", log_bytes}, {"campaign_peak_rss_above_base_mib", double(peak) / 1024},
-                             {"process_rss_before_mib", double(base) / 1024}, {"factors_mib", model_mib}};
+    fmt::print("{} learners x {} courses, {} threads: plain top-10 {:.2f} s ({:.2f} s CPU), Ranker {:.2f} s ({:.2f} s "
+               "CPU), campaign {:.2f} s ({:.2f} s CPU); campaign / plain {:.2f}x wall, {:.2f}x CPU; push log {:.1f} MiB; "
+               "campaign peak RSS above the loaded process {:.1f} MiB (process before {:.1f} MiB, factors {:.1f} MiB)\n",
+               learners, courses, threads, plain.wall, plain.cpu, ranker.wall, ranker.cpu, campaign.wall, campaign.cpu,
+               campaign.wall / plain.wall, campaign.cpu / plain.cpu, double(log_bytes) / (1 << 20), double(peak) / 1024,
+               double(base) / 1024, model_mib);
+    const nlohmann::json out{{"learners", learners},
+                             {"courses", courses},
+                             {"threads", threads},
+                             {"plain_topk_s", plain.wall},
+                             {"plain_topk_cpu_s", plain.cpu},
+                             {"ranker_s", ranker.wall},
+                             {"ranker_cpu_s", ranker.cpu},
+                             {"campaign_s", campaign.wall},
+                             {"campaign_cpu_s", campaign.cpu},
+                             {"ratio", campaign.wall / plain.wall},
+                             {"ratio_cpu", campaign.cpu / plain.cpu},
+                             {"push_log_bytes", log_bytes},
+                             {"campaign_peak_rss_above_base_mib", double(peak) / 1024},
+                             {"process_rss_before_mib", double(base) / 1024},
+                             {"factors_mib", model_mib}};
     if (!out_path.empty()) std::ofstream(out_path, std::ios::app) << out.dump() << "\n";
     std::filesystem::remove_all(dir);
     return 0;
@@ -358,15 +414,19 @@ int main(int argc, char** argv) {
     r->add_option("--threads", threads);
     r->add_option("--out", out);
     index_t s_learners = 100000, s_courses = 5000;
+    double s_mean = 12.0;
+    int reps = 2;
     auto* s = app.add_subcommand("speed", "one campaign vs the plain batch top-k, time and peak RSS");
     s->add_option("--learners", s_learners);
     s->add_option("--courses", s_courses);
     s->add_option("--threads", threads);
+    s->add_option("--mean-enrolments", s_mean, "academy mean enrolments per learner");
+    s->add_option("--reps", reps, "best of this many runs of each");
     s->add_option("--out", out);
     CLI11_PARSE(app, argc, argv);
     try {
         if (*r) return replay(learners, courses, weeks, seed, threads, out);
-        return speed(s_learners, s_courses, threads, out);
+        return speed(s_learners, s_courses, threads, s_mean, reps, out);
     } catch (const Error& e) {
         fmt::print(stderr, "error: {}\n", e.what());
         return 2;

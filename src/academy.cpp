@@ -11,6 +11,7 @@
 
 #include "academy_opportunities.hpp"
 #include "academy_planning.hpp"
+#include "academy_managers.hpp"
 #include "csv_write.hpp"
 
 namespace learnrec {
@@ -1022,6 +1023,7 @@ Academy generate_academy(const AcademyConfig& config) {
     if (schema2) add_schema2(academy, config, cat, learners, preferences, enrolments);
     if (schema2) detail::add_academy_planning(academy, config);
     if (schema2) detail::add_course_descriptions(academy, config.seed);
+    if (schema2) detail::add_academy_managers(academy, config.seed);
     return academy;
 }
 
@@ -1141,10 +1143,10 @@ void write_academy_csv(const Academy& academy, const std::filesystem::path& dire
 
     write_events_csv(directory / "events.csv", academy_event_log(academy));
 
-    text = "id,role,department,country,language,region,seniority,target_skills\n";
+    text = "id,role,department,country,language,region,seniority,target_skills,manager_id\n";
     for (const auto& p : academy.learners)
         text += csv_line({p.id, p.role, p.department, p.country, p.language, p.region, p.seniority,
-                          skill_list(p.target_skills)});
+                          skill_list(p.target_skills), p.manager_id});
     detail::write_text_file(directory / "learners.csv", text);
 
     text = "id,title,topic,format,language,level,duration_hours,provider,skills,validity_months,has_exam,description\n";

@@ -192,3 +192,28 @@ void write_opportunities_csv(const std::filesystem::path& path, const std::vecto
 }
 
 }  // namespace learnrec::allocation
+
+namespace learnrec::allocation {
+
+std::vector<Opportunity> academy_opportunities(const Academy& academy) {
+    std::vector<Opportunity> out;
+    for (const auto& o : academy.opportunities) {
+        Opportunity x;
+        x.id = o.id;
+        x.kind = parse_opportunity_kind(o.kind);
+        x.title = o.title;
+        x.host_department = o.host_department;
+        x.location = o.country;
+        if (!o.language.empty()) x.languages = {o.language};
+        x.start = o.start;
+        // As read_opportunities_csv reads duration_days: the last second of the last day.
+        x.end = o.start + static_cast<timestamp_t>(o.duration_days) * ranking::kSecondsPerDay - 1;
+        x.places = o.places;
+        for (const auto& s : o.required) x.required.push_back({s.skill, s.level});
+        for (const auto& s : o.taught) x.taught.push_back({s.skill, s.level});
+        out.push_back(std::move(x));
+    }
+    return out;
+}
+
+}  // namespace learnrec::allocation

@@ -1,5 +1,6 @@
 // learnrec campaign — loading a campaign's audience from files (see campaign/campaign.hpp).
 #include <optional>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -66,10 +67,14 @@ Audience load_audience(const std::filesystem::path& model_path, const std::files
             CsvReader reader(text, file.string());
             std::vector<std::string> fields;
             if (reader.next_record(fields)) {
-                std::optional<std::size_t> id;
-                for (std::size_t i = 0; i < fields.size(); ++i)
+                std::optional<std::size_t> id, manager;
+                for (std::size_t i = 0; i < fields.size(); ++i) {
                     if (trim_csv_blank(fields[i]) == "learner_id" || (trim_csv_blank(fields[i]) == "id" && !id)) id = i;
+                    if (trim_csv_blank(fields[i]) == "manager_id") manager = i;
+                }
                 LEARNREC_CHECK(id.has_value(), "{}:1: no learner_id (or id) column", file.string());
+                std::unordered_map<std::string, std::int32_t> manager_index;
+                std::vector<std::pair<index_t, std::int32_t>> lines;  // (learner, manager)
                 while (reader.next_record(fields)) {
                     if (*id >= fields.size()) throw Error(reader.where(), "fewer fields than the header");
                     const std::string v(trim_csv_blank(fields[*id]));
@@ -78,6 +83,16 @@ Audience load_audience(const std::filesystem::path& model_path, const std::files
                         everyone.insert(v);
                         a.new_learner_ids.push_back(v);
                     }
+                    // A missing trailing manager_id (a file cut short of its last columns) is no manager.
+                    const std::string m(manager && *manager < fields.size() ? trim_csv_blank(fields[*manager]) : "");
+                    if (m.empty()) continue;
+                    auto [it, added] = manager_index.emplace(m, static_cast<std::int32_t>(a.managers.size()));
+                    if (added) a.managers.push_back(m);
+                    lines.emplace_back(*everyone.find(v), it->second);
+                }
+                if (!a.managers.empty()) {
+                    a.manager_of.assign(static_cast<std::size_t>(everyone.size()), -1);
+                    for (const auto& [l, m] : lines) a.manager_of[static_cast<std::size_t>(l)] = m;
                 }
             }
         }

@@ -7,11 +7,14 @@
 #include <optional>
 #include <span>
 #include <cctype>
+#include <iterator>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "campaign_digest_book.hpp"
 #include "campaign_io.hpp"
+#include "campaign_memory.hpp"
 #include "learnrec/campaign/campaign.hpp"
 #include "learnrec/campaign/push_log.hpp"
 #include "learnrec/error.hpp"
@@ -45,69 +48,6 @@ OutputFormat parse_output_format(std::string_view text) {
 
 namespace {
 
-enum Rule : std::uint8_t { kDismissed, kEnrolled, kUnanswered, kRepeat, kRules };
-constexpr const char* kRuleNames[kRules] = {"dismissed", "enrolled", "unanswered", "repeat"};
-
-/// What the log says about the campaign's learners: per learner (log index) the courses held
-/// back and why (CSR), the pushes of the current period, and the pairs this campaign id logged.
-struct Memory {
-    std::vector<offset_t> offsets;
-    std::vector<index_t> courses;
-    std::vector<std::uint8_t> rules;
-    std::vector<std::uint32_t> period_pushes;
-    std::vector<std::uint64_t> logged_here;  // (learner << 32 | course), sorted
-
-    std::span<const index_t> held(index_t l) const {
-        const auto b = static_cast<std::size_t>(offsets[static_cast<std::size_t>(l)]);
-        const auto e = static_cast<std::size_t>(offsets[static_cast<std::size_t>(l) + 1]);
-        return std::span<const index_t>(courses).subspan(b, e - b);
-    }
-    bool logged(index_t l, index_t c) const {
-        const auto key = (static_cast<std::uint64_t>(static_cast<std::uint32_t>(l)) << 32) | static_cast<std::uint32_t>(c);
-        return std::binary_search(logged_here.begin(), logged_here.end(), key);
-    }
-};
-
-Memory remember(PushLog log, std::size_t learners, const CampaignSpec& spec) {
-    const auto& cr = spec.settings.campaign;
-    const timestamp_t now = spec.now;
-    const std::int64_t self = log.campaign_index(spec.id);
-    Memory m;
-    m.period_pushes.assign(learners, 0);
-    auto& entries = log.entries;
-    for (const auto& e : entries)
-        if (static_cast<std::int64_t>(e.campaign) == self && e.event == PushEvent::pushed)
-            m.logged_here.push_back((static_cast<std::uint64_t>(static_cast<std::uint32_t>(e.learner)) << 32) |
-                                    static_cast<std::uint32_t>(e.course));
-    std::sort(m.logged_here.begin(), m.logged_here.end());
-    m.logged_here.erase(std::unique(m.logged_here.begin(), m.logged_here.end()), m.logged_here.end());
-    // Only other campaigns' records up to now count: a re-run sees what the first run saw.
-    std::erase_if(entries, [&](const PushEntry& e) { return e.time > now || static_cast<std::int64_t>(e.campaign) == self; });
-    std::stable_sort(entries.begin(), entries.end(), [](const PushEntry& a, const PushEntry& b) {
-        return a.learner != b.learner ? a.learner < b.learner : a.course != b.course ? a.course < b.course : a.time < b.time;
-    });
-    const timestamp_t period_start = now - static_cast<timestamp_t>(cr.period_days) * kSecondsPerDay;
-    m.offsets.assign(learners + 1, 0);
-    std::size_t i = 0;
-    for (std::size_t l = 0; l < learners; ++l) {
-        while (i < entries.size() && static_cast<std::size_t>(entries[i].learner) == l) {
-            const index_t c = entries[i].course;
-            std::size_t j = i;
-            for (; j < entries.size() && static_cast<std::size_t>(entries[j].learner) == l && entries[j].course == c; ++j)
-                if (entries[j].event == PushEvent::pushed && !entries[j].mandatory && entries[j].time > period_start)
-                    ++m.period_pushes[l];
-            const PushHold hold = push_hold(std::span<const PushEntry>(entries).subspan(i, j - i), now, cr);
-            i = j;
-            if (hold.rule != PushHoldRule::none) {
-                m.courses.push_back(c);
-                m.rules.push_back(static_cast<std::uint8_t>(static_cast<int>(hold.rule) - 1));  // kRuleNames order
-            }
-        }
-        m.offsets[l + 1] = static_cast<offset_t>(m.courses.size());
-    }
-    return m;
-}
-
 bool valid_campaign_id(std::string_view id) {
     if (id.empty() || id.size() > 200) return false;
     for (char c : id)
@@ -115,14 +55,24 @@ bool valid_campaign_id(std::string_view id) {
     return true;
 }
 
-std::string csv_field(std::string_view v) {
-    if (v.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(v);
-    std::string out = "\"";
+/// Appends `v` as a CSV field, quoted only when it must be.
+void append_csv(std::string& out, std::string_view v) {
+    if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
+        out += v;
+        return;
+    }
+    out += '"';
     for (char c : v) {
         if (c == '"') out += '"';
         out += c;
     }
-    return out + '"';
+    out += '"';
+}
+
+std::string csv_field(std::string_view v) {
+    std::string out;
+    append_csv(out, v);
+    return out;
 }
 
 /// One row to write.
@@ -131,14 +81,19 @@ struct Row {
     bool explore = false; // from the exploration request (slot in its result)
 };
 
+/// Ranks chunks of learners and writes their rows, the staged log lines and the report's counts.
+/// Per row it only appends to reused buffers: ids are escaped once (courses) or only when needed
+/// (learners), the log lines share one prefix (time, campaign), and the counts are arrays turned
+/// into the report's maps at the end.
 class Writer {
 public:
     Writer(const Audience& a, const CampaignSpec& spec, CampaignReport& report, detail::AtomicFile& out,
-           detail::AtomicFile& staged, const Memory& memory)
-        : a_(a), spec_(spec), report_(report), out_(out), staged_(staged), memory_(memory),
-          log_format_(PushLogFormat::csv) {
+           detail::AtomicFile& staged, detail::DigestBook& book, PushLogFormat log_format)
+        : a_(a), spec_(spec), report_(report), out_(out), staged_(staged), book_(book), log_format_(log_format) {
         const auto& cat = a.ranker->catalogue();
-        pushed_course_.assign(cat.courses.size(), 0);
+        course_rows_.assign(cat.courses.size(), 0);
+        course_csv_.reserve(cat.courses.size());
+        for (const auto& c : cat.courses) course_csv_.push_back(csv_field(c.id));
         const auto& cr = spec.settings.campaign;
         for (std::size_t c = 0; c < a.course_released.size(); ++c)
             if (cr.explore && a.course_released[c] != ranking::kNever && a.course_released[c] <= spec.now &&
@@ -146,21 +101,34 @@ public:
                 new_courses_.push_back(static_cast<index_t>(c));
         if (spec.format == OutputFormat::csv)
             out_.write("campaign,learner_id,rank,course_id,score,model_score,mandatory,exploration,reason_kinds,reasons\n");
+        // Every pushed record of the log shares its time and campaign: formatted once.
+        const std::string sample = format_push_record({spec.now, spec.id, "", "", PushEvent::pushed, false}, PushLogFormat::csv);
+        log_prefix_ = sample.substr(0, sample.find(',', sample.find(',') + 1) + 1);
     }
-    void set_log_format(PushLogFormat f) { log_format_ = f; }
 
-    /// Ranks one chunk: `log_index[i]` is the chunk's learner i in the log, `ids[i]` its id.
+    /// Ranks the learners of positions [first, first + log_index.size()) (log indices
+    /// `log_index`), all in one bucket of `memory`.
     template <class Rank>
-    void chunk(std::span<const index_t> log_index, std::span<const std::string* const> ids, Rank&& rank) {
+    void chunk(std::span<const index_t> log_index, std::size_t first, detail::LogMemory& log_memory, Rank&& rank) {
         const auto& cr = spec_.settings.campaign;
+        const detail::Memory& memory = log_memory.at(first);
+        const std::size_t base = first - memory.first;
+        const std::size_t cap = cr.max_per_period > 0 ? static_cast<std::size_t>(cr.max_per_period)
+                                                      : static_cast<std::size_t>(k_);
+        auto budget_of = [&](std::size_t i) {
+            const std::size_t used = memory.period_pushes[base + i];
+            return used >= cap ? std::size_t{0} : cap - used;
+        };
+        // The memory as exclusions, and the budget as the Ranker's cap on ordinary results: it
+        // then explains only the courses that go out (the same first ones as with the full k).
         ranking::RequestLimits limits;
         limits.offsets.push_back(0);
-        for (auto l : log_index) {
-            const auto held = memory_.held(l);
+        for (std::size_t i = 0; i < log_index.size(); ++i) {
+            const auto held = memory.held(base + i);
             limits.excluded.insert(limits.excluded.end(), held.begin(), held.end());
             limits.offsets.push_back(static_cast<offset_t>(limits.excluded.size()));
-            const auto b = static_cast<std::size_t>(memory_.offsets[static_cast<std::size_t>(l)]);
-            for (std::size_t j = 0; j < held.size(); ++j) ++report_.suppressed[kRuleNames[memory_.rules[b + j]]];
+            limits.ordinary.push_back(static_cast<index_t>(std::min(budget_of(i), static_cast<std::size_t>(k_))));
+            for (auto rule : memory.held_rules(base + i)) ++suppressed_[rule];
         }
         ranking::RankingRules rules = spec_.settings.ranking;
         rules.k = k_;
@@ -173,7 +141,7 @@ public:
             more.only = new_courses_;
             more.offsets.push_back(0);
             for (std::size_t i = 0; i < log_index.size(); ++i) {
-                const auto held = memory_.held(log_index[i]);
+                const auto held = memory.held(base + i);
                 more.excluded.insert(more.excluded.end(), held.begin(), held.end());
                 for (index_t j = 0; j < r.count(static_cast<index_t>(i)); ++j)
                     more.excluded.push_back(r.ids[r.slot(static_cast<index_t>(i), j)]);
@@ -187,28 +155,27 @@ public:
             x = rank(er, more);
         }
 
-        const std::size_t cap = cr.max_per_period > 0 ? static_cast<std::size_t>(cr.max_per_period)
-                                                      : static_cast<std::size_t>(k_);
         std::vector<Row> rows;
         for (std::size_t i = 0; i < log_index.size(); ++i) {
             const index_t li = log_index[i];
             const auto q = static_cast<index_t>(i);
-            const std::size_t used = memory_.period_pushes[static_cast<std::size_t>(li)];
-            const std::size_t budget = used >= cap ? 0 : cap - used;
+            const std::size_t budget = budget_of(i);
             rows.clear();
-            std::size_t ordinary = 0, last_ordinary = 0;
+            std::size_t ordinary = 0, last_ordinary = 0, pinned = 0;
             for (index_t j = 0; j < r.count(q); ++j) {
                 const auto s = r.slot(q, j);
                 if (r.mandatory[s]) {
                     rows.push_back({s});
+                    ++pinned;
                 } else if (ordinary < budget) {
                     last_ordinary = rows.size();
                     rows.push_back({s});
                     ++ordinary;
-                } else {
-                    ++report_.suppressed["period_cap"];
                 }
             }
+            // Places the cap withheld: what k leaves after the obligations, beyond the budget.
+            const std::size_t places = static_cast<std::size_t>(k_) - std::min(pinned, static_cast<std::size_t>(k_));
+            if (places > budget) period_cap_ += places - budget;
             if (x && budget > 0 && x->count(q) > 0) {
                 const Row e{x->slot(q, 0), true};
                 if (ordinary < budget && rows.size() < static_cast<std::size_t>(k_))
@@ -217,63 +184,116 @@ public:
                     rows[last_ordinary] = e;  // the exploration slot takes the last ordinary place
             }
             if (!rows.empty()) ++report_.learners_reached;
-            for (std::size_t n = 0; n < rows.size(); ++n) write(rows[n].explore ? *x : r, rows[n], li, *ids[i], n + 1);
+            const std::string& learner = a_.learner_ids.size() > static_cast<std::size_t>(li)
+                                             ? a_.learner_ids[static_cast<std::size_t>(li)]
+                                             : a_.new_learner_ids[static_cast<std::size_t>(li) - a_.learner_ids.size()];
+            learner_csv_.clear();
+            append_csv(learner_csv_, learner);
+            for (std::size_t n = 0; n < rows.size(); ++n)
+                write(rows[n].explore ? *x : r, rows[n], memory, base + i, li, learner, n + 1);
         }
         done_ += log_index.size();
         if (spec_.progress) spec_.progress(done_, total_);
     }
 
     void set_total(std::size_t total) { total_ = total; }
+
+    /// Moves the counts into the report.
+    void finish() {
+        const auto& cat = a_.ranker->catalogue();
+        for (std::size_t c = 0; c < course_rows_.size(); ++c)
+            if (course_rows_[c] > 0) {
+                ++report_.courses_pushed;
+                report_.by_format[cat.courses[c].format] += course_rows_[c];
+            }
+        for (std::size_t k = 0; k < reasons_.size(); ++k)
+            if (reasons_[k] > 0) report_.by_reason[std::string(to_string(static_cast<ReasonKind>(k)))] = reasons_[k];
+        for (std::size_t k = 0; k < detail::kRules; ++k) report_.suppressed[detail::kRuleNames[k]] = suppressed_[k];
+        report_.suppressed["period_cap"] = period_cap_;
+    }
+
     std::vector<float> scores;
-    std::vector<std::uint8_t> pushed_course_;
 
 private:
-    void write(const Recommendations& r, const Row& row, index_t li, const std::string& learner, std::size_t rank) {
-        const auto& cat = a_.ranker->catalogue();
+    void write(const Recommendations& r, const Row& row, const detail::Memory& memory, std::size_t local, index_t li,
+               const std::string& learner, std::size_t rank) {
         const index_t c = r.ids[row.slot];
         const auto reasons = r.reasons_of(static_cast<index_t>(row.slot / static_cast<std::size_t>(r.k)),
                                           static_cast<index_t>(row.slot % static_cast<std::size_t>(r.k)));
-        std::vector<Reason> all(reasons.begin(), reasons.end());
-        if (row.explore) {
-            Reason n;
-            n.kind = ReasonKind::new_course;
-            n.date = a_.course_released[static_cast<std::size_t>(c)];
-            all.insert(all.begin(), n);
-        }
+        Reason fresh;  // the exploration slot's own reason, first
+        fresh.kind = ReasonKind::new_course;
+        if (row.explore) fresh.date = a_.course_released[static_cast<std::size_t>(c)];
+        const std::size_t n_reasons = reasons.size() + (row.explore ? 1 : 0);
+        auto reason = [&](std::size_t i) -> const Reason& {
+            return row.explore ? (i == 0 ? fresh : reasons[i - 1]) : reasons[i];
+        };
         const bool mandatory = r.mandatory[row.slot] != 0;
-        const std::string& course = cat.courses[static_cast<std::size_t>(c)].id;
-        std::string kinds, texts;
-        for (const auto& x : all) {
-            const auto kind = std::string(to_string(x.kind));
-            kinds += (kinds.empty() ? "" : ";") + kind;
-            texts += (texts.empty() ? "" : "; ") + r.text(x);
-            ++report_.by_reason[kind];
+        std::uint32_t kind_bits = 0;
+        for (std::size_t i = 0; i < n_reasons; ++i) {
+            const auto kind = static_cast<std::size_t>(reason(i).kind);
+            kind_bits |= 1u << kind;
+            if (kind >= reasons_.size()) reasons_.resize(kind + 1, 0);
+            ++reasons_[kind];
         }
+        line_.clear();
         if (spec_.format == OutputFormat::csv) {
-            out_.write(fmt::format("{},{},{},{},{:.6g},{:.6g},{},{},{},{}\n", spec_.id, csv_field(learner), rank,
-                                   csv_field(course), r.scores[row.slot], r.model_scores[row.slot], mandatory ? 1 : 0,
-                                   row.explore ? 1 : 0, kinds, csv_field(texts)));
+            texts_.clear();
+            line_ += spec_.id;
+            line_ += ',';
+            line_ += learner_csv_;
+            fmt::format_to(std::back_inserter(line_), ",{},", rank);
+            line_ += course_csv_[static_cast<std::size_t>(c)];
+            fmt::format_to(std::back_inserter(line_), ",{:.6g},{:.6g},{},{},", r.scores[row.slot],
+                           r.model_scores[row.slot], mandatory ? 1 : 0, row.explore ? 1 : 0);
+            for (std::size_t i = 0; i < n_reasons; ++i) {
+                if (i) {
+                    line_ += ';';
+                    texts_ += "; ";
+                }
+                line_ += to_string(reason(i).kind);
+                texts_ += r.text(reason(i));
+            }
+            line_ += ',';
+            append_csv(line_, texts_);
+            line_ += '\n';
         } else {
             nlohmann::json rs = nlohmann::json::array();
-            for (const auto& x : all) rs.push_back({{"kind", std::string(to_string(x.kind))}, {"text", r.text(x)}});
+            for (std::size_t i = 0; i < n_reasons; ++i)
+                rs.push_back({{"kind", std::string(to_string(reason(i).kind))}, {"text", r.text(reason(i))}});
+            const auto& course = a_.ranker->catalogue().courses[static_cast<std::size_t>(c)].id;
             const nlohmann::json j{{"campaign", spec_.id},           {"learner_id", learner},
                                    {"rank", rank},                   {"course_id", course},
                                    {"score", r.scores[row.slot]},    {"model_score", r.model_scores[row.slot]},
                                    {"mandatory", mandatory},         {"exploration", row.explore},
                                    {"reasons", rs}};
-            out_.write(j.dump() + "\n");
+            line_ = j.dump();
+            line_ += '\n';
         }
+        out_.write(line_);
+        book_.pushed(li, c, r.scores[row.slot], mandatory, row.explore, kind_bits);
         ++report_.pushes;
         if (mandatory) ++report_.mandatory_pushes;
         if (row.explore) ++report_.exploration_pushes;
-        ++report_.by_format[cat.courses[static_cast<std::size_t>(c)].format];
+        ++course_rows_[static_cast<std::size_t>(c)];
         scores.push_back(r.scores[row.slot]);
-        pushed_course_[static_cast<std::size_t>(c)] = 1;
-        if (memory_.logged(li, c)) {
+        if (memory.logged(local, c)) {
             ++report_.already_logged;
             return;
         }
-        staged_.write(format_push_record({spec_.now, spec_.id, learner, course, PushEvent::pushed, mandatory}, log_format_));
+        line_.clear();
+        if (log_format_ == PushLogFormat::csv) {
+            line_ += log_prefix_;
+            line_ += learner_csv_;
+            line_ += ',';
+            line_ += course_csv_[static_cast<std::size_t>(c)];
+            line_ += mandatory ? ",pushed,1\n" : ",pushed,0\n";
+        } else {
+            line_ = format_push_record({spec_.now, spec_.id, learner,
+                                        a_.ranker->catalogue().courses[static_cast<std::size_t>(c)].id,
+                                        PushEvent::pushed, mandatory},
+                                       log_format_);
+        }
+        staged_.write(line_);
         ++report_.logged;
     }
 
@@ -282,10 +302,14 @@ private:
     CampaignReport& report_;
     detail::AtomicFile& out_;
     detail::AtomicFile& staged_;
-    const Memory& memory_;
+    detail::DigestBook& book_;
     PushLogFormat log_format_;
     index_t k_ = spec_.k > 0 ? spec_.k : spec_.settings.ranking.k;
     std::vector<index_t> new_courses_;
+    std::vector<std::string> course_csv_;
+    std::vector<std::size_t> course_rows_, reasons_;
+    std::size_t suppressed_[detail::kRules] = {}, period_cap_ = 0;
+    std::string log_prefix_, learner_csv_, line_, texts_;
     std::size_t done_ = 0, total_ = 0;
 };
 
@@ -346,88 +370,94 @@ CampaignReport run_campaign(const Audience& a, const CampaignSpec& spec, const s
     LEARNREC_CHECK(!std::filesystem::is_directory(out, ec), "campaign output '{}' is a directory", out.string());
 
     // The target, checked before anything is read or written.
-    std::vector<std::string> log_ids(a.learner_ids);
-    log_ids.insert(log_ids.end(), a.new_learner_ids.begin(), a.new_learner_ids.end());
-    const IdMap learners(log_ids);
+    const detail::LearnerLookup learners(a);
     const Target& target = spec.target;
-    for (const auto& id : target.learner_ids)
-        LEARNREC_CHECK(learners.find(id).has_value(), "target: unknown learner '{}' (not in the model nor in learners.csv)", id);
+    std::vector<std::uint8_t> listed;  // by log index, when the target lists ids
+    if (!target.learner_ids.empty()) {
+        listed.assign(learners.size(), 0);
+        for (const auto& id : target.learner_ids) {
+            const auto l = learners.find(id);
+            LEARNREC_CHECK(l.has_value(), "target: unknown learner '{}' (not in the model nor in learners.csv)", id);
+            listed[static_cast<std::size_t>(*l)] = 1;
+        }
+    }
     const bool by_facts = !(target.countries.empty() && target.regions.empty() && target.departments.empty() &&
                             target.roles.empty());
     LEARNREC_CHECK(!by_facts || !ranker.learners().empty() || trained == 0,
                    "target: filtering by country, region, department or role needs learners.csv in the catalogue");
-    auto wanted = [&](const ranking::LearnerFacts* facts, const std::string& id) {
-        if (!target.learner_ids.empty() &&
-            std::find(target.learner_ids.begin(), target.learner_ids.end(), id) == target.learner_ids.end())
-            return false;
+    auto wanted = [&](const ranking::LearnerFacts* facts, std::size_t l) {
+        if (!listed.empty() && !listed[l]) return false;
         if (!by_facts) return true;
         if (!facts) return false;
-        ranking::LearnerFacts f = *facts;
-        f.id = id;
-        return target.matches(f);
+        auto in = [](const std::vector<std::string>& values, const std::string& v) {
+            return values.empty() || std::find(values.begin(), values.end(), v) != values.end();
+        };
+        return in(target.countries, facts->country) && in(target.regions, facts->region) &&
+               in(target.departments, facts->department) && in(target.roles, facts->role);
     };
-    std::vector<index_t> old_rows, new_rows;
+    detail::DigestBook book(a, spec);  // checks the digests directory before anything is read
+    // Targeted learners by log index, the model's first: position p of the campaign is rows[p].
+    std::vector<index_t> rows;
     for (std::size_t l = 0; l < trained; ++l)
-        if (wanted(ranker.learners().empty() ? nullptr : &ranker.learners()[l], a.learner_ids[l]))
-            old_rows.push_back(static_cast<index_t>(l));
+        if (wanted(ranker.learners().empty() ? nullptr : &ranker.learners()[l], l)) rows.push_back(static_cast<index_t>(l));
+    const std::size_t old_count = rows.size();
     for (std::size_t l = 0; l < fresh; ++l)
-        if (wanted(a.new_learners.facts.empty() ? nullptr : &a.new_learners.facts[l], a.new_learner_ids[l]))
-            new_rows.push_back(static_cast<index_t>(l));
+        if (wanted(a.new_learners.facts.empty() ? nullptr : &a.new_learners.facts[l], trained + l))
+            rows.push_back(static_cast<index_t>(trained + l));
+    for (auto l : rows) book.target(l);
 
     IdMap courses;
     for (const auto& c : ranker.catalogue().courses) courses.insert(c.id);
-    PushLog log = read_push_log(push_log, learners, courses);
+    const auto chunk = static_cast<std::size_t>(spec.settings.campaign.chunk_learners);
+    detail::LogMemory memory = [&] {
+        std::vector<std::int32_t> position(learners.size(), -1);
+        for (std::size_t p = 0; p < rows.size(); ++p) position[static_cast<std::size_t>(rows[p])] = static_cast<std::int32_t>(p);
+        return detail::LogMemory(push_log, learners, courses, std::move(position), rows.size(), chunk, spec);
+    }();
     CampaignReport report;
     report.campaign = spec.id;
     report.now = spec.now;
-    report.log_warning = log.warning;
+    report.log_warning = memory.warning();
+    report.learners_targeted = rows.size();
+    report.new_learners_targeted = rows.size() - old_count;
     report.model_version = a.model_version;
-    report.learners_targeted = old_rows.size() + new_rows.size();
-    report.new_learners_targeted = new_rows.size();
     report.catalogue_courses = ranker.catalogue().courses.size();
-    for (const char* name : kRuleNames) report.suppressed[name] = 0;
-    report.suppressed["period_cap"] = 0;
-    const Memory memory = remember(std::move(log), log_ids.size(), spec);
 
     detail::AtomicFile output(out);
     const std::filesystem::path staging = push_log.parent_path() / fmt::format(".{}.staged", push_log.filename().string());
     detail::AtomicFile staged(staging);
-    Writer writer(a, spec, report, output, staged, memory);
-    writer.set_log_format(push_log_format_of(push_log));
+    Writer writer(a, spec, report, output, staged, book, push_log_format_of(push_log));
     writer.set_total(report.learners_targeted);
-    const auto chunk = static_cast<std::size_t>(spec.settings.campaign.chunk_learners);
-    std::vector<const std::string*> ids;
-    std::vector<index_t> log_index;
-    for (std::size_t b = 0; b < old_rows.size(); b += chunk) {
-        const auto part = std::span<const index_t>(old_rows).subspan(b, std::min(chunk, old_rows.size() - b));
-        ids.clear();
-        for (auto l : part) ids.push_back(&a.learner_ids[static_cast<std::size_t>(l)]);
-        writer.chunk(part, ids, [&](const ranking::RankingRules& rules, const ranking::RequestLimits& limits) {
-            std::vector<std::string> goals;
-            if (a.goals_index && !ranker.learners().empty())
-                for (auto l : part) goals.push_back(ranker.learners()[static_cast<std::size_t>(l)].goal);
-            return ranker.recommend(part, spec.now, rules, limits, goals_of(a, goals));
-        });
-    }
     const auto num_courses = ranker.model().num_courses();
-    for (std::size_t b = 0; b < new_rows.size(); b += chunk) {
-        const auto part = std::span<const index_t>(new_rows).subspan(b, std::min(chunk, new_rows.size() - b));
-        ids.clear();
-        log_index.clear();
-        for (auto l : part) {
-            ids.push_back(&a.new_learner_ids[static_cast<std::size_t>(l)]);
-            log_index.push_back(static_cast<index_t>(trained) + l);
+    std::vector<index_t> part;
+    // Chunks on the grid of `chunk` positions (so that none straddles two buckets of the log's
+    // memory), cut where the new learners begin.
+    for (std::size_t p = 0; p < rows.size();) {
+        std::size_t end = std::min(rows.size(), (p / chunk + 1) * chunk);
+        if (p < old_count) end = std::min(end, old_count);
+        const auto who = std::span<const index_t>(rows).subspan(p, end - p);
+        if (p < old_count) {
+            writer.chunk(who, p, memory, [&](const ranking::RankingRules& rules, const ranking::RequestLimits& limits) {
+                std::vector<std::string> goals;
+                if (a.goals_index && !ranker.learners().empty())
+                    for (auto l : who) goals.push_back(ranker.learners()[static_cast<std::size_t>(l)].goal);
+                return ranker.recommend(who, spec.now, rules, limits, goals_of(a, goals));
+            });
+        } else {
+            part.clear();
+            for (auto l : who) part.push_back(l - static_cast<index_t>(trained));
+            const ranking::NewLearners people = subset(a.new_learners, part, num_courses);
+            writer.chunk(who, p, memory, [&](const ranking::RankingRules& rules, const ranking::RequestLimits& limits) {
+                std::vector<std::string> goals;
+                if (a.goals_index && !people.facts.empty())
+                    for (const auto& f : people.facts) goals.push_back(f.goal);
+                return ranker.recommend(people, spec.now, rules, limits, goals_of(a, goals));
+            });
         }
-        const ranking::NewLearners people = subset(a.new_learners, part, num_courses);
-        writer.chunk(log_index, ids, [&](const ranking::RankingRules& rules, const ranking::RequestLimits& limits) {
-            std::vector<std::string> goals;
-            if (a.goals_index && !people.facts.empty())
-                for (const auto& f : people.facts) goals.push_back(f.goal);
-            return ranker.recommend(people, spec.now, rules, limits, goals_of(a, goals));
-        });
+        p = end;
     }
 
-    report.courses_pushed = static_cast<std::size_t>(std::count(writer.pushed_course_.begin(), writer.pushed_course_.end(), 1));
+    writer.finish();
     report.coverage = report.catalogue_courses ? double(report.courses_pushed) / double(report.catalogue_courses) : 0.0;
     report.share_mandatory = report.pushes ? double(report.mandatory_pushes) / double(report.pushes) : 0.0;
     auto& s = writer.scores;
@@ -440,7 +470,9 @@ CampaignReport run_campaign(const Audience& a, const CampaignSpec& spec, const s
     }
     // The output first: a failure between the two leaves it without log lines, and re-running the
     // id then logs them (idempotence); never log lines for an output that does not exist.
+    report.digests = book.stage();
     output.commit();
+    book.publish();
     staged.commit();
     try {
         append_push_log_file(push_log, staging);
@@ -472,6 +504,7 @@ std::string CampaignReport::to_json() const {
                      {"suppressed", suppressed},
                      {"logged", logged},
                      {"already_logged", already_logged},
+                     {"digests", digests},
                      {"seconds", seconds}};
     if (!log_warning.empty()) j["log_warning"] = log_warning;
     if (!model_version.empty()) j["model_version"] = model_version;
@@ -500,6 +533,7 @@ std::string CampaignReport::summary() const {
     for (const auto& [k, v] : suppressed) out += fmt::format(" {}={}", k, v);
     out += "\n";
     if (!model_version.empty()) out += fmt::format("  model version: {}\n", model_version);
+    if (digests > 0) out += fmt::format("  manager digests: {}\n", digests);
     return out;
 }
 

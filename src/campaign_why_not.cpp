@@ -4,7 +4,9 @@
 
 #include <fmt/format.h>
 
+#include "campaign_memory.hpp"
 #include "learnrec/campaign/campaign.hpp"
+#include "learnrec/campaign/push_log.hpp"
 #include "learnrec/error.hpp"
 #include "learnrec/ranking/calendar.hpp"
 
@@ -15,23 +17,25 @@ PushWhyNot why_not_pushed(const Audience& a, const CampaignSpec& spec, const std
     LEARNREC_CHECK(a.ranker != nullptr, "campaign: no ranker");
     spec.settings.campaign.validate();
     const ranking::Ranker& ranker = *a.ranker;
-    std::vector<std::string> log_ids(a.learner_ids);
-    log_ids.insert(log_ids.end(), a.new_learner_ids.begin(), a.new_learner_ids.end());
-    const IdMap learners(log_ids);
+    // The log is streamed as run_campaign streams it (same lookups, same errors); only this
+    // learner's records, from other campaigns and dated at or before `now`, are kept.
+    const detail::LearnerLookup learners(a);
     IdMap courses;
     for (const auto& c : ranker.catalogue().courses) courses.insert(c.id);
-    const index_t learner = learners.at(learner_id, "learner");
+    const auto found = learners.find(learner_id);
+    LEARNREC_CHECK(found.has_value(), "unknown learner '{}'", learner_id);
+    const index_t learner = *found;
     const index_t course = courses.at(course_id, "course");
     LEARNREC_CHECK(learner < ranker.model().num_learners(),
                    "learner '{}' is not one of the model's learners (folded in from learners.csv): why-not answers "
                    "for the model's learners", learner_id);
 
-    const PushLog log = read_push_log(push_log, learners, courses);
-    const std::int64_t self = log.campaign_index(spec.id);
     std::vector<PushEntry> mine;
-    for (const auto& e : log.entries)
-        if (e.learner == learner && e.time <= spec.now && static_cast<std::int64_t>(e.campaign) != self)
-            mine.push_back(e);
+    const PushLogLookup learner_lookup = [&](std::string_view id) { return learners.find(id); };
+    const PushLogLookup course_lookup = [&](std::string_view id) { return courses.find(id); };
+    scan_push_log(push_log, learner_lookup, course_lookup, [&](const PushEntry& e, std::string_view campaign) {
+        if (e.learner == learner && e.time <= spec.now && campaign != spec.id) mine.push_back(e);
+    });
     std::stable_sort(mine.begin(), mine.end(), [](const PushEntry& x, const PushEntry& y) {
         return x.course != y.course ? x.course < y.course : x.time < y.time;
     });

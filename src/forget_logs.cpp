@@ -1,4 +1,5 @@
 // learnrec — forgetting learners in model bundles and logs (include/learnrec/io/forget.hpp).
+#include <typeinfo>
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -11,6 +12,7 @@
 #include "campaign_io.hpp"
 #include "learnrec/campaign/push_log.hpp"
 #include "learnrec/data/csv.hpp"
+#include "learnrec/detail/atomic_file.hpp"
 #include "learnrec/data/events.hpp"
 #include "learnrec/io/forget.hpp"
 
@@ -175,8 +177,9 @@ CsrMatrix align_to_model(const Interactions& data, const ModelBundle& bundle) {
 ForgetResult forget_learners(const ModelBundle& bundle, const Interactions& data, std::span<const std::string> learner_ids,
                              int num_threads) {
     LEARNREC_CHECK(bundle.model != nullptr, "the bundle holds no model");
-    const auto* als = dynamic_cast<const AlsModel*>(bundle.model.get());
-    LEARNREC_CHECK(als != nullptr,
+    // Forgetting is ALS's own algorithm (als_forget_learners), so it asks for exactly that class.
+    const Model& given = *bundle.model;
+    LEARNREC_CHECK(typeid(given) == typeid(AlsModel),
                    "forgetting re-solves the courses a learner touched, which learnrec implements for 'als' models; "
                    "retrain this '{}' model on the cleaned logs instead (README, \"Forgetting a learner\")",
                    bundle.model->kind());
@@ -187,7 +190,7 @@ ForgetResult forget_learners(const ModelBundle& bundle, const Interactions& data
     out.data_matches_fingerprint = !bundle.metadata.data_fingerprint.empty() &&
         data_fingerprint(aligned.view(), bundle.learners, bundle.courses) == bundle.metadata.data_fingerprint;
     auto model = std::make_shared<const AlsModel>(
-        als_forget_learners(*als, aligned.view(), rows, num_threads, &out.report));
+        als_forget_learners(static_cast<const AlsModel&>(given), aligned.view(), rows, num_threads, &out.report));
     std::vector<char> gone(static_cast<std::size_t>(bundle.learners.size()), 0);
     for (index_t r : rows) gone[static_cast<std::size_t>(r)] = 1;
     std::vector<std::string> kept_ids;

@@ -31,6 +31,7 @@ PlanningData academy_planning_data(const Academy& academy) {
     }
     for (const auto& w : academy.workforce_plan)
         out.workforce_plan.push_back({w.skill, w.department, w.year, w.level, w.people});
+    out.opportunities = allocation::academy_opportunities(academy);
     out.events = academy_event_log(academy).events;
     std::stable_sort(out.events.begin(), out.events.end(), [](const LifecycleEvent& a, const LifecycleEvent& b) {
         return a.learner != b.learner ? a.learner < b.learner : a.time < b.time;

@@ -149,6 +149,9 @@ PlanningData read_planning_dir(const std::filesystem::path& dir) {
             out.workforce_plan.push_back(
                 {rows.id(sc), rows.id(dc), rows.integer(yc, 1900), rows.integer(lc, 1), rows.integer(pc, 0)});
     }
+    if (auto p = dir / "opportunities.csv"; std::filesystem::exists(p))
+        for (auto& o : allocation::read_opportunities_csv(p))
+            if (o.kind != allocation::OpportunityKind::session) out.opportunities.push_back(std::move(o));
     if (auto p = dir / "events.csv"; std::filesystem::exists(p)) {
         const EventLog log = read_events_csv(p);
         for (const auto& e : log.events) {
@@ -166,7 +169,7 @@ PlanningData read_planning_dir(const std::filesystem::path& dir) {
 }
 
 PlanLearner planning_learner(const PlanningData& data, index_t learner, timestamp_t before, TargetSource source,
-                             const std::vector<SkillTarget>& given) {
+                             const std::vector<SkillTarget>& given, std::optional<timestamp_t> period_start) {
     LEARNREC_CHECK(learner >= 0 && learner < data.learners.size(), "learner index {} is out of range", learner);
     const auto l = static_cast<std::size_t>(learner);
     PlanLearner out;
@@ -211,8 +214,17 @@ PlanLearner planning_learner(const PlanningData& data, index_t learner, timestam
         const auto& e = *it;
         if (e.time >= before) continue;
         if (e.kind == LifecycleKind::completed || e.kind == LifecycleKind::passed || e.kind == LifecycleKind::failed ||
-            e.kind == LifecycleKind::dropped)
+            e.kind == LifecycleKind::dropped) {
             last[e.course] = e.kind;
+            // A pass after a completion is the same course done: one past step.
+            if (period_start && e.time >= *period_start) {
+                const auto kind = e.kind == LifecycleKind::passed ? LifecycleKind::completed : e.kind;
+                if (!out.past.empty() && out.past.back().course == e.course && out.past.back().outcome == kind)
+                    out.past.back().time = e.time;
+                else
+                    out.past.push_back({e.course, e.time, kind});
+            }
+        }
     }
     for (const auto& [c, kind] : last) {
         if (kind == LifecycleKind::failed) {

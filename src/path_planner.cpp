@@ -17,8 +17,17 @@ namespace learnrec::path {
 void PlanOptions::validate() const {
     LEARNREC_CHECK(start_month >= 1 && start_month <= 12, "start month {} is not 1..12", start_month);
     LEARNREC_CHECK(months >= 1 && months <= 120, "months {} is not 1..120", months);
-    LEARNREC_CHECK(hours_per_month > 0.0 && std::isfinite(hours_per_month), "hours per month {} must be > 0",
+    LEARNREC_CHECK(hours_per_month >= 0.0 && std::isfinite(hours_per_month), "hours per month {} must be >= 0",
                    hours_per_month);
+    LEARNREC_CHECK(hours_per_quarter >= 0.0 && std::isfinite(hours_per_quarter), "hours per quarter {} must be >= 0",
+                   hours_per_quarter);
+    LEARNREC_CHECK(hours_per_month > 0.0 || hours_per_quarter > 0.0,
+                   "no time budget: hours per month or hours per quarter must be > 0");
+    LEARNREC_CHECK(first_month >= 0 && first_month < months, "first_month {} is not 0..{}", first_month, months - 1);
+    LEARNREC_CHECK(gig_hours_per_week >= 0.0 && std::isfinite(gig_hours_per_week) && work_package_hours_per_week >= 0.0 &&
+                       std::isfinite(work_package_hours_per_week),
+                   "gig and work package hours per week must be >= 0");
+    LEARNREC_CHECK(options_per_gap >= 1, "options_per_gap {} must be >= 1", options_per_gap);
     LEARNREC_CHECK(exact_limit >= 0 && exact_limit <= 64, "exact_limit {} is not 0..64", exact_limit);
     LEARNREC_CHECK(node_limit > 0, "node_limit {} must be > 0", node_limit);
 }
@@ -33,6 +42,16 @@ std::string month_label(const PlanOptions& o, int month) {
     const std::int64_t index = std::int64_t{o.start_year} * 12 + (o.start_month - 1) + month;
     const std::int64_t year = learnrec::detail::floor_div(index, 12);
     return fmt::format("{:04d}-{:02d}", year, index - year * 12 + 1);
+}
+
+std::string_view to_string(StepStatus status) {
+    switch (status) {
+        case StepStatus::planned: return "planned";
+        case StepStatus::completed: return "completed";
+        case StepStatus::failed: return "failed";
+        case StepStatus::dropped: return "dropped";
+    }
+    return "planned";
 }
 
 bool obligation_applies(const ranking::Obligation& o, const ranking::LearnerFacts& l) {
@@ -63,6 +82,7 @@ struct Gap {
     timestamp_t due = kNoDeadline;  // obligation
     std::vector<std::vector<int>> options;  // closures (candidate indices, sorted)
     std::vector<char> covered_by;           // per candidate: taking it closes the gap
+    std::vector<index_t> replaced;          // failed courses (not retaken) that would have closed it
     std::string why, detail;                // when there is no option
 };
 
@@ -84,8 +104,9 @@ bool contains(const std::vector<std::string>& list, const std::string& x) {
 class Planner {
 public:
     Planner(const ranking::Catalogue& cat, std::span<const float> hours, const PlanLearner& learner,
-            const PlanOptions& options, std::span<const float> preference)
-        : cat_(cat), hours_(hours), learner_(learner), o_(options), pref_(preference) {}
+            const PlanOptions& options, std::span<const float> preference,
+            std::span<const allocation::Opportunity> opportunities)
+        : cat_(cat), hours_(hours), learner_(learner), o_(options), pref_(preference), opps_(opportunities) {}
 
     Plan run() {
         o_.validate();
@@ -96,6 +117,10 @@ public:
         failed_.assign(n, 0);
         for (index_t c : learner_.completed) done_.at(checked(c, "completed")) = 1;
         for (index_t c : learner_.failed) failed_.at(checked(c, "failed")) = 1;
+        for (const auto& t : learner_.targets) held_[t.skill] = std::max(held_[t.skill], t.current);
+        for (index_t c : learner_.completed)
+            for (const auto& s : cat_.courses[static_cast<std::size_t>(c)].skills) held_[s.skill] = std::max(held_[s.skill], s.level);
+        opp_local_.assign(opps_.size(), -2);
         prereqs_.assign(n, {});
         for (const auto& p : cat_.prerequisites) prereqs_.at(checked(p.course, "prerequisite")).push_back(p.requires_course);
         sessions_of_.assign(n, {});
@@ -104,6 +129,7 @@ public:
         local_.assign(n, -1);
         status_.assign(n, Status::unknown);
         horizon_end_ = month_start(o_, o_.months);
+        build_budget();
         build_gaps();
         plan_.learner = learner_.facts.id;
         search();
@@ -112,7 +138,7 @@ public:
     }
 
 private:
-    enum class Status : std::uint8_t { unknown, visiting, ok, ineligible, no_session, too_long, bad_prerequisite };
+    enum class Status : std::uint8_t { unknown, visiting, ok, ineligible, no_session, too_long, bad_prerequisite, replaced };
 
     std::size_t checked(index_t c, const char* what) const {
         LEARNREC_CHECK(c >= 0 && c < cat_.num_courses(), "{} course index {} is out of range (catalogue of {})",
@@ -149,6 +175,7 @@ private:
         Candidate cand{c, static_cast<double>(hours_[j]), pref_.empty() ? 0.0 : static_cast<double>(pref_[j]), {}, {}};
         Status st = Status::ok;
         if (!mandatory && !eligible(f)) st = Status::ineligible;
+        if (!mandatory && failed_[j] && !o_.retake_failed) st = Status::replaced;
         if (st == Status::ok) {
             LEARNREC_CHECK(std::isfinite(cand.hours) && cand.hours > 0.0,
                            "course '{}' has no hours ({}): the planner needs a positive duration", cat_.course_name(c),
@@ -158,18 +185,19 @@ private:
                     const auto& ses = cat_.sessions[static_cast<std::size_t>(s)];
                     const auto& l = learner_.facts;
                     const bool place = ses.location.empty() || ses.location == l.country || ses.location == l.region;
-                    if (!place || ses.capacity <= 0 || ses.start < month_start(o_, 0) || ses.end > horizon_end_)
+                    if (!place || ses.capacity <= 0 || ses.start < month_start(o_, o_.first_month) ||
+                        ses.end > horizon_end_)
                         continue;
-                    cand.slots.push_back({month_of(ses.start), 1, ses.start, ses.end, s});
+                    cand.slots.push_back({month_of(ses.start), 1, ses.start, ses.end, s, true});
                 }
                 std::sort(cand.slots.begin(), cand.slots.end(),
                           [](const Slot& a, const Slot& b) { return a.start != b.start ? a.start < b.start : a.session < b.session; });
                 if (cand.slots.empty()) st = Status::no_session;
-                else if (cand.hours > o_.hours_per_month + kEps) st = Status::too_long;
+                else if (cand.hours > o_.month_capacity() + kEps) st = Status::too_long;
             } else {
-                const int span = std::max(1, static_cast<int>(std::ceil(cand.hours / o_.hours_per_month - 1e-9)));
-                for (int m = 0; m + span <= o_.months; ++m)
-                    cand.slots.push_back({m, span, month_start(o_, m), month_start(o_, m + span), -1});
+                const int span = std::max(1, static_cast<int>(std::ceil(cand.hours / o_.month_capacity() - 1e-9)));
+                for (int m = o_.first_month; m + span <= o_.months; ++m)
+                    cand.slots.push_back({m, span, month_start(o_, m), month_start(o_, m + span), -1, false});
                 if (cand.slots.empty()) st = Status::too_long;
             }
         }
@@ -190,6 +218,59 @@ private:
         cands_.push_back(std::move(cand));
         if (deadline < kNoDeadline) tighten(local_[j], deadline);
         return st;
+    }
+
+    /// Makes opportunity k (a gig or work package) a candidate when the learner can take it.
+    Status require_opportunity(std::size_t k) {
+        if (opp_local_[k] >= 0) return Status::ok;
+        if (opp_local_[k] == -1) return Status::ineligible;
+        const auto& op = opps_[k];
+        const auto& l = learner_.facts;
+        const double per_week = op.kind == allocation::OpportunityKind::gig            ? o_.gig_hours_per_week
+                                : op.kind == allocation::OpportunityKind::work_package ? o_.work_package_hours_per_week
+                                                                                       : 0.0;
+        bool ok = per_week > 0.0 && op.places > 0 && op.start >= month_start(o_, o_.first_month) &&
+                  op.end <= horizon_end_ && op.end >= op.start;
+        ok = ok && (op.location.empty() || op.location == l.country || op.location == l.region);
+        ok = ok && (op.host_department.empty() || op.host_department != l.department);
+        ok = ok && (op.languages.empty() || l.languages.empty() ||
+                    std::any_of(op.languages.begin(), op.languages.end(), [&](const auto& x) { return contains(l.languages, x); }));
+        for (const auto& r : op.required) {
+            const auto it = held_.find(r.skill);
+            ok = ok && it != held_.end() && it->second >= r.level;
+        }
+        if (!ok) {
+            opp_local_[k] = -1;
+            return Status::ineligible;
+        }
+        // A week started counts as a week: the host plans in weeks.
+        const auto weeks = (op.end - op.start + 7 * ranking::kSecondsPerDay - 1) / (7 * ranking::kSecondsPerDay);
+        const int first = month_of(op.start), last = month_of(op.end);
+        Candidate cand{-1, per_week * static_cast<double>(std::max<timestamp_t>(1, weeks)), 0.0, {}, {},
+                       static_cast<std::int64_t>(k)};
+        cand.slots.push_back({first, last - first + 1, op.start, op.end, -1, true});
+        opp_local_[k] = static_cast<int>(cands_.size());
+        cands_.push_back(std::move(cand));
+        return Status::ok;
+    }
+
+    /// Calendar quarters of the plan's months, and what past steps already spent in them.
+    void build_budget() {
+        budget_.per_month = o_.hours_per_month;
+        budget_.per_quarter = o_.hours_per_quarter;
+        budget_.first_month = o_.first_month;
+        const int base = (o_.start_month - 1) / 3;
+        for (int m = 0; m < o_.months; ++m) budget_.quarter.push_back((o_.start_month - 1 + m) / 3 - base);
+        budget_.spent.assign(static_cast<std::size_t>(o_.months), 0.0);
+        budget_.quarter_spent.assign(static_cast<std::size_t>(budget_.quarter.back() + 1), 0.0);
+        for (const auto& p : learner_.past) {
+            const int m = month_of(p.time);
+            checked(p.course, "past step");
+            if (m < 0 || m >= o_.months || p.outcome == LifecycleKind::dropped) continue;
+            const double h = hours_[static_cast<std::size_t>(p.course)];
+            budget_.spent[static_cast<std::size_t>(m)] += h;
+            budget_.quarter_spent[static_cast<std::size_t>(budget_.quarter[static_cast<std::size_t>(m)])] += h;
+        }
     }
 
     /// An obligation's course must end by its due date whenever it is taken. Its prerequisites are
@@ -214,12 +295,13 @@ private:
             case Status::no_session: return {"no session", "no open session in the horizon where the learner is"};
             case Status::too_long: return {"budget", "longer than the monthly budget or the horizon"};
             case Status::bad_prerequisite: return {"no course", "a prerequisite the learner cannot take"};
+            case Status::replaced: return {"no course", "only the failed course teaches it (retaking is off)"};
             default: return {"budget", "does not fit the months and hours left"};
         }
     }
 
     void build_gaps() {
-        const timestamp_t start = month_start(o_, 0);
+        const timestamp_t start = month_start(o_, o_.first_month);  // re-planning: overdue by now
         // Obligations: pending, applying, due before the horizon ends (overdue ones as soon as possible).
         std::map<index_t, timestamp_t> due;
         for (const auto& ob : cat_.obligations) {
@@ -268,7 +350,20 @@ private:
                 const Status st = require(c, kNoDeadline);
                 if (st == Status::ok) g.options.push_back(closure(local_[j]));
                 else if (worst == Status::unknown || rank(st) > rank(worst)) worst = st;
+                if (st == Status::replaced) g.replaced.push_back(c);
             }
+            for (std::size_t k = 0; k < opps_.size(); ++k) {
+                const auto& taught_here = opps_[k].taught;
+                if (std::none_of(taught_here.begin(), taught_here.end(), [&](const ranking::CourseSkill& s) {
+                        return s.skill == t.skill && s.level >= t.target;
+                    }))
+                    continue;
+                taught = true;
+                const Status st = require_opportunity(k);
+                if (st == Status::ok) g.options.push_back({opp_local_[k]});
+                else if (worst == Status::unknown || rank(st) > rank(worst)) worst = st;
+            }
+            prune(g);
             if (g.options.empty()) {
                 if (!taught) {
                     g.why = "no course";
@@ -283,19 +378,72 @@ private:
             return a.options.size() < b.options.size();
         });
         for (auto& g : skills) gaps_.push_back(std::move(g));
+        compact();
         // Which candidates close which gap (known only now that all candidates exist).
         for (auto& g : gaps_) {
             g.covered_by.assign(cands_.size(), 0);
             for (std::size_t c = 0; c < cands_.size(); ++c) {
-                const auto& f = cat_.courses[static_cast<std::size_t>(cands_[c].course)];
+                const auto& skills_of = taught_by(cands_[c]);
                 g.covered_by[c] = g.obligation
                                       ? cands_[c].course == g.course
-                                      : std::any_of(f.skills.begin(), f.skills.end(), [&](const ranking::CourseSkill& s) {
+                                      : std::any_of(skills_of.begin(), skills_of.end(), [&](const ranking::CourseSkill& s) {
                                             return s.skill == g.skill && s.level >= g.target;
                                         });
             }
             std::sort(g.options.begin(), g.options.end(), [&](const auto& a, const auto& b) { return cost(a) < cost(b); });
         }
+    }
+
+    const std::vector<ranking::CourseSkill>& taught_by(const Candidate& c) const {
+        return c.opportunity >= 0 ? opps_[static_cast<std::size_t>(c.opportunity)].taught
+                                  : cat_.courses[static_cast<std::size_t>(c.course)].skills;
+    }
+
+    /// Keeps a gap's `options_per_gap` cheapest options (hours, then preference): what bounds the
+    /// search when many courses teach one skill.
+    void prune(Gap& g) {
+        if (static_cast<int>(g.options.size()) <= o_.options_per_gap) return;
+        auto pref = [&](const std::vector<int>& opt) {
+            double x = 0.0;
+            for (int c : opt) x += cands_[static_cast<std::size_t>(c)].preference;
+            return x;
+        };
+        std::stable_sort(g.options.begin(), g.options.end(), [&](const auto& a, const auto& b) {
+            const double ca = cost(a), cb = cost(b);
+            return std::abs(ca - cb) > 1e-9 ? ca < cb : pref(a) > pref(b);
+        });
+        g.options.resize(static_cast<std::size_t>(o_.options_per_gap));
+        plan_.options_cut = true;
+    }
+
+    /// Drops the candidates no gap's option uses any more (pruned options), renumbering the rest.
+    void compact() {
+        std::vector<int> renumber(cands_.size(), -1);
+        for (const Gap& g : gaps_)
+            for (const auto& opt : g.options)
+                for (int c : opt) renumber[static_cast<std::size_t>(c)] = 0;
+        std::vector<Candidate> kept;
+        for (std::size_t c = 0; c < cands_.size(); ++c)
+            if (renumber[c] == 0) {
+                renumber[c] = static_cast<int>(kept.size());
+                kept.push_back(std::move(cands_[c]));
+            }
+        if (kept.size() == cands_.size()) {
+            cands_ = std::move(kept);
+            return;
+        }
+        for (int& l : local_)
+            if (l >= 0) l = renumber[static_cast<std::size_t>(l)];
+        for (int& l : opp_local_)
+            if (l >= 0) l = renumber[static_cast<std::size_t>(l)];
+        for (auto& c : kept)
+            for (int& p : c.prerequisites) p = renumber[static_cast<std::size_t>(p)];  // in a closure: kept
+        for (Gap& g : gaps_)
+            for (auto& opt : g.options) {
+                for (int& c : opt) c = renumber[static_cast<std::size_t>(c)];
+                std::sort(opt.begin(), opt.end());
+            }
+        cands_ = std::move(kept);
     }
     /// Which failure explains a gap best: the one closest to working.
     static int rank(Status st) {
@@ -329,7 +477,7 @@ private:
         }
         bool exhausted = false;
         // A bounded search per set: an unproven set counts as not schedulable (and the plan as not proven).
-        const bool ok = detail::schedule(cands_, set, o_.months, o_.hours_per_month, nullptr, plan_.nodes,
+        const bool ok = detail::schedule(cands_, set, budget_, nullptr, plan_.nodes,
                                          plan_.nodes + kScheduleNodes, exhausted);
         if (exhausted) stopped_schedule_ = true;
         if (memo) memo_.emplace(key, ok);
@@ -454,7 +602,7 @@ private:
                 best_set_ = std::move(set);
             }
         }
-        plan_.optimal = exact && !stopped_ && !stopped_schedule_;
+        plan_.optimal = exact && !stopped_ && !stopped_schedule_ && !plan_.options_cut;
     }
 
     void finish() {
@@ -464,45 +612,67 @@ private:
         bool exhausted = false;
         std::int64_t nodes = 0;
         if (!best_set_.empty())
-            LEARNREC_CHECK(detail::schedule(cands_, best_set_, o_.months, o_.hours_per_month, &slots, nodes,
+            LEARNREC_CHECK(detail::schedule(cands_, best_set_, budget_, &slots, nodes,
                                             std::numeric_limits<std::int64_t>::max(), exhausted),
                            "internal: the chosen courses no longer schedule");
-        // Steps by time.
-        std::vector<std::size_t> order(best_set_.size());
+        // Past steps (re-planning) as they happened, then the planned ones; all by time.
+        std::vector<Step> steps;
+        std::vector<int> cand_of;  // per step: its candidate, or -1 for a past step
+        for (const auto& past : learner_.past) {
+            const int m = month_of(past.time);
+            if (m < 0 || m >= o_.months) continue;
+            const StepStatus status = past.outcome == LifecycleKind::failed    ? StepStatus::failed
+                                      : past.outcome == LifecycleKind::dropped ? StepStatus::dropped
+                                                                               : StepStatus::completed;
+            Step step{past.course, m, 1, hours_[static_cast<std::size_t>(past.course)], -1, -1, past.time, past.time, status, {}};
+            step.reasons.push_back(fmt::format("{} {}", to_string(status), ranking::format_date(past.time)));
+            steps.push_back(std::move(step));
+            cand_of.push_back(-1);
+        }
+        for (std::size_t i = 0; i < best_set_.size(); ++i) {
+            const auto& cand = cands_[static_cast<std::size_t>(best_set_[i])];
+            const Slot& s = cand.slots[static_cast<std::size_t>(slots[i])];
+            steps.push_back({cand.course, s.month, s.span, cand.hours, s.session, cand.opportunity, s.start, s.end,
+                             StepStatus::planned, {}});
+            cand_of.push_back(best_set_[i]);
+        }
+        std::vector<std::size_t> order(steps.size());
         for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-        auto slot = [&](std::size_t i) -> const Slot& {
-            return cands_[static_cast<std::size_t>(best_set_[i])].slots[static_cast<std::size_t>(slots[i])];
-        };
         std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-            const Slot &x = slot(a), &y = slot(b);
+            const Step &x = steps[a], &y = steps[b];
             if (x.month != y.month) return x.month < y.month;
             if (x.start != y.start) return x.start < y.start;
-            return cands_[static_cast<std::size_t>(best_set_[a])].course < cands_[static_cast<std::size_t>(best_set_[b])].course;
+            if (x.course != y.course) return x.course < y.course;
+            return x.opportunity < y.opportunity;
         });
         std::vector<int> step_of(cands_.size(), -1);
-        for (std::size_t k = 0; k < order.size(); ++k) step_of[static_cast<std::size_t>(best_set_[order[k]])] = static_cast<int>(k);
+        for (std::size_t k = 0; k < order.size(); ++k)
+            if (cand_of[order[k]] >= 0) step_of[static_cast<std::size_t>(cand_of[order[k]])] = static_cast<int>(k);
         for (std::size_t k = 0; k < order.size(); ++k) {
-            const int c = best_set_[order[k]];
-            const auto& cand = cands_[static_cast<std::size_t>(c)];
-            const Slot& s = slot(order[k]);
-            Step step{cand.course, s.month, s.span, cand.hours, s.session, {}};
-            for (const Gap& g : gaps_) {
-                if (!g.covered_by[static_cast<std::size_t>(c)]) continue;
-                if (g.obligation)
-                    step.reasons.push_back(g.due < month_start(o_, 0)
-                                               ? fmt::format("mandatory, overdue since {}", ranking::format_date(g.due))
-                                               : fmt::format("mandatory, due {}", ranking::format_date(g.due)));
-                else
-                    step.reasons.push_back(fmt::format("closes skill {} from level {} to {}", g.skill, g.current, g.target));
+            Step step = std::move(steps[order[k]]);
+            const int c = cand_of[order[k]];
+            if (c >= 0) {
+                const auto& cand = cands_[static_cast<std::size_t>(c)];
+                for (const Gap& g : gaps_) {
+                    if (!g.covered_by[static_cast<std::size_t>(c)]) continue;
+                    if (g.obligation)
+                        step.reasons.push_back(g.due < month_start(o_, o_.first_month)
+                                                   ? fmt::format("mandatory, overdue since {}", ranking::format_date(g.due))
+                                                   : fmt::format("mandatory, due {}", ranking::format_date(g.due)));
+                    else
+                        step.reasons.push_back(fmt::format("closes skill {} from level {} to {}", g.skill, g.current, g.target));
+                    for (index_t f : g.replaced) step.reasons.push_back(fmt::format("replaces {} (failed)", cat_.course_name(f)));
+                }
+                for (std::size_t j = 0; j < cands_.size(); ++j)
+                    if (in[j] && std::find(cands_[j].prerequisites.begin(), cands_[j].prerequisites.end(), c) !=
+                                     cands_[j].prerequisites.end())
+                        step.reasons.push_back(fmt::format("prerequisite of step {} ({})", step_of[j] + 1,
+                                                           cat_.course_name(cands_[j].course)));
+                if (cand.course >= 0 && failed_[static_cast<std::size_t>(cand.course)])
+                    step.reasons.push_back("retake after a failed attempt");
+                plan_.total_hours += cand.hours;
+                plan_.preference += cand.preference;
             }
-            for (std::size_t j = 0; j < cands_.size(); ++j)
-                if (in[j] && std::find(cands_[j].prerequisites.begin(), cands_[j].prerequisites.end(), c) !=
-                                 cands_[j].prerequisites.end())
-                    step.reasons.push_back(fmt::format("prerequisite of step {} ({})", step_of[j] + 1,
-                                                       cat_.course_name(cands_[j].course)));
-            if (failed_[static_cast<std::size_t>(cand.course)]) step.reasons.push_back("retake after a failed attempt");
-            plan_.total_hours += cand.hours;
-            plan_.preference += cand.preference;
             plan_.steps.push_back(std::move(step));
         }
         // Gaps left open, and the bound.
@@ -531,6 +701,10 @@ private:
     const PlanLearner& learner_;
     PlanOptions o_;
     std::span<const float> pref_;
+    std::span<const allocation::Opportunity> opps_;
+    std::vector<int> opp_local_;  // -2 not seen, -1 not for this learner, else the candidate
+    std::map<std::string, int> held_;  // skill levels the learner has now (targets' current, completed courses)
+    detail::Budget budget_;
     std::vector<char> done_, failed_;
     std::vector<std::vector<index_t>> prereqs_;
     std::vector<std::vector<std::int64_t>> sessions_of_;
@@ -551,8 +725,9 @@ private:
 }  // namespace
 
 Plan plan_path(const ranking::Catalogue& catalogue, std::span<const float> course_hours, const PlanLearner& learner,
-               const PlanOptions& options, std::span<const float> preference) {
-    return Planner(catalogue, course_hours, learner, options, preference).run();
+               const PlanOptions& options, std::span<const float> preference,
+               std::span<const allocation::Opportunity> opportunities) {
+    return Planner(catalogue, course_hours, learner, options, preference, opportunities).run();
 }
 
 }  // namespace learnrec::path

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <map>
 #include <tuple>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -23,63 +24,90 @@ TeamPlan plan_team(const PlanningData& data, const TeamFilter& filter, const Pla
             out.learners.push_back(l);
     }
     out.plans.resize(out.learners.size());
-    const timestamp_t start = month_start(options, 0);
+    const timestamp_t start = month_start(options, 0), now = month_start(options, options.first_month);
     learnrec::detail::parallel_for(
         0, static_cast<std::int64_t>(out.learners.size()), num_threads,
         [&](std::int64_t i) {
             const auto k = static_cast<std::size_t>(i);
             out.plans[k] = plan_path(data.catalogue, data.course_hours,
-                                     planning_learner(data, out.learners[k], start, source), options);
+                                     planning_learner(data, out.learners[k], now, source, {}, start), options, {},
+                                     data.opportunities);
         },
         64);
 
-    // Seats per course, quarter and country; a session's country is where it is held.
-    std::map<std::tuple<std::string, std::string, std::string>, int> seats;  // (quarter, country, course)
+    // Seats per course, quarter and country; a session's country is where it is held. Keyed by
+    // numbers, not strings: this loop sees every step of the company.
+    std::vector<std::string> countries;
+    std::unordered_map<std::string, std::uint32_t> country_ids;
+    auto country_id = [&](const std::string& c) {
+        auto [it, fresh] = country_ids.emplace(c, static_cast<std::uint32_t>(countries.size()));
+        if (fresh) countries.push_back(c);
+        return std::uint64_t{it->second};
+    };
+    std::unordered_map<std::uint64_t, int> seats;  // quarter << 48 | country << 32 | course
+    const int first_month = options.start_year * 12 + options.start_month - 1;
     for (std::size_t k = 0; k < out.plans.size(); ++k) {
         const Plan& p = out.plans[k];
         out.hours += p.total_hours;
-        out.steps += p.steps.size();
         out.unmet += p.unmet.size();
         out.optimal += p.optimal;
         const auto& facts = data.learner_facts[static_cast<std::size_t>(out.learners[k])];
         for (const auto& s : p.steps) {
-            const std::string month = month_label(options, s.month);
-            const int q = (std::stoi(month.substr(5, 2)) - 1) / 3 + 1;
-            std::string country = facts.country;
+            if (s.status != StepStatus::planned) continue;
+            ++out.steps;
+            if (s.opportunity >= 0) {
+                ++out.opportunities;
+                continue;  // a host team's places, not seats L&D opens
+            }
+            const auto quarter = static_cast<std::uint64_t>((first_month + s.month) / 3);
+            std::uint64_t country = 0;
             if (s.session >= 0) {
                 const auto& ses = data.catalogue.sessions[static_cast<std::size_t>(s.session)];
-                country = ses.location.empty() ? "online" : ses.location;
+                country = country_id(ses.location.empty() ? "online" : ses.location);
+            } else {
+                country = country_id(facts.country);
             }
-            ++seats[{fmt::format("{}-Q{}", month.substr(0, 4), q), country, data.courses.id(s.course)}];
+            ++seats[quarter << 48 | country << 32 | static_cast<std::uint32_t>(s.course)];
         }
     }
     for (const auto& [key, n] : seats) {
-        const auto& [quarter, country, course] = key;
-        const auto c = *data.courses.find(course);
-        out.seats.push_back({course, quarter, country, data.catalogue.courses[static_cast<std::size_t>(c)].format, n});
+        const auto quarter = static_cast<int>(key >> 48);
+        const auto c = static_cast<index_t>(key & 0xffffffffu);
+        out.seats.push_back({data.courses.id(c), fmt::format("{}-Q{}", quarter / 4, quarter % 4 + 1),
+                             countries[(key >> 32) & 0xffffu], data.catalogue.courses[static_cast<std::size_t>(c)].format, n});
     }
+    std::sort(out.seats.begin(), out.seats.end(), [](const SeatDemand& a, const SeatDemand& b) {
+        return std::tie(a.quarter, a.country, a.course_id) < std::tie(b.quarter, b.country, b.course_id);
+    });
 
-    // Coverage against the workforce plan's lines for the horizon's last year.
+    // Coverage against the workforce plan's lines for the horizon's last year, per department.
     const int year = std::stoi(month_label(options, options.months - 1).substr(0, 4));
-    std::map<std::string, bool> in_team;
-    for (index_t l : out.learners) in_team[data.learner_facts[static_cast<std::size_t>(l)].department] = true;
+    std::map<std::string, std::vector<std::size_t>> lines_of;  // department -> its coverage lines
+    for (index_t l : out.learners) lines_of[data.learner_facts[static_cast<std::size_t>(l)].department];
     for (const auto& w : data.workforce_plan) {
-        if (w.year != year || !in_team.count(w.department)) continue;
-        SkillCoverage cov{w.department, w.skill, w.year, w.level, 0, 0, w.people};
-        for (std::size_t k = 0; k < out.learners.size(); ++k) {
-            const auto l = static_cast<std::size_t>(out.learners[k]);
-            if (data.learner_facts[l].department != w.department) continue;
+        auto it = lines_of.find(w.department);
+        if (w.year != year || it == lines_of.end()) continue;
+        it->second.push_back(out.coverage.size());
+        out.coverage.push_back({w.department, w.skill, w.year, w.level, 0, 0, w.people});
+    }
+    for (std::size_t k = 0; k < out.learners.size(); ++k) {
+        const auto l = static_cast<std::size_t>(out.learners[k]);
+        for (std::size_t line : lines_of[data.learner_facts[l].department]) {
+            SkillCoverage& cov = out.coverage[line];
             int now = 0;
             for (const auto& t : data.targets[l])
-                if (t.skill == w.skill) now = t.current;
+                if (t.skill == cov.skill) now = t.current;
             int planned = now;
-            for (const auto& s : out.plans[k].steps)
-                for (const auto& cs : data.catalogue.courses[static_cast<std::size_t>(s.course)].skills)
-                    if (cs.skill == w.skill) planned = std::max(planned, cs.level);
-            cov.people_now += now >= w.level;
-            cov.people_planned += planned >= w.level;
+            for (const auto& s : out.plans[k].steps) {
+                if (s.status == StepStatus::failed || s.status == StepStatus::dropped) continue;
+                const auto& taught = s.opportunity >= 0 ? data.opportunities[static_cast<std::size_t>(s.opportunity)].taught
+                                                        : data.catalogue.courses[static_cast<std::size_t>(s.course)].skills;
+                for (const auto& cs : taught)
+                    if (cs.skill == cov.skill) planned = std::max(planned, cs.level);
+            }
+            cov.people_now += now >= cov.level;
+            cov.people_planned += planned >= cov.level;
         }
-        out.coverage.push_back(std::move(cov));
     }
     return out;
 }

@@ -111,6 +111,8 @@ RankingRules parse_rules_json(std::string_view text, std::string_view source_nam
              {"min_score", in.number(r.min_score)},
              // Read by campaign/rules.hpp; one rules file serves `recommend` and `push`.
              {"campaign", [](const json&, const std::string&) {}},
+             // Read by path/rules.hpp (`learnrec plan`).
+             {"planning", [](const json&, const std::string&) {}},
              {"lifecycle", in.section([&](const json& v, const std::string& p) {
                   in.walk(v, p,
                           {{"exclude_in_progress", in.boolean(r.exclude_in_progress)},

@@ -8,6 +8,7 @@
 // anything is allocated; the index is rebuilt (and the config validated) from these texts.
 #include <cstring>
 
+#include "learnrec/detail/atomic_file.hpp"
 #include "learnrec/error.hpp"
 #include "learnrec/io/model_file.hpp"
 #include "learnrec/text/index.hpp"

@@ -31,9 +31,33 @@ rss_reloads = [line.split() for line in (out / "rss_reloads.txt").read_text().sp
 failed = int(rss_reloads[-1][1]) if rss_reloads and rss_reloads[-1][0] == "failed_reloads" else None
 rss_points = [(int(a), int(b)) for a, b in rss_reloads if a.isdigit()]
 
+full_path = out / "rss_reloads_full.txt"
+full_rows = [line.split() for line in full_path.read_text().splitlines()[1:]] if full_path.exists() else []
+full_points = [(int(a), int(b)) for a, b, *_ in full_rows]
+full_codes = [row[2] for row in full_rows[1:]]
+full_seconds = [float(row[3]) for row in full_rows[1:]]
+
+
+def slope(points, first):
+    """Least-squares slope of RSS (KiB) per reload over the points from reload `first` on."""
+    pts = [(x, y) for x, y in points if x >= first]
+    if len(pts) < 2:
+        return None
+    mx = sum(x for x, _ in pts) / len(pts)
+    my = sum(y for _, y in pts) / len(pts)
+    den = sum((x - mx) ** 2 for x, _ in pts)
+    return sum((x - mx) * (y - my) for x, y in pts) / den if den else None
+
+
 inproc_threads = max(inproc) if inproc else None
+n_small = rss_points[-1][0] if rss_points else 0
+slopes = {"small_all": slope(rss_points, 0), "small_after_warmup": slope(rss_points, n_small // 4),
+          "small_second_half": slope(rss_points, n_small // 2),
+          "full_all": slope(full_points, 0), "full_after_first": slope(full_points, 2)}
 summary = {"runs": runs, "inprocess": inproc, "rss_kib": rss, "rss_across_reloads": rss_points,
-           "failed_reloads_rss_run": failed, "machine": (out / "machine.txt").read_text()}
+           "failed_reloads_rss_run": failed, "rss_across_reloads_full": full_points,
+           "full_reload_codes": full_codes, "full_reload_seconds": full_seconds,
+           "rss_slope_kib_per_reload": slopes, "machine": (out / "machine.txt").read_text()}
 print("| run | connections | requests/s | p50 ms | p99 ms | p99/p50 | non-2xx | reloads (ok) | service/in-process, wall | server CPU ms/request | service/in-process, CPU |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for key, r in runs.items():
@@ -53,6 +77,14 @@ if rss_points:
           f"{rss_points[0][1] / 1024:.0f} MiB at start, {rss_points[1][1] / 1024 if len(rss_points) > 1 else 0:.0f} MiB "
           f"after {rss_points[1][0] if len(rss_points) > 1 else 0}, {rss_points[-1][1] / 1024:.0f} MiB at the end; "
           f"failed reloads: {failed}")
+    print("RSS slope, KiB per reload (least squares): " +
+          ", ".join(f"{k} {v:.1f}" for k, v in slopes.items() if v is not None))
+if full_points:
+    print(f"\nRSS across {full_points[-1][0]} back-to-back reloads at full scale (with wrk -c8 traffic): "
+          f"{full_points[0][1] / 1024:.0f} MiB before, {full_points[1][1] / 1024:.0f} MiB after the first, "
+          f"{max(p[1] for p in full_points) / 1024:.0f} MiB at most, {full_points[-1][1] / 1024:.0f} MiB at the end; "
+          f"answers {sorted(set(full_codes))}; reload {min(full_seconds):.1f}-{max(full_seconds):.1f} s "
+          f"(mean {sum(full_seconds) / len(full_seconds):.1f} s)")
 (out / "summary.json").write_text(json.dumps(summary, indent=2))
 
 try:
@@ -79,11 +111,16 @@ for ax, title, ylabel in ((axes[0], "throughput", "requests/s"), (axes[1], "late
     ax.legend(fontsize=8)
 axes[1].set_yscale("log")
 if rss_points:
-    axes[2].plot([p[0] for p in rss_points], [p[1] / 1024 for p in rss_points], "o-")
-    axes[2].set_xlabel("reloads")
+    axes[2].plot([p[0] for p in rss_points], [p[1] / 1024 for p in rss_points], "o-", label="5k x 600 academy")
+if full_points:
+    axes[2].plot([p[0] for p in full_points], [p[1] / 1024 for p in full_points], "s-", label="100k x 5k academy")
+if rss_points or full_points:
+    axes[2].set_xscale("symlog", linthresh=10)
+    axes[2].set_xlabel("reloads (under wrk -c8 traffic)")
     axes[2].set_ylabel("RSS MiB")
     axes[2].set_ylim(bottom=0)
-    axes[2].set_title("RSS across reloads (small academy)")
+    axes[2].legend(fontsize=8)
+    axes[2].set_title("RSS across reloads")
 fig.suptitle("learnrec-serve, academy 100k learners x 5k courses, all rules, --threads 2, loopback")
 fig.tight_layout()
 fig.savefig(out / "service_load.png", dpi=110)

@@ -4,7 +4,7 @@
 # steady and once with a reload every second; the same requests in process (the Ranker, one
 # learner per call); the service's RSS across reloads. Every run is bounded in time.
 # Usage: benchmarks/service/run.sh [data dir, default /tmp/learnrec-serve-bench] [seconds per run, default 10]
-#        [reloads for the RSS run at small scale, default 1000]
+#        [reloads for the RSS run at small scale, default 1000] [reloads for the RSS run at full scale, default 20]
 # Needs: build/examples/{learnrec,learnrec-serve}, build/benchmarks/service/service_inprocess, wrk, curl.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -13,7 +13,10 @@ build=${LEARNREC_BUILD_DIR:-$root/build}
 data=${1:-/tmp/learnrec-serve-bench}
 secs=${2:-10}
 rss_reloads=${3:-1000}
+full_reloads=${4:-20}
 threads=${SERVE_THREADS:-2}
+reload_nice=${SERVE_RELOAD_NICE:-10}       # learnrec-serve --reload-nice
+full_reload_seconds=${FULL_RELOAD_SECONDS:-300}  # bound of the full-scale RSS phase
 cli=$build/examples/learnrec
 serve=$build/examples/learnrec-serve
 inproc=$build/benchmarks/service/service_inprocess
@@ -39,7 +42,7 @@ export LEARNERS=$data/learners.txt
 
 start_server() {  # model catalogue events -> sets pid, base
   "$serve" --model "$1" --catalogue "$2" --rules "$here/rules.json" --events "$3" --threads "$threads" --connections 128 \
-    --no-request-log >"$out/serve.out" 2>"$out/serve.err" &
+    --reload-nice "$reload_nice" --no-request-log >"$out/serve.out" 2>"$out/serve.err" &
   pid=$!
   for _ in $(seq 1 600); do grep -q listening "$out/serve.out" 2>/dev/null && break; sleep 0.5; done
   base=$(head -1 "$out/serve.out" | sed 's/listening on //')
@@ -73,6 +76,20 @@ for mode in steady reload; do
     echo "rss_after_${mode}_${c}_kib $(rss)" >>"$out/rss.txt"
   done
 done
+# RSS across back-to-back reloads at full scale, under wrk -c8 traffic (a reload here takes
+# seconds, so the 1,000 of the memory proof run on the small academy below). (0: skip.)
+if ((full_reloads > 0)); then
+  wrk -t1 -c8 -d3600s --timeout 30s -s "$here/learners.lua" "$base" >"$out/wrk_full_rss_traffic.txt" & traffic=$!
+  echo "reload rss_kib http_code seconds" >"$out/rss_reloads_full.txt"
+  echo "0 $(rss) - 0" >>"$out/rss_reloads_full.txt"
+  until_full=$((SECONDS + full_reload_seconds))
+  for r in $(seq 1 "$full_reloads"); do
+    ((SECONDS < until_full)) || break
+    echo "$r $(curl -s -o /dev/null -w '%{http_code} %{time_total}' -X POST -d '' "$base/admin/reload" | \
+      { read -r code t; echo "$(rss) $code $t"; })" >>"$out/rss_reloads_full.txt"
+  done
+  kill -INT "$traffic" 2>/dev/null || true; wait "$traffic" || true
+fi
 kill -TERM "$pid"; wait "$pid" || true
 
 # The same requests in process: the Ranker, one learner per call, on as many threads as the server.
@@ -91,7 +108,7 @@ import csv, sys
 ids = sorted({r[0] for r in csv.reader(open(sys.argv[1])) if r[0] != "learner_id"})
 print("\n".join(ids[:500]))
 PY
-LEARNERS=$data/small_learners.txt wrk -t1 -c8 -d600s -s "$here/learners.lua" "$base" >"$out/wrk_rss_traffic.txt" & traffic=$!
+LEARNERS=$data/small_learners.txt wrk -t1 -c8 -d3600s -s "$here/learners.lua" "$base" >"$out/wrk_rss_traffic.txt" & traffic=$!
 echo "reload rss_kib" >"$out/rss_reloads.txt"
 echo "0 $(rss)" >>"$out/rss_reloads.txt"
 fails=0
@@ -100,7 +117,7 @@ for r in $(seq 1 "$rss_reloads"); do
   [ "$code" = 200 ] || fails=$((fails + 1))
   ((r % 50)) || echo "$r $(rss)" >>"$out/rss_reloads.txt"
 done
-kill -INT "$traffic"; wait "$traffic" || true
+kill -INT "$traffic" 2>/dev/null || true; wait "$traffic" || true
 echo "failed_reloads $fails" >>"$out/rss_reloads.txt"
 kill -TERM "$pid"; wait "$pid" || true
 fi

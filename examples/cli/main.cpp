@@ -299,7 +299,8 @@ int run_inspect(const std::string& path) {
     const Model& m = *bundle.model;
     fmt::print("{}: a valid learnrec model file (format version {})\n", path, model_file_version);
     fmt::print("  kind         {}\n  learners     {}\n  courses      {}\n", m.kind(), m.num_learners(), m.num_courses());
-    if (const auto* f = dynamic_cast<const FactorModel*>(&m)) fmt::print("  factors      {}\n", f->factors());
+    const ScoringForm form = m.scoring();
+    if (form.factors) fmt::print("  factors      {}\n", form.factors->factors());
     const auto show_ids = [](const char* what, const IdMap& ids) {
         if (ids.size() == 0) {
             fmt::print("  {:<12} none stored\n", what);

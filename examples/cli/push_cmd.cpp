@@ -15,7 +15,7 @@ namespace learnrec::cli {
 namespace {
 
 struct PushFlags {
-    std::string model, catalogue, log, out, now, campaign, rules, events, report, format = "csv";
+    std::string model, catalogue, log, out, now, campaign, rules, events, report, digests, format = "csv";
     index_t k = 0;  // 0: the rules file's k (10 without one)
     int threads = 0;
     bool quiet = false;
@@ -32,6 +32,7 @@ int run_push(const PushFlags& f) {
     spec.format = campaign::parse_output_format(f.format);
     spec.num_threads = f.threads;
     spec.target = f.target;
+    spec.digests = f.digests;
     if (!f.rules.empty()) spec.settings = campaign::read_campaign_settings(f.rules);
     if (!f.quiet)
         spec.progress = [](std::size_t done, std::size_t total) {
@@ -45,6 +46,7 @@ int run_push(const PushFlags& f) {
     if (!report.log_warning.empty()) fmt::print(stderr, "warning: {}\n", report.log_warning);
     fmt::print("{}", report.summary());
     fmt::print("wrote {} rows to {}; appended {} pushes to {}\n", report.pushes, f.out, report.logged, f.log);
+    if (!f.digests.empty()) fmt::print("manager digests: {} in {}\n", report.digests, f.digests);
     if (!f.report.empty()) {
         campaign::write_report(report, f.report);
         fmt::print("report: {}\n", f.report);
@@ -80,6 +82,8 @@ Command add_push_command(CLI::App& app) {
     cmd->add_option("--department", f->target.departments, "Target learners of this department (repeatable)");
     cmd->add_option("--role", f->target.roles, "Target learners of this role (repeatable)");
     cmd->add_option("--learner", f->target.learner_ids, "Target this learner id (repeatable)");
+    cmd->add_option("--digests", f->digests,
+                    "Also write one digest per manager (learners.csv manager_id) to this directory: JSON and Markdown");
     cmd->add_option("--report", f->report, "Also write the campaign report as JSON to this file");
     cmd->add_option("--threads", f->threads, "Threads (0 = all processors)")->capture_default_str();
     cmd->add_flag("--quiet", f->quiet, "No progress on stderr");

@@ -2,7 +2,15 @@
 // ranking routes are in recommend_handlers.cpp.
 #include <chrono>
 #include <ctime>
+#include <cerrno>
 #include <exception>
+#include <thread>
+
+#include <malloc.h>
+#include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -194,12 +202,51 @@ Response Service::post_events(const Request& r, Response& out) {
     return json_answer(out, 200, {{"accepted", n}});
 }
 
+namespace {
+
+/// Lowers the calling thread's priority by `delta` nice steps (Linux: a thread's nice value is its
+/// own). Only ever lowered, which needs no privilege; failure just leaves the priority as it was.
+void lower_this_thread_priority(int delta) {
+    if (delta <= 0) return;
+    const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
+    errno = 0;
+    const int current = ::getpriority(PRIO_PROCESS, tid);
+    if (errno != 0) return;
+    (void)::setpriority(PRIO_PROCESS, tid, std::min(19, current + delta));
+}
+
+/// Hands the heap's free pages back to the system. A snapshot at 100k learners is hundreds of MB
+/// in many blocks below the mmap threshold; without this, each reload's freed snapshot stays in
+/// the arena that built it and RSS steps up with reloads until the arenas are full.
+void return_freed_memory() {
+#ifdef __GLIBC__
+    ::malloc_trim(0);
+#endif
+}
+
+}  // namespace
+
 ReloadResult Service::reload(bool full) {
+    // The caller (an HTTP worker on POST /admin/reload, or the signal thread) only waits: the
+    // snapshot is built on a thread of its own at a lower priority, so on a busy machine the
+    // scheduler serves requests first and the reload takes the idle time; requests never wait
+    // for it (they read the published snapshot), they only share the cores.
     std::lock_guard<std::mutex> serial(reload_mutex_);
+    ReloadResult result;
+    std::thread builder([&] {
+        pthread_setname_np(pthread_self(), "learnrec-reload");
+        lower_this_thread_priority(options_.reload_nice);
+        result = reload_here(full);
+    });
+    builder.join();
+    return result;
+}
+
+ReloadResult Service::reload_here(bool full) {
     const auto t0 = std::chrono::steady_clock::now();
     std::uint64_t covered = 0;
     bool keep_history = false;
-    const auto current = handle_.current();
+    std::shared_ptr<const Snapshot> current = handle_.current();
     {
         std::lock_guard<std::mutex> lock(state_mutex_);
         covered = overlay_.last_sequence();  // every event up to here is in the log file
@@ -218,19 +265,27 @@ ReloadResult Service::reload(bool full) {
                                   keep_history ? current.get() : nullptr);
         result.message = next->version.id;
         const bool reread = !next->history_reused;
-        std::shared_ptr<const Snapshot> previous;
         {
             std::lock_guard<std::mutex> lock(state_mutex_);
-            previous = handle_.publish(std::move(next));
+            handle_.publish(std::move(next));
             if (reread) overlay_.forget_through(covered);  // the new history holds them
         }
-        // `previous` is released here, outside the lock (or later by the last request holding it).
         result.ok = true;
     } catch (const std::exception& e) {
         result.message = e.what();
     }
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     metrics_.reload(result.ok);
+    // The previous snapshot dies with the last request still reading it (milliseconds). Wait for
+    // that here, bounded, so it is freed on this thread and its memory returned before the next
+    // reload allocates again: RSS then stays at one snapshot plus the one being built.
+    if (result.ok) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (current.use_count() > 1 && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    current.reset();
+    return_freed_memory();
     return result;
 }
 
@@ -255,6 +310,9 @@ Response Service::metrics_text(Response& out) {
     g.ready = s != nullptr;
     if (s) {
         g.model_version = s->version.id;
+        g.model_kind = s->version.kind;
+        g.model_trained_at = s->version.trained_at;
+        if (s->version.trained_at_seconds) g.model_trained_at_seconds = static_cast<double>(*s->version.trained_at_seconds);
         g.model_loaded_at = static_cast<double>(s->version.loaded_at);
     }
     g.now = epoch_now();

@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
     app.set_config("--config", "", "Configuration file (TOML or INI: the long flag names as keys)");
     ServiceOptions options;
     ServerOptions server;
-    std::string model, catalogue, rules, events, tokens;
+    std::string model, catalogue, rules, events, tokens, learner_features;
     app.add_option("--model", model, "Model file (learnrec train --save), with its learner and course ids")
         ->required()->check(CLI::ExistingFile);
     app.add_option("--catalogue", catalogue, "Catalogue directory (courses, sessions, obligations, learners, ...)")
@@ -27,6 +27,13 @@ int main(int argc, char** argv) {
     app.add_option("--events", events,
                    "Event log (CSV learner_id,course_id,event,timestamp,value): read as the 'already taken' state, "
                    "appended to by POST /v1/events (created if missing)");
+    app.add_option("--learner-features", learner_features,
+                   "Hybrid model: the learner feature CSV it was trained with (learner_id,feature,weight); its "
+                   "feature names let a new learner's profile reach the model on POST /v1/recommendations")
+        ->check(CLI::ExistingFile);
+    app.add_option("--reload-nice", options.reload_nice,
+                   "Nice steps below the request workers for the thread that builds a reloaded snapshot")
+        ->capture_default_str()->check(CLI::Range(0, 19));
     app.add_option("--host", server.host, "Address to bind (loopback unless --tokens is given)")->capture_default_str();
     app.add_option("--port", server.port, "Port (0: a free one, printed on stdout)")->capture_default_str()
         ->check(CLI::Range(0, 65535));
@@ -50,8 +57,8 @@ int main(int argc, char** argv) {
     bool quiet = false;
     app.add_flag("--no-request-log", quiet, "Do not log one line per request on stderr");
     CLI11_PARSE(app, argc, argv);
-    // A reload allocates a whole snapshot (hundreds of MB at 100k learners) on whichever worker
-    // thread asked, and the old one is freed by whichever thread drops it last. glibc's dynamic
+    // A reload allocates a whole snapshot (hundreds of MB at 100k learners) on its own thread, and
+    // the old one is freed by whichever thread drops it last. glibc's dynamic
     // mmap threshold would soon serve such blocks from per-thread arenas that keep the memory after
     // free, so RSS would climb with every reload: fixed thresholds keep big blocks mmapped
     // (returned to the system when freed) and the arenas few. A host program's choice, not the
@@ -59,7 +66,7 @@ int main(int argc, char** argv) {
     mallopt(M_MMAP_THRESHOLD, 1 << 20);
     mallopt(M_ARENA_MAX, 4);
     server.request_log = !quiet;
-    options.sources = {model, catalogue, rules, events};
+    options.sources = {model, catalogue, rules, events, learner_features};
 
     const bool loopback = server.host == "127.0.0.1" || server.host == "::1" || server.host == "localhost";
     try {

@@ -66,11 +66,19 @@ std::string Metrics::render(const ServingGauges& g) const {
     put(out, "learnrec_reloads_total{{result=\"failed\"}} {}\n", reloads_failed_);
     put(out, "# HELP learnrec_ready 1 once a model is loaded.\n# TYPE learnrec_ready gauge\nlearnrec_ready {}\n",
          g.ready ? 1 : 0);
-    put(out, "# HELP learnrec_model_info The model serving (value 1), labelled with its version.\n");
-    put(out, "# TYPE learnrec_model_info gauge\nlearnrec_model_info{{version=\"{}\"}} 1\n", label(g.model_version));
-    put(out, "# HELP learnrec_model_age_seconds Seconds since the serving snapshot was loaded.\n");
-    put(out, "# TYPE learnrec_model_age_seconds gauge\nlearnrec_model_age_seconds {}\n",
-         g.ready ? g.now - g.model_loaded_at : 0.0);
+    put(out, "# HELP learnrec_model_info The model serving (value 1): version (kind-crc32-trained_at), kind, trained_at.\n");
+    put(out, "# TYPE learnrec_model_info gauge\nlearnrec_model_info{{version=\"{}\",kind=\"{}\",trained_at=\"{}\"}} 1\n",
+        label(g.model_version), label(g.model_kind), label(g.model_trained_at));
+    // Age since training is what staleness alerts want; a file without a trained-at stamp has none,
+    // and an absent series says so better than a made-up value.
+    if (g.ready && g.model_trained_at_seconds) {
+        put(out, "# HELP learnrec_model_age_seconds Seconds since the serving model was trained (its trained_at).\n");
+        put(out, "# TYPE learnrec_model_age_seconds gauge\nlearnrec_model_age_seconds {}\n",
+            g.now - *g.model_trained_at_seconds);
+    }
+    put(out, "# HELP learnrec_snapshot_age_seconds Seconds since the serving snapshot was loaded.\n");
+    put(out, "# TYPE learnrec_snapshot_age_seconds gauge\nlearnrec_snapshot_age_seconds {}\n",
+        g.ready ? g.now - g.model_loaded_at : 0.0);
     put(out, "# HELP learnrec_snapshot_generation Snapshots published since start.\n");
     put(out, "# TYPE learnrec_snapshot_generation counter\nlearnrec_snapshot_generation {}\n", g.generation);
     put(out, "# HELP learnrec_pending_events Events accepted since the last reload, applied on top of the snapshot.\n");

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -20,6 +21,9 @@ namespace learnrec::service {
 struct ServingGauges {
     bool ready = false;
     std::string model_version;
+    std::string model_kind;
+    std::string model_trained_at;  ///< ISO-8601 from the model file, empty when not recorded
+    std::optional<double> model_trained_at_seconds;  ///< the same as seconds since the epoch
     double model_loaded_at = 0;   ///< seconds since the epoch
     double now = 0;               ///< seconds since the epoch
     std::size_t pending_events = 0;  ///< events accepted since the last reload (the overlay)

@@ -104,6 +104,25 @@ GoalMatches goals_of(const Snapshot& s, const std::vector<std::string>& goals, c
     return text::goal_matches(*s.goals_index, texts);
 }
 
+/// A profile as the hybrid model's learner feature tokens, named as the academy's
+/// learner_features.csv names them ("role=...", "department=...", "country=...", "lang=..." per
+/// language, "region=...", "goal=..." per target skill); each at most once (weight 1).
+std::vector<std::string> profile_tokens(const LearnerFacts& f) {
+    std::vector<std::string> out;
+    const auto add = [&out](std::string_view name, std::string_view value) {
+        if (value.empty()) return;
+        std::string token = fmt::format("{}={}", name, value);
+        if (std::find(out.begin(), out.end(), token) == out.end()) out.push_back(std::move(token));
+    };
+    add("role", f.role);
+    add("department", f.department);
+    add("country", f.country);
+    for (const auto& l : f.languages) add("lang", l);
+    add("region", f.region);
+    for (const auto& g : f.target_skills) add("goal", g.skill);
+    return out;
+}
+
 QueryBlock fold_in_row(const Snapshot& s, const std::map<index_t, float>& row) {
     std::vector<Triplet> t;
     for (const auto& [c, w] : row) t.push_back({0, c, w});
@@ -265,23 +284,51 @@ Response Service::new_learner_recommendations(const Request& r, Response& out) {
     }
     history.finish();
     const CsrMatrix m = CsrMatrix::from_triplets(n, courses, rows);
-    NewLearners fresh{s.bundle.model->fold_in(m.view(), 1), std::move(facts), std::move(history)};
-    // Learners without courses have nothing to fold in: the average learner's query instead.
-    if (fresh.queries.embeddings.rows() == n && s.cold_start.embeddings.rows() == 1)
+    // A hybrid model with named learner features places a learner from the profile itself (its
+    // feature embedding), then fits the courses taken on top; other models only fold in courses.
+    std::vector<std::vector<std::string>> used(facts.size());
+    QueryBlock queries;
+    if (s.hybrid) {
+        std::vector<Triplet> entries;
         for (index_t i = 0; i < n; ++i)
-            if (cold[static_cast<std::size_t>(i)]) fresh.queries.embeddings.row(i) = s.cold_start.embeddings.row(0);
+            for (auto& token : profile_tokens(facts[static_cast<std::size_t>(i)]))
+                if (const auto col = s.learner_feature_tokens.find(token)) {
+                    entries.push_back({i, *col, 1.0f});
+                    used[static_cast<std::size_t>(i)].push_back(std::move(token));
+                }
+        const CsrMatrix features = CsrMatrix::from_triplets(n, s.hybrid->user_features(), entries);
+        const CsrView view = features.view();
+        queries.embeddings = s.hybrid->fold_in_learners(m.view(), &view, 1);
+        queries.count = n;
+    } else {
+        queries = s.bundle.model->fold_in(m.view(), 1);
+    }
+    NewLearners fresh{std::move(queries), std::move(facts), std::move(history)};
+    // Learners with neither courses nor a known feature: the average learner's query instead.
+    std::vector<std::string> basis(list.size());
+    for (std::size_t i = 0; i < basis.size(); ++i) {
+        const bool courses_given = !cold[i], profile = !used[i].empty();
+        basis[i] = profile ? (courses_given ? "features+fold_in" : "features")
+                           : (courses_given ? "fold_in" : "average_learner");
+        if (!courses_given && !profile && fresh.queries.embeddings.rows() == n && s.cold_start.embeddings.rows() == 1)
+            fresh.queries.embeddings.row(static_cast<index_t>(i)) = s.cold_start.embeddings.row(0);
+    }
     RankingRules rules = s.rules;
     rules.k = std::min(k, courses);
     const Recommendations rec = s.ranker.recommend(fresh, now, rules, goals_of(s, goal_texts, "goal"));
     out.learners = static_cast<std::size_t>(n);
     nlohmann::json results = nlohmann::json::array();
-    for (index_t i = 0; i < n; ++i)
-        results.push_back({{"learner", fresh.facts[static_cast<std::size_t>(i)].id},
+    for (index_t i = 0; i < n; ++i) {
+        const auto u = static_cast<std::size_t>(i);
+        nlohmann::json one{{"learner", fresh.facts[u].id},
                            {"model_version", s.version.id},
                            {"cold_start", true},
-                           {"basis", cold[static_cast<std::size_t>(i)] ? "average_learner" : "fold_in"},
+                           {"basis", basis[u]},
                            {"now", format_date(now)},
-                           {"items", items_json(rec, i, s.ranker.catalogue())}});
+                           {"items", items_json(rec, i, s.ranker.catalogue())}};
+        if (s.hybrid) one["features"] = used[u];  // what of the profile the model knew
+        results.push_back(std::move(one));
+    }
     out.body = detail::dump(single ? results[0] : nlohmann::json{{"model_version", s.version.id}, {"results", results}});
     return out;
 }

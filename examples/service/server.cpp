@@ -12,6 +12,11 @@
 #include <pthread.h>
 
 #include <fmt/format.h>
+#include <sys/socket.h>
+// cpp-httplib listens with a backlog of 5 unless told otherwise: under load every reconnect
+// beyond that is a dropped SYN and a one-second client retransmission. The kernel's own cap
+// (net.core.somaxconn) still applies.
+#define CPPHTTPLIB_LISTEN_BACKLOG SOMAXCONN
 #include <httplib.h>
 
 #include "request_parsing.hpp"
@@ -84,9 +89,7 @@ int run_server(Service& service, const ServerOptions& options) {
     // body until the client's delayed ACK (about 40 ms per request on Linux loopback).
     server.set_tcp_nodelay(true);
     // A worker serves one keep-alive connection at a time; bounding its requests lets connections
-    // beyond --connections have a turn now and then. Not often: every reconnect goes through
-    // cpp-httplib's listen backlog of 5 (fixed in Debian's build), and a dropped SYN costs the
-    // client a 1-second retransmission.
+    // beyond --connections have a turn now and then. Not often: a reconnect costs a handshake.
     server.set_keep_alive_max_count(10000);
 
     const bool log = options.request_log;

@@ -21,7 +21,9 @@
 //
 // Thread safety: handle() and reload() may be called concurrently from any number of threads;
 // reloads are serialized among themselves and never block requests (a request keeps the snapshot
-// it started with). Complexity per recommendation request: one Ranker call for one learner.
+// it started with). A reload builds the snapshot on a thread of its own, niced below the request
+// workers (ServiceOptions::reload_nice), waits for the previous snapshot's last reader, and hands
+// the freed memory back to the system (malloc_trim), so RSS does not climb with reloads. Complexity per recommendation request: one Ranker call for one learner.
 #pragma once
 
 #include <cstdint>
@@ -47,6 +49,7 @@ struct ServiceOptions {
     std::size_t max_events_per_request = 1000;   ///< POST /v1/events
     std::size_t max_learners_per_request = 100;  ///< POST /v1/recommendations
     std::size_t pending_capacity = 200'000;      ///< events kept on top of the snapshot until a reload
+    int reload_nice = 10;  ///< nice steps below the request workers for the thread that builds a snapshot
 };
 
 struct Request {
@@ -96,6 +99,8 @@ private:
     Response similar_courses(const Request& request, std::string_view course, Response& out);
     Response post_events(const Request& request, Response& out);
     Response admin_reload(const Request& request, Response& out);
+    /// reload()'s work, on the calling thread (reload() runs it on a thread of its own).
+    ReloadResult reload_here(bool full);
     Response metrics_text(Response& out);
 
     /// The snapshot and a learner's pending events, read together (a reload swaps both at once).

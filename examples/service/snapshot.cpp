@@ -11,7 +11,9 @@
 
 #include <fmt/format.h>
 
+#include "learnrec/data/csv.hpp"
 #include "learnrec/data/events.hpp"
+#include "learnrec/data/features.hpp"
 
 namespace learnrec::service {
 
@@ -80,14 +82,19 @@ ModelVersion model_version_of(std::string_view model_bytes, const ModelBundle& b
         for (int b = 3; b >= 0; --b)
             v.checksum = (v.checksum << 8) | static_cast<unsigned char>(model_bytes[48 + static_cast<std::size_t>(b)]);
     v.loaded_at = loaded_at;
-    v.id = fmt::format("{}-{:08x}", v.kind, v.checksum);
+    v.trained_at = bundle.metadata.trained_at;
+    v.trained_at_seconds = v.trained_at.empty() ? std::nullopt : parse_timestamp(v.trained_at);
+    std::string when;
+    for (char c : v.trained_at)
+        if (c != '-' && c != ':') when += c;
+    v.id = fmt::format("{}-{:08x}-{}", v.kind, v.checksum, when.empty() ? "unknown" : when);
     return v;
 }
 
 namespace {
 std::shared_ptr<Snapshot> build_snapshot(ModelBundle bundle, CatalogueData catalogue, RankingRules rules,
                                          LearnerHistory history, ModelVersion version, std::size_t events_read,
-                                         text::SkillVocabulary vocabulary) {
+                                         text::SkillVocabulary vocabulary, IdMap learner_feature_tokens) {
     LEARNREC_CHECK(bundle.model != nullptr, "no model");
     LEARNREC_CHECK(bundle.courses.size() == bundle.model->num_courses(),
                    "the model file has no course ids; save it with its ids (learnrec train --save)");
@@ -98,6 +105,16 @@ std::shared_ptr<Snapshot> build_snapshot(ModelBundle bundle, CatalogueData catal
     auto s = std::make_shared<Snapshot>(std::move(bundle), std::move(ranker), std::move(rules), std::move(version),
                                         std::move(cold));
     s->events_read = events_read;
+    if (learner_feature_tokens.size() > 0) {
+        auto hybrid = std::dynamic_pointer_cast<const HybridModel>(s->bundle.model);
+        LEARNREC_CHECK(hybrid != nullptr, "learner feature names are given, but the model is '{}', not hybrid",
+                       s->bundle.model->kind());
+        LEARNREC_CHECK(hybrid->user_features() == learner_feature_tokens.size(),
+                       "the learner feature file names {} features, the hybrid model was trained with {}",
+                       learner_feature_tokens.size(), hybrid->user_features());
+        s->hybrid = std::move(hybrid);
+        s->learner_feature_tokens = std::move(learner_feature_tokens);
+    }
     s->goals_index = std::make_shared<const text::CourseTextIndex>(text::course_texts(s->ranker.catalogue()),
                                                                    std::move(vocabulary));
     return s;
@@ -106,9 +123,9 @@ std::shared_ptr<Snapshot> build_snapshot(ModelBundle bundle, CatalogueData catal
 
 std::shared_ptr<const Snapshot> make_snapshot(ModelBundle bundle, CatalogueData catalogue, RankingRules rules,
                                               LearnerHistory history, ModelVersion version, std::size_t events_read,
-                                              text::SkillVocabulary vocabulary) {
+                                              text::SkillVocabulary vocabulary, IdMap learner_feature_tokens) {
     return build_snapshot(std::move(bundle), std::move(catalogue), std::move(rules), std::move(history),
-                          std::move(version), events_read, std::move(vocabulary));
+                          std::move(version), events_read, std::move(vocabulary), std::move(learner_feature_tokens));
 }
 
 std::shared_ptr<const Snapshot> load_snapshot(const SnapshotSources& sources, timestamp_t now,
@@ -171,6 +188,18 @@ std::shared_ptr<const Snapshot> load_snapshot(const SnapshotSources& sources, ti
         matched = events.size();
         history = LearnerHistory::from_states(LearnerCourseStates::from_events(events, learners, courses));
     }
+    // Only a hybrid model with learner features has a use for their names.
+    IdMap feature_tokens;
+    if (const auto* hybrid = dynamic_cast<const HybridModel*>(bundle.model.get());
+        hybrid && hybrid->user_features() > 0 && !sources.learner_features.empty()) {
+        FeatureCsvOptions options;
+        options.allow_unknown_ids = true;
+        feature_tokens = read_features_csv(sources.learner_features, bundle.learners, options).features;
+        if (feature_tokens.size() != hybrid->user_features())
+            throw Error(sources.learner_features.string(),
+                        fmt::format("names {} learner features, the hybrid model {} was trained with {}",
+                                    feature_tokens.size(), sources.model.string(), hybrid->user_features()));
+    }
     std::shared_ptr<Snapshot> s;
     try {
         // The skill vocabulary lets a goal in one language reach courses taught in another.
@@ -178,7 +207,7 @@ std::shared_ptr<const Snapshot> load_snapshot(const SnapshotSources& sources, ti
         if (!sources.catalogue.empty() && std::filesystem::exists(sources.catalogue / "skill_synonyms.csv"))
             vocabulary = text::read_skill_vocabulary_csv(sources.catalogue / "skill_synonyms.csv");
         s = build_snapshot(std::move(bundle), std::move(catalogue), std::move(rules), std::move(history),
-                          std::move(version), matched, std::move(vocabulary));
+                          std::move(version), matched, std::move(vocabulary), std::move(feature_tokens));
     } catch (const Error& e) {
         throw Error(sources.catalogue.empty() ? sources.model.string() : sources.catalogue.string(), e.what());
     }

@@ -11,11 +11,13 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include "learnrec/io/model_file.hpp"
+#include "learnrec/model/hybrid.hpp"
 #include "learnrec/model/model.hpp"
 #include "learnrec/ranking/files.hpp"
 #include "learnrec/ranking/history.hpp"
@@ -30,18 +32,29 @@ struct SnapshotSources {
     std::filesystem::path catalogue;  ///< catalogue directory (ranking/files.hpp); empty: ids only
     std::filesystem::path rules;      ///< rules JSON; empty: the defaults
     std::filesystem::path events;     ///< typed event log, the "already taken" state; empty: none
+    /// The learner feature CSV a hybrid model was trained with (learner_id,feature,weight, as
+    /// `learnrec academy` writes learner_features.csv): its feature columns, in the order of first
+    /// use, are the model's learner feature columns, so a new learner's profile (role, country,
+    /// languages, target skills, ...) reaches the model's feature embedding. Ignored for models
+    /// without learner features.
+    std::filesystem::path learner_features;
 };
 
-/// Which model answered: the file's payload checksum (the envelope's CRC-32) and kind, and when
-/// this process loaded it. One function builds it so that a trained-at stamp in the file can join
-/// the id without touching the handlers.
+/// Which model answered: its kind, the file's payload checksum (the envelope's CRC-32) and when it
+/// was trained (the file's metadata), as learnrec::model_version() spells it, e.g.
+/// "als-3f2a9c1b-20260601T000000Z" ("unknown" for a file without a trained-at stamp); and when
+/// this process loaded it.
 struct ModelVersion {
-    std::string id;              ///< e.g. "als-3f2a9c1b"
-    std::string kind;            ///< "als", "ease", ...
-    std::uint32_t checksum = 0;  ///< CRC-32 of the payload, from the envelope
-    timestamp_t loaded_at = 0;   ///< seconds since the epoch
+    std::string id;               ///< "<kind>-<crc32 hex>-<trained_at>", in every answer
+    std::string kind;             ///< "als", "ease", "hybrid", ...
+    std::uint32_t checksum = 0;   ///< CRC-32 of the payload, from the envelope
+    std::string trained_at;       ///< ISO-8601 UTC from the file's metadata, empty when not recorded
+    std::optional<timestamp_t> trained_at_seconds;  ///< the same as seconds since the epoch, when it parses
+    timestamp_t loaded_at = 0;    ///< seconds since the epoch
 };
-/// `model_bytes`: the model file's bytes (already validated by from_bytes).
+/// `model_bytes`: the model file's bytes (already validated by from_bytes into `bundle`). Reads the
+/// checksum from the bytes rather than calling model_version(bundle), which would encode the whole
+/// model again during a reload.
 ModelVersion model_version_of(std::string_view model_bytes, const ModelBundle& bundle, timestamp_t loaded_at);
 
 struct Snapshot {
@@ -64,6 +77,11 @@ struct Snapshot {
     std::size_t events_read = 0;  ///< events of the log that matched the model's ids
     bool history_reused = false;  ///< the history came from the previous snapshot, not the log
     std::uint64_t log_device = 0, log_inode = 0;  ///< the event log file the history was read from
+    /// The hybrid model when the snapshot has one with learner features and their names.
+    std::shared_ptr<const HybridModel> hybrid;
+    /// Learner feature tokens ("role=engineer", "lang=de", "goal=python", ...), column j of the
+    /// hybrid model's learner features; empty unless `hybrid` is set.
+    IdMap learner_feature_tokens;
 };
 
 /// Loads and validates every source; throws Error naming the file at fault. `now` stamps the version.
@@ -81,6 +99,7 @@ std::pair<std::uint64_t, std::uint64_t> file_identity(const std::filesystem::pat
 std::shared_ptr<const Snapshot> make_snapshot(ModelBundle bundle, ranking::CatalogueData catalogue,
                                               ranking::RankingRules rules, ranking::LearnerHistory history,
                                               ModelVersion version, std::size_t events_read = 0,
-                                              text::SkillVocabulary vocabulary = {});
+                                              text::SkillVocabulary vocabulary = {},
+                                              IdMap learner_feature_tokens = {});
 
 }  // namespace learnrec::service

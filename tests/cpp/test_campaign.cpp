@@ -137,7 +137,7 @@ TEST_CASE("request exclusions leave a learner's courses out of the top-k, as a f
     rules.k = 3;
     rules.num_threads = 1;
     const std::vector<index_t> who{0, 1};
-    ranking::RequestLimits limits{{0, 2, 2}, {0, 2}, {}};
+    ranking::RequestLimits limits{{0, 2, 2}, {0, 2}, {}, {}};
     const auto r = a.ranker->recommend(who, kNow, rules, limits);
     CHECK(std::vector<index_t>(r.ids_of(0).begin(), r.ids_of(0).end()) == std::vector<index_t>{1, 3, 4});
     CHECK(std::vector<index_t>(r.ids_of(1).begin(), r.ids_of(1).end()) == std::vector<index_t>{0, 1, 2});
@@ -156,10 +156,32 @@ TEST_CASE("request limits with 'only' propose from those courses alone", "[campa
     CHECK(r.ids[1] == 7);
 }
 
+TEST_CASE("an ordinary cap gives the first results of the full k, obligations pinned on top kept", "[campaign]") {
+    auto cat = catalogue(10);
+    cat.obligations.push_back({9, ranking::ObligationScope::all, "", kNow + 10 * kDay});
+    const auto a = audience(cat);
+    const std::vector<index_t> who{0, 1, 2};
+    for (const float lambda : {1.0f, 0.5f}) {
+        ranking::RankingRules rules;
+        rules.k = 5;
+        rules.mmr_lambda = lambda;
+        const auto full = a.ranker->recommend(who, kNow, rules);  // the oracle: no cap
+        ranking::RequestLimits limits;
+        limits.ordinary = {0, 2, 7};
+        const auto capped = a.ranker->recommend(who, kNow, rules, limits);
+        for (index_t l = 0; l < 3; ++l) {
+            const auto n = std::min<index_t>(1 + limits.ordinary[static_cast<std::size_t>(l)], 5);  // 1 pinned
+            REQUIRE(capped.count(l) == n);
+            for (index_t j = 0; j < n; ++j) CHECK(capped.ids[capped.slot(l, j)] == full.ids[full.slot(l, j)]);
+        }
+        CHECK(capped.ids[capped.slot(0, 0)] == 9);
+    }
+}
+
 TEST_CASE("request limits whose offsets do not cover the learners are an error", "[campaign]") {
     const auto a = audience();
     const std::vector<index_t> who{0, 1};
-    ranking::RequestLimits limits{{0, 1}, {0}, {}};
+    ranking::RequestLimits limits{{0, 1}, {0}, {}, {}};
     CHECK_THROWS_WITH(a.ranker->recommend(who, kNow, {}, limits), Catch::Contains("2 learners"));
 }
 
@@ -327,6 +349,11 @@ TEST_CASE("a campaign rules key of the wrong type is an error naming the key", "
     CHECK_THROWS_WITH(parse_campaign_settings(R"({"campaign": {"repeat_days": "28"}})", "rules.json"),
                       Catch::Contains("rules.json") && Catch::Contains("campaign.repeat_days"));
     CHECK_THROWS_WITH(parse_campaign_settings(R"({"min_score": "high"})", "rules.json"), Catch::Contains("min_score"));
+    CHECK_THROWS_WITH(parse_campaign_settings("{\"k\": 4,\n \"campaign\": {\n  \"explore\": true,\n  \"repeat_days\": 2.5}}",
+                                              "rules.json"),
+                      Catch::StartsWith("rules.json:4: key 'campaign.repeat_days'"));
+    CHECK_THROWS_WITH(parse_campaign_settings("{\"k\": 4,\n \"min_score\": \"high\"}", "rules.json"),
+                      Catch::StartsWith("rules.json:2: key 'min_score'"));
     const auto ok = parse_campaign_settings(R"({"k": 4, "min_score": 0.5, "campaign": {"repeat_days": 14, "explore": true}})",
                                             "rules.json");
     CHECK(ok.campaign.repeat_days == 14);

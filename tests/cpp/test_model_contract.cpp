@@ -141,6 +141,70 @@ TEST_CASE("every model returns k similar courses", "[contract]") {
     }
 }
 
+TEST_CASE("every model's declared scoring form reproduces its scores and course similarities", "[contract]") {
+    const auto data = contract_data();
+    const auto learners = all_learners(60);
+    const auto courses = all_learners(40);
+    for (const auto& f : testing::all_models()) {
+        INFO(f.name);
+        const auto model = f.fit(data, 1);
+        const ScoringForm form = model->scoring();
+        const int declared = (form.factors != nullptr) + (form.course_matrix != nullptr) + (form.neighbours != nullptr);
+        CHECK(declared <= 1);
+        const auto q = model->learner_queries(learners);
+        std::vector<float> scores(60 * 40);
+        model->score(q, 0, 60, 0, 40, scores.data(), 40);
+        const auto cq = model->course_queries(courses);
+        std::vector<float> similar(40 * 40);
+        model->score_similar(cq, 0, 40, 0, 40, similar.data(), 40);
+        // The oracle of each form, written from its definition in model.hpp.
+        const auto expected = [&](index_t u, index_t c) -> double {
+            if (form.factors) return form.factors->user_factors().row(u).dot(form.factors->item_factors().row(c));
+            double s = 0.0;
+            const auto row = q.history.row(u);
+            for (std::size_t j = 0; j < row.size(); ++j) {
+                const index_t i = row.indices[j];
+                if (form.course_matrix) s += row.weights[j] * (*form.course_matrix)(i, c);
+                else {
+                    const auto nb = form.neighbours->row(i);
+                    for (std::size_t t = 0; t < nb.size(); ++t)
+                        if (nb.indices[t] == c) s += row.weights[j] * nb.weights[t];
+                }
+            }
+            return s;
+        };
+        if (declared == 0) continue;  // reached through the seam only: nothing to reproduce
+        for (index_t u = 0; u < 60; ++u)
+            for (index_t c = 0; c < 40; ++c)
+                CHECK(scores[static_cast<std::size_t>(u * 40 + c)] == Approx(expected(u, c)).margin(1e-4).epsilon(1e-4));
+        if (form.factors) continue;  // factor similarity is cosine, checked in test_factor_model
+        for (index_t i = 0; i < 40; ++i)
+            for (index_t j = 0; j < 40; ++j) {
+                double s = 0.0;
+                if (form.course_matrix) s = (*form.course_matrix)(i, j);
+                else {
+                    const auto nb = form.neighbours->row(i);
+                    for (std::size_t t = 0; t < nb.size(); ++t)
+                        if (nb.indices[t] == j) s = nb.weights[t];
+                }
+                CHECK(similar[static_cast<std::size_t>(i * 40 + j)] == static_cast<float>(s));
+            }
+    }
+}
+
+TEST_CASE("factor, course-matrix and neighbour models declare their scoring form", "[contract]") {
+    const auto data = contract_data();
+    for (const auto& f : testing::all_models()) {
+        INFO(f.name);
+        const auto model = f.fit(data, 1);
+        const ScoringForm form = model->scoring();
+        const std::string_view kind = model->kind();
+        CHECK((form.factors != nullptr) == (kind == "als" || kind == "bpr" || kind == "hybrid"));
+        CHECK((form.course_matrix != nullptr) == (kind == "ease" || kind == "gfcf"));
+        CHECK((form.neighbours != nullptr) == (kind == "item_knn"));
+    }
+}
+
 TEST_CASE("every model trains deterministically with one thread", "[contract]") {
     const auto data = contract_data();
     const CsrView history = data.view();

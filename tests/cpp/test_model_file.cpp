@@ -17,6 +17,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "learnrec/detail/atomic_file.hpp"
 #include "learnrec/io/model_file.hpp"
 #include "learnrec/model/als.hpp"
 #include "learnrec/model/popularity.hpp"
@@ -370,7 +371,27 @@ public:
     QueryBlock course_queries(std::span<const index_t>) const override { return {}; }
     void score_similar(const QueryBlock&, index_t, index_t, index_t, index_t, float*, std::size_t) const override {}
 };
+
+/// A class of its own that borrows a registered kind's name: its fields are not that kind's.
+class ImpostorModel final : public Model {
+public:
+    std::string_view kind() const noexcept override { return "popularity"; }
+    index_t num_learners() const noexcept override { return 0; }
+    index_t num_courses() const noexcept override { return 0; }
+    QueryBlock learner_queries(std::span<const index_t>) const override { return {}; }
+    QueryBlock fold_in(const CsrView&, int) const override { return {}; }
+    void score(const QueryBlock&, index_t, index_t, index_t, index_t, float*, std::size_t) const override {}
+    QueryBlock course_queries(std::span<const index_t>) const override { return {}; }
+    void score_similar(const QueryBlock&, index_t, index_t, index_t, index_t, float*, std::size_t) const override {}
+};
 }  // namespace
+
+TEST_CASE("a model class that borrows a registered kind's name is not saved with that kind's codec", "[io]") {
+    TempDir dir;
+    CHECK_THROWS_WITH(save(ImpostorModel{}, dir / "m.lrm"), Contains("no file format for model kind 'popularity'"));
+    CHECK(dir.entries().empty());
+    CHECK(hyperparameters_json(ImpostorModel{}) == "{}");
+}
 
 TEST_CASE("a model kind without a file format cannot be saved and nothing is written", "[io]") {
     TempDir dir;

@@ -14,6 +14,7 @@
 #include "learnrec/error.hpp"
 #include "learnrec/path/inputs.hpp"
 #include "learnrec/path/plan.hpp"
+#include "learnrec/path/rules.hpp"
 #include "learnrec/path/team.hpp"
 #include "learnrec/ranking/calendar.hpp"
 #include "learnrec/ranking/files.hpp"
@@ -35,6 +36,7 @@ struct Fixture {
     std::vector<float> hours;
     PlanLearner learner;
     PlanOptions options;
+    std::vector<allocation::Opportunity> opps;
 
     explicit Fixture(std::vector<float> h) : hours(std::move(h)) {
         for (std::size_t c = 0; c < hours.size(); ++c) {
@@ -54,7 +56,21 @@ struct Fixture {
         learner.targets.push_back({skill, current, target});
         return *this;
     }
-    Plan plan(std::span<const float> preference = {}) const { return plan_path(cat, hours, learner, options, preference); }
+    /// A remote gig or work package open to the learner, teaching `skill` at `level`.
+    Fixture& opportunity(allocation::OpportunityKind kind, timestamp_t start, int days, const std::string& skill, int level) {
+        allocation::Opportunity o;
+        o.id = fmt::format("O{}", opps.size());
+        o.kind = kind;
+        o.start = start;
+        o.end = start + days * 86400 - 1;
+        o.places = 1;
+        o.taught.push_back({skill, level});
+        opps.push_back(std::move(o));
+        return *this;
+    }
+    Plan plan(std::span<const float> preference = {}) const {
+        return plan_path(cat, hours, learner, options, preference, opps);
+    }
 };
 
 const Step* step_of(const Plan& p, index_t course) {
@@ -233,6 +249,189 @@ TEST_CASE("gaps that do not fit the months and hours are unmet: budget, and the 
     CHECK(p.unmet[0].why == "budget");
 }
 
+TEST_CASE("a gig closes a skill gap on its own dates when it costs fewer hours than the courses", "[path][opportunity]") {
+    Fixture f({20});
+    f.teaches(0, "sql", 2).target("sql", 0, 2);
+    f.opportunity(allocation::OpportunityKind::gig, date(2026, 2, 9), 14, "sql", 2);  // 2 weeks x 4 h
+    const Plan p = f.plan();
+    REQUIRE(p.steps.size() == 1);
+    const Step& s = p.steps[0];
+    CHECK(s.opportunity == 0);
+    CHECK(s.course == -1);
+    CHECK(s.hours == 8.0);
+    CHECK(s.month == 1);
+    CHECK(s.start == date(2026, 2, 9));
+    CHECK(has_reason(s, "closes skill sql from level 0 to 2"));
+    CHECK(p.optimal);
+}
+
+TEST_CASE("a 4-month work package spans the months it runs, its hours spread over them", "[path][opportunity]") {
+    Fixture f({});
+    f.options.months = 12;
+    f.target("cloud", 1, 3);
+    f.opportunity(allocation::OpportunityKind::work_package, date(2026, 1, 15), 120, "cloud", 3);
+    const Plan p = f.plan();
+    REQUIRE(p.steps.size() == 1);
+    CHECK(p.steps[0].month == 0);
+    CHECK(p.steps[0].months == 5);  // 15 January to 14 May
+    CHECK(p.steps[0].hours == 18 * 4.0);
+}
+
+TEST_CASE("gigs of the learner's own team, elsewhere, full, in another language or asking skills the learner lacks are not offered",
+          "[path][opportunity]") {
+    Fixture f({});
+    f.learner.facts.department = "Sales";
+    f.learner.facts.languages = {"fr"};
+    f.target("sql", 0, 1);
+    using allocation::OpportunityKind;
+    for (int k = 0; k < 5; ++k) f.opportunity(OpportunityKind::gig, date(2026, 2, 2), 10, "sql", 1);
+    f.opps[0].host_department = "Sales";
+    f.opps[1].location = "Germany";
+    f.opps[2].places = 0;
+    f.opps[3].languages = {"de"};
+    f.opps[4].required = {{"python", 2}};
+    const Plan p = f.plan();
+    CHECK(p.steps.empty());
+    REQUIRE(p.unmet.size() == 1);
+    CHECK(p.unmet[0].why == "no course");
+    f.learner.targets.push_back({"python", 2, 3});  // holds python 2 now: the last one opens
+    const Plan q = f.plan();
+    REQUIRE(q.steps.size() == 1);
+    CHECK(q.steps[0].opportunity == 4);
+}
+
+TEST_CASE("a gig never overlaps a chosen session", "[path][opportunity]") {
+    Fixture f({7});
+    f.teaches(0, "a", 1).target("a", 0, 1).target("b", 0, 1);
+    f.cat.sessions.push_back({0, date(2026, 2, 3, 8), date(2026, 2, 3, 17), "France", 10, ""});
+    f.opportunity(allocation::OpportunityKind::gig, date(2026, 2, 2), 10, "b", 1);  // 2 to 11 February
+    const Plan p = f.plan();
+    CHECK(p.steps.size() == 1);
+    REQUIRE(p.unmet.size() == 1);
+    CHECK(p.unmet[0].why == "budget");
+}
+
+TEST_CASE("the quarterly budget holds: a quarter's hours may gather in one month", "[path][budget]") {
+    Fixture f({30, 30});
+    f.teaches(0, "a", 1).teaches(1, "b", 1).target("a", 0, 1).target("b", 0, 1);
+    f.options.hours_per_month = 0;
+    f.options.hours_per_quarter = 36;
+    const Plan p = f.plan();
+    REQUIRE(p.steps.size() == 2);
+    CHECK(p.steps[0].months == 1);  // 30 h in one month: only the quarter caps
+    const int q0 = p.steps[0].month / 3, q1 = p.steps[1].month / 3;
+    CHECK(q0 != q1);  // 60 h do not fit one quarter of 36
+}
+
+TEST_CASE("with a monthly and a quarterly budget both hold", "[path][budget]") {
+    Fixture f({10, 10, 10, 10});
+    for (index_t c = 0; c < 4; ++c) f.teaches(c, std::string(1, static_cast<char>('a' + c)), 1).target(std::string(1, static_cast<char>('a' + c)), 0, 1);
+    f.options.hours_per_month = 10;
+    f.options.hours_per_quarter = 20;
+    f.options.months = 6;
+    const Plan p = f.plan();
+    REQUIRE(p.steps.size() == 4);
+    std::map<int, int> per_quarter;
+    for (const auto& s : p.steps) ++per_quarter[s.month / 3];
+    CHECK(per_quarter == std::map<int, int>{{0, 2}, {1, 2}});
+}
+
+TEST_CASE("re-planning keeps the past steps as they happened and plans only from the first open month", "[path][replan]") {
+    Fixture f({5, 5, 5});
+    f.teaches(0, "a", 1).teaches(1, "a", 2).teaches(2, "b", 1).target("a", 1, 2).target("b", 0, 1);
+    f.learner.completed = {0};
+    f.learner.past = {{0, date(2026, 2, 10), LifecycleKind::completed}, {2, date(2026, 3, 20), LifecycleKind::dropped}};
+    f.options.first_month = 4;
+    const Plan p = f.plan();
+    REQUIRE(p.steps.size() == 4);
+    CHECK(p.steps[0].status == StepStatus::completed);
+    CHECK(p.steps[0].month == 1);
+    CHECK(has_reason(p.steps[0], "completed 2026-02-10"));
+    CHECK(p.steps[1].status == StepStatus::dropped);
+    for (std::size_t k = 2; k < 4; ++k) {
+        CHECK(p.steps[k].status == StepStatus::planned);
+        CHECK(p.steps[k].month >= 4);
+    }
+    CHECK(p.total_hours == 10.0);  // past steps are not planned hours
+}
+
+TEST_CASE("re-planning counts the hours already spent in the quarter", "[path][replan][budget]") {
+    Fixture f({12, 12});
+    f.teaches(1, "a", 1).target("a", 0, 1);
+    f.options.hours_per_month = 0;
+    f.options.hours_per_quarter = 20;
+    f.options.months = 6;
+    f.options.first_month = 1;
+    f.learner.completed = {0};
+    f.learner.past = {{0, date(2026, 1, 20), LifecycleKind::completed}};  // 12 of the first quarter's 20 h
+    const Plan p = f.plan();
+    const Step* s = step_of(p, 1);
+    REQUIRE(s);
+    CHECK(s->month >= 3);
+}
+
+TEST_CASE("re-planning after an obligation's due date plans it first, as overdue", "[path][replan]") {
+    Fixture f({4});
+    f.cat.obligations.push_back({0, ranking::ObligationScope::all, "", date(2026, 2, 15)});
+    f.options.first_month = 3;
+    const Plan p = f.plan();
+    REQUIRE(p.steps.size() == 1);
+    CHECK(p.steps[0].month == 3);
+    CHECK(has_reason(p.steps[0], "mandatory, overdue since 2026-02-15"));
+    CHECK(p.unmet.empty());
+}
+
+TEST_CASE("a failed course is replaced by another when retaking is off, and the step says which", "[path][replan]") {
+    Fixture f({3, 6});
+    f.teaches(0, "a", 2).teaches(1, "a", 2).target("a", 1, 2);
+    f.learner.failed = {0};
+    CHECK(step_of(f.plan(), 0));  // retaken by default: the cheaper one
+    f.options.retake_failed = false;
+    const Plan p = f.plan();
+    REQUIRE(p.steps.size() == 1);
+    CHECK(p.steps[0].course == 1);
+    CHECK(has_reason(p.steps[0], "replaces C0 (failed)"));
+    Fixture only({3});
+    only.teaches(0, "a", 2).target("a", 1, 2);
+    only.learner.failed = {0};
+    only.options.retake_failed = false;
+    const Plan none = only.plan();
+    REQUIRE(none.unmet.size() == 1);
+    CHECK(none.unmet[0].why == "no course");
+}
+
+TEST_CASE("options per gap bound the search: the cheapest stay, and the plan is not claimed optimal", "[path]") {
+    Fixture f({9, 8, 7, 6, 5});
+    for (index_t c = 0; c < 5; ++c) f.teaches(c, "a", 1);
+    f.target("a", 0, 1);
+    f.options.options_per_gap = 2;
+    const Plan p = f.plan();
+    REQUIRE(p.steps.size() == 1);
+    CHECK(p.steps[0].course == 4);
+    CHECK(p.options_cut);
+    CHECK_FALSE(p.optimal);
+}
+
+TEST_CASE("the rules file's planning section sets the options; flags of the ranking reader skip it", "[path][rules]") {
+    const PlanOptions o = parse_planning_rules_json(
+        R"({"k": 5, "planning": {"months": 6, "hours_per_quarter": 60, "failed": "replace", "gig_hours_per_week": 2,
+            "options_per_gap": 4}})",
+        "rules.json");
+    CHECK(o.months == 6);
+    CHECK(o.hours_per_quarter == 60.0);
+    CHECK(o.hours_per_month == 0.0);  // a quarterly budget alone
+    CHECK_FALSE(o.retake_failed);
+    CHECK(o.gig_hours_per_week == 2.0);
+    CHECK(o.options_per_gap == 4);
+    CHECK(ranking::parse_rules_json(R"({"k": 5, "planning": {"months": 6}})", "rules.json").k == 5);
+    CHECK_THROWS_WITH(parse_planning_rules_json(R"({"planning": {"hours": 6}})", "rules.json"),
+                      Catch::Contains("rules.json: key 'planning.hours' is not a planning setting"));
+    CHECK_THROWS_WITH(parse_planning_rules_json(R"({"planning": {"failed": "skip"}})", "rules.json"),
+                      Catch::Contains("planning.failed"));
+    CHECK_THROWS_WITH(parse_planning_rules_json(R"({"planning": {"hours_per_month": 0}})", "rules.json"),
+                      Catch::Contains("no time budget"));
+}
+
 TEST_CASE("plan options and inputs are validated", "[path]") {
     Fixture f({4});
     f.options.start_month = 13;
@@ -266,29 +465,56 @@ struct Place {
     bool session;
 };
 
+int plan_month(const Fixture& f, timestamp_t t) {
+    int m = 0;
+    while (m < f.options.months && month_start(f.options, m + 1) <= t) ++m;
+    return m;
+}
+
+/// Hours of item i: course i, or opportunity i - courses (a week started counts as a week).
+double item_hours(const Fixture& f, std::size_t i) {
+    if (i < f.hours.size()) return f.hours[i];
+    const auto& o = f.opps[i - f.hours.size()];
+    const double per_week = o.kind == allocation::OpportunityKind::gig ? f.options.gig_hours_per_week
+                                                                       : f.options.work_package_hours_per_week;
+    return per_week * std::ceil(static_cast<double>(o.end - o.start + 1) / (7.0 * 86400));
+}
+
+const std::vector<ranking::CourseSkill>& item_skills(const Fixture& f, std::size_t i) {
+    return i < f.hours.size() ? f.cat.courses[i].skills : f.opps[i - f.hours.size()].taught;
+}
+
 /// Every slot of course c in a small instance (everything eligible, one country), written from the
 /// definitions in plan.hpp rather than the planner's code.
 std::vector<Place> places(const Fixture& f, index_t c) {
     std::vector<Place> out;
+    const double capacity = f.options.hours_per_month > 0 ? f.options.hours_per_month : f.options.hours_per_quarter;
+    if (static_cast<std::size_t>(c) >= f.hours.size()) {
+        const auto& o = f.opps[static_cast<std::size_t>(c) - f.hours.size()];
+        if (o.start >= month_start(f.options, 0) && o.end <= month_start(f.options, f.options.months) &&
+            item_hours(f, static_cast<std::size_t>(c)) > 0)
+            out.push_back({plan_month(f, o.start), plan_month(f, o.end) - plan_month(f, o.start) + 1, o.start, o.end, true});
+        return out;
+    }
     bool has_sessions = false;
     for (const auto& s : f.cat.sessions)
         if (s.course == c) {
             has_sessions = true;
             if (s.start >= month_start(f.options, 0) && s.end <= month_start(f.options, f.options.months) &&
-                f.hours[static_cast<std::size_t>(c)] <= f.options.hours_per_month)
+                f.hours[static_cast<std::size_t>(c)] <= capacity)
                 for (int m = 0; m < f.options.months; ++m)
                     if (s.start >= month_start(f.options, m) && s.start < month_start(f.options, m + 1))
                         out.push_back({m, 1, s.start, s.end, true});
         }
     if (has_sessions) return out;
-    const int span = static_cast<int>(std::ceil(f.hours[static_cast<std::size_t>(c)] / f.options.hours_per_month - 1e-9));
+    const int span = static_cast<int>(std::ceil(f.hours[static_cast<std::size_t>(c)] / capacity - 1e-9));
     for (int m = 0; m + span <= f.options.months; ++m)
         out.push_back({m, span, month_start(f.options, m), month_start(f.options, m + span), false});
     return out;
 }
 
 Score brute_force(const Fixture& f, std::span<const float> pref) {
-    const auto n = static_cast<std::size_t>(f.cat.num_courses());
+    const auto n = static_cast<std::size_t>(f.cat.num_courses()) + f.opps.size();
     std::vector<std::vector<Place>> slots(n);
     for (std::size_t c = 0; c < n; ++c) slots[c] = places(f, static_cast<index_t>(c));
     std::map<index_t, timestamp_t> due;
@@ -309,18 +535,25 @@ Score brute_force(const Fixture& f, std::span<const float> pref) {
             if (feasible) return;
             if (k == members.size()) {
                 std::vector<double> load(static_cast<std::size_t>(f.options.months), 0.0);
+                std::map<int, double> quarter;
                 for (std::size_t i = 0; i < members.size(); ++i) {
                     const Place& a = slots[members[i]][pick[i]];
-                    for (int m = a.month; m < a.month + a.span; ++m)
-                        load[static_cast<std::size_t>(m)] += static_cast<double>(f.hours[members[i]]) / a.span;
+                    for (int m = a.month; m < a.month + a.span; ++m) {
+                        load[static_cast<std::size_t>(m)] += item_hours(f, members[i]) / a.span;
+                        quarter[(f.options.start_month - 1 + m) / 3] += item_hours(f, members[i]) / a.span;
+                    }
                     if (auto d = due.find(static_cast<index_t>(members[i])); d != due.end() && a.end > d->second) return;
                     for (std::size_t j = 0; j < members.size(); ++j) {
                         const Place& b = slots[members[j]][pick[j]];
                         if (j != i && a.session && b.session && a.start < b.end && b.start < a.end) return;
                     }
                 }
-                for (double l : load)
-                    if (l > f.options.hours_per_month + 1e-9) return;
+                if (f.options.hours_per_month > 0)
+                    for (double l : load)
+                        if (l > f.options.hours_per_month + 1e-9) return;
+                if (f.options.hours_per_quarter > 0)
+                    for (const auto& [q, l] : quarter)
+                        if (l > f.options.hours_per_quarter + 1e-9) return;
                 for (const auto& p : f.cat.prerequisites)
                     if (in(p.course)) {
                         std::size_t i = 0, j = 0;
@@ -345,12 +578,12 @@ Score brute_force(const Fixture& f, std::span<const float> pref) {
         for (const auto& t : f.learner.targets) {
             bool covered = false;
             for (std::size_t c : members)
-                for (const auto& s : f.cat.courses[c].skills) covered = covered || (s.skill == t.skill && s.level >= t.target);
+                for (const auto& s : item_skills(f, c)) covered = covered || (s.skill == t.skill && s.level >= t.target);
             if (covered) ++score.skills;
         }
         for (std::size_t c : members) {
-            score.hours += f.hours[c];
-            score.preference += pref[c];
+            score.hours += item_hours(f, c);
+            if (c < f.hours.size()) score.preference += pref[c];
         }
         if (better(score, best)) best = score;
     }
@@ -382,6 +615,17 @@ Fixture random_instance(std::mt19937_64& rng) {
         f.cat.obligations.push_back({static_cast<index_t>(uniform_int(rng, 0, static_cast<std::int64_t>(n) - 1)),
                                      ranking::ObligationScope::all, "",
                                      date(2026, static_cast<unsigned>(uniform_int(rng, 2, f.options.months)), 15)});
+    // Gigs and work packages on fixed dates; sometimes a budget per quarter instead of (or besides) per month.
+    for (int k = 0, m = static_cast<int>(uniform_int(rng, 0, 2)); k < m; ++k)
+        f.opportunity(uniform_int(rng, 0, 1) ? allocation::OpportunityKind::gig : allocation::OpportunityKind::work_package,
+                      date(2026, static_cast<unsigned>(uniform_int(rng, 1, f.options.months)), static_cast<unsigned>(uniform_int(rng, 1, 20))),
+                      static_cast<int>(uniform_int(rng, 5, 40)), skills[uniform_int(rng, 0, 2)], static_cast<int>(uniform_int(rng, 1, 3)));
+    f.options.gig_hours_per_week = static_cast<double>(uniform_int(rng, 1, 4));
+    f.options.work_package_hours_per_week = static_cast<double>(uniform_int(rng, 1, 3));
+    if (const auto budget = uniform_int(rng, 0, 2); budget > 0) {
+        f.options.hours_per_quarter = static_cast<double>(uniform_int(rng, 10, 30));
+        if (budget == 2) f.options.hours_per_month = 0.0;
+    }
     f.target("a", 0, static_cast<int>(uniform_int(rng, 1, 3)));
     f.target("b", static_cast<int>(uniform_int(rng, 0, 1)), static_cast<int>(uniform_int(rng, 2, 3)));
     if (uniform_int(rng, 0, 1)) f.target("c", 0, 1);
@@ -390,16 +634,28 @@ Fixture random_instance(std::mt19937_64& rng) {
 
 /// Every guarantee, checked on the plan's own steps.
 void check_guarantees(const Fixture& f, const Plan& p) {
-    std::map<int, double> load;
+    std::map<int, double> load, quarter;
     std::map<index_t, const Step*> by_course;
+    std::set<std::int64_t> opportunities;
     for (const auto& s : p.steps) {
-        CHECK(by_course.emplace(s.course, &s).second);  // no course twice
-        for (int m = s.month; m < s.month + s.months; ++m) load[m] += s.hours / s.months;
+        if (s.opportunity >= 0) CHECK(opportunities.insert(s.opportunity).second);  // no opportunity twice
+        else CHECK(by_course.emplace(s.course, &s).second);                           // no course twice
+        for (int m = s.month; m < s.month + s.months; ++m) {
+            load[m] += s.hours / s.months;
+            quarter[(f.options.start_month - 1 + m) / 3] += s.hours / s.months;
+        }
         CHECK(s.month >= 0);
         CHECK(s.month + s.months <= f.options.months);
         CHECK_FALSE(s.reasons.empty());
     }
-    for (const auto& [m, h] : load) CHECK(h <= f.options.hours_per_month + 1e-9);
+    if (f.options.hours_per_month > 0)
+        for (const auto& [m, h] : load) CHECK(h <= f.options.hours_per_month + 1e-9);
+    if (f.options.hours_per_quarter > 0)
+        for (const auto& [q, h] : quarter) CHECK(h <= f.options.hours_per_quarter + 1e-9);
+    for (const auto& a : p.steps)  // sessions, gigs and work packages: fixed dates that never overlap
+        for (const auto& b : p.steps)
+            if (&a != &b && (a.session >= 0 || a.opportunity >= 0) && (b.session >= 0 || b.opportunity >= 0))
+                CHECK((a.end <= b.start || b.end <= a.start));
     for (const auto& pr : f.cat.prerequisites)
         if (by_course.count(pr.course)) {
             REQUIRE(by_course.count(pr.requires_course));
@@ -458,6 +714,18 @@ TEST_CASE("the exact planner finds the brute-force optimum on 300 small random i
         CHECK(got.hours == Approx(want.hours));
         CHECK(got.preference == Approx(want.preference).margin(1e-5));
     }
+}
+
+TEST_CASE("the oracle's instances exercise gigs, work packages and quarterly budgets", "[path][oracle]") {
+    std::mt19937_64 rng(17);
+    int opportunity_steps = 0, quarter_only = 0;
+    for (int trial = 0; trial < 300; ++trial) {
+        const Fixture f = random_instance(rng);
+        quarter_only += f.options.hours_per_month == 0.0;
+        for (const auto& s : f.plan().steps) opportunity_steps += s.opportunity >= 0;
+    }
+    CHECK(opportunity_steps > 10);
+    CHECK(quarter_only > 50);
 }
 
 TEST_CASE("the heuristic keeps every guarantee, never beats the optimum, and its bound holds", "[path][oracle]") {
@@ -631,7 +899,7 @@ TEST_CASE("a team plan counts seats per quarter and coverage against the workfor
     std::size_t steps = 0, seats = 0;
     for (const auto& p : company.plans) steps += p.steps.size();
     for (const auto& s : company.seats) seats += static_cast<std::size_t>(s.seats);
-    CHECK(seats == steps);
+    CHECK(seats + company.opportunities == steps);
     CHECK(company.steps == steps);
     for (const auto& s : company.seats) CHECK(s.quarter.substr(0, 6) == "2026-Q");
     REQUIRE_FALSE(sales.coverage.empty());

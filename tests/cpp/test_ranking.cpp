@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <limits>
 #include <random>
 #include <set>
 
@@ -351,6 +352,25 @@ TEST_CASE("a prerequisite cycle is an input error naming a course on it", "[rank
 }
 
 // ---- eligibility ---------------------------------------------------------------------------------
+
+TEST_CASE("a ranked list shorter than k is padded as TopK pads: course -1, scores -inf", "[ranking]") {
+    auto model = descending(1, 3);
+    Ranker ranker(model, plain_catalogue(3), std::vector<LearnerFacts>(1));
+    const auto r = ranker.recommend(std::vector<index_t>{0}, kNow, rules_k(5));
+    REQUIRE(r.count(0) == 3);
+    RecommendOptions options;
+    options.k = 5;
+    const TopK plain = recommend(*model, std::vector<index_t>{0}, nullptr, options);
+    REQUIRE(plain.count(0) == 3);
+    for (std::size_t j = 3; j < 5; ++j) {
+        CHECK(r.ids[j] == plain.ids[j]);
+        CHECK(r.scores[j] == plain.scores[j]);
+        CHECK(r.ids[j] == -1);
+        CHECK(r.scores[j] == -std::numeric_limits<float>::infinity());
+        CHECK(r.model_scores[j] == -std::numeric_limits<float>::infinity());
+        CHECK(r.reasons_of(0, static_cast<index_t>(j)).empty());
+    }
+}
 
 TEST_CASE("language, format and region restrict what a learner is offered", "[ranking]") {
     auto model = descending(3, 6);

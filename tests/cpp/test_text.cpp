@@ -9,6 +9,7 @@
 #include <random>
 #include <set>
 
+#include "learnrec/detail/atomic_file.hpp"
 #include "learnrec/data/academy.hpp"
 #include "learnrec/io/model_file.hpp"
 #include "learnrec/model/als.hpp"

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "fuzz_common.hpp"
+#include "learnrec/detail/atomic_file.hpp"
 #include "learnrec/io/model_file.hpp"
 #include "learnrec/model/popularity.hpp"
 #include "learnrec/retrieval/recommend.hpp"

@@ -124,3 +124,27 @@ def test_why_not_names_the_push_log_rule_that_holds_a_course_back(setup):
     again = campaign.why_not(model, cat, log=root / "log.csv", learner="L0", course=first, now="2026-06-01",
                              campaign="w1", k=3)
     assert again["rank"] == 1 and again["push_log"]["rule"] is None
+
+
+def test_digests_group_each_targeted_learner_under_their_manager(setup):
+    root, model, cat = setup
+    (cat / "learners.csv").write_text("learner_id,country,department,manager_id\n"
+                                      "L0,France,Sales,L2\nL1,Germany,IT,L2\nL2,France,IT,\nN1,France,Sales,M9\n")
+    report = run(setup, "out.csv", digests=root / "digests")
+    digests = campaign.read_digests(root / "digests")
+    assert report["digests"] == 2
+    assert {m: sorted(x["learner_id"] for x in d["members"]) for m, d in digests.items()} == {
+        "L2": ["L0", "L1"], "M9": ["N1"]}
+    assert (root / "digests" / "L2.md").read_text().startswith("# Team digest for L2")
+
+
+def test_digests_list_a_members_overdue_obligation_and_pushed_courses(setup):
+    root, model, cat = setup
+    (cat / "learners.csv").write_text("learner_id,country,department,manager_id\n"
+                                      "L0,France,Sales,L2\nL1,Germany,IT,L2\nL2,France,IT,\nN1,France,Sales,\n")
+    (cat / "obligations.csv").write_text("course_id,scope,value,due\nC7,learner,L1,2026-05-10\n")
+    run(setup, "out.csv", digests=root / "digests")
+    l1 = next(m for m in campaign.read_digests(root / "digests")["L2"]["members"] if m["learner_id"] == "L1")
+    frame = campaign.read_campaign(root / "out.csv")
+    assert [o["course_id"] for o in l1["overdue"]] == ["C7"] and l1["upcoming"] == []
+    assert [p["course_id"] for p in l1["pushed"]] == list(frame[frame.learner_id == "L1"].course_id)

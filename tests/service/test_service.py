@@ -6,6 +6,7 @@ Standard library only, so it runs wherever ctest runs. Every route's content and
 event's effect, reloads mid-traffic and of a corrupt model, auth, SIGHUP and a clean stop.
 """
 import argparse
+import calendar
 import json
 import os
 import re
@@ -75,9 +76,9 @@ class ServiceSpec(unittest.TestCase):
         cls.tmp = tempfile.mkdtemp(prefix="learnrec-serve-")
         t = cls.tmp
         run(ARGS.cli, "academy", "--out", f"{t}/acad", "--learners", 300, "--courses", 60, "--seed", 7)
-        for name, seed in (("model1.lrc", 1), ("model2.lrc", 2)):
+        for name, seed, trained_at in (("model1.lrc", 1, "2026-02-01"), ("model2.lrc", 2, "2026-03-01T12:30:00Z")):
             run(ARGS.cli, "train", "--interactions", f"{t}/acad/interactions.csv", "--factors", 8, "--iterations", 3,
-                "--threads", 1, "--seed", seed, "--save", f"{t}/{name}")
+                "--threads", 1, "--seed", seed, "--trained-at", trained_at, "--save", f"{t}/{name}")
         raw = bytearray(open(f"{t}/model1.lrc", "rb").read())
         raw[100] ^= 0xFF  # a payload byte: the envelope's checksum catches it
         open(f"{t}/corrupt.lrc", "wb").write(raw)
@@ -111,7 +112,8 @@ class ServiceSpec(unittest.TestCase):
     def test_02_ready_names_the_model_version(self):
         status, body = self.server.call("GET", "/readyz", token=None)
         self.assertEqual(status, 200)
-        self.assertRegex(body["model_version"], r"^als-[0-9a-f]{8}$")
+        # kind, the file's payload CRC-32, and when it was trained (train --trained-at)
+        self.assertRegex(body["model_version"], r"^als-[0-9a-f]{8}-20260201T000000Z$")
 
     # ---- authentication ------------------------------------------------------------------------
     def test_03_no_token_is_401(self):
@@ -304,6 +306,7 @@ class ServiceSpec(unittest.TestCase):
         _, ready = self.server.call("GET", "/readyz", token=None)
         v2 = ready["model_version"]
         self.assertNotEqual(v2, self.v1)
+        self.assertTrue(v2.endswith("-20260301T123000Z"), v2)
         self.assertLessEqual(versions, {self.v1, v2})
 
     def test_19_a_corrupt_model_is_refused_and_the_old_one_keeps_serving(self):
@@ -334,8 +337,14 @@ class ServiceSpec(unittest.TestCase):
         self.assertRegex(text, r'learnrec_requests_total\{route="/v1/learners/\{id\}/recommendations",status="200"\} \d+')
         self.assertRegex(text, r'learnrec_requests_total\{route="/v1/learners/\{id\}/recommendations",status="400"\} \d+')
         self.assertIn('learnrec_request_duration_seconds_bucket{route="/v1/events",le="+Inf"}', text)
-        self.assertRegex(text, r'learnrec_model_info\{version="als-[0-9a-f]{8}"\} 1')
-        self.assertRegex(text, r"learnrec_model_age_seconds \d")
+        _, ready = self.server.call("GET", "/readyz", token=None)
+        trained = "2026-02-01T00:00:00Z" if ready["model_version"] == self.v1 else "2026-03-01T12:30:00Z"
+        self.assertIn(f'learnrec_model_info{{version="{ready["model_version"]}",kind="als",trained_at="{trained}"}} 1',
+                      text)
+        age = float(re.search(r"^learnrec_model_age_seconds (\S+)$", text, re.M).group(1))
+        trained_epoch = calendar.timegm(time.strptime(trained, "%Y-%m-%dT%H:%M:%SZ"))
+        self.assertAlmostEqual(age, time.time() - trained_epoch, delta=120)
+        self.assertRegex(text, r"learnrec_snapshot_age_seconds \d")
 
     def test_22_a_body_over_the_limit_is_413(self):
         status, body = self.server.call("POST", "/v1/events", raw=b" " * (2 << 20))

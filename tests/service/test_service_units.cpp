@@ -9,7 +9,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "learnrec/data/features.hpp"
 #include "learnrec/model/als.hpp"
+#include "learnrec/model/hybrid.hpp"
 #include "request_parsing.hpp"
 #include "service.hpp"
 
@@ -54,6 +56,49 @@ std::shared_ptr<const Snapshot> small_snapshot() {
     }
     const std::string bytes = to_bytes(bundle);
     return make_snapshot(bundle, cat, {}, {}, model_version_of(bytes, bundle, 0));
+}
+
+/// 6 learners x 8 courses, a hybrid model trained with learner features named like the academy's
+/// learner_features.csv (role, lang, goal); courses titled, no rules beyond the defaults.
+struct HybridFixture {
+    ModelBundle bundle;
+    FeatureMatrix features;
+};
+HybridFixture small_hybrid() {
+    std::vector<Triplet> t;
+    for (index_t l = 0; l < 6; ++l)
+        for (index_t c = 0; c < 8; ++c)
+            if ((l * 3 + c) % 4 == 0 || (l < 3) == (c < 4)) t.push_back({l, c, 1.0f});
+    const CsrMatrix x = CsrMatrix::from_triplets(6, 8, t);
+    HybridFixture f;
+    // Columns in the order of first use, as the academy's token_matrix and read_features_csv make them.
+    std::vector<Triplet> ft;
+    for (index_t l = 0; l < 6; ++l) {
+        std::vector<std::string> tokens{l < 3 ? "role=engineer" : "role=nurse", l % 2 == 0 ? "lang=de" : "lang=fr"};
+        if (l < 3) tokens.push_back("goal=python");
+        for (const auto& token : tokens) ft.push_back({l, f.features.features.insert(token), 1.0f});
+    }
+    f.features.matrix = CsrMatrix::from_triplets(6, 5, ft);
+    HybridConfig config;
+    config.factors = 4;
+    config.iterations = 5;
+    config.num_threads = 1;
+    const CsrView fv = f.features.matrix.view();
+    f.bundle = ModelBundle{std::make_shared<const HybridModel>(fit_hybrid(x.view(), &fv, nullptr, config)),
+                           IdMap({"L1", "L2", "L3", "L4", "L5", "L6"}),
+                           IdMap({"C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8"}), {}};
+    return f;
+}
+
+ranking::CatalogueData titled_catalogue(const IdMap& courses) {
+    ranking::CatalogueData cat;
+    for (index_t c = 0; c < courses.size(); ++c) {
+        ranking::CourseFacts f;
+        f.id = courses.id(c);
+        f.title = "Course " + f.id;
+        cat.catalogue.courses.push_back(std::move(f));
+    }
+    return cat;
 }
 
 Request get(std::string path, std::vector<std::pair<std::string, std::string>> query = {}) {
@@ -157,14 +202,25 @@ TEST_CASE("metrics: counters by route and status, a cumulative histogram, reload
     m.observe("/a", 400, 3.0);
     m.reload(true);
     m.reload(false);
-    const std::string text = m.render({true, "als-1", 100, 160, 2, 1});
+    ServingGauges g;
+    g.ready = true;
+    g.model_version = "als-1-19700101T000010Z";
+    g.model_kind = "als";
+    g.model_trained_at = "1970-01-01T00:00:10Z";
+    g.model_trained_at_seconds = 10;
+    g.model_loaded_at = 100;
+    g.now = 160;
+    g.pending_events = 2;
+    g.generation = 1;
+    const std::string text = m.render(g);
     CHECK_THAT(text, Catch::Contains("learnrec_requests_total{route=\"/a\",status=\"200\"} 2\n"));
     CHECK_THAT(text, Catch::Contains("learnrec_requests_total{route=\"/a\",status=\"400\"} 1\n"));
     CHECK_THAT(text, Catch::Contains("learnrec_request_duration_seconds_bucket{route=\"/a\",le=\"0.001\"} 1\n"));
     CHECK_THAT(text, Catch::Contains("learnrec_request_duration_seconds_bucket{route=\"/a\",le=\"0.025\"} 2\n"));
     CHECK_THAT(text, Catch::Contains("learnrec_request_duration_seconds_bucket{route=\"/a\",le=\"+Inf\"} 3\n"));
     CHECK_THAT(text, Catch::Contains("learnrec_reloads_total{result=\"failed\"} 1\n"));
-    CHECK_THAT(text, Catch::Contains("learnrec_model_age_seconds 60\n"));
+    CHECK_THAT(text, Catch::Contains("learnrec_model_age_seconds 150\n"));
+    CHECK_THAT(text, Catch::Contains("learnrec_snapshot_age_seconds 60\n"));
     CHECK_THAT(text, Catch::Contains("learnrec_pending_events 2\n"));
 }
 
@@ -268,4 +324,130 @@ TEST_CASE("service: every event it accepts reads back from the log it wrote", "[
     CHECK(accepted >= 4);
     CHECK(read.learners.find("a,b").has_value());
     CHECK(read.courses.find("say \"hi\"").has_value());
+}
+
+TEST_CASE("model version: kind, payload CRC-32 and trained-at, as learnrec::model_version spells it", "[service]") {
+    auto snap = small_snapshot();
+    ModelBundle bundle = snap->bundle;
+    bundle.metadata.trained_at = "2026-02-01T12:30:00Z";
+    const std::string bytes = to_bytes(bundle);
+    const ModelVersion v = model_version_of(bytes, bundle, 5);
+    CHECK(v.id == model_version(bundle));
+    CHECK_THAT(v.id, Catch::EndsWith("-20260201T123000Z"));
+    CHECK(v.trained_at_seconds == parse_timestamp("2026-02-01T12:30:00Z"));
+    bundle.metadata.trained_at.clear();
+    CHECK_THAT(model_version_of(to_bytes(bundle), bundle, 5).id, Catch::EndsWith("-unknown"));
+}
+
+TEST_CASE("metrics: the model's version, kind, trained-at and age since training", "[service]") {
+    auto base = small_snapshot();
+    ModelBundle bundle = base->bundle;
+    bundle.metadata.trained_at = "2020-01-01T00:00:00Z";
+    const std::string bytes = to_bytes(bundle);
+    const ModelVersion v = model_version_of(bytes, bundle, 0);
+    Service s({}, {}, make_snapshot(bundle, titled_catalogue(bundle.courses), {}, {}, v));
+    const std::string text = s.handle(get("/metrics")).body;
+    CHECK_THAT(text, Catch::Contains("learnrec_model_info{version=\"" + v.id +
+                                     "\",kind=\"als\",trained_at=\"2020-01-01T00:00:00Z\"} 1"));
+    const auto at = text.find("\nlearnrec_model_age_seconds ");
+    REQUIRE(at != std::string::npos);
+    const double age = std::stod(text.substr(at + 28));
+    const double expected = static_cast<double>(std::time(nullptr) - *parse_timestamp("2020-01-01"));
+    CHECK(std::abs(age - expected) < 60.0);
+}
+
+TEST_CASE("service: a new learner's profile reaches the hybrid model's feature embedding", "[service]") {
+    const auto h = small_hybrid();
+    const auto snap = make_snapshot(h.bundle, titled_catalogue(h.bundle.courses), {}, {},
+                                    model_version_of(to_bytes(h.bundle), h.bundle, 0), 0, {}, h.features.features);
+    REQUIRE(snap->hybrid != nullptr);
+    Service s({}, {}, snap);
+    const Response r = s.handle(post("/v1/recommendations", R"({"k": 8, "now": "2026-01-01", "learner":
+        {"role": "nurse", "country": "XX", "languages": ["fr"], "target_skills": ["python"]}})"));
+    REQUIRE(r.status == 200);
+    const auto body = nlohmann::json::parse(r.body);
+    CHECK(body["basis"] == "features");
+    // country=XX is not a feature the model knows: it is left out, the rest are used
+    CHECK(body["features"] == nlohmann::json::array({"role=nurse", "lang=fr", "goal=python"}));
+
+    // Oracle: the model's own embedding of that feature row, ranked by the same Ranker.
+    const auto& tokens = h.features.features;
+    const std::vector<Triplet> profile{{0, *tokens.find("role=nurse"), 1.0f}, {0, *tokens.find("lang=fr"), 1.0f},
+                                       {0, *tokens.find("goal=python"), 1.0f}};
+    const CsrMatrix row = CsrMatrix::from_triplets(1, 5, profile);
+    QueryBlock q;
+    q.embeddings = snap->hybrid->learner_embeddings_from_features(row.view(), 1);
+    q.count = 1;
+    ranking::LearnerFacts facts;
+    facts.id = "new-1";
+    facts.role = "nurse";
+    facts.country = "XX";
+    facts.languages = {"fr"};
+    facts.target_skills = {ranking::SkillGoal{"python"}};
+    ranking::LearnerHistory history(1, 8);
+    history.finish();
+    ranking::RankingRules rules = snap->rules;
+    rules.k = 8;
+    const auto expected = snap->ranker.recommend(ranking::NewLearners{q, {facts}, std::move(history)},
+                                                 *parse_timestamp("2026-01-01"), rules);
+    std::vector<std::string> ids;
+    std::vector<float> scores;
+    for (index_t j = 0; j < expected.count(0); ++j) {
+        ids.push_back(snap->bundle.courses.id(expected.ids[expected.slot(0, j)]));
+        scores.push_back(expected.scores[expected.slot(0, j)]);
+    }
+    CHECK(course_ids(r) == ids);
+    for (std::size_t j = 0; j < scores.size(); ++j) CHECK(body["items"][j]["score"].get<float>() == Approx(scores[j]));
+}
+
+TEST_CASE("service: profile and courses together fold in on top of the features; nothing known is the average learner",
+          "[service]") {
+    const auto h = small_hybrid();
+    Service s({}, {}, make_snapshot(h.bundle, titled_catalogue(h.bundle.courses), {}, {},
+                                    model_version_of(to_bytes(h.bundle), h.bundle, 0), 0, {}, h.features.features));
+    const auto answer = nlohmann::json::parse(s.handle(post("/v1/recommendations", R"({"learners": [
+        {"role": "engineer", "courses": ["C1"]}, {"courses": ["C2"]}, {"role": "pilot"}]})")).body);
+    CHECK(answer["results"][0]["basis"] == "features+fold_in");
+    CHECK(answer["results"][1]["basis"] == "fold_in");
+    CHECK(answer["results"][2]["basis"] == "average_learner");
+    CHECK(answer["results"][2]["features"].empty());
+}
+
+TEST_CASE("snapshot: a hybrid model's learner feature names come from its training CSV; a mismatch names the file",
+          "[service]") {
+    const auto h = small_hybrid();
+    const auto model = temp_path("hybrid.lrc");
+    const auto features = temp_path("learner_features.csv");
+    save(h.bundle, model);
+    write_features_csv(features, h.features, h.bundle.learners, "learner_id");
+    SnapshotSources sources;
+    sources.model = model;
+    sources.learner_features = features;
+    const auto snap = load_snapshot(sources, 0);
+    REQUIRE(snap->hybrid != nullptr);
+    CHECK(snap->learner_feature_tokens.size() == 5);
+    for (index_t j = 0; j < 5; ++j) CHECK(snap->learner_feature_tokens.id(j) == h.features.features.id(j));
+
+    std::ofstream(features) << "learner_id,feature,weight\nL1,role=engineer,1\n";
+    try {
+        load_snapshot(sources, 0);
+        FAIL("a feature file naming 1 feature was accepted for a model trained with 5");
+    } catch (const Error& e) {
+        CHECK_THAT(e.what(), Catch::Contains(features.string()));
+        CHECK_THAT(e.what(), Catch::Contains("trained with 5"));
+    }
+}
+
+TEST_CASE("service: a successful reload publishes the new snapshot and releases the old one", "[service]") {
+    const auto h = small_hybrid();
+    const auto model = temp_path("reload.lrc");
+    save(h.bundle, model);
+    ServiceOptions options;
+    options.sources.model = model;
+    Service s(options, {}, small_snapshot());
+    std::weak_ptr<const Snapshot> old = s.snapshot();
+    const ReloadResult r = s.reload();
+    REQUIRE(r.ok);
+    CHECK(s.snapshot()->version.kind == "hybrid");
+    CHECK(old.expired());  // freed by the reload itself, before its memory is handed back
 }

@@ -293,10 +293,28 @@ class RecommenderBase:
         IndexError
             An id outside the range the model was fit on (UnknownIdError, also a ValueError).
         """
+        return self._recommend(userid, user_items, N, filter_already_liked_items, filter_items, recalculate_user, items)
+
+    def _recommend(
+        self,
+        userid: Any,
+        user_items: Any,
+        N: int,
+        filter_already_liked_items: bool,
+        filter_items: Any,
+        recalculate_user: bool,
+        items: Any,
+        user_features: Any = None,
+    ) -> Results:
+        """recommend's one implementation; ``user_features`` (models with learner features) represents the
+        learners from their features instead of looking the ids up (see :meth:`_top_k`)."""
         model = self.model
         scalar, ids = as_ids(userid, "userid")
         n = as_count(N, "N")
-        if not recalculate_user:
+        features = None
+        if user_features is not None:
+            features = self._learner_features(user_features, ids.size)
+        elif not recalculate_user:
             check_range(ids, model.num_learners, "userid", "learners")
         allow, deny = _candidates(filter_items, items, model.num_courses, "filter_items", "items", "courses")
         rows = None
@@ -316,13 +334,21 @@ class RecommenderBase:
         if n == 0 or ids.size == 0 or model.num_courses == 0:
             return _empty(scalar, ids.size, n)
         k = min(n, model.num_courses)
-        if recalculate_user:
-            assert rows is not None
-            out_ids, scores = model.recommend_rows(rows, filter_already_liked_items, k, allow, deny, self.num_threads)
-        else:
-            exclude = rows if filter_already_liked_items else None
-            out_ids, scores = model.recommend(ids, exclude, k, allow, deny, self.num_threads)
+        out_ids, scores = self._top_k(ids, rows, features, k, allow, deny, filter_already_liked_items,
+                                      recalculate_user)
         return _finish(out_ids, scores, scalar, n)
+
+    def _learner_features(self, user_features: Any, count: int) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} has no learner features: user_features is unsupported")
+
+    def _top_k(self, ids: np.ndarray, rows: Any, features: Any, k: int, allow: Any, deny: Any,
+               filter_already_liked_items: bool, recalculate_user: bool) -> Results:
+        """The C++ top-k of validated arguments: learners ``ids`` looked up, or folded in from ``rows``."""
+        model = self.model
+        if recalculate_user:
+            return model.recommend_rows(rows, filter_already_liked_items, k, allow, deny, self.num_threads)
+        exclude = rows if filter_already_liked_items else None
+        return model.recommend(ids, exclude, k, allow, deny, self.num_threads)
 
     def similar_items(
         self,
@@ -444,6 +470,44 @@ class RecommenderBase:
     def __repr__(self) -> str:
         state = f"{self._model.num_learners} learners x {self._model.num_courses} courses" if self._model else "unfitted"
         return f"<{type(self).__name__} {state}>"
+
+
+class EmbeddingRecommender(RecommenderBase):
+    """What the models trained step by step into embeddings share (ALS, BPR, hybrid): the epoch loop
+    of :meth:`_fit_stepwise`, the embedding attributes and the float32-only ``dtype``."""
+
+    _last_iterations: int = 0
+
+    @staticmethod
+    def _float32_only(dtype: Any) -> np.dtype:
+        if np.dtype(dtype) != np.float32:
+            raise ValueError(f"learnrec computes in float32 only; dtype={np.dtype(dtype)} is not supported")
+        return np.dtype(np.float32)
+
+    def _fit_stepwise(self, trainer: Any, user_items: Any, show_progress: bool, callback: Any,
+                      report: StepReport) -> None:
+        """Runs ``trainer`` for its configured iterations (see :func:`_train_stepwise`), keeps its
+        model and records the training metadata."""
+        self._last_iterations = _train_stepwise(
+            self, trainer, trainer.config.iterations, show_progress, callback, report
+        )
+        self._model = trainer.release()
+        self._record_training(user_items)
+
+    @property
+    def user_factors(self) -> Optional[np.ndarray]:
+        """Learner embeddings (learners x columns, float32, read-only, shares the model's memory; None before fit)."""
+        return None if self._model is None else self._model.user_factors  # type: ignore[attr-defined]
+
+    @property
+    def item_factors(self) -> Optional[np.ndarray]:
+        """Course embeddings (courses x columns, float32, read-only, shares the model's memory; None before fit)."""
+        return None if self._model is None else self._model.item_factors  # type: ignore[attr-defined]
+
+    @property
+    def iterations_run(self) -> int:
+        """Iterations (epochs) run by the last fit (fewer than ``iterations`` when stopped early)."""
+        return 0 if self._model is None else self._last_iterations
 
 
 def _id_list(ids: Any) -> Optional[list]:

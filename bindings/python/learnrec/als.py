@@ -8,13 +8,13 @@ from typing import Any, Callable, Dict, List, Optional
 import numpy as np
 
 from . import _core
-from ._base import RecommenderBase, _train_stepwise
+from ._base import EmbeddingRecommender
 from ._validation import as_core_csr, as_ids, seed_from
 
 _SOLVERS = {"cg": _core.AlsSolver.cg, "cholesky": _core.AlsSolver.cholesky}
 
 
-class ImplicitALS(RecommenderBase):
+class ImplicitALS(EmbeddingRecommender):
     """Implicit ALS (Hu, Koren & Volinsky 2008), a drop-in for ``implicit.als.AlternatingLeastSquares``.
 
     Same hyperparameters, conventions and method signatures as implicit 0.7 (confidence
@@ -91,8 +91,7 @@ class ImplicitALS(RecommenderBase):
         dtype: Any = np.float32,
     ) -> None:
         super().__init__(num_threads=num_threads)
-        if np.dtype(dtype) != np.float32:
-            raise ValueError(f"learnrec computes in float32 only; dtype={np.dtype(dtype)} is not supported")
+        self.dtype = self._float32_only(dtype)
         if use_cg is not None:
             solver = "cg" if use_cg else "cholesky"
         if solver not in _SOLVERS:
@@ -105,7 +104,6 @@ class ImplicitALS(RecommenderBase):
         self.cg_steps = cg_steps
         self.random_state = random_state
         self.calculate_training_loss = calculate_training_loss
-        self.dtype = np.dtype(np.float32)
         self.fit_callback: Optional[Callable[[int, float, Optional[float]], Any]] = None
         self.loss_history: List[float] = []
         self._last_iterations = 0
@@ -169,11 +167,7 @@ class ImplicitALS(RecommenderBase):
             self.loss_history.append(loss)
             return {"loss": f"{loss:.6f}"}, loss
 
-        self._last_iterations = _train_stepwise(
-            self, trainer, trainer.config.iterations, show_progress, callback, report
-        )
-        self._model = trainer.release()
-        self._record_training(user_items)
+        self._fit_stepwise(trainer, user_items, show_progress, callback, report)
         return self
 
     def partial_fit_users(self, userids: Any, user_items: Any) -> "ImplicitALS":
@@ -205,21 +199,6 @@ class ImplicitALS(RecommenderBase):
         self._model = model.partial_fit_courses(ids, rows, self.num_threads)
         self._record_update(f"partial_fit_items: {ids.size} course(s)")
         return self
-
-    @property
-    def user_factors(self) -> Optional[np.ndarray]:
-        """Learner embeddings (learners x factors, float32, read-only, shares the model's memory)."""
-        return None if self._model is None else self._model.user_factors  # type: ignore[attr-defined]
-
-    @property
-    def item_factors(self) -> Optional[np.ndarray]:
-        """Course embeddings (courses x factors, float32, read-only, shares the model's memory)."""
-        return None if self._model is None else self._model.item_factors  # type: ignore[attr-defined]
-
-    @property
-    def iterations_run(self) -> int:
-        """Iterations run by the last fit (fewer than ``iterations`` when stopped early)."""
-        return 0 if self._model is None else self._last_iterations
 
     def __repr__(self) -> str:
         return (

@@ -7,11 +7,11 @@ from typing import Any, Callable, Dict, Optional
 import numpy as np
 
 from . import _core
-from ._base import RecommenderBase, _train_stepwise
+from ._base import EmbeddingRecommender
 from ._validation import as_core_csr, seed_from
 
 
-class BayesianPersonalizedRanking(RecommenderBase):
+class BayesianPersonalizedRanking(EmbeddingRecommender):
     """BPR (Rendle et al. 2009), a drop-in for ``implicit.bpr.BayesianPersonalizedRanking``.
 
     Same hyperparameter names and conventions as implicit 0.7: positives are the entries with a
@@ -75,15 +75,13 @@ class BayesianPersonalizedRanking(RecommenderBase):
         dtype: Any = np.float32,
     ) -> None:
         super().__init__(num_threads=num_threads)
-        if np.dtype(dtype) != np.float32:
-            raise ValueError(f"learnrec computes in float32 only; dtype={np.dtype(dtype)} is not supported")
+        self.dtype = self._float32_only(dtype)
         self.factors = factors
         self.learning_rate = learning_rate
         self.regularization = regularization
         self.iterations = iterations
         self.verify_negative_samples = verify_negative_samples
         self.random_state = random_state
-        self.dtype = np.dtype(np.float32)
         self.fit_callback: Optional[Callable[[int, float, float], Any]] = None
         self._last_iterations = 0
 
@@ -118,31 +116,9 @@ class BayesianPersonalizedRanking(RecommenderBase):
         config = self.config()
         rows = as_core_csr(user_items, "user_items", warn_dtype=True, stacklevel=3)
         trainer = _core.BprTrainer(rows, config)
-        self._last_iterations = _train_stepwise(
-            self,
-            trainer,
-            config.iterations,
-            show_progress,
-            callback,
-            lambda info: ({"correct": f"{100.0 * info.correct:.2f}%"}, info.correct),
-        )
-        self._model = trainer.release()
+        self._fit_stepwise(trainer, user_items, show_progress, callback,
+                           lambda info: ({"correct": f"{100.0 * info.correct:.2f}%"}, info.correct))
         return self
-
-    @property
-    def user_factors(self) -> Optional[np.ndarray]:
-        """Learner embeddings (learners x (factors + 1), float32, read-only, shares the model's memory)."""
-        return None if self._model is None else self._model.user_factors  # type: ignore[attr-defined]
-
-    @property
-    def item_factors(self) -> Optional[np.ndarray]:
-        """Course embeddings (courses x (factors + 1), last column the bias; float32, read-only)."""
-        return None if self._model is None else self._model.item_factors  # type: ignore[attr-defined]
-
-    @property
-    def iterations_run(self) -> int:
-        """Epochs run by the last fit (fewer than ``iterations`` when stopped early)."""
-        return 0 if self._model is None else self._last_iterations
 
     def __repr__(self) -> str:
         return (

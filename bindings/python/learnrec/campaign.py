@@ -27,7 +27,8 @@ from typing import Any, Callable, Dict, Optional, Sequence, Union
 
 from . import _core
 
-__all__ = ["push", "read_campaign", "read_push_log", "append_responses", "why_not", "OUTPUT_COLUMNS", "PUSH_EVENTS"]
+__all__ = ["push", "read_campaign", "read_push_log", "append_responses", "read_digests", "why_not",
+           "OUTPUT_COLUMNS", "PUSH_EVENTS"]
 
 #: Columns of a campaign's output, in order.
 OUTPUT_COLUMNS = ("campaign", "learner_id", "rank", "course_id", "score", "model_score", "mandatory",
@@ -61,12 +62,13 @@ def push(model: PathLike, catalogue: PathLike, *, log: PathLike, out: PathLike, 
          rules: Optional[PathLike] = None, k: Optional[int] = None, format: Optional[str] = None,
          events: Optional[PathLike] = None, countries: Sequence[str] = (), regions: Sequence[str] = (),
          departments: Sequence[str] = (), roles: Sequence[str] = (), learners: Sequence[str] = (),
-         num_threads: int = 0, progress: bool = False) -> Dict[str, Any]:
+         num_threads: int = 0, progress: bool = False, digests: Optional[PathLike] = None) -> Dict[str, Any]:
     """Runs one push campaign; returns its report (learners reached, pushes by reason and format,
     coverage, share mandatory, median score, suppressions by rule).
 
     ``format`` is ``"csv"``, ``"jsonl"`` or ``"parquet"`` (default: from ``out``'s extension, else
-    CSV). ``k`` defaults to the rules file's (10 without one). Target filters combine with AND; values within one filter with OR. Raises
+    CSV). ``digests``: a directory for one digest per manager (learners.csv ``manager_id``), JSON
+    and Markdown, plus ``index.json`` (see :func:`read_digests`). ``k`` defaults to the rules file's (10 without one). Target filters combine with AND; values within one filter with OR. Raises
     :class:`learnrec.LearnrecError` (naming file and line) on bad input, with nothing written.
     """
     out = os.fspath(out)
@@ -81,7 +83,8 @@ def push(model: PathLike, catalogue: PathLike, *, log: PathLike, out: PathLike, 
                 campaign=str(campaign), rules=os.fspath(rules) if rules else "", k=int(k or 0),
                 events=os.fspath(events) if events else "", countries=list(countries), regions=list(regions),
                 departments=list(departments), roles=list(roles), learners=list(learners),
-                num_threads=int(num_threads), progress=_progress_bar(progress))
+                num_threads=int(num_threads), progress=_progress_bar(progress),
+                digests=os.fspath(digests) if digests else "")
     if format != "parquet":
         return json.loads(_core.run_campaign(out=out, format=format, **args))
     # Parquet: C++ writes CSV next to the target; pyarrow converts it into a temporary file that
@@ -191,3 +194,17 @@ def append_responses(log: PathLike, responses: "Any") -> None:
                                                                  "event")}
     _core.append_push_records(os.fspath(log), cols["time"], cols["campaign"], cols["learner_id"], cols["course_id"],
                               cols["event"])
+
+
+def read_digests(directory: PathLike) -> Dict[str, Dict[str, Any]]:
+    """The manager digests a campaign wrote (``push(..., digests=directory)``): manager id -> its
+    digest (members with overdue / upcoming obligations, pushed courses and skill gaps; the team's
+    skill gaps), as the JSON files hold them."""
+    directory = os.fspath(directory)
+    with open(os.path.join(directory, "index.json"), encoding="utf-8") as f:
+        index = json.load(f)
+    out: Dict[str, Dict[str, Any]] = {}
+    for entry in index["managers"]:
+        with open(os.path.join(directory, entry["json"]), encoding="utf-8") as f:
+            out[entry["manager_id"]] = json.load(f)
+    return out

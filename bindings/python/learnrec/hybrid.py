@@ -8,13 +8,13 @@ from typing import Any, Callable, Dict, Optional
 import numpy as np
 
 from . import _core
-from ._base import Results, RecommenderBase, _candidates, _empty, _finish, _train_stepwise
-from ._validation import as_core_csr, as_count, as_ids, seed_from
+from ._base import EmbeddingRecommender, Results
+from ._validation import as_core_csr, as_ids, seed_from
 
 _LOSSES = {"warp": _core.HybridLoss.warp, "bpr": _core.HybridLoss.bpr}
 
 
-class HybridModel(RecommenderBase):
+class HybridModel(EmbeddingRecommender):
     """Learner and course embeddings built from ids and features (the LightFM model).
 
     A learner's embedding is the sum of its id embedding (``use_user_ids``) and the embeddings of
@@ -171,16 +171,8 @@ class HybridModel(RecommenderBase):
         if item_features is not None:
             items = as_core_csr(item_features, "item_features", rows=n_items, rows_meaning="courses are in user_items:")
         trainer = _core.HybridTrainer(rows, users, items, config)
-        self._last_iterations = _train_stepwise(
-            self,
-            trainer,
-            config.iterations,
-            show_progress,
-            callback,
-            lambda info: ({"loss": f"{info.loss:.4f}"}, info.loss),
-        )
-        self._model = trainer.release()
-        self._record_training(user_items)
+        self._fit_stepwise(trainer, user_items, show_progress, callback,
+                           lambda info: ({"loss": f"{info.loss:.4f}"}, info.loss))
         return self
 
     def partial_fit_users(self, userids: Any, user_items: Any, user_features: Any = None) -> "HybridModel":
@@ -336,61 +328,23 @@ class HybridModel(RecommenderBase):
         with ``recalculate_user`` their ``user_items`` rows are folded in on top of the features.
         Without it, everything is as in :class:`RecommenderBase`.
         """
-        if user_features is None:
-            return super().recommend(
-                userid,
-                user_items,
-                N=N,
-                filter_already_liked_items=filter_already_liked_items,
-                filter_items=filter_items,
-                recalculate_user=recalculate_user,
-                items=items,
-            )
+        return self._recommend(userid, user_items, N, filter_already_liked_items, filter_items, recalculate_user,
+                               items, user_features)
+
+    def _learner_features(self, user_features: Any, count: int) -> _core.CsrView:
+        return self._features(user_features, "user_features", count, self.model.user_features, "learner")
+
+    def _top_k(self, ids: np.ndarray, rows: Any, features: Any, k: int, allow: Any, deny: Any,
+               filter_already_liked_items: bool, recalculate_user: bool) -> Results:
+        if features is None:
+            return super()._top_k(ids, rows, features, k, allow, deny, filter_already_liked_items, recalculate_user)
         model = self.model
-        scalar, ids = as_ids(userid, "userid")
-        n = as_count(N, "N")
-        features = self._features(user_features, "user_features", ids.size, model.user_features, "learner")
-        allow, deny = _candidates(filter_items, items, model.num_courses, "filter_items", "items", "courses")
-        rows = None
-        if filter_already_liked_items or recalculate_user:
-            if user_items is None:
-                raise ValueError("user_items is required when filter_already_liked_items or recalculate_user is set")
-            rows = as_core_csr(
-                user_items,
-                "user_items",
-                rows=ids.size,
-                rows_meaning="userids were" if ids.size != 1 else "userid was",
-                cols=model.num_courses,
-                cols_meaning="the model has courses:",
-            )
-        if allow is not None:
-            n = min(n, allow.size)
-        if n == 0 or ids.size == 0 or model.num_courses == 0:
-            return _empty(scalar, ids.size, n)
         if recalculate_user:
             embeddings = model.fold_in_learners(rows, self.num_threads, features)
         else:
             embeddings = model.learner_embeddings_from_features(features, self.num_threads)
         exclude = rows if filter_already_liked_items else None
-        k = min(n, model.num_courses)
-        out_ids, scores = model.recommend_embeddings(embeddings, exclude, k, allow, deny, self.num_threads)
-        return _finish(out_ids, scores, scalar, n)
-
-    # ---- attributes ---------------------------------------------------------------------------
-    @property
-    def user_factors(self) -> Optional[np.ndarray]:
-        """Training learners' representations ([x, 1]; float32, read-only, shares the model's memory)."""
-        return None if self._model is None else self._model.user_factors
-
-    @property
-    def item_factors(self) -> Optional[np.ndarray]:
-        """Courses' representations ([y, bias]; float32, read-only)."""
-        return None if self._model is None else self._model.item_factors
-
-    @property
-    def iterations_run(self) -> int:
-        """Epochs run by the last fit (fewer than ``iterations`` when stopped early)."""
-        return 0 if self._model is None else self._last_iterations
+        return model.recommend_embeddings(embeddings, exclude, k, allow, deny, self.num_threads)
 
     def __repr__(self) -> str:
         return (

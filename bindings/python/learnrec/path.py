@@ -1,8 +1,10 @@
 """Learning paths: from the yearly skills review to a dated plan per learner, and team plans.
 
-:func:`plan` gives one learner's plan for a horizon (12 months by default) and a monthly time
-budget: ordered, dated steps (course, month, hours, session, reasons) that close the gaps between
-current and target skill levels, with obligations before their due dates and prerequisites first.
+:func:`plan` gives one learner's plan for a horizon (12 months by default) and a time budget per
+month or per quarter: ordered, dated steps (course, session, gig or work package; month, hours,
+reasons) that close the gaps between current and target skill levels, with obligations before
+their due dates and prerequisites first. With ``now`` the year is re-planned: the steps done before
+it (completed, failed, dropped) are kept as they happened and the rest is planned again.
 Gaps it cannot close are listed in ``unmet`` with why ("no course", "no session", "budget").
 :func:`plan_team` aggregates a department's, a country's or the company's plans: seats per course
 per quarter and country, and skill coverage against the strategic workforce plan.
@@ -84,6 +86,7 @@ class TeamPlan:
     optimal: int
     seats: Any
     coverage: Any
+    opportunity_steps: int = 0
 
 
 def read_planning(directory: Union[str, "os.PathLike[str]"]) -> PlanningData:
@@ -98,13 +101,38 @@ def academy_planning(seed: int = 42, learners: int = 5000, courses: int = 600, m
     return _core.academy_planning_data(int(seed), int(learners), int(courses), float(mean_enrolments))
 
 
+def _settings(start: str, months: int, hours_per_month: Optional[float], hours_per_quarter: float,
+              now: Optional[str], failed: str, gig_hours_per_week: float, work_package_hours_per_week: float,
+              options_per_gap: int) -> dict:
+    """The planner's options as the core functions take them (a quarterly budget alone: no monthly one)."""
+    year, month = _month(start)
+    if failed not in ("retake", "replace"):
+        raise ValueError(f"failed must be 'retake' or 'replace', got {failed!r}")
+    if hours_per_month is None:
+        hours_per_month = 0.0 if hours_per_quarter > 0 else 24.0
+    first_month = 0
+    if now is not None:
+        now_year, now_month = _month(now)
+        first_month = (now_year - year) * 12 + now_month - month
+    return dict(start_year=year, start_month=month, months=int(months), hours_per_month=float(hours_per_month),
+                hours_per_quarter=float(hours_per_quarter), first_month=int(first_month),
+                retake_failed=failed == "retake", gig_hours_per_week=float(gig_hours_per_week),
+                work_package_hours_per_week=float(work_package_hours_per_week), options_per_gap=int(options_per_gap))
+
+
 def plan(
     data: PlanningData,
     learner: str,
     *,
     start: str = "2026-01",
     months: int = 12,
-    hours_per_month: float = 24.0,
+    hours_per_month: Optional[float] = None,
+    hours_per_quarter: float = 0.0,
+    now: Optional[str] = None,
+    failed: str = "retake",
+    gig_hours_per_week: float = 4.0,
+    work_package_hours_per_week: float = 4.0,
+    options_per_gap: int = 12,
     targets: str = "review",
     skills: Optional[Sequence[Tuple[str, int]]] = None,
     preference: Optional[np.ndarray] = None,
@@ -115,10 +143,15 @@ def plan(
     ``targets``: "review" (learner_skills.csv / the skills review) or "role" (the role's profile);
     ``skills``: [(skill, level), ...] for this request instead. ``preference``: one score per course
     (``data.course_ids`` order), e.g. a model's scores, breaking ties between plans of equal hours.
-    Events before ``start`` are kept: completed courses are not planned again, failed ones may be
-    retaken. The GIL is released while planning.
+    Events before ``start`` are kept: completed courses are not planned again, failed ones are
+    retaken (``failed="retake"``) or replaced by another course (``"replace"``). ``now`` (YYYY-MM)
+    re-plans: the months before it are past, shown with what happened in them (``status``).
+    Budget: ``hours_per_month`` (24 unless only ``hours_per_quarter`` is given) and/or
+    ``hours_per_quarter``. Gigs and work packages of the data cost ``*_hours_per_week`` (0 = none).
+    The GIL is released while planning.
     """
-    year, month = _month(start)
+    settings = _settings(start, months, hours_per_month, hours_per_quarter, now, failed, gig_hours_per_week,
+                         work_package_hours_per_week, options_per_gap)
     given = [(str(s), int(level)) for s, level in (skills or [])]
     source = "given" if given else targets
     if source not in ("review", "role", "given"):
@@ -128,8 +161,8 @@ def plan(
         pref = np.asarray(preference, dtype=np.float32)
         if pref.ndim != 1 or not np.all(np.isfinite(pref)):
             raise ValueError("preference must be a 1-D array of finite scores, one per course")
-    out = _core.plan_learner(data, str(learner), year, month, int(months), float(hours_per_month), source, given,
-                             int(exact_limit), pref)
+    out = _core.plan_learner(data, str(learner), targets=source, skills=given, exact_limit=int(exact_limit),
+                             preference=pref, **settings)
     return LearningPlan(out["learner"], _frame(out["steps"]), _frame(out["unmet"]), out["total_hours"],
                         out["preference"], out["lower_bound_hours"], out["optimal"])
 
@@ -141,7 +174,13 @@ def plan_team(
     country: str = "",
     start: str = "2026-01",
     months: int = 12,
-    hours_per_month: float = 24.0,
+    hours_per_month: Optional[float] = None,
+    hours_per_quarter: float = 0.0,
+    now: Optional[str] = None,
+    failed: str = "retake",
+    gig_hours_per_week: float = 4.0,
+    work_package_hours_per_week: float = 4.0,
+    options_per_gap: int = 12,
     targets: str = "review",
     exact_limit: int = 40,
     num_threads: int = 0,
@@ -150,11 +189,12 @@ def plan_team(
     ``num_threads`` threads (0 = all) and aggregates seats per quarter and coverage at the horizon."""
     if targets not in ("review", "role"):
         raise ValueError(f"targets must be 'review' or 'role', got {targets!r}")
-    year, month = _month(start)
-    out = _core.plan_team(data, str(department), str(country), year, month, int(months), float(hours_per_month),
-                          targets, int(exact_limit), int(num_threads))
+    settings = _settings(start, months, hours_per_month, hours_per_quarter, now, failed, gig_hours_per_week,
+                         work_package_hours_per_week, options_per_gap)
+    out = _core.plan_team(data, str(department), str(country), targets=targets, exact_limit=int(exact_limit),
+                          num_threads=int(num_threads), **settings)
     return TeamPlan(out["learners"], out["hours"], out["steps"], out["unmet"], out["optimal"], _frame(out["seats"]),
-                    _frame(out["coverage"]))
+                    _frame(out["coverage"]), out["opportunity_steps"])
 
 
 def plot_timeline(p: LearningPlan, ax: Any = None) -> Any:
@@ -168,7 +208,7 @@ def plot_timeline(p: LearningPlan, ax: Any = None) -> Any:
         months = pd.PeriodIndex(p.steps["month"], freq="M")
         first = months.min()
         offsets = [(m - first).n for m in months]
-        labels = [f"{r.course_id} {r.title[:40]} ({r.hours:g} h)" for r in p.steps.itertuples()]
+        labels = [f"{r.course_id or r.opportunity_id} {r.title[:40]} ({r.hours:g} h)" for r in p.steps.itertuples()]
         ax.barh(range(len(offsets)), p.steps["months"], left=offsets, color="tab:blue")
         ax.set_yticks(range(len(labels)), labels)
         ax.invert_yaxis()

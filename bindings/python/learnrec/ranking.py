@@ -126,7 +126,7 @@ class Recommendations:
     ids : numpy.ndarray
         int32 (learners, k) course indices, best first, padded with -1.
     scores, model_scores : numpy.ndarray
-        float32 (learners, k): final (rule-adjusted) and the model's own scores; NaN for padding.
+        float32 (learners, k): final (rule-adjusted) and the model's own scores; -inf for padding.
     mandatory : numpy.ndarray
         bool (learners, k): an obligation applies to the course.
     reason_offsets : numpy.ndarray

@@ -214,7 +214,7 @@ void register_allocation(py::module_& m) {
             return out;
         },
         py::arg("ranker"), py::arg("learners") = py::none(), py::arg("now") = 0, py::arg("opportunities_csv") = "",
-        py::arg("ranking_rules") = ranking::RankingRules{}, py::arg("max_per_learner") = 1, py::arg("fairness") = 0.0,
+        py::arg_v("ranking_rules", ranking::RankingRules{}, "RankingRules()"), py::arg("max_per_learner") = 1, py::arg("fairness") = 0.0,
         py::arg("utility_steps") = 1000, py::arg("candidates_per_learner") = 10, py::arg("horizon_days") = 180,
         py::arg("min_host_fit") = 0.5, py::arg("num_threads") = 0,
         "Candidates from the Ranker's lists, the optimal allocation, waiting lists and demand, as columns.");

@@ -17,7 +17,7 @@ void register_campaign(py::module_& m) {
            const std::string& now, const std::string& campaign_id, const std::string& rules, index_t k,
            const std::string& format, const std::string& events, std::vector<std::string> countries,
            std::vector<std::string> regions, std::vector<std::string> departments, std::vector<std::string> roles,
-           std::vector<std::string> learners, int num_threads, py::object progress) {
+           std::vector<std::string> learners, int num_threads, py::object progress, const std::string& digests) {
             campaign::CampaignSpec spec;
             const auto t = parse_timestamp(now);
             LEARNREC_CHECK(t.has_value(), "now '{}' is not a date (YYYY-MM-DD)", now);
@@ -26,6 +26,7 @@ void register_campaign(py::module_& m) {
             spec.k = k;
             spec.format = campaign::parse_output_format(format);
             spec.num_threads = num_threads;
+            spec.digests = digests;
             spec.target = {std::move(countries), std::move(regions), std::move(departments), std::move(roles),
                            std::move(learners)};
             if (!progress.is_none())
@@ -47,7 +48,7 @@ void register_campaign(py::module_& m) {
         py::arg("countries") = std::vector<std::string>{}, py::arg("regions") = std::vector<std::string>{},
         py::arg("departments") = std::vector<std::string>{}, py::arg("roles") = std::vector<std::string>{},
         py::arg("learners") = std::vector<std::string>{}, py::arg("num_threads") = 0,
-        py::arg("progress") = py::none(),
+        py::arg("progress") = py::none(), py::arg("digests") = "",
         "Runs a push campaign from files (README, 'Push campaigns'); returns the report as JSON text.");
 
     m.def(

@@ -17,6 +17,18 @@
 namespace learnrec::python {
 namespace {
 
+py::dict read_csv(const std::string& path, const std::vector<std::string>& ignored_columns, char delimiter) {
+    CsvOptions options;
+    options.ignored_columns = ignored_columns;
+    options.delimiter = delimiter;
+    Interactions data;
+    {
+        py::gil_scoped_release release;
+        data = read_interactions_csv(std::filesystem::path(path), options);
+    }
+    return interactions_to_python(std::move(data));
+}
+
 AcademyConfig academy_config(std::uint64_t seed, std::int64_t learners, std::int64_t courses, double mean_enrolments,
                              int schema_version) {
     AcademyConfig config;
@@ -344,6 +356,10 @@ py::dict apply_weighting(const py::object& learner_obj, const py::object& course
 }  // namespace
 
 void register_data(py::module_& m) {
+    m.def("read_interactions_csv", &read_csv, py::arg("path"), py::arg("ignored_columns") = std::vector<std::string>{},
+          py::arg("delimiter") = ',',
+          "learnrec::read_interactions_csv: dict with matrix (indptr, indices, data, shape), learner_ids, "
+          "course_ids, timestamps (int64 per stored entry, or None).");
     m.def("generate_academy", &academy, py::arg("seed") = 42, py::arg("learners") = 5000, py::arg("courses") = 600,
           py::arg("mean_enrolments") = 12.0, py::arg("schema_version") = 2,
           "learnrec::generate_academy: dict with matrix, learners and courses tables (column lists), events "

@@ -1,10 +1,11 @@
 // learnrec._core — the hybrid (ids + features) model: HybridConfig, HybridTrainer, HybridModel.
 // Registered by module.cpp after FactorModel, from which HybridModel derives.
 #include <memory>
-#include <mutex>
 #include <optional>
 
 #include "common.hpp"
+#include "config.hpp"
+#include "trainer.hpp"
 #include "learnrec/model/hybrid.hpp"
 #include "learnrec/model/update.hpp"
 
@@ -12,48 +13,6 @@ namespace learnrec::python {
 namespace {
 
 const CsrView* optional_view(const std::optional<PyCsr>& m) { return m ? &m->view : nullptr; }
-
-/// HybridTrainer; it copies what it needs from its inputs, so nothing stays borrowed.
-/// step(), model() and release() are serialised by a mutex.
-class PyHybridTrainer {
-public:
-    PyHybridTrainer(const PyCsr& user_items, const std::optional<PyCsr>& user_features,
-                    const std::optional<PyCsr>& item_features, const HybridConfig& config) {
-        py::gil_scoped_release release;
-        trainer_ = std::make_unique<HybridTrainer>(user_items.view, optional_view(user_features),
-                                                   optional_view(item_features), config);
-    }
-    HybridIterationInfo step() {
-        std::lock_guard<std::mutex> lock(mutex_);
-        return live().step();
-    }
-    std::shared_ptr<HybridModel> model() {
-        std::lock_guard<std::mutex> lock(mutex_);
-        return std::make_shared<HybridModel>(live().model());
-    }
-    std::shared_ptr<HybridModel> release() {
-        std::lock_guard<std::mutex> lock(mutex_);
-        auto m = std::make_shared<HybridModel>(std::move(live()).release());
-        trainer_.reset();
-        return m;
-    }
-    int iteration() {
-        std::lock_guard<std::mutex> lock(mutex_);
-        return live().iteration();
-    }
-    HybridConfig config() {
-        std::lock_guard<std::mutex> lock(mutex_);
-        return live().config();
-    }
-
-private:
-    HybridTrainer& live() {
-        if (!trainer_) throw Error("HybridTrainer", "the trainer was released; create a new one to train again");
-        return *trainer_;
-    }
-    std::unique_ptr<HybridTrainer> trainer_;
-    std::mutex mutex_;
-};
 
 /// Top-k of given learner representations ([x, 1] rows) over the model's courses.
 py::tuple recommend_embeddings(const HybridModel& model, const py::array_t<float, py::array::forcecast>& embeddings,
@@ -85,59 +44,24 @@ void register_hybrid(py::module_& m) {
         .value("warp", HybridLoss::warp, "weighted approximate-rank pairwise (LightFM's default)")
         .value("bpr", HybridLoss::bpr, "Bayesian personalised ranking");
 
-    py::class_<HybridConfig>(m, "HybridConfig", "Hyperparameters of the hybrid model (learnrec::HybridConfig).")
-        .def(py::init([](index_t factors, HybridLoss loss, float learning_rate, float user_alpha, float item_alpha,
-                         int max_sampled, int iterations, bool use_user_ids, bool use_item_ids,
-                         bool normalize_features, float fold_in_regularization, int fold_in_epochs,
-                         std::uint64_t seed, int num_threads) {
-                 HybridConfig c;
-                 c.factors = factors;
-                 c.loss = loss;
-                 c.learning_rate = learning_rate;
-                 c.user_alpha = user_alpha;
-                 c.item_alpha = item_alpha;
-                 c.max_sampled = max_sampled;
-                 c.iterations = iterations;
-                 c.use_user_ids = use_user_ids;
-                 c.use_item_ids = use_item_ids;
-                 c.normalize_features = normalize_features;
-                 c.fold_in_regularization = fold_in_regularization;
-                 c.fold_in_epochs = fold_in_epochs;
-                 c.seed = seed;
-                 c.num_threads = num_threads;
-                 return c;
-             }),
-             py::arg("factors") = 32, py::arg("loss") = HybridLoss::warp, py::arg("learning_rate") = 0.05f,
-             py::arg("user_alpha") = 0.0f, py::arg("item_alpha") = 0.0f, py::arg("max_sampled") = 10,
-             py::arg("iterations") = 30, py::arg("use_user_ids") = true, py::arg("use_item_ids") = true,
-             py::arg("normalize_features") = true, py::arg("fold_in_regularization") = 1.0f,
-             py::arg("fold_in_epochs") = 30, py::arg("seed") = 42, py::arg("num_threads") = 0)
-        .def_readwrite("factors", &HybridConfig::factors, "Latent factors, not counting the bias column.")
-        .def_readwrite("loss", &HybridConfig::loss, "HybridLoss.warp or HybridLoss.bpr.")
-        .def_readwrite("learning_rate", &HybridConfig::learning_rate, "Adagrad's base learning rate.")
-        .def_readwrite("user_alpha", &HybridConfig::user_alpha, "L2 penalty on learner table rows, per touch.")
-        .def_readwrite("item_alpha", &HybridConfig::item_alpha, "L2 penalty on course table rows, per touch.")
-        .def_readwrite("max_sampled", &HybridConfig::max_sampled, "WARP: most negatives drawn per positive.")
-        .def_readwrite("iterations", &HybridConfig::iterations, "Epochs.")
-        .def_readwrite("use_user_ids", &HybridConfig::use_user_ids, "An id embedding per training learner.")
-        .def_readwrite("use_item_ids", &HybridConfig::use_item_ids, "An id embedding per training course.")
-        .def_readwrite("normalize_features", &HybridConfig::normalize_features,
-                       "Scale each (id + features) row to sum 1.")
-        .def_readwrite("fold_in_regularization", &HybridConfig::fold_in_regularization,
-                       "Pull of a folded-in learner's residual toward its feature embedding.")
-        .def_readwrite("fold_in_epochs", &HybridConfig::fold_in_epochs, "Passes over a learner's row in fold-in.")
-        .def_readwrite("seed", &HybridConfig::seed, "Seed of the initialisation and the samplers.")
-        .def_readwrite("num_threads", &HybridConfig::num_threads, "Threads (0 = every processor; 1 = deterministic).")
-        .def_property_readonly("columns", &HybridConfig::columns, "Columns of the representations (factors + bias).")
-        .def("validate", [](const HybridConfig& c) { c.validate(); }, "Raises LearnrecError on an invalid value.")
-        .def("__repr__", [](const HybridConfig& c) {
-            return fmt::format("HybridConfig(factors={}, loss={}, learning_rate={}, user_alpha={}, item_alpha={}, "
-                               "max_sampled={}, iterations={}, use_user_ids={}, use_item_ids={}, seed={}, "
-                               "num_threads={})",
-                               c.factors, c.loss == HybridLoss::warp ? "warp" : "bpr", c.learning_rate, c.user_alpha,
-                               c.item_alpha, c.max_sampled, c.iterations, c.use_user_ids ? "True" : "False",
-                               c.use_item_ids ? "True" : "False", c.seed, c.num_threads);
-        });
+    bind_config(m, "HybridConfig", "Hyperparameters of the hybrid model (learnrec::HybridConfig).",
+                field("factors", &HybridConfig::factors, "Latent factors, not counting the bias column."),
+                field("loss", &HybridConfig::loss, "HybridLoss.warp or HybridLoss.bpr."),
+                field("learning_rate", &HybridConfig::learning_rate, "Adagrad's base learning rate."),
+                field("user_alpha", &HybridConfig::user_alpha, "L2 penalty on learner table rows, per touch."),
+                field("item_alpha", &HybridConfig::item_alpha, "L2 penalty on course table rows, per touch."),
+                field("max_sampled", &HybridConfig::max_sampled, "WARP: most negatives drawn per positive."),
+                field("iterations", &HybridConfig::iterations, "Epochs."),
+                field("use_user_ids", &HybridConfig::use_user_ids, "An id embedding per training learner."),
+                field("use_item_ids", &HybridConfig::use_item_ids, "An id embedding per training course."),
+                field("normalize_features", &HybridConfig::normalize_features,
+                      "Scale each (id + features) row to sum 1."),
+                field("fold_in_regularization", &HybridConfig::fold_in_regularization,
+                      "Pull of a folded-in learner's residual toward its feature embedding."),
+                field("fold_in_epochs", &HybridConfig::fold_in_epochs, "Passes over a learner's row in fold-in."),
+                field("seed", &HybridConfig::seed, "Seed of the initialisation and the samplers."),
+                field("num_threads", &HybridConfig::num_threads, "Threads (0 = every processor; 1 = deterministic)."))
+        .def_property_readonly("columns", &HybridConfig::columns, "Columns of the representations (factors + bias).");
 
     py::class_<HybridIterationInfo>(m, "HybridIterationInfo", "What one hybrid epoch reports.")
         .def_readonly("iteration", &HybridIterationInfo::iteration, "1-based epoch number.")
@@ -256,19 +180,24 @@ the feature rows.)doc")
         "The least-squares hybrid variant (learnrec::hybrid_from_factors): feature embeddings by ridge regression "
         "of trained factors (e.g. ALS) on the features, id embeddings the remainders.");
 
-    py::class_<PyHybridTrainer>(m, "HybridTrainer", R"doc(
+    bind_trainer<HybridTrainer>(m, "HybridTrainer",
+                                {R"doc(
 Stepwise hybrid training (learnrec::HybridTrainer). One epoch per step(), GIL released; Hogwild
-over num_threads threads (deterministic with 1). Feature matrices may be None (ids only on that side).)doc")
-        .def(py::init<const PyCsr&, const std::optional<PyCsr>&, const std::optional<PyCsr>&, const HybridConfig&>(),
-             py::arg("user_items"), py::arg("user_features"), py::arg("item_features"), py::arg("config"))
-        .def("step", &PyHybridTrainer::step, py::call_guard<py::gil_scoped_release>(),
-             "Runs one epoch and returns its HybridIterationInfo.")
-        .def("model", &PyHybridTrainer::model, py::call_guard<py::gil_scoped_release>(),
-             "The model trained so far (copies the embedding tables; training can continue).")
-        .def("release", &PyHybridTrainer::release, py::call_guard<py::gil_scoped_release>(),
-             "The model trained so far, moving the embedding tables out; the trainer cannot be used afterwards.")
-        .def_property_readonly("iteration", &PyHybridTrainer::iteration, "Epochs run so far.")
-        .def_property_readonly("config", &PyHybridTrainer::config, "The configuration.");
+over num_threads threads (deterministic with 1). Feature matrices may be None (ids only on that side).)doc",
+                                 "Runs one epoch and returns its HybridIterationInfo.",
+                                 "The model trained so far (copies the embedding tables; training can continue).",
+                                 "The model trained so far, moving the embedding tables out; the trainer cannot be "
+                                 "used afterwards.",
+                                 "Epochs run so far."})
+        .def(py::init([](const PyCsr& user_items, const std::optional<PyCsr>& user_features,
+                         const std::optional<PyCsr>& item_features, const HybridConfig& config) {
+                 // The trainer copies what it needs from its inputs: nothing stays borrowed.
+                 return std::make_unique<PyTrainer<HybridTrainer>>("HybridTrainer", std::nullopt, [&] {
+                     return std::make_unique<HybridTrainer>(user_items.view, optional_view(user_features),
+                                                            optional_view(item_features), config);
+                 });
+             }),
+             py::arg("user_items"), py::arg("user_features"), py::arg("item_features"), py::arg("config"));
 }
 
 }  // namespace learnrec::python

@@ -25,13 +25,30 @@ namespace {
 
 using Data = std::shared_ptr<const path::PlanningData>;
 
-path::PlanOptions plan_options(int start_year, int start_month, int months, double hours_per_month, int exact_limit) {
+/// The planner's settings beyond the horizon and monthly budget (path/plan.hpp PlanOptions).
+struct Extra {
+    double hours_per_quarter = 0.0;
+    int first_month = 0;
+    bool retake_failed = true;
+    double gig_hours_per_week = 4.0;
+    double work_package_hours_per_week = 4.0;
+    int options_per_gap = 12;
+};
+
+path::PlanOptions plan_options(int start_year, int start_month, int months, double hours_per_month, int exact_limit,
+                               const Extra& x) {
     path::PlanOptions o;
     o.start_year = start_year;
     o.start_month = start_month;
     o.months = months;
     o.hours_per_month = hours_per_month;
     o.exact_limit = exact_limit;
+    o.hours_per_quarter = x.hours_per_quarter;
+    o.first_month = x.first_month;
+    o.retake_failed = x.retake_failed;
+    o.gig_hours_per_week = x.gig_hours_per_week;
+    o.work_package_hours_per_week = x.work_package_hours_per_week;
+    o.options_per_gap = x.options_per_gap;
     o.validate();
     return o;
 }
@@ -61,16 +78,26 @@ py::list str_list(std::size_t n, F&& get) {
 py::dict plan_dict(const path::PlanningData& d, const path::Plan& p, const path::PlanOptions& o) {
     const auto& s = p.steps;
     const auto n = s.size();
+    const ranking::CourseFacts none;
     auto course = [&](std::size_t i) -> const ranking::CourseFacts& {
-        return d.catalogue.courses[static_cast<std::size_t>(s[i].course)];
+        return s[i].course >= 0 ? d.catalogue.courses[static_cast<std::size_t>(s[i].course)] : none;
+    };
+    auto opportunity = [&](std::size_t i) -> const allocation::Opportunity* {
+        return s[i].opportunity >= 0 ? &d.opportunities[static_cast<std::size_t>(s[i].opportunity)] : nullptr;
     };
     auto session = [&](std::size_t i) -> const ranking::Session* {
         return s[i].session >= 0 ? &d.catalogue.sessions[static_cast<std::size_t>(s[i].session)] : nullptr;
     };
     py::dict steps;
     steps["step"] = num_column<std::int64_t>(n, [&](std::size_t i) { return static_cast<std::int64_t>(i + 1); });
-    steps["course_id"] = str_list(n, [&](std::size_t i) { return d.courses.id(s[i].course); });
-    steps["title"] = str_list(n, [&](std::size_t i) { return course(i).title; });
+    steps["course_id"] = str_list(n, [&](std::size_t i) { return s[i].course >= 0 ? d.courses.id(s[i].course) : std::string(); });
+    steps["opportunity_id"] = str_list(n, [&](std::size_t i) { return opportunity(i) ? opportunity(i)->id : std::string(); });
+    steps["kind"] = str_list(n, [&](std::size_t i) {
+        return opportunity(i) ? std::string(allocation::to_string(opportunity(i)->kind))
+                              : std::string(s[i].session >= 0 ? "session" : "course");
+    });
+    steps["status"] = str_list(n, [&](std::size_t i) { return std::string(path::to_string(s[i].status)); });
+    steps["title"] = str_list(n, [&](std::size_t i) { return opportunity(i) ? opportunity(i)->title : course(i).title; });
     steps["format"] = str_list(n, [&](std::size_t i) { return course(i).format; });
     steps["month"] = str_list(n, [&](std::size_t i) { return path::month_label(o, s[i].month); });
     steps["months"] = num_column<std::int64_t>(n, [&](std::size_t i) { return std::int64_t{s[i].months}; });
@@ -79,8 +106,11 @@ py::dict plan_dict(const path::PlanningData& d, const path::Plan& p, const path:
         return session(i) ? ranking::format_date(session(i)->start) : std::string();
     });
     steps["location"] = str_list(n, [&](std::size_t i) {
+        if (opportunity(i)) return opportunity(i)->location.empty() ? std::string("remote") : opportunity(i)->location;
         return session(i) ? (session(i)->location.empty() ? std::string("online") : session(i)->location) : std::string();
     });
+    steps["start"] = str_list(n, [&](std::size_t i) { return ranking::format_date(s[i].start); });
+    steps["end"] = str_list(n, [&](std::size_t i) { return ranking::format_date(s[i].end); });
     py::list reasons(n);
     for (std::size_t i = 0; i < n; ++i) reasons[i] = py::cast(s[i].reasons);
     steps["reasons"] = reasons;
@@ -147,8 +177,12 @@ void register_path(py::module_& m) {
         "plan_learner",
         [](const path::PlanningData& d, const std::string& learner, int start_year, int start_month, int months,
            double hours_per_month, const std::string& targets, const std::vector<std::pair<std::string, int>>& skills,
-           int exact_limit, std::optional<py::array_t<float, py::array::c_style | py::array::forcecast>> preference) {
-            const auto o = plan_options(start_year, start_month, months, hours_per_month, exact_limit);
+           int exact_limit, std::optional<py::array_t<float, py::array::c_style | py::array::forcecast>> preference,
+           double hours_per_quarter, int first_month, bool retake_failed, double gig_hours, double work_package_hours,
+           int options_per_gap) {
+            const auto o = plan_options(start_year, start_month, months, hours_per_month, exact_limit,
+                                        {hours_per_quarter, first_month, retake_failed, gig_hours, work_package_hours,
+                                         options_per_gap});
             const index_t l = d.learners.at(learner, "learner");
             std::vector<path::SkillTarget> given;
             for (const auto& [skill, level] : skills) given.push_back({skill, 0, level});
@@ -163,21 +197,28 @@ void register_path(py::module_& m) {
             path::Plan p;
             {
                 py::gil_scoped_release release;
+                // Events before the first open month are what was done; those inside the plan are its past steps.
                 p = path::plan_path(d.catalogue, d.course_hours,
-                                    path::planning_learner(d, l, path::month_start(o, 0), target_source(targets), given),
-                                    o, pref);
+                                    path::planning_learner(d, l, path::month_start(o, o.first_month), target_source(targets),
+                                                           given, path::month_start(o, 0)),
+                                    o, pref, d.opportunities);
             }
             return plan_dict(d, p, o);
         },
         py::arg("data"), py::arg("learner"), py::arg("start_year"), py::arg("start_month"), py::arg("months"),
         py::arg("hours_per_month"), py::arg("targets"), py::arg("skills"), py::arg("exact_limit"),
-        py::arg("preference") = py::none());
+        py::arg("preference") = py::none(), py::arg("hours_per_quarter") = 0.0, py::arg("first_month") = 0,
+        py::arg("retake_failed") = true, py::arg("gig_hours_per_week") = 4.0, py::arg("work_package_hours_per_week") = 4.0,
+        py::arg("options_per_gap") = 12);
     m.def(
         "plan_team",
         [](const path::PlanningData& d, const std::string& department, const std::string& country, int start_year,
            int start_month, int months, double hours_per_month, const std::string& targets, int exact_limit,
-           int num_threads) {
-            const auto o = plan_options(start_year, start_month, months, hours_per_month, exact_limit);
+           int num_threads, double hours_per_quarter, int first_month, bool retake_failed, double gig_hours,
+           double work_package_hours, int options_per_gap) {
+            const auto o = plan_options(start_year, start_month, months, hours_per_month, exact_limit,
+                                        {hours_per_quarter, first_month, retake_failed, gig_hours, work_package_hours,
+                                         options_per_gap});
             const auto source = target_source(targets);
             path::TeamPlan t;
             {
@@ -204,6 +245,7 @@ void register_path(py::module_& m) {
             out["learners"] = t.learners.size();
             out["hours"] = t.hours;
             out["steps"] = t.steps;
+            out["opportunity_steps"] = t.opportunities;
             out["unmet"] = t.unmet;
             out["optimal"] = t.optimal;
             out["seats"] = seats;
@@ -212,7 +254,9 @@ void register_path(py::module_& m) {
         },
         py::arg("data"), py::arg("department"), py::arg("country"), py::arg("start_year"), py::arg("start_month"),
         py::arg("months"), py::arg("hours_per_month"), py::arg("targets"), py::arg("exact_limit"),
-        py::arg("num_threads"));
+        py::arg("num_threads"), py::arg("hours_per_quarter") = 0.0, py::arg("first_month") = 0,
+        py::arg("retake_failed") = true, py::arg("gig_hours_per_week") = 4.0, py::arg("work_package_hours_per_week") = 4.0,
+        py::arg("options_per_gap") = 12);
 }
 
 }  // namespace learnrec::python

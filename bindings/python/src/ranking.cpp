@@ -383,24 +383,6 @@ Slot s = learner row * k + rank. Immutable; safe to read from several threads.)d
         py::arg("allow_unknown_learners") = false,
         "Reads a catalogue directory (format: README, 'Ranking rules') into plain dicts and lists.");
 
-    m.def(
-        "academy_ranker",
-        [](std::shared_ptr<Model> model, std::uint64_t seed, index_t learners, index_t courses, double mean_enrolments) {
-            py::gil_scoped_release release;
-            AcademyConfig config;
-            config.seed = seed;
-            config.learners = learners;
-            config.courses = courses;
-            config.mean_enrolments = mean_enrolments;
-            RankingInputs in = academy_ranking_inputs(generate_academy(config));
-            return std::make_shared<Ranker>(std::move(model), std::move(in.catalogue), std::move(in.learners),
-                                            std::move(in.history));
-        },
-        py::arg("model"), py::arg("seed") = 42, py::arg("learners") = 5000, py::arg("courses") = 600,
-        py::arg("mean_enrolments") = 12.0,
-        "A Ranker over the synthetic academy's catalogue, learners and lifecycle (learnrec::ranking::"
-        "academy_ranking_inputs); the model must have the academy's shape.");
-
     py::class_<Ranker, std::shared_ptr<Ranker>>(m, "Ranker", R"doc(
 The ranking layer over a trained model (learnrec::ranking::Ranker). Immutable; recommend() releases
 the GIL and may run from several threads at once. Build it through learnrec.ranking.Ranker.)doc")
@@ -487,6 +469,25 @@ the GIL and may run from several threads at once. Build it through learnrec.rank
             for (const auto& f : r.catalogue().courses) out.append(f.title.empty() ? f.id : f.title);
             return out;
         });
+
+    // After Ranker, which it returns (so that its signature names the Python class).
+    m.def(
+        "academy_ranker",
+        [](std::shared_ptr<Model> model, std::uint64_t seed, index_t learners, index_t courses, double mean_enrolments) {
+            py::gil_scoped_release release;
+            AcademyConfig config;
+            config.seed = seed;
+            config.learners = learners;
+            config.courses = courses;
+            config.mean_enrolments = mean_enrolments;
+            RankingInputs in = academy_ranking_inputs(generate_academy(config));
+            return std::make_shared<Ranker>(std::move(model), std::move(in.catalogue), std::move(in.learners),
+                                            std::move(in.history));
+        },
+        py::arg("model"), py::arg("seed") = 42, py::arg("learners") = 5000, py::arg("courses") = 600,
+        py::arg("mean_enrolments") = 12.0,
+        "A Ranker over the synthetic academy's catalogue, learners and lifecycle (learnrec::ranking::"
+        "academy_ranking_inputs); the model must have the academy's shape.");
 }
 
 }  // namespace learnrec::python

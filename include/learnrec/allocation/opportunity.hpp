@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "learnrec/data/academy.hpp"
 #include "learnrec/data/interactions.hpp"
 #include "learnrec/ranking/catalogue.hpp"
 #include "learnrec/types.hpp"
@@ -64,5 +65,8 @@ std::vector<Opportunity> read_opportunities_csv(const std::filesystem::path& pat
 /// Writes gigs and work packages in the format read_opportunities_csv reads (sessions are skipped:
 /// they live in sessions.csv). Atomic (temporary file, fsync, rename).
 void write_opportunities_csv(const std::filesystem::path& path, const std::vector<Opportunity>& opportunities);
+
+/// The academy's gigs and work packages as opportunities (what its opportunities.csv reads back as).
+std::vector<Opportunity> academy_opportunities(const Academy& academy);
 
 }  // namespace learnrec::allocation

@@ -26,8 +26,11 @@
 // a temporary file and appended (fsync'ed) after the output is in place. An error before leaves
 // neither output nor log lines; an error in between leaves the output, and re-running the id
 // logs what is missing. Every input error (the log, the target) is raised before anything is written.
-// Memory: learners are ranked chunk_learners at a time; what grows with the target is the log's
-// memory (24 bytes per relevant record) and one float per push for the median score.
+// Memory: learners are ranked chunk_learners at a time. The log is read once, streaming; the
+// records of targeted learners are kept as 16 bytes each in at most 256 buckets of learners
+// (spilled to anonymous temporary files past 64 MiB), each bucket's memory built when its
+// learners come up. What grows with the target: 8 bytes per learner (id lookup, positions), one
+// float per push (the median score), and with digests a few bytes per pushed course shown.
 // Thread safety: run_campaign is reentrant; do not run two campaigns on one log at a time.
 // Complexity: the Ranker's per learner (a second, course-restricted request with exploration)
 // + O(log records log log records).
@@ -42,6 +45,7 @@
 #include <vector>
 
 #include "learnrec/campaign/push_log.hpp"
+#include "learnrec/campaign/digest.hpp"
 #include "learnrec/campaign/rules.hpp"
 #include "learnrec/ranking/ranker.hpp"
 #include "learnrec/ranking/why_not.hpp"
@@ -71,6 +75,8 @@ struct CampaignSpec {
     OutputFormat format = OutputFormat::csv;
     int num_threads = 0;           ///< 0 = all processors
     std::function<void(std::size_t done, std::size_t total)> progress;  ///< after each chunk
+    /// Directory for the manager digests (campaign/digest.hpp); empty: none.
+    std::filesystem::path digests;
 };
 
 /// The learners a campaign can reach, and the course facts only campaigns use.
@@ -84,6 +90,10 @@ struct Audience {
     /// their goals are blended in (rules' goals.weight) and quoted in `matches_goal` reasons.
     /// Null: goals are not used.
     std::shared_ptr<const text::CourseTextIndex> goals_index;
+    /// Reporting lines (learners.csv `manager_id`): distinct manager ids, and per learner (the
+    /// model's, then the new ones) an index into them or -1. Empty: no managers known.
+    std::vector<std::string> managers;
+    std::vector<std::int32_t> manager_of;
     std::string note;                               ///< what the loader skipped, for the caller to show
     std::string model_version;                      ///< the model file's (io/model_file.hpp model_version)
 };
@@ -112,10 +122,12 @@ struct CampaignReport {
     std::map<std::string, std::size_t> by_reason;  ///< reason kind -> rows giving it
     std::map<std::string, std::size_t> by_format;  ///< course format ("" = unknown) -> rows
     /// rule -> what it held back: "dismissed", "enrolled", "unanswered", "repeat" count (learner,
-    /// course) pairs left out of the targeted learners' ranking; "period_cap" counts rows cut.
+    /// course) pairs left out of the targeted learners' ranking; "period_cap" counts the places
+    /// the cap withheld (k minus the learner's obligations shown, beyond their budget).
     std::map<std::string, std::size_t> suppressed;
     std::size_t logged = 0;          ///< pushed records appended to the log
     std::size_t already_logged = 0;  ///< rows this campaign id had already logged (a re-run)
+    std::size_t digests = 0;         ///< managers with a digest written (CampaignSpec::digests)
     std::string log_warning;         ///< the log's torn last line, if any
     std::string model_version;       ///< the audience's model version (empty: not known)
     double seconds = 0.0;

@@ -13,11 +13,14 @@
 // it off before writing. Any other malformed line is an error naming file and line, and so is a
 // learner or course the campaign does not know.
 // Thread safety: reentrant; one process appends to a log at a time (the caller's lock, if any).
-// Complexity: reading is linear in the file; appending is linear in what is appended.
+// Complexity: reading is linear in the file (scan_push_log in memory independent of it);
+// appending is linear in what is appended.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -88,6 +91,22 @@ struct PushHold {
 /// The hold of `records`: one learner's records about one course, in time order, already limited
 /// to other campaigns' records dated at or before `now` (what run_campaign remembers). O(records).
 PushHold push_hold(std::span<const PushEntry> records, timestamp_t now, const CampaignRules& rules);
+
+/// Learner or course ids -> indices for scan_push_log; nullopt: unknown (an error naming the line).
+using PushLogLookup = std::function<std::optional<index_t>(std::string_view)>;
+
+/// What scanning a log learns besides its records.
+struct PushLogScan {
+    std::vector<std::string> campaigns;  ///< campaign ids by index (PushEntry::campaign)
+    std::size_t lines = 0;               ///< records read
+    std::string warning;                 ///< non-empty when a torn last line was ignored
+};
+
+/// Streams the log at `path` a few MiB at a time, calling `sink` for each record (and its campaign
+/// id) in file order:
+/// memory does not grow with the log (what campaigns use). Same rules and errors as read_push_log.
+PushLogScan scan_push_log(const std::filesystem::path& path, const PushLogLookup& learners,
+                          const PushLogLookup& courses, const std::function<void(const PushEntry&, std::string_view campaign)>& sink);
 
 /// Reads `path` (a missing file is an empty log: the first campaign). Learners and courses are
 /// resolved through the maps; an unknown one, a malformed line, an unknown event or a bad time is

@@ -5,7 +5,8 @@
 //   {"k": 5, "min_score": 0.05, ...ranking rules (ranking/files.hpp)...,
 //    "campaign": {"repeat_days": 28, "max_unanswered": 3, "dismiss_days": -1,
 //                 "max_per_period": 5, "period_days": 7,
-//                 "explore": true, "explore_days": 30, "chunk_learners": 16384}}
+//                 "explore": true, "explore_days": 30, "chunk_learners": 16384,
+//                 "digest_courses": 3}}
 // The score floor is the ranking rules' min_score: a learner with nothing above it gets no
 // recommendation (only the obligations due soon), never filler.
 // Thread safety: plain values. Complexity: O(size of the file).
@@ -27,9 +28,10 @@ struct CampaignRules {
     bool explore = false;    ///< one slot for a course released in the last explore_days days
     int explore_days = 30;
     index_t chunk_learners = 16384;  ///< learners ranked at a time: bounds memory whatever the target size
+    int digest_courses = 3;  ///< pushed courses per team member in a manager's digest (campaign/digest.hpp)
 
-    /// Throws Error for negative days or counts (dismiss_days may be -1), period_days < 1, or a
-    /// chunk < 1.
+    /// Throws Error for negative days or counts (dismiss_days may be -1), period_days < 1, a
+    /// chunk < 1, or digest_courses < 1.
     void validate() const;
 };
 

@@ -88,6 +88,10 @@
 //    (gig) or 2 (work package); remote 40 %, else in a learners' country, working in its language
 //    or English (half each); starting 2026-01-15 .. 2026-06-28; gigs 10-30 days with 1-2 places,
 //    work packages 120 days with 1 place (2 for a third of them). Written as opportunities.csv.
+//  - Managers (own stream "managers", src/academy_managers.cpp): a learner reports to a manager
+//    (role "manager") of their department, in their country if there is one, else their region,
+//    else anywhere; mid and junior managers report to a senior manager of their department; senior
+//    managers report to nobody. Written as learners.csv's last column, manager_id.
 // Seed 42 at the default size: 195.6k lifecycle events (19.7k assigned, 49.2k started, 7.8k passed,
 // 1.2k failed, 13.1k dropped, 11.4k rated), 28 team reviews, 109 obligations (98 personal), 305
 // prerequisite edges, 835 sessions.
@@ -145,6 +149,8 @@ struct LearnerProfile {
     std::vector<SkillLevel> target_skills;  ///< personal goals + the team's skills review, deduplicated
     // planning (src/academy_planning.cpp):
     std::vector<SkillLevel> current_skills;  ///< level now (0 = none) of each target skill, same order
+    // reporting lines (schema 2, src/academy_managers.cpp):
+    std::string manager_id;  ///< the learner's manager (a learner of role "manager"); "" = none
 };
 
 struct CourseInfo {

@@ -84,11 +84,11 @@
 #pragma once
 
 #include <filesystem>
-#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <typeinfo>
 #include <vector>
 
 #include "learnrec/data/id_map.hpp"
@@ -175,29 +175,23 @@ constexpr std::string_view kind_name_of() {
 template <class M>
 std::shared_ptr<const M> model_as(const ModelBundle& bundle, const std::string& context) {
     static_assert(std::is_base_of_v<Model, M>, "load_as<M>: M must be a learnrec model type");
-    auto m = std::dynamic_pointer_cast<const M>(bundle.model);
+    std::shared_ptr<const M> m;
+    if constexpr (std::is_same_v<M, Model>) {
+        m = bundle.model;
+    } else if constexpr (std::is_same_v<M, FactorModel>) {
+        // Through the seam: a model that scores by factors says so.
+        if (const FactorModel* f = bundle.model->scoring().factors) m = std::shared_ptr<const M>(bundle.model, f);
+    } else {
+        static_assert(requires { M::kind_name; }, "load_as<M>: M must be Model, FactorModel or a model kind");
+        // Model kinds are final classes: the exact type, checked, is the model's own.
+        const Model& given = *bundle.model;
+        if (typeid(given) == typeid(M)) m = std::static_pointer_cast<const M>(bundle.model);
+    }
     if (!m)
         throw Error(context, fmt::format("file holds a '{}' model, expected '{}'", bundle.model->kind(),
                                          kind_name_of<M>()));
     return m;
 }
-
-/// Recomputes both CRC-32 fields of model file bytes in place (the payload length field is left
-/// as is). For tests and fuzzers that corrupt a payload on purpose so that the payload parser,
-/// not the checksum, must catch it. Throws Error when `bytes` is shorter than the header.
-void reseal_model_bytes(std::string& bytes);
-
-/// Where an atomic save can be interrupted (test hook).
-enum class SaveStage {
-    opened,        // the temporary file exists and is empty
-    half_written,  // half of the bytes are in the temporary file
-    synced,        // all bytes written and fsync'ed, the file is closed; next is the rename
-};
-/// Writes `bytes` to `path` atomically (see the header comment). `hook`, when set, is called at
-/// each SaveStage with the temporary file's path; if it throws (a simulated crash), the save
-/// stops there, the temporary file is removed and the exception propagates.
-void write_file_atomically(std::string_view bytes, const std::filesystem::path& path,
-                           const std::function<void(SaveStage, const std::filesystem::path&)>& hook = {});
 }  // namespace detail
 
 /// Loads a file that must hold a model of type M (AlsModel, PopularityModel, FactorModel, ...).

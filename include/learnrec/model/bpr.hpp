@@ -51,6 +51,7 @@
 #include "learnrec/data/csr.hpp"
 #include "learnrec/detail/parallel.hpp"
 #include "learnrec/isa.hpp"  // LEARNREC_ISA_KERNEL
+#include "learnrec/detail/sampling.hpp"  // BprRng, bpr_mix, bpr_positive_rows
 #include "learnrec/model/factor_model.hpp"
 
 namespace learnrec {
@@ -99,28 +100,6 @@ struct BprIterationInfo {
 using BprIterationCallback = std::function<bool(const BprIterationInfo&)>;
 
 namespace detail {
-
-/// splitmix64: a small, fast, fully specified generator (one per thread).
-struct BprRng {
-    std::uint64_t state;
-    explicit BprRng(std::uint64_t seed) noexcept : state(seed) {}
-    std::uint64_t next() noexcept {
-        std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        return z ^ (z >> 31);
-    }
-    /// Uniform in [0, n) for n < 2^32 (Lemire's multiply-shift; bias below 2^-32 * n).
-    std::uint32_t below(std::uint64_t n) noexcept { return static_cast<std::uint32_t>(((next() >> 32) * n) >> 32); }
-    /// Uniform in [0, 1).
-    float uniform() noexcept { return static_cast<float>(next() >> 40) * 0x1.0p-24f; }
-};
-
-inline std::uint64_t bpr_mix(std::uint64_t a, std::uint64_t b) noexcept {
-    BprRng r(a ^ (b * 0xd1b54a32d192ed03ULL));
-    r.next();
-    return r.next();
-}
 
 typedef float bpr_v8 __attribute__((vector_size(32), aligned(4)));
 
@@ -269,25 +248,6 @@ inline void bpr_prefetch_row(const float* p, std::size_t cols) noexcept {
 }
 // One compilation per instruction set, chosen by learnrec::active_isa().
 LEARNREC_ISA_KERNEL(BprCounts, bpr_epoch_slice, (const BprEpochArgs& a, std::int64_t begin, std::int64_t end, BprRng& rng), (a, begin, end, rng))
-
-/// Learner rows reduced to their positive courses, binary, sorted.
-inline CsrMatrix bpr_positive_rows(const CsrView& rows) {
-    std::vector<offset_t> indptr(static_cast<std::size_t>(rows.rows) + 1, 0);
-    std::vector<index_t> indices;
-    indices.reserve(static_cast<std::size_t>(rows.nnz()));
-    for (index_t r = 0; r < rows.rows; ++r) {
-        const auto row = rows.row(r);
-        for (std::size_t j = 0; j < row.size(); ++j)
-            if (row.weights[j] > 0.0f) indices.push_back(row.indices[j]);
-        indptr[static_cast<std::size_t>(r) + 1] = static_cast<offset_t>(indices.size());
-    }
-    std::vector<float> ones(indices.size(), 1.0f);
-    // The CsrMatrix constructor sorts rows and sums duplicates (a view may hold either).
-    CsrMatrix m(rows.rows, rows.cols, std::move(indptr), std::move(indices), std::move(ones));
-    if (m.data().empty() || std::all_of(m.data().begin(), m.data().end(), [](float w) { return w == 1.0f; })) return m;
-    std::vector<float> binary(m.data().size(), 1.0f);
-    return CsrMatrix(m.rows(), m.cols(), m.indptr(), m.indices(), std::move(binary));
-}
 
 }  // namespace detail
 

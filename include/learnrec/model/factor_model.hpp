@@ -104,6 +104,8 @@ public:
         return q;
     }
 
+    ScoringForm scoring() const noexcept override { return {.factors = this}; }
+
     void score_similar(const QueryBlock& queries, index_t q0, index_t q1, index_t c0, index_t c1, float* out,
                        std::size_t ld) const override {
         detail::gemm_nt(queries.embeddings, q0, q1 - q0, item_factors_, c0, c1 - c0, out, ld);

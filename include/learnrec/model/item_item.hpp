@@ -142,6 +142,8 @@ public:
         score(queries, q0, q1, c0, c1, out, ld);
     }
 
+    ScoringForm scoring() const noexcept override { return {.course_matrix = &weights_}; }
+
 protected:
     /// `train` must already hold query weights (see query_rows).
     ItemItemModel(CsrMatrix train, RowMatrix weights) : train_(std::move(train)), weights_(std::move(weights)) {

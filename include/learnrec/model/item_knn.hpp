@@ -133,6 +133,8 @@ public:
         score(queries, q0, q1, c0, c1, out, ld);
     }
 
+    ScoringForm scoring() const noexcept override { return {.neighbours = &similarity_}; }
+
     /// Interaction rows as item-kNN sees them: positive entries, 1 when `binary`, else their weight.
     static CsrMatrix query_rows(const CsrView& rows, bool binary) {
         std::vector<offset_t> indptr(static_cast<std::size_t>(rows.rows) + 1, 0);

@@ -8,6 +8,8 @@
 //   1. the model turns learners into a QueryBlock (embeddings for factor models, history rows for
 //      item-item models), either by index or by folding in interaction rows;
 //   2. retrieval asks for score tiles (queries x a range of courses) and selects top-k in place.
+// A model may also declare the form of its scores (scoring()): retrieval, ranking and tools then
+// take the fast path that form allows without knowing the model's type.
 // Thread safety: every const member function may be called concurrently.
 #pragma once
 
@@ -24,6 +26,23 @@ struct QueryBlock {
     RowMatrix embeddings;  // factor models: one row per query
     CsrMatrix history;     // item-item models: one interaction row per query
     index_t count = 0;     // number of queries
+};
+
+class FactorModel;
+
+/// How a model's scores are formed, for callers that can do better than score tiles: at most one
+/// member is set; none for a model that is reached only through the seam (popularity, say).
+/// Pointers refer into the model and live as long as it.
+struct ScoringForm {
+    /// Dot products of learner and course embeddings (ALS, BPR, hybrid): retrieval may shortlist
+    /// in reduced precision, ranking compares course embeddings directly.
+    const FactorModel* factors = nullptr;
+    /// A dense course x course matrix B (EASE, GF-CF): score = history row x B, and course i's
+    /// similarity to course j is B(i, j).
+    const RowMatrix* course_matrix = nullptr;
+    /// Sparse neighbours S, courses x courses (item-kNN): score = history row x S, and course i's
+    /// similarity to course j is S(i, j) (0 when j is not among i's neighbours).
+    const CsrMatrix* neighbours = nullptr;
 };
 
 class Model {
@@ -52,6 +71,9 @@ public:
     /// Like score(), for course queries: similarity of each query course to courses [c0, c1).
     virtual void score_similar(const QueryBlock& queries, index_t q0, index_t q1, index_t c0, index_t c1, float* out,
                                std::size_t ld) const = 0;
+
+    /// The form of this model's scores (see ScoringForm); the default declares none.
+    virtual ScoringForm scoring() const noexcept { return {}; }
 
 protected:
     Model() = default;

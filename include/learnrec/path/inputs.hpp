@@ -9,6 +9,7 @@
 //   workforce_plan.csv  skill,department,year,level,people      (the strategic workforce plan)
 //   events.csv          learner_id,course_id,event,timestamp[,value]  (what was done: completed,
 //                       passed, failed, dropped; data/events.hpp)
+//   opportunities.csv   gigs and work packages (allocation/opportunity.hpp, read by its reader)
 // `learnrec academy --out DIR` writes all of them.
 // Errors: Error("<file>:<line>", ...) for a malformed row, an unknown id or a bad number.
 // Thread safety: reentrant; PlanningData is a plain value. Complexity: linear in the files.
@@ -18,6 +19,9 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+
+#include "learnrec/allocation/opportunity.hpp"
 #include "learnrec/data/academy.hpp"
 #include "learnrec/data/events.hpp"
 #include "learnrec/data/id_map.hpp"
@@ -51,6 +55,7 @@ struct PlanningData {
     std::vector<WorkforceTarget> workforce_plan;
     std::vector<LifecycleEvent> events;               ///< over `learners` x `courses`, by learner then time
     text::SkillVocabulary vocabulary;                 ///< skill_synonyms.csv: goals in words -> skills
+    std::vector<allocation::Opportunity> opportunities;  ///< gigs and work packages (opportunities.csv)
 };
 
 PlanningData read_planning_dir(const std::filesystem::path& dir);
@@ -69,9 +74,12 @@ enum class TargetSource {
 /// The learner as the planner sees it: facts, targets (current levels from learner_skills.csv,
 /// raised by courses completed before `before`), completed and failed courses from the events
 /// before `before` (re-planning keeps what was done; a failure may be retaken or replaced).
+/// Re-planning: with `period_start` (the plan's first month), the completed, failed and dropped
+/// events from it until `before` also become the learner's `past` steps.
 /// Throws Error for an unknown role profile (source role), an empty `given` list (source given), or
 /// a goal that is missing or names no skill of the vocabulary (source goal).
 PlanLearner planning_learner(const PlanningData& data, index_t learner, timestamp_t before,
-                             TargetSource source = TargetSource::review, const std::vector<SkillTarget>& given = {});
+                             TargetSource source = TargetSource::review, const std::vector<SkillTarget>& given = {},
+                             std::optional<timestamp_t> period_start = std::nullopt);
 
 }  // namespace learnrec::path

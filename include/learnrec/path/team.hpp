@@ -43,15 +43,18 @@ struct TeamPlan {
     std::vector<index_t> learners;  ///< planned learners (indices of PlanningData::learners)
     std::vector<Plan> plans;        ///< aligned with `learners`
     double hours = 0.0;
-    std::size_t steps = 0;
+    std::size_t steps = 0;          ///< planned steps (past ones of a re-plan are not counted)
+    std::size_t opportunities = 0;  ///< planned steps that are gigs or work packages
     std::size_t unmet = 0;
     std::size_t optimal = 0;        ///< plans proven optimal
     std::vector<SeatDemand> seats;  ///< by quarter, country, course
     std::vector<SkillCoverage> coverage;  ///< lines of the workforce plan of the team's departments
 };
 
-/// Plans every learner of the team (targets from `source`; events before the start are kept) and
-/// aggregates. Coverage compares against the workforce plan year the horizon ends in.
+/// Plans every learner of the team (targets from `source`; events before the start are kept; with
+/// options.first_month > 0 the months before it are re-planned from the events in them) with the
+/// data's gigs and work packages, and aggregates. Coverage compares against the workforce plan year
+/// the horizon ends in.
 TeamPlan plan_team(const PlanningData& data, const TeamFilter& filter, const PlanOptions& options,
                    TargetSource source = TargetSource::review, int num_threads = 0);
 

@@ -52,6 +52,10 @@ struct RequestLimits {
     std::vector<offset_t> offsets;  ///< requested learners + 1 (CSR over `excluded`), or empty: none
     std::vector<index_t> excluded;  ///< model course indices, any order within a learner
     std::vector<index_t> only;      ///< when not empty: proposals come from these courses only
+    /// When not empty, one per requested learner: at most this many results besides the pinned
+    /// obligations (a campaign's budget left in the period). They are the first ones the full k
+    /// would give (the MMR pool stays that of k), so the answer is a prefix, found with less work.
+    std::vector<index_t> ordinary;
 };
 
 /// NewLearners whose queries are the model's fold-in of `interactions` (one row per learner,

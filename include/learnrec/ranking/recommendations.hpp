@@ -1,7 +1,7 @@
 // learnrec ranking — the ranked result per learner: course ids, final and model scores, reasons.
 //
 // Row i belongs to the i-th requested learner; each row has k slots, best first, padded with
-// course -1, scores NaN and no reasons when fewer than k courses qualify. Pinned (mandatory, due
+// course -1, scores -inf and no reasons when fewer than k courses qualify (as TopK pads). Pinned (mandatory, due
 // soon) courses come first; the position is the order to show, the final score is the rule-adjusted
 // relevance (model score + skill-gap boost), which MMR and pinning may reorder.
 //

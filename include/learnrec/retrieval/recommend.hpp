@@ -183,7 +183,7 @@ inline TopK factor_topk_bf16(const FactorModel& model, const QueryBlock& queries
 /// measure it, or to save the memory of the reduced copies).
 inline TopK model_topk(const Model& model, const QueryBlock& queries, index_t k, const CandidateFilter& filter,
                        int num_threads, bool reduced_precision = true) {
-    const auto* factor = dynamic_cast<const FactorModel*>(&model);
+    const FactorModel* factor = model.scoring().factors;
     if (reduced_precision && factor && queries.count > 0 && factor->factors() > 0) {
         LEARNREC_CHECK(k > 0, "k must be positive, got {}", k);
         const auto bytes =

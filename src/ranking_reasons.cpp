@@ -1,0 +1,123 @@
+// learnrec ranking — names of the rules' enums and reasons in plain terms (see ranking/recommendations.hpp).
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cassert>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <numeric>
+#include <string>
+#include <type_traits>
+#include <unordered_map>
+
+#include "learnrec/detail/parallel.hpp"
+#include "learnrec/error.hpp"
+#include "learnrec/model/factor_model.hpp"
+#include "learnrec/ranking/calendar.hpp"
+#include "learnrec/ranking/ranker.hpp"
+#include "learnrec/retrieval/topk.hpp"
+#include "ranking_probe.hpp"
+
+namespace learnrec::ranking {
+
+// ---- names -----------------------------------------------------------------------------------
+
+std::string_view to_string(ObligationScope scope) {
+    switch (scope) {
+        case ObligationScope::learner: return "learner";
+        case ObligationScope::role: return "role";
+        case ObligationScope::country: return "country";
+        case ObligationScope::department: return "department";
+        case ObligationScope::all: return "all";
+    }
+    return "?";
+}
+ObligationScope parse_obligation_scope(std::string_view text) {
+    for (auto s : {ObligationScope::learner, ObligationScope::role, ObligationScope::country,
+                   ObligationScope::department, ObligationScope::all})
+        if (text == to_string(s)) return s;
+    LEARNREC_FAIL("unknown obligation scope '{}' (expected learner, role, country, department or all)", text);
+}
+std::string_view to_string(PrerequisiteMode mode) {
+    switch (mode) {
+        case PrerequisiteMode::ignore: return "ignore";
+        case PrerequisiteMode::hold_back: return "hold_back";
+        case PrerequisiteMode::substitute: return "substitute";
+    }
+    return "?";
+}
+PrerequisiteMode parse_prerequisite_mode(std::string_view text) {
+    for (auto m : {PrerequisiteMode::ignore, PrerequisiteMode::hold_back, PrerequisiteMode::substitute})
+        if (text == to_string(m)) return m;
+    LEARNREC_FAIL("unknown prerequisite mode '{}' (expected ignore, hold_back or substitute)", text);
+}
+std::string_view to_string(DiversitySource source) {
+    return source == DiversitySource::embeddings ? "embeddings" : "topics";
+}
+DiversitySource parse_diversity_source(std::string_view text) {
+    if (text == "embeddings") return DiversitySource::embeddings;
+    if (text == "topics") return DiversitySource::topics;
+    LEARNREC_FAIL("unknown diversity source '{}' (expected embeddings or topics)", text);
+}
+std::string_view to_string(ReasonKind kind) {
+    switch (kind) {
+        case ReasonKind::mandatory: return "mandatory";
+        case ReasonKind::renewal: return "renewal";
+        case ReasonKind::skill_gap: return "skill_gap";
+        case ReasonKind::prerequisite_for: return "prerequisite_for";
+        case ReasonKind::because_completed: return "because_completed";
+        case ReasonKind::popular_in_department: return "popular_in_department";
+        case ReasonKind::new_course: return "new_course";
+        case ReasonKind::matches_goal: return "matches_goal";
+    }
+    return "?";
+}
+
+// ---- reasons in plain terms ----------------------------------------------------------------------
+
+namespace {
+std::string_view name_at(const std::vector<std::string>& names, index_t i) {
+    return i >= 0 && static_cast<std::size_t>(i) < names.size() ? std::string_view(names[static_cast<std::size_t>(i)])
+                                                                : std::string_view();
+}
+}  // namespace
+
+std::string_view Recommendations::skill(const Reason& reason) const {
+    return names && reason.kind == ReasonKind::skill_gap ? name_at(names->skills, reason.skill) : std::string_view();
+}
+std::string_view Recommendations::department(const Reason& reason) const {
+    return names && reason.kind == ReasonKind::popular_in_department ? name_at(names->departments, reason.department)
+                                                                      : std::string_view();
+}
+std::string_view Recommendations::goal_text(const Reason& reason) const {
+    return goal_terms && reason.kind == ReasonKind::matches_goal ? name_at(*goal_terms, reason.terms)
+                                                                 : std::string_view();
+}
+std::string_view Recommendations::course_title(const Reason& reason) const {
+    return names ? name_at(names->courses, reason.course) : std::string_view();
+}
+
+std::string Recommendations::text(const Reason& reason) const {
+    switch (reason.kind) {
+        case ReasonKind::mandatory: return fmt::format("mandatory, due {}", format_date(reason.date));
+        case ReasonKind::renewal:
+            return fmt::format("your certification {} on {}", reason.date <= now ? "expired" : "expires",
+                               format_date(reason.date));
+        case ReasonKind::skill_gap:
+            return fmt::format("closes your gap in {} (target level {})", skill(reason), reason.level);
+        case ReasonKind::prerequisite_for: return fmt::format("needed before {}", course_title(reason));
+        case ReasonKind::because_completed: return fmt::format("because you completed {}", course_title(reason));
+        case ReasonKind::popular_in_department:
+            return fmt::format("popular in your department ({})", department(reason));
+        case ReasonKind::new_course: return fmt::format("new in the catalogue since {}", format_date(reason.date));
+        case ReasonKind::matches_goal: {
+            const auto words = goal_text(reason);
+            // Caller-supplied embeddings match as a whole: there are no words to quote.
+            return words.empty() ? std::string("matches your goal") : fmt::format("matches your goal: {}", words);
+        }
+    }
+    return {};
+}
+
+}  // namespace learnrec::ranking
