@@ -56,6 +56,7 @@ Audience load_audience(const std::filesystem::path& model_path, const std::files
     const index_t trained = model.num_learners();
     const index_t courses = model.num_courses();
     for (index_t l = 0; l < trained; ++l) a.learner_ids.push_back(bundle.learners.id(l));
+    a.model_version = model_version(bundle);
 
     // learners.csv may name learners the model lacks: they join after the model's own.
     IdMap everyone = bundle.learners;

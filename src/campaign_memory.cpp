@@ -161,44 +161,25 @@ void LogMemory::load(std::size_t bucket) {
     });
     const timestamp_t period_start = now - static_cast<timestamp_t>(cr.period_days) * ranking::kSecondsPerDay;
     m.offsets.assign(count + 1, 0);
+    std::vector<PushEntry> group;
     std::size_t i = 0;
     for (std::size_t l = 0; l < count; ++l) {
         while (i < recs.size() && recs[i].pos - first == l) {
             const std::uint32_t c = recs[i].course_flags & kCourseMask;
-            timestamp_t last_push = ranking::kNever, dismissed = ranking::kNever;
-            int unanswered = 0;
-            bool enrolled = false;
+            // One (learner, course) group as PushEntry records, so the verdict is push_hold's:
+            // the same function why_not_pushed answers with.
+            group.clear();
             for (; i < recs.size() && recs[i].pos - first == l && (recs[i].course_flags & kCourseMask) == c; ++i) {
                 const auto& r = recs[i];
-                switch (static_cast<PushEvent>((r.course_flags >> kCourseBits) & 7u)) {
-                    case PushEvent::pushed:
-                        last_push = r.time;
-                        ++unanswered;
-                        if (!(r.course_flags & kMandatory) && r.time > period_start) ++m.period_pushes[l];
-                        break;
-                    case PushEvent::opened:
-                    case PushEvent::clicked: unanswered = 0; break;
-                    case PushEvent::enrolled:
-                        unanswered = 0;
-                        enrolled = true;
-                        break;
-                    case PushEvent::dismissed: dismissed = r.time; break;
-                }
+                const auto event = static_cast<PushEvent>((r.course_flags >> kCourseBits) & 7u);
+                const bool mandatory = (r.course_flags & kMandatory) != 0;
+                if (event == PushEvent::pushed && !mandatory && r.time > period_start) ++m.period_pushes[l];
+                group.push_back(PushEntry{r.time, static_cast<index_t>(l), static_cast<index_t>(c), 0, event, mandatory});
             }
-            int rule = -1;
-            if (dismissed != ranking::kNever &&
-                (cr.dismiss_days < 0 || now - dismissed < static_cast<timestamp_t>(cr.dismiss_days) * ranking::kSecondsPerDay))
-                rule = kDismissed;
-            else if (enrolled)
-                rule = kEnrolled;
-            else if (cr.max_unanswered > 0 && unanswered >= cr.max_unanswered)
-                rule = kUnanswered;
-            else if (last_push != ranking::kNever &&
-                     now - last_push < static_cast<timestamp_t>(cr.repeat_days) * ranking::kSecondsPerDay)
-                rule = kRepeat;
-            if (rule >= 0) {
+            const PushHold hold = push_hold(group, now, cr);
+            if (hold.rule != PushHoldRule::none) {
                 m.courses.push_back(static_cast<index_t>(c));
-                m.rules.push_back(static_cast<std::uint8_t>(rule));
+                m.rules.push_back(static_cast<std::uint8_t>(static_cast<int>(hold.rule) - 1));  // kRuleNames order
             }
         }
         m.offsets[l + 1] = static_cast<offset_t>(m.courses.size());

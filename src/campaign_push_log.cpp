@@ -104,6 +104,48 @@ PushEvent parse_push_event(std::string_view text) {
     LEARNREC_FAIL("unknown push event '{}' (expected pushed, opened, clicked, enrolled or dismissed)", text);
 }
 
+std::string_view to_string(PushHoldRule rule) {
+    switch (rule) {
+        case PushHoldRule::none: return "none";
+        case PushHoldRule::dismissed: return "dismissed";
+        case PushHoldRule::enrolled: return "enrolled";
+        case PushHoldRule::unanswered: return "unanswered";
+        case PushHoldRule::repeat: return "repeat";
+    }
+    return "?";
+}
+
+PushHold push_hold(std::span<const PushEntry> records, timestamp_t now, const CampaignRules& cr) {
+    PushHold h;
+    bool enrolled = false;
+    for (const auto& e : records) {
+        switch (e.event) {
+            case PushEvent::pushed:
+                h.last_pushed = e.time;
+                ++h.unanswered;
+                ++h.pushes;
+                break;
+            case PushEvent::opened:
+            case PushEvent::clicked: h.unanswered = 0; break;
+            case PushEvent::enrolled:
+                h.unanswered = 0;
+                enrolled = true;
+                break;
+            case PushEvent::dismissed: h.dismissed_at = e.time; break;
+        }
+    }
+    const auto days = [](int n) { return static_cast<timestamp_t>(n) * ranking::kSecondsPerDay; };
+    if (h.dismissed_at != ranking::kNever && (cr.dismiss_days < 0 || now - h.dismissed_at < days(cr.dismiss_days)))
+        h.rule = PushHoldRule::dismissed;
+    else if (enrolled)
+        h.rule = PushHoldRule::enrolled;
+    else if (cr.max_unanswered > 0 && h.unanswered >= cr.max_unanswered)
+        h.rule = PushHoldRule::unanswered;
+    else if (h.pushes > 0 && now - h.last_pushed < days(cr.repeat_days))
+        h.rule = PushHoldRule::repeat;
+    return h;
+}
+
 PushLogFormat push_log_format_of(const std::filesystem::path& path) {
     const auto ext = path.extension().string();
     return ext == ".jsonl" || ext == ".ndjson" ? PushLogFormat::jsonl : PushLogFormat::csv;

@@ -420,6 +420,7 @@ CampaignReport run_campaign(const Audience& a, const CampaignSpec& spec, const s
     report.log_warning = memory.warning();
     report.learners_targeted = rows.size();
     report.new_learners_targeted = rows.size() - old_count;
+    report.model_version = a.model_version;
     report.catalogue_courses = ranker.catalogue().courses.size();
 
     detail::AtomicFile output(out);
@@ -506,6 +507,7 @@ std::string CampaignReport::to_json() const {
                      {"digests", digests},
                      {"seconds", seconds}};
     if (!log_warning.empty()) j["log_warning"] = log_warning;
+    if (!model_version.empty()) j["model_version"] = model_version;
     return j.dump(2);
 }
 
@@ -530,6 +532,7 @@ std::string CampaignReport::summary() const {
     out += "\n  suppressed:";
     for (const auto& [k, v] : suppressed) out += fmt::format(" {}={}", k, v);
     out += "\n";
+    if (!model_version.empty()) out += fmt::format("  model version: {}\n", model_version);
     if (digests > 0) out += fmt::format("  manager digests: {}\n", digests);
     return out;
 }

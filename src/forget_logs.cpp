@@ -7,6 +7,11 @@
 #include <set>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
+#include "campaign_io.hpp"
+#include "learnrec/campaign/push_log.hpp"
+#include "learnrec/data/csv.hpp"
 #include "learnrec/detail/atomic_file.hpp"
 #include "learnrec/data/events.hpp"
 #include "learnrec/io/forget.hpp"
@@ -54,8 +59,85 @@ std::size_t forget_in_events(const std::filesystem::path& in, const std::filesys
     return removed;
 }
 
+// "push": a campaign push log (campaign/push_log.hpp), CSV or JSON Lines by extension. Every other
+// record is kept byte for byte (a record's physical lines, quoted newlines included), so the log
+// reads as before minus the learners. A torn last line (a crash mid-append) is not a record and
+// may hold anything: it is dropped too. Run it while no campaign appends to the log.
+std::size_t forget_in_push_log(const std::filesystem::path& in, const std::filesystem::path& out,
+                               std::span<const std::string> learners) {
+    const std::set<std::string, std::less<>> gone(learners.begin(), learners.end());
+    std::error_code ec;
+    const std::string text = std::filesystem::exists(in, ec) ? read_all(in) : std::string();
+    const std::size_t end = text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1;
+    const std::string_view body(text.data(), end);
+    // Start offset of each physical line (1-based line n starts at starts[n - 1]).
+    std::vector<std::size_t> starts{0};
+    for (std::size_t i = 0; i < body.size(); ++i)
+        if (body[i] == '\n' && i + 1 < body.size()) starts.push_back(i + 1);
+    const auto offset_of_line = [&](std::size_t line) { return line - 1 < starts.size() ? starts[line - 1] : body.size(); };
+    std::string kept;
+    std::size_t removed = 0;
+    if (campaign::push_log_format_of(in) == campaign::PushLogFormat::jsonl) {
+        for (std::size_t line = 1; line <= starts.size() && !body.empty(); ++line) {
+            const std::size_t b = offset_of_line(line), e = offset_of_line(line + 1);
+            const std::string_view raw = body.substr(b, e - b);
+            if (raw.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+                kept.append(raw);
+                continue;
+            }
+            nlohmann::json j;
+            try {
+                j = nlohmann::json::parse(raw);
+            } catch (const nlohmann::json::parse_error& err) {
+                throw Error(fmt::format("{}:{}", in.string(), line), fmt::format("not valid JSON: {}", err.what()));
+            }
+            const auto id = j.is_object() ? j.find("learner_id") : j.end();
+            if (!j.is_object() || id == j.end() || !id->is_string())
+                throw Error(fmt::format("{}:{}", in.string(), line), "a push record needs a string 'learner_id'");
+            if (gone.count(id->get<std::string>())) {
+                ++removed;
+                continue;
+            }
+            kept.append(raw);
+        }
+    } else {
+        CsvReader reader(body, in.string());
+        std::vector<std::string> fields;
+        std::size_t learner_col = 0;
+        std::size_t record_line = 0;
+        bool drop = false, header = true;
+        const auto close_record = [&](std::size_t next_line) {
+            if (record_line == 0) return;
+            const std::size_t b = offset_of_line(record_line), e = offset_of_line(next_line);
+            if (!drop) kept.append(body.substr(b, e - b));
+        };
+        while (reader.next_record(fields)) {
+            close_record(reader.line());
+            record_line = reader.line();
+            drop = false;
+            if (header) {
+                const CsvColumns cols = resolve_csv_columns(fields, {"time", "campaign", "learner_id", "course_id", "event"},
+                                                            {"mandatory"}, {}, reader.where());
+                learner_col = cols.required[2];
+                header = false;
+                continue;
+            }
+            if (learner_col < fields.size() && gone.count(std::string(trim_csv_blank(fields[learner_col])))) {
+                drop = true;
+                ++removed;
+            }
+        }
+        close_record(starts.size() + 1);
+    }
+    campaign::detail::AtomicFile file(out);
+    file.write(kept);
+    file.commit();
+    return removed;
+}
+
 constexpr std::array kLogKinds{
     LearnerLogKind{"events", forget_in_events},
+    LearnerLogKind{"push", forget_in_push_log},
 };
 
 }  // namespace

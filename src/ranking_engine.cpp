@@ -252,9 +252,11 @@ Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t
     Request req(s, now, rules);
     req.restrict_to(limits.only);
     const Population people{s.learners.empty() ? nullptr : &s.trained, &s.history};
-    return rank(s, req, people, learners,
-                [&](std::span<const index_t> rows) { return model.learner_queries(rows); }, now, rules, limits,
-                goals);
+    Recommendations out = rank(s, req, people, learners,
+                               [&](std::span<const index_t> rows) { return model.learner_queries(rows); }, now, rules,
+                               limits, goals);
+    out.model_version = model_version_;
+    return out;
 }
 
 Recommendations Ranker::recommend(const NewLearners& learners, timestamp_t now, const RankingRules& rules,
@@ -296,9 +298,11 @@ Recommendations Ranker::recommend(const NewLearners& learners, timestamp_t now, 
     const Population people{&codes, &history};
     std::vector<index_t> rows(static_cast<std::size_t>(n));
     std::iota(rows.begin(), rows.end(), 0);
-    return rank(s, req, people, rows,
-                [&](std::span<const index_t> chunk) { return rows_of(learners.queries, chunk); }, now, rules,
-                limits, goals);
+    Recommendations out = rank(s, req, people, rows,
+                               [&](std::span<const index_t> chunk) { return rows_of(learners.queries, chunk); }, now,
+                               rules, limits, goals);
+    out.model_version = model_version_;
+    return out;
 }
 
 NewLearners fold_in_learners(const Model& model, const CsrView& interactions, std::vector<LearnerFacts> facts,

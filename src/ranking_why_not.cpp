@@ -27,16 +27,32 @@ std::string_view to_string(WhyNotRule rule) {
         case WhyNotRule::obligations_fill_list: return "obligations_fill_list";
         case WhyNotRule::diversity: return "diversity";
         case WhyNotRule::below_kth_score: return "below_kth_score";
+        case WhyNotRule::push_log: return "push_log";
     }
     return "?";
 }
 
 WhyNot Ranker::why_not(index_t learner, index_t course, timestamp_t now, const RankingRules& rules) const {
+    return why_not(learner, course, now, rules, RequestLimits{});
+}
+
+WhyNot Ranker::why_not(index_t learner, index_t course, timestamp_t now, const RankingRules& rules,
+                       const RequestLimits& limits) const {
     const State& s = *state_;
     // The probe checks the indices and the rules before anything is ranked.
     const detail::CourseProbe p = detail::probe_course(s, learner, course, now, rules);
+    LEARNREC_CHECK(limits.offsets.empty() || limits.offsets.size() == 2,
+                   "why_not: request limits for {} learners, expected 1", limits.offsets.size() - 1);
     const std::array<index_t, 1> one{learner};
-    const Recommendations list = recommend(one, now, rules);
+    const Recommendations list = limits.offsets.empty() && limits.only.empty() ? recommend(one, now, rules)
+                                                                               : recommend(one, now, rules, limits);
+    bool limited = !limits.only.empty() && std::find(limits.only.begin(), limits.only.end(), course) == limits.only.end();
+    if (!limits.offsets.empty()) {
+        const auto b = static_cast<std::size_t>(limits.offsets[0]), e = static_cast<std::size_t>(limits.offsets[1]);
+        limited = limited || std::find(limits.excluded.begin() + static_cast<std::ptrdiff_t>(b),
+                                       limits.excluded.begin() + static_cast<std::ptrdiff_t>(e), course) !=
+                                 limits.excluded.begin() + static_cast<std::ptrdiff_t>(e);
+    }
 
     WhyNot out;
     out.learner = learner;
@@ -77,8 +93,9 @@ WhyNot Ranker::why_not(index_t learner, index_t course, timestamp_t now, const R
         if (!p.session) why.push_back(WhyNotRule::session);
     }
     if (p.held_back) why.push_back(WhyNotRule::prerequisites);
+    if (limited) why.push_back(WhyNotRule::push_log);
     if (!p.admitted && why.empty()) why.push_back(WhyNotRule::excluded);
-    if (p.admitted) {
+    if (p.admitted && !limited) {
         // Every rule admits it: what remains is the list's shape.
         if (p.substitute >= 0) {
             out.substitute = p.substitute;
@@ -127,6 +144,7 @@ std::string WhyNot::text(const Catalogue& catalogue) const {
                 break;
             case WhyNotRule::obligations_fill_list: out += "more urgent obligations fill the list"; break;
             case WhyNotRule::diversity: out += "left out for diversity"; break;
+            case WhyNotRule::push_log: out += "suppressed by the push log"; break;
             case WhyNotRule::below_kth_score:
                 out += fmt::format("score {:.4f} (rank {} among admissible courses) is below the last shown, {} at {:.4f}",
                                    score, score_rank, kth_course >= 0 ? catalogue.course_name(kth_course) : "none",

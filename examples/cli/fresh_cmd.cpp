@@ -48,7 +48,7 @@ void print_metadata(const ModelBundle& bundle) {
 namespace {
 
 struct ForgetFlags {
-    std::string model, out, interactions, events, events_out;
+    std::string model, out, interactions, events, events_out, push_log, push_log_out;
     std::vector<std::string> learners;
     int threads = 0;
 };
@@ -58,6 +58,7 @@ int run_forget(const ForgetFlags& f) {
                    "forget re-solves the courses the learner touched on the training data: give --interactions "
                    "(the CSV the model was trained on) or --events");
     LEARNREC_CHECK(f.events_out.empty() || !f.events.empty(), "--events-out needs --events (the log to clean)");
+    LEARNREC_CHECK(f.push_log_out.empty() || !f.push_log.empty(), "--push-log-out needs --push-log (the log to clean)");
     const ModelBundle bundle = load(f.model);
     const Interactions data = !f.interactions.empty() ? read_interactions_csv(f.interactions)
                                                       : apply_policy(read_events_csv(f.events));
@@ -73,6 +74,11 @@ int run_forget(const ForgetFlags& f) {
         const auto removed = forget_in_log("events", f.events, f.events_out, f.learners);
         fmt::print("Removed {} event(s) of them from {}; wrote {}\n", removed, f.events, f.events_out);
     }
+    if (!f.push_log.empty()) {
+        const std::string out = f.push_log_out.empty() ? f.push_log : f.push_log_out;
+        const auto removed = forget_in_log("push", f.push_log, out, f.learners);
+        fmt::print("Removed {} push record(s) of them from {}; wrote {}\n", removed, f.push_log, out);
+    }
     fmt::print("Next: retrain on the cleaned logs and replace this model (README, \"Forgetting a learner\").\n");
     return 0;
 }
@@ -81,7 +87,7 @@ int run_forget(const ForgetFlags& f) {
 
 Command add_forget_command(CLI::App& app) {
     auto flags = std::make_shared<ForgetFlags>();
-    auto* cmd = app.add_subcommand("forget", "Remove learners from a model (courses they touched re-solved) and from an event log");
+    auto* cmd = app.add_subcommand("forget", "Remove learners from a model (courses they touched re-solved), an event log and a push log");
     cmd->add_option("--model", flags->model, "Model file (with ids)")->required()->check(CLI::ExistingFile);
     cmd->add_option("--learner", flags->learners, "Learner id to forget (repeatable)")->required();
     cmd->add_option("--out", flags->out, "Where to write the model without them")->required();
@@ -90,6 +96,9 @@ Command add_forget_command(CLI::App& app) {
     cmd->add_option("--events", flags->events, "Typed events CSV: the training data (when no --interactions) and the "
                     "log cleaned into --events-out")->check(CLI::ExistingFile);
     cmd->add_option("--events-out", flags->events_out, "Write the event log without them here (may be --events)");
+    cmd->add_option("--push-log", flags->push_log, "Campaign push log (CSV or JSON Lines) to clean of them, "
+                    "rewritten atomically in place unless --push-log-out")->check(CLI::ExistingFile);
+    cmd->add_option("--push-log-out", flags->push_log_out, "Write the push log without them here instead");
     cmd->add_option("--threads", flags->threads, "Threads (0 = all processors)")->capture_default_str();
     return {cmd, [flags] { return run_forget(*flags); }};
 }

@@ -215,8 +215,11 @@ int run_recommend(const std::string& path, const std::vector<std::string>& ignor
         // A model trained on this CSV ranks its own learners; any other model file ranks them as
         // new learners, folded in from their CSV rows (courses matched by id).
         std::shared_ptr<const Model> model;
+        std::string version;
         if (model_path.empty()) {
             model = std::make_shared<const AlsModel>(fit_als(data.matrix, config, progress(config.iterations)));
+            // Trained here: the version of the file `train --save` would write from the same data.
+            version = model_version(ModelBundle{model, data.learners, data.courses, cli::training_metadata(data, "")});
         } else {
             ModelBundle bundle = load(model_path);
             LEARNREC_CHECK(bundle.courses.size() == bundle.model->num_courses(), "{} has no course ids: save it with "
@@ -224,10 +227,11 @@ int run_recommend(const std::string& path, const std::vector<std::string>& ignor
             if (!std::ranges::equal(bundle.learners.ids(), data.learners.ids()) ||
                 !std::ranges::equal(bundle.courses.ids(), data.courses.ids()))
                 return cli::run_ranked_recommend_new(bundle.model, bundle.courses, data, rows, learner_ids, k, format,
-                                                     ranking, config.num_threads);
+                                                     ranking, config.num_threads, model_version(bundle));
             model = bundle.model;
+            version = model_version(bundle);
         }
-        return cli::run_ranked_recommend(model, data, rows, learner_ids, k, format, ranking, config.num_threads);
+        return cli::run_ranked_recommend(model, data, rows, learner_ids, k, format, ranking, config.num_threads, version);
     }
     RecommendOptions options;
     options.k = k;
@@ -236,9 +240,11 @@ int run_recommend(const std::string& path, const std::vector<std::string>& ignor
     IdMap course_ids = data.courses;
     std::string version;  // of the model file answering (JSON output)
     if (model_path.empty()) {
-        const AlsModel als = fit_als(data.matrix, config, progress(config.iterations));
+        auto als = std::make_shared<const AlsModel>(fit_als(data.matrix, config, progress(config.iterations)));
         const CsrView history = data.matrix.view();
-        top = recommend(als, rows, &history, options);
+        top = recommend(*als, rows, &history, options);
+        if (format == "json")
+            version = model_version(ModelBundle{als, data.learners, data.courses, cli::training_metadata(data, "")});
     } else {
         // A trained model: each learner's history rows (re-indexed to the model's courses) both
         // exclude what was taken and fold the learner in, so learners newer than the model work too.

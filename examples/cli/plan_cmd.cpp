@@ -155,8 +155,10 @@ int run_learner(const Flags& f, const path::PlanningData& d, path::TargetSource 
         path::planning_learner(d, l, path::month_start(f.options, f.options.first_month), source, parse_skills(f.skills),
                                path::month_start(f.options, 0));
     std::vector<float> preference;
+    std::string version;  // of the model that ordered equal options (JSON output)
     if (!f.model.empty()) {
         const ModelBundle bundle = load(f.model);
+        version = model_version(bundle);
         if (auto row = bundle.learners.find(f.learner))
             preference = path::model_preference(*bundle.model, bundle.courses, *row, d.courses);
         else
@@ -164,7 +166,9 @@ int run_learner(const Flags& f, const path::PlanningData& d, path::TargetSource 
     }
     const path::Plan p = path::plan_path(d.catalogue, d.course_hours, learner, f.options, preference, d.opportunities);
     if (f.format == "json") {
-        fmt::print("{}\n", plan_json(d, p, f.options).dump(2));
+        json out = plan_json(d, p, f.options);
+        if (!version.empty()) out["model_version"] = version;
+        fmt::print("{}\n", out.dump(2));
         return 0;
     }
     const std::string budget =

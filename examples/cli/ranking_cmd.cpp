@@ -95,6 +95,7 @@ void print_results(const Recommendations& r, const Catalogue& cat, const std::ve
                                 {"reasons", reasons}});
             }
             out.push_back({{"learner_id", learner_ids[static_cast<std::size_t>(i)]}, {"recommendations", recs}});
+            if (!r.model_version.empty()) out.back()["model_version"] = r.model_version;
         }
         fmt::print("{}\n", out.dump(2));
         return;
@@ -137,7 +138,7 @@ void merge_catalogue(RankingInputs& in, const CatalogueData& extra) {
 
 int run_ranked_recommend(std::shared_ptr<const Model> model, const Interactions& data, std::span<const index_t> rows,
                          const std::vector<std::string>& learner_ids, index_t k, const std::string& format,
-                         const RankingFlags& flags, int threads) {
+                         const RankingFlags& flags, int threads, const std::string& model_version) {
     CatalogueData files;
     if (!flags.catalogue.empty()) {
         // Rows about learners without interactions (who cannot be asked for) are skipped, and said so.
@@ -177,7 +178,8 @@ int run_ranked_recommend(std::shared_ptr<const Model> model, const Interactions&
         history = LearnerHistory::from_interactions(data.matrix.view(), data.timestamps);
     }
     const GoalMatches goals = goal_matches_for(files.catalogue, flags.catalogue, files.learners, rows, flags.goals);
-    const Ranker ranker(std::move(model), std::move(files.catalogue), std::move(files.learners), std::move(history));
+    Ranker ranker(std::move(model), std::move(files.catalogue), std::move(files.learners), std::move(history));
+    ranker.set_model_version(model_version);
     const RankingRules rules = rules_of(flags, k, threads);
     const Recommendations r = ranker.recommend(rows, resolve_now(flags, std::time(nullptr)), rules, goals);
     print_results(r, ranker.catalogue(), learner_ids, format);
@@ -186,7 +188,8 @@ int run_ranked_recommend(std::shared_ptr<const Model> model, const Interactions&
 
 int run_ranked_recommend_new(std::shared_ptr<const Model> model, const IdMap& model_courses, const Interactions& data,
                              std::span<const index_t> rows, const std::vector<std::string>& learner_ids, index_t k,
-                             const std::string& format, const RankingFlags& flags, int threads) {
+                             const std::string& format, const RankingFlags& flags, int threads,
+                             const std::string& model_version) {
     const index_t n = static_cast<index_t>(learner_ids.size());
     const index_t courses = model->num_courses();
     std::vector<index_t> to_model(static_cast<std::size_t>(data.courses.size()), -1);
@@ -252,7 +255,8 @@ int run_ranked_recommend_new(std::shared_ptr<const Model> model, const IdMap& mo
     std::vector<index_t> own(static_cast<std::size_t>(n));
     std::iota(own.begin(), own.end(), 0);
     const GoalMatches goals = goal_matches_for(files.catalogue, flags.catalogue, files.learners, own, flags.goals);
-    const Ranker ranker(model, std::move(files.catalogue));
+    Ranker ranker(model, std::move(files.catalogue));
+    ranker.set_model_version(model_version);
     const RankingRules rules = rules_of(flags, k, threads);
     const NewLearners fresh =
         fold_in_learners(*model, interactions.view(), std::move(files.learners), std::move(history), threads);

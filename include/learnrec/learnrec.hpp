@@ -26,6 +26,7 @@
 #include "learnrec/io/model_file.hpp"
 #include "learnrec/io/forget.hpp"
 #include "learnrec/model/update.hpp"
+#include "learnrec/model/daily_update.hpp"
 #include "learnrec/serving/model_handle.hpp"
 #include "learnrec/isa.hpp"
 #include "learnrec/allocation/allocator.hpp"

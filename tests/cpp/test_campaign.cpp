@@ -502,3 +502,49 @@ TEST_CASE("a goal stated in the learner's own words is blended into their pushes
     CHECK(report.by_reason.at("matches_goal") == 1);
     CHECK(slurp(d / "out.csv").find("matches your goal: negotiation") != std::string::npos);
 }
+
+// ---- why not, for a push -------------------------------------------------------------------------
+
+TEST_CASE("why not for a push: a course pushed too recently is suppressed by the push log, with the date",
+          "[campaign][why_not]") {
+    Dir d;
+    log_lines(d / "log.csv", {"2026-05-22,w0,L0,C0,pushed,0"});
+    const Audience a = audience();
+    const PushWhyNot w = why_not_pushed(a, spec(), d / "log.csv", "L0", "C0");
+    CHECK(w.answer.removed_by() == ranking::WhyNotRule::push_log);
+    CHECK(w.hold.rule == PushHoldRule::repeat);
+    CHECK(w.hold.last_pushed == days_from_civil(2026, 5, 22) * kDay);
+    CHECK_THAT(w.text(a.ranker->catalogue()),
+               Catch::Contains("suppressed by the push log (pushed on 2026-05-22, too recently to repeat)"));
+    // The ranks are the campaign's: C3 is third, as run_campaign pushes it.
+    const PushWhyNot c3 = why_not_pushed(a, spec(), d / "log.csv", "L0", "C3");
+    CHECK(c3.answer.rank == 3);
+    CHECK(c3.hold.rule == PushHoldRule::none);
+    run_campaign(a, spec(), d / "log.csv", d / "out.csv");
+    CHECK(courses_of(d / "out.csv", "L0") == V{"C1", "C2", "C3"});
+}
+
+TEST_CASE("why not for a push: dismissed, enrolled and unanswered each name their rule", "[campaign][why_not]") {
+    Dir d;
+    log_lines(d / "log.csv", {"2026-05-20,a,L0,C0,dismissed,0", "2025-01-01,a,L1,C0,pushed,0",
+                              "2025-01-02,a,L1,C0,enrolled,0", "2026-01-01,a,L2,C0,pushed,0",
+                              "2026-02-01,b,L2,C0,pushed,0", "2026-03-01,c,L2,C0,pushed,0"});
+    const Audience a = audience();
+    auto s = spec();
+    s.settings.campaign.max_unanswered = 3;
+    CHECK(why_not_pushed(a, s, d / "log.csv", "L0", "C0").hold.rule == PushHoldRule::dismissed);
+    CHECK(why_not_pushed(a, s, d / "log.csv", "L1", "C0").hold.rule == PushHoldRule::enrolled);
+    const PushWhyNot u = why_not_pushed(a, s, d / "log.csv", "L2", "C0");
+    CHECK(u.hold.rule == PushHoldRule::unanswered);
+    CHECK(u.hold.unanswered == 3);
+    CHECK(u.answer.rules == std::vector<ranking::WhyNotRule>{ranking::WhyNotRule::push_log});
+    CHECK(why_not_pushed(a, s, d / "log.csv", "L3", "C0").answer.rank == 1);
+}
+
+TEST_CASE("why not for a push: the campaign's own records are not memory, as on a re-run", "[campaign][why_not]") {
+    Dir d;
+    log_lines(d / "log.csv", {"2026-06-01,w1,L0,C0,pushed,0"});
+    CHECK(why_not_pushed(audience(), spec("w1"), d / "log.csv", "L0", "C0").answer.rank == 1);
+    CHECK(why_not_pushed(audience(), spec("w2"), d / "log.csv", "L0", "C0").hold.rule == PushHoldRule::repeat);
+    CHECK_THROWS_WITH(why_not_pushed(audience(), spec(), d / "log.csv", "L9", "C0"), Catch::Contains("L9"));
+}

@@ -6,9 +6,11 @@
 #include <random>
 #include <sstream>
 
+#include "learnrec/campaign/push_log.hpp"
 #include "learnrec/data/events.hpp"
 #include "learnrec/io/forget.hpp"
 #include "learnrec/io/model_file.hpp"
+#include "learnrec/model/daily_update.hpp"
 #include "learnrec/model/popularity.hpp"
 #include "learnrec/model/update.hpp"
 #include "test_support.hpp"
@@ -188,6 +190,156 @@ TEST_CASE("partial_fit gives the same factors with 1, 2 and 3 threads", "[fresh]
     for (int t : {2, 3}) CHECK(als_partial_fit(model, all.view(), learners, all_rows(25), t).item_factors() == a.item_factors());
 }
 
+// ---- the daily updater -------------------------------------------------------------------------
+
+namespace {
+
+/// `all` with learner u's row replaced by `row` (pairs of course, weight).
+CsrMatrix with_row(const CsrView& all, index_t u, const std::vector<std::pair<index_t, float>>& row, index_t cols) {
+    std::vector<Triplet> t;
+    for (index_t r = 0; r < all.rows; ++r) {
+        if (r == u) continue;
+        const auto rr = all.row(r);
+        for (std::size_t k = 0; k < rr.size(); ++k) t.push_back({r, rr.indices[k], rr.weights[k]});
+    }
+    for (const auto& [c, w] : row) t.push_back({u, c, w});
+    return CsrMatrix::from_triplets(std::max(all.rows, u + 1), cols, t);
+}
+
+}  // namespace
+
+TEST_CASE("the daily updater solves a changed learner as its fold-in against the courses", "[fresh][daily]") {
+    const CsrMatrix all = data();
+    const AlsModel model = fit_als(all.view(), exact_config());
+    AlsDailyUpdater updater(model, all.view(), 1);
+    const CsrMatrix today = with_row(all.view(), 9, {{1, 1.0f}, {4, 2.0f}, {20, 1.0f}}, all.cols());
+    const std::vector<index_t> who{9};
+    const CsrMatrix row = detail::select_rows(today.view(), who, today.cols());
+    updater.update(who, row.view());
+    CHECK(relative_gap(updater.user_factors().row(9), model.fold_in_learners(row.view(), 1)) < 1e-4);
+    CHECK(updater.user_factors().row(10) == model.user_factors().row(10));
+}
+
+TEST_CASE("the daily updater re-solves exactly the courses whose column changed, as a half-step on that column",
+          "[fresh][daily]") {
+    const CsrMatrix all = data();
+    const AlsModel model = fit_als(all.view(), exact_config());
+    AlsDailyUpdater updater(model, all.view(), 2);
+    // Learner u keeps its first course as it was, re-weights its second, drops the rest and adds 21.
+    index_t u = 0;
+    while (all.row(u).size() < 3) ++u;
+    const auto old = all.row(u);
+    std::vector<std::pair<index_t, float>> row{{old.indices[0], old.weights[0]}, {old.indices[1], old.weights[1] + 1.0f}};
+    const bool had21 = std::find(old.indices.begin(), old.indices.end(), 21) != old.indices.end();
+    if (!had21) row.emplace_back(21, 1.0f);
+    const CsrMatrix today = with_row(all.view(), u, row, all.cols());
+    const std::vector<index_t> who{u};
+    const auto stats = updater.update(who, detail::select_rows(today.view(), who, today.cols()).view());
+    std::vector<index_t> expected{old.indices[1]};
+    for (std::size_t k = 2; k < old.size(); ++k) expected.push_back(old.indices[k]);
+    if (!had21) expected.push_back(21);
+    std::sort(expected.begin(), expected.end());
+    CHECK(stats.courses_solved == static_cast<index_t>(expected.size()));
+    // The oracle: a training half-step of those columns of today's data against the updated learners.
+    const AlsModel learners_now(updater.user_factors(), model.item_factors(), model.config());
+    const CsrMatrix columns = detail::select_columns(today.view(), expected, nullptr);
+    const RowMatrix half_step = learners_now.fold_in_courses(columns.view(), 1);
+    for (std::size_t k = 0; k < expected.size(); ++k)
+        CHECK(relative_gap(updater.item_factors().row(expected[k]), half_step.row(static_cast<Eigen::Index>(k))) < 1e-4);
+    CHECK(updater.item_factors().row(old.indices[0]) == model.item_factors().row(old.indices[0]));
+}
+
+TEST_CASE("the daily updater stays exact over many days and agrees with als_partial_fit", "[fresh][daily]") {
+    const CsrMatrix all = data(80, 30, 11);
+    const CsrMatrix first = head_rows(all.view(), 50);
+    AlsModel reference = fit_als(first.view(), exact_config());
+    AlsDailyUpdater updater(reference, first.view(), 1);
+    CsrMatrix current = first;
+    // Day d brings learners 50 + 6d .. 50 + 6d + 5 (new) and re-weights learner d.
+    for (index_t day = 0; day < 5; ++day) {
+        std::vector<index_t> who{day};
+        for (index_t u = 50 + 6 * day; u < 56 + 6 * day; ++u) who.push_back(u);
+        std::vector<std::pair<index_t, float>> row;
+        const auto r = current.row(day);
+        for (std::size_t k = 0; k < r.size(); ++k) row.emplace_back(r.indices[k], r.weights[k] * 2.0f);
+        CsrMatrix next = with_row(current.view(), day, row, all.cols());
+        std::vector<Triplet> t;
+        for (index_t u = 0; u < next.rows(); ++u)
+            for (std::size_t k = 0; k < next.row(u).size(); ++k) t.push_back({u, next.row(u).indices[k], next.row(u).weights[k]});
+        for (index_t u = 56 + 6 * day - 6; u < 56 + 6 * day; ++u)
+            for (std::size_t k = 0; k < all.row(u).size(); ++k) t.push_back({u, all.row(u).indices[k], all.row(u).weights[k]});
+        next = CsrMatrix::from_triplets(56 + 6 * day, all.cols(), t);
+        const CsrMatrix rows = detail::select_rows(next.view(), who, next.cols());
+        const auto stats = updater.update(who, rows.view());
+        std::vector<index_t> changed;
+        for (const auto& tr : t)
+            if (tr.row == day || tr.row >= 50 + 6 * day) changed.push_back(tr.col);
+        std::sort(changed.begin(), changed.end());
+        changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
+        CHECK(stats.courses_solved == static_cast<index_t>(changed.size()));
+        reference = als_partial_fit(reference, next.view(), who, changed, 1);
+        current = std::move(next);
+    }
+    const AlsModel updated = updater.model();
+    REQUIRE(updated.num_learners() == 80);
+    CHECK(relative_gap(updated.user_factors(), reference.user_factors()) < 1e-4);
+    CHECK(relative_gap(updated.item_factors(), reference.item_factors()) < 1e-4);
+}
+
+TEST_CASE("the daily updater adds new courses from the learners who took them and keeps others untouched",
+          "[fresh][daily]") {
+    const CsrMatrix all = data(60, 25);
+    std::vector<Triplet> t;
+    for (index_t u = 0; u < 60; ++u)
+        for (std::size_t k = 0; k < all.row(u).size(); ++k)
+            if (all.row(u).indices[k] < 22) t.push_back({u, all.row(u).indices[k], all.row(u).weights[k]});
+    const CsrMatrix yesterday = CsrMatrix::from_triplets(60, 22, t);
+    const AlsModel model = fit_als(yesterday.view(), exact_config());
+    AlsDailyUpdater updater(model, yesterday.view(), 1);
+    std::vector<index_t> who;
+    for (index_t u = 0; u < 60; ++u)
+        for (index_t c : all.row(u).indices)
+            if (c >= 22) {
+                who.push_back(u);
+                break;
+            }
+    const auto stats = updater.update(who, detail::select_rows(all.view(), who, all.cols()).view());
+    CHECK(stats.courses_added == 3);
+    CHECK(updater.num_courses() == 25);
+    const AlsModel learners_now(updater.user_factors(), RowMatrix(updater.item_factors().topRows(22)), model.config());
+    const CsrMatrix col = detail::select_columns(all.view(), std::vector<index_t>{23}, nullptr);
+    CHECK(relative_gap(updater.item_factors().row(23), learners_now.fold_in_courses(col.view(), 1)) < 1e-4);
+}
+
+TEST_CASE("the daily updater gives the same factors with 1, 2 and 3 threads", "[fresh][daily]") {
+    const CsrMatrix all = data();
+    const CsrMatrix first = head_rows(all.view(), 50);
+    const AlsModel model = fit_als(first.view(), exact_config());
+    const std::vector<index_t> who{1, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59};
+    const CsrMatrix rows = detail::select_rows(all.view(), who, all.cols());
+    AlsDailyUpdater one(model, first.view(), 1);
+    one.update(who, rows.view());
+    for (int threads : {2, 3}) {
+        AlsDailyUpdater many(model, first.view(), threads);
+        many.update(who, rows.view());
+        CHECK(many.user_factors() == one.user_factors());
+        CHECK(many.item_factors() == one.item_factors());
+    }
+}
+
+TEST_CASE("the daily updater refuses bad indices and leaves itself unchanged", "[fresh][daily]") {
+    const CsrMatrix all = data();
+    const AlsModel model = fit_als(all.view(), exact_config());
+    AlsDailyUpdater updater(model, all.view(), 1);
+    const CsrMatrix two = detail::select_rows(all.view(), std::vector<index_t>{1, 2}, all.cols());
+    CHECK_THROWS_WITH(updater.update(std::vector<index_t>{1, 1}, two.view()), Contains("given twice"));
+    CHECK_THROWS_WITH(updater.update(std::vector<index_t>{1}, two.view()), Contains("1 learner indices for 2 rows"));
+    CHECK_THROWS_WITH(updater.update(std::vector<index_t>{1, 2}, two.view(), std::vector<index_t>{99}),
+                      Contains("outside"));
+    CHECK(updater.user_factors() == model.user_factors());
+    CHECK(updater.item_factors() == model.item_factors());
+}
+
 // ---- hybrid ------------------------------------------------------------------------------------
 
 TEST_CASE("a new hybrid learner gets the fold-in representation and an id row that reproduces it", "[fresh]") {
@@ -218,6 +370,120 @@ TEST_CASE("a new hybrid learner gets the fold-in representation and an id row th
     CHECK(relative_gap(from_tables.row(39), updated.user_factors().row(39)) < 1e-4);
     CHECK(relative_gap(from_tables.topRows(39), model.user_factors()) < 1e-4);
     CHECK_THROWS_WITH(hybrid_partial_fit_learners(model, std::vector<index_t>{41}, row.view(), &fv, 1), Contains("without a gap"));
+}
+
+namespace {
+
+struct HybridCase {
+    CsrMatrix all = data(40, 20);
+    CsrMatrix course_features = test_support::random_interactions(22, 5, 1, 3, 0.0, 13);
+    CsrMatrix train = CsrMatrix::transpose_of(head_rows(CsrMatrix::transpose_of(all.view()).view(), 18).view());
+    CsrMatrix train_features = head_rows(course_features.view(), 18);
+    HybridConfig config(bool ids) const {
+        HybridConfig c;
+        c.factors = 4;
+        c.iterations = 3;
+        c.num_threads = 1;
+        c.fold_in_epochs = 8;
+        c.use_item_ids = ids;
+        return c;
+    }
+    HybridModel fit(bool ids) const {
+        const CsrView tf = train_features.view();
+        return fit_hybrid(train.view(), nullptr, &tf, config(ids));
+    }
+};
+
+/// Mean over a course's positive learners of how many courses outscore it (lower is better).
+double mean_rank_of(const HybridModel& m, const CsrView& user_items, index_t course) {
+    double total = 0.0;
+    int n = 0;
+    for (index_t u = 0; u < user_items.rows; ++u) {
+        const auto row = user_items.row(u);
+        for (std::size_t k = 0; k < row.size(); ++k)
+            if (row.indices[k] == course && row.weights[k] > 0) {
+                const float s = m.user_factors().row(u).dot(m.item_factors().row(course));
+                for (index_t c = 0; c < m.num_courses(); ++c)
+                    total += m.user_factors().row(u).dot(m.item_factors().row(c)) > s ? 1.0 : 0.0;
+                ++n;
+            }
+    }
+    return n ? total / n : 0.0;
+}
+
+}  // namespace
+
+TEST_CASE("a hybrid course whose metadata changed is re-placed from its new features, others untouched", "[fresh]") {
+    const HybridCase h;
+    const HybridModel model = h.fit(false);
+    const std::vector<index_t> course{3};
+    const CsrMatrix fresh = detail::select_rows(h.course_features.view(), std::vector<index_t>{20}, 5);
+    const CsrView fv = fresh.view();
+    const HybridModel updated = hybrid_partial_fit_courses(model, course, &fv, nullptr, 1);
+    CHECK(relative_gap(updated.item_factors().row(3), model.course_embeddings_from_features(fv, 1)) < 1e-5);
+    CHECK(updated.item_factors().row(4) == model.item_factors().row(4));
+    CHECK(updated.user_factors() == model.user_factors());
+}
+
+TEST_CASE("a trained hybrid course keeps its id embedding when its metadata changes, and the tables reproduce it",
+          "[fresh]") {
+    const HybridCase h;
+    const HybridModel model = h.fit(true);
+    // Refreshed with the same metadata: nothing changes.
+    const std::vector<index_t> course{3};
+    const CsrMatrix same = detail::select_rows(h.train_features.view(), course, 5);
+    const CsrView sv = same.view();
+    CHECK(relative_gap(hybrid_partial_fit_courses(model, course, &sv, nullptr, 1).item_factors(), model.item_factors()) < 1e-5);
+    // New metadata: the id row's share stays, the feature share is the new features'.
+    const CsrMatrix fresh = detail::select_rows(h.course_features.view(), std::vector<index_t>{20}, 5);
+    const CsrView fv = fresh.view();
+    const HybridModel updated = hybrid_partial_fit_courses(model, course, &fv, nullptr, 1);
+    CHECK(relative_gap(updated.item_factors().row(3), model.item_factors().row(3)) > 1e-3);
+    std::vector<Triplet> t;
+    for (index_t c = 0; c < 18; ++c) {
+        const auto row = (c == 3 ? fresh.view() : h.train_features.view()).row(c == 3 ? 0 : c);
+        for (std::size_t k = 0; k < row.size(); ++k) t.push_back({c, row.indices[k], row.weights[k]});
+    }
+    const CsrMatrix now_features = CsrMatrix::from_triplets(18, 5, t);
+    const CsrView nf = now_features.view();
+    const CsrMatrix rows = detail::hybrid_table_rows(18, true, &nf, model.config().normalize_features, "f");
+    const RowMatrix from_tables = detail::hybrid_representations(rows, updated.item_table(), 4, false, 1);
+    CHECK(relative_gap(from_tables, updated.item_factors()) < 1e-5);
+}
+
+TEST_CASE("new hybrid courses from metadata equal with_courses, and must follow without a gap", "[fresh]") {
+    const HybridCase h;
+    const HybridModel model = h.fit(true);
+    const std::vector<index_t> added{18, 19};
+    const CsrMatrix meta = detail::select_rows(h.course_features.view(), added, 5);
+    const CsrView mv = meta.view();
+    const HybridModel updated = hybrid_partial_fit_courses(model, added, &mv, nullptr, 1);
+    const HybridModel expected = model.with_courses(mv, 1);
+    REQUIRE(updated.num_courses() == 20);
+    CHECK(relative_gap(updated.item_factors(), expected.item_factors()) < 1e-5);
+    CHECK(updated.item_table() == model.item_table());
+    CHECK_THROWS_WITH(hybrid_partial_fit_courses(model, std::vector<index_t>{19}, &mv, nullptr, 1), Contains("without a gap"));
+}
+
+TEST_CASE("a hybrid course fitted to its interactions ranks higher for its learners, the same on any thread count",
+          "[fresh]") {
+    const HybridCase h;
+    const HybridModel model = h.fit(false);
+    // Courses 18 and 19 arrive with metadata, then with the interactions they received.
+    const std::vector<index_t> added{18, 19};
+    const CsrMatrix meta = detail::select_rows(h.course_features.view(), added, 5);
+    const CsrView mv = meta.view();
+    const CsrView uv = h.all.view();
+    const HybridModel placed = hybrid_partial_fit_courses(model, added, &mv, nullptr, 1);
+    const HybridModel fitted = hybrid_partial_fit_courses(model, added, &mv, &uv, 1);
+    for (index_t c : added) CHECK(mean_rank_of(fitted, uv, c) < mean_rank_of(placed, uv, c));
+    CHECK(fitted.item_factors().topRows(18) == model.item_factors());
+    CHECK(hybrid_partial_fit_courses(model, added, &mv, &uv, 3).item_factors() == fitted.item_factors());
+    // No epochs: the metadata's placement exactly.
+    HybridModel none(model.user_factors(), model.item_factors(), model.user_table(), model.item_table(),
+                     model.user_features(), model.item_features(), model.trained_courses(),
+                     [&] { auto c = model.config(); c.fold_in_epochs = 0; return c; }());
+    CHECK(hybrid_partial_fit_courses(none, added, &mv, &uv, 1).item_factors() == placed.item_factors());
 }
 
 // ---- forgetting --------------------------------------------------------------------------------
@@ -283,8 +549,47 @@ TEST_CASE("a forgotten learner's id is absent from the saved bytes and the clean
     const EventLog back_log = read_events_csv(dir / "clean.csv");
     REQUIRE(back_log.events.size() == 2);
     CHECK(back_log.events[1].value == 4.0f);
-    CHECK_THROWS_WITH(forget_in_log("push", dir / "events.csv", dir / "x.csv", std::vector<std::string>{secret}),
-                      Contains("known: events"));
+    CHECK_THROWS_WITH(forget_in_log("grades", dir / "events.csv", dir / "x.csv", std::vector<std::string>{secret}),
+                      Contains("known: events, push"));
+}
+
+TEST_CASE("forgetting removes the learner's records from a CSV push log, keeping every other line as it was",
+          "[fresh]") {
+    TempDir dir;
+    const std::string log = "time,campaign,learner_id,course_id,event,mandatory\n"
+                            "2026-01-05T00:00:00Z,w01,L0001,C0001,pushed,0\n"
+                            "2026-01-05T00:00:00Z,w01,L0023,C0002,pushed,1\n"
+                            "2026-01-06T00:00:00Z,\"w01,\nspecial\",L0002,C0002,pushed,0\n"
+                            "2026-01-07T00:00:00Z,w01,L0023,C0002,dismissed,0\n"
+                            "2026-01-08T00:00:00Z,w01,L0001,C0001,clicked,0\n"
+                            "2026-01-09T00:00:00Z,w01,L0023,C00";  // torn by a crash: not a record
+    { std::ofstream(dir / "push.csv", std::ios::binary) << log; }
+    CHECK(forget_in_log("push", dir / "push.csv", dir / "push.csv", std::vector<std::string>{"L0023"}) == 2);
+    CHECK(slurp(dir / "push.csv") == "time,campaign,learner_id,course_id,event,mandatory\n"
+                                     "2026-01-05T00:00:00Z,w01,L0001,C0001,pushed,0\n"
+                                     "2026-01-06T00:00:00Z,\"w01,\nspecial\",L0002,C0002,pushed,0\n"
+                                     "2026-01-08T00:00:00Z,w01,L0001,C0001,clicked,0\n");
+    const campaign::PushLog back = campaign::read_push_log(dir / "push.csv", ids("L", 60), ids("C", 25));
+    CHECK(back.entries.size() == 3);
+    CHECK(back.warning.empty());
+}
+
+TEST_CASE("forgetting removes the learner's records from a JSON Lines push log into a new file", "[fresh]") {
+    TempDir dir;
+    campaign::PushRecord a{1000, "w01", "L0001", "C0001", campaign::PushEvent::pushed, false};
+    campaign::PushRecord b{2000, "w01", "L0023", "C0003", campaign::PushEvent::enrolled, false};
+    campaign::append_push_records(dir / "push.jsonl", std::vector<campaign::PushRecord>{a, b, a});
+    const std::string before = slurp(dir / "push.jsonl");
+    CHECK(forget_in_log("push", dir / "push.jsonl", dir / "clean.jsonl", std::vector<std::string>{"L0023"}) == 1);
+    CHECK(slurp(dir / "push.jsonl") == before);
+    const std::string clean = slurp(dir / "clean.jsonl");
+    CHECK(clean.find("L0023") == std::string::npos);
+    CHECK(clean == campaign::format_push_record(a, campaign::PushLogFormat::jsonl) +
+                       campaign::format_push_record(a, campaign::PushLogFormat::jsonl));
+    { std::ofstream(dir / "bad.jsonl", std::ios::binary) << "{\"learner_id\": \"L0001\"}\nnot json\n"; }
+    CHECK_THROWS_WITH(forget_in_log("push", dir / "bad.jsonl", dir / "bad.jsonl", std::vector<std::string>{"L0001"}),
+                      Contains("bad.jsonl:2"));
+    CHECK(slurp(dir / "bad.jsonl") == "{\"learner_id\": \"L0001\"}\nnot json\n");
 }
 
 TEST_CASE("forgetting refuses unknown learners and model kinds it cannot re-solve", "[fresh]") {

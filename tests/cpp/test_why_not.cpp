@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <array>
 #include <numeric>
 #include <random>
 
@@ -154,6 +155,25 @@ TEST_CASE("why not: under substitution a locked course names the prerequisite sh
     CHECK(w.rules == only(WhyNotRule::substituted));
     CHECK(w.substitute == 4);
     CHECK(ranker.why_not(0, 4, kNow, rules).rank == 1);
+}
+
+TEST_CASE("why not: a course the request's limits leave out is suppressed by the push log", "[why_not]") {
+    Ranker ranker(descending(2, 8), plain_catalogue(8));
+    RequestLimits limits;
+    limits.offsets = {0, 2};
+    limits.excluded = {0, 5};
+    const WhyNot w = ranker.why_not(1, 0, kNow, rules_k(3), limits);
+    CHECK(w.rules == only(WhyNotRule::push_log));
+    CHECK(w.removed_by() == WhyNotRule::push_log);
+    CHECK_THAT(w.text(ranker.catalogue()), Catch::Contains("suppressed by the push log"));
+    // The list is recommend()'s under the same limits: C1, C2, C3.
+    const WhyNot third = ranker.why_not(1, 3, kNow, rules_k(3), limits);
+    CHECK(third.rank == 3);
+    CHECK(ranker.why_not(1, 3, kNow, rules_k(3)).rank == 0);
+    const std::array<index_t, 1> one{1};
+    CHECK(ranker.recommend(one, kNow, rules_k(3), limits).ids_of(0)[2] == 3);
+    limits.offsets = {0, 1, 2};
+    CHECK_THROWS_WITH(ranker.why_not(1, 3, kNow, rules_k(3), limits), Catch::Contains("expected 1"));
 }
 
 TEST_CASE("why not: below the k-th score gives both scores and its rank", "[why_not]") {

@@ -104,6 +104,28 @@ def test_unknown_learner_in_the_log_names_file_and_line_and_writes_nothing(setup
     assert sorted(p.name for p in root.iterdir()) == ["catalogue", "log.csv", "m.lrc"]
 
 
+def test_the_report_carries_the_model_version(setup):
+    report = run(setup, "out.csv")
+    assert report["model_version"] == learnrec.load(setup[1]).metadata["model_version"]
+
+
+def test_why_not_names_the_push_log_rule_that_holds_a_course_back(setup):
+    root, model, cat = setup
+    run(setup, "w1.csv")
+    pushed = campaign.read_campaign(root / "w1.csv")
+    first = pushed[pushed.learner_id == "L0"].iloc[0].course_id
+    answer = campaign.why_not(model, cat, log=root / "log.csv", learner="L0", course=first, now="2026-06-08",
+                              campaign="w2", k=3)
+    assert answer["removed_by"] == "push_log" and answer["rank"] is None
+    assert answer["push_log"]["rule"] == "repeat" and answer["push_log"]["last_pushed"] == "2026-06-01"
+    assert "suppressed by the push log (pushed on 2026-06-01" in answer["text"]
+    assert answer["model_version"] == learnrec.load(model).metadata["model_version"]
+    # The same week re-run (its own records are not memory): the course is back at its rank.
+    again = campaign.why_not(model, cat, log=root / "log.csv", learner="L0", course=first, now="2026-06-01",
+                             campaign="w1", k=3)
+    assert again["rank"] == 1 and again["push_log"]["rule"] is None
+
+
 def test_digests_group_each_targeted_learner_under_their_manager(setup):
     root, model, cat = setup
     (cat / "learners.csv").write_text("learner_id,country,department,manager_id\n"

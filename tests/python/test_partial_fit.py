@@ -79,8 +79,38 @@ def test_hybrid_partial_fit_users_and_items_from_metadata():
     placed = model2.item_embeddings_from_features(features[20])
     model2.partial_fit_items([20], features[20])
     np.testing.assert_array_equal(model2.item_factors[20], placed[0])
-    with pytest.raises(ValueError, match="next course ids"):
+    with pytest.raises(learnrec.LearnrecError, match="without a gap"):
         model2.partial_fit_items([25], features[20])
+
+
+def test_hybrid_partial_fit_items_refreshes_a_course_whose_metadata_changed():
+    full = random_interactions(40, 20)
+    features = scipy.sparse.random(21, 5, density=0.4, format="csr", dtype=np.float32, random_state=1)
+    features.data[:] = 1.0
+    model = learnrec.HybridModel(factors=4, iterations=3, random_state=1, num_threads=1, use_item_ids=False).fit(
+        full, item_features=features[:20], show_progress=False)
+    before = model.item_factors.copy()
+    model.partial_fit_items([3], features[20])
+    np.testing.assert_allclose(model.item_factors[3], model.item_embeddings_from_features(features[20])[0], rtol=1e-5)
+    keep = np.setdiff1d(np.arange(20), [3])
+    np.testing.assert_array_equal(model.item_factors[keep], before[keep])
+    assert model.metadata["history"][-1].startswith("partial_fit_items: 1 course(s) from metadata")
+
+
+def test_hybrid_partial_fit_items_fits_new_courses_to_the_learners_who_took_them():
+    full = random_interactions(40, 22)
+    features = scipy.sparse.random(22, 5, density=0.4, format="csr", dtype=np.float32, random_state=1)
+    features.data[:] = 1.0
+    model = learnrec.HybridModel(factors=4, iterations=3, random_state=1, num_threads=1, fold_in_epochs=8).fit(
+        full[:, :20], item_features=features[:20], show_progress=False)
+    placed = learnrec.HybridModel(factors=4, iterations=3, random_state=1, num_threads=1, fold_in_epochs=8).fit(
+        full[:, :20], item_features=features[:20], show_progress=False).partial_fit_items([20, 21], features[20:])
+    model.partial_fit_items([20, 21], features[20:], user_items=full)
+    scores = model.user_factors @ model.item_factors.T
+    scores_placed = placed.user_factors @ placed.item_factors.T
+    for c in (20, 21):
+        takers = full[:, c].nonzero()[0]
+        assert scores[takers, c].mean() > scores_placed[takers, c].mean()
 
 
 def test_saved_models_record_version_trained_at_fingerprint_and_hyperparameters(tmp_path):
@@ -121,3 +151,23 @@ def test_partial_fit_changes_the_model_version_and_records_history():
     model.partial_fit_users([59], full[59])
     assert model.model_version != before
     assert model.metadata["history"][-1].startswith("partial_fit_users: 1 learner(s)")
+
+
+def test_the_daily_updater_keeps_the_model_current_from_changed_rows():
+    full = random_interactions(80, 30)
+    model = _als().fit(full[:60], show_progress=False)
+    updater = learnrec.DailyUpdater(model, full[:60])
+    before = model.item_factors.copy()
+    stats = updater.update(np.arange(60, 80), full[60:80])
+    assert stats["learners_added"] == 20 and stats["learners_solved"] == 20
+    assert model.user_factors.shape == (80, 6)
+    reference = _als().fit(full[:60], show_progress=False)
+    reference.partial_fit_users(np.arange(60, 80), full[60:80])
+    np.testing.assert_allclose(model.user_factors, reference.user_factors, rtol=1e-4, atol=1e-5)
+    changed = np.unique(full[60:80].indices)
+    assert stats["courses_solved"] == changed.size
+    expected = reference.recalculate_item(changed, full.T.tocsr()[changed])
+    np.testing.assert_allclose(model.item_factors[changed], expected, rtol=1e-3, atol=1e-5)
+    untouched = np.setdiff1d(np.arange(30), changed)
+    np.testing.assert_array_equal(model.item_factors[untouched], before[untouched])
+    assert model.metadata["history"][-1].startswith("daily update: 20 learner(s)")

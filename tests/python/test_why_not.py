@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse
 
 import learnrec
 from learnrec import _core
@@ -109,3 +110,17 @@ def test_why_not_agrees_with_recommend_on_the_academy():
             expected = listed.index(c) + 1 if c in listed else None
             assert w["rank"] == expected
             assert (w["removed_by"] is None) == (expected is not None)
+
+
+
+def test_the_answer_and_every_result_carry_the_model_version():
+    full = scipy.sparse.random(30, 6, density=0.4, format="csr", dtype=np.float32, random_state=2)
+    full.data[:] = 1.0
+    model = learnrec.ImplicitALS(factors=3, iterations=2, random_state=1, num_threads=1).fit(full, show_progress=False)
+    ranker = Ranker(model, courses(6))
+    assert ranker.model_version == model.model_version
+    assert ranker.recommend([0, 1], NOW, k=3).model_version == model.model_version
+    assert ranker.recommend_new(full[:2], NOW, k=3).model_version == model.model_version
+    assert ranker.why_not(0, "C5", NOW, k=3)["model_version"] == model.model_version
+    bare = Ranker(descending(4), courses(4))
+    assert bare.model_version.startswith("als-") and bare.recommend(0, NOW, k=2).model_version == bare.model_version

@@ -23,6 +23,7 @@ from . import _core
 from ._base import RecommenderBase
 from ._validation import ConversionWarning, LearnrecError, UnknownIdError
 from .als import ImplicitALS
+from .daily import DailyUpdater
 from .bpr import BayesianPersonalizedRanking
 from .data import (
     COURSE_STATES,
@@ -61,6 +62,7 @@ __all__ = [
     "read_xapi",
     "BayesianPersonalizedRanking",
     "ConversionWarning",
+    "DailyUpdater",
     "EASE",
     "GFCF",
     "HybridModel",

@@ -27,8 +27,8 @@ from typing import Any, Callable, Dict, Optional, Sequence, Union
 
 from . import _core
 
-__all__ = ["push", "read_campaign", "read_push_log", "append_responses", "read_digests", "OUTPUT_COLUMNS",
-           "PUSH_EVENTS"]
+__all__ = ["push", "read_campaign", "read_push_log", "append_responses", "read_digests", "why_not",
+           "OUTPUT_COLUMNS", "PUSH_EVENTS"]
 
 #: Columns of a campaign's output, in order.
 OUTPUT_COLUMNS = ("campaign", "learner_id", "rank", "course_id", "score", "model_score", "mandatory",
@@ -108,6 +108,26 @@ def push(model: PathLike, catalogue: PathLike, *, log: PathLike, out: PathLike, 
             if os.path.exists(p):
                 os.unlink(p)
     return report
+
+
+def why_not(model: PathLike, catalogue: PathLike, *, log: PathLike, learner: str, course: str, now: str,
+            campaign: str = "", rules: Optional[PathLike] = None, k: Optional[int] = None,
+            events: Optional[PathLike] = None, num_threads: int = 0) -> Dict[str, Any]:
+    """Why ``course`` is or is not among what a campaign would push ``learner`` at ``now``, given
+    the push ``log`` (learnrec::campaign::why_not_pushed; ``learnrec why-not --log``).
+
+    The learner is ranked as :func:`push` ranks them (same files, rules and ``k``) with the
+    courses the log holds back left out. Returns the dict of ``Ranker.why_not`` (``rank``,
+    ``removed_by`` — ``"push_log"`` when the log holds it —, ``rules``, ``text``, scores, facts)
+    plus ``push_log`` (``rule``: dismissed / enrolled / unanswered / repeat or None, ``pushes``,
+    ``unanswered``, ``last_pushed``, ``dismissed_at``) and ``model_version``. ``campaign``: an id
+    whose own records are not memory (as a re-run of it).
+    """
+    if k is not None and k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    return _core.campaign_why_not(os.fspath(model), os.fspath(catalogue), os.fspath(log), str(learner), str(course),
+                                  str(now), str(campaign), os.fspath(rules) if rules else "", int(k or 0),
+                                  os.fspath(events) if events else "", int(num_threads))
 
 
 def _read_csv_table(path: str, pacsv: Any) -> Any:

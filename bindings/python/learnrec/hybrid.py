@@ -193,22 +193,29 @@ class HybridModel(EmbeddingRecommender):
         self._record_update(f"partial_fit_users: {ids.size} learner(s)")
         return self
 
-    def partial_fit_items(self, itemids: Any, item_features: Any) -> "HybridModel":
-        """Adds new courses ``itemids`` (the next ids, in order) placed from their metadata.
+    def partial_fit_items(self, itemids: Any, item_features: Any = None, user_items: Any = None) -> "HybridModel":
+        """Refreshes courses ``itemids`` whose metadata or interactions changed, or adds new ones.
 
-        For courses without interactions yet: each is represented by its features, as
-        :meth:`add_items` does, but in place (returns self).
+        ``item_features`` (one row per id) are the courses' current metadata: an existing course is
+        re-placed from them (a trained course keeps its id embedding), a new id (the next ones, in
+        order) is placed from them as :meth:`add_items` does. ``user_items`` (the whole current
+        learners x courses matrix, new courses included) fits each listed course to the learners who
+        took it, learners and other courses fixed (the course side of :meth:`recalculate_user`'s
+        fold-in). Other courses and every learner are unchanged. Returns self.
         """
         model = self.model
         _, ids = as_ids(itemids, "itemids")
-        expected = np.arange(model.num_courses, model.num_courses + ids.size, dtype=np.int32)
-        if not np.array_equal(ids, expected):
-            raise ValueError(f"itemids must be the next course ids {model.num_courses}..{model.num_courses + ids.size - 1} "
-                             "(a hybrid model adds courses from metadata; re-fitting a course from interactions is "
-                             "not supported: retrain)")
-        view = self._features(item_features, "item_features", ids.size, model.item_features, "course")
-        self._model = model.with_courses(view, self.num_threads)
-        self._record_update(f"partial_fit_items: {ids.size} course(s) from metadata")
+        features = None
+        if item_features is not None:
+            features = self._features(item_features, "item_features", ids.size, model.item_features, "course")
+        elif model.item_features > 0 and ids.size and int(ids.max()) >= model.num_courses and user_items is None:
+            raise ValueError("new courses need item_features (their metadata) or user_items")
+        rows = None
+        if user_items is not None:
+            rows = as_core_csr(user_items, "user_items", rows=model.num_learners, rows_meaning="the model has learners:")
+        self._model = model.partial_fit_courses(ids, features, rows, self.num_threads)
+        how = " and ".join(w for w, on in (("metadata", features is not None), ("interactions", rows is not None)) if on)
+        self._record_update(f"partial_fit_items: {ids.size} course(s) from {how or 'their current placement'}")
         return self
 
     @classmethod

@@ -144,7 +144,9 @@ class Recommendations:
     """
 
     def __init__(self, learners: np.ndarray, raw: Dict[str, Any], course_ids: List[str], titles: List[str],
-                 learner_ids: Optional[Sequence[str]]):
+                 learner_ids: Optional[Sequence[str]], model_version: Optional[str] = None):
+        #: The version of the model that ranked them (``model.model_version``: kind, payload CRC-32, trained-at).
+        self.model_version = model_version
         self.learners = learners
         self.ids = raw["ids"]
         self.scores = raw["scores"]
@@ -248,6 +250,13 @@ class Recommendations:
         return out
 
 
+def _model_version_of(model: Any, core_model: Any) -> str:
+    """A learnrec model's ``model_version``; for a bare C++ model, that of its bytes without ids."""
+    if core_model is not model and hasattr(model, "model_version"):
+        return str(model.model_version)
+    return _core.model_version(core_model, None, None, {})
+
+
 class Ranker:
     """Rules, diversity and explanations on top of a trained model (learnrec::ranking::Ranker).
 
@@ -316,6 +325,9 @@ class Ranker:
         h_rows, h_cols, h_outcomes, h_times = self._history(history, history_timestamps)
         self._ranker = _core.Ranker(core_model, course_rows, learner_rows, prereq_pairs, session_rows,
                                     obligation_rows, h_rows, h_cols, h_outcomes, h_times)
+        #: The model's version, carried by every result (a learnrec model's ``model_version``; for a
+        #: bare C++ model, that of its bytes without ids or metadata).
+        self.model_version: str = _model_version_of(model, core_model)
         self.course_titles = list(self._ranker.course_titles)
 
     @classmethod
@@ -342,6 +354,7 @@ class Ranker:
         self = cls.__new__(cls)
         self.model = model
         self._ranker = _core.academy_ranker(core_model, seed, learners, courses, mean_enrolments)
+        self.model_version = _model_version_of(model, core_model)
         self.course_ids = list(self._ranker.course_ids)
         self._course_index = {cid: i for i, cid in enumerate(self.course_ids)}
         self.learner_ids = list(self._ranker.learner_ids) or None
@@ -396,7 +409,7 @@ class Ranker:
         if ids.ndim != 1:
             raise ValueError("learners must be an index or a 1-D sequence of indices")
         raw = self._ranker.recommend(ids, to_timestamp(now), r)
-        return Recommendations(ids, raw, self.course_ids, self.course_titles, self.learner_ids)
+        return Recommendations(ids, raw, self.course_ids, self.course_titles, self.learner_ids, self.model_version)
 
     def why_not(self, learner: Any, course: Any, now: Any, rules: Any = None, **overrides: Any) -> Dict[str, Any]:
         """Why ``course`` is or is not in ``learner``'s list at ``now`` (learnrec::ranking::Ranker::why_not).
@@ -423,6 +436,7 @@ class Ranker:
         out = _core.ranker_why_not(self._ranker, index, self._course(course), to_timestamp(now), r)
         out["learner"] = index
         out["learner_id"] = self.learner_ids[index] if self.learner_ids is not None else None
+        out["model_version"] = self.model_version
         return out
 
     def recommend_new(self, user_items: Any = None, now: Any = None, rules: Any = None, *, queries: Any = None,
@@ -467,7 +481,8 @@ class Ranker:
         h_rows, h_cols, h_outcomes, h_times = self._history(history, history_timestamps)
         raw = self._ranker.recommend_new(rows, queries, facts, h_rows, h_cols, h_outcomes, h_times,
                                          to_timestamp(now), r)
-        return Recommendations(np.arange(n, dtype=np.int32), raw, self.course_ids, self.course_titles, None)
+        return Recommendations(np.arange(n, dtype=np.int32), raw, self.course_ids, self.course_titles, None,
+                               self.model_version)
 
     def _rules(self, rules: Any, overrides: Dict[str, Any]) -> RankingRules:
         if rules is None:

@@ -145,7 +145,8 @@ def recommend_with_goals(ranker: Ranker, learners: Any, now: Any, goals: GoalMat
     if ids.ndim != 1:
         raise ValueError("learners must be an index or a 1-D sequence of indices")
     raw = ranker._ranker.recommend_goals(ids, to_timestamp(now), r, goals)
-    return Recommendations(ids, raw, ranker.course_ids, ranker.course_titles, ranker.learner_ids)
+    return Recommendations(ids, raw, ranker.course_ids, ranker.course_titles, ranker.learner_ids,
+                           getattr(ranker, "model_version", None))
 
 
 def academy_skill_synonyms() -> List[Tuple[str, str, str]]:

@@ -146,6 +146,19 @@ the feature rows.)doc")
             },
             py::arg("indices"), py::arg("rows"), py::arg("features") = py::none(), py::arg("num_threads") = 0,
             "A new model with learners indices[i] re-fitted from rows[i] (and features) by fold-in.")
+        .def(
+            "partial_fit_courses",
+            [](const HybridModel& mo, const py::handle& indices, const std::optional<PyCsr>& features,
+               const std::optional<PyCsr>& user_items, int num_threads) {
+                const auto idx = strict_vector<index_t>(indices, "indices");
+                py::gil_scoped_release release;
+                return std::make_shared<HybridModel>(hybrid_partial_fit_courses(
+                    mo, span_of(idx), optional_view(features), optional_view(user_items), num_threads));
+            },
+            py::arg("indices"), py::arg("features") = py::none(), py::arg("user_items") = py::none(),
+            py::arg("num_threads") = 0,
+            "A new model with courses indices[i] re-placed from features[i] and/or fitted to their positives in "
+            "user_items (learners x courses); new indices follow the model's courses.")
         .def("recommend_embeddings", &recommend_embeddings, py::arg("embeddings"), py::arg("exclude"), py::arg("k"),
              py::arg("allow") = py::none(), py::arg("deny") = py::none(), py::arg("num_threads") = 0,
              "Top-k courses for given [x, 1] learner representations; exclude: a CsrView with one row per "

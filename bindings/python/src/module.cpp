@@ -51,6 +51,7 @@ void register_allocation(py::module_& m);  // allocation.cpp
 void register_xapi(py::module_& m);        // xapi_bindings.cpp
 void register_path(py::module_& m);        // path.cpp
 void register_text(py::module_& m);        // text.cpp
+void register_fresh(py::module_& m);       // fresh.cpp
 void register_distributed(py::module_& m);  // distributed.cpp
 }  // namespace learnrec::python
 
@@ -143,6 +144,7 @@ the float32 kernel.)doc")
     register_xapi(m);  // xapi_bindings.cpp: xAPI statements, Ranker why-not
     register_path(m);  // path.cpp: learning paths
     register_text(m);  // text.cpp: after the Ranker and RankingRules it extends
+    register_fresh(m);  // fresh.cpp: after AlsModel
     register_hybrid(m);  // hybrid.cpp: after FactorModel, from which HybridModel derives
     register_distributed(m);  // distributed.cpp: learnrec.distributed's kernel
 }

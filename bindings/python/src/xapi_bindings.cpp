@@ -11,6 +11,8 @@
 #include <limits>
 #include <string>
 
+#include "learnrec/campaign/campaign.hpp"
+#include "learnrec/data/csv.hpp"
 #include "learnrec/data/xapi.hpp"
 #include "learnrec/ranking/calendar.hpp"
 #include "learnrec/ranking/ranker.hpp"
@@ -182,6 +184,47 @@ void register_xapi(py::module_& m) {
         py::arg("ranker"), py::arg("learner"), py::arg("course"), py::arg("now"), py::arg("rules"),
         "learnrec::ranking::Ranker::why_not as a dict: rank (None when absent), removed_by, rules, text, "
         "scores and the facts behind each rule.");
+    m.def(
+        "campaign_why_not",
+        [](const std::string& model, const std::string& catalogue, const std::string& log, const std::string& learner,
+           const std::string& course, const std::string& now, const std::string& campaign_id, const std::string& rules,
+           index_t k, const std::string& events, int num_threads) {
+            campaign::CampaignSpec spec;
+            const auto t = parse_timestamp(now);
+            LEARNREC_CHECK(t.has_value(), "now '{}' is not a date (YYYY-MM-DD)", now);
+            spec.id = campaign_id;
+            spec.now = *t;
+            spec.k = k;
+            spec.num_threads = num_threads;
+            campaign::PushWhyNot p;
+            std::shared_ptr<const ranking::Ranker> ranker;
+            std::string version;
+            {
+                py::gil_scoped_release release;
+                if (!rules.empty()) spec.settings = campaign::read_campaign_settings(rules);
+                const auto audience = campaign::load_audience(model, catalogue, events, num_threads);
+                p = campaign::why_not_pushed(audience, spec, log, learner, course);
+                ranker = audience.ranker;
+                version = audience.model_version;
+            }
+            py::dict out = why_not_to_python(p.answer, ranker->catalogue());
+            out["text"] = p.text(ranker->catalogue());
+            py::dict hold;
+            hold["rule"] = p.hold.rule == campaign::PushHoldRule::none ? py::object(py::none())
+                                                                       : py::object(py::str(std::string(to_string(p.hold.rule))));
+            hold["pushes"] = p.hold.pushes;
+            hold["unanswered"] = p.hold.unanswered;
+            hold["last_pushed"] = date_or_none(p.hold.last_pushed);
+            hold["dismissed_at"] = date_or_none(p.hold.dismissed_at);
+            out["push_log"] = hold;
+            out["learner_id"] = learner;
+            out["model_version"] = version;
+            return out;
+        },
+        py::arg("model"), py::arg("catalogue"), py::arg("log"), py::arg("learner"), py::arg("course"), py::arg("now"),
+        py::arg("campaign") = "", py::arg("rules") = "", py::arg("k") = 0, py::arg("events") = "",
+        py::arg("num_threads") = 0,
+        "learnrec::campaign::why_not_pushed as a dict: the why-not answer of a push, with what the push log holds.");
 }
 
 }  // namespace learnrec::python

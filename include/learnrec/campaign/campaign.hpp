@@ -44,9 +44,11 @@
 #include <string>
 #include <vector>
 
+#include "learnrec/campaign/push_log.hpp"
 #include "learnrec/campaign/digest.hpp"
 #include "learnrec/campaign/rules.hpp"
 #include "learnrec/ranking/ranker.hpp"
+#include "learnrec/ranking/why_not.hpp"
 #include "learnrec/text/index.hpp"
 
 namespace learnrec::campaign {
@@ -93,6 +95,7 @@ struct Audience {
     std::vector<std::string> managers;
     std::vector<std::int32_t> manager_of;
     std::string note;                               ///< what the loader skipped, for the caller to show
+    std::string model_version;                      ///< the model file's (io/model_file.hpp model_version)
 };
 
 /// Loads a model file (saved with ids), a catalogue directory whose learners.csv may name
@@ -126,6 +129,7 @@ struct CampaignReport {
     std::size_t already_logged = 0;  ///< rows this campaign id had already logged (a re-run)
     std::size_t digests = 0;         ///< managers with a digest written (CampaignSpec::digests)
     std::string log_warning;         ///< the log's torn last line, if any
+    std::string model_version;       ///< the audience's model version (empty: not known)
     double seconds = 0.0;
 
     std::string to_json() const;  ///< one JSON object, the fields above
@@ -139,5 +143,22 @@ void write_report(const CampaignReport& report, const std::filesystem::path& pat
 /// writing anything when an input is bad.
 CampaignReport run_campaign(const Audience& audience, const CampaignSpec& spec, const std::filesystem::path& push_log,
                             const std::filesystem::path& out);
+
+/// "Why not?" for a push: why `course_id` is or is not among what campaign `spec` would push
+/// `learner_id` (one of the model's learners) given `push_log`. The log is read and remembered as
+/// run_campaign does (other campaigns' records up to spec.now); the learner is ranked with the
+/// campaign's rules and k and the courses the log holds back, so `answer` is the Ranker's why_not
+/// for that request (a held course answers `push_log`) and `hold` says which rule of the log
+/// holds the course, with its dates. Goals stated in words and the period cap are not part of the
+/// answer. Throws Error on an unknown id, a learner the model lacks, or a bad log line.
+/// O(log records + the Ranker's why_not).
+struct PushWhyNot {
+    ranking::WhyNot answer;
+    PushHold hold;
+    /// answer.text(), with the push log's rule in words when it holds the course.
+    std::string text(const ranking::Catalogue& catalogue) const;
+};
+PushWhyNot why_not_pushed(const Audience& audience, const CampaignSpec& spec, const std::filesystem::path& push_log,
+                          std::string_view learner_id, std::string_view course_id);
 
 }  // namespace learnrec::campaign

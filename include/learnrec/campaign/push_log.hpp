@@ -26,8 +26,10 @@
 #include <string_view>
 #include <vector>
 
+#include "learnrec/campaign/rules.hpp"
 #include "learnrec/data/id_map.hpp"
 #include "learnrec/data/interactions.hpp"
+#include "learnrec/ranking/history.hpp"
 
 namespace learnrec::campaign {
 
@@ -70,6 +72,25 @@ struct PushLog {
     /// Index of a campaign id, or -1 when the log never mentions it.
     std::int64_t campaign_index(std::string_view id) const;
 };
+
+/// Why the log holds a course back from a learner (campaign/campaign.hpp lists the rules); none:
+/// it may be pushed.
+enum class PushHoldRule : std::uint8_t { none, dismissed, enrolled, unanswered, repeat };
+/// "none", "dismissed", "enrolled", "unanswered", "repeat".
+std::string_view to_string(PushHoldRule rule);
+
+/// What one learner's records about one course say at a campaign's date.
+struct PushHold {
+    PushHoldRule rule = PushHoldRule::none;  ///< the first that applies, in the enum's order
+    timestamp_t last_pushed = ranking::kNever;   ///< the latest push (kNever: never pushed)
+    timestamp_t dismissed_at = ranking::kNever;  ///< the latest dismissal (kNever: never)
+    int unanswered = 0;                      ///< pushes since the last opened/clicked/enrolled
+    int pushes = 0;
+};
+
+/// The hold of `records`: one learner's records about one course, in time order, already limited
+/// to other campaigns' records dated at or before `now` (what run_campaign remembers). O(records).
+PushHold push_hold(std::span<const PushEntry> records, timestamp_t now, const CampaignRules& rules);
 
 /// Learner or course ids -> indices for scan_push_log; nullopt: unknown (an error naming the line).
 using PushLogLookup = std::function<std::optional<index_t>(std::string_view)>;

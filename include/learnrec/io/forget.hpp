@@ -9,8 +9,10 @@
 //
 // forget_in_log(kind, in, out, ids): rewrites a log without any record of those learners,
 // atomically (temporary file, fsync, rename; `out` may be `in`). Every kind of log is one entry of
-// learner_log_kinds(): "events" (typed lifecycle events, read_events_csv's format). A new log
-// kind (the push log) is one function and one line in that table (src/forget_logs.cpp).
+// learner_log_kinds(): "events" (typed lifecycle events, read_events_csv's format) and "push" (a
+// campaign push log, CSV or JSON Lines, campaign/push_log.hpp: every other record kept byte for
+// byte, a torn last line dropped; run it while no campaign appends). A new log kind is one
+// function and one line in that table (src/forget_logs.cpp).
 //
 // Then retrain (README, "Forgetting a learner"): forgetting keeps what the other learners' factors
 // learned, in earlier iterations, from courses the forgotten learner shaped; the full retrain on
@@ -55,7 +57,7 @@ struct LearnerLogKind {
     std::size_t (*forget)(const std::filesystem::path& in, const std::filesystem::path& out,
                           std::span<const std::string> learners);
 };
-/// Every log kind this learnrec can clean ("events", ...).
+/// Every log kind this learnrec can clean ("events", "push").
 std::span<const LearnerLogKind> learner_log_kinds();
 /// forget of the kind named `kind`; Error naming the known kinds otherwise.
 std::size_t forget_in_log(std::string_view kind, const std::filesystem::path& in, const std::filesystem::path& out,

@@ -22,9 +22,16 @@
 //  - hybrid_partial_fit_learners: new and changed learners by the model's fold-in (their
 //    features plus a residual fitted to their positives); with id embeddings, the learner's id
 //    row is set so that the model's tables represent them exactly as its representation.
-//  - courses without interactions yet: HybridModel::with_courses (placed from metadata).
+//  - hybrid_partial_fit_courses: courses whose metadata changed re-placed from their new features
+//    (a trained course keeps its id embedding), new courses placed from metadata (as with_courses),
+//    and, given the interactions, each course's representation fitted to its positives with the
+//    learners and the other courses fixed: the course side of the fold-in (fold_in_epochs passes of
+//    the training loss over the course's column, Adagrad, the penalty fold_in_regularization
+//    pulling it back to the metadata's placement; bias included). With id embeddings, a trained
+//    course's id row is set so that the tables reproduce its new representation.
 //
-// Complexity: a learner row costs O(nnz_row d^2 + d^3), a course column likewise; building the
+// Complexity: a learner row costs O(nnz_row d^2 + d^3), a course column likewise (hybrid courses:
+// O(fold_in_epochs * column * draws * d) plus the positives of `user_items`, O(nnz)); building the
 // new model copies both factor tables and recomputes the two d x d Gram caches, O((n + m) d^2).
 // Thread safety: all functions are reentrant; they run their own team of num_threads (0 = all).
 #pragma once
@@ -220,6 +227,117 @@ inline HybridModel hybrid_partial_fit_learners(const HybridModel& model, std::sp
     }
     // Learners in the gap are impossible (checked above), so every new row has its bias column 1.
     return HybridModel(std::move(users), model.item_factors(), std::move(table), model.item_table(),
+                       model.user_features(), model.item_features(), model.trained_courses(), c);
+}
+
+
+/// Hybrid courses `courses[i]` re-placed and/or re-fitted; see the header comment. `features`: one
+/// row per course (item_features() columns), their current metadata; nullptr keeps each existing
+/// course's representation as the starting point (metadata unchanged; new courses then start from
+/// zero; with id embeddings the id row is then left as it was). `user_items`: the current learners x courses matrix (num_learners() rows, the grown
+/// number of courses as columns) to fit each course to its positives, or nullptr (metadata only).
+/// New indices must follow the model's courses without a gap.
+inline HybridModel hybrid_partial_fit_courses(const HybridModel& model, std::span<const index_t> courses,
+                                              const CsrView* features, const CsrView* user_items, int num_threads = 0) {
+    const HybridConfig& c = model.config();
+    const index_t m = detail::grown_size(courses, model.num_courses(), "course");
+    const auto added = std::count_if(courses.begin(), courses.end(), [&](index_t i) { return i >= model.num_courses(); });
+    LEARNREC_CHECK(added == m - model.num_courses(), "new courses must follow the model's {} courses without a gap",
+                   model.num_courses());
+    if (features) {
+        detail::check_feature_matrix(*features, static_cast<index_t>(courses.size()), model.item_features(),
+                                     "course features", "courses");
+    }
+    if (user_items) {
+        user_items->validate("user_items");
+        LEARNREC_CHECK(user_items->rows == model.num_learners() && user_items->cols == m,
+                       "user_items is {} x {}, expected the model's {} learners x {} courses", user_items->rows,
+                       user_items->cols, model.num_learners(), m);
+    }
+    const index_t f = c.factors;
+    const index_t feature_offset = c.use_item_ids ? model.trained_courses() : 0;
+    const RowMatrix& table = model.item_table();
+    RowMatrix items = RowMatrix::Zero(m, c.columns());
+    items.topRows(model.num_courses()) = model.item_factors();
+    // The metadata's placement: [w_id * id row] + sum of w_f * feature rows, normalised as in training.
+    std::vector<float> id_weight(courses.size(), 0.0f);
+    for (std::size_t k = 0; k < courses.size(); ++k) {
+        const index_t i = courses[k];
+        const bool has_id = c.use_item_ids && i < model.trained_courses();
+        if (!features) continue;
+        const CsrRow row = features->row(static_cast<index_t>(k));
+        double sum = has_id ? 1.0 : 0.0;
+        for (std::size_t j = 0; j < row.size(); ++j) sum += std::abs(static_cast<double>(row.weights[j]));
+        const float scale = c.normalize_features && sum > 0.0 ? static_cast<float>(1.0 / sum) : 1.0f;
+        Eigen::RowVectorXf y = Eigen::RowVectorXf::Zero(c.columns());
+        if (has_id) {
+            id_weight[k] = scale;
+            y += scale * table.row(i);
+        }
+        for (std::size_t j = 0; j < row.size(); ++j)
+            y += (scale * row.weights[j]) * table.row(feature_offset + row.indices[j]);
+        items.row(i) = y;
+    }
+    const RowMatrix placed = items;  // what the penalty pulls back to
+
+    if (user_items && c.fold_in_epochs > 0) {
+        const CsrMatrix positives = detail::bpr_positive_rows(*user_items);
+        const CsrMatrix columns = detail::select_columns(positives.view(), courses, nullptr);
+        const RowMatrix& X = model.user_factors();
+        RowMatrix fitted = items;
+        detail::parallel_for(0, static_cast<std::int64_t>(courses.size()), num_threads, [&](std::int64_t k) {
+            const index_t i = courses[static_cast<std::size_t>(k)];
+            const auto col = columns.row(static_cast<index_t>(k));
+            if (col.size() == 0) return;
+            std::uint64_t h = detail::bpr_mix(c.seed, 0xc0a5e);
+            for (auto u : col.indices) h = detail::bpr_mix(h, static_cast<std::uint64_t>(u));
+            detail::BprRng rng(h);
+            float* y = fitted.row(i).data();
+            const auto D = static_cast<std::size_t>(f) + 1;
+            std::vector<float> residual(D, 0.0f), acc(D, 1.0f), g(D);
+            for (int epoch = 0; epoch < c.fold_in_epochs; ++epoch) {
+                for (const index_t u : col.indices) {
+                    const float* x = X.row(u).data();
+                    const auto mine = positives.row(u);
+                    const float si = detail::hybrid_dot(x, y, f) + y[f];
+                    const int allowed = c.loss == HybridLoss::warp ? c.max_sampled : 1;
+                    for (int draws = 1; draws <= allowed; ++draws) {
+                        const auto j = static_cast<index_t>(rng.below(static_cast<std::uint64_t>(m)));
+                        if (j == i || std::binary_search(mine.indices.begin(), mine.indices.end(), j)) continue;
+                        const float* yj = items.row(j).data();
+                        const float sj = detail::hybrid_dot(x, yj, f) + yj[f];
+                        float coefficient;
+                        if (!detail::hybrid_coefficient(c.loss, si, sj, m, draws, coefficient)) continue;
+                        for (index_t d = 0; d <= f; ++d) {
+                            const auto s = static_cast<std::size_t>(d);
+                            g[s] = -coefficient * (d < f ? x[d] : 1.0f) + c.fold_in_regularization * residual[s];
+                        }
+                        for (std::size_t s = 0; s < D; ++s) {
+                            const float step = c.learning_rate * g[s] / std::sqrt(acc[s]);
+                            acc[s] += g[s] * g[s];
+                            residual[s] -= step;
+                            y[s] -= step;
+                        }
+                        break;
+                    }
+                }
+            }
+        }, 4);
+        LEARNREC_CHECK(fitted.allFinite(), "course fit diverged (non-finite embeddings); lower learning_rate");
+        items = std::move(fitted);
+    }
+
+    // With id embeddings and features given, a trained course's id row takes whatever its features
+    // do not explain, so the tables reproduce its representation. Without features the trained
+    // feature weights are unknown: the id row is left as it was (the representation serves).
+    RowMatrix new_table = table;
+    for (std::size_t k = 0; k < courses.size(); ++k) {
+        const index_t i = courses[k];
+        if (!features || id_weight[k] <= 0.0f) continue;
+        const Eigen::RowVectorXf features_part = placed.row(i) - id_weight[k] * table.row(i);
+        new_table.row(i) = (items.row(i) - features_part) / id_weight[k];
+    }
+    return HybridModel(model.user_factors(), std::move(items), model.user_table(), std::move(new_table),
                        model.user_features(), model.item_features(), model.trained_courses(), c);
 }
 

@@ -91,6 +91,11 @@ public:
     /// `now` under `rules`: its rank, or every rule keeping it out and the facts behind each
     /// (ranking/why_not.hpp). Throws Error on an index out of range or invalid rules.
     WhyNot why_not(index_t learner, index_t course, timestamp_t now, const RankingRules& rules = {}) const;
+    /// The same for a request with its own limits for this one learner (`limits.offsets` covers
+    /// one learner, or is empty): the rank is in recommend(..., limits)'s list, and a course the
+    /// limits leave out answers `push_log` (a campaign's memory). Throws Error as recommend() does.
+    WhyNot why_not(index_t learner, index_t course, timestamp_t now, const RankingRules& rules,
+                   const RequestLimits& limits) const;
     /// The same, with the learners' goals blended in (row i of `goals` = the i-th learner; no rows
     /// = no goals): final = model + rules.goal_weight x goal score, exact like the skill-gap boost.
     /// Throws Error when the rows do not match the learners or name courses outside the model.
@@ -105,6 +110,12 @@ public:
     Recommendations recommend(const NewLearners& learners, timestamp_t now, const RankingRules& rules,
                               const RequestLimits& limits, const GoalMatches& goals) const;
 
+    /// The model's version (io/model_file.hpp model_version(bundle)) that every Recommendations
+    /// this ranker returns carries; empty until set (a ranker knows its model, not its file). Set
+    /// it before sharing the ranker between threads.
+    void set_model_version(std::string version) { model_version_ = std::move(version); }
+    const std::string& model_version() const noexcept { return model_version_; }
+
     const Model& model() const noexcept;
     const Catalogue& catalogue() const noexcept;
     const std::vector<LearnerFacts>& learners() const noexcept;
@@ -114,6 +125,7 @@ public:
 
 private:
     std::shared_ptr<const State> state_;
+    std::string model_version_;
 };
 
 }  // namespace learnrec::ranking

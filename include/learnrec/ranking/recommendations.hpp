@@ -67,6 +67,8 @@ struct Recommendations {
     timestamp_t now = 0;                       ///< the request's time ("expired" or "expires")
     /// What matches_goal reasons quote (the request's GoalMatches::terms); null without goals.
     std::shared_ptr<const std::vector<std::string>> goal_terms;
+    /// The version of the model that ranked them (Ranker::set_model_version; empty when not set).
+    std::string model_version;
 
     /// The reason in plain terms, e.g. "mandatory, due 2027-03-01" or "closes your gap in
     /// cybersecurity (target level 3)".

@@ -12,6 +12,8 @@
 //   session        the course runs in sessions and none is open (capacity, start within the
 //                  horizon, in the learner's country/region or online)
 //   prerequisites  prerequisites not completed (`missing_prerequisites`), under hold_back
+//   push_log       left out by the request's limits (RequestLimits): in a push campaign, what the
+//                  push log holds back (campaign::why_not_pushed says which of its rules, with dates)
 //   excluded       the top-k predicate rejects it for a reason none of the above names (a rule
 //                  added to the Ranker later answers here until it is named)
 // and, for a course every rule admits:
@@ -56,9 +58,10 @@ enum class WhyNotRule : std::uint8_t {
     obligations_fill_list,
     diversity,
     below_kth_score,
+    push_log,  ///< listed after prerequisites (see above); last here so the values stay stable
 };
 
-/// "already_taken", "in_progress", ... "below_kth_score".
+/// "already_taken", "in_progress", ... "below_kth_score", "push_log".
 std::string_view to_string(WhyNotRule rule);
 
 struct WhyNot {
@@ -79,6 +82,7 @@ struct WhyNot {
     float score = std::numeric_limits<float>::quiet_NaN();        ///< final score (model + skill-gap boost)
     float model_score = std::numeric_limits<float>::quiet_NaN();  ///< the model's own score
     index_t score_rank = 0;  ///< 1-based rank by final score among admissible courses; 0 when not admissible
+                             ///< (admissible by the rules: courses a request's limits leave out still count)
     index_t shown = 0;       ///< courses in the learner's list
     index_t kth_course = -1;  ///< the list's last course placed by score (-1 when none)
     float kth_score = std::numeric_limits<float>::quiet_NaN();

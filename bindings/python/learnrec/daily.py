@@ -1,0 +1,49 @@
+"""Daily updates of an ImplicitALS model without a full retrain (learnrec::AlsDailyUpdater)."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+import numpy as np
+
+from . import _core
+from ._validation import as_core_csr, as_ids
+from .als import ImplicitALS
+
+
+class DailyUpdater:
+    """Keeps an :class:`ImplicitALS` current from the learners whose rows changed.
+
+    ``DailyUpdater(model, user_items)`` starts from a fitted model and the matrix it was fitted on
+    (copied). Each :meth:`update` takes the changed learners' whole current rows: those learners
+    are re-solved against the courses (their fold-in), then every course whose column changed (a
+    pair added, removed or re-weighted) against the updated learners, from per-course normal
+    equations the updater keeps, so the cost follows the changed rows, not the data set (see
+    ``model/daily_update.hpp``). Ids past the model's learners or columns past its courses add
+    them. After each update ``model`` holds the new immutable C++ model (its history records the
+    update). Learners and courses not touched keep their factors, as with ``partial_fit_users`` /
+    ``partial_fit_items``.
+    """
+
+    def __init__(self, model: ImplicitALS, user_items: Any) -> None:
+        if not isinstance(model, ImplicitALS):
+            raise TypeError(f"DailyUpdater updates an ImplicitALS, got {type(model).__name__}")
+        core = model.model
+        rows = as_core_csr(user_items, "user_items", rows=core.num_learners, rows_meaning="the model has learners:",
+                           cols=core.num_courses, cols_meaning="the model has courses:")
+        self.model = model
+        self._updater = _core.AlsDailyUpdater(core, rows, int(model.num_threads))
+
+    def update(self, userids: Any, user_items: Any, refresh_items: Optional[Any] = None) -> Dict[str, int]:
+        """Re-solves learners ``userids`` from their rows ``user_items`` (one per id, over courses) and
+        the courses whose data changed (plus ``refresh_items``); returns counts of what was solved."""
+        _, ids = as_ids(userids, "userids")
+        rows = as_core_csr(user_items, "user_items", rows=ids.size, rows_meaning="userids were")
+        refresh = np.ascontiguousarray(
+            np.zeros(0, dtype=np.int32) if refresh_items is None else as_ids(refresh_items, "refresh_items")[1],
+            dtype=np.int32)
+        stats = self._updater.update(ids, rows, refresh)
+        self.model._model = self._updater.model()
+        self.model._record_update(
+            f"daily update: {stats['learners_solved']} learner(s), {stats['courses_solved']} course(s) re-solved")
+        return dict(stats)
