@@ -8,7 +8,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['AlsConfig', 'AlsModel', 'AlsSolver', 'AlsTrainer', 'BprConfig', 'BprIterationInfo', 'BprModel', 'BprNegativeSampling', 'BprTrainer', 'COURSE_STATES', 'CsrView', 'EaseConfig', 'EaseModel', 'EaseWeights', 'FactorModel', 'GfcfConfig', 'GfcfModel', 'GoalMatches', 'HybridConfig', 'HybridIterationInfo', 'HybridLoss', 'HybridModel', 'HybridTrainer', 'ItemItemModel', 'ItemKnnConfig', 'ItemKnnModel', 'ItemKnnWeighting', 'IterationInfo', 'LEARNREC_VERSION', 'LIFECYCLE_KINDS', 'LearnrecError', 'MODEL_FILE_VERSION', 'Model', 'PlanningData', 'PopularityModel', 'RankedReasons', 'Ranker', 'RankingRules', 'TextIndex', 'academy_features', 'academy_planning_data', 'academy_ranker', 'academy_skill_phrases', 'allocate_candidates', 'allocate_market', 'append_push_records', 'apply_policy', 'cold_start_split', 'course_states', 'data_fingerprint', 'embedding_goal_matches', 'evaluate', 'events_from_columns', 'fit_als', 'fit_bpr', 'fit_ease', 'fit_gfcf', 'fit_item_knn', 'format_utc', 'generate_academy', 'holdout_split', 'hybrid_from_factors', 'leave_last_k_out', 'load_model', 'model_file_kinds', 'model_from_bytes', 'model_to_bytes', 'model_version', 'parse_rules_json', 'plan_learner', 'plan_team', 'ranker_why_not', 'read_catalogue_dir', 'read_events_csv', 'read_features_csv', 'read_interactions_csv', 'read_opportunities_csv', 'read_planning_dir', 'read_rules_json', 'read_xapi', 'reason_kind_names', 'run_campaign', 'save_model']
+__all__: list[str] = ['AlsConfig', 'AlsDailyUpdater', 'AlsModel', 'AlsSolver', 'AlsTrainer', 'BprConfig', 'BprIterationInfo', 'BprModel', 'BprNegativeSampling', 'BprTrainer', 'COURSE_STATES', 'CsrView', 'EaseConfig', 'EaseModel', 'EaseWeights', 'FactorModel', 'GfcfConfig', 'GfcfModel', 'GoalMatches', 'HybridConfig', 'HybridIterationInfo', 'HybridLoss', 'HybridModel', 'HybridTrainer', 'ItemItemModel', 'ItemKnnConfig', 'ItemKnnModel', 'ItemKnnWeighting', 'IterationInfo', 'LEARNREC_VERSION', 'LIFECYCLE_KINDS', 'LearnrecError', 'MODEL_FILE_VERSION', 'Model', 'PlanningData', 'PopularityModel', 'RankedReasons', 'Ranker', 'RankingRules', 'TextIndex', 'academy_features', 'academy_planning_data', 'academy_ranker', 'academy_skill_phrases', 'allocate_candidates', 'allocate_market', 'append_push_records', 'apply_policy', 'campaign_why_not', 'cold_start_split', 'course_states', 'data_fingerprint', 'embedding_goal_matches', 'evaluate', 'events_from_columns', 'factor_recommend_embeddings', 'fit_als', 'fit_bpr', 'fit_ease', 'fit_gfcf', 'fit_item_knn', 'format_utc', 'generate_academy', 'holdout_split', 'hybrid_from_factors', 'leave_last_k_out', 'load_model', 'model_file_kinds', 'model_from_bytes', 'model_to_bytes', 'model_version', 'parse_rules_json', 'plan_learner', 'plan_team', 'ranker_why_not', 'read_catalogue_dir', 'read_events_csv', 'read_features_csv', 'read_interactions_csv', 'read_opportunities_csv', 'read_planning_dir', 'read_rules_json', 'read_xapi', 'reason_kind_names', 'run_campaign', 'save_model']
 class AlsConfig:
     """
     Hyperparameters of implicit ALS (learnrec::AlsConfig).
@@ -92,6 +92,29 @@ class AlsConfig:
         """
     @solver.setter
     def solver(self, arg0: AlsSolver) -> None:
+        ...
+class AlsDailyUpdater:
+    """
+    
+    Daily updates of an ALS model (learnrec::AlsDailyUpdater): only changed learners and the courses
+    whose columns changed are re-solved, from kept per-course normal equations. Copies the
+    interactions it starts from. One thread at a time; the GIL is released during updates.
+    """
+    def __init__(self, model: AlsModel, user_items: CsrView, num_threads: typing.SupportsInt | typing.SupportsIndex = 0) -> None:
+        ...
+    def model(self) -> AlsModel:
+        """
+        The model as updated so far (an independent immutable AlsModel).
+        """
+    def update(self, learners: typing.Any, rows: CsrView, refresh: typing.Any) -> dict:
+        """
+        Learners[i]'s whole current row is rows[i]; re-solves them and every course whose column changed (plus `refresh`). Returns what it did as a dict.
+        """
+    @property
+    def num_courses(self) -> int:
+        ...
+    @property
+    def num_learners(self) -> int:
         ...
 class AlsModel(FactorModel):
     """
@@ -949,6 +972,10 @@ class HybridModel(FactorModel):
         """
         [x, 1] representations of learners known only by their features (no id embedding).
         """
+    def partial_fit_courses(self, indices: typing.Any, features: learnrec._core.CsrView | None = None, user_items: learnrec._core.CsrView | None = None, num_threads: typing.SupportsInt | typing.SupportsIndex = 0) -> HybridModel:
+        """
+        A new model with courses indices[i] re-placed from features[i] and/or fitted to their positives in user_items (learners x courses); new indices follow the model's courses.
+        """
     def partial_fit_learners(self, indices: typing.Any, rows: CsrView, features: learnrec._core.CsrView | None = None, num_threads: typing.SupportsInt | typing.SupportsIndex = 0) -> HybridModel:
         """
         A new model with learners indices[i] re-fitted from rows[i] (and features) by fold-in.
@@ -1465,6 +1492,10 @@ def apply_policy(learner: typing.Any, course: typing.Any, kind: typing.Any, time
     """
     learnrec::apply_policy: dict with matrix, timestamps, contributing_events, ignored_events, cancelled_pairs.
     """
+def campaign_why_not(model: str, catalogue: str, log: str, learner: str, course: str, now: str, campaign: str = '', rules: str = '', k: typing.SupportsInt | typing.SupportsIndex = 0, events: str = '', num_threads: typing.SupportsInt | typing.SupportsIndex = 0) -> dict:
+    """
+    learnrec::campaign::why_not_pushed as a dict: the why-not answer of a push, with what the push log holds.
+    """
 def cold_start_split(user_items: CsrView, fraction: typing.SupportsFloat | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex) -> tuple[tuple, tuple, numpy.typing.NDArray[numpy.int32]]:
     """
     learnrec::cold_start_split: (train, test, held-out learner indices).
@@ -1486,6 +1517,10 @@ def evaluate(model: Model, train: CsrView, test: CsrView, k: typing.SupportsInt 
 def events_from_columns(learner_ids: collections.abc.Sequence[str], course_ids: collections.abc.Sequence[str], kinds: collections.abc.Sequence[str], timestamps: typing.Any, values: typing.Any) -> dict:
     """
     learnrec::add_event over columns (values NaN = none): the same dict as read_events_csv; errors name the row.
+    """
+def factor_recommend_embeddings(model: FactorModel, embeddings: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], exclude: learnrec._core.CsrView | None, k: typing.SupportsInt | typing.SupportsIndex, allow: typing.Any = None, deny: typing.Any = None, num_threads: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
+    """
+    Top-k courses of a factor model (ALS, BPR) for learners given as embeddings (queries x factors); exclude: a CsrView with one row per embedding, or None. Same fused kernel as Model.recommend.
     """
 def fit_als(user_items: CsrView, config: AlsConfig) -> AlsModel:
     """
@@ -1553,9 +1588,9 @@ def parse_rules_json(text: str, source_name: str = 'rules') -> RankingRules:
     """
     Rules from JSON text (format: README, 'Ranking rules'); errors name the source and the key.
     """
-def plan_learner(data: PlanningData, learner: str, start_year: typing.SupportsInt | typing.SupportsIndex, start_month: typing.SupportsInt | typing.SupportsIndex, months: typing.SupportsInt | typing.SupportsIndex, hours_per_month: typing.SupportsFloat | typing.SupportsIndex, targets: str, skills: collections.abc.Sequence[tuple[str, typing.SupportsInt | typing.SupportsIndex]], exact_limit: typing.SupportsInt | typing.SupportsIndex, preference: typing.Annotated[numpy.typing.ArrayLike, numpy.float32] | None = None) -> dict:
+def plan_learner(data: PlanningData, learner: str, start_year: typing.SupportsInt | typing.SupportsIndex, start_month: typing.SupportsInt | typing.SupportsIndex, months: typing.SupportsInt | typing.SupportsIndex, hours_per_month: typing.SupportsFloat | typing.SupportsIndex, targets: str, skills: collections.abc.Sequence[tuple[str, typing.SupportsInt | typing.SupportsIndex]], exact_limit: typing.SupportsInt | typing.SupportsIndex, preference: typing.Annotated[numpy.typing.ArrayLike, numpy.float32] | None = None, hours_per_quarter: typing.SupportsFloat | typing.SupportsIndex = 0.0, first_month: typing.SupportsInt | typing.SupportsIndex = 0, retake_failed: bool = True, gig_hours_per_week: typing.SupportsFloat | typing.SupportsIndex = 4.0, work_package_hours_per_week: typing.SupportsFloat | typing.SupportsIndex = 4.0, options_per_gap: typing.SupportsInt | typing.SupportsIndex = 12) -> dict:
     ...
-def plan_team(data: PlanningData, department: str, country: str, start_year: typing.SupportsInt | typing.SupportsIndex, start_month: typing.SupportsInt | typing.SupportsIndex, months: typing.SupportsInt | typing.SupportsIndex, hours_per_month: typing.SupportsFloat | typing.SupportsIndex, targets: str, exact_limit: typing.SupportsInt | typing.SupportsIndex, num_threads: typing.SupportsInt | typing.SupportsIndex) -> dict:
+def plan_team(data: PlanningData, department: str, country: str, start_year: typing.SupportsInt | typing.SupportsIndex, start_month: typing.SupportsInt | typing.SupportsIndex, months: typing.SupportsInt | typing.SupportsIndex, hours_per_month: typing.SupportsFloat | typing.SupportsIndex, targets: str, exact_limit: typing.SupportsInt | typing.SupportsIndex, num_threads: typing.SupportsInt | typing.SupportsIndex, hours_per_quarter: typing.SupportsFloat | typing.SupportsIndex = 0.0, first_month: typing.SupportsInt | typing.SupportsIndex = 0, retake_failed: bool = True, gig_hours_per_week: typing.SupportsFloat | typing.SupportsIndex = 4.0, work_package_hours_per_week: typing.SupportsFloat | typing.SupportsIndex = 4.0, options_per_gap: typing.SupportsInt | typing.SupportsIndex = 12) -> dict:
     ...
 def ranker_why_not(ranker: Ranker, learner: typing.SupportsInt | typing.SupportsIndex, course: typing.SupportsInt | typing.SupportsIndex, now: typing.SupportsInt | typing.SupportsIndex, rules: RankingRules) -> dict:
     """
@@ -1597,7 +1632,7 @@ def reason_kind_names() -> list:
     """
     Names of the reason kinds, indexed by the codes in `reason_kind`.
     """
-def run_campaign(model: str, catalogue: str, log: str, out: str, now: str, campaign: str, rules: str = '', k: typing.SupportsInt | typing.SupportsIndex = 0, format: str = 'csv', events: str = '', countries: collections.abc.Sequence[str] = [], regions: collections.abc.Sequence[str] = [], departments: collections.abc.Sequence[str] = [], roles: collections.abc.Sequence[str] = [], learners: collections.abc.Sequence[str] = [], num_threads: typing.SupportsInt | typing.SupportsIndex = 0, progress: typing.Any = None) -> str:
+def run_campaign(model: str, catalogue: str, log: str, out: str, now: str, campaign: str, rules: str = '', k: typing.SupportsInt | typing.SupportsIndex = 0, format: str = 'csv', events: str = '', countries: collections.abc.Sequence[str] = [], regions: collections.abc.Sequence[str] = [], departments: collections.abc.Sequence[str] = [], roles: collections.abc.Sequence[str] = [], learners: collections.abc.Sequence[str] = [], num_threads: typing.SupportsInt | typing.SupportsIndex = 0, progress: typing.Any = None, digests: str = '') -> str:
     """
     Runs a push campaign from files (README, 'Push campaigns'); returns the report as JSON text.
     """
