@@ -43,7 +43,7 @@ void parse_from(const std::string& text, path::PlanOptions& o) {
     const bool ok = text.size() == 7 && text[4] == '-' &&
                     std::from_chars(text.data(), text.data() + 4, y).ptr == text.data() + 4 &&
                     std::from_chars(text.data() + 5, text.data() + 7, m).ptr == text.data() + 7 && m >= 1 && m <= 12;
-    LEARNREC_CHECK(ok, "'{}' is not YYYY-MM", text);
+    LEARNREC_CHECK(ok, "--from '{}' is not YYYY-MM", text);
     o.start_year = static_cast<int>(y);
     o.start_month = static_cast<int>(m);
 }

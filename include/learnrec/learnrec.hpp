@@ -45,6 +45,7 @@
 #include "learnrec/path/plan.hpp"
 #include "learnrec/path/preference.hpp"
 #include "learnrec/path/team.hpp"
+#include "learnrec/path/rules.hpp"
 #include "learnrec/ranking/academy.hpp"
 #include "learnrec/ranking/calendar.hpp"
 #include "learnrec/ranking/catalogue.hpp"
