@@ -73,7 +73,7 @@ TEST_CASE("academy managers: schema 1 has no reporting lines", "[academy]") {
     for (const auto& p : v1.learners) CHECK(p.manager_id.empty());
 }
 
-TEST_CASE("academy managers: learners.csv ends with the manager_id column", "[academy][csv]") {
+TEST_CASE("academy managers: learners.csv carries the manager_id column, before mobility", "[academy][csv]") {
     const auto dir = std::filesystem::temp_directory_path() / ("learnrec_managers_" + std::to_string(::getpid()));
     const Academy a = generate_academy({8, 300, 80, 6.0, 2});
     write_academy_csv(a, dir);
@@ -81,9 +81,12 @@ TEST_CASE("academy managers: learners.csv ends with the manager_id column", "[ac
     CsvReader reader(text, "learners.csv");
     std::vector<std::string> fields;
     REQUIRE(reader.next_record(fields));
-    CHECK(fields.back() == "manager_id");
+    // manager_id then mobility (allocation's host side), both appended after the original columns.
+    REQUIRE(fields.size() >= 2);
+    CHECK(fields[fields.size() - 2] == "manager_id");
+    CHECK(fields.back() == "mobility");
     std::size_t row = 0;
-    while (reader.next_record(fields)) CHECK(fields.back() == a.learners[row++].manager_id);
+    while (reader.next_record(fields)) CHECK(fields[fields.size() - 2] == a.learners[row++].manager_id);
     CHECK(row == a.learners.size());
     std::filesystem::remove_all(dir);
 }
