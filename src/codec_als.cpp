@@ -1,5 +1,5 @@
 // learnrec — the "als" model's codec: its payload in model files and its hyperparameters.
-#include "model_payload.hpp"
+#include "config_fields.hpp"
 
 #include "learnrec/model/als.hpp"
 
@@ -7,36 +7,20 @@ namespace learnrec::detail {
 namespace {
 
 // "als": AlsConfig, learner factors, course factors. AlsModel rebuilds its Gram caches.
-void save(const AlsModel& m, PayloadWriter& out) {
+const auto kFields = std::tuple{field("factors", &AlsConfig::factors),
+    field("regularization", &AlsConfig::regularization), field("alpha", &AlsConfig::alpha),
+    field("iterations", &AlsConfig::iterations), choice("solver", &AlsConfig::solver, "ALS solver", {"cg", "cholesky"}),
+    field("cg_steps", &AlsConfig::cg_steps), field("seed", &AlsConfig::seed), threads(&AlsConfig::num_threads),
+    setting("calculate_loss", &AlsConfig::calculate_loss)};
+
+void save_factors(const AlsModel& m, PayloadWriter& out) {
     LEARNREC_CHECK(m.factors() > 0 || (m.num_learners() == 0 && m.num_courses() == 0),
                    "an ALS model with 0 factors cannot be saved");
-    const auto& c = m.config();
-    out.i32(c.factors);
-    out.f32(c.regularization);
-    out.f32(c.alpha);
-    out.i32(c.iterations);
-    out.u32(static_cast<std::uint32_t>(c.solver));
-    out.i32(c.cg_steps);
-    out.u64(c.seed);
-    out.i32(0);  // num_threads: a run-time setting; files do not depend on it
-    out.u8(c.calculate_loss ? 1 : 0);
     out.matrix(m.user_factors());
     out.matrix(m.item_factors());
 }
-std::shared_ptr<const Model> load(PayloadReader& in, std::uint32_t) {
-    AlsConfig c;
-    c.factors = in.i32("factors");
-    c.regularization = in.f32("regularization");
-    c.alpha = in.f32("alpha");
-    c.iterations = in.i32("iterations");
-    const auto solver = in.u32("solver");
-    if (solver > static_cast<std::uint32_t>(AlsSolver::cholesky)) in.fail(fmt::format("unknown ALS solver {}", solver));
-    c.solver = static_cast<AlsSolver>(solver);
-    c.cg_steps = in.i32("cg_steps");
-    c.seed = in.u64("seed");
-    c.num_threads = clamp_threads(in.i32("num_threads"));
-    c.calculate_loss = in.boolean("calculate_loss");
-    c.validate();
+
+std::shared_ptr<const Model> load_factors(PayloadReader& in, const AlsConfig& c) {
     RowMatrix user = in.matrix("learner factors");
     RowMatrix item = in.matrix("course factors");
     if (user.cols() != item.cols())
@@ -49,15 +33,8 @@ std::shared_ptr<const Model> load(PayloadReader& in, std::uint32_t) {
     return std::make_shared<const AlsModel>(std::move(user), std::move(item), c);
 }
 
-nlohmann::ordered_json hyperparameters(const AlsModel& model) {
-    const auto& c = model.config();
-    return {{"factors", c.factors}, {"regularization", json_number(c.regularization)}, {"alpha", json_number(c.alpha)},
-        {"iterations", c.iterations}, {"solver", c.solver == AlsSolver::cg ? "cg" : "cholesky"},
-        {"cg_steps", c.cg_steps}, {"seed", c.seed}};
-}
-
 }  // namespace
 
-Codec codec_als() { return make_codec<AlsModel, save, hyperparameters>(1, load); }
+Codec codec_als() { return make_config_codec<AlsModel, kFields, save_factors, load_factors>(1); }
 
 }  // namespace learnrec::detail

@@ -1,5 +1,6 @@
 // learnrec — the "ease" model's codec: its payload in model files and its hyperparameters.
-#include "model_payload.hpp"
+#include "codec_item_item.hpp"
+#include "config_fields.hpp"
 
 #include "learnrec/model/ease.hpp"
 
@@ -7,39 +8,18 @@ namespace learnrec::detail {
 namespace {
 
 // "ease": EaseConfig, the training query rows (CSR), the course x course matrix B.
-void save(const EaseModel& m, PayloadWriter& out) {
-    const auto& c = m.config();
-    out.f32(c.lambda);
-    out.u32(static_cast<std::uint32_t>(c.weights));
-    out.i32(0);  // num_threads: a run-time setting; files do not depend on it
-    out.u64(c.memory_budget_bytes);
-    out.csr(m.training_rows());
-    out.matrix(m.item_weights());
-}
-std::shared_ptr<const Model> load(PayloadReader& in, std::uint32_t) {
-    EaseConfig c;
-    c.lambda = in.f32("lambda");
-    const auto weights = in.u32("weights");
-    if (weights > static_cast<std::uint32_t>(EaseWeights::as_given))
-        in.fail(fmt::format("unknown EASE weights {}", weights));
-    c.weights = static_cast<EaseWeights>(weights);
-    c.num_threads = clamp_threads(in.i32("num_threads"));
-    c.memory_budget_bytes = static_cast<std::size_t>(in.u64("memory_budget_bytes"));
-    c.validate();
-    CsrMatrix train = in.csr("training rows");
-    RowMatrix b = in.matrix("course matrix");
-    if (b.rows() != b.cols() || b.rows() != train.cols())
-        in.fail(fmt::format("course matrix is {} x {} for {} courses", b.rows(), b.cols(), train.cols()));
-    return std::make_shared<const EaseModel>(std::move(train), std::move(b), c);
-}
+const auto kFields = std::tuple{field("lambda", &EaseConfig::lambda),
+    choice("weights", &EaseConfig::weights, EaseWeights::as_given, "EASE weights"), threads(&EaseConfig::num_threads),
+    setting("memory_budget_bytes", &EaseConfig::memory_budget_bytes)};
 
-nlohmann::ordered_json hyperparameters(const EaseModel& model) {
-    const auto& c = model.config();
-    return {{"lambda", json_number(c.lambda)}, {"weights", static_cast<int>(c.weights)}};
+std::shared_ptr<const Model> load_matrices(PayloadReader& in, const EaseConfig& c) {
+    CsrMatrix train = in.csr("training rows");
+    RowMatrix b = read_course_matrix(in, train);
+    return std::make_shared<const EaseModel>(std::move(train), std::move(b), c);
 }
 
 }  // namespace
 
-Codec codec_ease() { return make_codec<EaseModel, save, hyperparameters>(1, load); }
+Codec codec_ease() { return make_config_codec<EaseModel, kFields, save_item_item_matrices<EaseModel>, load_matrices>(1); }
 
 }  // namespace learnrec::detail

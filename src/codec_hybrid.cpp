@@ -1,5 +1,5 @@
 // learnrec — the "hybrid" model's codec: its payload in model files and its hyperparameters.
-#include "model_payload.hpp"
+#include "config_fields.hpp"
 
 #include "learnrec/model/hybrid.hpp"
 
@@ -8,22 +8,17 @@ namespace {
 
 // "hybrid": HybridConfig, feature counts, trained courses, the two embedding tables and the
 // precomputed learner and course representations.
-void save(const HybridModel& m, PayloadWriter& out) {
-    const auto& c = m.config();
-    out.i32(c.factors);
-    out.u32(static_cast<std::uint32_t>(c.loss));
-    out.f32(c.learning_rate);
-    out.f32(c.user_alpha);
-    out.f32(c.item_alpha);
-    out.i32(c.max_sampled);
-    out.i32(c.iterations);
-    out.u8(c.use_user_ids ? 1 : 0);
-    out.u8(c.use_item_ids ? 1 : 0);
-    out.u8(c.normalize_features ? 1 : 0);
-    out.f32(c.fold_in_regularization);
-    out.i32(c.fold_in_epochs);
-    out.u64(c.seed);
-    out.i32(0);  // num_threads: a run-time setting; files do not depend on it
+const auto kFields = std::tuple{field("factors", &HybridConfig::factors),
+    choice("loss", &HybridConfig::loss, "hybrid loss", {"warp", "bpr"}), field("learning_rate", &HybridConfig::learning_rate),
+    field("user_alpha", &HybridConfig::user_alpha), field("item_alpha", &HybridConfig::item_alpha),
+    field("max_sampled", &HybridConfig::max_sampled), field("iterations", &HybridConfig::iterations),
+    field("use_user_ids", &HybridConfig::use_user_ids), field("use_item_ids", &HybridConfig::use_item_ids),
+    field("normalize_features", &HybridConfig::normalize_features),
+    field("fold_in_regularization", &HybridConfig::fold_in_regularization),
+    field("fold_in_epochs", &HybridConfig::fold_in_epochs), field("seed", &HybridConfig::seed),
+    threads(&HybridConfig::num_threads)};
+
+void save_tables(const HybridModel& m, PayloadWriter& out) {
     out.i32(m.user_features());
     out.i32(m.item_features());
     out.i32(m.trained_courses());
@@ -32,25 +27,8 @@ void save(const HybridModel& m, PayloadWriter& out) {
     out.matrix(m.user_factors());
     out.matrix(m.item_factors());
 }
-std::shared_ptr<const Model> load(PayloadReader& in, std::uint32_t) {
-    HybridConfig c;
-    c.factors = in.i32("factors");
-    const auto loss = in.u32("loss");
-    if (loss > static_cast<std::uint32_t>(HybridLoss::bpr)) in.fail(fmt::format("unknown hybrid loss {}", loss));
-    c.loss = static_cast<HybridLoss>(loss);
-    c.learning_rate = in.f32("learning_rate");
-    c.user_alpha = in.f32("user_alpha");
-    c.item_alpha = in.f32("item_alpha");
-    c.max_sampled = in.i32("max_sampled");
-    c.iterations = in.i32("iterations");
-    c.use_user_ids = in.boolean("use_user_ids");
-    c.use_item_ids = in.boolean("use_item_ids");
-    c.normalize_features = in.boolean("normalize_features");
-    c.fold_in_regularization = in.f32("fold_in_regularization");
-    c.fold_in_epochs = in.i32("fold_in_epochs");
-    c.seed = in.u64("seed");
-    c.num_threads = clamp_threads(in.i32("num_threads"));
-    c.validate();  // factors > 0, so no matrix below can be zero-width
+// The config is valid, so factors > 0: no matrix below can be zero-width.
+std::shared_ptr<const Model> load_tables(PayloadReader& in, const HybridConfig& c) {
     const index_t user_features = in.i32("learner feature count");
     const index_t item_features = in.i32("course feature count");
     const index_t trained_courses = in.i32("trained course count");
@@ -70,18 +48,8 @@ std::shared_ptr<const Model> load(PayloadReader& in, std::uint32_t) {
                                                c);
 }
 
-nlohmann::ordered_json hyperparameters(const HybridModel& model) {
-    const auto& c = model.config();
-    return {{"factors", c.factors}, {"loss", c.loss == HybridLoss::warp ? "warp" : "bpr"},
-        {"learning_rate", json_number(c.learning_rate)}, {"user_alpha", json_number(c.user_alpha)}, {"item_alpha", json_number(c.item_alpha)},
-        {"max_sampled", c.max_sampled}, {"iterations", c.iterations}, {"use_user_ids", c.use_user_ids},
-        {"use_item_ids", c.use_item_ids}, {"normalize_features", c.normalize_features},
-        {"fold_in_regularization", json_number(c.fold_in_regularization)}, {"fold_in_epochs", c.fold_in_epochs},
-        {"seed", c.seed}};
-}
-
 }  // namespace
 
-Codec codec_hybrid() { return make_codec<HybridModel, save, hyperparameters>(1, load); }
+Codec codec_hybrid() { return make_config_codec<HybridModel, kFields, save_tables, load_tables>(1); }
 
 }  // namespace learnrec::detail
