@@ -6,58 +6,37 @@
 #include "learnrec/data/csv.hpp"
 #include "learnrec/error.hpp"
 #include "learnrec/ranking/files.hpp"
+#include "rules_reader.hpp"
 
 namespace learnrec::allocation {
+
+namespace {
+// Counts and limits: non-negative, and small enough for any int field.
+constexpr std::int64_t kMaxCount = 1'000'000'000;
+}  // namespace
 
 AllocationSettings parse_allocation_rules_json(std::string_view text, std::string_view source_name) {
     using json = nlohmann::json;
     const std::string source(source_name);
-    json doc;
-    try {
-        doc = json::parse(text.begin(), text.end());
-    } catch (const json::parse_error& e) {
-        throw Error(source, fmt::format("not valid JSON: {}", e.what()));
-    }
-    if (!doc.is_object()) throw Error(source, fmt::format("the rules must be a JSON object, got {}", doc.type_name()));
+    json doc = detail::parse_rules_object(text, source);
     AllocationSettings out;
     if (auto it = doc.find("allocation"); it != doc.end()) {
         const json section = *it;
-        doc.erase(it);
-        if (!section.is_object())
-            throw Error(source, fmt::format("key 'allocation' must be an object, got {}", section.type_name()));
+        doc.erase(it);  // the rest is the ranking rules, which know no "allocation"
+        const detail::RulesReader in(source, "an allocation setting");
+        auto count = [&](auto& field) { return in.integer(field, 0, kMaxCount); };
         auto& a = out.allocation;
-        for (const auto& [key, v] : section.items()) {
-            const std::string path = "allocation." + key;
-            auto integer = [&](auto& field) {
-                if (!v.is_number_integer()) throw Error(source, fmt::format("key '{}' must be an integer, got {}", path, v.dump()));
-                const auto x = v.get<std::int64_t>();
-                if (x < 0 || x > 1'000'000'000) throw Error(source, fmt::format("key '{}' value {} is out of range", path, x));
-                field = static_cast<std::remove_reference_t<decltype(field)>>(x);
-            };
-            auto number = [&](double& field) {
-                if (!v.is_number()) throw Error(source, fmt::format("key '{}' must be a number, got {}", path, v.dump()));
-                field = v.get<double>();
-            };
-            if (key == "max_per_learner") integer(a.max_per_learner);
-            else if (key == "fairness") number(a.fairness);
-            else if (key == "utility_steps") integer(a.utility_steps);
-            else if (key == "candidates_per_learner") integer(a.candidates_per_learner);
-            else if (key == "horizon_days") integer(a.horizon_days);
-            else if (key == "min_host_fit") number(a.min_host_fit);
-            else if (key == "num_threads") integer(a.num_threads);
-            else if (key == "mip_max_candidates") integer(a.mip_max_candidates);
-            else if (key == "mip_seconds") number(a.mip_seconds);
-            else
-                throw Error(source, fmt::format("key '{}' is not an allocation setting (known here: candidates_per_learner, "
-                                                "fairness, horizon_days, max_per_learner, min_host_fit, mip_max_candidates, "
-                                                "mip_seconds, num_threads, utility_steps)",
-                                                path));
-        }
-        try {
-            a.validate();
-        } catch (const Error& e) {
-            throw Error(source, e.reason());
-        }
+        in.walk(section, "allocation",
+                {{"max_per_learner", count(a.max_per_learner)},
+                 {"fairness", in.number(a.fairness)},
+                 {"utility_steps", count(a.utility_steps)},
+                 {"candidates_per_learner", count(a.candidates_per_learner)},
+                 {"horizon_days", count(a.horizon_days)},
+                 {"min_host_fit", in.number(a.min_host_fit)},
+                 {"num_threads", count(a.num_threads)},
+                 {"mip_max_candidates", count(a.mip_max_candidates)},
+                 {"mip_seconds", in.number(a.mip_seconds)}});
+        detail::validate_rules(a, source);
     }
     out.ranking = ranking::parse_rules_json(doc.dump(), source_name);
     return out;

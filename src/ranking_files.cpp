@@ -13,96 +13,18 @@
 #include "learnrec/data/csv.hpp"
 #include "learnrec/error.hpp"
 #include "learnrec/ranking/calendar.hpp"
+#include "rules_reader.hpp"
 
 namespace learnrec::ranking {
 
 // ---- rules ----------------------------------------------------------------------------------------
 
-namespace {
-
 using json = nlohmann::json;
-
-class RulesReader {
-public:
-    explicit RulesReader(std::string source) : source_(std::move(source)) {}
-
-    [[noreturn]] void fail(const std::string& key, const std::string& reason) const {
-        throw Error(source_, fmt::format("key '{}' {}", key, reason));
-    }
-
-    /// Calls handlers[name](value, path) for each key of `object`; unknown keys are errors.
-    void walk(const json& object, const std::string& prefix,
-              const std::map<std::string, std::function<void(const json&, const std::string&)>>& handlers) const {
-        if (!object.is_object()) {
-            if (prefix.empty())
-                throw Error(source_, fmt::format("the rules must be a JSON object, got {}", object.type_name()));
-            fail(prefix, fmt::format("must be an object, got {}", object.type_name()));
-        }
-        for (const auto& [name, value] : object.items()) {
-            const std::string path = prefix.empty() ? name : prefix + "." + name;
-            auto it = handlers.find(name);
-            if (it == handlers.end()) {
-                std::string known;
-                for (const auto& h : handlers) known += (known.empty() ? "" : ", ") + h.first;
-                fail(path, fmt::format("is not a rules setting (known here: {})", known));
-            }
-            it->second(value, path);
-        }
-    }
-
-    auto boolean(bool& out) const {
-        return [this, &out](const json& v, const std::string& path) {
-            if (!v.is_boolean()) fail(path, fmt::format("must be true or false, got {}", v.dump()));
-            out = v.get<bool>();
-        };
-    }
-    template <class Int>
-    auto integer(Int& out) const {
-        return [this, &out](const json& v, const std::string& path) {
-            if (!v.is_number_integer()) fail(path, fmt::format("must be an integer, got {}", v.dump()));
-            const auto x = v.get<std::int64_t>();
-            if (x < std::numeric_limits<Int>::min() || x > std::numeric_limits<Int>::max())
-                fail(path, fmt::format("value {} is out of range", x));
-            out = static_cast<Int>(x);
-        };
-    }
-    auto number(float& out) const {
-        return [this, &out](const json& v, const std::string& path) {
-            if (!v.is_number()) fail(path, fmt::format("must be a number, got {}", v.dump()));
-            out = v.get<float>();
-        };
-    }
-    template <class Enum>
-    auto choice(Enum& out, Enum (*parse)(std::string_view)) const {
-        return [this, &out, parse](const json& v, const std::string& path) {
-            if (!v.is_string()) fail(path, fmt::format("must be a string, got {}", v.dump()));
-            try {
-                out = parse(v.get<std::string>());
-            } catch (const Error& e) {
-                fail(path, e.reason());
-            }
-        };
-    }
-    template <class F>
-    auto section(F&& f) const {
-        return [f = std::forward<F>(f)](const json& v, const std::string& path) { f(v, path); };
-    }
-
-private:
-    std::string source_;
-};
-
-}  // namespace
+using detail::RulesReader;
 
 RankingRules parse_rules_json(std::string_view text, std::string_view source_name) {
     const std::string source(source_name);
-    json doc;
-    try {
-        doc = json::parse(text.begin(), text.end());
-    } catch (const json::parse_error& e) {
-        // nlohmann's message already says "at line L, column C".
-        throw Error(source, fmt::format("not valid JSON: {}", e.what()));
-    }
+    const json doc = detail::parse_rules_object(text, source);
     RankingRules r;
     RulesReader in(source);
     in.walk(doc, "",
@@ -153,11 +75,7 @@ RankingRules parse_rules_json(std::string_view text, std::string_view source_nam
              {"goals", in.section([&](const json& v, const std::string& p) {
                   in.walk(v, p, {{"weight", in.number(r.goal_weight)}});
               })}});
-    try {
-        r.validate();
-    } catch (const Error& e) {
-        throw Error(source, e.reason());
-    }
+    detail::validate_rules(r, source);
     return r;
 }
 
