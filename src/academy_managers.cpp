@@ -18,17 +18,12 @@
 #include <tuple>
 #include <vector>
 
+#include "academy_random.hpp"
+
 namespace learnrec::detail {
 namespace {
 
 constexpr std::uint64_t kManagerStream = 0x6d616e6167657273ULL;  // "managers"
-
-std::uint64_t mix(std::uint64_t x) noexcept {
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
 
 /// Candidate managers of one department, by country and region (learner indices, ascending).
 struct Pool {
@@ -60,7 +55,7 @@ void add_academy_managers(Academy& academy, std::uint64_t seed) {
         }
     }
     // Uniform draws from the top 53 bits: the same output on every standard library.
-    std::mt19937_64 rng(mix(mix(seed) ^ kManagerStream));
+    auto rng = academy_gen::stream_engine(seed, kManagerStream);
     auto pick = [&](const std::vector<std::size_t>& from) {
         const double u = static_cast<double>(rng() >> 11) * 0x1.0p-53;
         return from[std::min(from.size() - 1, static_cast<std::size_t>(u * static_cast<double>(from.size())))];

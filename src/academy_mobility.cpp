@@ -10,18 +10,13 @@
 #include <random>
 #include <set>
 
+#include "academy_random.hpp"
+
 namespace learnrec::detail {
 
 namespace {
 
 constexpr std::uint64_t kMobilityStream = 0x6d6f62696c697479ULL;  // "mobility"; never change or reuse
-
-std::uint64_t mix(std::uint64_t x) {
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
 
 }  // namespace
 
@@ -29,22 +24,17 @@ void add_academy_mobility(Academy& academy, const AcademyConfig& config) {
     std::set<std::string> seen;
     for (const auto& l : academy.learners) seen.insert(l.country);
     const std::vector<std::string> countries(seen.begin(), seen.end());
-    // The raw mt19937_64 output only (std:: distributions differ between standard libraries).
-    std::mt19937_64 engine(mix(mix(config.seed) ^ kMobilityStream));
-    auto uniform = [&] { return static_cast<double>(engine() >> 11) * 0x1.0p-53; };
-    auto index = [&](std::size_t n) {
-        return std::min(static_cast<std::size_t>(uniform() * static_cast<double>(n)), n - 1);
-    };
+    academy_gen::Rng rng(config.seed, kMobilityStream);
     for (auto& l : academy.learners) {
-        const double u = uniform();
+        const double u = rng.uniform();
         l.mobility.clear();
         if (u < 0.65) continue;
         if (u < 0.85) {
             l.mobility = l.region.empty() ? "" : l.region;
         } else if (u < 0.95) {
-            const std::size_t n = 1 + index(2);
+            const std::size_t n = 1 + rng.index(2);
             for (std::size_t k = 0; k < n && countries.size() > 1; ++k) {
-                const std::string& c = countries[index(countries.size())];
+                const std::string& c = countries[rng.index(countries.size())];
                 if (c == l.country || l.mobility.find(c) != std::string::npos) continue;
                 l.mobility += (l.mobility.empty() ? "" : ";") + c;
             }

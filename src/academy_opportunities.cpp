@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "academy_mobility.hpp"
+#include "academy_random.hpp"
 #include "csv_write.hpp"
 
 namespace learnrec::detail {
@@ -20,24 +21,7 @@ constexpr std::uint64_t kOpportunityStream = 0x6f70706f7274756eULL;  // "opportu
 constexpr timestamp_t kDay = 86400;
 constexpr std::int64_t kFirstDay = 20468;  // 2026-01-15 (days since 1970-01-01)
 
-std::uint64_t splitmix64(std::uint64_t x) {
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
-/// The raw mt19937_64 output only (std:: distributions differ between standard libraries).
-class Stream {
-public:
-    Stream(std::uint64_t seed, std::uint64_t stream) : engine_(splitmix64(splitmix64(seed) ^ stream)) {}
-    double uniform() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
-    std::size_t index(std::size_t n) { return std::min(static_cast<std::size_t>(uniform() * static_cast<double>(n)), n - 1); }
-    bool bernoulli(double p) { return uniform() < p; }
-
-private:
-    std::mt19937_64 engine_;
-};
+using academy_gen::Rng;
 
 std::string first_language(const std::string& languages) { return languages.substr(0, languages.find(',')); }
 
@@ -71,7 +55,7 @@ void add_academy_opportunities(Academy& academy, const AcademyConfig& config) {
                                                                              department_skills.end());
     std::vector<std::pair<std::string, std::string>> countries(country_language.begin(), country_language.end());
 
-    Stream rng(config.seed, kOpportunityStream);
+    Rng rng(config.seed, kOpportunityStream);
     // One gig per 100 learners and one work package per 400, at least one of each.
     const std::size_t gigs = std::max<std::size_t>(1, academy.learners.size() / 100);
     const std::size_t packages = std::max<std::size_t>(1, academy.learners.size() / 400);

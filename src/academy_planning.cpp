@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "academy_random.hpp"
 #include "csv_write.hpp"
 
 namespace learnrec::detail {
@@ -20,23 +21,7 @@ constexpr std::uint64_t kCurrentLevelStream = 0x6e6f776c6576656cULL;  // "nowlev
 constexpr std::uint64_t kWorkforceStream = 0x776f726b666f7263ULL;     // "workforc"
 constexpr int kPlanYears[] = {2026, 2027, 2028};
 
-std::uint64_t mix(std::uint64_t x) noexcept {
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
-/// Same seeding scheme as academy.cpp's streams; uniform doubles from the top 53 bits, so the
-/// output is the same on every standard library.
-class Stream {
-public:
-    Stream(std::uint64_t seed, std::uint64_t stream) : engine_(mix(mix(seed) ^ stream)) {}
-    double uniform() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
-
-private:
-    std::mt19937_64 engine_;
-};
+using academy_gen::Rng;
 
 int prior_level(const std::string& seniority, double u) {
     if (seniority == "junior") return u < 0.7 ? 0 : 1;
@@ -58,7 +43,7 @@ void add_academy_planning(Academy& academy, const AcademyConfig& config) {
             else it->level = std::max(it->level, s.level);
         }
     }
-    Stream now(config.seed, kCurrentLevelStream);
+    Rng now(config.seed, kCurrentLevelStream);
     for (std::size_t i = 0; i < academy.learners.size(); ++i) {
         auto& p = academy.learners[i];
         p.current_skills.clear();
@@ -98,7 +83,7 @@ void add_academy_planning(Academy& academy, const AcademyConfig& config) {
             auto s = d->second.find(t.skill);
             if (s != d->second.end() && t.level >= s->second) ++people[{p.department, t.skill}];
         }
-    Stream growth(config.seed, kWorkforceStream);
+    Rng growth(config.seed, kWorkforceStream);
     academy.workforce_plan.clear();
     for (const auto& [department, skills] : wanted)
         for (const auto& [skill, level] : skills) {

@@ -37,9 +37,14 @@ constexpr std::uint64_t kObligationStream = 0x6f626c6967617465ULL;   // "obligat
 constexpr std::uint64_t kLifecycleStream = 0x6c6966656379636cULL;    // "lifecycl"
 constexpr std::uint64_t kSessionStream = 0x73657373696f6e73ULL;      // "sessions"
 
+/// The engine of one stream: the academy's seed mixed with the stream's constant.
+inline std::mt19937_64 stream_engine(std::uint64_t seed, std::uint64_t stream) {
+    return std::mt19937_64(splitmix64(splitmix64(seed) ^ stream));
+}
+
 class Rng {
 public:
-    Rng(std::uint64_t seed, std::uint64_t stream) : engine_(splitmix64(splitmix64(seed) ^ stream)) {}
+    Rng(std::uint64_t seed, std::uint64_t stream) : engine_(stream_engine(seed, stream)) {}
 
     /// Uniform in [0, 1) from the top 53 bits.
     double uniform() noexcept { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }

@@ -16,19 +16,13 @@
 
 #include <fmt/format.h>
 
+#include "academy_random.hpp"
 #include "learnrec/data/academy.hpp"
 
 namespace learnrec {
 namespace {
 
 constexpr std::uint64_t kDescriptionStream = 0x6465736372697074ULL;  // "descript"
-
-constexpr std::uint64_t mix(std::uint64_t x) noexcept {
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
 
 /// Uniform index in [0, n) from the top 53 bits (the standard specifies mt19937_64's output).
 std::size_t draw(std::mt19937_64& rng, std::size_t n) {
@@ -246,7 +240,7 @@ std::vector<AcademySkillPhrase> academy_skill_phrases() {
 }
 
 void detail::add_course_descriptions(Academy& academy, std::uint64_t seed) {
-    std::mt19937_64 rng(mix(mix(seed) ^ kDescriptionStream));
+    auto rng = detail::academy_gen::stream_engine(seed, kDescriptionStream);
     for (auto& c : academy.courses) {
         std::size_t lang = 0;
         for (std::size_t l = 0; l < kLanguages.size(); ++l)
