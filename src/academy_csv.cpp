@@ -11,22 +11,26 @@
 namespace learnrec {
 namespace {
 
-/// Rows of tokens -> FeatureMatrix (weight 1 each, columns in order of first appearance).
-FeatureMatrix token_matrix(const std::vector<std::vector<std::string>>& rows) {
+/// One row of tokens ("name=value", weight 1 each) per item, columns in order of first appearance.
+/// tokens(item, add) calls add(name, value) for each of the item's tokens; an empty value gives none.
+template <class Item, class Tokens>
+FeatureMatrix token_matrix(const std::vector<Item>& items, Tokens tokens) {
     FeatureMatrix out;
     std::vector<Triplet> entries;
-    for (std::size_t r = 0; r < rows.size(); ++r)
-        for (const auto& token : rows[r])
-            entries.push_back({static_cast<index_t>(r), out.features.insert(token), 1.0f});
-    out.matrix = CsrMatrix::from_triplets(static_cast<index_t>(rows.size()), out.features.size(), entries);
+    std::vector<std::string> row;
+    auto add = [&row](std::string_view name, std::string_view value) {
+        if (value.empty()) return;
+        std::string token = fmt::format("{}={}", name, value);
+        // A duplicate would sum to weight 2: a learner speaks a language once.
+        if (std::find(row.begin(), row.end(), token) == row.end()) row.push_back(std::move(token));
+    };
+    for (std::size_t r = 0; r < items.size(); ++r) {
+        row.clear();
+        tokens(items[r], add);
+        for (const auto& token : row) entries.push_back({static_cast<index_t>(r), out.features.insert(token), 1.0f});
+    }
+    out.matrix = CsrMatrix::from_triplets(static_cast<index_t>(items.size()), out.features.size(), entries);
     return out;
-}
-
-void add_token(std::vector<std::string>& row, std::string_view name, std::string_view value) {
-    if (value.empty()) return;
-    std::string token = fmt::format("{}={}", name, value);
-    // A duplicate would sum to weight 2: a learner speaks a language once.
-    if (std::find(row.begin(), row.end(), token) == row.end()) row.push_back(std::move(token));
 }
 
 std::string skill_list(const std::vector<SkillLevel>& skills) {
@@ -67,39 +71,31 @@ EventLog academy_event_log(const Academy& academy) {
 }
 
 FeatureMatrix academy_learner_features(const Academy& academy) {
-    std::vector<std::vector<std::string>> rows(academy.learners.size());
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        const auto& p = academy.learners[i];
-        auto& row = rows[i];
-        add_token(row, "role", p.role);
-        add_token(row, "department", p.department);
-        add_token(row, "country", p.country);
+    return token_matrix(academy.learners, [](const LearnerProfile& p, auto& add) {
+        add("role", p.role);
+        add("department", p.department);
+        add("country", p.country);
         for (std::size_t b = 0; b < p.language.size();) {
             const auto e = std::min(p.language.find(',', b), p.language.size());
-            add_token(row, "lang", std::string_view(p.language).substr(b, e - b));
+            add("lang", std::string_view(p.language).substr(b, e - b));
             b = e + 1;
         }
-        add_token(row, "region", p.region);
-        add_token(row, "seniority", p.seniority);
-        for (const auto& s : p.target_skills) add_token(row, "goal", s.skill);
-    }
-    return token_matrix(rows);
+        add("region", p.region);
+        add("seniority", p.seniority);
+        for (const auto& s : p.target_skills) add("goal", s.skill);
+    });
 }
 
 FeatureMatrix academy_course_features(const Academy& academy) {
-    std::vector<std::vector<std::string>> rows(academy.courses.size());
-    for (std::size_t j = 0; j < rows.size(); ++j) {
-        const auto& c = academy.courses[j];
-        auto& row = rows[j];
-        add_token(row, "topic", c.topic);
-        add_token(row, "format", c.format);
-        add_token(row, "lang", c.language);
-        add_token(row, "level", fmt::format("{}", c.level));
-        add_token(row, "provider", c.provider);
-        for (const auto& s : c.skills) add_token(row, "skill", s.skill);
-        add_token(row, "duration", c.duration_hours <= 2.0f ? "short" : c.duration_hours <= 8.0f ? "medium" : "long");
-    }
-    return token_matrix(rows);
+    return token_matrix(academy.courses, [](const CourseInfo& c, auto& add) {
+        add("topic", c.topic);
+        add("format", c.format);
+        add("lang", c.language);
+        add("level", fmt::format("{}", c.level));
+        add("provider", c.provider);
+        for (const auto& s : c.skills) add("skill", s.skill);
+        add("duration", c.duration_hours <= 2.0f ? "short" : c.duration_hours <= 8.0f ? "medium" : "long");
+    });
 }
 
 void write_academy_csv(const Academy& academy, const std::filesystem::path& directory) {
