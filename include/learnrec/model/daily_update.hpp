@@ -30,8 +30,9 @@
 // (copies the factors and forms the model's Gram caches). Memory: the interaction rows (O(nnz)) and m d (d + 1) doubles
 // (32 KiB per course at 64 factors).
 // Thread safety: one thread at a time per updater; model() returns an independent immutable model.
-// Determinism: the solves run on num_threads, the sums in a fixed order: the same updates give the
-// same factors whatever the thread count.
+// Determinism: the solves run on num_threads (regions of less than a few million flops on the
+// calling thread alone), the sums in a fixed order: the same updates give the same factors
+// whatever the thread count.
 #pragma once
 
 #include <algorithm>
@@ -83,7 +84,8 @@ public:
         terms.reserve(static_cast<std::size_t>(user_items.nnz()));
         for (index_t c = 0; c < columns.rows(); ++c) {
             const CsrRow col = columns.row(c);
-            for (std::size_t k = 0; k < col.size(); ++k) terms.push_back(term(X_.row(col.indices[k]).data(), col.weights[k], +1.0));
+            for (std::size_t k = 0; k < col.size(); ++k)
+                terms.push_back(term(X_.row(col.indices[k]).data(), col.weights[k], +1.0));
             starts[static_cast<std::size_t>(c) + 1] = terms.size();
         }
         apply_terms(terms, starts);
@@ -161,7 +163,9 @@ public:
         RowMatrix ys(static_cast<Eigen::Index>(courses.size()), d);
         Eigen::MatrixXd base = gx_;
         base.diagonal().array() += static_cast<double>(config_.regularization);
-        detail::parallel_for(0, static_cast<std::int64_t>(courses.size()), threads_, [&](std::int64_t k) {
+        const double solve_flops = static_cast<double>(courses.size()) * static_cast<double>(d * d * d) / 3.0;
+        const auto solved_courses = static_cast<std::int64_t>(courses.size());
+        detail::parallel_for(0, solved_courses, threads_for(solve_flops), [&](std::int64_t k) {
             const auto c = static_cast<std::size_t>(courses[static_cast<std::size_t>(k)]);
             const auto D = static_cast<std::size_t>(d);
             // Only the lower triangle of A_c is kept; LLT reads no more.
@@ -198,6 +202,11 @@ private:
         std::vector<float> weights;
     };
 
+    /// The team for a region of about `flops` work. A day's regions are small, and an OpenMP worker
+    /// that joins one then spins for a while after it (burning CPU time the update is charged
+    /// for): below a few million flops the region runs on the calling thread alone.
+    int threads_for(double flops) const { return flops < 4e6 ? 1 : threads_; }
+
     /// One learner's share of a course's equations: a (c - 1) x x' in A_c, b c p x in b_c.
     struct Term {
         const float* x = nullptr;  // the learner's factors (d floats)
@@ -216,7 +225,8 @@ private:
     void apply_terms(const std::vector<Term>& terms, const std::vector<std::size_t>& starts) {
         const auto d = static_cast<Eigen::Index>(config_.factors);
         const auto D = static_cast<std::size_t>(d);
-        detail::parallel_for(0, static_cast<std::int64_t>(starts.size()) - 1, threads_, [&](std::int64_t ci) {
+        const double flops = static_cast<double>(terms.size()) * static_cast<double>(d * d);
+        detail::parallel_for(0, static_cast<std::int64_t>(starts.size()) - 1, threads_for(flops), [&](std::int64_t ci) {
             const auto c = static_cast<std::size_t>(ci);
             const std::size_t first = starts[c], count = starts[c + 1] - first;
             if (count == 0) return;
@@ -285,9 +295,14 @@ private:
         if (rows.rows == 0) return;
         Eigen::MatrixXf gram_reg = gy_.cast<float>();
         gram_reg.diagonal().array() += config_.regularization;
-        const int threads = detail::resolve_threads(threads_);
+        const auto d = static_cast<double>(config_.factors);
+        const bool needs_v = detail::als_lowrank_needs_v(rows, config_.alpha, config_.factors);
+        const double flops = static_cast<double>(rows.nnz()) * d * d +
+                             static_cast<double>(rows.rows) * d * d * d / 3.0 +
+                             (needs_v ? static_cast<double>(Y_.rows()) * d * d : 0.0);
+        const int threads = detail::resolve_threads(threads_for(flops));
         const detail::AlsLowRank low_rank(gram_reg, Y_, threads,
-                                          detail::als_lowrank_needs_v(rows, config_.alpha, config_.factors));
+                                          needs_v);
         std::vector<std::unique_ptr<detail::AlsScratch>> scratch(static_cast<std::size_t>(threads));
         detail::parallel_for(0, rows.rows, threads, [&](std::int64_t r) {
             auto& s = scratch[static_cast<std::size_t>(detail::thread_index())];
