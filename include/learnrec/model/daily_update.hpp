@@ -30,8 +30,8 @@
 // (copies the factors and forms the model's Gram caches). Memory: the interaction rows (O(nnz)) and m d (d + 1) doubles
 // (32 KiB per course at 64 factors).
 // Thread safety: one thread at a time per updater; model() returns an independent immutable model.
-// Determinism: the solves run on num_threads (regions of less than a few million flops on the
-// calling thread alone), the sums in a fixed order: the same updates give the same factors
+// Determinism: the solves run on num_threads (regions of less than 3e7 flops on the calling
+// thread alone), the sums in a fixed order: the same updates give the same factors
 // whatever the thread count.
 #pragma once
 
@@ -203,9 +203,10 @@ private:
     };
 
     /// The team for a region of about `flops` work. A day's regions are small, and an OpenMP worker
-    /// that joins one then spins for a while after it (burning CPU time the update is charged
-    /// for): below a few million flops the region runs on the calling thread alone.
-    int threads_for(double flops) const { return flops < 4e6 ? 1 : threads_; }
+    /// that joins one then spins for milliseconds after it (CPU time the update is charged for;
+    /// measured: 5 ms of work cost 30 ms of CPU on 2 threads): below 3e7 flops (about 10 ms on
+    /// one core) the region runs on the calling thread alone.
+    int threads_for(double flops) const { return flops < 3e7 ? 1 : threads_; }
 
     /// One learner's share of a course's equations: a (c - 1) x x' in A_c, b c p x in b_c.
     struct Term {
