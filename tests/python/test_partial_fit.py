@@ -171,3 +171,22 @@ def test_the_daily_updater_keeps_the_model_current_from_changed_rows():
     untouched = np.setdiff1d(np.arange(30), changed)
     np.testing.assert_array_equal(model.item_factors[untouched], before[untouched])
     assert model.metadata["history"][-1].startswith("daily update: 20 learner(s)")
+
+
+def test_the_daily_updater_publishes_batches_only_when_asked():
+    full = random_interactions(80, 30)
+    model = _als().fit(full[:60], show_progress=False)
+    updater = learnrec.DailyUpdater(model, full[:60])
+    published = model.model
+    updater.update(np.arange(60, 70), full[60:70], publish=False)
+    updater.update(np.arange(70, 80), full[70:80], publish=False)
+    assert model.model is published and model.user_factors.shape == (60, 6)
+    updater.publish()
+    assert model.user_factors.shape == (80, 6)
+    history = model.metadata["history"]
+    assert history[-2].startswith("daily update: 10 learner(s)")
+    assert history[-1].startswith("daily update: 10 learner(s)")
+    # The same batches applied in one publishing update give the same factors.
+    once = _als().fit(full[:60], show_progress=False)
+    learnrec.DailyUpdater(once, full[:60]).update(np.arange(60, 70), full[60:70])
+    np.testing.assert_allclose(model.user_factors[:70], once.user_factors, rtol=1e-5, atol=1e-6)

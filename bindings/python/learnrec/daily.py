@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 
@@ -33,17 +33,32 @@ class DailyUpdater:
                            cols=core.num_courses, cols_meaning="the model has courses:")
         self.model = model
         self._updater = _core.AlsDailyUpdater(core, rows, int(model.num_threads))
+        self._pending: List[str] = []
 
-    def update(self, userids: Any, user_items: Any, refresh_items: Optional[Any] = None) -> Dict[str, int]:
+    def update(self, userids: Any, user_items: Any, refresh_items: Optional[Any] = None,
+               publish: bool = True) -> Dict[str, int]:
         """Re-solves learners ``userids`` from their rows ``user_items`` (one per id, over courses) and
-        the courses whose data changed (plus ``refresh_items``); returns counts of what was solved."""
+        the courses whose data changed (plus ``refresh_items``); returns counts of what was solved.
+
+        With ``publish=False`` the updater's state moves on but ``model`` keeps the last published
+        model: several batches can then be applied and published once with :meth:`publish`, which
+        copies both factor tables (O((learners + courses) x factors^2) with the model's caches)."""
         _, ids = as_ids(userids, "userids")
         rows = as_core_csr(user_items, "user_items", rows=ids.size, rows_meaning="userids were")
         refresh = np.ascontiguousarray(
             np.zeros(0, dtype=np.int32) if refresh_items is None else as_ids(refresh_items, "refresh_items")[1],
             dtype=np.int32)
         stats = self._updater.update(ids, rows, refresh)
-        self.model._model = self._updater.model()
-        self.model._record_update(
+        self._pending.append(
             f"daily update: {stats['learners_solved']} learner(s), {stats['courses_solved']} course(s) re-solved")
+        if publish:
+            self.publish()
         return dict(stats)
+
+    def publish(self) -> None:
+        """Sets ``model`` to the updater's current state (a new immutable C++ model; the old one stays
+        valid for whoever holds it) and records the updates since the last publish in its history."""
+        self.model._model = self._updater.model()
+        for line in self._pending:
+            self.model._record_update(line)
+        self._pending = []
