@@ -196,6 +196,13 @@ public:
     /// The model as updated so far (an independent immutable copy).
     AlsModel model() const { return AlsModel(X_, Y_, config_); }
 
+    /// Regions of less than `flops` work run on the calling thread alone (default 3e7, about 10 ms
+    /// on one core); 0 gives every region num_threads. The factors do not depend on it.
+    void set_serial_below_flops(double flops) {
+        LEARNREC_CHECK(flops >= 0, "a negative flop threshold: {}", flops);
+        serial_below_flops_ = flops;
+    }
+
 private:
     struct Row {
         std::vector<index_t> courses;
@@ -206,7 +213,7 @@ private:
     /// that joins one then spins for milliseconds after it (CPU time the update is charged for;
     /// measured: 5 ms of work cost 30 ms of CPU on 2 threads): below 3e7 flops (about 10 ms on
     /// one core) the region runs on the calling thread alone.
-    int threads_for(double flops) const { return flops < 3e7 ? 1 : threads_; }
+    int threads_for(double flops) const { return flops < serial_below_flops_ ? 1 : threads_; }
 
     /// One learner's share of a course's equations: a (c - 1) x x' in A_c, b c p x in b_c.
     struct Term {
@@ -315,6 +322,7 @@ private:
 
     AlsConfig config_;
     int threads_ = 0;
+    double serial_below_flops_ = 3e7;
     RowMatrix X_, Y_;
     std::vector<Row> rows_;
     Eigen::MatrixXd gx_, gy_;   // X'X and Y'Y
