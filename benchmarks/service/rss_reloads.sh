@@ -17,7 +17,8 @@ cp "$data/small/events.csv" "$work/events.csv"
 "$serve" --model "$data/small.lrc" --catalogue "$data/small" --rules "$here/rules.json" --events "$work/events.csv" \
   --threads 2 --connections "${CONNECTIONS:-128}" --no-request-log ${SERVE_ARGS:-} >"$work/serve.out" 2>"$work/serve.err" &
 pid=$!
-trap 'kill -TERM $pid 2>/dev/null || true; rm -rf "$work"' EXIT
+traffic=
+trap 'kill -TERM $pid ${traffic:-} 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 600); do grep -q listening "$work/serve.out" 2>/dev/null && break; sleep 0.5; done
 base=$(head -1 "$work/serve.out" | sed 's/listening on //')
 python3 - "$data/small/interactions.csv" >"$work/learners.txt" <<'PY'
@@ -25,7 +26,6 @@ import csv, sys
 ids = sorted({r[0] for r in csv.reader(open(sys.argv[1])) if r[0] != "learner_id"})
 print("\n".join(ids[:500]))
 PY
-traffic=
 if [ "${TRAFFIC:-1}" != 0 ]; then
   LEARNERS=$work/learners.txt wrk -t1 -c8 -d3600s -s "$here/learners.lua" "$base" >"$work/wrk.txt" & traffic=$!
 fi

@@ -85,9 +85,13 @@ int main(int argc, char** argv) {
         if (service.torn_event_bytes() > 0)
             fmt::print(stderr, "warning: cut a torn last line ({} bytes) off the event log {}\n",
                        service.torn_event_bytes(), events);
-        const auto s = service.snapshot();
-        fmt::print(stderr, "loaded {} ({} learners, {} courses, {} events of the log matched)\n", s->version.id,
-                   s->bundle.model->num_learners(), s->bundle.model->num_courses(), s->events_read);
+        {
+            // Scoped: a reference kept here for the server's life would keep the first snapshot
+            // (a whole model and catalogue) alive beside every later one.
+            const auto s = service.snapshot();
+            fmt::print(stderr, "loaded {} ({} learners, {} courses, {} events of the log matched)\n", s->version.id,
+                       s->bundle.model->num_learners(), s->bundle.model->num_courses(), s->events_read);
+        }
         return run_server(service, server);
     } catch (const std::exception& e) {
         fmt::print(stderr, "error: {}\n", e.what());
