@@ -29,7 +29,7 @@ inproc = {t: json.loads((out / f"inprocess_{t}.json").read_text()) for t in (1, 
 rss = dict(line.split() for line in (out / "rss.txt").read_text().splitlines())
 rss_reloads = [line.split() for line in (out / "rss_reloads.txt").read_text().splitlines()[1:]]
 failed = int(rss_reloads[-1][1]) if rss_reloads and rss_reloads[-1][0] == "failed_reloads" else None
-rss_points = [(int(a), int(b)) for a, b in rss_reloads if a.isdigit()]
+rss_points = [(int(r[0]), int(r[1])) for r in rss_reloads if r[0].isdigit()]
 
 full_path = out / "rss_reloads_full.txt"
 full_rows = [line.split() for line in full_path.read_text().splitlines()[1:]] if full_path.exists() else []

@@ -5,6 +5,9 @@
 # learner per call); the service's RSS across reloads. Every run is bounded in time.
 # Usage: benchmarks/service/run.sh [data dir, default /tmp/learnrec-serve-bench] [seconds per run, default 10]
 #        [reloads for the RSS run at small scale, default 1000] [reloads for the RSS run at full scale, default 20]
+# Environment: SERVE_THREADS (2), SERVE_RELOAD_NICE (10), FULL_RELOAD_SECONDS (300), SERVE_ARGS (more
+#   learnrec-serve flags, e.g. --reload-idle), LEARNREC_BUILD_DIR (build). A data dir whose acad/ and
+#   model.lrc are the small academy's measures the load runs at that size (see benchmarks/README.md).
 # Needs: build/examples/{learnrec,learnrec-serve}, build/benchmarks/service/service_inprocess, wrk, curl.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -17,6 +20,7 @@ full_reloads=${4:-20}
 threads=${SERVE_THREADS:-2}
 reload_nice=${SERVE_RELOAD_NICE:-10}       # learnrec-serve --reload-nice
 full_reload_seconds=${FULL_RELOAD_SECONDS:-300}  # bound of the full-scale RSS phase
+serve_args=${SERVE_ARGS:-}                 # more learnrec-serve flags, e.g. --reload-idle
 cli=$build/examples/learnrec
 serve=$build/examples/learnrec-serve
 inproc=$build/benchmarks/service/service_inprocess
@@ -41,13 +45,19 @@ PY
 export LEARNERS=$data/learners.txt
 
 start_server() {  # model catalogue events -> sets pid, base
+  # shellcheck disable=SC2086
   "$serve" --model "$1" --catalogue "$2" --rules "$here/rules.json" --events "$3" --threads "$threads" --connections 128 \
-    --reload-nice "$reload_nice" --no-request-log >"$out/serve.out" 2>"$out/serve.err" &
+    --reload-nice "$reload_nice" --no-request-log $serve_args >"$out/serve.out" 2>"$out/serve.err" &
   pid=$!
   for _ in $(seq 1 600); do grep -q listening "$out/serve.out" 2>/dev/null && break; sleep 0.5; done
   base=$(head -1 "$out/serve.out" | sed 's/listening on //')
 }
 rss() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
+heap() {  # heap in use and free inside the arenas (KiB), arenas, snapshots alive: from /metrics
+  curl -s "$base/metrics" | awk '$1 == "learnrec_heap_in_use_bytes" {u = int($2 / 1024)} $1 == "learnrec_heap_free_bytes" \
+    {f = int($2 / 1024)} $1 == "learnrec_heap_arenas" {a = $2} $1 == "learnrec_snapshots_alive" {n = $2}
+    END {print u, f, a, n}'
+}
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }  # the server's user + system CPU time
 tck=$(getconf CLK_TCK)
 reload_loop() {  # reload every second (back to back when a reload takes longer) for $1 seconds
@@ -109,13 +119,13 @@ ids = sorted({r[0] for r in csv.reader(open(sys.argv[1])) if r[0] != "learner_id
 print("\n".join(ids[:500]))
 PY
 LEARNERS=$data/small_learners.txt wrk -t1 -c8 -d3600s -s "$here/learners.lua" "$base" >"$out/wrk_rss_traffic.txt" & traffic=$!
-echo "reload rss_kib" >"$out/rss_reloads.txt"
-echo "0 $(rss)" >>"$out/rss_reloads.txt"
+echo "reload rss_kib heap_in_use_kib heap_free_kib arenas snapshots_alive" >"$out/rss_reloads.txt"
+echo "0 $(rss) $(heap)" >>"$out/rss_reloads.txt"
 fails=0
 for r in $(seq 1 "$rss_reloads"); do
   code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -d '' "$base/admin/reload")
   [ "$code" = 200 ] || fails=$((fails + 1))
-  ((r % 50)) || echo "$r $(rss)" >>"$out/rss_reloads.txt"
+  ((r % 50)) || echo "$r $(rss) $(heap)" >>"$out/rss_reloads.txt"
 done
 kill -INT "$traffic" 2>/dev/null || true; wait "$traffic" || true
 echo "failed_reloads $fails" >>"$out/rss_reloads.txt"

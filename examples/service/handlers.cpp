@@ -8,6 +8,7 @@
 
 #include <malloc.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -228,18 +229,51 @@ void return_freed_memory() {
 
 ReloadResult Service::reload(bool full) {
     // The caller (an HTTP worker on POST /admin/reload, or the signal thread) only waits: the
-    // snapshot is built on a thread of its own at a lower priority, so on a busy machine the
+    // snapshot is built on the reload thread at a lower priority, so on a busy machine the
     // scheduler serves requests first and the reload takes the idle time; requests never wait
     // for it (they read the published snapshot), they only share the cores.
     std::lock_guard<std::mutex> serial(reload_mutex_);
-    ReloadResult result;
-    std::thread builder([&] {
-        pthread_setname_np(pthread_self(), "learnrec-reload");
-        lower_this_thread_priority(options_.reload_nice);
-        result = reload_here(full);
-    });
-    builder.join();
+    std::unique_lock<std::mutex> lock(job_mutex_);
+    if (!reload_thread_.joinable()) reload_thread_ = std::thread([this] { reload_loop(); });
+    job_ = full;
+    job_done_.reset();
+    job_changed_.notify_all();
+    job_changed_.wait(lock, [&] { return job_done_.has_value(); });
+    ReloadResult result = std::move(*job_done_);
+    job_done_.reset();
     return result;
+}
+
+void Service::reload_loop() {
+    pthread_setname_np(pthread_self(), "learnrec-reload");
+    if (options_.reload_idle) {
+        // Per thread on Linux: only this thread leaves the normal policy. Needs no privilege.
+        sched_param none{};
+        (void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &none);
+    } else {
+        lower_this_thread_priority(options_.reload_nice);
+    }
+    std::unique_lock<std::mutex> lock(job_mutex_);
+    for (;;) {
+        job_changed_.wait(lock, [&] { return stopping_ || job_.has_value(); });
+        if (stopping_) return;
+        const bool full = *job_;
+        job_.reset();
+        lock.unlock();
+        ReloadResult r = reload_here(full);
+        lock.lock();
+        job_done_ = std::move(r);
+        job_changed_.notify_all();
+    }
+}
+
+Service::~Service() {
+    {
+        std::lock_guard<std::mutex> lock(job_mutex_);
+        stopping_ = true;
+    }
+    job_changed_.notify_all();
+    if (reload_thread_.joinable()) reload_thread_.join();
 }
 
 ReloadResult Service::reload_here(bool full) {
@@ -318,6 +352,8 @@ Response Service::metrics_text(Response& out) {
     g.now = epoch_now();
     g.pending_events = pending_events();
     g.generation = handle_.generation();
+    g.snapshots_alive = snapshots_alive();
+    g.heap = heap_stats();
     out.status = 200;
     out.content_type = "text/plain; version=0.0.4";
     out.body = metrics_.render(g);

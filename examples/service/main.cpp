@@ -34,6 +34,12 @@ int main(int argc, char** argv) {
     app.add_option("--reload-nice", options.reload_nice,
                    "Nice steps below the request workers for the thread that builds a reloaded snapshot")
         ->capture_default_str()->check(CLI::Range(0, 19));
+    app.add_flag("--reload-idle", options.reload_idle,
+                 "Build reloaded snapshots at SCHED_IDLE (Linux): only when no request wants a core");
+    int arenas = 4;
+    app.add_option("--malloc-arenas", arenas,
+                   "Cap on glibc malloc arenas (mallopt M_ARENA_MAX), set at startup; 0: glibc's default")
+        ->capture_default_str()->check(CLI::Range(0, 1024));
     app.add_option("--host", server.host, "Address to bind (loopback unless --tokens is given)")->capture_default_str();
     app.add_option("--port", server.port, "Port (0: a free one, printed on stdout)")->capture_default_str()
         ->check(CLI::Range(0, 65535));
@@ -64,7 +70,7 @@ int main(int argc, char** argv) {
     // (returned to the system when freed) and the arenas few. A host program's choice, not the
     // library's.
     mallopt(M_MMAP_THRESHOLD, 1 << 20);
-    mallopt(M_ARENA_MAX, 4);
+    if (arenas > 0) mallopt(M_ARENA_MAX, arenas);
     server.request_log = !quiet;
     options.sources = {model, catalogue, rules, events, learner_features};
 
@@ -79,9 +85,13 @@ int main(int argc, char** argv) {
         if (service.torn_event_bytes() > 0)
             fmt::print(stderr, "warning: cut a torn last line ({} bytes) off the event log {}\n",
                        service.torn_event_bytes(), events);
-        const auto s = service.snapshot();
-        fmt::print(stderr, "loaded {} ({} learners, {} courses, {} events of the log matched)\n", s->version.id,
-                   s->bundle.model->num_learners(), s->bundle.model->num_courses(), s->events_read);
+        {
+            // Scoped: a reference kept here for the server's life would keep the first snapshot
+            // (a whole model and catalogue) alive beside every later one.
+            const auto s = service.snapshot();
+            fmt::print(stderr, "loaded {} ({} learners, {} courses, {} events of the log matched)\n", s->version.id,
+                       s->bundle.model->num_learners(), s->bundle.model->num_courses(), s->events_read);
+        }
         return run_server(service, server);
     } catch (const std::exception& e) {
         fmt::print(stderr, "error: {}\n", e.what());

@@ -1,6 +1,16 @@
 // learnrec-serve — Prometheus text exposition (metrics.hpp).
 #include "metrics.hpp"
 
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string_view>
+
+#include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <fmt/format.h>
 
 namespace learnrec::service {
@@ -25,6 +35,33 @@ void put(std::string& out, fmt::format_string<A...> f, A&&... args) {
 }
 
 }  // namespace
+
+HeapStats heap_stats() {
+    HeapStats h;
+#ifdef __GLIBC__
+    const struct mallinfo2 m = ::mallinfo2();
+    h.in_use = m.uordblks + m.hblkhd;
+    h.free = m.fordblks;
+    h.mmapped = m.hblkhd;
+    // mallinfo2 sums the arenas; their number is only in malloc_info's XML, one <heap nr=...> each.
+    char* text = nullptr;
+    std::size_t size = 0;
+    if (FILE* f = ::open_memstream(&text, &size)) {
+        if (::malloc_info(0, f) == 0) {
+            std::fflush(f);
+            const std::string_view xml(text, size);
+            for (std::size_t at = xml.find("<heap nr="); at != std::string_view::npos; at = xml.find("<heap nr=", at + 1))
+                ++h.arenas;
+        }
+        std::fclose(f);
+        std::free(text);
+    }
+#endif
+    std::ifstream statm("/proc/self/statm");
+    std::size_t pages = 0, resident = 0;
+    if (statm >> pages >> resident) h.resident = resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    return h;
+}
 
 void Metrics::observe(std::string_view route, int status, double seconds) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -83,6 +120,22 @@ std::string Metrics::render(const ServingGauges& g) const {
     put(out, "# TYPE learnrec_snapshot_generation counter\nlearnrec_snapshot_generation {}\n", g.generation);
     put(out, "# HELP learnrec_pending_events Events accepted since the last reload, applied on top of the snapshot.\n");
     put(out, "# TYPE learnrec_pending_events gauge\nlearnrec_pending_events {}\n", g.pending_events);
+    put(out, "# HELP learnrec_snapshots_alive Snapshots in memory: 1 serving, 2 while a reload builds or a request "
+             "still reads the previous one.\n");
+    put(out, "# TYPE learnrec_snapshots_alive gauge\nlearnrec_snapshots_alive {}\n", g.snapshots_alive);
+    if (g.heap) {
+        const HeapStats& h = *g.heap;
+        put(out, "# HELP learnrec_heap_in_use_bytes Bytes allocated by malloc (all arenas and mmapped blocks).\n");
+        put(out, "# TYPE learnrec_heap_in_use_bytes gauge\nlearnrec_heap_in_use_bytes {}\n", h.in_use);
+        put(out, "# HELP learnrec_heap_free_bytes Bytes free inside malloc's arenas (kept, not returned).\n");
+        put(out, "# TYPE learnrec_heap_free_bytes gauge\nlearnrec_heap_free_bytes {}\n", h.free);
+        put(out, "# HELP learnrec_heap_mmapped_bytes Bytes of blocks malloc served by mmap.\n");
+        put(out, "# TYPE learnrec_heap_mmapped_bytes gauge\nlearnrec_heap_mmapped_bytes {}\n", h.mmapped);
+        put(out, "# HELP learnrec_heap_arenas malloc arenas.\n");
+        put(out, "# TYPE learnrec_heap_arenas gauge\nlearnrec_heap_arenas {}\n", h.arenas);
+        put(out, "# HELP process_resident_memory_bytes Resident memory size in bytes.\n");
+        put(out, "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes {}\n", h.resident);
+    }
     return out;
 }
 

@@ -17,6 +17,19 @@
 
 namespace learnrec::service {
 
+/// The process's memory as the allocator sees it (glibc mallinfo2 and malloc_info), to tell a
+/// snapshot that is kept (in use grows) from a heap that fragments (free grows, arenas hold it).
+struct HeapStats {
+    std::size_t in_use = 0;        ///< bytes in allocated chunks, every arena plus mmapped blocks
+    std::size_t free = 0;          ///< bytes in free chunks the arenas keep (not handed back)
+    std::size_t mmapped = 0;       ///< bytes of blocks served by mmap (returned to the system when freed)
+    std::size_t arenas = 0;        ///< malloc arenas (the main one plus one per set of threads)
+    std::size_t resident = 0;      ///< resident set size of the process, bytes (/proc/self/statm)
+};
+/// Reads the heap's figures; all zero where the C library offers none. O(arenas + chunks in the
+/// arenas' bins): meant for a scrape every few seconds, not per request.
+HeapStats heap_stats();
+
 /// Gauges that belong to the serving state rather than to counters.
 struct ServingGauges {
     bool ready = false;
@@ -28,6 +41,8 @@ struct ServingGauges {
     double now = 0;               ///< seconds since the epoch
     std::size_t pending_events = 0;  ///< events accepted since the last reload (the overlay)
     std::uint64_t generation = 0;    ///< snapshots published so far
+    std::size_t snapshots_alive = 0;  ///< snapshots in memory (snapshot.hpp, snapshots_alive())
+    std::optional<HeapStats> heap;   ///< absent: not measured
 };
 
 class Metrics {

@@ -3,6 +3,10 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <vector>
 #include <csignal>
 #include <mutex>
 #include <cstdio>
@@ -30,29 +34,59 @@ void log_line(const nlohmann::json& j) {
     std::fwrite(line.data(), 1, line.size(), stderr);  // one write per line: lines never interleave
 }
 
-/// At most `slots` holders at once, admitted in arrival order (a ticket queue): under load every
-/// request waits its turn in one line, which keeps the latency tail close to the median.
-class FairGate {
+/// The requests that compute run on `threads` long-lived threads, taken in arrival order from one
+/// queue: under load every request waits its turn in one line, which keeps the latency tail close
+/// to the median. Running them here rather than on the HTTP worker that read them keeps the
+/// ranking's per-thread state (thread-local scratch, the allocator's per-thread cache) in these few
+/// threads: on the workers it grew with every one of the --connections threads that ever ranked.
+class ComputePool {
 public:
-    explicit FairGate(int slots) : slots_(static_cast<std::uint64_t>(slots)) {}
-    void acquire() {
-        std::unique_lock<std::mutex> lock(mutex_);
-        const std::uint64_t ticket = next_++;
-        admitted_.wait(lock, [&] { return ticket < done_ + slots_; });
+    explicit ComputePool(int threads) {
+        for (int t = 0; t < threads; ++t) workers_.emplace_back([this] { work(); });
     }
-    void release() {
+    ~ComputePool() {
         {
             std::lock_guard<std::mutex> lock(mutex_);
-            ++done_;
+            stopping_ = true;
         }
-        admitted_.notify_all();
+        ready_.notify_all();
+        for (auto& w : workers_) w.join();
+    }
+    ComputePool(const ComputePool&) = delete;
+    ComputePool& operator=(const ComputePool&) = delete;
+
+    /// Runs `job` on a pool thread and waits for it; its exception, if any, is rethrown here.
+    void call(std::function<void()> job) {
+        std::packaged_task<void()> task(std::move(job));
+        auto done = task.get_future();
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            queue_.push_back(std::move(task));
+        }
+        ready_.notify_one();
+        done.get();
     }
 
 private:
+    void work() {
+        for (;;) {
+            std::packaged_task<void()> task;
+            {
+                std::unique_lock<std::mutex> lock(mutex_);
+                ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+                if (queue_.empty()) return;
+                task = std::move(queue_.front());
+                queue_.pop_front();
+            }
+            task();
+        }
+    }
+
     std::mutex mutex_;
-    std::condition_variable admitted_;
-    std::uint64_t next_ = 0, done_ = 0;
-    const std::uint64_t slots_;
+    std::condition_variable ready_;
+    std::deque<std::packaged_task<void()>> queue_;
+    bool stopping_ = false;
+    std::vector<std::thread> workers_;
 };
 
 Request to_request(const httplib::Request& req) {
@@ -80,7 +114,7 @@ int run_server(Service& service, const ServerOptions& options) {
     httplib::Server server;
     const int workers = std::max(1, options.connections);
     server.new_task_queue = [workers] { return new httplib::ThreadPool(static_cast<std::size_t>(workers)); };
-    FairGate gate(std::max(1, options.threads));
+    ComputePool pool(std::max(1, options.threads));  // after the signal mask: its threads inherit it
     server.set_payload_max_length(options.body_limit);
     server.set_read_timeout(options.timeout_seconds, 0);
     server.set_write_timeout(options.timeout_seconds, 0);
@@ -93,19 +127,15 @@ int run_server(Service& service, const ServerOptions& options) {
     server.set_keep_alive_max_count(10000);
 
     const bool log = options.request_log;
-    auto serve = [&service, &gate, log](const httplib::Request& req, httplib::Response& res) {
+    auto serve = [&service, &pool, log](const httplib::Request& req, httplib::Response& res) {
         const auto t0 = std::chrono::steady_clock::now();
         // The API's routes compute; health, readiness, metrics and reloads never queue behind them.
         const bool computes = req.path.rfind("/v1/", 0) == 0;
-        if (computes) gate.acquire();
         Response out;
-        try {
+        if (computes)
+            pool.call([&] { out = service.handle(to_request(req)); });
+        else
             out = service.handle(to_request(req));
-        } catch (...) {
-            if (computes) gate.release();
-            throw;
-        }
-        if (computes) gate.release();
         res.status = out.status;
         res.set_content(out.body, out.content_type.c_str());
         if (log) {

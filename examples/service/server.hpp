@@ -5,7 +5,8 @@
 // Boost.Beast would mean writing the connection handling (and its bugs) ourselves. Its one limit
 // that matters here: a worker thread stays with a keep-alive connection while it is open. So the
 // workers are many (--connections, mostly waiting on sockets) and the CPU work is bounded apart:
-// at most --threads requests compute at once, admitted first come first served, so a request's
+// the requests that compute run on --threads threads of their own, first come first served (the
+// ranking's per-thread memory then lives in those few threads, not in every worker), so a request's
 // wait is its place in one queue rather than the luck of its connection.
 // Thread safety: run() owns the calling thread until a stop (SIGINT/SIGTERM or stop()).
 #pragma once

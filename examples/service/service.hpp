@@ -21,16 +21,20 @@
 //
 // Thread safety: handle() and reload() may be called concurrently from any number of threads;
 // reloads are serialized among themselves and never block requests (a request keeps the snapshot
-// it started with). A reload builds the snapshot on a thread of its own, niced below the request
-// workers (ServiceOptions::reload_nice), waits for the previous snapshot's last reader, and hands
-// the freed memory back to the system (malloc_trim), so RSS does not climb with reloads. Complexity per recommendation request: one Ranker call for one learner.
+// it started with). Every reload runs on one long-lived reload thread (started by the first
+// reload), niced below the request workers (ServiceOptions::reload_nice) or at SCHED_IDLE
+// (reload_idle); it waits for the previous snapshot's last reader, frees it there and hands the
+// freed memory back to the system (malloc_trim), so RSS does not climb with reloads.
+// Complexity per recommendation request: one Ranker call for one learner.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -50,6 +54,9 @@ struct ServiceOptions {
     std::size_t max_learners_per_request = 100;  ///< POST /v1/recommendations
     std::size_t pending_capacity = 200'000;      ///< events kept on top of the snapshot until a reload
     int reload_nice = 10;  ///< nice steps below the request workers for the thread that builds a snapshot
+    /// Run the reload thread under SCHED_IDLE (Linux): it gets a core only when no request worker
+    /// wants one, where a nice value still leaves it a share. reload_nice then does not matter.
+    bool reload_idle = false;
 };
 
 struct Request {
@@ -79,6 +86,10 @@ public:
     /// Opens the event log (if configured) and loads the first snapshot unless `initial` is given.
     /// Throws Error when either fails: a service that cannot serve should not start.
     Service(ServiceOptions options, Tokens tokens, std::shared_ptr<const Snapshot> initial = nullptr);
+    /// Stops the reload thread (after the reload it is running, if any).
+    ~Service();
+    Service(const Service&) = delete;
+    Service& operator=(const Service&) = delete;
 
     /// Never throws: every failure becomes a JSON error response.
     Response handle(const Request& request);
@@ -99,8 +110,10 @@ private:
     Response similar_courses(const Request& request, std::string_view course, Response& out);
     Response post_events(const Request& request, Response& out);
     Response admin_reload(const Request& request, Response& out);
-    /// reload()'s work, on the calling thread (reload() runs it on a thread of its own).
+    /// reload()'s work, on the calling thread (reload() runs it on the reload thread).
     ReloadResult reload_here(bool full);
+    /// The reload thread's loop: one job at a time, until the destructor says stop.
+    void reload_loop();
     Response metrics_text(Response& out);
 
     /// The snapshot and a learner's pending events, read together (a reload swaps both at once).
@@ -114,6 +127,14 @@ private:
     EventOverlay overlay_;
     std::unique_ptr<EventLogWriter> log_;
     std::mutex reload_mutex_;  // one reload at a time
+    // The reload thread is one for the service's life: a thread per reload would take a new malloc
+    // arena slot and a fresh stack each time and leave the previous thread's cached memory behind.
+    std::mutex job_mutex_;  // guards the four below
+    std::condition_variable job_changed_;
+    std::optional<bool> job_;             // a reload asked for (its `full`), not yet taken
+    std::optional<ReloadResult> job_done_;
+    bool stopping_ = false;
+    std::thread reload_thread_;  // started by the first reload()
 };
 
 }  // namespace learnrec::service

@@ -1,6 +1,7 @@
 // learnrec-serve — loading one snapshot (snapshot.hpp).
 #include "snapshot.hpp"
 
+#include <atomic>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -18,6 +19,17 @@
 namespace learnrec::service {
 
 using namespace learnrec::ranking;
+
+namespace {
+std::atomic<std::size_t> live_snapshots{0};
+}  // namespace
+
+std::size_t snapshots_alive() noexcept { return live_snapshots.load(std::memory_order_relaxed); }
+detail::SnapshotCounter::SnapshotCounter() noexcept { live_snapshots.fetch_add(1, std::memory_order_relaxed); }
+detail::SnapshotCounter::SnapshotCounter(const SnapshotCounter&) noexcept {
+    live_snapshots.fetch_add(1, std::memory_order_relaxed);
+}
+detail::SnapshotCounter::~SnapshotCounter() { live_snapshots.fetch_sub(1, std::memory_order_relaxed); }
 
 namespace {
 

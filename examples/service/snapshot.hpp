@@ -57,6 +57,21 @@ struct ModelVersion {
 /// model again during a reload.
 ModelVersion model_version_of(std::string_view model_bytes, const ModelBundle& bundle, timestamp_t loaded_at);
 
+/// Snapshots alive in this process: constructed and not yet destroyed. One serves; a second lives
+/// while a reload builds the next or a request still reads the previous one (milliseconds). A count
+/// that stays above that says an old snapshot is kept somewhere (the memory of a whole model).
+std::size_t snapshots_alive() noexcept;
+
+namespace detail {
+/// Counts the snapshots alive (a member of Snapshot, so every way of building one counts).
+struct SnapshotCounter {
+    SnapshotCounter() noexcept;
+    SnapshotCounter(const SnapshotCounter&) noexcept;
+    SnapshotCounter& operator=(const SnapshotCounter&) = default;
+    ~SnapshotCounter();
+};
+}  // namespace detail
+
 struct Snapshot {
     Snapshot(ModelBundle bundle_, ranking::Ranker ranker_, ranking::RankingRules rules_, ModelVersion version_,
              QueryBlock cold_start_)
@@ -66,6 +81,7 @@ struct Snapshot {
           version(std::move(version_)),
           cold_start(std::move(cold_start_)) {}
 
+    detail::SnapshotCounter counted;  ///< snapshots_alive()
     ModelBundle bundle;           ///< model + learner and course ids
     ranking::Ranker ranker;       ///< model + catalogue + learner facts + history
     ranking::RankingRules rules;  ///< k and num_threads are set per request

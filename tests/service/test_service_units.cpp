@@ -3,9 +3,13 @@
 #define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
 
@@ -450,4 +454,49 @@ TEST_CASE("service: a successful reload publishes the new snapshot and releases 
     REQUIRE(r.ok);
     CHECK(s.snapshot()->version.kind == "hybrid");
     CHECK(old.expired());  // freed by the reload itself, before its memory is handed back
+}
+
+TEST_CASE("service: after many reloads under concurrent requests only the serving snapshot stays alive",
+          "[service]") {
+    const auto h = small_hybrid();
+    const auto model = temp_path("reloads_alive.lrc");
+    save(h.bundle, model);
+    ServiceOptions options;
+    options.sources.model = model;
+    {
+        Service s(options, {}, small_snapshot());
+        // Readers hold snapshots while reloads replace them: each old one must still die.
+        std::atomic<bool> stop{false};
+        std::vector<std::thread> readers;
+        for (int t = 0; t < 3; ++t)
+            readers.emplace_back([&] {
+                while (!stop.load()) (void)s.handle(get("/v1/courses/C1/similar", {{"k", "3"}}));
+            });
+        for (int r = 0; r < 20; ++r) REQUIRE(s.reload().ok);
+        stop = true;
+        for (auto& t : readers) t.join();
+        CHECK(snapshots_alive() == 1);
+        CHECK_THAT(s.handle(get("/metrics")).body, Catch::Contains("learnrec_snapshots_alive 1\n"));
+    }
+    CHECK(snapshots_alive() == 0);  // the service's own went with it
+}
+
+TEST_CASE("metrics: snapshots alive and the allocator's heap figures", "[service]") {
+    Metrics m;
+    ServingGauges g;
+    g.snapshots_alive = 2;
+    g.heap = heap_stats();
+    const std::string text = m.render(g);
+    CHECK_THAT(text, Catch::Contains("learnrec_snapshots_alive 2\n"));
+#ifdef __GLIBC__
+    // Oracle: the process has allocated at least the render's own string, has one arena or more,
+    // and is resident in memory.
+    CHECK(g.heap->in_use >= text.size());
+    CHECK(g.heap->arenas >= 1);
+    CHECK(g.heap->resident > 0);
+    CHECK_THAT(text, Catch::Contains(fmt::format("learnrec_heap_arenas {}\n", g.heap->arenas)));
+    CHECK_THAT(text, Catch::Contains("learnrec_heap_in_use_bytes "));
+    CHECK_THAT(text, Catch::Contains("learnrec_heap_free_bytes "));
+    CHECK_THAT(text, Catch::Contains("process_resident_memory_bytes "));
+#endif
 }
