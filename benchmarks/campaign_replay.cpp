@@ -304,7 +304,8 @@ struct Timing {
     }
 };
 
-int speed(index_t learners, index_t courses, int threads, double mean_enrolments, int reps, const std::string& out_path) {
+int speed(index_t learners, index_t courses, int threads, double mean_enrolments, int reps, const std::string& out_path,
+          const std::string& keep) {
     AcademyConfig config;
     config.learners = learners;
     config.courses = courses;
@@ -320,7 +321,8 @@ int speed(index_t learners, index_t courses, int threads, double mean_enrolments
         a = audience_at(academy, model, now);
         taken_matrix = academy.interactions.matrix;
     }
-    const std::string dir = fmt::format("/tmp/learnrec_speed_{}", ::getpid());
+    // --keep DIR: the push log and the second week's output stay there (to compare two builds).
+    const std::string dir = keep.empty() ? fmt::format("/tmp/learnrec_speed_{}", ::getpid()) : keep;
     std::filesystem::create_directories(dir);
     CampaignSpec spec;
     spec.k = 10;
@@ -393,7 +395,7 @@ int speed(index_t learners, index_t courses, int threads, double mean_enrolments
                              {"process_rss_before_mib", double(base) / 1024},
                              {"factors_mib", model_mib}};
     if (!out_path.empty()) std::ofstream(out_path, std::ios::app) << out.dump() << "\n";
-    std::filesystem::remove_all(dir);
+    if (keep.empty()) std::filesystem::remove_all(dir);
     return 0;
 }
 
@@ -423,10 +425,12 @@ int main(int argc, char** argv) {
     s->add_option("--mean-enrolments", s_mean, "academy mean enrolments per learner");
     s->add_option("--reps", reps, "best of this many runs of each");
     s->add_option("--out", out);
+    std::string keep;
+    s->add_option("--keep", keep, "keep the push log and the output in this directory");
     CLI11_PARSE(app, argc, argv);
     try {
         if (*r) return replay(learners, courses, weeks, seed, threads, out);
-        return speed(s_learners, s_courses, threads, s_mean, reps, out);
+        return speed(s_learners, s_courses, threads, s_mean, reps, out, keep);
     } catch (const Error& e) {
         fmt::print(stderr, "error: {}\n", e.what());
         return 2;
