@@ -2,7 +2,8 @@
 // and the speed / memory of one campaign at company scale. Not a test: prints and writes JSON.
 //
 //   campaign_replay replay [--learners 5000 --courses 600 --weeks 12 --seed 42 --threads 2 --out FILE]
-//   campaign_replay speed  [--learners 100000 --courses 5000 --threads 2 --mean-enrolments 12 --reps 2 --out FILE]
+//   campaign_replay speed  [--learners 100000 --courses 5000 --threads 2 --mean-enrolments 12 --reps 2 --out FILE
+//                          --keep DIR]
 //
 // replay: ALS is trained on the academy's interactions before 2025-10-01; the enrolments after it
 // (to 2026-01-01) are held out. Each week (now = 2025-10-01 + 7 w) two policies push k = 5 courses
