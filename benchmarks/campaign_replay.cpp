@@ -2,7 +2,8 @@
 // and the speed / memory of one campaign at company scale. Not a test: prints and writes JSON.
 //
 //   campaign_replay replay [--learners 5000 --courses 600 --weeks 12 --seed 42 --threads 2 --out FILE]
-//   campaign_replay speed  [--learners 100000 --courses 5000 --threads 2 --mean-enrolments 12 --reps 2 --out FILE]
+//   campaign_replay speed  [--learners 100000 --courses 5000 --threads 2 --mean-enrolments 12 --reps 2 --out FILE
+//                          --keep DIR]
 //
 // replay: ALS is trained on the academy's interactions before 2025-10-01; the enrolments after it
 // (to 2026-01-01) are held out. Each week (now = 2025-10-01 + 7 w) two policies push k = 5 courses
@@ -304,7 +305,8 @@ struct Timing {
     }
 };
 
-int speed(index_t learners, index_t courses, int threads, double mean_enrolments, int reps, const std::string& out_path) {
+int speed(index_t learners, index_t courses, int threads, double mean_enrolments, int reps, const std::string& out_path,
+          const std::string& keep) {
     AcademyConfig config;
     config.learners = learners;
     config.courses = courses;
@@ -320,7 +322,8 @@ int speed(index_t learners, index_t courses, int threads, double mean_enrolments
         a = audience_at(academy, model, now);
         taken_matrix = academy.interactions.matrix;
     }
-    const std::string dir = fmt::format("/tmp/learnrec_speed_{}", ::getpid());
+    // --keep DIR: the push log and the second week's output stay there (to compare two builds).
+    const std::string dir = keep.empty() ? fmt::format("/tmp/learnrec_speed_{}", ::getpid()) : keep;
     std::filesystem::create_directories(dir);
     CampaignSpec spec;
     spec.k = 10;
@@ -393,7 +396,7 @@ int speed(index_t learners, index_t courses, int threads, double mean_enrolments
                              {"process_rss_before_mib", double(base) / 1024},
                              {"factors_mib", model_mib}};
     if (!out_path.empty()) std::ofstream(out_path, std::ios::app) << out.dump() << "\n";
-    std::filesystem::remove_all(dir);
+    if (keep.empty()) std::filesystem::remove_all(dir);
     return 0;
 }
 
@@ -423,10 +426,12 @@ int main(int argc, char** argv) {
     s->add_option("--mean-enrolments", s_mean, "academy mean enrolments per learner");
     s->add_option("--reps", reps, "best of this many runs of each");
     s->add_option("--out", out);
+    std::string keep;
+    s->add_option("--keep", keep, "keep the push log and the output in this directory");
     CLI11_PARSE(app, argc, argv);
     try {
         if (*r) return replay(learners, courses, weeks, seed, threads, out);
-        return speed(s_learners, s_courses, threads, s_mean, reps, out);
+        return speed(s_learners, s_courses, threads, s_mean, reps, out, keep);
     } catch (const Error& e) {
         fmt::print(stderr, "error: {}\n", e.what());
         return 2;

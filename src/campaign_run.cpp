@@ -57,7 +57,10 @@ bool valid_campaign_id(std::string_view id) {
 
 /// Appends `v` as a CSV field, quoted only when it must be.
 void append_csv(std::string& out, std::string_view v) {
-    if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
+    // One pass over the bytes: find_first_of calls memchr on the four specials once per byte of
+    // `v`, which made this the campaign's costliest line for long reason texts.
+    const bool plain = std::none_of(v.begin(), v.end(), [](char c) { return c == ',' || c == '"' || c == '\r' || c == '\n'; });
+    if (plain) {
         out += v;
         return;
     }

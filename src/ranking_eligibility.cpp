@@ -13,8 +13,25 @@ Request::Request(const Ranker::State& s, timestamp_t now, const RankingRules& ru
     bits_.assign(
         learnrec::detail::checked_mul(num_classes, std::max<std::size_t>(words_, 1), "eligibility bitsets"), 0);
     const timestamp_t horizon = now + static_cast<timestamp_t>(rules.session_horizon_days) * kSecondsPerDay;
-    learnrec::detail::parallel_for(0, static_cast<std::int64_t>(num_classes), rules.num_threads,
-                                   [&](std::int64_t k) {
+    Ranker::State::ClassBits key;
+    key.language = rules.match_language;
+    key.format = rules.match_format;
+    key.region = rules.match_region;
+    key.session = rules.require_session;
+    if (key.session) {
+        key.now = now;
+        key.horizon = horizon;
+    }
+    std::shared_ptr<const Ranker::State::ClassBits> cached;
+    {
+        const std::lock_guard<std::mutex> lock(s.class_bits_mutex);
+        cached = s.class_bits;
+    }
+    const bool hit = cached && cached->same_rules(key) && cached->bits.size() == s.classes.size() * words_;
+    if (hit) std::copy(cached->bits.begin(), cached->bits.end(), bits_.begin());
+    const std::size_t first = hit ? s.classes.size() : 0;
+    learnrec::detail::parallel_for(static_cast<std::int64_t>(first), static_cast<std::int64_t>(num_classes),
+                                   rules.num_threads, [&](std::int64_t k) {
                                        const auto kk = static_cast<std::size_t>(k);
                                        const auto& ec = kk < s.classes.size()
                                                             ? s.classes[kk]
@@ -24,6 +41,12 @@ Request::Request(const Ranker::State& s, timestamp_t now, const RankingRules& ru
                                            if (eligible(ec, static_cast<index_t>(c), now, horizon))
                                                row[c >> 6] |= std::uint64_t{1} << (c & 63);
                                    });
+    if (!hit) {
+        key.bits.assign(bits_.begin(), bits_.begin() + static_cast<std::ptrdiff_t>(s.classes.size() * words_));
+        auto fresh = std::make_shared<const Ranker::State::ClassBits>(std::move(key));
+        const std::lock_guard<std::mutex> lock(s.class_bits_mutex);
+        s.class_bits = std::move(fresh);
+    }
     gap_active_ = rules.gap_boost > 0.0f;
     goal_active_ = rules.goal_weight > 0.0f;
     // The bits that mask score tiles: eligibility and, under hold_back, "has prerequisites"

@@ -74,11 +74,12 @@ Recommendations rank(const Ranker::State& s, const Request& req, const Populatio
                                           : std::span<const GoalMatch>();
             },
             64);
-        // Pinned courses are usually not among the model's best, so the pool does not grow with
-        // them: a learner whose pool runs short is widened alone below (same answer either way).
-        const index_t pool = std::min(base_pool + 2, std::max<index_t>(num_courses, 1));
+        // Pinned courses are kept out of the pools (candidates() would skip them): the pool is
+        // the candidates before substitution, and a learner whose pool runs short is widened
+        // alone below (same answer either way: the candidates are a prefix of one order).
+        const index_t pool = std::min(base_pool, std::max<index_t>(num_courses, 1));
         const QueryBlock queries = queries_of(chunk);
-        const TopK top = req.pools(views, queries, pool);
+        const TopK top = req.pools(views, queries, pool, true);
 
         auto rank_one = [&](std::size_t i) {
                 const LearnerView& v = views[i];
@@ -103,7 +104,7 @@ Recommendations rank(const Ranker::State& s, const Request& req, const Populatio
                     wider = std::min(num_courses, wider * 4);
                     const std::array<index_t, 1> one{static_cast<index_t>(i)};
                     const QueryBlock q1 = rows_of(queries, one);
-                    const TopK t = req.pools(std::span<const LearnerView>(&v, 1), q1, wider);
+                    const TopK t = req.pools(std::span<const LearnerView>(&v, 1), q1, wider, true);
                     cands = req.candidates(v, t.ids_of(0), t.scores_of(0));
                     exhausted = t.count(0) < wider;
                 }

@@ -73,6 +73,24 @@ typedef float lr_v8 __attribute__((vector_size(32), aligned(4)));
 }
 LEARNREC_ISA_KERNEL(void, mask_words, (const std::uint64_t* words, std::size_t count, float* row, const ByteMasks& masks), (words, count, row, masks))
 
+/// row[c] becomes -inf where row[c] < floor (NaN stays NaN, as in the scalar test): eight lanes
+/// per compare and blend. Comparing then selecting is exact, so every path gives the same row.
+[[gnu::always_inline]] inline void floor_row_impl(float* row, std::size_t n, float floor) {
+    constexpr float kOut = -std::numeric_limits<float>::infinity();
+    const lr_v8 f = {floor, floor, floor, floor, floor, floor, floor, floor};
+    const lr_v8 out = {kOut, kOut, kOut, kOut, kOut, kOut, kOut, kOut};
+    std::size_t c = 0;
+    for (; c + 8 <= n; c += 8) {
+        lr_v8 x;
+        std::memcpy(&x, row + c, sizeof x);
+        x = x < f ? out : x;
+        std::memcpy(row + c, &x, sizeof x);
+    }
+    for (; c < n; ++c)
+        if (row[c] < floor) row[c] = kOut;
+}
+LEARNREC_ISA_KERNEL(void, floor_row, (float* row, std::size_t n, float floor), (row, n, floor))
+
 /// out[i * nb + j] = rows[a[i]] . rows[b[j]] (dim floats per row, rows ld apart). Explanations
 /// and MMR take a few hundred such dot products per learner: vectorised for the CPU at hand
 /// rather than through Eigen, which runs SSE2 in the portable build and pays a call per product.
@@ -227,7 +245,10 @@ public:
     void goal_tile(const LearnerView& v, index_t c0, index_t c1, float* row) const;
 
     /// Candidate pools of size `pool` for the given learners (model top-k fused with the rules).
-    TopK pools(std::span<const LearnerView> views, const QueryBlock& queries, index_t pool) const;
+    /// `without_pinned`: the learners' pinned courses are left out (they are shown anyway, so a
+    /// pool slot spent on one would only be skipped by candidates()).
+    TopK pools(std::span<const LearnerView> views, const QueryBlock& queries, index_t pool,
+               bool without_pinned = false) const;
 
     float model_score(const QueryBlock& queries, index_t q, index_t c) const {
         if (s_.factor) return queries.embeddings.row(q).dot(s_.factor->item_factors().row(c));

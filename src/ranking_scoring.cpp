@@ -22,7 +22,8 @@ void Request::goal_tile(const LearnerView& v, index_t c0, index_t c1, float* row
     for (; it != v.goal.end() && it->course < c1; ++it) row[it->course - c0] += rules_.goal_weight * it->score;
 }
 
-TopK Request::pools(std::span<const LearnerView> views, const QueryBlock& queries, index_t pool) const {
+TopK Request::pools(std::span<const LearnerView> views, const QueryBlock& queries, index_t pool,
+                    bool without_pinned) const {
     // No predicate: mask_tile sets exactly the courses admits() rejects to -inf, and the
     // selection never keeps a -inf score, so asking admits() again per candidate would only
     // repeat the answer (asserted on every pool in debug builds; the eligibility tests check
@@ -37,14 +38,16 @@ TopK Request::pools(std::span<const LearnerView> views, const QueryBlock& querie
                 float* row = out + static_cast<std::size_t>(q - q0) * ld;
                 const LearnerView& v = views[static_cast<std::size_t>(q)];
                 mask_tile(v, c0, c1, row);
+                if (without_pinned)
+                    for (const auto& p : v.pinned)
+                        if (p.course >= c0 && p.course < c1) row[p.course - c0] = -std::numeric_limits<float>::infinity();
                 if (gap_active_) boost_tile(v, c0, c1, row);
                 if (goal_active_ && !v.goal.empty()) goal_tile(v, c0, c1, row);
                 // The floor drops courses inside the selection, so a learner with nothing
                 // above it gets a short pool (no widening) rather than filler. It applies to
                 // the blended score: a stated goal can lift a course over it.
                 if (rules_.min_score > -std::numeric_limits<float>::infinity())
-                    for (index_t c = c0; c < c1; ++c)
-                        if (row[c - c0] < rules_.min_score) row[c - c0] = -std::numeric_limits<float>::infinity();
+                    floor_row(row, static_cast<std::size_t>(c1 - c0), rules_.min_score);
             }
         },
         filter, rules_.num_threads);

@@ -144,6 +144,20 @@ struct Ranker::State {
     // one bitset per class instead of one per learner.
     std::vector<EligibilityClass> classes;
     std::unordered_map<EligibilityClass, index_t, ClassHash> class_index;
+    // The classes' eligibility bits for the last rules and time asked: a campaign ranks its
+    // learners chunk after chunk with the same rules, so each chunk's request copies them instead
+    // of asking eligible() again for every class and course. Guarded: requests may run at once.
+    struct ClassBits {
+        bool language = false, format = false, region = false, session = false;
+        timestamp_t now = 0, horizon = 0;  // 0 unless `session`: nothing else depends on time
+        std::vector<std::uint64_t> bits;   // classes x words
+        bool same_rules(const ClassBits& o) const {
+            return language == o.language && format == o.format && region == o.region && session == o.session &&
+                   now == o.now && horizon == o.horizon;
+        }
+    };
+    mutable std::mutex class_bits_mutex;
+    mutable std::shared_ptr<const ClassBits> class_bits;
     LearnerCodes trained;  // the model's learners (empty when no facts were given)
 
     // Obligations by scope.

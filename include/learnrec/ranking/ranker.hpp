@@ -17,10 +17,10 @@
 // ranked by the same rules from their queries (the model's fold-in of their interactions, or a
 // hybrid model's feature embeddings), their facts and their own history: see NewLearners.
 //
-// Thread safety: immutable after construction; recommend() may be called concurrently.
-// Complexity per request: the model's top-k (O(L C d)) + O(L C / 64) for eligibility bits when
-// learners share few eligibility classes + O(L (k + pool^2 + h) d) for MMR and explanations
-// (h = completed courses per learner, at most 64 used).
+// Thread safety: immutable after construction but for a mutex-guarded cache of eligibility bits
+// (O(classes x C), kept for the last rules and time: a campaign's chunks share them); recommend()
+// may be called concurrently. Complexity per request: the model's top-k (O(L C d)) + O(L C / 64)
+// + O(L (k + pool^2 + h) d) for MMR and explanations (h = completed courses, at most 64 used).
 #pragma once
 
 #include <memory>
