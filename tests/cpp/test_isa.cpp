@@ -7,6 +7,7 @@
 // sums of d products are grouped and rounded differently. Scores may differ by a few units in
 // the last place of sum |q_k y_k|: checked against 1e-5 * d * max |q_k y_k| (d <= 128 here).
 // Top-k ids are the same on data without near-ties.
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -95,6 +96,30 @@ TEST_CASE("Every scoring path gives the float32 scores within rounding", "[isa]"
                     const double want = dot(U, q, V, c);
                     CHECK(std::fabs(out[static_cast<std::size_t>(q) * courses + c] - want) <= 1e-5 * d);
                 }
+        }
+    }
+}
+
+TEST_CASE("On every scoring path a query scores the same float in a batch of any size as alone", "[isa]") {
+    // Batches of 1 to 17 queries leave every remainder of the paths' tile heights (2, 6, 8 rows).
+    // The bfloat16 / half shortlists re-score one query at a time and rely on this equality.
+    const index_t courses = 16 * 5 + 3;
+    for (index_t d : {3, 64}) {
+        const RowMatrix U = random_factors(17, d, 13);
+        const RowMatrix V = random_factors(courses, d, 14);
+        const PackedPanels packed = PackedPanels::pack(V);
+        for (const auto& [isa, fn] : scoring_paths()) {
+            std::vector<float> alone(static_cast<std::size_t>(17) * courses);
+            for (index_t q = 0; q < 17; ++q)
+                fn(U.data() + static_cast<std::size_t>(q) * d, static_cast<std::size_t>(d), 1, packed, 0, courses,
+                   alone.data() + static_cast<std::size_t>(q) * courses, static_cast<std::size_t>(courses));
+            for (index_t nq = 1; nq <= 17; ++nq) {
+                INFO("path " << isa_name(isa) << ", d = " << d << ", batch of " << nq);
+                std::vector<float> batch(static_cast<std::size_t>(nq) * courses, std::nanf(""));
+                fn(U.data(), static_cast<std::size_t>(d), nq, packed, 0, courses, batch.data(),
+                   static_cast<std::size_t>(courses));
+                CHECK(std::equal(batch.begin(), batch.end(), alone.begin()));
+            }
         }
     }
 }
