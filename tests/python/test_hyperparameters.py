@@ -96,6 +96,7 @@ def test_a_saved_model_loads_with_the_hyperparameters_it_was_trained_with(name, 
     if "random_state" in expected:
         expected["random_state"] = model.model.config.seed  # the seed the fit drew
     assert loaded.keys() == expected.keys()
+    del expected["num_threads"]  # a machine setting: load lowers it to this machine, files may not keep it
     for key, value in expected.items():
         if isinstance(value, float):
             assert loaded[key] == pytest.approx(value, rel=1e-6), key  # float32 in the file
