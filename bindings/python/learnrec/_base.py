@@ -17,6 +17,7 @@ from typing import Any, Callable, ClassVar, Dict, Optional, Tuple, Type
 import numpy as np
 
 from . import _core
+from ._hyper import Hypers
 from ._validation import (
     LearnrecError,
     as_core_csr,
@@ -27,6 +28,9 @@ from ._validation import (
 )
 
 Results = Tuple[np.ndarray, np.ndarray]
+
+# The side ids come from -> (the matrix argument, the model attribute counting its columns, what they are).
+_SIDES = {"user": ("user_items", "num_courses", "courses"), "item": ("item_users", "num_learners", "learners")}
 
 # Model-file kind ("als", "bpr", ...) -> the Python class that wraps it; filled by subclasses that
 # declare ``_kind`` (see RecommenderBase.__init_subclass__), read by learnrec.load.
@@ -134,15 +138,21 @@ class RecommenderBase:
     _model: Optional[_core.Model]
     #: The model-file kind of the C++ model this class wraps (None: not loadable by learnrec.load).
     _kind: ClassVar[Optional[str]] = None
+    #: The hyperparameters, declared once: constructor, config(), get_params, repr and learnrec.load read them.
+    _hyper: ClassVar[Hypers] = Hypers(None, num_threads=0)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         kind = cls.__dict__.get("_kind")
         if kind is not None:
             _CLASSES_BY_KIND[kind] = cls
+        cls.__signature__ = cls._hyper.signature.replace(parameters=list(cls._hyper.signature.parameters.values())[1:])
 
-    def __init__(self, num_threads: int = 0) -> None:
-        self.num_threads = as_num_threads(num_threads)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        values = self._hyper.bind(type(self).__name__, args, kwargs)
+        for name in self._hyper.names:
+            setattr(self, name, values.pop(name))
+        self.num_threads = as_num_threads(self.num_threads)
         self._model = None
         #: Ids of the learners (rows) and courses (columns) when known: set by learnrec.load for
         #: files saved with ids, and written by save() unless other ids are passed.
@@ -155,11 +165,27 @@ class RecommenderBase:
         #: The training time fit records (ISO-8601 or a date); None: now. Fix it (or take the data's
         #: latest timestamp) and the same data and seed give the same model bytes.
         self.trained_at: Optional[str] = None
+        self._init_extra(**values)
+        for name in self._hyper.choices:
+            self._hyper.check_choice(name, getattr(self, name))
+
+    def _init_extra(self) -> None:
+        """Takes the constructor arguments declared as ``extra`` in :attr:`_hyper` (none here)."""
+
+    def get_params(self) -> Dict[str, Any]:
+        """The hyperparameters as constructor keyword arguments: ``type(m)(**m.get_params())`` is an unfitted copy."""
+        return self._hyper.params(self)
+
+    def config(self, seed: Optional[int] = None) -> Any:
+        """The validated C++ configuration of the current hyperparameters (``seed`` from random_state if None)."""
+        if self._hyper.config is None:
+            raise NotImplementedError(f"{type(self).__name__} has no C++ configuration")
+        return self._hyper.make_config(self, seed)
 
     @classmethod
     def _init_kwargs_from(cls, model: Any) -> Dict[str, Any]:
         """The __init__ arguments that reproduce the hyperparameters a C++ model was trained with."""
-        raise NotImplementedError(f"{cls.__name__} cannot be rebuilt from a model file")
+        return {} if cls._hyper.config is None else cls._hyper.from_config(model.config)
 
     # ---- persistence --------------------------------------------------------------------------
     def save(self, path: "os.PathLike[str] | str", learner_ids: Any = None, course_ids: Any = None) -> None:
@@ -255,6 +281,7 @@ class RecommenderBase:
         filter_items: Any = None,
         recalculate_user: bool = False,
         items: Any = None,
+        user_features: Any = None,
     ) -> Results:
         """Recommends courses (items) for one learner or a batch of learners.
 
@@ -277,6 +304,11 @@ class RecommenderBase:
             Fold learners in from ``user_items`` rather than using their trained representation.
         items : array_like of int, optional
             Rank only these courses (N is capped at their number). Not together with ``filter_items``.
+        user_features : scipy.sparse.csr_matrix, optional
+            Models with learner features only (:class:`learnrec.HybridModel`): one row per id, the
+            learner features of training. The learners are then represented from those features
+            and the ids are not looked up (new learners work); with ``recalculate_user`` their
+            ``user_items`` rows are folded in on top of the features.
 
         Returns
         -------
@@ -293,7 +325,8 @@ class RecommenderBase:
         IndexError
             An id outside the range the model was fit on (UnknownIdError, also a ValueError).
         """
-        return self._recommend(userid, user_items, N, filter_already_liked_items, filter_items, recalculate_user, items)
+        return self._recommend(userid, user_items, N, filter_already_liked_items, filter_items, recalculate_user, items,
+                               user_features)
 
     def _recommend(
         self,
@@ -424,52 +457,52 @@ class RecommenderBase:
         out_ids, scores = model.similar_learners(ids, k, allow, deny, self.num_threads)
         return _finish(out_ids, scores, scalar, n)
 
+    def _side_rows(self, side: str, ids: np.ndarray, matrix: Any, ids_name: str) -> _core.CsrView:
+        """The validated rows of ``matrix``, one per id of ``side`` ("user" or "item"), over the other side."""
+        model = self.model
+        matrix_name, columns, what = _SIDES[side]
+        return as_core_csr(matrix, matrix_name, rows=ids.size, rows_meaning=f"{ids_name} were",
+                           cols=getattr(model, columns), cols_meaning=f"the model has {what}:")
+
+    def _fold_in(self, side: str, ids_value: Any, matrix: Any, *extra: Any) -> np.ndarray:
+        """recalculate_user / recalculate_item: embeddings folded in from one row per id of ``side``."""
+        model = self.model
+        method = "fold_in_learners" if side == "user" else "fold_in_courses"
+        if not hasattr(model, method):
+            raise NotImplementedError(f"recalculate_{side} is not supported by {type(self).__name__}")
+        if matrix is None and side == "item":
+            raise ValueError("item_users is required when recalculate_item is set")
+        scalar, ids = as_ids(ids_value, f"{side}id")
+        out = getattr(model, method)(self._side_rows(side, ids, matrix, f"{side}ids"), self.num_threads, *extra)
+        return out[0] if scalar else out
+
+    def _partial_fit(self, side: str, ids_value: Any, matrix: Any, *extra: Any) -> "RecommenderBase":
+        """partial_fit_users / partial_fit_items: a new C++ model with those rows re-solved; returns self."""
+        model = self.model
+        what = "learner" if side == "user" else "course"
+        _, ids = as_ids(ids_value, f"{side}ids")
+        rows = self._side_rows(side, ids, matrix, f"{side}ids")
+        self._model = getattr(model, f"partial_fit_{what}s")(ids, rows, *extra, self.num_threads)
+        self._record_update(f"partial_fit_{side}s: {ids.size} {what}(s)")
+        return self
+
     def recalculate_user(self, userid: Any, user_items: Any) -> np.ndarray:
         """Learner embedding(s) folded in from ``user_items`` (one row per id, over courses).
 
         Ids are not looked up, so learners unseen in training work. Returns a 1-D float32 array for
         a scalar ``userid`` and a 2-D array (one row per id) otherwise.
         """
-        model = self.model
-        if not hasattr(model, "fold_in_learners"):
-            raise NotImplementedError(f"recalculate_user is not supported by {type(self).__name__}")
-        scalar, ids = as_ids(userid, "userid")
-        rows = as_core_csr(
-            user_items,
-            "user_items",
-            rows=ids.size,
-            rows_meaning="userids were",
-            cols=model.num_courses,
-            cols_meaning="the model has courses:",
-        )
-        out = model.fold_in_learners(rows, self.num_threads)  # type: ignore[attr-defined]
-        return out[0] if scalar else out
+        return self._fold_in("user", userid, user_items)
 
     def recalculate_item(self, itemid: Any, item_users: Any) -> np.ndarray:
         """Course embedding(s) folded in from ``item_users`` (one row per id, over learners).
 
         Returns a 1-D float32 array for a scalar ``itemid`` and a 2-D array otherwise.
         """
-        model = self.model
-        if not hasattr(model, "fold_in_courses"):
-            raise NotImplementedError(f"recalculate_item is not supported by {type(self).__name__}")
-        if item_users is None:
-            raise ValueError("item_users is required when recalculate_item is set")
-        scalar, ids = as_ids(itemid, "itemid")
-        rows = as_core_csr(
-            item_users,
-            "item_users",
-            rows=ids.size,
-            rows_meaning="itemids were",
-            cols=model.num_learners,
-            cols_meaning="the model has learners:",
-        )
-        out = model.fold_in_courses(rows, self.num_threads)  # type: ignore[attr-defined]
-        return out[0] if scalar else out
+        return self._fold_in("item", itemid, item_users)
 
     def __repr__(self) -> str:
-        state = f"{self._model.num_learners} learners x {self._model.num_courses} courses" if self._model else "unfitted"
-        return f"<{type(self).__name__} {state}>"
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
 
 
 class EmbeddingRecommender(RecommenderBase):
@@ -477,6 +510,8 @@ class EmbeddingRecommender(RecommenderBase):
     of :meth:`_fit_stepwise`, the embedding attributes and the float32-only ``dtype``."""
 
     _last_iterations: int = 0
+    #: ``callback`` of fit() when none is passed (implicit's attribute).
+    fit_callback: Optional[Callable[..., Any]] = None
 
     @staticmethod
     def _float32_only(dtype: Any) -> np.dtype:

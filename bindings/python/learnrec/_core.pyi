@@ -980,7 +980,7 @@ class HybridModel(FactorModel):
         """
         A new model with learners indices[i] re-fitted from rows[i] (and features) by fold-in.
         """
-    def recommend_embeddings(self, embeddings: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], exclude: learnrec._core.CsrView | None, k: typing.SupportsInt | typing.SupportsIndex, allow: typing.Any = None, deny: typing.Any = None, num_threads: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
+    def recommend_embeddings(self: FactorModel, embeddings: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], exclude: learnrec._core.CsrView | None, k: typing.SupportsInt | typing.SupportsIndex, allow: typing.Any = None, deny: typing.Any = None, num_threads: typing.SupportsInt | typing.SupportsIndex = 0) -> tuple:
         """
         Top-k courses for given [x, 1] learner representations; exclude: a CsrView with one row per embedding, or None.
         """
@@ -1550,7 +1550,7 @@ def generate_academy(seed: typing.SupportsInt | typing.SupportsIndex = 42, learn
     """
     learnrec::generate_academy: dict with matrix, learners and courses tables (column lists), events (typed lifecycle arrays), schema_version, and at schema 2 skills_review, obligations, prerequisites, sessions tables.
     """
-def holdout_split(user_items: CsrView, test_fraction: typing.SupportsFloat | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex) -> tuple[tuple, tuple]:
+def holdout_split(user_items: CsrView, test_fraction: typing.SupportsFloat | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex) -> tuple:
     """
     learnrec::holdout_split: ((indptr, indices, data, shape) of train, same of test).
     """
@@ -1558,7 +1558,7 @@ def hybrid_from_factors(user_factors: typing.Annotated[numpy.typing.ArrayLike, n
     """
     The least-squares hybrid variant (learnrec::hybrid_from_factors): feature embeddings by ridge regression of trained factors (e.g. ALS) on the features, id embeddings the remainders.
     """
-def leave_last_k_out(user_items: CsrView, timestamps: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], k: typing.SupportsInt | typing.SupportsIndex) -> tuple[tuple, tuple]:
+def leave_last_k_out(user_items: CsrView, timestamps: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], k: typing.SupportsInt | typing.SupportsIndex) -> tuple:
     """
     learnrec::leave_last_k_out: each learner's k most recent positives to test.
     """

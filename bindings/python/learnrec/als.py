@@ -9,7 +9,8 @@ import numpy as np
 
 from . import _core
 from ._base import EmbeddingRecommender
-from ._validation import as_core_csr, as_ids, seed_from
+from ._hyper import Hypers
+from ._validation import as_core_csr
 
 _SOLVERS = {"cg": _core.AlsSolver.cg, "cholesky": _core.AlsSolver.cholesky}
 
@@ -59,54 +60,16 @@ class ImplicitALS(EmbeddingRecommender):
     """
 
     _kind = "als"
+    _hyper = Hypers(_core.AlsConfig, choices={"solver": _SOLVERS}, renamed={"calculate_training_loss": "calculate_loss"},
+                    extra={"use_cg": None, "dtype": np.float32}, factors=64, regularization=0.01, alpha=1.0,
+                    iterations=15, solver="cg", cg_steps=3, num_threads=0, random_state=None,
+                    calculate_training_loss=True)
 
-    @classmethod
-    def _init_kwargs_from(cls, model: Any) -> Dict[str, Any]:
-        c = model.config
-        solver = next(name for name, value in _SOLVERS.items() if value == c.solver)
-        return dict(
-            factors=c.factors,
-            regularization=c.regularization,
-            alpha=c.alpha,
-            iterations=c.iterations,
-            solver=solver,
-            cg_steps=c.cg_steps,
-            random_state=c.seed,
-            num_threads=c.num_threads,
-            calculate_training_loss=c.calculate_loss,
-        )
-
-    def __init__(
-        self,
-        factors: int = 64,
-        regularization: float = 0.01,
-        alpha: float = 1.0,
-        iterations: int = 15,
-        solver: str = "cg",
-        cg_steps: int = 3,
-        num_threads: int = 0,
-        random_state: Any = None,
-        use_cg: Optional[bool] = None,
-        calculate_training_loss: bool = True,
-        dtype: Any = np.float32,
-    ) -> None:
-        super().__init__(num_threads=num_threads)
+    def _init_extra(self, use_cg: Optional[bool], dtype: Any) -> None:
         self.dtype = self._float32_only(dtype)
         if use_cg is not None:
-            solver = "cg" if use_cg else "cholesky"
-        if solver not in _SOLVERS:
-            raise ValueError(f"solver must be 'cg' or 'cholesky', got {solver!r}")
-        self.factors = factors
-        self.regularization = regularization
-        self.alpha = alpha
-        self.iterations = iterations
-        self.solver = solver
-        self.cg_steps = cg_steps
-        self.random_state = random_state
-        self.calculate_training_loss = calculate_training_loss
-        self.fit_callback: Optional[Callable[[int, float, Optional[float]], Any]] = None
+            self.use_cg = use_cg
         self.loss_history: List[float] = []
-        self._last_iterations = 0
 
     @property
     def use_cg(self) -> bool:
@@ -116,24 +79,6 @@ class ImplicitALS(EmbeddingRecommender):
     @use_cg.setter
     def use_cg(self, value: bool) -> None:
         self.solver = "cg" if value else "cholesky"
-
-    def config(self, seed: Optional[int] = None) -> _core.AlsConfig:
-        """The C++ configuration for the current hyperparameters (``seed`` from random_state if None)."""
-        if self.solver not in _SOLVERS:
-            raise ValueError(f"solver must be 'cg' or 'cholesky', got {self.solver!r}")
-        config = _core.AlsConfig(
-            factors=int(self.factors),
-            regularization=float(self.regularization),
-            alpha=float(self.alpha),
-            iterations=int(self.iterations),
-            solver=_SOLVERS[self.solver],
-            cg_steps=int(self.cg_steps),
-            seed=seed_from(self.random_state) if seed is None else seed,
-            num_threads=int(self.num_threads),
-            calculate_loss=bool(self.calculate_training_loss),
-        )
-        config.validate()
-        return config
 
     def _make_trainer(self, user_items: Any) -> _core.AlsTrainer:
         """The C++ trainer for ``user_items``; it borrows the matrix's float32 data / int32 indices."""
@@ -178,13 +123,7 @@ class ImplicitALS(EmbeddingRecommender):
         grow the model (skipped ids get zero factors). Other learners and every course keep their
         factors. The C++ model is immutable: this replaces it with a new one; returns self.
         """
-        model = self.model
-        _, ids = as_ids(userids, "userids")
-        rows = as_core_csr(user_items, "user_items", rows=ids.size, rows_meaning="userids were",
-                           cols=model.num_courses, cols_meaning="the model has courses:")
-        self._model = model.partial_fit_learners(ids, rows, self.num_threads)
-        self._record_update(f"partial_fit_users: {ids.size} learner(s)")
-        return self
+        return self._partial_fit("user", userids, user_items)
 
     def partial_fit_items(self, itemids: Any, item_users: Any) -> "ImplicitALS":
         """Re-solves (or adds) courses ``itemids`` from ``item_users`` (one row per id, over learners).
@@ -192,17 +131,4 @@ class ImplicitALS(EmbeddingRecommender):
         Each course is solved exactly against the fixed learner factors: a training half-step on
         its column. Ids at or past ``item_factors.shape[0]`` grow the model. Returns self.
         """
-        model = self.model
-        _, ids = as_ids(itemids, "itemids")
-        rows = as_core_csr(item_users, "item_users", rows=ids.size, rows_meaning="itemids were",
-                           cols=model.num_learners, cols_meaning="the model has learners:")
-        self._model = model.partial_fit_courses(ids, rows, self.num_threads)
-        self._record_update(f"partial_fit_items: {ids.size} course(s)")
-        return self
-
-    def __repr__(self) -> str:
-        return (
-            f"ImplicitALS(factors={self.factors}, regularization={self.regularization}, alpha={self.alpha}, "
-            f"iterations={self.iterations}, solver={self.solver!r}, cg_steps={self.cg_steps}, "
-            f"num_threads={self.num_threads}, random_state={self.random_state!r})"
-        )
+        return self._partial_fit("item", itemids, item_users)

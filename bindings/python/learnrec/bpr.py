@@ -8,7 +8,8 @@ import numpy as np
 
 from . import _core
 from ._base import EmbeddingRecommender
-from ._validation import as_core_csr, seed_from
+from ._hyper import Hypers
+from ._validation import as_core_csr
 
 
 class BayesianPersonalizedRanking(EmbeddingRecommender):
@@ -49,55 +50,11 @@ class BayesianPersonalizedRanking(EmbeddingRecommender):
     """
 
     _kind = "bpr"
+    _hyper = Hypers(_core.BprConfig, extra={"dtype": np.float32}, factors=100, learning_rate=0.05, regularization=0.01,
+                    iterations=100, verify_negative_samples=True, num_threads=0, random_state=None)
 
-    @classmethod
-    def _init_kwargs_from(cls, model: Any) -> Dict[str, Any]:
-        c = model.config
-        return dict(
-            factors=c.factors,
-            learning_rate=c.learning_rate,
-            regularization=c.regularization,
-            iterations=c.iterations,
-            verify_negative_samples=c.verify_negative_samples,
-            random_state=c.seed,
-            num_threads=c.num_threads,
-        )
-
-    def __init__(
-        self,
-        factors: int = 100,
-        learning_rate: float = 0.05,
-        regularization: float = 0.01,
-        iterations: int = 100,
-        verify_negative_samples: bool = True,
-        num_threads: int = 0,
-        random_state: Any = None,
-        dtype: Any = np.float32,
-    ) -> None:
-        super().__init__(num_threads=num_threads)
+    def _init_extra(self, dtype: Any) -> None:
         self.dtype = self._float32_only(dtype)
-        self.factors = factors
-        self.learning_rate = learning_rate
-        self.regularization = regularization
-        self.iterations = iterations
-        self.verify_negative_samples = verify_negative_samples
-        self.random_state = random_state
-        self.fit_callback: Optional[Callable[[int, float, float], Any]] = None
-        self._last_iterations = 0
-
-    def config(self, seed: Optional[int] = None) -> _core.BprConfig:
-        """The C++ configuration for the current hyperparameters (``seed`` from random_state if None)."""
-        config = _core.BprConfig(
-            factors=int(self.factors),
-            learning_rate=float(self.learning_rate),
-            regularization=float(self.regularization),
-            iterations=int(self.iterations),
-            verify_negative_samples=bool(self.verify_negative_samples),
-            seed=seed_from(self.random_state) if seed is None else seed,
-            num_threads=int(self.num_threads),
-        )
-        config.validate()
-        return config
 
     def fit(
         self,
@@ -119,11 +76,3 @@ class BayesianPersonalizedRanking(EmbeddingRecommender):
         self._fit_stepwise(trainer, user_items, show_progress, callback,
                            lambda info: ({"correct": f"{100.0 * info.correct:.2f}%"}, info.correct))
         return self
-
-    def __repr__(self) -> str:
-        return (
-            f"BayesianPersonalizedRanking(factors={self.factors}, learning_rate={self.learning_rate}, "
-            f"regularization={self.regularization}, iterations={self.iterations}, "
-            f"verify_negative_samples={self.verify_negative_samples}, num_threads={self.num_threads}, "
-            f"random_state={self.random_state!r})"
-        )

@@ -7,8 +7,8 @@ from typing import Any, Dict, Optional
 import numpy as np
 
 from . import _core
+from ._hyper import Hypers
 from ._item_item import ItemItemRecommender
-from ._validation import as_core_csr
 
 
 class EASE(ItemItemRecommender):
@@ -28,37 +28,10 @@ class EASE(ItemItemRecommender):
     """
 
     _kind = "ease"
-
-    @classmethod
-    def _init_kwargs_from(cls, model: Any) -> Dict[str, Any]:
-        c = model.config
-        return dict(regularization=c.lambda_, num_threads=c.num_threads)
-
-    def __init__(self, regularization: float = 500.0, num_threads: int = 0) -> None:
-        super().__init__(num_threads=num_threads)
-        self.regularization = regularization
-
-    def config(self) -> _core.EaseConfig:
-        """The C++ configuration for the current hyperparameters."""
-        config = _core.EaseConfig(lambda_=float(self.regularization), num_threads=int(self.num_threads))
-        config.validate()
-        return config
-
-    def fit(self, user_items: Any, show_progress: bool = True, callback: Any = None) -> "EASE":
-        """Computes B from ``user_items`` (learners x courses, scipy.sparse CSR); returns self.
-
-        Runs in C++ with the GIL released. ``show_progress`` and ``callback`` are accepted for
-        interface compatibility (the fit is a single closed-form solve).
-        """
-        config = self.config()
-        rows = as_core_csr(user_items, "user_items", warn_dtype=True, stacklevel=3)
-        self._model = _core.fit_ease(rows, config)
-        return self
+    _hyper = Hypers(_core.EaseConfig, renamed={"regularization": "lambda_"}, regularization=500.0, num_threads=0)
+    _fit_core = staticmethod(_core.fit_ease)
 
     @property
     def item_weights(self) -> Optional[np.ndarray]:
         """B (courses x courses, float32, read-only, shares the model's memory), None before fit."""
         return None if self._model is None else self._model.item_weights  # type: ignore[attr-defined]
-
-    def __repr__(self) -> str:
-        return f"EASE(regularization={self.regularization}, num_threads={self.num_threads})"

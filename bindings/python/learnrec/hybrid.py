@@ -9,7 +9,8 @@ import numpy as np
 
 from . import _core
 from ._base import EmbeddingRecommender, Results
-from ._validation import as_core_csr, as_ids, seed_from
+from ._hyper import Hypers
+from ._validation import as_core_csr, as_ids
 
 _LOSSES = {"warp": _core.HybridLoss.warp, "bpr": _core.HybridLoss.bpr}
 
@@ -63,86 +64,10 @@ class HybridModel(EmbeddingRecommender):
     """
 
     _kind = "hybrid"
-
-    @classmethod
-    def _init_kwargs_from(cls, model: Any) -> Dict[str, Any]:
-        c = model.config
-        loss = next(name for name, value in _LOSSES.items() if value == c.loss)
-        return dict(
-            factors=c.factors,
-            loss=loss,
-            learning_rate=c.learning_rate,
-            item_alpha=c.item_alpha,
-            user_alpha=c.user_alpha,
-            max_sampled=c.max_sampled,
-            iterations=c.iterations,
-            use_user_ids=c.use_user_ids,
-            use_item_ids=c.use_item_ids,
-            normalize_features=c.normalize_features,
-            fold_in_regularization=c.fold_in_regularization,
-            fold_in_epochs=c.fold_in_epochs,
-            random_state=c.seed,
-            num_threads=c.num_threads,
-        )
-
-    def __init__(
-        self,
-        factors: int = 32,
-        loss: str = "warp",
-        learning_rate: float = 0.05,
-        item_alpha: float = 0.0,
-        user_alpha: float = 0.0,
-        max_sampled: int = 10,
-        iterations: int = 30,
-        use_user_ids: bool = True,
-        use_item_ids: bool = True,
-        normalize_features: bool = True,
-        fold_in_regularization: float = 1.0,
-        fold_in_epochs: int = 30,
-        num_threads: int = 0,
-        random_state: Any = None,
-    ) -> None:
-        super().__init__(num_threads=num_threads)
-        if loss not in _LOSSES:
-            raise ValueError(f"loss must be one of {sorted(_LOSSES)}, got {loss!r}")
-        self.factors = factors
-        self.loss = loss
-        self.learning_rate = learning_rate
-        self.item_alpha = item_alpha
-        self.user_alpha = user_alpha
-        self.max_sampled = max_sampled
-        self.iterations = iterations
-        self.use_user_ids = use_user_ids
-        self.use_item_ids = use_item_ids
-        self.normalize_features = normalize_features
-        self.fold_in_regularization = fold_in_regularization
-        self.fold_in_epochs = fold_in_epochs
-        self.random_state = random_state
-        self.fit_callback: Optional[Callable[[int, float, float], Any]] = None
-        self._last_iterations = 0
-
-    def config(self, seed: Optional[int] = None) -> _core.HybridConfig:
-        """The C++ configuration for the current hyperparameters (``seed`` from random_state if None)."""
-        if self.loss not in _LOSSES:
-            raise ValueError(f"loss must be one of {sorted(_LOSSES)}, got {self.loss!r}")
-        config = _core.HybridConfig(
-            factors=int(self.factors),
-            loss=_LOSSES[self.loss],
-            learning_rate=float(self.learning_rate),
-            user_alpha=float(self.user_alpha),
-            item_alpha=float(self.item_alpha),
-            max_sampled=int(self.max_sampled),
-            iterations=int(self.iterations),
-            use_user_ids=bool(self.use_user_ids),
-            use_item_ids=bool(self.use_item_ids),
-            normalize_features=bool(self.normalize_features),
-            fold_in_regularization=float(self.fold_in_regularization),
-            fold_in_epochs=int(self.fold_in_epochs),
-            seed=seed_from(self.random_state) if seed is None else seed,
-            num_threads=int(self.num_threads),
-        )
-        config.validate()
-        return config
+    _hyper = Hypers(_core.HybridConfig, choices={"loss": _LOSSES}, factors=32, loss="warp", learning_rate=0.05,
+                    item_alpha=0.0, user_alpha=0.0, max_sampled=10, iterations=30, use_user_ids=True,
+                    use_item_ids=True, normalize_features=True, fold_in_regularization=1.0, fold_in_epochs=30,
+                    num_threads=0, random_state=None)
 
     def fit(
         self,
@@ -182,16 +107,10 @@ class HybridModel(EmbeddingRecommender):
         row is set to match. New ids must follow the model's learners without a gap. Courses are
         unchanged. Replaces the immutable C++ model with a new one; returns self.
         """
-        model = self.model
-        _, ids = as_ids(userids, "userids")
-        rows = as_core_csr(user_items, "user_items", rows=ids.size, rows_meaning="userids were",
-                           cols=model.num_courses, cols_meaning="the model has courses:")
         features = None
         if user_features is not None:
-            features = self._features(user_features, "user_features", ids.size, model.user_features, "learner")
-        self._model = model.partial_fit_learners(ids, rows, features, self.num_threads)
-        self._record_update(f"partial_fit_users: {ids.size} learner(s)")
-        return self
+            features = self._learner_features(user_features, np.size(userids))
+        return self._partial_fit("user", userids, user_items, features)
 
     def partial_fit_items(self, itemids: Any, item_features: Any = None, user_items: Any = None) -> "HybridModel":
         """Refreshes courses ``itemids`` whose metadata or interactions changed, or adds new ones.
@@ -294,42 +213,8 @@ class HybridModel(EmbeddingRecommender):
         One row of each per id; ids are not looked up. Without ``user_features`` the fold-in starts
         from zero features (what an id-only model can do for a new learner).
         """
-        model = self.model
-        scalar, ids = as_ids(userid, "userid")
-        rows = as_core_csr(
-            user_items,
-            "user_items",
-            rows=ids.size,
-            rows_meaning="userids were",
-            cols=model.num_courses,
-            cols_meaning="the model has courses:",
-        )
-        features = None
-        if user_features is not None:
-            features = self._features(user_features, "user_features", ids.size, model.user_features, "learner")
-        out = model.fold_in_learners(rows, self.num_threads, features)
-        return out[0] if scalar else out
-
-    def recommend(
-        self,
-        userid: Any,
-        user_items: Any,
-        N: int = 10,
-        filter_already_liked_items: bool = True,
-        filter_items: Any = None,
-        recalculate_user: bool = False,
-        items: Any = None,
-        user_features: Any = None,
-    ) -> Results:
-        """implicit's :meth:`RecommenderBase.recommend`, plus ``user_features`` for cold start.
-
-        With ``user_features`` (one row per id, the learner features of training), the learners
-        are represented from those features, and the ids are not looked up (new learners work);
-        with ``recalculate_user`` their ``user_items`` rows are folded in on top of the features.
-        Without it, everything is as in :class:`RecommenderBase`.
-        """
-        return self._recommend(userid, user_items, N, filter_already_liked_items, filter_items, recalculate_user,
-                               items, user_features)
+        extra = () if user_features is None else (self._learner_features(user_features, np.size(userid)),)
+        return self._fold_in("user", userid, user_items, *extra)
 
     def _learner_features(self, user_features: Any, count: int) -> _core.CsrView:
         return self._features(user_features, "user_features", count, self.model.user_features, "learner")
@@ -345,11 +230,3 @@ class HybridModel(EmbeddingRecommender):
             embeddings = model.learner_embeddings_from_features(features, self.num_threads)
         exclude = rows if filter_already_liked_items else None
         return model.recommend_embeddings(embeddings, exclude, k, allow, deny, self.num_threads)
-
-    def __repr__(self) -> str:
-        return (
-            f"HybridModel(factors={self.factors}, loss={self.loss!r}, learning_rate={self.learning_rate}, "
-            f"item_alpha={self.item_alpha}, user_alpha={self.user_alpha}, max_sampled={self.max_sampled}, "
-            f"iterations={self.iterations}, use_user_ids={self.use_user_ids}, use_item_ids={self.use_item_ids}, "
-            f"num_threads={self.num_threads}, random_state={self.random_state!r})"
-        )

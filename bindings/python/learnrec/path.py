@@ -101,10 +101,12 @@ def academy_planning(seed: int = 42, learners: int = 5000, courses: int = 600, m
     return _core.academy_planning_data(int(seed), int(learners), int(courses), float(mean_enrolments))
 
 
-def _settings(start: str, months: int, hours_per_month: Optional[float], hours_per_quarter: float,
-              now: Optional[str], failed: str, gig_hours_per_week: float, work_package_hours_per_week: float,
-              options_per_gap: int) -> dict:
-    """The planner's options as the core functions take them (a quarterly budget alone: no monthly one)."""
+def _settings(start: str = "2026-01", months: int = 12, hours_per_month: Optional[float] = None,
+              hours_per_quarter: float = 0.0, now: Optional[str] = None, failed: str = "retake",
+              gig_hours_per_week: float = 4.0, work_package_hours_per_week: float = 4.0,
+              options_per_gap: int = 12) -> dict:
+    """The planner's options (the keywords :func:`plan` and :func:`plan_team` share, with their
+    defaults) as the core functions take them (a quarterly budget alone: no monthly one)."""
     year, month = _month(start)
     if failed not in ("retake", "replace"):
         raise ValueError(f"failed must be 'retake' or 'replace', got {failed!r}")
@@ -124,19 +126,11 @@ def plan(
     data: PlanningData,
     learner: str,
     *,
-    start: str = "2026-01",
-    months: int = 12,
-    hours_per_month: Optional[float] = None,
-    hours_per_quarter: float = 0.0,
-    now: Optional[str] = None,
-    failed: str = "retake",
-    gig_hours_per_week: float = 4.0,
-    work_package_hours_per_week: float = 4.0,
-    options_per_gap: int = 12,
     targets: str = "review",
     skills: Optional[Sequence[Tuple[str, int]]] = None,
     preference: Optional[np.ndarray] = None,
     exact_limit: int = 40,
+    **settings: Any,
 ) -> LearningPlan:
     """Plans one learner (by id) from ``start`` (YYYY-MM) over ``months`` months.
 
@@ -148,10 +142,11 @@ def plan(
     re-plans: the months before it are past, shown with what happened in them (``status``).
     Budget: ``hours_per_month`` (24 unless only ``hours_per_quarter`` is given) and/or
     ``hours_per_quarter``. Gigs and work packages of the data cost ``*_hours_per_week`` (0 = none).
-    The GIL is released while planning.
+    The GIL is released while planning. ``settings``: the keywords of :func:`_settings` (``start``,
+    ``months``, ``hours_per_month``, ``hours_per_quarter``, ``now``, ``failed``,
+    ``gig_hours_per_week``, ``work_package_hours_per_week``, ``options_per_gap``).
     """
-    settings = _settings(start, months, hours_per_month, hours_per_quarter, now, failed, gig_hours_per_week,
-                         work_package_hours_per_week, options_per_gap)
+    options = _settings(**settings)
     given = [(str(s), int(level)) for s, level in (skills or [])]
     source = "given" if given else targets
     if source not in ("review", "role", "given"):
@@ -162,7 +157,7 @@ def plan(
         if pref.ndim != 1 or not np.all(np.isfinite(pref)):
             raise ValueError("preference must be a 1-D array of finite scores, one per course")
     out = _core.plan_learner(data, str(learner), targets=source, skills=given, exact_limit=int(exact_limit),
-                             preference=pref, **settings)
+                             preference=pref, **options)
     return LearningPlan(out["learner"], _frame(out["steps"]), _frame(out["unmet"]), out["total_hours"],
                         out["preference"], out["lower_bound_hours"], out["optimal"])
 
@@ -172,27 +167,19 @@ def plan_team(
     *,
     department: str = "",
     country: str = "",
-    start: str = "2026-01",
-    months: int = 12,
-    hours_per_month: Optional[float] = None,
-    hours_per_quarter: float = 0.0,
-    now: Optional[str] = None,
-    failed: str = "retake",
-    gig_hours_per_week: float = 4.0,
-    work_package_hours_per_week: float = 4.0,
-    options_per_gap: int = 12,
     targets: str = "review",
     exact_limit: int = 40,
     num_threads: int = 0,
+    **settings: Any,
 ) -> TeamPlan:
     """Plans every learner of a department and/or country ("" = any; both empty = the company) on
-    ``num_threads`` threads (0 = all) and aggregates seats per quarter and coverage at the horizon."""
+    ``num_threads`` threads (0 = all) and aggregates seats per quarter and coverage at the horizon;
+    ``settings`` as in :func:`plan`."""
     if targets not in ("review", "role"):
         raise ValueError(f"targets must be 'review' or 'role', got {targets!r}")
-    settings = _settings(start, months, hours_per_month, hours_per_quarter, now, failed, gig_hours_per_week,
-                         work_package_hours_per_week, options_per_gap)
+    options = _settings(**settings)
     out = _core.plan_team(data, str(department), str(country), targets=targets, exact_limit=int(exact_limit),
-                          num_threads=int(num_threads), **settings)
+                          num_threads=int(num_threads), **options)
     return TeamPlan(out["learners"], out["hours"], out["steps"], out["unmet"], out["optimal"], _frame(out["seats"]),
                     _frame(out["coverage"]), out["opportunity_steps"])
 

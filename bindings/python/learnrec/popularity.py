@@ -25,13 +25,6 @@ class PopularityModel(RecommenderBase):
 
     _kind = "popularity"
 
-    @classmethod
-    def _init_kwargs_from(cls, model: Any) -> Dict[str, Any]:
-        return {}
-
-    def __init__(self, num_threads: int = 0) -> None:
-        super().__init__(num_threads=num_threads)
-
     def fit(self, user_items: Any, show_progress: bool = True, callback: Any = None) -> "PopularityModel":
         """Counts, per course, the learners with a positive weight; returns self.
 
@@ -46,6 +39,3 @@ class PopularityModel(RecommenderBase):
     def popularity(self) -> Optional[np.ndarray]:
         """Per-course popularity (float32, read-only), None before fit."""
         return None if self._model is None else self._model.popularity  # type: ignore[attr-defined]
-
-    def __repr__(self) -> str:
-        return f"PopularityModel(num_threads={self.num_threads})"

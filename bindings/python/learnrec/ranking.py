@@ -151,7 +151,7 @@ class Recommendations:
         self.ids = raw["ids"]
         self.scores = raw["scores"]
         self.model_scores = raw["model_scores"]
-        self.mandatory = raw["mandatory"].astype(bool)
+        self.mandatory = raw["mandatory"].view(np.bool_)  # 0 / 1 bytes: the same memory as bools
         self.reason_offsets = raw["reason_offsets"]
         self.reason_kind = raw["reason_kind"]
         self.reason_course = raw["reason_course"]

@@ -64,15 +64,17 @@ py::dict opportunity_columns(const std::vector<Opportunity>& opps) {
         end.push_back(o.end);
         places.push_back(o.places);
     }
-    py::dict d;
-    d["opportunity_id"] = id;
-    d["kind"] = kind;
-    d["course"] = to_numpy(course);
-    d["start"] = to_numpy(start);
-    d["end"] = to_numpy(end);
-    d["location"] = location;
-    d["places"] = to_numpy(places);
-    return d;
+    using namespace py::literals;
+    return py::dict("opportunity_id"_a = id, "kind"_a = kind, "course"_a = to_numpy(course), "start"_a = to_numpy(start),
+                    "end"_a = to_numpy(end), "location"_a = location, "places"_a = to_numpy(places));
+}
+
+/// What every allocation reports about its solve (both allocate calls add their own columns).
+py::dict allocation_summary(const Allocation& a) {
+    using namespace py::literals;
+    return py::dict("inexact_groups"_a = a.inexact_groups, "open_learners"_a = a.open_learners,
+                    "mip_learners"_a = a.mip_learners, "mip_seconds"_a = a.mip_seconds,
+                    "proven_optimal"_a = a.proven_optimal, "total_utility"_a = a.total_utility);
 }
 
 }  // namespace
@@ -119,15 +121,9 @@ void register_allocation(py::module_& m) {
                 py::gil_scoped_release release;
                 a = allocate(learners, opps, cands, rules);
             }
-            py::dict d;
+            py::dict d = allocation_summary(a);
             d["chosen"] = to_numpy(a.chosen);
             d["filled"] = to_numpy(a.filled);
-            d["inexact_groups"] = a.inexact_groups;
-            d["open_learners"] = a.open_learners;
-            d["mip_learners"] = a.mip_learners;
-            d["mip_seconds"] = a.mip_seconds;
-            d["proven_optimal"] = a.proven_optimal;
-            d["total_utility"] = a.total_utility;
             d["seconds"] = a.seconds;
             return d;
         },
@@ -207,16 +203,10 @@ void register_allocation(py::module_& m) {
             opps["filled"] = to_numpy(d_filled);
             opps["demand"] = to_numpy(d_demand);
             opps["unserved"] = to_numpy(d_unserved);
-            py::dict out;
+            py::dict out = allocation_summary(a);
             out["candidates"] = cand;
             out["waiting"] = wait;
             out["opportunities"] = opps;
-            out["inexact_groups"] = a.inexact_groups;
-            out["open_learners"] = a.open_learners;
-            out["mip_learners"] = a.mip_learners;
-            out["mip_seconds"] = a.mip_seconds;
-            out["proven_optimal"] = a.proven_optimal;
-            out["total_utility"] = a.total_utility;
             out["market_seconds"] = market.seconds;
             out["solver_seconds"] = a.seconds;
             return out;

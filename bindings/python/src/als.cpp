@@ -16,6 +16,22 @@ using PyAls = PyTrainer<AlsTrainer>;
 
 std::uintptr_t address(const void* p) { return reinterpret_cast<std::uintptr_t>(p); }
 
+/// Binds `name(indices, <rows_arg>, num_threads=0)`: a new model with the listed learners or
+/// courses re-solved from their rows (`update(model, indices, view, threads)`).
+template <class Class>
+void def_partial_fit(Class& cls, const char* name,
+                     AlsModel (*update)(const AlsModel&, std::span<const index_t>, const CsrView&, int),
+                     const char* rows_arg, const char* doc) {
+    cls.def(
+        name,
+        [update](const AlsModel& mo, const py::handle& indices, const PyCsr& rows, int num_threads) {
+            const auto idx = strict_vector<index_t>(indices, "indices");
+            py::gil_scoped_release release;
+            return std::make_shared<AlsModel>(update(mo, span_of(idx), rows.view, num_threads));
+        },
+        py::arg("indices"), py::arg(rows_arg), py::arg("num_threads") = 0, doc);
+}
+
 }  // namespace
 
 void register_als(py::module_& m) {
@@ -42,57 +58,20 @@ void register_als(py::module_& m) {
             return fmt::format("IterationInfo(iteration={}, seconds={:.4f}, loss={})", i.iteration, i.seconds, i.loss);
         });
 
-    py::class_<AlsModel, FactorModel, std::shared_ptr<AlsModel>>(m, "AlsModel", "A trained implicit ALS model.")
-        .def(py::init([](const py::array_t<float, py::array::forcecast>& user_factors,
-                         const py::array_t<float, py::array::forcecast>& item_factors, const AlsConfig& config) {
-                 return std::make_shared<AlsModel>(to_row_matrix(user_factors, "user_factors"),
-                                                   to_row_matrix(item_factors, "item_factors"), config);
-             }),
-             py::arg("user_factors"), py::arg("item_factors"), py::arg("config"),
-             "Builds a model from factor matrices (copied), e.g. loaded from disk.")
-        .def_property_readonly("config", &AlsModel::config, "The AlsConfig it was trained with.")
-        .def(
-            "fold_in_learners",
-            [](const AlsModel& mo, const PyCsr& rows, int num_threads) {
-                RowMatrix out;
-                {
-                    py::gil_scoped_release release;
-                    out = mo.fold_in_learners(rows.view, num_threads);
-                }
-                return to_numpy(std::move(out));
-            },
-            py::arg("rows"), py::arg("num_threads") = 0,
-            "Learner embeddings solved exactly from interaction rows over courses (one per row).")
-        .def(
-            "fold_in_courses",
-            [](const AlsModel& mo, const PyCsr& rows, int num_threads) {
-                RowMatrix out;
-                {
-                    py::gil_scoped_release release;
-                    out = mo.fold_in_courses(rows.view, num_threads);
-                }
-                return to_numpy(std::move(out));
-            },
-            py::arg("rows"), py::arg("num_threads") = 0,
-            "Course embeddings solved exactly from interaction rows over learners (one per row).")
-        .def(
-            "partial_fit_learners",
-            [](const AlsModel& mo, const py::handle& indices, const PyCsr& rows, int num_threads) {
-                const auto idx = strict_vector<index_t>(indices, "indices");
-                py::gil_scoped_release release;
-                return std::make_shared<AlsModel>(als_partial_fit_learners(mo, span_of(idx), rows.view, num_threads));
-            },
-            py::arg("indices"), py::arg("rows"), py::arg("num_threads") = 0,
-            "A new model with learners indices[i] solved from rows[i] against the fixed courses (new indices grow it).")
-        .def(
-            "partial_fit_courses",
-            [](const AlsModel& mo, const py::handle& indices, const PyCsr& columns, int num_threads) {
-                const auto idx = strict_vector<index_t>(indices, "indices");
-                py::gil_scoped_release release;
-                return std::make_shared<AlsModel>(als_partial_fit_courses(mo, span_of(idx), columns.view, num_threads));
-            },
-            py::arg("indices"), py::arg("columns"), py::arg("num_threads") = 0,
-            "A new model with courses indices[i] solved from columns[i] (over learners) against the fixed learners.");
+    py::class_<AlsModel, FactorModel, std::shared_ptr<AlsModel>> als(m, "AlsModel", "A trained implicit ALS model.");
+    als.def(factor_model_init<AlsModel, AlsConfig>(), py::arg("user_factors"), py::arg("item_factors"),
+            py::arg("config"), "Builds a model from factor matrices (copied), e.g. loaded from disk.")
+        .def_property_readonly("config", &AlsModel::config, "The AlsConfig it was trained with.");
+    def_rows_to_embeddings(als, "fold_in_learners", &AlsModel::fold_in_learners, "rows",
+                           "Learner embeddings solved exactly from interaction rows over courses (one per row).");
+    def_rows_to_embeddings(als, "fold_in_courses", &AlsModel::fold_in_courses, "rows",
+                           "Course embeddings solved exactly from interaction rows over learners (one per row).");
+    def_partial_fit(als, "partial_fit_learners", &als_partial_fit_learners, "rows",
+                    "A new model with learners indices[i] solved from rows[i] against the fixed courses (new "
+                    "indices grow it).");
+    def_partial_fit(als, "partial_fit_courses", &als_partial_fit_courses, "columns",
+                    "A new model with courses indices[i] solved from columns[i] (over learners) against the fixed "
+                    "learners.");
 
     bind_trainer<AlsTrainer>(m, "AlsTrainer",
                              {R"doc(
@@ -121,14 +100,8 @@ the interactions; the transpose is built once). One iteration per step(), GIL re
             "indptr_pointer", [](const PyAls& t) { return address(t.input().view.indptr.data()); },
             "Address of the row pointers the trainer reads.");
 
-    m.def(
-        "fit_als",
-        [](const PyCsr& user_items, const AlsConfig& config) {
-            py::gil_scoped_release release;
-            return std::make_shared<AlsModel>(fit_als(user_items.view, config));
-        },
-        py::arg("user_items"), py::arg("config"),
-        "Trains implicit ALS entirely in C++ (learnrec::fit_als), for `config.iterations` iterations.");
+    def_fit(m, "fit_als", &fit_als,
+            "Trains implicit ALS entirely in C++ (learnrec::fit_als), for `config.iterations` iterations.");
 }
 
 }  // namespace learnrec::python

@@ -43,29 +43,15 @@ void register_bpr(py::module_& m) {
                                i.iteration, i.seconds, i.correct, i.skipped, i.samples);
         });
 
-    py::class_<BprModel, FactorModel, std::shared_ptr<BprModel>>(
-        m, "BprModel", "A trained BPR model (the last factor column is the course bias; learners' is 1).")
-        .def(py::init([](const py::array_t<float, py::array::forcecast>& user_factors,
-                         const py::array_t<float, py::array::forcecast>& item_factors, const BprConfig& config) {
-                 return std::make_shared<BprModel>(to_row_matrix(user_factors, "user_factors"),
-                                                   to_row_matrix(item_factors, "item_factors"), config);
-             }),
-             py::arg("user_factors"), py::arg("item_factors"), py::arg("config"),
-             "Builds a model from factor matrices (copied; config.columns() wide), e.g. loaded from disk.")
-        .def_property_readonly("config", &BprModel::config, "The BprConfig it was trained with.")
-        .def(
-            "fold_in_learners",
-            [](const BprModel& mo, const PyCsr& rows, int num_threads) {
-                RowMatrix out;
-                {
-                    py::gil_scoped_release release;
-                    out = mo.fold_in_learners(rows.view, num_threads);
-                }
-                return to_numpy(std::move(out));
-            },
-            py::arg("rows"), py::arg("num_threads") = 0,
-            "Learner embeddings fitted by SGD to interaction rows with the course factors fixed (deterministic "
-            "per row).");
+    py::class_<BprModel, FactorModel, std::shared_ptr<BprModel>> bpr(
+        m, "BprModel", "A trained BPR model (the last factor column is the course bias; learners' is 1).");
+    bpr.def(factor_model_init<BprModel, BprConfig>(), py::arg("user_factors"), py::arg("item_factors"),
+            py::arg("config"),
+            "Builds a model from factor matrices (copied; config.columns() wide), e.g. loaded from disk.")
+        .def_property_readonly("config", &BprModel::config, "The BprConfig it was trained with.");
+    def_rows_to_embeddings(bpr, "fold_in_learners", &BprModel::fold_in_learners, "rows",
+                           "Learner embeddings fitted by SGD to interaction rows with the course factors fixed "
+                           "(deterministic per row).");
 
     bind_trainer<BprTrainer>(m, "BprTrainer",
                              {R"doc(
@@ -83,14 +69,7 @@ num_threads threads (deterministic with 1).)doc",
              }),
              py::arg("user_items"), py::arg("config"));
 
-    m.def(
-        "fit_bpr",
-        [](const PyCsr& user_items, const BprConfig& config) {
-            py::gil_scoped_release release;
-            return std::make_shared<BprModel>(fit_bpr(user_items.view, config));
-        },
-        py::arg("user_items"), py::arg("config"),
-        "Trains BPR entirely in C++ (learnrec::fit_bpr), for `config.iterations` epochs.");
+    def_fit(m, "fit_bpr", &fit_bpr, "Trains BPR entirely in C++ (learnrec::fit_bpr), for `config.iterations` epochs.");
 }
 
 }  // namespace learnrec::python

@@ -10,6 +10,18 @@
 
 namespace learnrec::python {
 
+/// The spec every campaign call starts from (run_campaign, campaign_why_not): `now` as YYYY-MM-DD.
+campaign::CampaignSpec campaign_spec(const std::string& now, const std::string& id, index_t k, int num_threads) {
+    campaign::CampaignSpec spec;
+    const auto t = parse_timestamp(now);
+    LEARNREC_CHECK(t.has_value(), "now '{}' is not a date (YYYY-MM-DD)", now);
+    spec.id = id;
+    spec.now = *t;
+    spec.k = k;
+    spec.num_threads = num_threads;
+    return spec;
+}
+
 void register_campaign(py::module_& m) {
     m.def(
         "run_campaign",
@@ -18,14 +30,8 @@ void register_campaign(py::module_& m) {
            const std::string& format, const std::string& events, std::vector<std::string> countries,
            std::vector<std::string> regions, std::vector<std::string> departments, std::vector<std::string> roles,
            std::vector<std::string> learners, int num_threads, py::object progress, const std::string& digests) {
-            campaign::CampaignSpec spec;
-            const auto t = parse_timestamp(now);
-            LEARNREC_CHECK(t.has_value(), "now '{}' is not a date (YYYY-MM-DD)", now);
-            spec.id = campaign_id;
-            spec.now = *t;
-            spec.k = k;
+            campaign::CampaignSpec spec = campaign_spec(now, campaign_id, k, num_threads);
             spec.format = campaign::parse_output_format(format);
-            spec.num_threads = num_threads;
             spec.digests = digests;
             spec.target = {std::move(countries), std::move(regions), std::move(departments), std::move(roles),
                            std::move(learners)};

@@ -13,9 +13,11 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "learnrec/data/events.hpp"
 #include "learnrec/data/interactions.hpp"
 #include "learnrec/detail/kernels.hpp"
 #include "learnrec/data/csr.hpp"
@@ -69,6 +71,13 @@ inline IndexList optional_indices(const py::object& obj, const char* name) {
     return out;
 }
 
+/// `compute()` with the GIL released (its result must not be a Python object).
+template <class Compute>
+auto released(Compute&& compute) {
+    py::gil_scoped_release release;
+    return compute();
+}
+
 /// Moves a vector into a numpy array (no copy): the array owns the vector through a capsule.
 template <class T>
 inline py::array_t<T> to_numpy(std::vector<T>&& v, std::vector<py::ssize_t> shape) {
@@ -93,6 +102,14 @@ inline py::array_t<float> readonly_view(const Vector& v, py::handle base) {
                          base);
     a.attr("setflags")(py::arg("write") = false);
     return a;
+}
+
+/// Binds the read-only property `name` of model class M: a numpy view of what `get` returns
+/// (a matrix or vector the model owns), keeping the model alive.
+template <class Class, class M, class T>
+void def_view(Class& cls, const char* name, const T& (M::*get)() const, const char* doc) {
+    cls.def_property_readonly(
+        name, [get](py::object self) { return readonly_view((self.cast<const M&>().*get)(), self); }, doc);
 }
 
 /// A row-major matrix moved into a numpy array (no copy).
@@ -181,57 +198,78 @@ inline void check_exclusions(const PyCsr* exclude, std::size_t queries, index_t 
                    exclude->view.cols, courses);
 }
 
-inline py::tuple model_recommend(const Model& model, const py::object& learners_obj, const PyCsr* exclude, index_t k,
-                          const py::object& allow_obj, const py::object& deny_obj, int num_threads,
-                          bool reduced_precision) {
-    const auto learners = strict_vector<index_t>(learners_obj, "learners");
+/// The frame of every top-k call: validates allow / deny (None or int32 indices), runs
+/// `rank(allow, deny)` with the GIL released and hands its TopK to numpy without copying.
+template <class Rank>
+py::tuple released_topk(const py::object& allow_obj, const py::object& deny_obj, Rank&& rank) {
     const auto allow = optional_indices(allow_obj, "allow");
     const auto deny = optional_indices(deny_obj, "deny");
     TopK top;
     {
         py::gil_scoped_release release;
+        top = rank(allow.span(), deny.span());
+    }
+    return topk_to_numpy(std::move(top));
+}
+
+inline RecommendOptions options_of(index_t k, std::span<const index_t> allow, std::span<const index_t> deny,
+                                   int num_threads) {
+    RecommendOptions options;
+    options.k = k;
+    options.allow = allow;
+    options.deny = deny;
+    options.num_threads = num_threads;
+    return options;
+}
+
+inline py::tuple model_recommend(const Model& model, const py::object& learners_obj, const PyCsr* exclude, index_t k,
+                                 const py::object& allow_obj, const py::object& deny_obj, int num_threads,
+                                 bool reduced_precision) {
+    const auto learners = strict_vector<index_t>(learners_obj, "learners");
+    return released_topk(allow_obj, deny_obj, [&](auto allow, auto deny) {
         check_exclusions(exclude, static_cast<std::size_t>(learners.size()), model.num_courses());
         const QueryBlock queries = model.learner_queries(span_of(learners));
         // Row q of `exclude` belongs to query q (implicit's convention: user_items[userids]).
-        const CandidateFilter filter{exclude ? &exclude->view : nullptr, {}, allow.span(), deny.span(), {}};
-        top = run_topk(model, queries, k, filter, num_threads, false, reduced_precision);
-    }
-    return topk_to_numpy(std::move(top));
+        const CandidateFilter filter{exclude ? &exclude->view : nullptr, {}, allow, deny, {}};
+        return run_topk(model, queries, k, filter, num_threads, false, reduced_precision);
+    });
 }
 
 inline py::tuple model_recommend_rows(const Model& model, const PyCsr& rows, bool exclude_own, index_t k,
-                               const py::object& allow_obj, const py::object& deny_obj, int num_threads) {
-    const auto allow = optional_indices(allow_obj, "allow");
-    const auto deny = optional_indices(deny_obj, "deny");
-    TopK top;
-    {
-        py::gil_scoped_release release;
-        RecommendOptions options;
-        options.k = k;
-        options.allow = allow.span();
-        options.deny = deny.span();
-        options.num_threads = num_threads;
-        top = recommend_from_rows(model, rows.view, exclude_own, options);
-    }
-    return topk_to_numpy(std::move(top));
+                                      const py::object& allow_obj, const py::object& deny_obj, int num_threads) {
+    return released_topk(allow_obj, deny_obj, [&](auto allow, auto deny) {
+        return recommend_from_rows(model, rows.view, exclude_own, options_of(k, allow, deny, num_threads));
+    });
 }
 
 inline py::tuple model_similar_courses(const Model& model, const py::object& courses_obj, index_t k,
-                                const py::object& allow_obj, const py::object& deny_obj, int num_threads) {
+                                       const py::object& allow_obj, const py::object& deny_obj, int num_threads) {
     const auto courses = strict_vector<index_t>(courses_obj, "courses");
-    const auto allow = optional_indices(allow_obj, "allow");
-    const auto deny = optional_indices(deny_obj, "deny");
-    TopK top;
-    {
-        py::gil_scoped_release release;
-        RecommendOptions options;
-        options.k = k;
-        options.allow = allow.span();
-        options.deny = deny.span();
-        options.num_threads = num_threads;
-        top = similar_courses(model, span_of(courses), options);
-    }
-    return topk_to_numpy(std::move(top));
+    return released_topk(allow_obj, deny_obj, [&](auto allow, auto deny) {
+        return similar_courses(model, span_of(courses), options_of(k, allow, deny, num_threads));
+    });
+}
+
+/// Top-k courses of a factor model for learners given as embeddings (one row each, as many columns
+/// as the model's embeddings); `exclude` has one row per embedding, or is None. What hybrid
+/// cold start and learnrec.distributed's workers score with: the same fused kernel as recommend().
+inline py::tuple factor_recommend_embeddings(const FactorModel& model,
+                                             const py::array_t<float, py::array::forcecast>& embeddings,
+                                             const std::optional<PyCsr>& exclude, index_t k,
+                                             const py::object& allow_obj, const py::object& deny_obj,
+                                             int num_threads) {
+    RowMatrix e = to_row_matrix(embeddings, "embeddings");
+    return released_topk(allow_obj, deny_obj, [&](auto allow, auto deny) {
+        LEARNREC_CHECK(e.cols() == model.factors(), "embeddings have {} columns, the model has {} factors", e.cols(),
+                       model.factors());
+        LEARNREC_CHECK(e.allFinite(), "embeddings contain NaN or infinity");
+        check_exclusions(exclude ? &*exclude : nullptr, static_cast<std::size_t>(e.rows()), model.num_courses());
+        QueryBlock queries;
+        queries.count = static_cast<index_t>(e.rows());
+        queries.embeddings = std::move(e);
+        const CandidateFilter filter{exclude ? &exclude->view : nullptr, {}, allow, deny, {}};
+        return run_topk(model, queries, k, filter, num_threads, false);
+    });
 }
 
 /// Rows scaled to unit length (zero rows stay zero: similar to nothing).
@@ -245,35 +283,26 @@ inline RowMatrix normalized_rows(RowMatrix m) {
 
 /// Cosine top-k of the given embeddings against the model's course embeddings.
 inline py::tuple factor_similar_courses_to(const FactorModel& model, const py::array_t<float, py::array::forcecast>& emb,
-                                    index_t k, const py::object& allow_obj, const py::object& deny_obj,
-                                    int num_threads) {
+                                           index_t k, const py::object& allow_obj, const py::object& deny_obj,
+                                           int num_threads) {
     RowMatrix queries_raw = to_row_matrix(emb, "embeddings");
-    const auto allow = optional_indices(allow_obj, "allow");
-    const auto deny = optional_indices(deny_obj, "deny");
-    TopK top;
-    {
-        py::gil_scoped_release release;
+    return released_topk(allow_obj, deny_obj, [&](auto allow, auto deny) {
         LEARNREC_CHECK(queries_raw.cols() == model.factors(), "embeddings have {} columns, the model has {} factors",
                        queries_raw.cols(), model.factors());
         QueryBlock queries;
         queries.count = static_cast<index_t>(queries_raw.rows());
         queries.embeddings = normalized_rows(std::move(queries_raw));
-        const CandidateFilter filter{nullptr, {}, allow.span(), deny.span(), {}};
-        top = run_topk(model, queries, k, filter, num_threads, true);
-    }
-    return topk_to_numpy(std::move(top));
+        const CandidateFilter filter{nullptr, {}, allow, deny, {}};
+        return run_topk(model, queries, k, filter, num_threads, true);
+    });
 }
 
 /// Cosine similarity between learner embeddings: top-k learners for each given learner.
 /// Costs O(learners * factors) per call for the norms, plus the scoring of a top-k.
 inline py::tuple factor_similar_learners(const FactorModel& model, const py::object& learners_obj, index_t k,
-                                  const py::object& allow_obj, const py::object& deny_obj, int num_threads) {
+                                         const py::object& allow_obj, const py::object& deny_obj, int num_threads) {
     const auto learners = strict_vector<index_t>(learners_obj, "learners");
-    const auto allow = optional_indices(allow_obj, "allow");
-    const auto deny = optional_indices(deny_obj, "deny");
-    TopK top;
-    {
-        py::gil_scoped_release release;
+    return released_topk(allow_obj, deny_obj, [&](auto allow, auto deny) {
         const RowMatrix& users = model.user_factors();
         const index_t n = model.num_learners();
         Vector inverse_norms(n);
@@ -287,18 +316,59 @@ inline py::tuple factor_similar_learners(const FactorModel& model, const py::obj
             LEARNREC_CHECK(ls[i] >= 0 && ls[i] < n, "learner index {} outside [0, {})", ls[i], n);
             queries.row(static_cast<Eigen::Index>(i)) = users.row(ls[i]) * inverse_norms[ls[i]];
         }
-        const CandidateFilter filter{nullptr, {}, allow.span(), deny.span(), {}};
-        top = topk(static_cast<index_t>(ls.size()), n, k,
-                   [&](index_t q0, index_t q1, index_t c0, index_t c1, float* out, std::size_t ld) {
-                       detail::gemm_nt(queries, q0, q1 - q0, users, c0, c1 - c0, out, ld);
-                       for (index_t q = q0; q < q1; ++q) {
-                           float* row = out + static_cast<std::size_t>(q - q0) * ld;
-                           for (index_t c = c0; c < c1; ++c) row[c - c0] *= inverse_norms[c];
-                       }
-                   },
-                   filter, num_threads);
-    }
-    return topk_to_numpy(std::move(top));
+        const CandidateFilter filter{nullptr, {}, allow, deny, {}};
+        return topk(static_cast<index_t>(ls.size()), n, k,
+                    [&](index_t q0, index_t q1, index_t c0, index_t c1, float* out, std::size_t ld) {
+                        detail::gemm_nt(queries, q0, q1 - q0, users, c0, c1 - c0, out, ld);
+                        for (index_t q = q0; q < q1; ++q) {
+                            float* row = out + static_cast<std::size_t>(q - q0) * ld;
+                            for (index_t c = c0; c < c1; ++c) row[c - c0] *= inverse_norms[c];
+                        }
+                    },
+                    filter, num_threads);
+    });
+}
+
+/// `compute()` (a RowMatrix: embeddings folded in, placed from features, ...) with the GIL
+/// released, moved into numpy.
+template <class Compute>
+py::array_t<float> released_matrix(Compute&& compute) {
+    return to_numpy(released(std::forward<Compute>(compute)));
+}
+
+/// Binds `name(rows, num_threads=0)` of model class M: the member `method(view, threads)` giving
+/// one embedding per row of a CsrView (fold-in, embeddings from features).
+template <class Class, class M>
+void def_rows_to_embeddings(Class& cls, const char* name, RowMatrix (M::*method)(const CsrView&, int) const,
+                            const char* arg, const char* doc) {
+    cls.def(
+        name,
+        [method](const M& mo, const PyCsr& rows, int num_threads) {
+            return released_matrix([&] { return (mo.*method)(rows.view, num_threads); });
+        },
+        py::arg(arg), py::arg("num_threads") = 0, doc);
+}
+
+/// Binds `fit_<kind>(user_items, config)`: trains entirely in C++ with the GIL released.
+template <class M, class Config, class... Rest>
+void def_fit(py::module_& m, const char* name, M (*fit)(const CsrView&, const Config&, Rest...), const char* doc) {
+    m.def(
+        name,
+        [fit](const PyCsr& user_items, const Config& config) {
+            py::gil_scoped_release release;
+            return std::make_shared<M>(fit(user_items.view, config, std::decay_t<Rest>{}...));
+        },
+        py::arg("user_items"), py::arg("config"), doc);
+}
+
+/// The constructor of a factor model class from its two factor matrices (copied) and its config.
+template <class M, class Config>
+auto factor_model_init() {
+    return py::init([](const py::array_t<float, py::array::forcecast>& user_factors,
+                       const py::array_t<float, py::array::forcecast>& item_factors, const Config& config) {
+        return std::make_shared<M>(to_row_matrix(user_factors, "user_factors"),
+                                   to_row_matrix(item_factors, "item_factors"), config);
+    });
 }
 
 // ---- data ------------------------------------------------------------------------------------
@@ -315,6 +385,26 @@ inline py::tuple csr_to_numpy(CsrMatrix&& m) {
     };
     return py::make_tuple(arr(owned->indptr()), arr(owned->indices()), arr(owned->data()),
                           py::make_tuple(owned->rows(), owned->cols()));
+}
+
+/// A numpy column of n values get(0), ..., get(n - 1).
+template <class T, class F>
+py::array_t<T> column(std::size_t n, F&& get) {
+    std::vector<T> v(n);
+    for (std::size_t i = 0; i < n; ++i) v[i] = get(i);
+    return to_numpy(std::move(v), {static_cast<py::ssize_t>(n)});
+}
+
+/// Events as parallel arrays (learner, course int32; kind uint8; time int64; value float32).
+inline py::dict events_to_python(const std::vector<LifecycleEvent>& events) {
+    const auto n = events.size();
+    py::dict out;
+    out["learner"] = column<index_t>(n, [&](std::size_t k) { return events[k].learner; });
+    out["course"] = column<index_t>(n, [&](std::size_t k) { return events[k].course; });
+    out["kind"] = column<std::uint8_t>(n, [&](std::size_t k) { return static_cast<std::uint8_t>(events[k].kind); });
+    out["time"] = column<timestamp_t>(n, [&](std::size_t k) { return events[k].time; });
+    out["value"] = column<float>(n, [&](std::size_t k) { return events[k].value; });
+    return out;
 }
 
 inline py::list id_list(const IdMap& ids) {

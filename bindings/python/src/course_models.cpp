@@ -14,27 +14,22 @@
 namespace learnrec::python {
 
 void register_course_models(py::module_& m) {
-    py::class_<PopularityModel, Model, std::shared_ptr<PopularityModel>>(
-        m, "PopularityModel", "Most-popular baseline: courses ranked by learners with positive feedback.")
-        .def_static(
-            "fit",
-            [](const PyCsr& user_items) {
-                py::gil_scoped_release release;
-                return std::make_shared<PopularityModel>(PopularityModel::fit(user_items.view));
-            },
-            py::arg("user_items"), "Counts learners with a positive weight per course.")
-        .def_property_readonly(
-            "popularity",
-            [](py::object self) { return readonly_view(self.cast<const PopularityModel&>().popularity(), self); },
-            "Per-course popularity (float32, read-only view).");
+    py::class_<PopularityModel, Model, std::shared_ptr<PopularityModel>> popularity(
+        m, "PopularityModel", "Most-popular baseline: courses ranked by learners with positive feedback.");
+    popularity.def_static(
+        "fit",
+        [](const PyCsr& user_items) {
+            py::gil_scoped_release release;
+            return std::make_shared<PopularityModel>(PopularityModel::fit(user_items.view));
+        },
+        py::arg("user_items"), "Counts learners with a positive weight per course.");
+    def_view(popularity, "popularity", &PopularityModel::popularity, "Per-course popularity (float32, read-only view).");
 
-    py::class_<ItemItemModel, Model, std::shared_ptr<ItemItemModel>>(m, "ItemItemModel", R"doc(
+    py::class_<ItemItemModel, Model, std::shared_ptr<ItemItemModel>> item_item(m, "ItemItemModel", R"doc(
 A model scoring through a dense course x course matrix B: score(c) = sum over the learner's row
-(i, w) of w * B[i, c]. Fold-in is exact and free (the row is the query).)doc")
-        .def_property_readonly(
-            "item_weights",
-            [](py::object self) { return readonly_view(self.cast<const ItemItemModel&>().item_weights(), self); },
-            "B (courses x courses, float32): a read-only view of the model's memory.");
+(i, w) of w * B[i, c]. Fold-in is exact and free (the row is the query).)doc");
+    def_view(item_item, "item_weights", &ItemItemModel::item_weights,
+             "B (courses x courses, float32): a read-only view of the model's memory.");
 
     py::enum_<EaseWeights>(m, "EaseWeights", "How EASE turns interaction weights into X.")
         .value("binary", EaseWeights::binary, "positive feedback -> 1, negative feedback left out")
@@ -50,14 +45,8 @@ A model scoring through a dense course x course matrix B: score(c) = sum over th
     py::class_<EaseModel, ItemItemModel, std::shared_ptr<EaseModel>>(m, "EaseModel", "A trained EASE model.")
         .def_property_readonly("config", &EaseModel::config, "The EaseConfig it was trained with.");
 
-    m.def(
-        "fit_ease",
-        [](const PyCsr& user_items, const EaseConfig& config) {
-            py::gil_scoped_release release;
-            return std::make_shared<EaseModel>(fit_ease(user_items.view, config));
-        },
-        py::arg("user_items"), py::arg("config"),
-        "learnrec::fit_ease: B = I - P / diag(P) with P = (X'X + lambda I)^-1 (O(courses^3)).");
+    def_fit(m, "fit_ease", &fit_ease,
+            "learnrec::fit_ease: B = I - P / diag(P) with P = (X'X + lambda I)^-1 (O(courses^3)).");
 
     bind_config(m, "GfcfConfig", "Hyperparameters of GF-CF (learnrec::GfcfConfig).",
                 field("alpha", &GfcfConfig::alpha, "Weight of the ideal low-pass term (0: linear filter only)."),
@@ -72,14 +61,8 @@ A model scoring through a dense course x course matrix B: score(c) = sum over th
     py::class_<GfcfModel, ItemItemModel, std::shared_ptr<GfcfModel>>(m, "GfcfModel", "A trained GF-CF model.")
         .def_property_readonly("config", &GfcfModel::config, "The GfcfConfig it was trained with.");
 
-    m.def(
-        "fit_gfcf",
-        [](const PyCsr& user_items, const GfcfConfig& config) {
-            py::gil_scoped_release release;
-            return std::make_shared<GfcfModel>(fit_gfcf(user_items.view, config));
-        },
-        py::arg("user_items"), py::arg("config"),
-        "learnrec::fit_gfcf: linear filter plus alpha times the rank-`rank` ideal low-pass filter.");
+    def_fit(m, "fit_gfcf", &fit_gfcf,
+            "learnrec::fit_gfcf: linear filter plus alpha times the rank-`rank` ideal low-pass filter.");
 
     py::enum_<ItemKnnWeighting>(m, "ItemKnnWeighting", "Weighting of the course vectors in item-kNN.")
         .value("none", ItemKnnWeighting::none, "the values themselves (implicit's CosineRecommender)")
@@ -103,14 +86,8 @@ A model scoring through a dense course x course matrix B: score(c) = sum over th
             [](const ItemKnnModel& mo) { return csr_to_numpy(CsrMatrix::copy_of(mo.similarity())); },
             "S as (indptr, indices, data, shape) arrays (a copy): row i = neighbours of course i.");
 
-    m.def(
-        "fit_item_knn",
-        [](const PyCsr& user_items, const ItemKnnConfig& config) {
-            py::gil_scoped_release release;
-            return std::make_shared<ItemKnnModel>(fit_item_knn(user_items.view, config));
-        },
-        py::arg("user_items"), py::arg("config"),
-        "learnrec::fit_item_knn: keeps the K most similar courses of every course.");
+    def_fit(m, "fit_item_knn", &fit_item_knn,
+            "learnrec::fit_item_knn: keeps the K most similar courses of every course.");
 }
 
 }  // namespace learnrec::python

@@ -17,16 +17,13 @@
 namespace learnrec::python {
 namespace {
 
+using namespace py::literals;
+
 py::dict read_csv(const std::string& path, const std::vector<std::string>& ignored_columns, char delimiter) {
     CsvOptions options;
     options.ignored_columns = ignored_columns;
     options.delimiter = delimiter;
-    Interactions data;
-    {
-        py::gil_scoped_release release;
-        data = read_interactions_csv(std::filesystem::path(path), options);
-    }
-    return interactions_to_python(std::move(data));
+    return interactions_to_python(released([&] { return read_interactions_csv(std::filesystem::path(path), options); }));
 }
 
 AcademyConfig academy_config(std::uint64_t seed, std::int64_t learners, std::int64_t courses, double mean_enrolments,
@@ -46,29 +43,10 @@ py::list skill_strings(const std::vector<SkillLevel>& skills) {
     return out;
 }
 
-template <class T, class F>
-py::array_t<T> column(std::size_t n, F&& get) {
-    std::vector<T> v(n);
-    for (std::size_t i = 0; i < n; ++i) v[i] = get(i);
-    return to_numpy(std::move(v), {static_cast<py::ssize_t>(n)});
-}
-
 template <class F>
 py::list str_column(std::size_t n, F&& get) {
     py::list out(n);
     for (std::size_t i = 0; i < n; ++i) out[i] = py::str(get(i));
-    return out;
-}
-
-/// Events as parallel arrays (learner, course int32; kind uint8; time int64; value float32).
-py::dict events_to_python(const std::vector<LifecycleEvent>& events) {
-    const auto n = events.size();
-    py::dict out;
-    out["learner"] = column<index_t>(n, [&](std::size_t k) { return events[k].learner; });
-    out["course"] = column<index_t>(n, [&](std::size_t k) { return events[k].course; });
-    out["kind"] = column<std::uint8_t>(n, [&](std::size_t k) { return static_cast<std::uint8_t>(events[k].kind); });
-    out["time"] = column<timestamp_t>(n, [&](std::size_t k) { return events[k].time; });
-    out["value"] = column<float>(n, [&](std::size_t k) { return events[k].value; });
     return out;
 }
 
@@ -133,13 +111,9 @@ py::dict academy(std::uint64_t seed, std::int64_t learners, std::int64_t courses
                 skill.append(s.skill);
                 level.push_back(s.level);
             }
-        py::dict review;
-        review["department"] = department;
-        review["role"] = role;
-        review["skill"] = skill;
         const auto rows = static_cast<py::ssize_t>(level.size());
-        review["level"] = to_numpy(std::move(level), {rows});
-        out["skills_review"] = review;
+        out["skills_review"] = py::dict("department"_a = department, "role"_a = role, "skill"_a = skill,
+                                        "level"_a = to_numpy(std::move(level), {rows}));
 
         const auto& o = a.obligations;
         py::dict obligations;
@@ -344,13 +318,10 @@ py::dict apply_weighting(const py::object& learner_obj, const py::object& course
         py::gil_scoped_release release;
         x = apply_policy(log, policy, &stats);
     }
-    py::dict out;
-    out["timestamps"] = to_numpy(std::move(x.timestamps), {static_cast<py::ssize_t>(x.matrix.nnz())});
-    out["matrix"] = csr_to_numpy(std::move(x.matrix));
-    out["contributing_events"] = stats.contributing_events;
-    out["ignored_events"] = stats.ignored_events;
-    out["cancelled_pairs"] = stats.cancelled_pairs;
-    return out;
+    const auto nnz = static_cast<py::ssize_t>(x.matrix.nnz());
+    return py::dict("timestamps"_a = to_numpy(std::move(x.timestamps), {nnz}), "matrix"_a = csr_to_numpy(std::move(x.matrix)),
+                    "contributing_events"_a = stats.contributing_events, "ignored_events"_a = stats.ignored_events,
+                    "cancelled_pairs"_a = stats.cancelled_pairs);
 }
 
 }  // namespace

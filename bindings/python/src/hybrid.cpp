@@ -14,29 +14,6 @@ namespace {
 
 const CsrView* optional_view(const std::optional<PyCsr>& m) { return m ? &m->view : nullptr; }
 
-/// Top-k of given learner representations ([x, 1] rows) over the model's courses.
-py::tuple recommend_embeddings(const HybridModel& model, const py::array_t<float, py::array::forcecast>& embeddings,
-                               const std::optional<PyCsr>& exclude, index_t k, const py::object& allow_obj,
-                               const py::object& deny_obj, int num_threads) {
-    RowMatrix e = to_row_matrix(embeddings, "embeddings");
-    const auto allow = optional_indices(allow_obj, "allow");
-    const auto deny = optional_indices(deny_obj, "deny");
-    TopK top;
-    {
-        py::gil_scoped_release release;
-        LEARNREC_CHECK(e.cols() == model.config().columns(), "embeddings have {} columns, the model's have {}",
-                       e.cols(), model.config().columns());
-        LEARNREC_CHECK(e.allFinite(), "embeddings contain NaN or infinity");
-        check_exclusions(exclude ? &*exclude : nullptr, static_cast<std::size_t>(e.rows()), model.num_courses());
-        QueryBlock queries;
-        queries.count = static_cast<index_t>(e.rows());
-        queries.embeddings = std::move(e);
-        const CandidateFilter filter{exclude ? &exclude->view : nullptr, {}, allow.span(), deny.span(), {}};
-        top = run_topk(model, queries, k, filter, num_threads, false);
-    }
-    return topk_to_numpy(std::move(top));
-}
-
 }  // namespace
 
 void register_hybrid(py::module_& m) {
@@ -75,46 +52,24 @@ void register_hybrid(py::module_& m) {
                                i.iteration, i.seconds, i.violations, i.loss, i.samples);
         });
 
-    py::class_<HybridModel, FactorModel, std::shared_ptr<HybridModel>>(m, "HybridModel", R"doc(
+    py::class_<HybridModel, FactorModel, std::shared_ptr<HybridModel>> hybrid(m, "HybridModel", R"doc(
 A trained hybrid model: learner and course embeddings are sums of id and feature embeddings.
 user_factors / item_factors are the precomputed representations of the training learners and the
 model's courses ([x, 1] and [y, bias]); user_table / item_table the id rows (when used) followed by
-the feature rows.)doc")
-        .def_property_readonly("config", &HybridModel::config, "The HybridConfig it was trained with.")
+the feature rows.)doc");
+    def_rows_to_embeddings(hybrid, "learner_embeddings_from_features", &HybridModel::learner_embeddings_from_features,
+                           "features", "[x, 1] representations of learners known only by their features (no id "
+                           "embedding).");
+    def_rows_to_embeddings(hybrid, "course_embeddings_from_features", &HybridModel::course_embeddings_from_features,
+                           "features", "[y, bias] representations of courses known only by their features (no id "
+                           "embedding).");
+    def_view(hybrid, "user_table", &HybridModel::user_table, "Learner embedding table (float32, read-only view).");
+    def_view(hybrid, "item_table", &HybridModel::item_table, "Course embedding table, bias last (float32, read-only view).");
+    hybrid.def_property_readonly("config", &HybridModel::config, "The HybridConfig it was trained with.")
         .def_property_readonly("user_features", &HybridModel::user_features, "Learner features (columns).")
         .def_property_readonly("item_features", &HybridModel::item_features, "Course features (columns).")
         .def_property_readonly("trained_courses", &HybridModel::trained_courses,
                                "Courses present in training (the first ones; later ones came from with_courses).")
-        .def_property_readonly(
-            "user_table", [](py::object self) { return readonly_view(self.cast<const HybridModel&>().user_table(), self); },
-            "Learner embedding table (float32, read-only view).")
-        .def_property_readonly(
-            "item_table", [](py::object self) { return readonly_view(self.cast<const HybridModel&>().item_table(), self); },
-            "Course embedding table, bias last (float32, read-only view).")
-        .def(
-            "learner_embeddings_from_features",
-            [](const HybridModel& mo, const PyCsr& features, int num_threads) {
-                RowMatrix out;
-                {
-                    py::gil_scoped_release release;
-                    out = mo.learner_embeddings_from_features(features.view, num_threads);
-                }
-                return to_numpy(std::move(out));
-            },
-            py::arg("features"), py::arg("num_threads") = 0,
-            "[x, 1] representations of learners known only by their features (no id embedding).")
-        .def(
-            "course_embeddings_from_features",
-            [](const HybridModel& mo, const PyCsr& features, int num_threads) {
-                RowMatrix out;
-                {
-                    py::gil_scoped_release release;
-                    out = mo.course_embeddings_from_features(features.view, num_threads);
-                }
-                return to_numpy(std::move(out));
-            },
-            py::arg("features"), py::arg("num_threads") = 0,
-            "[y, bias] representations of courses known only by their features (no id embedding).")
         .def(
             "with_courses",
             [](const HybridModel& mo, const PyCsr& features, int num_threads) {
@@ -126,12 +81,7 @@ the feature rows.)doc")
         .def(
             "fold_in_learners",
             [](const HybridModel& mo, const PyCsr& rows, int num_threads, const std::optional<PyCsr>& features) {
-                RowMatrix out;
-                {
-                    py::gil_scoped_release release;
-                    out = mo.fold_in_learners(rows.view, optional_view(features), num_threads);
-                }
-                return to_numpy(std::move(out));
+                return released_matrix([&] { return mo.fold_in_learners(rows.view, optional_view(features), num_threads); });
             },
             py::arg("rows"), py::arg("num_threads") = 0, py::arg("features") = py::none(),
             "Learner representations fitted to interaction rows on top of their features (None: zero features).")
@@ -159,7 +109,7 @@ the feature rows.)doc")
             py::arg("num_threads") = 0,
             "A new model with courses indices[i] re-placed from features[i] and/or fitted to their positives in "
             "user_items (learners x courses); new indices follow the model's courses.")
-        .def("recommend_embeddings", &recommend_embeddings, py::arg("embeddings"), py::arg("exclude"), py::arg("k"),
+        .def("recommend_embeddings", &factor_recommend_embeddings, py::arg("embeddings"), py::arg("exclude"), py::arg("k"),
              py::arg("allow") = py::none(), py::arg("deny") = py::none(), py::arg("num_threads") = 0,
              "Top-k courses for given [x, 1] learner representations; exclude: a CsrView with one row per "
              "embedding, or None.");

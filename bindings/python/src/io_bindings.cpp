@@ -126,13 +126,8 @@ truncated or foreign file raises LearnrecError saying what is wrong.)doc");
         "model_to_bytes",
         [](const std::shared_ptr<Model>& model, const py::object& learner_ids, const py::object& course_ids,
            const py::object& metadata) {
-            ModelBundle bundle = bundle_of(model, learner_ids, course_ids, metadata);
-            std::string bytes;
-            {
-                py::gil_scoped_release release;
-                bytes = to_bytes(bundle);
-            }
-            return py::bytes(bytes);
+            const ModelBundle bundle = bundle_of(model, learner_ids, course_ids, metadata);
+            return py::bytes(released([&] { return to_bytes(bundle); }));
         },
         py::arg("model"), py::arg("learner_ids") = py::none(), py::arg("course_ids") = py::none(),
         py::arg("metadata") = py::none(), "The exact bytes save_model writes (used for pickling).");

@@ -112,15 +112,13 @@ the float32 kernel.)doc")
              py::arg("allow") = py::none(), py::arg("deny") = py::none(), py::arg("num_threads") = 0,
              "Most similar courses to each given course (the course itself included unless denied).");
 
-    py::class_<FactorModel, Model, std::shared_ptr<FactorModel>>(m, "FactorModel",
-                                                                 "A model scoring by dot products of embeddings.")
-        .def_property_readonly("factors", &FactorModel::factors, "Embedding dimension.")
-        .def_property_readonly(
-            "user_factors", [](py::object self) { return readonly_view(self.cast<const FactorModel&>().user_factors(), self); },
-            "Learner embeddings (learners x factors, float32): a read-only view of the model's memory.")
-        .def_property_readonly(
-            "item_factors", [](py::object self) { return readonly_view(self.cast<const FactorModel&>().item_factors(), self); },
-            "Course embeddings (courses x factors, float32): a read-only view of the model's memory.")
+    py::class_<FactorModel, Model, std::shared_ptr<FactorModel>> factor(m, "FactorModel",
+                                                                        "A model scoring by dot products of embeddings.");
+    def_view(factor, "user_factors", &FactorModel::user_factors,
+             "Learner embeddings (learners x factors, float32): a read-only view of the model's memory.");
+    def_view(factor, "item_factors", &FactorModel::item_factors,
+             "Course embeddings (courses x factors, float32): a read-only view of the model's memory.");
+    factor.def_property_readonly("factors", &FactorModel::factors, "Embedding dimension.")
         .def_property_readonly("panels_built", &FactorModel::panels_built,
                                "Whether the scoring copies of the course factors exist yet (a diagnostic: the "
                                "first recommend builds them, training and loading never do).")

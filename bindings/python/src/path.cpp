@@ -123,15 +123,10 @@ py::dict plan_dict(const path::PlanningData& d, const path::Plan& p, const path:
     unmet["target"] = num_column<std::int64_t>(u.size(), [&](std::size_t i) { return std::int64_t{u[i].target}; });
     unmet["why"] = str_list(u.size(), [&](std::size_t i) { return u[i].why; });
     unmet["detail"] = str_list(u.size(), [&](std::size_t i) { return u[i].detail; });
-    py::dict out;
-    out["learner"] = p.learner;
-    out["steps"] = steps;
-    out["unmet"] = unmet;
-    out["total_hours"] = p.total_hours;
-    out["preference"] = p.preference;
-    out["lower_bound_hours"] = p.lower_bound_hours;
-    out["optimal"] = p.optimal;
-    return out;
+    using namespace py::literals;
+    return py::dict("learner"_a = p.learner, "steps"_a = steps, "unmet"_a = unmet, "total_hours"_a = p.total_hours,
+                    "preference"_a = p.preference, "lower_bound_hours"_a = p.lower_bound_hours,
+                    "optimal"_a = p.optimal);
 }
 
 }  // namespace

@@ -329,57 +329,27 @@ Slot s = learner row * k + rank. Immutable; safe to read from several threads.)d
                 return out;
             };
             py::list courses, learners, prereqs, sessions, obligations;
-            for (const auto& f : data.catalogue.courses) {
-                py::dict d;
-                d["id"] = f.id;
-                d["title"] = f.title;
-                d["topic"] = f.topic;
-                d["format"] = f.format;
-                d["languages"] = f.languages;
-                d["regions"] = f.regions;
-                d["skills"] = skills(f.skills);
-                d["validity_months"] = f.validity_months;
-                courses.append(d);
-            }
+            using namespace py::literals;
+            for (const auto& f : data.catalogue.courses)
+                courses.append(py::dict("id"_a = f.id, "title"_a = f.title, "topic"_a = f.topic, "format"_a = f.format,
+                                        "languages"_a = f.languages, "regions"_a = f.regions,
+                                        "skills"_a = skills(f.skills), "validity_months"_a = f.validity_months));
             for (const auto& p : data.catalogue.prerequisites)
                 prereqs.append(py::make_tuple(p.course, p.requires_course));
-            for (const auto& s : data.catalogue.sessions) {
-                py::dict d;
-                d["course"] = s.course;
-                d["start"] = s.start;
-                d["end"] = s.end;
-                d["location"] = s.location;
-                d["capacity"] = s.capacity;
-                sessions.append(d);
-            }
-            for (const auto& o : data.catalogue.obligations) {
-                py::dict d;
-                d["course"] = o.course;
-                d["scope"] = std::string(to_string(o.scope));
-                d["value"] = o.value;
-                d["due"] = o.due;
-                obligations.append(d);
-            }
-            for (const auto& l : data.learners) {
-                py::dict d;
-                d["id"] = l.id;
-                d["role"] = l.role;
-                d["department"] = l.department;
-                d["country"] = l.country;
-                d["region"] = l.region;
-                d["languages"] = l.languages;
-                d["formats"] = l.formats;
-                d["target_skills"] = skills(l.target_skills);
-                d["mobility"] = l.mobility;
-                learners.append(d);
-            }
-            py::dict out;
-            out["courses"] = courses;
-            out["learners"] = data.learners.empty() ? py::object(py::none()) : py::object(learners);
-            out["prerequisites"] = prereqs;
-            out["sessions"] = sessions;
-            out["obligations"] = obligations;
-            return out;
+            for (const auto& s : data.catalogue.sessions)
+                sessions.append(py::dict("course"_a = s.course, "start"_a = s.start, "end"_a = s.end,
+                                         "location"_a = s.location, "capacity"_a = s.capacity));
+            for (const auto& o : data.catalogue.obligations)
+                obligations.append(py::dict("course"_a = o.course, "scope"_a = std::string(to_string(o.scope)),
+                                            "value"_a = o.value, "due"_a = o.due));
+            for (const auto& l : data.learners)
+                learners.append(py::dict("id"_a = l.id, "role"_a = l.role, "department"_a = l.department,
+                                         "country"_a = l.country, "region"_a = l.region, "languages"_a = l.languages,
+                                         "formats"_a = l.formats, "target_skills"_a = skills(l.target_skills),
+                                         "mobility"_a = l.mobility));
+            return py::dict("courses"_a = courses,
+                            "learners"_a = data.learners.empty() ? py::object(py::none()) : py::object(learners),
+                            "prerequisites"_a = prereqs, "sessions"_a = sessions, "obligations"_a = obligations);
         },
         py::arg("dir"), py::arg("course_ids"), py::arg("learner_ids"), py::arg("allow_unknown_courses") = false,
         py::arg("allow_unknown_learners") = false,

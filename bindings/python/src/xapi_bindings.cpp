@@ -20,14 +20,9 @@
 
 namespace learnrec::python {
 
-namespace {
+campaign::CampaignSpec campaign_spec(const std::string& now, const std::string& id, index_t k, int num_threads);  // campaign.cpp
 
-template <class T, class F>
-py::array_t<T> xapi_column(std::size_t n, F&& get) {
-    std::vector<T> v(n);
-    for (std::size_t i = 0; i < n; ++i) v[i] = get(i);
-    return to_numpy(std::move(v), {static_cast<py::ssize_t>(n)});
-}
+namespace {
 
 XapiOptions xapi_options(const py::dict& table, const std::string& course_map_csv, const std::string& rule,
                          const std::string& pattern, bool prefer_mbox, bool skip_malformed, const py::dict& verbs,
@@ -62,19 +57,14 @@ XapiOptions xapi_options(const py::dict& table, const std::string& course_map_cs
 py::dict xapi_to_python(XapiLog&& x) {
     const auto& ev = x.log.events;
     const auto n = ev.size();
-    py::dict out;
-    out["learner"] = xapi_column<index_t>(n, [&](std::size_t k) { return ev[k].learner; });
-    out["course"] = xapi_column<index_t>(n, [&](std::size_t k) { return ev[k].course; });
-    out["kind"] = xapi_column<std::uint8_t>(n, [&](std::size_t k) { return static_cast<std::uint8_t>(ev[k].kind); });
-    out["time"] = xapi_column<timestamp_t>(n, [&](std::size_t k) { return ev[k].time; });
-    out["value"] = xapi_column<float>(n, [&](std::size_t k) { return ev[k].value; });
+    py::dict out = events_to_python(ev);
     out["learner_ids"] = id_list(x.log.learners);
     out["course_ids"] = id_list(x.log.courses);
     const auto& r = x.results;
-    out["score_scaled"] = xapi_column<float>(n, [&](std::size_t k) { return r[k].score_scaled; });
-    out["success"] = xapi_column<std::int8_t>(n, [&](std::size_t k) { return r[k].success; });
-    out["completion"] = xapi_column<std::int8_t>(n, [&](std::size_t k) { return r[k].completion; });
-    out["duration_seconds"] = xapi_column<double>(n, [&](std::size_t k) { return r[k].duration_seconds; });
+    out["score_scaled"] = column<float>(n, [&](std::size_t k) { return r[k].score_scaled; });
+    out["success"] = column<std::int8_t>(n, [&](std::size_t k) { return r[k].success; });
+    out["completion"] = column<std::int8_t>(n, [&](std::size_t k) { return r[k].completion; });
+    out["duration_seconds"] = column<double>(n, [&](std::size_t k) { return r[k].duration_seconds; });
     out["statement_ids"] = py::cast(x.statement_ids);
     const auto& s = x.stats;
     py::dict stats;
@@ -189,13 +179,7 @@ void register_xapi(py::module_& m) {
         [](const std::string& model, const std::string& catalogue, const std::string& log, const std::string& learner,
            const std::string& course, const std::string& now, const std::string& campaign_id, const std::string& rules,
            index_t k, const std::string& events, int num_threads) {
-            campaign::CampaignSpec spec;
-            const auto t = parse_timestamp(now);
-            LEARNREC_CHECK(t.has_value(), "now '{}' is not a date (YYYY-MM-DD)", now);
-            spec.id = campaign_id;
-            spec.now = *t;
-            spec.k = k;
-            spec.num_threads = num_threads;
+            campaign::CampaignSpec spec = campaign_spec(now, campaign_id, k, num_threads);
             campaign::PushWhyNot p;
             std::shared_ptr<const ranking::Ranker> ranker;
             std::string version;
