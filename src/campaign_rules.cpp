@@ -9,6 +9,7 @@
 #include "learnrec/data/csv.hpp"
 #include "learnrec/error.hpp"
 #include "learnrec/ranking/files.hpp"
+#include "rules_reader.hpp"
 
 namespace learnrec::campaign {
 
@@ -40,6 +41,15 @@ std::string where_key(std::string_view text, const std::string& source, std::str
     return fmt::format("{}:{}", source, 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));
 }
 
+/// A rules reader's "key '<path>' ..." error under `source`, re-issued under "<source>:<line>" of
+/// that key; any other error unchanged.
+[[noreturn]] void rethrow_with_key_line(const Error& e, std::string_view text, const std::string& source) {
+    const std::string& why = e.reason();
+    if (e.context() != source || why.rfind("key '", 0) != 0) throw;  // the error being handled, as it was
+    const auto end = why.find('\'', 5);
+    throw Error(where_key(text, source, std::string_view(why).substr(5, end - 5)), why);
+}
+
 }  // namespace
 
 CampaignSettings parse_campaign_settings(std::string_view text, std::string_view source_name) {
@@ -49,49 +59,28 @@ CampaignSettings parse_campaign_settings(std::string_view text, std::string_view
     try {
         out.ranking = ranking::parse_rules_json(text, source_name);
     } catch (const Error& e) {
-        const std::string& why = e.reason();
-        if (e.context() != source || why.rfind("key '", 0) != 0) throw;
-        const auto end = why.find('\'', 5);
-        throw Error(where_key(text, source, std::string_view(why).substr(5, end - 5)), why);
+        rethrow_with_key_line(e, text, source);
     }
     const auto doc = nlohmann::json::parse(text.begin(), text.end());
     auto it = doc.find("campaign");
     if (it == doc.end()) return out;
-    auto fail = [&](const std::string& key, const std::string& reason) {
-        throw Error(where_key(text, source, key), fmt::format("key '{}' {}", key, reason));
-    };
-    if (!it->is_object()) fail("campaign", fmt::format("must be an object, got {}", it->type_name()));
     CampaignRules& r = out.campaign;
-    for (const auto& [name, value] : it->items()) {
-        const std::string key = "campaign." + name;
-        auto integer = [&](auto& field) {
-            if (!value.is_number_integer()) fail(key, fmt::format("must be an integer, got {}", value.dump()));
-            const auto x = value.get<std::int64_t>();
-            if (x < -(std::int64_t{1} << 31) || x >= (std::int64_t{1} << 31))
-                fail(key, fmt::format("value {} is out of range", x));
-            field = static_cast<std::remove_reference_t<decltype(field)>>(x);
-        };
-        if (name == "repeat_days") integer(r.repeat_days);
-        else if (name == "max_unanswered") integer(r.max_unanswered);
-        else if (name == "dismiss_days") integer(r.dismiss_days);
-        else if (name == "max_per_period") integer(r.max_per_period);
-        else if (name == "period_days") integer(r.period_days);
-        else if (name == "explore_days") integer(r.explore_days);
-        else if (name == "chunk_learners") integer(r.chunk_learners);
-        else if (name == "digest_courses") integer(r.digest_courses);
-        else if (name == "explore") {
-            if (!value.is_boolean()) fail(key, fmt::format("must be true or false, got {}", value.dump()));
-            r.explore = value.get<bool>();
-        } else {
-            fail(key, "is not a campaign setting (known: repeat_days, max_unanswered, dismiss_days, max_per_period, "
-                      "period_days, explore, explore_days, chunk_learners, digest_courses)");
-        }
-    }
+    const detail::RulesReader reader(source, "a campaign setting");
     try {
-        r.validate();
+        reader.walk(*it, "campaign",
+                    {{"repeat_days", reader.integer(r.repeat_days)},
+                     {"max_unanswered", reader.integer(r.max_unanswered)},
+                     {"dismiss_days", reader.integer(r.dismiss_days)},
+                     {"max_per_period", reader.integer(r.max_per_period)},
+                     {"period_days", reader.integer(r.period_days)},
+                     {"explore", reader.boolean(r.explore)},
+                     {"explore_days", reader.integer(r.explore_days)},
+                     {"chunk_learners", reader.integer(r.chunk_learners)},
+                     {"digest_courses", reader.integer(r.digest_courses)}});
     } catch (const Error& e) {
-        throw Error(source, e.reason());
+        rethrow_with_key_line(e, text, source);
     }
+    detail::validate_rules(r, source);
     return out;
 }
 
