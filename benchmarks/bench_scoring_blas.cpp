@@ -31,22 +31,17 @@
 #include "learnrec/model/als.hpp"
 #include "learnrec/retrieval/recommend.hpp"
 
+#include "bench_factors.hpp"
+
 namespace {
 
 using namespace learnrec;
+using bench::random_factors;
 
 double cpu_seconds() {
     timespec t{};
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
     return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
-}
-
-RowMatrix random_factors(index_t rows, index_t d, std::uint64_t seed) {
-    std::mt19937_64 rng(seed);
-    RowMatrix m(rows, d);
-    for (Eigen::Index i = 0; i < m.size(); ++i)
-        m.data()[i] = static_cast<float>(static_cast<double>(rng() >> 11) * 0x1.0p-53 * 2.0 - 1.0);
-    return m;
 }
 
 template <class F>

@@ -27,9 +27,12 @@
 #include "learnrec/model/als.hpp"
 #include "learnrec/retrieval/recommend.hpp"
 
+#include "bench_factors.hpp"
+
 namespace {
 
 using namespace learnrec;
+using bench::random_factors;
 
 std::vector<long> env_list(const char* name, std::vector<long> fallback) {
     const char* v = std::getenv(name);
@@ -44,14 +47,6 @@ std::vector<long> env_list(const char* name, std::vector<long> fallback) {
 index_t batch_size() {
     const char* v = std::getenv("LEARNREC_BENCH_QUERIES");
     return v && *v ? static_cast<index_t>(std::strtol(v, nullptr, 10)) : 2048;
-}
-
-RowMatrix random_factors(index_t rows, index_t d, std::uint64_t seed) {
-    std::mt19937_64 rng(seed);
-    RowMatrix m(rows, d);
-    for (Eigen::Index i = 0; i < m.size(); ++i)
-        m.data()[i] = static_cast<float>(static_cast<double>(rng() >> 11) * 0x1.0p-53 * 2.0 - 1.0);
-    return m;
 }
 
 /// One model per (courses, d), built on first use and kept for every benchmark over it.
