@@ -25,6 +25,7 @@
 #include <fmt/ranges.h>
 
 #include "academy_cmd.hpp"
+#include "demo/demo.hpp"
 #include "push_cmd.hpp"
 #include "allocate_cmd.hpp"
 #include "fresh_cmd.hpp"
@@ -93,64 +94,6 @@ std::string json_escape(std::string_view s) {
         }
     }
     return out;
-}
-
-int run_demo(index_t learners, index_t courses, std::uint64_t seed, TrainFlags& flags, int show,
-             const cli::RankingFlags& ranking) {
-    const auto t0 = std::chrono::steady_clock::now();
-    AcademyConfig academy_config;
-    academy_config.seed = seed;
-    academy_config.learners = learners;
-    academy_config.courses = courses;
-    const Academy academy = generate_academy(academy_config);
-    const auto& m = academy.interactions.matrix;
-    fmt::print("Generated academy (schema v{}, seed {}): {} learners, {} courses, {} enrolments in {:.2f} s\n",
-               academy.schema_version, seed, m.rows(), m.cols(), m.nnz(), seconds_since(t0));
-
-    const Split split = holdout_split(m, 0.2, seed);
-    const AlsConfig config = finish(flags);
-    fmt::print("Training implicit ALS: {} factors, {} iterations, {} solver, alpha {}, regularization {}\n",
-               config.factors, config.iterations, flags.solver, config.alpha, config.regularization);
-    const auto t1 = std::chrono::steady_clock::now();
-    const AlsModel als = fit_als(split.train, config, progress(config.iterations));
-    fmt::print("Trained in {:.2f} s\n\n", seconds_since(t1));
-    if (ranking.requested()) cli::run_ranked_demo(academy, std::make_shared<const AlsModel>(als), ranking, config.num_threads);
-
-    std::vector<index_t> who;
-    const index_t stride = std::max<index_t>(1, m.rows() / std::max(1, show));
-    for (index_t u = 0; u < m.rows() && static_cast<int>(who.size()) < show; u += stride)
-        if (split.train.row(u).size() >= 3) who.push_back(u);
-    RecommendOptions options;
-    options.k = 10;
-    options.num_threads = config.num_threads;
-    const CsrView train_view = split.train.view();
-    const TopK top = recommend(als, who, &train_view, options);
-    for (std::size_t i = 0; i < who.size(); ++i) {
-        const auto& p = academy.learners[static_cast<std::size_t>(who[i])];
-        fmt::print("Learner {} — {} in {}, {} ({})\n", p.id, p.role, p.department, p.country, p.language);
-        fmt::print("  has taken:\n");
-        for (auto c : split.train.row(who[i]).indices) {
-            const auto& info = academy.courses[static_cast<std::size_t>(c)];
-            fmt::print("    - {} [{}, {}]\n", info.title, info.format, info.language);
-        }
-        fmt::print("  top-10 recommendations:\n");
-        const auto ids = top.ids_of(static_cast<index_t>(i));
-        const auto scores = top.scores_of(static_cast<index_t>(i));
-        for (std::size_t r = 0; r < ids.size() && ids[r] >= 0; ++r) {
-            const auto& info = academy.courses[static_cast<std::size_t>(ids[r])];
-            fmt::print("    {:>2}. {:<55} {:<10} {:<3} score {:.3f}\n", r + 1, info.title, info.format, info.language,
-                       scores[r]);
-        }
-        fmt::print("\n");
-    }
-
-    const auto popularity = PopularityModel::fit(split.train);
-    const auto als_metrics = evaluate(als, split.train, split.test, 10, config.num_threads);
-    const auto pop_metrics = evaluate(popularity, split.train, split.test, 10, config.num_threads);
-    fmt::print("Holdout evaluation (20% of each learner's courses, {} learners):\n", als_metrics.learners);
-    fmt::print("  {:<14} recall@10 {:.4f}  NDCG@10 {:.4f}\n", "ALS", als_metrics.recall, als_metrics.ndcg);
-    fmt::print("  {:<14} recall@10 {:.4f}  NDCG@10 {:.4f}\n", "most popular", pop_metrics.recall, pop_metrics.ndcg);
-    return als_metrics.recall > pop_metrics.recall ? 0 : 3;
 }
 
 int run_train(const std::string& path, const std::vector<std::string>& ignored, TrainFlags& flags, double holdout,
@@ -324,22 +267,11 @@ int main(int argc, char** argv) {
     CLI::App app{"learnrec: course recommendations for learning platforms"};
     app.require_subcommand(1);
 
-    TrainFlags demo_flags;
-    demo_flags.als.factors = 64;
-    demo_flags.als.iterations = 15;
-    demo_flags.als.regularization = 5.0f;
-    demo_flags.als.alpha = 10.0f;
-    index_t demo_learners = 5000, demo_courses = 600;
-    std::uint64_t demo_seed = 42;
-    int demo_show = 3;
-    auto* demo = app.add_subcommand("demo", "Generate the embedded academy, train ALS, recommend and evaluate");
-    demo->add_option("--learners", demo_learners, "Learners to generate")->capture_default_str();
-    demo->add_option("--courses", demo_courses, "Courses to generate")->capture_default_str();
-    demo->add_option("--data-seed", demo_seed, "Seed of the generated academy and the split")->capture_default_str();
-    demo->add_option("--show", demo_show, "Learners to show")->capture_default_str();
-    add_als_flags(*demo, demo_flags);
+    demo::Options demo_options;
+    auto* demo_cmd = app.add_subcommand("demo", "Generate the embedded academy, train ALS, recommend and evaluate");
+    demo::add_flags(*demo_cmd, demo_options);
     cli::RankingFlags demo_ranking;
-    cli::add_ranking_flags(*demo, demo_ranking);
+    cli::add_ranking_flags(*demo_cmd, demo_ranking);
 
     TrainFlags train_flags;
     std::string train_path;
@@ -393,7 +325,14 @@ int main(int argc, char** argv) {
 
     CLI11_PARSE(app, argc, argv);
     try {
-        if (*demo) return run_demo(demo_learners, demo_courses, demo_seed, demo_flags, demo_show, demo_ranking);
+        if (*demo_cmd) {
+            demo::AfterTraining ranked;
+            if (demo_ranking.requested())
+                ranked = [&](const Academy& academy, std::shared_ptr<const AlsModel> als, int threads) {
+                    cli::run_ranked_demo(academy, std::move(als), demo_ranking, threads);
+                };
+            return demo::run(demo_options, ranked);
+        }
         if (*train) return run_train(train_path, train_ignored, train_flags, holdout, train_save, train_at);
         if (*rec)
             return run_recommend(rec_path, rec_ignored, rec_learners, rec_k, rec_format, rec_flags, rec_model,
