@@ -11,14 +11,15 @@
 // weights, old factors) leave the courses they had and the new ones enter the courses they have
 // now; the terms are grouped by course and each course takes them in one pass of a rank-k kernel
 // (lower triangle only, four terms per pass over A_c, vectorised per instruction set; courses in
-// parallel) rather than one d x d rank-1 update per pair. A course is then solved from (X'X + reg I + A_c) y = b_c, the
-// normal equations of the training half-step on its column against the current learner factors
-// (tested against a half-step on the column, and the kept equations against a rebuild). The solves are the model's training half-step for that row: for a model
+// parallel) rather than one d x d rank-1 update per pair. A course is then solved from
+// (X'X + reg I + A_c) y = b_c, the normal equations of the training half-step on its column against
+// the current learner factors (tested against a half-step on the column, and the kept equations
+// against a rebuild). Each solve is the model's training half-step for that row: for a model
 // trained by CG (the default), `cg_steps` steps of CG warm-started from the row's current factors
-// (learners in als_cg_block's blocks, courses on their kept equations in double); for a Cholesky
-// model, the exact solve (learners through the Woodbury identity when a row is shorter than the
-// factors). A learner or course with no interactions before the update has no trained row to start
-// from and is solved exactly (a new learner's row equals fold-in), whatever the solver.
+// (learners by als_cg_block, courses on their kept equations in double); for a Cholesky model, the
+// exact solve (learners through the Woodbury identity when a row is shorter than the factors). A
+// learner or course with no interactions before the update has no trained row to start from and is
+// solved exactly, whatever the solver (a new learner's row equals fold-in).
 //
 // update(learners, rows): `rows.row(i)` is the whole current row of learner `learners[i]`
 // (indices at or past num_learners() add learners; skipped indices get zero factors, as implicit
