@@ -318,7 +318,7 @@ TEST_CASE("the daily updater's course equations kept through rank-k updates equa
     const AlsModel model = fit_als(first.view(), exact_config());
     AlsDailyUpdater kept(model, first.view(), 2);
     // Day 1: learners 50..59 arrive. Day 2: learner 2 drops its first course and doubles the
-    // rest, learner 7 keeps its row (factors move, weights do not), learners 60..79 arrive.
+    // rest, learner 7 is given with its row unchanged, learners 60..79 arrive.
     std::vector<index_t> day1(10);
     std::iota(day1.begin(), day1.end(), 50);
     kept.update(day1, detail::select_rows(all.view(), day1, all.cols()).view());
@@ -344,6 +344,89 @@ TEST_CASE("the daily updater's course equations kept through rank-k updates equa
     rebuilt.update({}, none.view(), every);
     CHECK(relative_gap(kept.item_factors(), rebuilt.item_factors()) < 1e-5);
     CHECK(kept.user_factors() == rebuilt.user_factors());
+}
+
+TEST_CASE("the daily updater keeps a learner whose row did not change as they were", "[fresh][daily]") {
+    const CsrMatrix all = data();
+    const AlsModel model = fit_als(all.view(), exact_config());
+    AlsDailyUpdater updater(model, all.view(), 1);
+    const std::vector<index_t> who{3, 9};
+    const auto stats = updater.update(who, detail::select_rows(all.view(), who, all.cols()).view());
+    CHECK(stats.learners_solved == 0);
+    CHECK(stats.courses_solved == 0);
+    CHECK(updater.user_factors() == model.user_factors());
+    CHECK(updater.item_factors() == model.item_factors());
+}
+
+namespace {
+
+AlsConfig cg_config(int threads = 1) {
+    AlsConfig c = exact_config(threads);
+    c.solver = AlsSolver::cg;
+    c.cg_steps = 3;
+    return c;
+}
+
+/// The CG training half-step for one row: cg_steps of CG from `start` against `other`.
+Eigen::RowVectorXf cg_half_step(const RowMatrix& other, CsrRow row, const Eigen::RowVectorXf& start,
+                                const AlsConfig& c) {
+    Eigen::MatrixXf gram_reg = detail::gram(other, 1);
+    gram_reg.diagonal().array() += c.regularization;
+    detail::AlsScratch scratch(other.cols());
+    Vector x = start.transpose();
+    detail::als_solve_cg(x, other, gram_reg, row, c.alpha, c.cg_steps, scratch);
+    return x.transpose();
+}
+
+}  // namespace
+
+TEST_CASE("for a CG-trained model the daily updater re-solves a changed learner as the CG half-step from their row",
+          "[fresh][daily]") {
+    const CsrMatrix all = data();
+    const AlsModel model = fit_als(all.view(), cg_config());
+    AlsDailyUpdater updater(model, all.view(), 1);
+    const CsrMatrix today = with_row(all.view(), 9, {{1, 1.0f}, {4, 2.0f}, {20, 1.0f}}, all.cols());
+    const std::vector<index_t> who{9};
+    const CsrMatrix row = detail::select_rows(today.view(), who, today.cols());
+    updater.update(who, row.view());
+    const Eigen::RowVectorXf oracle = cg_half_step(model.item_factors(), today.row(9), model.user_factors().row(9),
+                                                   model.config());
+    CHECK(relative_gap(updater.user_factors().row(9), oracle) < 1e-4);
+    // Not the exact solve: three CG steps from the trained row stop short of it.
+    CHECK(relative_gap(updater.user_factors().row(9), model.fold_in_learners(row.view(), 1)) > 1e-6);
+}
+
+TEST_CASE("for a CG-trained model the daily updater re-solves a changed course as the CG half-step on its column",
+          "[fresh][daily]") {
+    const CsrMatrix all = data();
+    const AlsModel model = fit_als(all.view(), cg_config());
+    AlsDailyUpdater updater(model, all.view(), 1);
+    index_t u = 0;
+    while (all.row(u).size() < 2) ++u;
+    const auto old = all.row(u);
+    std::vector<std::pair<index_t, float>> row;
+    for (std::size_t k = 0; k < old.size(); ++k) row.emplace_back(old.indices[k], old.weights[k]);
+    row[0].second += 2.0f;
+    const CsrMatrix today = with_row(all.view(), u, row, all.cols());
+    const std::vector<index_t> who{u};
+    const auto stats = updater.update(who, detail::select_rows(today.view(), who, today.cols()).view());
+    REQUIRE(stats.courses_solved == 1);
+    const index_t c = old.indices[0];
+    const CsrMatrix column = detail::select_columns(today.view(), std::vector<index_t>{c}, nullptr);
+    const Eigen::RowVectorXf oracle = cg_half_step(updater.user_factors(), column.row(0), model.item_factors().row(c),
+                                                   model.config());
+    CHECK(relative_gap(updater.item_factors().row(c), oracle) < 1e-4);
+}
+
+TEST_CASE("for a CG-trained model a new learner's row from the daily updater equals fold-in", "[fresh][daily]") {
+    const CsrMatrix all = data();
+    const CsrMatrix first = head_rows(all.view(), 50);
+    const AlsModel model = fit_als(first.view(), cg_config());
+    AlsDailyUpdater updater(model, first.view(), 1);
+    const std::vector<index_t> who{50};
+    const CsrMatrix row = detail::select_rows(all.view(), who, all.cols());
+    updater.update(who, row.view());
+    CHECK(relative_gap(updater.user_factors().row(50), model.fold_in_learners(row.view(), 1)) < 1e-4);
 }
 
 TEST_CASE("the daily updater gives the same factors with 1, 2 and 3 threads", "[fresh][daily]") {

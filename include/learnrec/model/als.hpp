@@ -268,6 +268,18 @@ public:
         item_gram_ = detail::gram(user_factors_, config_.num_threads);
         item_gram_.diagonal().array() += config_.regularization;
     }
+    /// With the regularised Gram matrices already known (Y'Y + reg I and X'X + reg I, d x d): a
+    /// daily updater keeps them and publishes without recomputing them, O((n + m) d^2).
+    AlsModel(RowMatrix user_factors, RowMatrix item_factors, AlsConfig config, Eigen::MatrixXf user_gram_reg,
+             Eigen::MatrixXf item_gram_reg)
+        : FactorModel(std::move(user_factors), std::move(item_factors)), config_(config),
+          user_gram_(std::move(user_gram_reg)), item_gram_(std::move(item_gram_reg)) {
+        config_.validate();
+        LEARNREC_CHECK(user_gram_.rows() == factors() && user_gram_.cols() == factors() &&
+                           item_gram_.rows() == factors() && item_gram_.cols() == factors(),
+                       "AlsModel: Gram matrices of {} x {} and {} x {} for {} factors", user_gram_.rows(),
+                       user_gram_.cols(), item_gram_.rows(), item_gram_.cols(), factors());
+    }
 
     /// The kind() of every instance, known without one (used by load_as<M>).
     static constexpr std::string_view kind_name = "als";
