@@ -8,6 +8,9 @@
 #include <span>
 #include <cctype>
 #include <iterator>
+#include <array>
+
+#include "learnrec/detail/parallel.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -84,17 +87,31 @@ struct Row {
     bool explore = false; // from the exploration request (slot in its result)
 };
 
+/// What one segment of a chunk's learners produced: its bytes of output and log, in learner
+/// order, and its counts (added up by the writer). Kept from chunk to chunk for their capacity.
+struct Part {
+    std::string out, staged;
+    std::vector<float> scores;
+    std::vector<std::size_t> course_rows;  // per course, over the whole campaign
+    std::array<std::size_t, 32> reasons{};  // per reason kind, over the whole campaign
+    std::size_t learners_reached = 0, pushes = 0, mandatory = 0, exploration = 0, logged = 0, already_logged = 0,
+                period_cap = 0;
+    std::vector<Row> rows;
+    std::string learner_csv, texts;
+};
+
 /// Ranks chunks of learners and writes their rows, the staged log lines and the report's counts.
+/// The rows of a chunk are formatted in parallel, each segment of learners into its own Part,
+/// then written in learner order: the output is the same bytes whatever the number of threads.
 /// Per row it only appends to reused buffers: ids are escaped once (courses) or only when needed
-/// (learners), the log lines share one prefix (time, campaign), and the counts are arrays turned
-/// into the report's maps at the end.
+/// (learners), reason texts are rendered into the row, the log lines share one prefix (time,
+/// campaign), and the counts are arrays turned into the report's maps at the end.
 class Writer {
 public:
     Writer(const Audience& a, const CampaignSpec& spec, CampaignReport& report, detail::AtomicFile& out,
            detail::AtomicFile& staged, detail::DigestBook& book, PushLogFormat log_format)
         : a_(a), spec_(spec), report_(report), out_(out), staged_(staged), book_(book), log_format_(log_format) {
         const auto& cat = a.ranker->catalogue();
-        course_rows_.assign(cat.courses.size(), 0);
         course_csv_.reserve(cat.courses.size());
         for (const auto& c : cat.courses) course_csv_.push_back(csv_field(c.id));
         const auto& cr = spec.settings.campaign;
@@ -102,6 +119,9 @@ public:
             if (cr.explore && a.course_released[c] != ranking::kNever && a.course_released[c] <= spec.now &&
                 spec.now - a.course_released[c] <= static_cast<timestamp_t>(cr.explore_days) * kSecondsPerDay)
                 new_courses_.push_back(static_cast<index_t>(c));
+        // A few segments per thread, so that one slow segment does not leave a thread waiting.
+        parts_.resize(static_cast<std::size_t>(4 * learnrec::detail::resolve_threads(spec.num_threads)));
+        for (auto& p : parts_) p.course_rows.assign(cat.courses.size(), 0);
         if (spec.format == OutputFormat::csv)
             out_.write("campaign,learner_id,rank,course_id,score,model_score,mandatory,exploration,reason_kinds,reasons\n");
         // Every pushed record of the log shares its time and campaign: formatted once.
@@ -116,12 +136,6 @@ public:
         const auto& cr = spec_.settings.campaign;
         const detail::Memory& memory = log_memory.at(first);
         const std::size_t base = first - memory.first;
-        const std::size_t cap = cr.max_per_period > 0 ? static_cast<std::size_t>(cr.max_per_period)
-                                                      : static_cast<std::size_t>(k_);
-        auto budget_of = [&](std::size_t i) {
-            const std::size_t used = memory.period_pushes[base + i];
-            return used >= cap ? std::size_t{0} : cap - used;
-        };
         // The memory as exclusions, and the budget as the Ranker's cap on ordinary results: it
         // then explains only the courses that go out (the same first ones as with the full k).
         ranking::RequestLimits limits;
@@ -130,7 +144,7 @@ public:
             const auto held = memory.held(base + i);
             limits.excluded.insert(limits.excluded.end(), held.begin(), held.end());
             limits.offsets.push_back(static_cast<offset_t>(limits.excluded.size()));
-            limits.ordinary.push_back(static_cast<index_t>(std::min(budget_of(i), static_cast<std::size_t>(k_))));
+            limits.ordinary.push_back(static_cast<index_t>(std::min(budget_of(memory, base + i), static_cast<std::size_t>(k_))));
             for (auto rule : memory.held_rules(base + i)) ++suppressed_[rule];
         }
         ranking::RankingRules rules = spec_.settings.ranking;
@@ -157,43 +171,20 @@ public:
             er.mmr_lambda = 1.0f;
             x = rank(er, more);
         }
+        (void)cr;
 
-        std::vector<Row> rows;
-        for (std::size_t i = 0; i < log_index.size(); ++i) {
-            const index_t li = log_index[i];
-            const auto q = static_cast<index_t>(i);
-            const std::size_t budget = budget_of(i);
-            rows.clear();
-            std::size_t ordinary = 0, last_ordinary = 0, pinned = 0;
-            for (index_t j = 0; j < r.count(q); ++j) {
-                const auto s = r.slot(q, j);
-                if (r.mandatory[s]) {
-                    rows.push_back({s});
-                    ++pinned;
-                } else if (ordinary < budget) {
-                    last_ordinary = rows.size();
-                    rows.push_back({s});
-                    ++ordinary;
-                }
-            }
-            // Places the cap withheld: what k leaves after the obligations, beyond the budget.
-            const std::size_t places = static_cast<std::size_t>(k_) - std::min(pinned, static_cast<std::size_t>(k_));
-            if (places > budget) period_cap_ += places - budget;
-            if (x && budget > 0 && x->count(q) > 0) {
-                const Row e{x->slot(q, 0), true};
-                if (ordinary < budget && rows.size() < static_cast<std::size_t>(k_))
-                    rows.push_back(e);
-                else if (ordinary > 0)
-                    rows[last_ordinary] = e;  // the exploration slot takes the last ordinary place
-            }
-            if (!rows.empty()) ++report_.learners_reached;
-            const std::string& learner = a_.learner_ids.size() > static_cast<std::size_t>(li)
-                                             ? a_.learner_ids[static_cast<std::size_t>(li)]
-                                             : a_.new_learner_ids[static_cast<std::size_t>(li) - a_.learner_ids.size()];
-            learner_csv_.clear();
-            append_csv(learner_csv_, learner);
-            for (std::size_t n = 0; n < rows.size(); ++n)
-                write(rows[n].explore ? *x : r, rows[n], memory, base + i, li, learner, n + 1);
+        const auto n = static_cast<std::int64_t>(log_index.size());
+        const auto segments = std::min(static_cast<std::int64_t>(parts_.size()), n);
+        learnrec::detail::parallel_for(0, segments, spec_.num_threads, [&](std::int64_t p) {
+            Part& part = parts_[static_cast<std::size_t>(p)];
+            part.out.clear();
+            part.staged.clear();
+            for (std::int64_t i = n * p / segments; i < n * (p + 1) / segments; ++i)
+                learner(part, r, x ? &*x : nullptr, memory, base, log_index, static_cast<std::size_t>(i));
+        });
+        for (std::int64_t p = 0; p < segments; ++p) {
+            out_.write(parts_[static_cast<std::size_t>(p)].out);
+            staged_.write(parts_[static_cast<std::size_t>(p)].staged);
         }
         done_ += log_index.size();
         if (spec_.progress) spec_.progress(done_, total_);
@@ -204,22 +195,89 @@ public:
     /// Moves the counts into the report.
     void finish() {
         const auto& cat = a_.ranker->catalogue();
-        for (std::size_t c = 0; c < course_rows_.size(); ++c)
-            if (course_rows_[c] > 0) {
+        std::array<std::size_t, 32> reasons{};
+        for (const auto& p : parts_) {
+            report_.learners_reached += p.learners_reached;
+            report_.pushes += p.pushes;
+            report_.mandatory_pushes += p.mandatory;
+            report_.exploration_pushes += p.exploration;
+            report_.logged += p.logged;
+            report_.already_logged += p.already_logged;
+            period_cap_ += p.period_cap;
+            for (std::size_t k = 0; k < reasons.size(); ++k) reasons[k] += p.reasons[k];
+        }
+        for (std::size_t c = 0; c < cat.courses.size(); ++c) {
+            std::size_t rows = 0;
+            for (const auto& p : parts_) rows += p.course_rows[c];
+            if (rows > 0) {
                 ++report_.courses_pushed;
-                report_.by_format[cat.courses[c].format] += course_rows_[c];
+                report_.by_format[cat.courses[c].format] += rows;
             }
-        for (std::size_t k = 0; k < reasons_.size(); ++k)
-            if (reasons_[k] > 0) report_.by_reason[std::string(to_string(static_cast<ReasonKind>(k)))] = reasons_[k];
+        }
+        for (std::size_t k = 0; k < reasons.size(); ++k)
+            if (reasons[k] > 0) report_.by_reason[std::string(to_string(static_cast<ReasonKind>(k)))] = reasons[k];
         for (std::size_t k = 0; k < detail::kRules; ++k) report_.suppressed[detail::kRuleNames[k]] = suppressed_[k];
         report_.suppressed["period_cap"] = period_cap_;
     }
 
-    std::vector<float> scores;
+    /// Every pushed score (for the median; in no particular order).
+    std::vector<float> scores() {
+        std::vector<float> all;
+        for (auto& p : parts_) all.insert(all.end(), p.scores.begin(), p.scores.end());
+        return all;
+    }
 
 private:
-    void write(const Recommendations& r, const Row& row, const detail::Memory& memory, std::size_t local, index_t li,
-               const std::string& learner, std::size_t rank) {
+    std::size_t budget_of(const detail::Memory& memory, std::size_t local) const {
+        const auto& cr = spec_.settings.campaign;
+        const std::size_t cap = cr.max_per_period > 0 ? static_cast<std::size_t>(cr.max_per_period)
+                                                      : static_cast<std::size_t>(k_);
+        const std::size_t used = memory.period_pushes[local];
+        return used >= cap ? std::size_t{0} : cap - used;
+    }
+
+    /// The rows of chunk learner `i` into `part`.
+    void learner(Part& part, const Recommendations& r, const Recommendations* x, const detail::Memory& memory,
+                 std::size_t base, std::span<const index_t> log_index, std::size_t i) const {
+        const index_t li = log_index[i];
+        const auto q = static_cast<index_t>(i);
+        const std::size_t budget = budget_of(memory, base + i);
+        auto& rows = part.rows;
+        rows.clear();
+        std::size_t ordinary = 0, last_ordinary = 0, pinned = 0;
+        for (index_t j = 0; j < r.count(q); ++j) {
+            const auto s = r.slot(q, j);
+            if (r.mandatory[s]) {
+                rows.push_back({s});
+                ++pinned;
+            } else if (ordinary < budget) {
+                last_ordinary = rows.size();
+                rows.push_back({s});
+                ++ordinary;
+            }
+        }
+        // Places the cap withheld: what k leaves after the obligations, beyond the budget.
+        const std::size_t places = static_cast<std::size_t>(k_) - std::min(pinned, static_cast<std::size_t>(k_));
+        if (places > budget) part.period_cap += places - budget;
+        if (x && budget > 0 && x->count(q) > 0) {
+            const Row e{x->slot(q, 0), true};
+            if (ordinary < budget && rows.size() < static_cast<std::size_t>(k_))
+                rows.push_back(e);
+            else if (ordinary > 0)
+                rows[last_ordinary] = e;  // the exploration slot takes the last ordinary place
+        }
+        if (!rows.empty()) ++part.learners_reached;
+        const std::string& id = a_.learner_ids.size() > static_cast<std::size_t>(li)
+                                    ? a_.learner_ids[static_cast<std::size_t>(li)]
+                                    : a_.new_learner_ids[static_cast<std::size_t>(li) - a_.learner_ids.size()];
+        part.learner_csv.clear();
+        append_csv(part.learner_csv, id);
+        for (std::size_t n = 0; n < rows.size(); ++n)
+            write(part, rows[n].explore ? *x : r, rows[n], memory, base + i, li, id, n + 1);
+    }
+
+    void write(Part& part, const Recommendations& r, const Row& row, const detail::Memory& memory, std::size_t local,
+               index_t li, const std::string& learner, std::size_t rank) const {
         const index_t c = r.ids[row.slot];
         const auto reasons = r.reasons_of(static_cast<index_t>(row.slot / static_cast<std::size_t>(r.k)),
                                           static_cast<index_t>(row.slot % static_cast<std::size_t>(r.k)));
@@ -235,30 +293,30 @@ private:
         for (std::size_t i = 0; i < n_reasons; ++i) {
             const auto kind = static_cast<std::size_t>(reason(i).kind);
             kind_bits |= 1u << kind;
-            if (kind >= reasons_.size()) reasons_.resize(kind + 1, 0);
-            ++reasons_[kind];
+            ++part.reasons[kind];
         }
-        line_.clear();
+        std::string& line = part.out;
         if (spec_.format == OutputFormat::csv) {
-            texts_.clear();
-            line_ += spec_.id;
-            line_ += ',';
-            line_ += learner_csv_;
-            fmt::format_to(std::back_inserter(line_), ",{},", rank);
-            line_ += course_csv_[static_cast<std::size_t>(c)];
-            fmt::format_to(std::back_inserter(line_), ",{:.6g},{:.6g},{},{},", r.scores[row.slot],
+            auto& texts = part.texts;
+            texts.clear();
+            line += spec_.id;
+            line += ',';
+            line += part.learner_csv;
+            fmt::format_to(std::back_inserter(line), ",{},", rank);
+            line += course_csv_[static_cast<std::size_t>(c)];
+            fmt::format_to(std::back_inserter(line), ",{:.6g},{:.6g},{},{},", r.scores[row.slot],
                            r.model_scores[row.slot], mandatory ? 1 : 0, row.explore ? 1 : 0);
             for (std::size_t i = 0; i < n_reasons; ++i) {
                 if (i) {
-                    line_ += ';';
-                    texts_ += "; ";
+                    line += ';';
+                    texts += "; ";
                 }
-                line_ += to_string(reason(i).kind);
-                texts_ += r.text(reason(i));
+                line += to_string(reason(i).kind);
+                r.append_text(texts, reason(i));
             }
-            line_ += ',';
-            append_csv(line_, texts_);
-            line_ += '\n';
+            line += ',';
+            append_csv(line, texts);
+            line += '\n';
         } else {
             nlohmann::json rs = nlohmann::json::array();
             for (std::size_t i = 0; i < n_reasons; ++i)
@@ -269,35 +327,34 @@ private:
                                    {"score", r.scores[row.slot]},    {"model_score", r.model_scores[row.slot]},
                                    {"mandatory", mandatory},         {"exploration", row.explore},
                                    {"reasons", rs}};
-            line_ = j.dump();
-            line_ += '\n';
+            line += j.dump();
+            line += '\n';
         }
-        out_.write(line_);
+        // Each learner is in one segment: its digest slot is written by one thread only.
         book_.pushed(li, c, r.scores[row.slot], mandatory, row.explore, kind_bits);
-        ++report_.pushes;
-        if (mandatory) ++report_.mandatory_pushes;
-        if (row.explore) ++report_.exploration_pushes;
-        ++course_rows_[static_cast<std::size_t>(c)];
-        scores.push_back(r.scores[row.slot]);
+        ++part.pushes;
+        if (mandatory) ++part.mandatory;
+        if (row.explore) ++part.exploration;
+        ++part.course_rows[static_cast<std::size_t>(c)];
+        part.scores.push_back(r.scores[row.slot]);
         if (memory.logged(local, c)) {
-            ++report_.already_logged;
+            ++part.already_logged;
             return;
         }
-        line_.clear();
+        std::string& log = part.staged;
         if (log_format_ == PushLogFormat::csv) {
-            line_ += log_prefix_;
-            line_ += learner_csv_;
-            line_ += ',';
-            line_ += course_csv_[static_cast<std::size_t>(c)];
-            line_ += mandatory ? ",pushed,1\n" : ",pushed,0\n";
+            log += log_prefix_;
+            log += part.learner_csv;
+            log += ',';
+            log += course_csv_[static_cast<std::size_t>(c)];
+            log += mandatory ? ",pushed,1\n" : ",pushed,0\n";
         } else {
-            line_ = format_push_record({spec_.now, spec_.id, learner,
-                                        a_.ranker->catalogue().courses[static_cast<std::size_t>(c)].id,
-                                        PushEvent::pushed, mandatory},
-                                       log_format_);
+            log += format_push_record({spec_.now, spec_.id, learner,
+                                       a_.ranker->catalogue().courses[static_cast<std::size_t>(c)].id,
+                                       PushEvent::pushed, mandatory},
+                                      log_format_);
         }
-        staged_.write(line_);
-        ++report_.logged;
+        ++part.logged;
     }
 
     const Audience& a_;
@@ -310,9 +367,9 @@ private:
     index_t k_ = spec_.k > 0 ? spec_.k : spec_.settings.ranking.k;
     std::vector<index_t> new_courses_;
     std::vector<std::string> course_csv_;
-    std::vector<std::size_t> course_rows_, reasons_;
+    std::vector<Part> parts_;
     std::size_t suppressed_[detail::kRules] = {}, period_cap_ = 0;
-    std::string log_prefix_, learner_csv_, line_, texts_;
+    std::string log_prefix_;
     std::size_t done_ = 0, total_ = 0;
 };
 
@@ -463,7 +520,7 @@ CampaignReport run_campaign(const Audience& a, const CampaignSpec& spec, const s
     writer.finish();
     report.coverage = report.catalogue_courses ? double(report.courses_pushed) / double(report.catalogue_courses) : 0.0;
     report.share_mandatory = report.pushes ? double(report.mandatory_pushes) / double(report.pushes) : 0.0;
-    auto& s = writer.scores;
+    auto s = writer.scores();
     report.median_score = std::numeric_limits<double>::quiet_NaN();
     if (!s.empty()) {
         const auto mid = s.begin() + static_cast<std::ptrdiff_t>(s.size() / 2);

@@ -94,8 +94,9 @@ Recommendations rank(const Ranker::State& s, const Request& req, const Populatio
                 const std::size_t needed =
                     rules.mmr_lambda < 1.0f ? std::max(full, static_cast<std::size_t>(mmr_pool)) : full;
                 for ([[maybe_unused]] auto c : top.ids_of(static_cast<index_t>(i))) assert(c < 0 || req.admits(v, c));
-                std::vector<Candidate> cands =
-                    req.candidates(v, top.ids_of(static_cast<index_t>(i)), top.scores_of(static_cast<index_t>(i)));
+                // Scratch reused across the learners a thread ranks.
+                thread_local std::vector<Candidate> cands, chosen;
+                req.candidates(v, top.ids_of(static_cast<index_t>(i)), top.scores_of(static_cast<index_t>(i)), cands);
                 // Substitution and pinning can eat into the pool: widen it for this learner until
                 // enough candidates exist or every admissible course has been seen.
                 index_t wider = pool;
@@ -105,11 +106,11 @@ Recommendations rank(const Ranker::State& s, const Request& req, const Populatio
                     const std::array<index_t, 1> one{static_cast<index_t>(i)};
                     const QueryBlock q1 = rows_of(queries, one);
                     const TopK t = req.pools(std::span<const LearnerView>(&v, 1), q1, wider, true);
-                    cands = req.candidates(v, t.ids_of(0), t.scores_of(0));
+                    req.candidates(v, t.ids_of(0), t.scores_of(0), cands);
                     exhausted = t.count(0) < wider;
                 }
                 if (cands.size() > needed) cands.resize(needed);
-                std::vector<Candidate> chosen = req.diversify(std::move(cands), want);
+                req.diversify(cands, want, chosen);
 
                 // Pinned first, then the chosen ones.
                 thread_local std::vector<Candidate> shown;  // scratch reused across learners

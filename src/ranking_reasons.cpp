@@ -5,6 +5,7 @@
 #include <cassert>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 #include <limits>
 #include <numeric>
 #include <string>
@@ -99,25 +100,55 @@ std::string_view Recommendations::course_title(const Reason& reason) const {
 }
 
 std::string Recommendations::text(const Reason& reason) const {
+    std::string out;
+    append_text(out, reason);
+    return out;
+}
+
+void Recommendations::append_text(std::string& out, const Reason& reason) const {
+    auto to = std::back_inserter(out);
+    auto date = [](timestamp_t t) { return learnrec::detail::civil_from_days(learnrec::detail::floor_div(t, kSecondsPerDay)); };
+    auto put_date = [&](timestamp_t t) {
+        const auto d = date(t);
+        fmt::format_to(to, "{:04d}-{:02d}-{:02d}", d.year, d.month, d.day);
+    };
     switch (reason.kind) {
-        case ReasonKind::mandatory: return fmt::format("mandatory, due {}", format_date(reason.date));
+        case ReasonKind::mandatory:
+            out += "mandatory, due ";
+            put_date(reason.date);
+            return;
         case ReasonKind::renewal:
-            return fmt::format("your certification {} on {}", reason.date <= now ? "expired" : "expires",
-                               format_date(reason.date));
+            out += reason.date <= now ? "your certification expired on " : "your certification expires on ";
+            put_date(reason.date);
+            return;
         case ReasonKind::skill_gap:
-            return fmt::format("closes your gap in {} (target level {})", skill(reason), reason.level);
-        case ReasonKind::prerequisite_for: return fmt::format("needed before {}", course_title(reason));
-        case ReasonKind::because_completed: return fmt::format("because you completed {}", course_title(reason));
+            fmt::format_to(to, "closes your gap in {} (target level {})", skill(reason), reason.level);
+            return;
+        case ReasonKind::prerequisite_for:
+            out += "needed before ";
+            out += course_title(reason);
+            return;
+        case ReasonKind::because_completed:
+            out += "because you completed ";
+            out += course_title(reason);
+            return;
         case ReasonKind::popular_in_department:
-            return fmt::format("popular in your department ({})", department(reason));
-        case ReasonKind::new_course: return fmt::format("new in the catalogue since {}", format_date(reason.date));
+            out += "popular in your department (";
+            out += department(reason);
+            out += ')';
+            return;
+        case ReasonKind::new_course:
+            out += "new in the catalogue since ";
+            put_date(reason.date);
+            return;
         case ReasonKind::matches_goal: {
             const auto words = goal_text(reason);
             // Caller-supplied embeddings match as a whole: there are no words to quote.
-            return words.empty() ? std::string("matches your goal") : fmt::format("matches your goal: {}", words);
+            out += words.empty() ? "matches your goal" : "matches your goal: ";
+            out += words;
+            return;
         }
     }
-    return {};
 }
 
 }  // namespace learnrec::ranking

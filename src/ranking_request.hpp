@@ -257,15 +257,21 @@ public:
         return out;
     }
 
-    /// Courses to show after pinned ones, from a pool sorted by final score.
-    std::vector<Candidate> candidates(const LearnerView& v, std::span<const index_t> ids,
-                                      std::span<const float> scores) const;
+    /// Courses to show after pinned ones, from a pool sorted by final score, into `out` (cleared
+    /// first: the caller keeps one per thread, so no learner allocates).
+    void candidates(const LearnerView& v, std::span<const index_t> ids, std::span<const float> scores,
+                    std::vector<Candidate>& out) const;
 
     /// out[i * b.size() + j] = the model's similarity of courses a[i] and b[j] (cosine for factor
     /// models, whose course queries are unit vectors: one small product instead of a call per column).
     void course_similarity(std::span<const index_t> a, std::span<const index_t> b, float* out) const;
 
-    std::vector<Candidate> diversify(std::vector<Candidate> cands, std::size_t want) const;
+    /// The whole course-by-course cosine matrix (row-major, num_courses wide) when the model is a
+    /// factor model over few enough courses to keep it, computed on first use; else null.
+    const float* cached_cosines() const;
+
+    /// The first `want` courses of `cands` in MMR order, into `out` (cleared first).
+    void diversify(const std::vector<Candidate>& cands, std::size_t want, std::vector<Candidate>& out) const;
 
     /// Appends the reasons for course `c` to `out`.
     void explain(const LearnerView& v, index_t c, index_t substitute_for, std::span<const float> similarity_to_completed,

@@ -4,9 +4,9 @@
 
 namespace learnrec::ranking::engine {
 
-std::vector<Candidate> Request::candidates(const LearnerView& v, std::span<const index_t> ids,
-                                  std::span<const float> scores) const {
-    std::vector<Candidate> out;
+void Request::candidates(const LearnerView& v, std::span<const index_t> ids, std::span<const float> scores,
+                         std::vector<Candidate>& out) const {
+    out.clear();
     out.reserve(ids.size());
     thread_local std::vector<index_t> seen;  // scratch reused across learners
     seen.clear();
@@ -31,7 +31,23 @@ std::vector<Candidate> Request::candidates(const LearnerView& v, std::span<const
         seen.push_back(c);
         out.push_back({c, scores[j], substitute_for});
     }
-    return out;
+}
+
+const float* Request::cached_cosines() const {
+    if (!s_.factor) return nullptr;
+    const auto& u = s_.unit_courses;
+    const auto n = static_cast<std::size_t>(u.rows());
+    const auto dim = static_cast<std::size_t>(u.cols());
+    // 2,048 courses: 16 MB of cosines, computed once (the same kernel, so the same values).
+    constexpr std::size_t kCachedCosineCourses = 2048;
+    if (n > kCachedCosineCourses) return nullptr;
+    std::call_once(s_.cosines_once, [&] {
+        std::vector<index_t> all(n);
+        std::iota(all.begin(), all.end(), index_t{0});
+        s_.course_cosines.resize(n * n);
+        dot_rows(u.data(), dim, dim, all.data(), n, all.data(), n, s_.course_cosines.data());
+    });
+    return s_.course_cosines.data();
 }
 
 void Request::course_similarity(std::span<const index_t> a, std::span<const index_t> b, float* out) const {
@@ -39,16 +55,7 @@ void Request::course_similarity(std::span<const index_t> a, std::span<const inde
         const auto& u = s_.unit_courses;
         const auto n = static_cast<std::size_t>(u.rows());
         const auto dim = static_cast<std::size_t>(u.cols());
-        // 2,048 courses: 16 MB of cosines, computed once (the same kernel, so the same values).
-        constexpr std::size_t kCachedCosineCourses = 2048;
-        if (n <= kCachedCosineCourses) {
-            std::call_once(s_.cosines_once, [&] {
-                std::vector<index_t> all(n);
-                std::iota(all.begin(), all.end(), index_t{0});
-                s_.course_cosines.resize(n * n);
-                dot_rows(u.data(), dim, dim, all.data(), n, all.data(), n, s_.course_cosines.data());
-            });
-            const float* cos = s_.course_cosines.data();
+        if (const float* cos = cached_cosines()) {
             for (std::size_t i = 0; i < a.size(); ++i) {
                 const float* row = cos + static_cast<std::size_t>(a[i]) * n;
                 for (std::size_t j = 0; j < b.size(); ++j) out[i * b.size() + j] = row[b[j]];
@@ -83,10 +90,11 @@ void Request::course_similarity(std::span<const index_t> a, std::span<const inde
     }
 }
 
-std::vector<Candidate> Request::diversify(std::vector<Candidate> cands, std::size_t want) const {
+void Request::diversify(const std::vector<Candidate>& cands, std::size_t want, std::vector<Candidate>& out) const {
+    out.clear();
     if (rules_.mmr_lambda >= 1.0f || cands.size() <= 1) {
-        if (cands.size() > want) cands.resize(want);
-        return cands;
+        out.assign(cands.begin(), cands.begin() + static_cast<std::ptrdiff_t>(std::min(want, cands.size())));
+        return;
     }
     const std::size_t m = cands.size();
     float lo = cands[0].score, hi = cands[0].score;
@@ -108,6 +116,9 @@ std::vector<Candidate> Request::diversify(std::vector<Candidate> cands, std::siz
     // reached through the seam).
     const bool by_topic = rules_.diversity_source == DiversitySource::topics;
     const bool per_pick = !by_topic && s_.factor != nullptr;
+    // With every cosine kept, a pick's similarities are one row of the matrix: read in place.
+    const float* cosines = per_pick ? cached_cosines() : nullptr;
+    const std::size_t width = cosines ? static_cast<std::size_t>(s_.unit_courses.rows()) : 0;
     if (!by_topic && !s_.factor) {
         sim.resize(m * m);
         course_similarity(courses, courses, sim.data());
@@ -122,7 +133,6 @@ std::vector<Candidate> Request::diversify(std::vector<Candidate> cands, std::siz
         return per_pick ? to_pick[i] : sim[i * m + j];
     };
     const float lambda = rules_.mmr_lambda;
-    std::vector<Candidate> out;
     out.reserve(want);
     used.assign(m, 0);
     max_sim.assign(m, -std::numeric_limits<float>::infinity());
@@ -141,7 +151,11 @@ std::vector<Candidate> Request::diversify(std::vector<Candidate> cands, std::siz
         used[best] = 1;
         out.push_back(cands[best]);
         if (out.size() == want) break;
-        if (per_pick) {
+        if (cosines) {
+            const float* row = cosines + static_cast<std::size_t>(courses[best]) * width;
+            for (std::size_t i = 0; i < m; ++i)
+                if (!used[i]) to_pick[i] = row[courses[i]];
+        } else if (per_pick) {
             // Only candidates still in play need their similarity to the new pick.
             open.clear();
             for (std::size_t i = 0; i < m; ++i)
@@ -153,7 +167,6 @@ std::vector<Candidate> Request::diversify(std::vector<Candidate> cands, std::siz
         for (std::size_t i = 0; i < m; ++i)
             if (!used[i]) max_sim[i] = std::max(max_sim[i], similarity(i, best));
     }
-    return out;
 }
 
 void Request::explain(const LearnerView& v, index_t c, index_t substitute_for, std::span<const float> similarity_to_completed,

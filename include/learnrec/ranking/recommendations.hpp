@@ -73,6 +73,9 @@ struct Recommendations {
     /// The reason in plain terms, e.g. "mandatory, due 2027-03-01" or "closes your gap in
     /// cybersecurity (target level 3)".
     std::string text(const Reason& reason) const;
+    /// The same text appended to `out`: a writer of many rows reuses one buffer instead of
+    /// allocating a string per reason.
+    void append_text(std::string& out, const Reason& reason) const;
     /// The skill a skill_gap reason names; empty for other kinds.
     std::string_view skill(const Reason& reason) const;
     /// The department a popular_in_department reason names; empty for other kinds.
