@@ -139,6 +139,7 @@ Response Service::learner_recommendations(const Request& r, std::string_view lea
     if (learner.empty() || learner.size() > 256) throw HttpError{400, "learner", "must be 1 to 256 characters"};
     const index_t k = k_of(r, options_.max_k);
     const timestamp_t now = detail::parse_now_text(detail::query_param(r.query, "now"), "now");
+    last_now_.store(now, std::memory_order_relaxed);
     auto [snap, pending] = state_of(learner);
     if (!snap) throw HttpError{503, "", "no model loaded yet"};
     const Snapshot& s = *snap;
