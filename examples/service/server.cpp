@@ -11,11 +11,8 @@
 #include <pthread.h>
 
 #include <fmt/format.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
-// cpp-httplib listens with a backlog of 5 unless told otherwise: under load every reconnect
-// beyond that is a dropped SYN and a one-second client retransmission. The kernel's own cap
-// (net.core.somaxconn) still applies.
-#define CPPHTTPLIB_LISTEN_BACKLOG SOMAXCONN
 #include <httplib.h>
 
 #include "request_parsing.hpp"
@@ -27,6 +24,26 @@ namespace {
 void log_line(const nlohmann::json& j) {
     const std::string line = detail::dump(j) + "\n";
     std::fwrite(line.data(), 1, line.size(), stderr);  // one write per line: lines never interleave
+}
+
+/// cpp-httplib listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG is compiled into Debian's
+/// libcpp-httplib, so defining it here changes nothing): a burst of connections beyond that is a
+/// dropped SYN and a client retransmission a second or more later. listen() again on the bound
+/// socket raises the backlog (Linux keeps the socket, only the queue length changes); the kernel's
+/// net.core.somaxconn still caps it. The socket is found as the one listening on `port`.
+void raise_listen_backlog(int port) {
+    for (int fd = 0; fd < 4096; ++fd) {
+        int listening = 0;
+        socklen_t len = sizeof listening;
+        if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) continue;
+        sockaddr_storage addr{};
+        socklen_t alen = sizeof addr;
+        if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &alen) != 0) continue;
+        const int bound = addr.ss_family == AF_INET    ? ntohs(reinterpret_cast<const sockaddr_in&>(addr).sin_port)
+                          : addr.ss_family == AF_INET6 ? ntohs(reinterpret_cast<const sockaddr_in6&>(addr).sin6_port)
+                                                       : -1;
+        if (bound == port) (void)::listen(fd, SOMAXCONN);
+    }
 }
 
 Request to_request(const httplib::Request& req) {
@@ -134,6 +151,7 @@ int run_server(Service& service, const ServerOptions& options) {
         fmt::print(stderr, "error: cannot bind {}:{}\n", options.host, options.port);
         return 1;
     }
+    raise_listen_backlog(port);
     const bool v6 = options.host.find(':') != std::string::npos;
     fmt::print("listening on http://{}{}{}:{}\n", v6 ? "[" : "", options.host, v6 ? "]" : "", port);
     std::fflush(stdout);
