@@ -20,9 +20,23 @@ using detail::HttpError;
 
 namespace {
 
+/// A course's id and its title (the id when it has none), written without the copies
+/// Catalogue::course_name() makes.
+void write_course(detail::JsonWriter& w, const Catalogue& cat, index_t c, bool with_title) {
+    const auto& f = cat.courses[static_cast<std::size_t>(c)];
+    if (f.id.empty()) {
+        const std::string name = cat.course_name(c);
+        w.member("course_id", name);
+        if (with_title) w.member("title", f.title.empty() ? name : f.title);
+        return;
+    }
+    w.member("course_id", f.id);
+    if (with_title) w.member("title", f.title.empty() ? f.id : f.title);
+}
+
 void write_reason(detail::JsonWriter& w, const Recommendations& result, const Reason& r, const Catalogue& cat) {
     w.begin_object().member("kind", to_string(r.kind)).member("text", result.text(r));
-    if (r.course >= 0) w.member("course_id", cat.course_name(r.course));
+    if (r.course >= 0) write_course(w, cat, r.course, false);
     if (!result.skill(r).empty()) w.member("skill", result.skill(r));
     if (!result.department(r).empty()) w.member("department", result.department(r));
     if (r.level > 0) w.member("level", r.level);
@@ -38,12 +52,9 @@ void write_items(detail::JsonWriter& w, const Recommendations& r, index_t row, c
     for (index_t j = 0; j < r.count(row); ++j) {
         const auto s = r.slot(row, j);
         const index_t c = r.ids[s];
-        const auto& title = cat.courses[static_cast<std::size_t>(c)].title;
-        w.begin_object()
-            .member("rank", j + 1)
-            .member("course_id", cat.course_name(c))
-            .member("title", title.empty() ? cat.course_name(c) : title)
-            .member("score", static_cast<double>(r.scores[s]))
+        w.begin_object().member("rank", j + 1);
+        write_course(w, cat, c, true);
+        w.member("score", static_cast<double>(r.scores[s]))
             .member("model_score", static_cast<double>(r.model_scores[s]))
             .member("mandatory", r.mandatory[s] != 0);
         w.key("reasons").begin_array();
@@ -365,13 +376,9 @@ Response Service::similar_courses(const Request& r, std::string_view course, Res
     for (index_t j = 0; j < top.k; ++j) {
         const index_t id = top.ids[static_cast<std::size_t>(j)];
         if (id < 0) break;
-        const auto& title = cat.courses[static_cast<std::size_t>(id)].title;
-        w.begin_object()
-            .member("rank", j + 1)
-            .member("course_id", cat.course_name(id))
-            .member("title", title.empty() ? cat.course_name(id) : title)
-            .member("score", static_cast<double>(top.scores[static_cast<std::size_t>(j)]))
-            .end_object();
+        w.begin_object().member("rank", j + 1);
+        write_course(w, cat, id, true);
+        w.member("score", static_cast<double>(top.scores[static_cast<std::size_t>(j)])).end_object();
     }
     out.body = w.end_array().end_object().take();
     return out;
