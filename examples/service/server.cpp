@@ -2,11 +2,18 @@
 #include "server.hpp"
 
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <deque>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <optional>
 #include <semaphore>
 #include <thread>
+#include <vector>
 
 #include <pthread.h>
 
@@ -46,6 +53,61 @@ void raise_listen_backlog(int port) {
     }
 }
 
+/// The requests that compute run on `threads` long-lived threads, taken in arrival order from one
+/// queue. Running them here rather than on the HTTP worker that read them keeps the ranking's
+/// per-thread memory in these few threads: on the workers, heap in use grows with every one of the
+/// --connections threads that ever ranked (measured: benchmarks/README.md, issue #15). The price
+/// is two context switches per request (ServerOptions::rank_on_workers trades it back).
+class ComputePool {
+public:
+    explicit ComputePool(int threads) {
+        for (int t = 0; t < threads; ++t) workers_.emplace_back([this] { work(); });
+    }
+    ~ComputePool() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            stopping_ = true;
+        }
+        ready_.notify_all();
+        for (auto& w : workers_) w.join();
+    }
+    ComputePool(const ComputePool&) = delete;
+    ComputePool& operator=(const ComputePool&) = delete;
+
+    /// Runs `job` on a pool thread and waits for it; its exception, if any, is rethrown here.
+    void call(std::function<void()> job) {
+        std::packaged_task<void()> task(std::move(job));
+        auto done = task.get_future();
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            queue_.push_back(std::move(task));
+        }
+        ready_.notify_one();
+        done.get();
+    }
+
+private:
+    void work() {
+        for (;;) {
+            std::packaged_task<void()> task;
+            {
+                std::unique_lock<std::mutex> lock(mutex_);
+                ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+                if (queue_.empty()) return;
+                task = std::move(queue_.front());
+                queue_.pop_front();
+            }
+            task();
+        }
+    }
+
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::deque<std::packaged_task<void()>> queue_;
+    bool stopping_ = false;
+    std::vector<std::thread> workers_;
+};
+
 Request to_request(const httplib::Request& req) {
     Request r;
     r.method = req.method;
@@ -83,23 +145,30 @@ int run_server(Service& service, const ServerOptions& options) {
     server.set_keep_alive_max_count(10000);
 
     const bool log = options.request_log;
-    // At most --threads requests compute at once, each on the HTTP worker that read it: a
-    // hand-off to compute threads cost two context switches per request, about a third of the HTTP
-    // layer's CPU. An uncontended semaphore is one atomic operation.
+    // --rank-on-workers: at most --threads requests compute at once, each on the HTTP worker that
+    // read it, gated by a semaphore (uncontended, one atomic operation). Otherwise on the pool.
     std::counting_semaphore<> computing(std::max(1, options.threads));
-    auto serve = [&service, &computing, log](const httplib::Request& req, httplib::Response& res) {
+    std::optional<ComputePool> pool;
+    if (!options.rank_on_workers) pool.emplace(std::max(1, options.threads));  // after the signal mask
+    auto serve = [&service, &computing, &pool, log](const httplib::Request& req, httplib::Response& res) {
         const auto t0 = std::chrono::steady_clock::now();
         // The API's routes compute; health, readiness, metrics and reloads never wait for them.
         const bool computes = req.path.rfind("/v1/", 0) == 0;
-        if (computes) computing.acquire();
         Response out;
-        try {
+        if (!computes) {
             out = service.handle(to_request(req));
-        } catch (...) {
-            if (computes) computing.release();
-            throw;
+        } else if (pool) {
+            pool->call([&] { out = service.handle(to_request(req)); });
+        } else {
+            computing.acquire();
+            try {
+                out = service.handle(to_request(req));
+            } catch (...) {
+                computing.release();
+                throw;
+            }
+            computing.release();
         }
-        if (computes) computing.release();
         res.status = out.status;
         res.body = std::move(out.body);
         res.set_header("Content-Type", out.content_type);
