@@ -170,7 +170,9 @@ Allocation allocate(index_t learners, const std::vector<Opportunity>& opportunit
     }
     if (rules.max_per_learner > 1) {
         std::vector<index_t> root_group;
-        for (const auto& [b, e] : spans) {
+        for (const auto& span : spans) {
+            // Not a structured binding: clang before 16 (the fuzz build) cannot capture one in a lambda.
+            const std::size_t b = span.first, e = span.second;
             const std::size_t m = e - b;
             UnionFind uf(m);
             auto opp = [&](std::size_t i) -> const Opportunity& {

@@ -298,6 +298,8 @@ ReloadResult Service::reload_here(bool full) {
         auto next = load_snapshot(options_.sources, static_cast<timestamp_t>(std::time(nullptr)),
                                   keep_history ? current.get() : nullptr);
         result.message = next->version.id;
+        const timestamp_t recent = last_now_.load(std::memory_order_relaxed);
+        warm_up(*next, recent != 0 ? recent : static_cast<timestamp_t>(std::time(nullptr)));
         const bool reread = !next->history_reused;
         {
             std::lock_guard<std::mutex> lock(state_mutex_);

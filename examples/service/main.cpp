@@ -60,6 +60,9 @@ int main(int argc, char** argv) {
     app.add_option("--max-pending-events", options.pending_capacity,
                    "Events kept on top of the snapshot until a reload (then POST /v1/events is 503)")
         ->capture_default_str();
+    app.add_flag("--rank-on-workers", server.rank_on_workers,
+                 "Rank on the HTTP workers (at most --threads at once) instead of on --threads compute threads: "
+                 "less CPU per request, more memory (each worker that ranks keeps its own per-thread state)");
     bool quiet = false;
     app.add_flag("--no-request-log", quiet, "Do not log one line per request on stderr");
     CLI11_PARSE(app, argc, argv);

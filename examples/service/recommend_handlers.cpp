@@ -9,6 +9,7 @@
 #include "learnrec/ranking/calendar.hpp"
 #include "learnrec/retrieval/recommend.hpp"
 #include "learnrec/text/goals.hpp"
+#include "json_writer.hpp"
 #include "request_parsing.hpp"
 #include "service.hpp"
 
@@ -19,35 +20,48 @@ using detail::HttpError;
 
 namespace {
 
-nlohmann::json reason_json(const Recommendations& result, const Reason& r, const Catalogue& cat) {
-    nlohmann::json j{{"kind", std::string(to_string(r.kind))}, {"text", result.text(r)}};
-    if (r.course >= 0) j["course_id"] = cat.course_name(r.course);
-    if (!result.skill(r).empty()) j["skill"] = std::string(result.skill(r));
-    if (!result.department(r).empty()) j["department"] = std::string(result.department(r));
-    if (r.level > 0) j["level"] = r.level;
-    if (r.kind == ReasonKind::mandatory || r.kind == ReasonKind::renewal) j["date"] = format_date(r.date);
-    if (r.kind == ReasonKind::because_completed) j["similarity"] = r.value;
-    if (r.kind == ReasonKind::matches_goal) j["goal_score"] = r.value;
-    return j;
+/// A course's id and its title (the id when it has none), written without the copies
+/// Catalogue::course_name() makes.
+void write_course(detail::JsonWriter& w, const Catalogue& cat, index_t c, bool with_title) {
+    const auto& f = cat.courses[static_cast<std::size_t>(c)];
+    if (f.id.empty()) {
+        const std::string name = cat.course_name(c);
+        w.member("course_id", name);
+        if (with_title) w.member("title", f.title.empty() ? name : f.title);
+        return;
+    }
+    w.member("course_id", f.id);
+    if (with_title) w.member("title", f.title.empty() ? f.id : f.title);
 }
 
-nlohmann::json items_json(const Recommendations& r, index_t row, const Catalogue& cat) {
-    nlohmann::json items = nlohmann::json::array();
+void write_reason(detail::JsonWriter& w, const Recommendations& result, const Reason& r, const Catalogue& cat) {
+    w.begin_object().member("kind", to_string(r.kind)).member("text", result.text(r));
+    if (r.course >= 0) write_course(w, cat, r.course, false);
+    if (!result.skill(r).empty()) w.member("skill", result.skill(r));
+    if (!result.department(r).empty()) w.member("department", result.department(r));
+    if (r.level > 0) w.member("level", r.level);
+    if (r.kind == ReasonKind::mandatory || r.kind == ReasonKind::renewal) w.member("date", format_date(r.date));
+    if (r.kind == ReasonKind::because_completed) w.member("similarity", static_cast<double>(r.value));
+    if (r.kind == ReasonKind::matches_goal) w.member("goal_score", static_cast<double>(r.value));
+    w.end_object();
+}
+
+/// The "items" member: learner `row`'s ranked courses with their reasons.
+void write_items(detail::JsonWriter& w, const Recommendations& r, index_t row, const Catalogue& cat) {
+    w.key("items").begin_array();
     for (index_t j = 0; j < r.count(row); ++j) {
         const auto s = r.slot(row, j);
         const index_t c = r.ids[s];
-        nlohmann::json reasons = nlohmann::json::array();
-        for (const auto& x : r.reasons_of(row, j)) reasons.push_back(reason_json(r, x, cat));
-        const auto& title = cat.courses[static_cast<std::size_t>(c)].title;
-        items.push_back({{"rank", j + 1},
-                         {"course_id", cat.course_name(c)},
-                         {"title", title.empty() ? cat.course_name(c) : title},
-                         {"score", r.scores[s]},
-                         {"model_score", r.model_scores[s]},
-                         {"mandatory", r.mandatory[s] != 0},
-                         {"reasons", std::move(reasons)}});
+        w.begin_object().member("rank", j + 1);
+        write_course(w, cat, c, true);
+        w.member("score", static_cast<double>(r.scores[s]))
+            .member("model_score", static_cast<double>(r.model_scores[s]))
+            .member("mandatory", r.mandatory[s] != 0);
+        w.key("reasons").begin_array();
+        for (const auto& x : r.reasons_of(row, j)) write_reason(w, r, x, cat);
+        w.end_array().end_object();
     }
-    return items;
+    w.end_array();
 }
 
 index_t k_of(const Request& r, index_t max_k) {
@@ -136,6 +150,7 @@ Response Service::learner_recommendations(const Request& r, std::string_view lea
     if (learner.empty() || learner.size() > 256) throw HttpError{400, "learner", "must be 1 to 256 characters"};
     const index_t k = k_of(r, options_.max_k);
     const timestamp_t now = detail::parse_now_text(detail::query_param(r.query, "now"), "now");
+    last_now_.store(now, std::memory_order_relaxed);
     auto [snap, pending] = state_of(learner);
     if (!snap) throw HttpError{503, "", "no model loaded yet"};
     const Snapshot& s = *snap;
@@ -180,13 +195,15 @@ Response Service::learner_recommendations(const Request& r, std::string_view lea
         rec = rank_one(s, row.empty() ? s.cold_start : fold_in_row(s, row), {}, std::move(h), k, now, goals);
     }
     out.learners = 1;
-    nlohmann::json answer{{"learner", std::string(learner)},
-                          {"model_version", s.version.id},
-                          {"cold_start", !known.has_value()},
-                          {"basis", basis},
-                          {"now", format_date(now)},
-                          {"items", items_json(rec, 0, s.ranker.catalogue())}};
-    out.body = detail::dump(answer);
+    detail::JsonWriter w(4096);
+    w.begin_object()
+        .member("learner", learner)
+        .member("model_version", s.version.id)
+        .member("cold_start", !known.has_value())
+        .member("basis", basis)
+        .member("now", format_date(now));
+    write_items(w, rec, 0, s.ranker.catalogue());
+    out.body = w.end_object().take();
     return out;
 }
 
@@ -317,19 +334,26 @@ Response Service::new_learner_recommendations(const Request& r, Response& out) {
     rules.k = std::min(k, courses);
     const Recommendations rec = s.ranker.recommend(fresh, now, rules, goals_of(s, goal_texts, "goal"));
     out.learners = static_cast<std::size_t>(n);
-    nlohmann::json results = nlohmann::json::array();
+    detail::JsonWriter w(4096 * static_cast<std::size_t>(n));
+    if (!single) w.begin_object().member("model_version", s.version.id).key("results").begin_array();
     for (index_t i = 0; i < n; ++i) {
         const auto u = static_cast<std::size_t>(i);
-        nlohmann::json one{{"learner", fresh.facts[u].id},
-                           {"model_version", s.version.id},
-                           {"cold_start", true},
-                           {"basis", basis[u]},
-                           {"now", format_date(now)},
-                           {"items", items_json(rec, i, s.ranker.catalogue())}};
-        if (s.hybrid) one["features"] = used[u];  // what of the profile the model knew
-        results.push_back(std::move(one));
+        w.begin_object()
+            .member("learner", fresh.facts[u].id)
+            .member("model_version", s.version.id)
+            .member("cold_start", true)
+            .member("basis", basis[u])
+            .member("now", format_date(now));
+        write_items(w, rec, i, s.ranker.catalogue());
+        if (s.hybrid) {  // what of the profile the model knew
+            w.key("features").begin_array();
+            for (const auto& token : used[u]) w.value(token);
+            w.end_array();
+        }
+        w.end_object();
     }
-    out.body = detail::dump(single ? results[0] : nlohmann::json{{"model_version", s.version.id}, {"results", results}});
+    if (!single) w.end_array().end_object();
+    out.body = w.take();
     return out;
 }
 
@@ -347,17 +371,16 @@ Response Service::similar_courses(const Request& r, std::string_view course, Res
     options.deny = std::span<const index_t>(&self, 1);  // a course is not "similar" to itself
     const TopK top = learnrec::similar_courses(*s.bundle.model, std::span<const index_t>(&self, 1), options);
     const auto& cat = s.ranker.catalogue();
-    nlohmann::json items = nlohmann::json::array();
+    detail::JsonWriter w(2048);
+    w.begin_object().member("course", course).member("model_version", s.version.id).key("items").begin_array();
     for (index_t j = 0; j < top.k; ++j) {
         const index_t id = top.ids[static_cast<std::size_t>(j)];
         if (id < 0) break;
-        const auto& title = cat.courses[static_cast<std::size_t>(id)].title;
-        items.push_back({{"rank", j + 1},
-                         {"course_id", cat.course_name(id)},
-                         {"title", title.empty() ? cat.course_name(id) : title},
-                         {"score", top.scores[static_cast<std::size_t>(j)]}});
+        w.begin_object().member("rank", j + 1);
+        write_course(w, cat, id, true);
+        w.member("score", static_cast<double>(top.scores[static_cast<std::size_t>(j)])).end_object();
     }
-    out.body = detail::dump({{"course", std::string(course)}, {"model_version", s.version.id}, {"items", items}});
+    out.body = w.end_array().end_object().take();
     return out;
 }
 

@@ -3,24 +3,23 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
 #include <deque>
 #include <functional>
 #include <future>
-#include <vector>
-#include <csignal>
 #include <mutex>
-#include <cstdio>
-#include <ctime>
+#include <optional>
+#include <semaphore>
 #include <thread>
+#include <vector>
 
 #include <pthread.h>
 
 #include <fmt/format.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
-// cpp-httplib listens with a backlog of 5 unless told otherwise: under load every reconnect
-// beyond that is a dropped SYN and a one-second client retransmission. The kernel's own cap
-// (net.core.somaxconn) still applies.
-#define CPPHTTPLIB_LISTEN_BACKLOG SOMAXCONN
 #include <httplib.h>
 
 #include "request_parsing.hpp"
@@ -34,11 +33,31 @@ void log_line(const nlohmann::json& j) {
     std::fwrite(line.data(), 1, line.size(), stderr);  // one write per line: lines never interleave
 }
 
+/// cpp-httplib listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG is compiled into Debian's
+/// libcpp-httplib, so defining it here changes nothing): a burst of connections beyond that is a
+/// dropped SYN and a client retransmission a second or more later. listen() again on the bound
+/// socket raises the backlog (Linux keeps the socket, only the queue length changes); the kernel's
+/// net.core.somaxconn still caps it. The socket is found as the one listening on `port`.
+void raise_listen_backlog(int port) {
+    for (int fd = 0; fd < 4096; ++fd) {
+        int listening = 0;
+        socklen_t len = sizeof listening;
+        if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) continue;
+        sockaddr_storage addr{};
+        socklen_t alen = sizeof addr;
+        if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &alen) != 0) continue;
+        const int bound = addr.ss_family == AF_INET    ? ntohs(reinterpret_cast<const sockaddr_in&>(addr).sin_port)
+                          : addr.ss_family == AF_INET6 ? ntohs(reinterpret_cast<const sockaddr_in6&>(addr).sin6_port)
+                                                       : -1;
+        if (bound == port) (void)::listen(fd, SOMAXCONN);
+    }
+}
+
 /// The requests that compute run on `threads` long-lived threads, taken in arrival order from one
-/// queue: under load every request waits its turn in one line, which keeps the latency tail close
-/// to the median. Running them here rather than on the HTTP worker that read them keeps the
-/// ranking's per-thread state (thread-local scratch, the allocator's per-thread cache) in these few
-/// threads: on the workers it grew with every one of the --connections threads that ever ranked.
+/// queue. Running them here rather than on the HTTP worker that read them keeps the ranking's
+/// per-thread memory in these few threads: on the workers, heap in use grows with every one of the
+/// --connections threads that ever ranked (measured: benchmarks/README.md, issue #15). The price
+/// is two context switches per request (ServerOptions::rank_on_workers trades it back).
 class ComputePool {
 public:
     explicit ComputePool(int threads) {
@@ -114,7 +133,6 @@ int run_server(Service& service, const ServerOptions& options) {
     httplib::Server server;
     const int workers = std::max(1, options.connections);
     server.new_task_queue = [workers] { return new httplib::ThreadPool(static_cast<std::size_t>(workers)); };
-    ComputePool pool(std::max(1, options.threads));  // after the signal mask: its threads inherit it
     server.set_payload_max_length(options.body_limit);
     server.set_read_timeout(options.timeout_seconds, 0);
     server.set_write_timeout(options.timeout_seconds, 0);
@@ -127,17 +145,33 @@ int run_server(Service& service, const ServerOptions& options) {
     server.set_keep_alive_max_count(10000);
 
     const bool log = options.request_log;
-    auto serve = [&service, &pool, log](const httplib::Request& req, httplib::Response& res) {
+    // --rank-on-workers: at most --threads requests compute at once, each on the HTTP worker that
+    // read it, gated by a semaphore (uncontended, one atomic operation). Otherwise on the pool.
+    std::counting_semaphore<> computing(std::max(1, options.threads));
+    std::optional<ComputePool> pool;
+    if (!options.rank_on_workers) pool.emplace(std::max(1, options.threads));  // after the signal mask
+    auto serve = [&service, &computing, &pool, log](const httplib::Request& req, httplib::Response& res) {
         const auto t0 = std::chrono::steady_clock::now();
-        // The API's routes compute; health, readiness, metrics and reloads never queue behind them.
+        // The API's routes compute; health, readiness, metrics and reloads never wait for them.
         const bool computes = req.path.rfind("/v1/", 0) == 0;
         Response out;
-        if (computes)
-            pool.call([&] { out = service.handle(to_request(req)); });
-        else
+        if (!computes) {
             out = service.handle(to_request(req));
+        } else if (pool) {
+            pool->call([&] { out = service.handle(to_request(req)); });
+        } else {
+            computing.acquire();
+            try {
+                out = service.handle(to_request(req));
+            } catch (...) {
+                computing.release();
+                throw;
+            }
+            computing.release();
+        }
         res.status = out.status;
-        res.set_content(out.body, out.content_type.c_str());
+        res.body = std::move(out.body);
+        res.set_header("Content-Type", out.content_type);
         if (log) {
             const auto micros =
                 std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
@@ -149,6 +183,15 @@ int run_server(Service& service, const ServerOptions& options) {
                       {"learners", out.learners}});
         }
     };
+    // GETs without a body are answered before cpp-httplib's routing, which matches every route's
+    // std::regex against the path. The pre-routing hook runs before the body is read, so requests
+    // that carry one (POSTs, a GET with a body) go the routed way.
+    server.set_pre_routing_handler([serve](const httplib::Request& req, httplib::Response& res) {
+        if (req.method != "GET" || req.has_header("Content-Length") || req.has_header("Transfer-Encoding"))
+            return httplib::Server::HandlerResponse::Unhandled;
+        serve(req, res);
+        return httplib::Server::HandlerResponse::Handled;
+    });
     for (const char* pattern : {".*"}) {
         server.Get(pattern, serve);
         server.Post(pattern, serve);
@@ -177,6 +220,7 @@ int run_server(Service& service, const ServerOptions& options) {
         fmt::print(stderr, "error: cannot bind {}:{}\n", options.host, options.port);
         return 1;
     }
+    raise_listen_backlog(port);
     const bool v6 = options.host.find(':') != std::string::npos;
     fmt::print("listening on http://{}{}{}:{}\n", v6 ? "[" : "", options.host, v6 ? "]" : "", port);
     std::fflush(stdout);

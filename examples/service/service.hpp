@@ -28,6 +28,7 @@
 // Complexity per recommendation request: one Ranker call for one learner.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -120,6 +121,8 @@ private:
     std::pair<std::shared_ptr<const Snapshot>, std::vector<PendingEvent>> state_of(std::string_view learner) const;
 
     ServiceOptions options_;
+    /// The `now` of the latest ranking request: a reload warms the new snapshot up for it.
+    std::atomic<timestamp_t> last_now_{0};
     Tokens tokens_;
     Metrics metrics_;
     BasicModelHandle<Snapshot> handle_;

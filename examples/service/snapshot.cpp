@@ -80,6 +80,17 @@ bool same_ids(const IdMap& a, const IdMap& b) {
 
 }  // namespace
 
+void warm_up(const Snapshot& s, timestamp_t now) {
+    RankingRules rules = s.rules;
+    rules.k = std::min<index_t>(10, s.bundle.model->num_courses());
+    if (s.bundle.model->num_learners() > 0) {
+        const index_t first = 0;
+        (void)s.ranker.recommend(std::span<const index_t>(&first, 1), now, rules);
+    } else if (s.cold_start.count == 1) {
+        (void)s.ranker.recommend(NewLearners{s.cold_start, {}, {}}, now, rules);
+    }
+}
+
 std::pair<std::uint64_t, std::uint64_t> file_identity(const std::filesystem::path& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return {0, 0};

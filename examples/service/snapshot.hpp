@@ -108,6 +108,13 @@ struct Snapshot {
 std::shared_ptr<const Snapshot> load_snapshot(const SnapshotSources& sources, timestamp_t now,
                                               const Snapshot* reuse_history_of = nullptr);
 
+/// Ranks one learner on `snapshot` at time `now` with its rules, so that what the Ranker builds on
+/// the first request for a set of rules and a time (the eligibility bits of every learner class)
+/// is built before the snapshot serves: a reload calls it before publishing, and the requests of a
+/// busy server do not each build the same bits at once on a fresh snapshot. O(classes x courses)
+/// plus one request.
+void warm_up(const Snapshot& snapshot, timestamp_t now);
+
 /// The device and inode of a file, {0, 0} when it does not exist.
 std::pair<std::uint64_t, std::uint64_t> file_identity(const std::filesystem::path& path);
 

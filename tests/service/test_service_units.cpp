@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -16,6 +17,7 @@
 #include "learnrec/data/features.hpp"
 #include "learnrec/model/als.hpp"
 #include "learnrec/model/hybrid.hpp"
+#include "json_writer.hpp"
 #include "request_parsing.hpp"
 #include "service.hpp"
 
@@ -238,6 +240,50 @@ TEST_CASE("JSON nested deeper than the limit is refused before parsing", "[servi
     CHECK_NOTHROW(service::detail::parse_body("[[[]]]", 3));
     CHECK_THROWS_AS(service::detail::parse_body(std::string(10000, '['), 8), service::detail::HttpError);
     CHECK_NOTHROW(service::detail::parse_body("[\"[[[[[[[[[[[[\"]", 2));  // brackets inside strings do not count
+}
+
+TEST_CASE("JSON writer: what it writes reads back as the same values (nlohmann as the oracle)", "[service]") {
+    const std::vector<std::string> strings{"plain-id_1", "quote \" and \\ backslash", "tab\tnewline\n\x01",
+                                           "caf\xc3\xa9 \xe2\x82\xac", ""};
+    const std::vector<double> numbers{0.0, 1.0, -2.5, 0.1f, 1e-30, 3.4e38, 123456789.0};
+    service::detail::JsonWriter w;
+    w.begin_object().key("strings").begin_array();
+    for (const auto& x : strings) w.value(x);
+    w.end_array().key("numbers").begin_array();
+    for (double x : numbers) w.value(x);
+    w.end_array().member("int", 42).member("yes", true).member("no", false).key("empty").begin_object().end_object();
+    w.end_object();
+    const auto j = nlohmann::json::parse(w.take());
+    CHECK(j["strings"].get<std::vector<std::string>>() == strings);
+    REQUIRE(j["numbers"].size() == numbers.size());
+    for (std::size_t i = 0; i < numbers.size(); ++i) {
+        CHECK(j["numbers"][i].is_number_float());  // 1.0 stays a float, not the integer 1
+        CHECK(j["numbers"][i].get<double>() == numbers[i]);
+    }
+    CHECK(j["int"] == 42);
+    CHECK(j["yes"] == true);
+    CHECK(j["no"] == false);
+    CHECK(j["empty"].is_object());
+}
+
+TEST_CASE("JSON writer: invalid UTF-8 is replaced, and NaN or infinity is null, so the text always parses",
+          "[service]") {
+    service::detail::JsonWriter w;
+    w.begin_array().value(std::string("bad \xff\xfe end")).value(std::nan("")).value(HUGE_VAL).end_array();
+    const auto j = nlohmann::json::parse(w.take());
+    CHECK(j[0] == "bad \xef\xbf\xbd\xef\xbf\xbd end");  // U+FFFD per invalid byte, as detail::dump() does
+    CHECK(j[1].is_null());
+    CHECK(j[2].is_null());
+}
+
+TEST_CASE("service: an unknown learner id with quotes and invalid UTF-8 is answered in valid JSON", "[service]") {
+    Service s({}, {}, small_snapshot());
+    const Response r = s.handle(get("/v1/learners/new \"one\" \xff/recommendations", {{"k", "3"}}));
+    REQUIRE(r.status == 200);
+    const auto answer = nlohmann::json::parse(r.body);
+    CHECK(answer["learner"] == "new \"one\" \xef\xbf\xbd");
+    CHECK(answer["cold_start"] == true);
+    CHECK(answer["items"].size() == 3);
 }
 
 TEST_CASE("service: a known learner's answer equals the Ranker's for that learner", "[service]") {

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# One wrk run against learnrec-serve while POST /admin/reload runs every second (back to back when
+# slower), on the run.sh data (DATA, default /tmp/svcbench); prints wrk's RESULT, the server CPU ticks,
+# each reload's status and seconds, and the server's own latency histogram for the learner route.
+# Usage: benchmarks/service/reload_tail.sh BUILD_DIR RELOAD_NICE CONNECTIONS SECONDS [learnrec-serve flags...]
+build=$1; nicev=$2; c=$3; secs=$4; shift 4
+D=${DATA:-/tmp/svcbench}; here=$(cd "$(dirname "$0")" && pwd); o=$(mktemp -d)
+cp $D/acad/events.csv $o/events.csv
+$build/examples/learnrec-serve --model $D/model.lrc --catalogue $D/acad --rules $here/rules.json --events $o/events.csv --threads 2 --connections 128 --reload-nice $nicev --no-request-log "$@" >$o/out 2>$o/err & pid=$!
+for _ in $(seq 1 600); do grep -q listening $o/out 2>/dev/null && break; sleep 0.5; done
+base=$(head -1 $o/out | sed 's/listening on //')
+export LEARNERS=$D/learners.txt
+wrk -t1 -c8 -d3s -s $here/learners.lua $base >/dev/null
+( until=$((SECONDS + secs)); while ((SECONDS < until)); do t0=$SECONDS; curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -X POST -d '' $base/admin/reload >> $o/reloads; ((SECONDS - t0 >= 1)) || sleep 1; done ) & loop=$!
+c0=$(awk '{print $14 + $15}' /proc/$pid/stat)
+wrk -t1 -c$c -d${secs}s --timeout 30s -s $here/learners.lua $base | grep RESULT
+echo "cpu_ticks $(( $(awk '{print $14 + $15}' /proc/$pid/stat) - c0 )) reloads: $(tr '\n' ' ' < $o/reloads)"
+wait $loop; curl -s $base/metrics | grep -E "duration_seconds_bucket.*recommendations" | tail -8; kill -TERM $pid; wait $pid; rm -rf $o
