@@ -2,6 +2,9 @@
 // obligations) and the masks that keep ineligible courses out of the top-k loop.
 #include "ranking_request.hpp"
 
+#include <algorithm>
+#include <limits>
+
 namespace learnrec::ranking::engine {
 
 Request::Request(const Ranker::State& s, timestamp_t now, const RankingRules& rules,
@@ -18,16 +21,13 @@ Request::Request(const Ranker::State& s, timestamp_t now, const RankingRules& ru
     key.format = rules.match_format;
     key.region = rules.match_region;
     key.session = rules.require_session;
-    if (key.session) {
-        key.now = now;
-        key.horizon = horizon;
-    }
+    if (key.session) key.span = horizon - now;
     std::shared_ptr<const Ranker::State::ClassBits> cached;
     {
         const std::lock_guard<std::mutex> lock(s.class_bits_mutex);
         cached = s.class_bits;
     }
-    const bool hit = cached && cached->same_rules(key) && cached->bits.size() == s.classes.size() * words_;
+    const bool hit = cached && cached->serves(key, now) && cached->bits.size() == s.classes.size() * words_;
     if (hit) std::copy(cached->bits.begin(), cached->bits.end(), bits_.begin());
     const std::size_t first = hit ? s.classes.size() : 0;
     learnrec::detail::parallel_for(static_cast<std::int64_t>(first), static_cast<std::int64_t>(num_classes),
@@ -42,6 +42,21 @@ Request::Request(const Ranker::State& s, timestamp_t now, const RankingRules& ru
                                                row[c >> 6] |= std::uint64_t{1} << (c & 63);
                                    });
     if (!hit) {
+        if (key.session) {
+            // eligible() reads the time only as `start >= now` and `start <= now + span` for
+            // sessions with seats: each flips when the time reaches start + 1 or start - span.
+            key.valid_from = std::numeric_limits<timestamp_t>::min();
+            key.valid_until = std::numeric_limits<timestamp_t>::max();
+            for (const Session& x : cat_.sessions) {
+                if (x.capacity <= 0) continue;
+                for (const timestamp_t flip : {x.start + 1, x.start - key.span}) {
+                    if (flip <= now)
+                        key.valid_from = std::max(key.valid_from, flip);
+                    else
+                        key.valid_until = std::min(key.valid_until, flip);
+                }
+            }
+        }
         key.bits.assign(bits_.begin(), bits_.begin() + static_cast<std::ptrdiff_t>(s.classes.size() * words_));
         auto fresh = std::make_shared<const Ranker::State::ClassBits>(std::move(key));
         const std::lock_guard<std::mutex> lock(s.class_bits_mutex);

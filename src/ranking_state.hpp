@@ -147,13 +147,17 @@ struct Ranker::State {
     // The classes' eligibility bits for the last rules and time asked: a campaign ranks its
     // learners chunk after chunk with the same rules, so each chunk's request copies them instead
     // of asking eligible() again for every class and course. Guarded: requests may run at once.
+    // Under `session` the bits depend on time, but only through session starts entering or leaving
+    // [now, now + span]: they hold for every time in [valid_from, valid_until), so a service that
+    // ranks at the clock's second rebuilds them when a session opens or closes, not every second.
     struct ClassBits {
         bool language = false, format = false, region = false, session = false;
-        timestamp_t now = 0, horizon = 0;  // 0 unless `session`: nothing else depends on time
-        std::vector<std::uint64_t> bits;   // classes x words
-        bool same_rules(const ClassBits& o) const {
+        timestamp_t span = 0;                            // horizon - now; 0 unless `session`
+        timestamp_t valid_from = 0, valid_until = 0;     // unless `session`: nothing else depends on time
+        std::vector<std::uint64_t> bits;                 // classes x words
+        bool serves(const ClassBits& o, timestamp_t now) const {
             return language == o.language && format == o.format && region == o.region && session == o.session &&
-                   now == o.now && horizon == o.horizon;
+                   span == o.span && (!session || (valid_from <= now && now < valid_until));
         }
     };
     mutable std::mutex class_bits_mutex;

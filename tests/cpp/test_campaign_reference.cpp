@@ -105,18 +105,18 @@ bool same_reason(const Reason& a, const Reason& b) {
            a.level == b.level && a.date == b.date && same_bits(a.value, b.value) && a.terms == b.terms;
 }
 
-/// Learner `i` of `r` against the only learner of `alone`: every slot, score bit and reason.
-void check_same_answer(const Recommendations& r, index_t i, const Recommendations& alone) {
+/// Learner `i` of `r` against learner `o` of `other`: every slot, score bit and reason.
+void check_same_answer(const Recommendations& r, index_t i, const Recommendations& other, index_t o = 0) {
     INFO("learner " << i);
-    REQUIRE(r.k == alone.k);
+    REQUIRE(r.k == other.k);
     for (index_t j = 0; j < r.k; ++j) {
         INFO("rank " << j);
-        const auto s = r.slot(i, j), t = alone.slot(0, j);
-        CHECK(r.ids[s] == alone.ids[t]);
-        CHECK(same_bits(r.scores[s], alone.scores[t]));
-        CHECK(same_bits(r.model_scores[s], alone.model_scores[t]));
-        CHECK(r.mandatory[s] == alone.mandatory[t]);
-        const auto a = r.reasons_of(i, j), b = alone.reasons_of(0, j);
+        const auto s = r.slot(i, j), t = other.slot(o, j);
+        CHECK(r.ids[s] == other.ids[t]);
+        CHECK(same_bits(r.scores[s], other.scores[t]));
+        CHECK(same_bits(r.model_scores[s], other.model_scores[t]));
+        CHECK(r.mandatory[s] == other.mandatory[t]);
+        const auto a = r.reasons_of(i, j), b = other.reasons_of(o, j);
         REQUIRE(a.size() == b.size());
         for (std::size_t x = 0; x < a.size(); ++x) CHECK(same_reason(a[x], b[x]));
     }
@@ -275,4 +275,38 @@ TEST_CASE("a campaign's output and log do not depend on its chunk size or thread
     CHECK(r1.mandatory_pushes > 0);
     CHECK(r1.by_reason.count("skill_gap") == 1);
     CHECK(r1.pushes == r2.pushes);
+}
+
+TEST_CASE("a Ranker asked at times around session openings answers as a fresh Ranker at each time",
+          "[ranking][campaign]") {
+    // The eligibility bits are cached with the span of time they hold for; a time just before or
+    // after a session enters or leaves the horizon must not reuse the bits of the other side.
+    const Rich& x = rich();
+    const Ranker reused(x.model, x.in.catalogue, x.in.learners, x.in.history);
+    std::vector<index_t> who(x.in.learners.size());
+    std::iota(who.begin(), who.end(), 0);
+    RankingRules rules = every_rule(PrerequisiteMode::hold_back);
+    rules.mmr_lambda = 1.0f;
+    REQUIRE(rules.require_session);
+    const timestamp_t span = static_cast<timestamp_t>(rules.session_horizon_days) * kDay;
+    std::vector<timestamp_t> times;
+    for (std::size_t i = 0; i < x.in.catalogue.sessions.size(); i += 97) {
+        const timestamp_t start = x.in.catalogue.sessions[i].start;
+        for (timestamp_t t : {start, start + 1, start - span, start - span - 1}) times.push_back(t);
+    }
+    REQUIRE(times.size() >= 8);
+    std::size_t differ = 0;
+    Recommendations previous;
+    for (const timestamp_t t : times) {
+        INFO("time " << t);
+        const auto answer = reused.recommend(who, t, rules);
+        const Ranker fresh(x.model, x.in.catalogue, x.in.learners, x.in.history);
+        const auto expected = fresh.recommend(who, t, rules);
+        for (std::size_t i = 0; i < who.size(); ++i)
+            check_same_answer(answer, static_cast<index_t>(i), expected, static_cast<index_t>(i));
+        if (!previous.ids.empty() && previous.ids != answer.ids) ++differ;
+        previous = answer;
+    }
+    // The times really move courses in and out of the lists.
+    CHECK(differ > 0);
 }
