@@ -448,6 +448,65 @@ TEST_CASE("build_market reaches a gig through a stated goal and a region through
     CHECK_THAT(m.reasons[0], Catch::Contains("your goal") && Catch::Contains("where you would go"));
 }
 
+TEST_CASE("build_market's gig candidates carry the two-sided fit of learner and gig, recomputed in full", "[allocation]") {
+    AcademyConfig config;
+    config.learners = 800;
+    config.courses = 150;
+    const Academy academy = generate_academy(config);
+    auto inputs = ranking::academy_ranking_inputs(academy);
+    const std::vector<Opportunity> gigs = academy_opportunities(academy);
+    REQUIRE(!gigs.empty());
+    // Some learners state a goal naming a gig's skill: the goal path of the fit is checked too.
+    for (std::size_t l = 0; l < inputs.learners.size(); l += 5)
+        inputs.learners[l].goal = "I would like to get better at " + gigs[l % gigs.size()].taught.at(0).skill;
+    auto model = std::make_shared<const PopularityModel>(PopularityModel::fit(academy.interactions.matrix.view()));
+    const ranking::Ranker ranker(model, inputs.catalogue, inputs.learners, inputs.history);
+    std::vector<index_t> everyone(academy.learners.size());
+    std::iota(everyone.begin(), everyone.end(), 0);
+    const timestamp_t now = days_from_civil(2026, 1, 1) * kDay;
+    AllocationRules rules;
+    rules.candidates_per_learner = 40;  // keep (almost) every fitted gig, so most fits are compared
+    rules.min_host_fit = 0.0;
+    const Market m = build_market(ranker, everyone, gigs, now, {}, rules);
+
+    // The oracle: the Ranker's list as build_market asks for it, the string-keyed levels and fit.
+    ranking::RankingRules ranking_rules;
+    ranking_rules.k = 3 * rules.candidates_per_learner;
+    ranking_rules.require_session = true;
+    ranking_rules.session_horizon_days = rules.horizon_days;
+    const auto r = ranker.recommend(everyone, now, ranking_rules);
+    const auto current = current_skill_levels(ranker);
+    text::SkillVocabulary vocabulary;
+    for (const auto& c : ranker.catalogue().courses)
+        for (const auto& x : c.skills) vocabulary.add({x.skill, "en", x.skill});
+    for (const auto& o : m.opportunities)
+        for (const auto& x : o.taught) vocabulary.add({x.skill, "en", x.skill});
+    std::size_t compared = 0, with_goal = 0;
+    for (std::size_t k = 0; k < m.candidates.size(); ++k) {
+        const auto& c = m.candidates[k];
+        const auto& o = m.opportunities[static_cast<std::size_t>(c.opportunity)];
+        if (o.kind == OpportunityKind::session) continue;
+        const auto l = static_cast<std::size_t>(m.learners[static_cast<std::size_t>(c.learner)]);
+        std::vector<std::vector<std::string>> ranked_skills;
+        for (index_t j = 0; j < r.count(c.learner); ++j) {
+            ranked_skills.emplace_back();
+            for (const auto& x : ranker.catalogue().courses[static_cast<std::size_t>(r.ids[r.slot(c.learner, j)])].skills)
+                ranked_skills.back().push_back(x.skill);
+        }
+        std::vector<std::string> goal_skills;
+        for (const auto& mention : vocabulary.extract(inputs.learners[l].goal)) goal_skills.push_back(mention.skill);
+        const TwoSidedFit f = two_sided_fit(inputs.learners[l], current[l], ranked_skills, o, true, goal_skills);
+        REQUIRE(c.utility == f.fit);  // exactly: the same arithmetic in the same order
+        CHECK(f.host >= rules.min_host_fit);
+        CHECK(f.interest > 0.0);
+        CHECK_THAT(m.reasons[k], Catch::StartsWith(fmt::format("fit {:.2f}", f.fit)));
+        ++compared;
+        with_goal += !goal_skills.empty();
+    }
+    CHECK(compared > 100);
+    CHECK(with_goal > 10);
+}
+
 TEST_CASE("an academy allocation fills no session beyond its seats and a full session is no longer pushed", "[allocation]") {
     AcademyConfig config;
     config.learners = 600;
