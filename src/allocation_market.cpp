@@ -201,6 +201,23 @@ Market build_market(const ranking::Ranker& ranker, std::span<const index_t> lear
     const bool gigs = !by_skill.empty();
     const auto n_skills = skills.names.size();
     by_skill.resize(n_skills);
+    // The same lists split by where the host is (remote, a location, a location's region): a gig whose
+    // host side is 0 for the learner's place and mobility is never a candidate when min_host_fit > 0,
+    // so it is not even fitted. Key 0: remote; 1 + place: located there; 1 + P + place: in that region.
+    const bool by_place = rules.min_host_fit > 0.0;
+    const std::size_t n_keys = 1 + 2 * places.names.size();
+    std::vector<std::vector<index_t>> by_skill_key(by_place ? n_skills * n_keys : 0);
+    if (by_place)
+        for (std::size_t s = 0; s < n_skills; ++s)
+            for (const index_t o : by_skill[s]) {
+                const auto& g = gig[static_cast<std::size_t>(o) - n_sessions];
+                if (g.location < 0) {
+                    by_skill_key[s * n_keys].push_back(o);
+                    continue;
+                }
+                by_skill_key[s * n_keys + 1 + static_cast<std::size_t>(g.location)].push_back(o);
+                if (g.region >= 0) by_skill_key[s * n_keys + 1 + places.names.size() + static_cast<std::size_t>(g.region)].push_back(o);
+            }
     // Goals in the learners' own words: the skills they name, through the vocabulary.
     const auto& all_facts = ranker.learners();
     const bool goals = gigs && std::any_of(learners.begin(), learners.end(), [&](index_t l) {
@@ -236,6 +253,7 @@ Market build_market(const ranking::Ranker& ranker, std::span<const index_t> lear
         std::vector<std::uint8_t> seen(gig.size(), 0);
         std::vector<index_t> visited;
         std::vector<int> touched;  // skill ids set in side's arrays, to reset
+        std::vector<int> keys;     // by_skill_key keys of the places the learner's hosts may be at
         for (std::int64_t ii = block * kBlock; ii < std::min<std::int64_t>((block + 1) * kBlock, n); ++ii) {
         const auto i = static_cast<index_t>(ii);
         const index_t model_learner = learners[static_cast<std::size_t>(i)];
@@ -292,14 +310,37 @@ Market build_market(const ranking::Ranker& ranker, std::span<const index_t> lear
                     touch(x.skill);
                 }
             side.ranked = ranked > 0;
+            side.country = country;
+            side.region = region;
+            side.anywhere = false;
+            side.mobility.clear();
+            for (const auto& p : facts.mobility) {
+                side.anywhere = side.anywhere || p == "anywhere";
+                side.mobility.push_back(p.empty() ? -1 : places.find(p));
+            }
+            keys.assign(1, 0);
+            for (const int p : {country, region})
+                if (p >= 0) keys.push_back(1 + p);
+            for (const int p : side.mobility)
+                if (p >= 0) {
+                    keys.push_back(1 + p);
+                    keys.push_back(1 + static_cast<int>(places.names.size()) + p);
+                }
             visited.clear();
-            auto visit = [&](int skill) {
-                if (skill < 0) return;
-                for (const index_t o : by_skill[static_cast<std::size_t>(skill)]) {
+            auto visit_list = [&](const std::vector<index_t>& list) {
+                for (const index_t o : list) {
                     auto& mark = seen[static_cast<std::size_t>(o) - n_sessions];
                     if (!mark) visited.push_back(o);
                     mark = 1;
                 }
+            };
+            auto visit = [&](int skill) {
+                if (skill < 0) return;
+                if (!by_place || side.anywhere) {
+                    visit_list(by_skill[static_cast<std::size_t>(skill)]);
+                    return;
+                }
+                for (const int key : keys) visit_list(by_skill_key[static_cast<std::size_t>(skill) * n_keys + static_cast<std::size_t>(key)]);
             };
             for (const auto& g : facts.target_skills)
                 if (const int id = skills.find(g.skill); id >= 0) {
@@ -319,14 +360,6 @@ Market build_market(const ranking::Ranker& ranker, std::span<const index_t> lear
             // The skills of the top N ranked courses only: deeper ranks add little interest and many fits.
             for (index_t j = 0; j < std::min<index_t>(ranked, rules.candidates_per_learner); ++j)
                 for (const auto& x : course_skills[static_cast<std::size_t>(r.ids[r.slot(i, j)])]) visit(x.skill);
-            side.country = country;
-            side.region = region;
-            side.anywhere = false;
-            side.mobility.clear();
-            for (const auto& p : facts.mobility) {
-                side.anywhere = side.anywhere || p == "anywhere";
-                side.mobility.push_back(p.empty() ? -1 : places.find(p));
-            }
             side.languages.clear();
             for (const auto& x : facts.languages) side.languages.push_back(languages.find(x));
             side.speaks = !facts.languages.empty();
@@ -367,11 +400,17 @@ Market build_market(const ranking::Ranker& ranker, std::span<const index_t> lear
                 for (std::size_t s = 0; s < n_skills; ++s)
                     if (side.level[s] > 0) current.push_back({skills.names[s], side.level[s]});
                 std::sort(current.begin(), current.end(), [](const auto& a, const auto& b) { return a.skill < b.skill; });
-                for (index_t j = 0; j < ranked; ++j) {
-                    ranked_skills.emplace_back();
-                    for (const auto& y : cat.courses[static_cast<std::size_t>(r.ids[r.slot(i, j)])].skills)
-                        ranked_skills.back().push_back(y.skill);
-                }
+                // Only the kept gigs' taught skills are looked up in the ranked lists, at their best
+                // rank: lists of those alone give two_sided_fit the same answers and reasons.
+                ranked_skills.resize(static_cast<std::size_t>(ranked));
+                for (const auto& y : out)
+                    if (y.rank < 0)
+                        for (const auto& t : gig[static_cast<std::size_t>(y.candidate.opportunity) - n_sessions].taught)
+                            if (const int best = side.first_rank[static_cast<std::size_t>(t.skill)]; best != LearnerSide::kNoRank) {
+                                auto& list = ranked_skills[static_cast<std::size_t>(best)];
+                                const auto& name = skills.names[static_cast<std::size_t>(t.skill)];
+                                if (std::find(list.begin(), list.end(), name) == list.end()) list.push_back(name);
+                            }
             }
             const TwoSidedFit f = two_sided_fit(facts, current, ranked_skills, op, true, goal_skills);
             std::string line = fmt::format("fit {:.2f} (learner {:.2f}, host {:.2f})", f.fit, f.interest, f.host);

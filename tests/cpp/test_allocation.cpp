@@ -466,7 +466,7 @@ TEST_CASE("build_market's gig candidates carry the two-sided fit of learner and 
     const timestamp_t now = days_from_civil(2026, 1, 1) * kDay;
     AllocationRules rules;
     rules.candidates_per_learner = 40;  // keep (almost) every fitted gig, so most fits are compared
-    rules.min_host_fit = 0.0;
+    rules.min_host_fit = GENERATE(0.0, 0.5);  // 0.5: gigs whose host side is 0 are skipped unfitted
     const Market m = build_market(ranker, everyone, gigs, now, {}, rules);
 
     // The oracle: the Ranker's list as build_market asks for it, the string-keyed levels and fit.
@@ -482,6 +482,14 @@ TEST_CASE("build_market's gig candidates carry the two-sided fit of learner and 
     for (const auto& o : m.opportunities)
         for (const auto& x : o.taught) vocabulary.add({x.skill, "en", x.skill});
     std::size_t compared = 0, with_goal = 0;
+    std::vector<std::vector<index_t>> got(everyone.size());  // the market's gigs per learner
+    std::vector<std::size_t> count(everyone.size(), 0);
+    for (std::size_t k = 0; k < m.candidates.size(); ++k) {
+        const auto& c = m.candidates[k];
+        ++count[static_cast<std::size_t>(c.learner)];
+        if (m.opportunities[static_cast<std::size_t>(c.opportunity)].kind != OpportunityKind::session)
+            got[static_cast<std::size_t>(c.learner)].push_back(c.opportunity);
+    }
     for (std::size_t k = 0; k < m.candidates.size(); ++k) {
         const auto& c = m.candidates[k];
         const auto& o = m.opportunities[static_cast<std::size_t>(c.opportunity)];
@@ -505,6 +513,43 @@ TEST_CASE("build_market's gig candidates carry the two-sided fit of learner and 
     }
     CHECK(compared > 100);
     CHECK(with_goal > 10);
+    // Every gig a learner reaches (a target skill, a skill the goal names, a skill of the top-N ranked
+    // courses) with interest > 0 and the host side at min_host_fit is there, unless the list was cut.
+    std::size_t expected_total = 0;
+    for (std::size_t i = 0; i < everyone.size(); ++i) {
+        if (count[i] >= static_cast<std::size_t>(rules.candidates_per_learner)) continue;
+        const auto& facts = inputs.learners[i];
+        std::vector<std::vector<std::string>> ranked_skills;
+        std::vector<std::string> reach;
+        for (index_t j = 0; j < r.count(static_cast<index_t>(i)); ++j) {
+            ranked_skills.emplace_back();
+            for (const auto& x : ranker.catalogue().courses[static_cast<std::size_t>(r.ids[r.slot(static_cast<index_t>(i), j)])].skills) {
+                ranked_skills.back().push_back(x.skill);
+                if (j < rules.candidates_per_learner) reach.push_back(x.skill);
+            }
+        }
+        std::vector<std::string> goal_skills;
+        for (const auto& mention : vocabulary.extract(facts.goal)) goal_skills.push_back(mention.skill);
+        for (const auto& g : facts.target_skills) reach.push_back(g.skill);
+        reach.insert(reach.end(), goal_skills.begin(), goal_skills.end());
+        std::vector<index_t> expected;
+        for (std::size_t o = 0; o < m.opportunities.size(); ++o) {
+            const auto& op = m.opportunities[o];
+            if (op.kind == OpportunityKind::session || op.places <= 0 || op.start < now ||
+                op.start > now + rules.horizon_days * kDay)
+                continue;
+            const bool reached = std::any_of(op.taught.begin(), op.taught.end(), [&](const auto& t) {
+                return std::find(reach.begin(), reach.end(), t.skill) != reach.end();
+            });
+            const TwoSidedFit f = two_sided_fit(facts, current[i], ranked_skills, op, false, goal_skills);
+            if (reached && f.interest > 0.0 && f.host >= rules.min_host_fit) expected.push_back(static_cast<index_t>(o));
+        }
+        auto mine = got[i];
+        std::sort(mine.begin(), mine.end());
+        REQUIRE(mine == expected);
+        expected_total += expected.size();
+    }
+    CHECK(expected_total > 100);
 }
 
 TEST_CASE("an academy allocation fills no session beyond its seats and a full session is no longer pushed", "[allocation]") {
