@@ -212,8 +212,11 @@ Instance random_interval_instance(std::mt19937_64& rng, index_t learners, index_
 }
 
 TEST_CASE("allocation is proven optimal against brute force when a learner's clashes are not cliques", "[allocation]") {
+    // bound_steps 0: the clash-free relaxation alone rarely meets the answer, so CBC decides; 8: the
+    // Lagrangian bound often proves the flow + repair answer optimal without CBC.
+    const int bound_steps = GENERATE(0, 8);
     std::mt19937_64 rng(20);
-    int with_open_learners = 0;
+    int with_mip = 0, proven_by_bound = 0;
     for (int trial = 0; trial < 300; ++trial) {
         const index_t learners = 1 + static_cast<index_t>(rng() % 4);
         Instance in = random_interval_instance(rng, learners, 3 + static_cast<index_t>(rng() % 4), 6);
@@ -222,17 +225,57 @@ TEST_CASE("allocation is proven optimal against brute force when a learner's cla
         rules.max_per_learner = 2 + static_cast<int>(rng() % 2);
         rules.fairness = trial % 4 == 0 ? 3.0 : 0.0;
         rules.utility_steps = 50;
+        rules.bound_steps = bound_steps;
         const Allocation a = allocate(in.learners, in.opportunities, in.candidates, rules);
-        INFO("trial " << trial);
-        with_open_learners += a.open_learners > 0;
+        INFO("trial " << trial << ", bound_steps " << bound_steps);
+        with_mip += a.mip_parts > 0;
+        proven_by_bound += a.open_learners > 0 && a.mip_parts == 0;
         REQUIRE(a.proven_optimal);
+        REQUIRE(a.objective_bound == a.objective);
         REQUIRE(feasible(in, a.chosen, rules.max_per_learner));
         REQUIRE(objective(in, a.chosen, rules) == brute_force(in, rules));
         std::vector<index_t> filled(in.opportunities.size(), 0);
         for (std::size_t k = 0; k < a.chosen.size(); ++k) filled[static_cast<std::size_t>(in.candidates[k].opportunity)] += a.chosen[k];
         REQUIRE(filled == a.filled);
     }
-    CHECK(with_open_learners >= 50);  // the MIP path was really taken, not only the flow
+    if (bound_steps == 0) CHECK(with_mip >= 30);  // the MIP path was really taken, not only the flow
+    if (bound_steps > 0) CHECK(proven_by_bound >= 50);  // and the bound really closed gaps
+}
+
+TEST_CASE("the reported upper bound is at least the brute-force optimum and the returned objective", "[allocation]") {
+    std::mt19937_64 rng(33);
+    int open = 0, gaps = 0;
+    for (int trial = 0; trial < 400; ++trial) {
+        const index_t learners = 1 + static_cast<index_t>(rng() % 4);
+        Instance in = random_interval_instance(rng, learners, 3 + static_cast<index_t>(rng() % 4), 6);
+        while (in.candidates.size() > 13) in.candidates.pop_back();
+        AllocationRules rules;
+        rules.max_per_learner = 2 + static_cast<int>(rng() % 2);
+        rules.fairness = trial % 4 == 0 ? 3.0 : 0.0;
+        rules.utility_steps = 50;
+        rules.bound_steps = static_cast<int>(rng() % 4);  // few steps: bounds that are often not tight
+        rules.mip_max_candidates = 0;  // no CBC: the answer is the flow + repair, or a clash-free relaxed answer
+        const Allocation a = allocate(in.learners, in.opportunities, in.candidates, rules);
+        INFO("trial " << trial);
+        REQUIRE(a.utility_steps == rules.utility_steps);
+        REQUIRE(feasible(in, a.chosen, rules.max_per_learner));
+        const auto [m, g, low] = objective(in, a.chosen, rules);
+        REQUIRE(a.objective == m * a.mandatory_bonus + g * a.skill_gap_bonus + low);
+        const auto [best_m, best_g, best_low] = brute_force(in, rules);
+        const std::int64_t optimum = best_m * a.mandatory_bonus + best_g * a.skill_gap_bonus + best_low;
+        REQUIRE(a.objective <= optimum);
+        REQUIRE(a.objective_bound >= optimum);
+        if (a.tiers_proven) {
+            REQUIRE(m == best_m);
+            REQUIRE(g == best_g);
+            REQUIRE(static_cast<double>(best_low - low) <= a.weight_gap * static_cast<double>(low) + 1e-9);
+        }
+        REQUIRE(a.proven_optimal == (a.objective_bound == a.objective));
+        open += a.open_learners > 0;
+        gaps += a.objective_bound > a.objective;
+    }
+    CHECK(open >= 100);
+    CHECK(gaps >= 20);  // the bound was really above the answer, not only equal to it
 }
 
 TEST_CASE("a part too large for the MIP keeps the flow's answer and is not called proven", "[allocation]") {
@@ -241,10 +284,12 @@ TEST_CASE("a part too large for the MIP keeps the flow's answer and is not calle
     AllocationRules rules;
     rules.max_per_learner = 3;
     rules.mip_max_candidates = 2;
+    rules.bound_steps = 0;  // the clash-free relaxation (7) stays above the answer (A + C: 4)
     const Allocation a = allocate(1, opps, cands, rules);
     CHECK(a.open_learners == 1);
     CHECK(a.mip_parts == 0);
     CHECK_FALSE(a.proven_optimal);
+    CHECK(a.objective_bound > a.objective);
     rules.mip_max_candidates = 100;
     const Allocation b = allocate(1, opps, cands, rules);
     CHECK(b.mip_parts == 1);
