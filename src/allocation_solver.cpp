@@ -440,9 +440,13 @@ Allocation allocate(index_t learners, const std::vector<Opportunity>& opportunit
         const std::int64_t low = out.objective - mandatory * bonus_mandatory - gap * bonus_gap;
         const std::int64_t slack = out.objective_bound - out.objective;
         const std::int64_t big = std::numeric_limits<std::int64_t>::max();
-        const std::int64_t more_gap = bonus_gap > 0 ? bonus_gap - low : big;
+        // An allocation with one more mandatory placement would be worth at least
+        // objective + mandatory_bonus - gap x skill_gap_bonus - low; with as many mandatory and h more
+        // skill-gap placements, at least objective + h x skill_gap_bonus - low.
         const std::int64_t more_mandatory = bonus_mandatory > 0 ? bonus_mandatory - gap * bonus_gap - low : big;
-        out.tiers_proven = slack < std::min(more_gap, more_mandatory) || slack == 0;
+        out.mandatory_proven = slack == 0 || slack < more_mandatory;
+        out.skill_gap_headroom = slack == 0 || bonus_gap == 0 ? 0 : static_cast<index_t>((slack + low) / bonus_gap);
+        out.tiers_proven = out.mandatory_proven && out.skill_gap_headroom == 0;
         out.weight_gap = slack == 0 ? 0.0 : static_cast<double>(slack) / static_cast<double>(std::max<std::int64_t>(1, low));
     }
     out.utility_steps = steps;

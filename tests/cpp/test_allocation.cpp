@@ -265,6 +265,8 @@ TEST_CASE("the reported upper bound is at least the brute-force optimum and the 
         const std::int64_t optimum = best_m * a.mandatory_bonus + best_g * a.skill_gap_bonus + best_low;
         REQUIRE(a.objective <= optimum);
         REQUIRE(a.objective_bound >= optimum);
+        if (a.mandatory_proven) REQUIRE(m == best_m);
+        if (m == best_m) REQUIRE(best_g - g <= a.skill_gap_headroom);
         if (a.tiers_proven) {
             REQUIRE(m == best_m);
             REQUIRE(g == best_g);

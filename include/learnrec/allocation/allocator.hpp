@@ -35,9 +35,9 @@
 // enforced; `bound_steps` subgradient steps, one flow solve each): `objective_bound` >= the
 // optimum's objective >= `objective`. When the bound meets the flow + repair answer, that answer is
 // proven optimal without CBC; a relaxed answer that breaks no clash and is better is taken. From
-// the bound, `tiers_proven` (no allocation has more mandatory, or as many mandatory and more
-// skill-gap placements) and `weight_gap` (the most the optimum's lowest tier can exceed this
-// answer's, as a share of it) say how far from optimal an unproven answer can be.
+// the bound, `mandatory_proven`, `skill_gap_headroom` and `weight_gap` say how far from optimal an
+// unproven answer can be, tier by tier. The bound is at best the LP relaxation's (the flow with
+// clique constraints), so a gap may be the relaxation's, not the answer's.
 //
 // Thread safety: reentrant. Complexity: network simplex on V = learners + groups + opportunities
 // nodes and E ~ candidates + V arcs (in practice ~ E log V pivots); O(candidates log) around it.
@@ -104,8 +104,14 @@ struct Allocation {
     std::int64_t mandatory_bonus = 0;  ///< tier bonuses and fairness bonus of the objective (0: tier absent)
     std::int64_t skill_gap_bonus = 0;
     std::int64_t fairness_bonus = 0;
-    bool tiers_proven = false;         ///< the mandatory and skill-gap counts are proven maximal
-    double weight_gap = 0.0;           ///< (objective_bound - objective) / this answer's lowest tier (weights + fairness)
+    bool mandatory_proven = false;     ///< the bound proves the mandatory count maximal
+    /// The most skill-gap placements an allocation with as many mandatory ones can have beyond this
+    /// answer's, by the bound (0: the skill-gap count is proven maximal too).
+    index_t skill_gap_headroom = 0;
+    bool tiers_proven = false;         ///< mandatory_proven and skill_gap_headroom == 0
+    /// (objective_bound - objective) / this answer's lowest tier (weights + fairness bonuses): when
+    /// tiers_proven, the optimum's lowest tier exceeds this answer's by at most this share of it.
+    double weight_gap = 0.0;
     int bound_solves = 0;              ///< flow solves spent on the bound
     int utility_steps = 0;             ///< the quantisation used (rules' value, fewer when the tiers needed it)
     double seconds = 0.0;              ///< solver wall time
