@@ -154,6 +154,8 @@ int main(int argc, char** argv) {
     app.add_option("--candidates", rules.candidates_per_learner)->capture_default_str();
     app.add_option("--horizon-days", rules.horizon_days)->capture_default_str();
     app.add_option("--fairness", rules.fairness, "fairness of the second optimal run")->capture_default_str();
+    app.add_option("--bound-steps", rules.bound_steps, "subgradient steps of the upper bound")->capture_default_str();
+    app.add_option("--mip-max-candidates", rules.mip_max_candidates, "largest part CBC solves")->capture_default_str();
     app.add_option("--now", now_text)->capture_default_str();
     std::size_t min_opportunities = 20000;
     app.add_option("--opportunities", min_opportunities,
@@ -266,8 +268,12 @@ int main(int argc, char** argv) {
     fmt::print("\nmost mandatory placements the seats allow (mandatory candidates alone): {}\n", most_mandatory);
     for (const auto* x : {&a, &f, &u})
         fmt::print("solver: {} inexact conflict groups, {} open learners, {} learners in {} MIP parts, MIP {:.2f} s wall, "
-                   "{}, utility steps {}, {:.2f} s wall\n",
+                   "{}, utility steps {}, {:.2f} s wall; objective {} <= bound {} ({} flow solves): mandatory {}, "
+                   "skill-gap headroom {}, weight gap {:.4f} %\n",
                    x->inexact_groups, x->open_learners, x->mip_learners, x->mip_parts, x->mip_seconds,
-                   x->proven_optimal ? "proven optimal" : "NOT proven optimal", x->utility_steps, x->seconds);
+                   x->proven_optimal ? "proven optimal" : "NOT proven optimal", x->utility_steps, x->seconds,
+                   x->objective, x->objective_bound, x->bound_solves, x->mandatory_proven ? "proven" : "NOT proven",
+                   x->skill_gap_headroom,
+                   100.0 * x->weight_gap);
     return 0;
 }

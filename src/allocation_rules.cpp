@@ -35,7 +35,8 @@ AllocationSettings parse_allocation_rules_json(std::string_view text, std::strin
                  {"min_host_fit", in.number(a.min_host_fit)},
                  {"num_threads", count(a.num_threads)},
                  {"mip_max_candidates", count(a.mip_max_candidates)},
-                 {"mip_seconds", in.number(a.mip_seconds)}});
+                 {"mip_seconds", in.number(a.mip_seconds)},
+                 {"bound_steps", count(a.bound_steps)}});
         detail::validate_rules(a, source);
     }
     out.ranking = ranking::parse_rules_json(doc.dump(), source_name);

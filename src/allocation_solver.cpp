@@ -14,6 +14,7 @@
 #include <lemon/network_simplex.h>
 #include <lemon/smart_graph.h>
 
+#include "allocation_bound.hpp"
 #include "allocation_mip.hpp"
 #include "learnrec/error.hpp"
 
@@ -41,6 +42,7 @@ void AllocationRules::validate() const {
     LEARNREC_CHECK(mip_max_candidates >= 0, "allocation mip_max_candidates must be >= 0, got {}", mip_max_candidates);
     LEARNREC_CHECK(std::isfinite(mip_seconds) && mip_seconds >= 0.0, "allocation mip_seconds must be >= 0, got {}",
                    mip_seconds);
+    LEARNREC_CHECK(bound_steps >= 0, "allocation bound_steps must be >= 0, got {}", bound_steps);
 }
 
 std::int64_t quantised_weight(double utility, double max_utility, int utility_steps) {
@@ -333,16 +335,47 @@ Allocation allocate(index_t learners, const std::vector<Opportunity>& opportunit
             }
         }
     }
-    // ---- exact: the parts with a learner whose clashes the flow could not express -----------------
+    // ---- bound: how far the flow + repair answer can be from the optimum ---------------------------
+    auto objective_of = [&](const std::vector<std::uint8_t>& chosen) {
+        std::int64_t value = 0;
+        for (const auto& [b, e] : spans) {
+            bool served = false;
+            for (std::size_t k = b; k < e; ++k)
+                if (chosen[static_cast<std::size_t>(order[k])]) {
+                    value += weight(candidates[static_cast<std::size_t>(order[k])]);
+                    served = true;
+                }
+            value += served ? fair : 0;
+        }
+        return value;
+    };
     out.proven_optimal = true;  // the flow is exact where every group is a clique; parts below may say otherwise
+    std::int64_t bound = 0;
+    bool bound_met = out.inexact_groups == 0;
     if (out.inexact_groups > 0) {
+        std::vector<std::int64_t> weights(n);
+        for (std::size_t k = 0; k < n; ++k) weights[k] = weight(candidates[static_cast<std::size_t>(order[k])]);
+        const detail::FlowLayout layout{opportunities, candidates, order, spans, group_of, group_exact, weights,
+                                        rules.max_per_learner, fair, learner_units};
+        const std::int64_t found = objective_of(out.chosen);
+        detail::Bound b = detail::lagrangian_bound(layout, found, rules.bound_steps);
+        out.bound_solves = b.solves;
+        bound = b.value;
+        if (!b.feasible.empty() && b.feasible_value > found) {  // a relaxed answer that breaks no clash, and better
+            std::fill(out.chosen.begin(), out.chosen.end(), 0);
+            for (std::size_t k = 0; k < n; ++k) out.chosen[static_cast<std::size_t>(order[k])] = b.feasible[k];
+        }
+        bound_met = bound <= std::max(found, b.feasible_value);
+    }
+    // ---- exact: the parts with a learner whose clashes the flow could not express -----------------
+    std::vector<std::uint8_t> open(static_cast<std::size_t>(learners), 0);
+    for (std::size_t k = 0; k < n; ++k)
+        if (group_of[k] >= 0 && !group_exact[static_cast<std::size_t>(group_of[k])])
+            open[static_cast<std::size_t>(candidates[static_cast<std::size_t>(order[k])].learner)] = 1;
+    for (const auto x : open) out.open_learners += x;
+    if (!bound_met) {
         std::vector<std::int64_t> low(n);
         for (std::size_t k = 0; k < n; ++k) low[k] = quantised_weight(candidates[k].utility, max_utility, steps);
-        std::vector<std::uint8_t> open(static_cast<std::size_t>(learners), 0);
-        for (std::size_t k = 0; k < n; ++k)
-            if (group_of[k] >= 0 && !group_exact[static_cast<std::size_t>(group_of[k])])
-                open[static_cast<std::size_t>(candidates[static_cast<std::size_t>(order[k])].learner)] = 1;
-        for (const auto x : open) out.open_learners += x;
         // Learners are coupled only through places asked for more often than they exist.
         std::vector<index_t> demand(static_cast<std::size_t>(n_opp), 0), first(static_cast<std::size_t>(n_opp), -1);
         for (const auto& c : candidates) ++demand[static_cast<std::size_t>(c.opportunity)];
@@ -384,11 +417,40 @@ Allocation allocate(index_t learners, const std::vector<Opportunity>& opportunit
         for (std::size_t k = 0; k < n; ++k)
             if (out.chosen[k]) ++out.filled[static_cast<std::size_t>(candidates[k].opportunity)];
     }
+    std::fill(out.filled.begin(), out.filled.end(), 0);
     for (std::size_t k = 0; k < n; ++k)
         if (out.chosen[k]) {
             ++out.assigned;
             out.total_utility += candidates[k].utility;
+            ++out.filled[static_cast<std::size_t>(candidates[k].opportunity)];
         }
+    out.objective = objective_of(out.chosen);
+    out.objective_bound = out.proven_optimal ? out.objective : std::max(out.objective, bound);
+    if (bound_met) out.objective_bound = out.objective;
+    out.proven_optimal = out.proven_optimal || bound_met;
+    out.mandatory_bonus = bonus_mandatory;
+    out.skill_gap_bonus = bonus_gap;
+    out.fairness_bonus = fair;
+    {
+        // The lowest tier of this answer, and the margins a better tier count would need.
+        std::int64_t mandatory = 0, gap = 0;
+        for (std::size_t k = 0; k < n; ++k)
+            if (out.chosen[k]) {
+                mandatory += candidates[k].priority == Priority::mandatory;
+                gap += candidates[k].priority == Priority::skill_gap;
+            }
+        const std::int64_t low = out.objective - mandatory * bonus_mandatory - gap * bonus_gap;
+        const std::int64_t slack = out.objective_bound - out.objective;
+        const std::int64_t big = std::numeric_limits<std::int64_t>::max();
+        // An allocation with one more mandatory placement would be worth at least
+        // objective + mandatory_bonus - gap x skill_gap_bonus - low; with as many mandatory and h more
+        // skill-gap placements, at least objective + h x skill_gap_bonus - low.
+        const std::int64_t more_mandatory = bonus_mandatory > 0 ? bonus_mandatory - gap * bonus_gap - low : big;
+        out.mandatory_proven = slack == 0 || slack < more_mandatory;
+        out.skill_gap_headroom = slack == 0 || bonus_gap == 0 ? 0 : static_cast<index_t>((slack + low) / bonus_gap);
+        out.tiers_proven = out.mandatory_proven && out.skill_gap_headroom == 0;
+        out.weight_gap = slack == 0 ? 0.0 : static_cast<double>(slack) / static_cast<double>(std::max<std::int64_t>(1, low));
+    }
     out.utility_steps = steps;
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return out;

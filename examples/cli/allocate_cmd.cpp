@@ -175,6 +175,11 @@ int run(const AllocateFlags& f) {
                market.candidates.size(), market.seconds, a.seconds, a.inexact_groups, a.open_learners, a.mip_learners,
                a.mip_parts, a.mip_seconds, a.proven_optimal ? "proven optimal" : "NOT proven optimal",
                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    if (!a.proven_optimal)
+        fmt::print("upper bound after {} flow solves: mandatory count {}; at most {} more skill-gap placements{}\n",
+                   a.bound_solves, a.mandatory_proven ? "proven maximal" : "NOT proven maximal", a.skill_gap_headroom,
+                   a.tiers_proven ? fmt::format("; utility weights at most {:.3f} % below the optimum's", 100.0 * a.weight_gap)
+                                  : std::string());
     fmt::print("wrote {}, {}, {}, {}, {}, {}\n", out.string(), json_path.string(), sibling(out, "_waiting").string(),
                sibling(out, "_demand").string(), sibling(out, "_sessions").string(), sibling(out, "_lists").string());
     return 0;

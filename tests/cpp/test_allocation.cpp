@@ -212,8 +212,11 @@ Instance random_interval_instance(std::mt19937_64& rng, index_t learners, index_
 }
 
 TEST_CASE("allocation is proven optimal against brute force when a learner's clashes are not cliques", "[allocation]") {
+    // bound_steps 0: the clash-free relaxation alone rarely meets the answer, so CBC decides; 8: the
+    // Lagrangian bound often proves the flow + repair answer optimal without CBC.
+    const int bound_steps = GENERATE(0, 8);
     std::mt19937_64 rng(20);
-    int with_open_learners = 0;
+    int with_mip = 0, proven_by_bound = 0;
     for (int trial = 0; trial < 300; ++trial) {
         const index_t learners = 1 + static_cast<index_t>(rng() % 4);
         Instance in = random_interval_instance(rng, learners, 3 + static_cast<index_t>(rng() % 4), 6);
@@ -222,17 +225,59 @@ TEST_CASE("allocation is proven optimal against brute force when a learner's cla
         rules.max_per_learner = 2 + static_cast<int>(rng() % 2);
         rules.fairness = trial % 4 == 0 ? 3.0 : 0.0;
         rules.utility_steps = 50;
+        rules.bound_steps = bound_steps;
         const Allocation a = allocate(in.learners, in.opportunities, in.candidates, rules);
-        INFO("trial " << trial);
-        with_open_learners += a.open_learners > 0;
+        INFO("trial " << trial << ", bound_steps " << bound_steps);
+        with_mip += a.mip_parts > 0;
+        proven_by_bound += a.open_learners > 0 && a.mip_parts == 0;
         REQUIRE(a.proven_optimal);
+        REQUIRE(a.objective_bound == a.objective);
         REQUIRE(feasible(in, a.chosen, rules.max_per_learner));
         REQUIRE(objective(in, a.chosen, rules) == brute_force(in, rules));
         std::vector<index_t> filled(in.opportunities.size(), 0);
         for (std::size_t k = 0; k < a.chosen.size(); ++k) filled[static_cast<std::size_t>(in.candidates[k].opportunity)] += a.chosen[k];
         REQUIRE(filled == a.filled);
     }
-    CHECK(with_open_learners >= 50);  // the MIP path was really taken, not only the flow
+    if (bound_steps == 0) CHECK(with_mip >= 30);  // the MIP path was really taken, not only the flow
+    if (bound_steps > 0) CHECK(proven_by_bound >= 50);  // and the bound really closed gaps
+}
+
+TEST_CASE("the reported upper bound is at least the brute-force optimum and the returned objective", "[allocation]") {
+    std::mt19937_64 rng(33);
+    int open = 0, gaps = 0;
+    for (int trial = 0; trial < 400; ++trial) {
+        const index_t learners = 1 + static_cast<index_t>(rng() % 4);
+        Instance in = random_interval_instance(rng, learners, 3 + static_cast<index_t>(rng() % 4), 6);
+        while (in.candidates.size() > 13) in.candidates.pop_back();
+        AllocationRules rules;
+        rules.max_per_learner = 2 + static_cast<int>(rng() % 2);
+        rules.fairness = trial % 4 == 0 ? 3.0 : 0.0;
+        rules.utility_steps = 50;
+        rules.bound_steps = static_cast<int>(rng() % 4);  // few steps: bounds that are often not tight
+        rules.mip_max_candidates = 0;  // no CBC: the answer is the flow + repair, or a clash-free relaxed answer
+        const Allocation a = allocate(in.learners, in.opportunities, in.candidates, rules);
+        INFO("trial " << trial);
+        REQUIRE(a.utility_steps == rules.utility_steps);
+        REQUIRE(feasible(in, a.chosen, rules.max_per_learner));
+        const auto [m, g, low] = objective(in, a.chosen, rules);
+        REQUIRE(a.objective == m * a.mandatory_bonus + g * a.skill_gap_bonus + low);
+        const auto [best_m, best_g, best_low] = brute_force(in, rules);
+        const std::int64_t optimum = best_m * a.mandatory_bonus + best_g * a.skill_gap_bonus + best_low;
+        REQUIRE(a.objective <= optimum);
+        REQUIRE(a.objective_bound >= optimum);
+        if (a.mandatory_proven) REQUIRE(m == best_m);
+        if (m == best_m) REQUIRE(best_g - g <= a.skill_gap_headroom);
+        if (a.tiers_proven) {
+            REQUIRE(m == best_m);
+            REQUIRE(g == best_g);
+            REQUIRE(static_cast<double>(best_low - low) <= a.weight_gap * static_cast<double>(low) + 1e-9);
+        }
+        REQUIRE(a.proven_optimal == (a.objective_bound == a.objective));
+        open += a.open_learners > 0;
+        gaps += a.objective_bound > a.objective;
+    }
+    CHECK(open >= 100);
+    CHECK(gaps >= 20);  // the bound was really above the answer, not only equal to it
 }
 
 TEST_CASE("a part too large for the MIP keeps the flow's answer and is not called proven", "[allocation]") {
@@ -241,10 +286,12 @@ TEST_CASE("a part too large for the MIP keeps the flow's answer and is not calle
     AllocationRules rules;
     rules.max_per_learner = 3;
     rules.mip_max_candidates = 2;
+    rules.bound_steps = 0;  // the clash-free relaxation (7) stays above the answer (A + C: 4)
     const Allocation a = allocate(1, opps, cands, rules);
     CHECK(a.open_learners == 1);
     CHECK(a.mip_parts == 0);
     CHECK_FALSE(a.proven_optimal);
+    CHECK(a.objective_bound > a.objective);
     rules.mip_max_candidates = 100;
     const Allocation b = allocate(1, opps, cands, rules);
     CHECK(b.mip_parts == 1);
@@ -446,6 +493,110 @@ TEST_CASE("build_market reaches a gig through a stated goal and a region through
     CHECK(m.candidates[0].learner == 0);
     CHECK(m.opportunities.back().region == "EMEA");
     CHECK_THAT(m.reasons[0], Catch::Contains("your goal") && Catch::Contains("where you would go"));
+}
+
+TEST_CASE("build_market's gig candidates carry the two-sided fit of learner and gig, recomputed in full", "[allocation]") {
+    AcademyConfig config;
+    config.learners = 800;
+    config.courses = 150;
+    const Academy academy = generate_academy(config);
+    auto inputs = ranking::academy_ranking_inputs(academy);
+    const std::vector<Opportunity> gigs = academy_opportunities(academy);
+    REQUIRE(!gigs.empty());
+    // Some learners state a goal naming a gig's skill: the goal path of the fit is checked too.
+    for (std::size_t l = 0; l < inputs.learners.size(); l += 5)
+        inputs.learners[l].goal = "I would like to get better at " + gigs[l % gigs.size()].taught.at(0).skill;
+    auto model = std::make_shared<const PopularityModel>(PopularityModel::fit(academy.interactions.matrix.view()));
+    const ranking::Ranker ranker(model, inputs.catalogue, inputs.learners, inputs.history);
+    std::vector<index_t> everyone(academy.learners.size());
+    std::iota(everyone.begin(), everyone.end(), 0);
+    const timestamp_t now = days_from_civil(2026, 1, 1) * kDay;
+    AllocationRules rules;
+    rules.candidates_per_learner = 40;  // keep (almost) every fitted gig, so most fits are compared
+    rules.min_host_fit = GENERATE(0.0, 0.5);  // 0.5: gigs whose host side is 0 are skipped unfitted
+    const Market m = build_market(ranker, everyone, gigs, now, {}, rules);
+
+    // The oracle: the Ranker's list as build_market asks for it, the string-keyed levels and fit.
+    ranking::RankingRules ranking_rules;
+    ranking_rules.k = 3 * rules.candidates_per_learner;
+    ranking_rules.require_session = true;
+    ranking_rules.session_horizon_days = rules.horizon_days;
+    const auto r = ranker.recommend(everyone, now, ranking_rules);
+    const auto current = current_skill_levels(ranker);
+    text::SkillVocabulary vocabulary;
+    for (const auto& c : ranker.catalogue().courses)
+        for (const auto& x : c.skills) vocabulary.add({x.skill, "en", x.skill});
+    for (const auto& o : m.opportunities)
+        for (const auto& x : o.taught) vocabulary.add({x.skill, "en", x.skill});
+    std::size_t compared = 0, with_goal = 0;
+    std::vector<std::vector<index_t>> got(everyone.size());  // the market's gigs per learner
+    std::vector<std::size_t> count(everyone.size(), 0);
+    for (std::size_t k = 0; k < m.candidates.size(); ++k) {
+        const auto& c = m.candidates[k];
+        ++count[static_cast<std::size_t>(c.learner)];
+        if (m.opportunities[static_cast<std::size_t>(c.opportunity)].kind != OpportunityKind::session)
+            got[static_cast<std::size_t>(c.learner)].push_back(c.opportunity);
+    }
+    for (std::size_t k = 0; k < m.candidates.size(); ++k) {
+        const auto& c = m.candidates[k];
+        const auto& o = m.opportunities[static_cast<std::size_t>(c.opportunity)];
+        if (o.kind == OpportunityKind::session) continue;
+        const auto l = static_cast<std::size_t>(m.learners[static_cast<std::size_t>(c.learner)]);
+        std::vector<std::vector<std::string>> ranked_skills;
+        for (index_t j = 0; j < r.count(c.learner); ++j) {
+            ranked_skills.emplace_back();
+            for (const auto& x : ranker.catalogue().courses[static_cast<std::size_t>(r.ids[r.slot(c.learner, j)])].skills)
+                ranked_skills.back().push_back(x.skill);
+        }
+        std::vector<std::string> goal_skills;
+        for (const auto& mention : vocabulary.extract(inputs.learners[l].goal)) goal_skills.push_back(mention.skill);
+        const TwoSidedFit f = two_sided_fit(inputs.learners[l], current[l], ranked_skills, o, true, goal_skills);
+        REQUIRE(c.utility == f.fit);  // exactly: the same arithmetic in the same order
+        CHECK(f.host >= rules.min_host_fit);
+        CHECK(f.interest > 0.0);
+        CHECK_THAT(m.reasons[k], Catch::StartsWith(fmt::format("fit {:.2f}", f.fit)));
+        ++compared;
+        with_goal += !goal_skills.empty();
+    }
+    CHECK(compared > 100);
+    CHECK(with_goal > 10);
+    // Every gig a learner reaches (a target skill, a skill the goal names, a skill of the top-N ranked
+    // courses) with interest > 0 and the host side at min_host_fit is there, unless the list was cut.
+    std::size_t expected_total = 0;
+    for (std::size_t i = 0; i < everyone.size(); ++i) {
+        if (count[i] >= static_cast<std::size_t>(rules.candidates_per_learner)) continue;
+        const auto& facts = inputs.learners[i];
+        std::vector<std::vector<std::string>> ranked_skills;
+        std::vector<std::string> reach;
+        for (index_t j = 0; j < r.count(static_cast<index_t>(i)); ++j) {
+            ranked_skills.emplace_back();
+            for (const auto& x : ranker.catalogue().courses[static_cast<std::size_t>(r.ids[r.slot(static_cast<index_t>(i), j)])].skills) {
+                ranked_skills.back().push_back(x.skill);
+                if (j < rules.candidates_per_learner) reach.push_back(x.skill);
+            }
+        }
+        std::vector<std::string> goal_skills;
+        for (const auto& mention : vocabulary.extract(facts.goal)) goal_skills.push_back(mention.skill);
+        for (const auto& g : facts.target_skills) reach.push_back(g.skill);
+        reach.insert(reach.end(), goal_skills.begin(), goal_skills.end());
+        std::vector<index_t> expected;
+        for (std::size_t o = 0; o < m.opportunities.size(); ++o) {
+            const auto& op = m.opportunities[o];
+            if (op.kind == OpportunityKind::session || op.places <= 0 || op.start < now ||
+                op.start > now + rules.horizon_days * kDay)
+                continue;
+            const bool reached = std::any_of(op.taught.begin(), op.taught.end(), [&](const auto& t) {
+                return std::find(reach.begin(), reach.end(), t.skill) != reach.end();
+            });
+            const TwoSidedFit f = two_sided_fit(facts, current[i], ranked_skills, op, false, goal_skills);
+            if (reached && f.interest > 0.0 && f.host >= rules.min_host_fit) expected.push_back(static_cast<index_t>(o));
+        }
+        auto mine = got[i];
+        std::sort(mine.begin(), mine.end());
+        REQUIRE(mine == expected);
+        expected_total += expected.size();
+    }
+    CHECK(expected_total > 100);
 }
 
 TEST_CASE("an academy allocation fills no session beyond its seats and a full session is no longer pushed", "[allocation]") {

@@ -42,13 +42,23 @@ class Allocation:
     def __init__(self, raw: Dict[str, Any]) -> None:
         self._raw = raw
         self.inexact_groups: int = int(raw["inexact_groups"])
-        #: learners whose date clashes are not cliques, solved exactly by CBC (``mip_learners`` of them,
-        #: with the learners they compete with) in ``mip_seconds``; ``proven_optimal`` when all of it is.
+        #: learners whose date clashes are not cliques: proven optimal by the upper bound, or solved
+        #: exactly by CBC (``mip_learners`` of them, with the learners they compete with) in
+        #: ``mip_seconds``; ``proven_optimal`` when all of it is.
         self.open_learners: int = int(raw["open_learners"])
         self.mip_learners: int = int(raw["mip_learners"])
         self.mip_seconds: float = float(raw["mip_seconds"])
         self.proven_optimal: bool = bool(raw["proven_optimal"])
         self.total_utility: float = float(raw["total_utility"])
+        #: the solver's objective (tier bonuses + weights) and a proven upper bound on the optimum's;
+        #: equal when ``proven_optimal``. Tier by tier: the mandatory count proven maximal, at most
+        #: ``skill_gap_headroom`` more skill-gap placements, ``weight_gap`` (share of the lowest tier).
+        self.objective: int = int(raw["objective"])
+        self.objective_bound: int = int(raw["objective_bound"])
+        self.mandatory_proven: bool = bool(raw["mandatory_proven"])
+        self.skill_gap_headroom: int = int(raw["skill_gap_headroom"])
+        self.weight_gap: float = float(raw["weight_gap"])
+        self.bound_solves: int = int(raw["bound_solves"])
         self.market_seconds: float = float(raw["market_seconds"])
         self.solver_seconds: float = float(raw["solver_seconds"])
 

@@ -74,7 +74,10 @@ py::dict allocation_summary(const Allocation& a) {
     using namespace py::literals;
     return py::dict("inexact_groups"_a = a.inexact_groups, "open_learners"_a = a.open_learners,
                     "mip_learners"_a = a.mip_learners, "mip_seconds"_a = a.mip_seconds,
-                    "proven_optimal"_a = a.proven_optimal, "total_utility"_a = a.total_utility);
+                    "proven_optimal"_a = a.proven_optimal, "total_utility"_a = a.total_utility,
+                    "objective"_a = a.objective, "objective_bound"_a = a.objective_bound,
+                    "mandatory_proven"_a = a.mandatory_proven, "skill_gap_headroom"_a = a.skill_gap_headroom,
+                    "weight_gap"_a = a.weight_gap, "bound_solves"_a = a.bound_solves);
 }
 
 }  // namespace

@@ -30,6 +30,14 @@
 // skill-gap count, then weight: lexicographic, so no huge tier bonuses in CBC's doubles), the rest
 // keeps the flow's exact answer. `proven_optimal` says whether the whole result is the proven
 // optimum (the tests check it against brute force on random instances with and without cliques).
+// Bound: with open learners, a Lagrangian relaxation gives a proven upper bound on the objective
+// (the flow with each non-clique group's clash cliques priced by multipliers >= 0 instead of
+// enforced; `bound_steps` subgradient steps, one flow solve each): `objective_bound` >= the
+// optimum's objective >= `objective`. When the bound meets the flow + repair answer, that answer is
+// proven optimal without CBC; a relaxed answer that breaks no clash and is better is taken. From
+// the bound, `mandatory_proven`, `skill_gap_headroom` and `weight_gap` say how far from optimal an
+// unproven answer can be, tier by tier. The bound is at best the LP relaxation's (the flow with
+// clique constraints), so a gap may be the relaxation's, not the answer's.
 //
 // Thread safety: reentrant. Complexity: network simplex on V = learners + groups + opportunities
 // nodes and E ~ candidates + V arcs (in practice ~ E log V pivots); O(candidates log) around it.
@@ -72,6 +80,7 @@ struct AllocationRules {
     // The exact part (CBC) for learners whose clashes are not cliques:
     index_t mip_max_candidates = 200000;  ///< a larger independent part keeps the flow + repair (not proven)
     double mip_seconds = 60.0;            ///< time for all MIPs together; a part left unproven says so
+    int bound_steps = 8;                  ///< subgradient steps of the upper bound (flow solves), >= 0
 
     /// Throws Error on a value out of range.
     void validate() const;
@@ -88,6 +97,22 @@ struct Allocation {
     double mip_seconds = 0.0;          ///< wall time in CBC
     bool proven_optimal = false;       ///< the lexicographic optimum, proven (flow exact, every MIP proven)
     double total_utility = 0.0;        ///< sum of the chosen candidates' utilities
+    /// The solver's objective of this answer: mandatory_bonus x mandatory placements + skill_gap_bonus
+    /// x skill-gap placements + the sum of quantised_weight + fairness_bonus x learners served.
+    std::int64_t objective = 0;
+    std::int64_t objective_bound = 0;  ///< proven: no allocation's objective exceeds it (= objective when proven_optimal)
+    std::int64_t mandatory_bonus = 0;  ///< tier bonuses and fairness bonus of the objective (0: tier absent)
+    std::int64_t skill_gap_bonus = 0;
+    std::int64_t fairness_bonus = 0;
+    bool mandatory_proven = false;     ///< the bound proves the mandatory count maximal
+    /// The most skill-gap placements an allocation with as many mandatory ones can have beyond this
+    /// answer's, by the bound (0: the skill-gap count is proven maximal too).
+    index_t skill_gap_headroom = 0;
+    bool tiers_proven = false;         ///< mandatory_proven and skill_gap_headroom == 0
+    /// (objective_bound - objective) / this answer's lowest tier (weights + fairness bonuses): when
+    /// tiers_proven, the optimum's lowest tier exceeds this answer's by at most this share of it.
+    double weight_gap = 0.0;
+    int bound_solves = 0;              ///< flow solves spent on the bound
     int utility_steps = 0;             ///< the quantisation used (rules' value, fewer when the tiers needed it)
     double seconds = 0.0;              ///< solver wall time
 };

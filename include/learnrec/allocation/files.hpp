@@ -3,7 +3,7 @@
 // The ranking rules file (ranking/files.hpp) with one more section, every key optional:
 //   {"allocation": {"max_per_learner": 1, "fairness": 0.0, "utility_steps": 1000,
 //                   "candidates_per_learner": 10, "horizon_days": 180, "min_host_fit": 0.5,
-//                   "mip_max_candidates": 200000, "mip_seconds": 60},
+//                   "mip_max_candidates": 200000, "mip_seconds": 60, "bound_steps": 8},
 //    ... the ranking rules ...}
 // An unknown key or a wrong type is an error naming the file and the key path.
 // Thread safety: reentrant. Complexity: linear in the file.
