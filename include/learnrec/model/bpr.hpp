@@ -322,12 +322,12 @@ private:
 /// Holds the binary positives (O(nnz)) and the factors.
 class BprTrainer {
 public:
-    BprTrainer(const CsrView& user_items, BprConfig config) : config_(config) {
+    BprTrainer(const CsrView& interactions, BprConfig config) : config_(config) {
         config_.validate();
-        user_items.validate("user_items");
-        LEARNREC_CHECK(user_items.nnz() < (offset_t{1} << 32), "BPR draws 32-bit samples: at most 2^32 positives, got {}",
-                       user_items.nnz());
-        positives_ = detail::bpr_positive_rows(user_items);
+        interactions.validate("interactions");
+        LEARNREC_CHECK(interactions.nnz() < (offset_t{1} << 32), "BPR draws 32-bit samples: at most 2^32 positives, got {}",
+                       interactions.nnz());
+        positives_ = detail::bpr_positive_rows(interactions);
         threads_ = detail::resolve_threads(config_.num_threads);
         const index_t f = config_.factors, cols = config_.columns();
         const index_t learners = positives_.rows(), courses = positives_.cols();
@@ -425,8 +425,8 @@ private:
 
 /// Trains BPR on a learners x courses matrix for config.iterations epochs. `callback` sees each
 /// epoch's info and may stop training early by returning false.
-inline BprModel fit_bpr(const CsrView& user_items, const BprConfig& config, const BprIterationCallback& callback = {}) {
-    BprTrainer trainer(user_items, config);
+inline BprModel fit_bpr(const CsrView& interactions, const BprConfig& config, const BprIterationCallback& callback = {}) {
+    BprTrainer trainer(interactions, config);
     for (int i = 0; i < config.iterations; ++i) {
         const auto info = trainer.step();
         if (callback && !callback(info)) break;

@@ -212,18 +212,18 @@ inline void ease_b_from_inverse(float* a, Eigen::Index n, int threads, Eigen::In
 /// Fits EASE on a learners x courses matrix; see the header comment. Throws Error when the dense
 /// course matrix would exceed the memory budget (naming the sizes) or the system is not positive
 /// definite.
-inline EaseModel fit_ease(const CsrView& user_items, const EaseConfig& config = {}) {
+inline EaseModel fit_ease(const CsrView& interactions, const EaseConfig& config = {}) {
     config.validate();
-    user_items.validate("user_items");
+    interactions.validate("interactions");
     const int threads = detail::resolve_threads(config.num_threads);
-    const index_t n = user_items.cols;
+    const index_t n = interactions.cols;
     const std::size_t budget =
         config.memory_budget_bytes ? config.memory_budget_bytes : detail::physical_memory_bytes() / 4 * 3;
-    const std::size_t extra = static_cast<std::size_t>(user_items.nnz()) * 24 +
+    const std::size_t extra = static_cast<std::size_t>(interactions.nnz()) * 24 +
                               static_cast<std::size_t>(n) * 256 * sizeof(float) * 2;
     detail::check_dense_item_budget(n, extra, budget ? budget : SIZE_MAX, "EASE");
 
-    CsrMatrix x = EaseModel::ease_rows(user_items, config.weights);
+    CsrMatrix x = EaseModel::ease_rows(interactions, config.weights);
     RowMatrix b = detail::large_zero_matrix(n, n, threads);
     {
         const CsrMatrix xt = x.transpose();

@@ -99,18 +99,18 @@ inline void orthonormalize(RowMatrix& Y, int threads) {
 }  // namespace detail
 
 /// Builds GF-CF from a learners x courses matrix (positive entries are the interactions).
-inline GfcfModel fit_gfcf(const CsrView& user_items, const GfcfConfig& config = {}) {
+inline GfcfModel fit_gfcf(const CsrView& interactions, const GfcfConfig& config = {}) {
     config.validate();
-    user_items.validate("user_items");
+    interactions.validate("interactions");
     const int threads = detail::resolve_threads(config.num_threads);
-    const index_t m = user_items.rows, n = user_items.cols;
+    const index_t m = interactions.rows, n = interactions.cols;
     const std::size_t budget = config.memory_budget_bytes ? config.memory_budget_bytes
                                                           : detail::physical_memory_bytes() / 4 * 3;
-    detail::check_dense_item_budget(n, static_cast<std::size_t>(user_items.nnz()) * 24, budget ? budget : SIZE_MAX,
+    detail::check_dense_item_budget(n, static_cast<std::size_t>(interactions.nnz()) * 24, budget ? budget : SIZE_MAX,
                                     "GF-CF");
 
     // Binary positives, normalised by sqrt of both degrees.
-    CsrMatrix binary = detail::binary_positive_rows(user_items);
+    CsrMatrix binary = detail::binary_positive_rows(interactions);
     Vector du = Vector::Zero(m), di = Vector::Zero(n);
     for (index_t u = 0; u < m; ++u) {
         const auto row = binary.row(u);

@@ -28,21 +28,21 @@ class HybridTrainer {
 public:
     /// `user_features` (learners x features) and `item_features` (courses x features) may be
     /// nullptr: then only ids represent that side (use_*_ids must be on).
-    HybridTrainer(const CsrView& user_items, const CsrView* user_features, const CsrView* item_features,
+    HybridTrainer(const CsrView& interactions, const CsrView* user_features, const CsrView* item_features,
                   HybridConfig config)
         : config_(config) {
         config_.validate();
-        user_items.validate("user_items");
-        const index_t learners = user_items.rows, courses = user_items.cols;
+        interactions.validate("interactions");
+        const index_t learners = interactions.rows, courses = interactions.cols;
         if (user_features) {
             user_features->validate("learner features");
             LEARNREC_CHECK(user_features->rows == learners,
-                           "learner features have {} rows but user_items has {} learners", user_features->rows,
+                           "learner features have {} rows but the interactions have {} learners", user_features->rows,
                            learners);
         }
         if (item_features) {
             item_features->validate("course features");
-            LEARNREC_CHECK(item_features->rows == courses, "course features have {} rows but user_items has {} courses",
+            LEARNREC_CHECK(item_features->rows == courses, "course features have {} rows but the interactions have {} courses",
                            item_features->rows, courses);
         }
         user_features_ = user_features ? user_features->cols : 0;
@@ -51,8 +51,8 @@ public:
                        "learners have no representation: set use_user_ids or pass learner features");
         LEARNREC_CHECK(config_.use_item_ids || item_features_ > 0,
                        "courses have no representation: set use_item_ids or pass course features");
-        positives_ = detail::bpr_positive_rows(user_items);
-        LEARNREC_CHECK(courses > 0 || positives_.nnz() == 0, "user_items has no courses");
+        positives_ = detail::bpr_positive_rows(interactions);
+        LEARNREC_CHECK(courses > 0 || positives_.nnz() == 0, "the interactions have no courses");
         user_rows_ = detail::hybrid_table_rows(learners, config_.use_user_ids, user_features, config_.normalize_features,
                                                "learner features");
         item_rows_ = detail::hybrid_table_rows(courses, config_.use_item_ids, item_features, config_.normalize_features,
@@ -165,9 +165,9 @@ private:
 
 /// Trains the hybrid model for config.iterations epochs. Feature matrices may be nullptr (ids only
 /// on that side). `callback` sees each epoch and may stop training by returning false.
-inline HybridModel fit_hybrid(const CsrView& user_items, const CsrView* user_features, const CsrView* item_features,
+inline HybridModel fit_hybrid(const CsrView& interactions, const CsrView* user_features, const CsrView* item_features,
                               const HybridConfig& config, const HybridIterationCallback& callback = {}) {
-    HybridTrainer trainer(user_items, user_features, item_features, config);
+    HybridTrainer trainer(interactions, user_features, item_features, config);
     for (int i = 0; i < config.iterations; ++i) {
         const auto info = trainer.step();
         if (callback && !callback(info)) break;

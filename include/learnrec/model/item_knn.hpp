@@ -164,34 +164,34 @@ namespace detail {
 
 /// The weighted courses x learners matrix of the header comment, from query rows (learners x courses).
 inline CsrMatrix item_knn_weighted(const CsrMatrix& rows, const ItemKnnConfig& config) {
-    CsrMatrix item_users = rows.transpose();
-    if (config.weighting == ItemKnnWeighting::none) return item_users;
-    const auto courses = static_cast<double>(item_users.rows());
+    CsrMatrix course_learners = rows.transpose();
+    if (config.weighting == ItemKnnWeighting::none) return course_learners;
+    const auto courses = static_cast<double>(course_learners.rows());
     std::vector<double> idf(static_cast<std::size_t>(rows.rows()));
     for (index_t u = 0; u < rows.rows(); ++u)
         idf[static_cast<std::size_t>(u)] = std::log(courses) - std::log1p(static_cast<double>(rows.row(u).size()));
-    std::vector<float> data(item_users.data().begin(), item_users.data().end());
+    std::vector<float> data(course_learners.data().begin(), course_learners.data().end());
     if (config.weighting == ItemKnnWeighting::tfidf) {
-        for (index_t i = 0; i < item_users.rows(); ++i) {
-            const auto b = static_cast<std::size_t>(item_users.indptr()[static_cast<std::size_t>(i)]);
-            const auto row = item_users.row(i);
+        for (index_t i = 0; i < course_learners.rows(); ++i) {
+            const auto b = static_cast<std::size_t>(course_learners.indptr()[static_cast<std::size_t>(i)]);
+            const auto row = course_learners.row(i);
             for (std::size_t j = 0; j < row.size(); ++j)
                 data[b + j] = static_cast<float>(std::sqrt(static_cast<double>(row.weights[j])) *
                                                  idf[static_cast<std::size_t>(row.indices[j])]);
         }
     } else {
-        std::vector<double> length(static_cast<std::size_t>(item_users.rows()), 0.0);
+        std::vector<double> length(static_cast<std::size_t>(course_learners.rows()), 0.0);
         double mean = 0.0;
-        for (index_t i = 0; i < item_users.rows(); ++i) {
-            for (float w : item_users.row(i).weights) length[static_cast<std::size_t>(i)] += w;
+        for (index_t i = 0; i < course_learners.rows(); ++i) {
+            for (float w : course_learners.row(i).weights) length[static_cast<std::size_t>(i)] += w;
             mean += length[static_cast<std::size_t>(i)];
         }
         mean = courses > 0 ? mean / courses : 0.0;
         const double k1 = config.bm25_k1, bb = config.bm25_b;
-        for (index_t i = 0; i < item_users.rows(); ++i) {
+        for (index_t i = 0; i < course_learners.rows(); ++i) {
             const double norm = (1.0 - bb) + (mean > 0.0 ? bb * length[static_cast<std::size_t>(i)] / mean : 0.0);
-            const auto b = static_cast<std::size_t>(item_users.indptr()[static_cast<std::size_t>(i)]);
-            const auto row = item_users.row(i);
+            const auto b = static_cast<std::size_t>(course_learners.indptr()[static_cast<std::size_t>(i)]);
+            const auto row = course_learners.row(i);
             for (std::size_t j = 0; j < row.size(); ++j) {
                 const double w = row.weights[j];
                 data[b + j] = static_cast<float>(w * (k1 + 1.0) / (k1 * norm + w) * idf[static_cast<std::size_t>(row.indices[j])]);
@@ -199,12 +199,12 @@ inline CsrMatrix item_knn_weighted(const CsrMatrix& rows, const ItemKnnConfig& c
         }
     }
     // Weights that came out as exactly 0 (an idf of 0) carry nothing; CSR rejects them.
-    std::vector<offset_t> indptr(item_users.indptr().size(), 0);
+    std::vector<offset_t> indptr(course_learners.indptr().size(), 0);
     std::vector<index_t> indices;
     std::vector<float> kept;
-    for (index_t i = 0; i < item_users.rows(); ++i) {
-        const auto row = item_users.row(i);
-        const auto b = static_cast<std::size_t>(item_users.indptr()[static_cast<std::size_t>(i)]);
+    for (index_t i = 0; i < course_learners.rows(); ++i) {
+        const auto row = course_learners.row(i);
+        const auto b = static_cast<std::size_t>(course_learners.indptr()[static_cast<std::size_t>(i)]);
         for (std::size_t j = 0; j < row.size(); ++j)
             if (data[b + j] != 0.0f) {
                 indices.push_back(row.indices[j]);
@@ -212,24 +212,24 @@ inline CsrMatrix item_knn_weighted(const CsrMatrix& rows, const ItemKnnConfig& c
             }
         indptr[static_cast<std::size_t>(i) + 1] = static_cast<offset_t>(indices.size());
     }
-    return CsrMatrix(item_users.rows(), item_users.cols(), std::move(indptr), std::move(indices), std::move(kept));
+    return CsrMatrix(course_learners.rows(), course_learners.cols(), std::move(indptr), std::move(indices), std::move(kept));
 }
 
 }  // namespace detail
 
 /// Builds item-kNN from a learners x courses matrix; see the header comment.
-inline ItemKnnModel fit_item_knn(const CsrView& user_items, const ItemKnnConfig& config = {}) {
+inline ItemKnnModel fit_item_knn(const CsrView& interactions, const ItemKnnConfig& config = {}) {
     config.validate();
-    user_items.validate("user_items");
-    CsrMatrix rows = ItemKnnModel::query_rows(user_items, config.binary);
-    const CsrMatrix item_users = detail::item_knn_weighted(rows, config);
-    const CsrMatrix user_items_w = item_users.transpose();
-    const index_t n = item_users.rows();
+    interactions.validate("interactions");
+    CsrMatrix rows = ItemKnnModel::query_rows(interactions, config.binary);
+    const CsrMatrix course_learners = detail::item_knn_weighted(rows, config);
+    const CsrMatrix interactions_w = course_learners.transpose();
+    const index_t n = course_learners.rows();
     std::vector<float> inv_norm(static_cast<std::size_t>(n), 1.0f);
     if (config.normalize)
         for (index_t i = 0; i < n; ++i) {
             double s = 0.0;
-            for (float w : item_users.row(i).weights) s += static_cast<double>(w) * w;
+            for (float w : course_learners.row(i).weights) s += static_cast<double>(w) * w;
             inv_norm[static_cast<std::size_t>(i)] = s > 0.0 ? static_cast<float>(1.0 / std::sqrt(s)) : 0.0f;
         }
 
@@ -258,9 +258,9 @@ inline ItemKnnModel fit_item_knn(const CsrView& user_items, const ItemKnnConfig&
         }
         sc.seen.clear();
         // Sparse dot products of course i with every course sharing a learner (double accumulation).
-        const auto users = item_users.row(i);
+        const auto users = course_learners.row(i);
         for (std::size_t k = 0; k < users.size(); ++k) {
-            const auto row = user_items_w.row(users.indices[k]);
+            const auto row = interactions_w.row(users.indices[k]);
             const double w = users.weights[k];
             for (std::size_t j = 0; j < row.size(); ++j) {
                 const auto c = static_cast<std::size_t>(row.indices[j]);
