@@ -252,10 +252,9 @@ LearnerCourseStates LearnerCourseStates::from_events(std::span<const LifecycleEv
             s.rating = e.value;
             continue;
         }
-        // LifecycleKind and CourseState share names and order, shifted by CourseState::none.
-        s.state = static_cast<CourseState>(static_cast<std::uint8_t>(e.kind) + 1);
+        s.state = state_set_by(e.kind);
         s.since = e.time;
-        if (e.kind == LifecycleKind::completed || e.kind == LifecycleKind::passed) s.completed_at = e.time;
+        if (is_completed(s.state)) s.completed_at = e.time;
     }
     std::partial_sum(out.indptr_.begin(), out.indptr_.end(), out.indptr_.begin());
     return out;
