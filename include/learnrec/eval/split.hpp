@@ -36,12 +36,12 @@ inline std::uint64_t mix64(std::uint64_t x) noexcept {  // splitmix64 finaliser
     x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
     return x ^ (x >> 31);
 }
-}  // namespace detail
 
-inline Split holdout_split(const CsrView& interactions, double test_fraction, std::uint64_t seed) {
-    interactions.validate("interactions");
-    LEARNREC_CHECK(test_fraction > 0.0 && test_fraction < 1.0, "test_fraction must be in (0, 1), got {}",
-                   test_fraction);
+/// The per-learner split both holdout_split and leave_last_k_out make: negative feedback to train;
+/// the learner's positives (offsets in the row) put in order by pick(u, row, positives), which
+/// returns how many of them, from the front, go to test.
+template <class Pick>
+Split split_positives(const CsrView& interactions, Pick&& pick) {
     std::vector<Triplet> train, test;
     train.reserve(static_cast<std::size_t>(interactions.nnz()));
     std::vector<std::size_t> positives;
@@ -54,6 +54,22 @@ inline Split holdout_split(const CsrView& interactions, double test_fraction, st
             else
                 train.push_back({u, row.indices[j], row.weights[j]});
         }
+        const std::size_t n_test = pick(u, row, positives);
+        for (std::size_t i = 0; i < positives.size(); ++i) {
+            const auto j = positives[i];
+            (i < n_test ? test : train).push_back({u, row.indices[j], row.weights[j]});
+        }
+    }
+    return {CsrMatrix::from_triplets(interactions.rows, interactions.cols, train),
+            CsrMatrix::from_triplets(interactions.rows, interactions.cols, test)};
+}
+}  // namespace detail
+
+inline Split holdout_split(const CsrView& interactions, double test_fraction, std::uint64_t seed) {
+    interactions.validate("interactions");
+    LEARNREC_CHECK(test_fraction > 0.0 && test_fraction < 1.0, "test_fraction must be in (0, 1), got {}",
+                   test_fraction);
+    return detail::split_positives(interactions, [&](index_t u, const CsrRow&, std::vector<std::size_t>& positives) {
         std::size_t n_test = 0;
         if (positives.size() >= 2) {
             n_test = static_cast<std::size_t>(std::llround(test_fraction * static_cast<double>(positives.size())));
@@ -67,13 +83,8 @@ inline Split holdout_split(const CsrView& interactions, double test_fraction, st
             const auto pick = i + static_cast<std::size_t>(rng() % span);
             std::swap(positives[i], positives[pick]);
         }
-        for (std::size_t i = 0; i < positives.size(); ++i) {
-            const auto j = positives[i];
-            (i < n_test ? test : train).push_back({u, row.indices[j], row.weights[j]});
-        }
-    }
-    return {CsrMatrix::from_triplets(interactions.rows, interactions.cols, train),
-            CsrMatrix::from_triplets(interactions.rows, interactions.cols, test)};
+        return n_test;
+    });
 }
 
 /// Moves each learner's `k` most recent positives to test. `timestamps` is aligned with the
@@ -84,31 +95,14 @@ inline Split leave_last_k_out(const CsrView& interactions, std::span<const std::
     LEARNREC_CHECK(timestamps.size() == static_cast<std::size_t>(interactions.nnz()),
                    "{} timestamps for {} interactions; leave-last-k-out needs one per interaction",
                    timestamps.size(), interactions.nnz());
-    std::vector<Triplet> train, test;
-    std::vector<std::size_t> positives;
-    for (index_t u = 0; u < interactions.rows; ++u) {
-        const auto row = interactions.row(u);
+    return detail::split_positives(interactions, [&](index_t u, const CsrRow& row, std::vector<std::size_t>& positives) {
         const auto base = static_cast<std::size_t>(interactions.indptr[static_cast<std::size_t>(u)]);
-        positives.clear();
-        for (std::size_t j = 0; j < row.size(); ++j) {
-            if (row.weights[j] > 0.0f)
-                positives.push_back(j);
-            else
-                train.push_back({u, row.indices[j], row.weights[j]});
-        }
         std::sort(positives.begin(), positives.end(), [&](std::size_t a, std::size_t b) {
             const auto ta = timestamps[base + a], tb = timestamps[base + b];
             return ta != tb ? ta > tb : row.indices[a] > row.indices[b];
         });
-        const std::size_t n_test =
-            positives.size() >= 2 ? std::min<std::size_t>(static_cast<std::size_t>(k), positives.size() - 1) : 0;
-        for (std::size_t i = 0; i < positives.size(); ++i) {
-            const auto j = positives[i];
-            (i < n_test ? test : train).push_back({u, row.indices[j], row.weights[j]});
-        }
-    }
-    return {CsrMatrix::from_triplets(interactions.rows, interactions.cols, train),
-            CsrMatrix::from_triplets(interactions.rows, interactions.cols, test)};
+        return positives.size() >= 2 ? std::min<std::size_t>(static_cast<std::size_t>(k), positives.size() - 1) : 0;
+    });
 }
 
 struct ColdStartSplit {

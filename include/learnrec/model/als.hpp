@@ -37,6 +37,7 @@
 #include "learnrec/detail/als_kernels.hpp"
 #include "learnrec/detail/kernels.hpp"
 #include "learnrec/detail/parallel.hpp"
+#include "learnrec/detail/training.hpp"
 #include "learnrec/model/factor_model.hpp"
 
 namespace learnrec {
@@ -61,7 +62,7 @@ struct AlsConfig {
         LEARNREC_CHECK(std::isfinite(alpha) && alpha > 0.0f, "alpha must be finite and > 0, got {}", alpha);
         LEARNREC_CHECK(iterations >= 0, "iterations must be >= 0, got {}", iterations);
         LEARNREC_CHECK(cg_steps > 0, "cg_steps must be positive, got {}", cg_steps);
-        LEARNREC_CHECK(num_threads >= 0, "num_threads must be >= 0 (0 = all processors), got {}", num_threads);
+        detail::check_num_threads(num_threads);
     }
 };
 
@@ -358,12 +359,7 @@ private:
 /// Trains implicit ALS on a learners x courses matrix. `callback` sees each iteration's info and
 /// may stop training early by returning false.
 inline AlsModel fit_als(const CsrView& interactions, const AlsConfig& config, const IterationCallback& callback = {}) {
-    AlsTrainer trainer(interactions, config);
-    for (int i = 0; i < config.iterations; ++i) {
-        const auto info = trainer.step();
-        if (callback && !callback(info)) break;
-    }
-    return std::move(trainer).release();
+    return detail::train_epochs(AlsTrainer(interactions, config), config.iterations, callback);
 }
 
 }  // namespace learnrec

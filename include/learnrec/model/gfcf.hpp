@@ -43,24 +43,17 @@ struct GfcfConfig {
         LEARNREC_CHECK(rank >= 0, "rank must be >= 0, got {}", rank);
         LEARNREC_CHECK(oversample >= 0, "oversample must be >= 0, got {}", oversample);
         LEARNREC_CHECK(power_iterations >= 0, "power_iterations must be >= 0, got {}", power_iterations);
-        LEARNREC_CHECK(num_threads >= 0, "num_threads must be >= 0 (0 = all processors), got {}", num_threads);
+        detail::check_num_threads(num_threads);
     }
 };
 
-class GfcfModel final : public ItemItemModel {
+class GfcfModel final : public ConfiguredItemItemModel<GfcfConfig> {
 public:
-    /// Rebuilds a trained model from its state (training query rows and B).
-    GfcfModel(CsrMatrix train_rows, RowMatrix weights, GfcfConfig config)
-        : ItemItemModel(std::move(train_rows), std::move(weights)), config_(config) {
-        config_.validate();
-    }
+    /// (train_rows, B, config): the training query rows and B.
+    using ConfiguredItemItemModel::ConfiguredItemItemModel;
     /// The kind() of every instance, known without one (used by load_as<M>).
     static constexpr std::string_view kind_name = "gfcf";
     std::string_view kind() const noexcept override { return kind_name; }
-    const GfcfConfig& config() const noexcept { return config_; }
-
-private:
-    GfcfConfig config_;
 };
 
 namespace detail {

@@ -35,7 +35,7 @@
 
 #include "learnrec/data/csr.hpp"
 #include "learnrec/detail/parallel.hpp"
-#include "learnrec/model/item_item.hpp"  // detail::history_queries
+#include "learnrec/model/item_item.hpp"  // HistoryModel, detail::history_fold_in
 #include "learnrec/model/model.hpp"
 
 namespace learnrec {
@@ -56,16 +56,16 @@ struct ItemKnnConfig {
         LEARNREC_CHECK(std::isfinite(bm25_k1) && bm25_k1 >= 0.0f, "bm25_k1 must be finite and >= 0, got {}", bm25_k1);
         LEARNREC_CHECK(std::isfinite(bm25_b) && bm25_b >= 0.0f && bm25_b <= 1.0f, "bm25_b must be in [0, 1], got {}",
                        bm25_b);
-        LEARNREC_CHECK(num_threads >= 0, "num_threads must be >= 0 (0 = all processors), got {}", num_threads);
+        detail::check_num_threads(num_threads);
     }
 };
 
-class ItemKnnModel final : public Model {
+class ItemKnnModel final : public HistoryModel {
 public:
     /// Rebuilds a trained model from its state: the training query rows (see query_rows) and the
     /// neighbour matrix S (courses x courses, row i = neighbours of course i).
     ItemKnnModel(CsrMatrix train_rows, CsrMatrix similarity, ItemKnnConfig config)
-        : train_(std::move(train_rows)), similarity_(std::move(similarity)), config_(config) {
+        : HistoryModel(std::move(train_rows)), similarity_(std::move(similarity)), config_(config) {
         config_.validate();
         LEARNREC_CHECK(similarity_.rows() == similarity_.cols(), "similarity matrix is {} x {}, expected square",
                        similarity_.rows(), similarity_.cols());
@@ -77,26 +77,13 @@ public:
     /// The kind() of every instance, known without one (used by load_as<M>).
     static constexpr std::string_view kind_name = "item_knn";
     std::string_view kind() const noexcept override { return kind_name; }
-    index_t num_learners() const noexcept override { return train_.rows(); }
     index_t num_courses() const noexcept override { return similarity_.rows(); }
     const ItemKnnConfig& config() const noexcept { return config_; }
     /// S: row i holds the neighbours of course i and their similarities, sorted by course index.
     const CsrMatrix& similarity() const noexcept { return similarity_; }
-    /// The training rows as query weights, one per learner.
-    const CsrMatrix& training_rows() const noexcept { return train_; }
-
-    QueryBlock learner_queries(std::span<const index_t> learners) const override {
-        return detail::history_queries(train_, learners);
-    }
-
     QueryBlock fold_in(const CsrView& rows, int /*num_threads*/ = 0) const override {
-        rows.validate("learner rows");
-        LEARNREC_CHECK(rows.cols == num_courses(), "rows have {} columns, the model has {} courses", rows.cols,
-                       num_courses());
-        QueryBlock q;
-        q.count = rows.rows;
-        q.history = query_rows(rows, config_.binary);
-        return q;
+        return detail::history_fold_in(rows, num_courses(),
+                                       [&](const CsrView& r) { return query_rows(r, config_.binary); });
     }
 
     void score(const QueryBlock& queries, index_t q0, index_t q1, index_t c0, index_t c1, float* out,
@@ -115,24 +102,7 @@ public:
         }
     }
 
-    /// Similar courses: the neighbour list of each course.
-    QueryBlock course_queries(std::span<const index_t> courses) const override {
-        std::vector<Triplet> t;
-        for (std::size_t i = 0; i < courses.size(); ++i) {
-            LEARNREC_CHECK(courses[i] >= 0 && courses[i] < num_courses(), "course index {} outside [0, {})",
-                           courses[i], num_courses());
-            t.push_back({static_cast<index_t>(i), courses[i], 1.0f});
-        }
-        QueryBlock q;
-        q.count = static_cast<index_t>(courses.size());
-        q.history = CsrMatrix::from_triplets(q.count, num_courses(), t);
-        return q;
-    }
-    void score_similar(const QueryBlock& queries, index_t q0, index_t q1, index_t c0, index_t c1, float* out,
-                       std::size_t ld) const override {
-        score(queries, q0, q1, c0, c1, out, ld);
-    }
-
+    /// Similar courses score the neighbour list of each course.
     ScoringForm scoring() const noexcept override { return {.neighbours = &similarity_}; }
 
     /// Interaction rows as item-kNN sees them: positive entries, 1 when `binary`, else their weight.
@@ -155,7 +125,6 @@ public:
     }
 
 private:
-    CsrMatrix train_;
     CsrMatrix similarity_;
     ItemKnnConfig config_;
 };

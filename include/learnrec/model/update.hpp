@@ -66,6 +66,17 @@ inline RowMatrix updated_table(const RowMatrix& table, index_t rows, std::span<c
     return out;
 }
 
+/// `table` (`current` rows) with rows ids[i] replaced, or added, by row i of solve(given): one row
+/// of `given` (`unit`: "rows" or "columns", for errors) per id of a `what` ("learner", "course").
+template <class Solve>
+RowMatrix refit_table(const RowMatrix& table, index_t current, std::span<const index_t> ids, const CsrView& given,
+                      const char* what, const char* unit, Solve&& solve) {
+    LEARNREC_CHECK(static_cast<std::size_t>(given.rows) == ids.size(), "{} {} indices for {} {}", ids.size(), what,
+                   given.rows, unit);
+    const index_t rows = grown_size(ids, current, what);
+    return updated_table(table, rows, ids, solve(given));
+}
+
 /// Rows `pick` of `m`, keeping only columns < `cols` (a view's columns past the model's are dropped).
 inline CsrMatrix select_rows(const CsrView& m, std::span<const index_t> pick, index_t cols) {
     std::vector<Triplet> t;
@@ -103,24 +114,18 @@ inline CsrMatrix select_columns(const CsrView& m, std::span<const index_t> pick,
 /// the fixed course factors; see the header comment.
 inline AlsModel als_partial_fit_learners(const AlsModel& model, std::span<const index_t> learners,
                                          const CsrView& rows, int num_threads = 0) {
-    LEARNREC_CHECK(static_cast<std::size_t>(rows.rows) == learners.size(), "{} learner indices for {} rows",
-                   learners.size(), rows.rows);
-    const index_t n = detail::grown_size(learners, model.num_learners(), "learner");
-    const RowMatrix solved = model.fold_in_learners(rows, num_threads);
-    return AlsModel(detail::updated_table(model.user_factors(), n, learners, solved), model.item_factors(),
-                    model.config());
+    RowMatrix refit = detail::refit_table(model.user_factors(), model.num_learners(), learners, rows, "learner", "rows",
+                                          [&](const CsrView& r) { return model.fold_in_learners(r, num_threads); });
+    return AlsModel(std::move(refit), model.item_factors(), model.config());
 }
 
 /// Courses `courses[i]` re-solved (or added) from `columns.row(i)` (one row per course over the
 /// model's num_learners() learners) against the fixed learner factors.
 inline AlsModel als_partial_fit_courses(const AlsModel& model, std::span<const index_t> courses,
                                         const CsrView& columns, int num_threads = 0) {
-    LEARNREC_CHECK(static_cast<std::size_t>(columns.rows) == courses.size(), "{} course indices for {} columns",
-                   courses.size(), columns.rows);
-    const index_t m = detail::grown_size(courses, model.num_courses(), "course");
-    const RowMatrix solved = model.fold_in_courses(columns, num_threads);
-    return AlsModel(model.user_factors(), detail::updated_table(model.item_factors(), m, courses, solved),
-                    model.config());
+    RowMatrix refit = detail::refit_table(model.item_factors(), model.num_courses(), courses, columns, "course", "columns",
+                                          [&](const CsrView& c) { return model.fold_in_courses(c, num_threads); });
+    return AlsModel(model.user_factors(), std::move(refit), model.config());
 }
 
 /// The daily update: `interactions` is the whole current matrix (at least the model's shape; extra
@@ -293,8 +298,7 @@ inline HybridModel hybrid_partial_fit_courses(const HybridModel& model, std::spa
             for (auto u : col.indices) h = detail::bpr_mix(h, static_cast<std::uint64_t>(u));
             detail::BprRng rng(h);
             float* y = fitted.row(i).data();
-            const auto D = static_cast<std::size_t>(f) + 1;
-            std::vector<float> residual(D, 0.0f), acc(D, 1.0f), g(D);
+            detail::ResidualAdagrad fit(static_cast<std::size_t>(f) + 1);
             for (int epoch = 0; epoch < c.fold_in_epochs; ++epoch) {
                 for (const index_t u : col.indices) {
                     const float* x = X.row(u).data();
@@ -310,14 +314,9 @@ inline HybridModel hybrid_partial_fit_courses(const HybridModel& model, std::spa
                         if (!detail::hybrid_coefficient(c.loss, si, sj, m, draws, coefficient)) continue;
                         for (index_t d = 0; d <= f; ++d) {
                             const auto s = static_cast<std::size_t>(d);
-                            g[s] = -coefficient * (d < f ? x[d] : 1.0f) + c.fold_in_regularization * residual[s];
+                            fit.g[s] = -coefficient * (d < f ? x[d] : 1.0f) + c.fold_in_regularization * fit.residual[s];
                         }
-                        for (std::size_t s = 0; s < D; ++s) {
-                            const float step = c.learning_rate * g[s] / std::sqrt(acc[s]);
-                            acc[s] += g[s] * g[s];
-                            residual[s] -= step;
-                            y[s] -= step;
-                        }
+                        fit.apply(c.learning_rate, y);
                         break;
                     }
                 }
