@@ -140,7 +140,7 @@ int replay(index_t learners, index_t courses, int weeks, std::uint64_t seed, int
     // Held-out enrolments: (learner id, course id) -> first enrolment time in [start, end).
     std::map<std::pair<std::string, std::string>, timestamp_t> enrolled;
     for (const auto& e : academy.events)
-        if (e.kind == EventKind::enrolled && e.time >= start && e.time < end) {
+        if (e.kind == LifecycleKind::enrolled && e.time >= start && e.time < end) {
             auto key = std::make_pair(academy.learners[static_cast<std::size_t>(e.learner)].id,
                                       academy.courses[static_cast<std::size_t>(e.course)].id);
             if (!enrolled.count(key)) enrolled[key] = e.time;

@@ -220,13 +220,6 @@ void AcademyConfig::validate() const {
                    mean_enrolments);
 }
 
-std::string_view to_string(EventKind kind) {
-    switch (kind) {
-        case EventKind::enrolled: return "enrolled";
-        case EventKind::completed: return "completed";
-    }
-    LEARNREC_FAIL("invalid EventKind {}", static_cast<int>(kind));
-}
 
 Academy generate_academy(const AcademyConfig& config) {
     using namespace detail::academy_gen;
@@ -298,7 +291,7 @@ Academy generate_academy(const AcademyConfig& config) {
 
                 taken_by[cu] = learner;
                 history.push_back(c);
-                events.push_back({learner, c, EventKind::enrolled, t});
+                events.push_back({learner, c, LifecycleKind::enrolled, t});
                 if (schema2) enrolments.push_back({learner, c, t, -1, 0.0});
                 const Format f = cat.format[cu];
                 const double d = static_cast<double>(cat.courses[cu].level) - level;
@@ -309,7 +302,7 @@ Academy generate_academy(const AcademyConfig& config) {
                     const double days = std::min(60.0, kDelayMinDays[f] + kDelayMeanDays[f] * rng.exponential());
                     const timestamp_t done = t + static_cast<timestamp_t>(days * 86400.0);
                     if (done < kStart + kWindow) {
-                        events.push_back({learner, c, EventKind::completed, done});
+                        events.push_back({learner, c, LifecycleKind::completed, done});
                         if (schema2) enrolments.back().completed = done;
                     }
                 }
@@ -322,7 +315,7 @@ Academy generate_academy(const AcademyConfig& config) {
     for (const auto& p : academy.learners) builder.add_learner(p.id);
     for (const auto& c : cat.courses) builder.add_course(c.id);
     for (const auto& e : events)
-        builder.add(e.learner, e.course, e.kind == EventKind::enrolled ? 1.0f : 2.0f, e.time);
+        builder.add(e.learner, e.course, e.kind == LifecycleKind::enrolled ? 1.0f : 2.0f, e.time);
     academy.interactions = std::move(builder).build();
 
     // The key is unique per event, so the order does not depend on the sort algorithm.

@@ -63,9 +63,7 @@ EventLog academy_event_log(const Academy& academy) {
     } else {
         log.events.reserve(academy.events.size());
         for (const auto& e : academy.events)
-            log.events.push_back({e.learner, e.course,
-                                  e.kind == EventKind::enrolled ? LifecycleKind::enrolled : LifecycleKind::completed,
-                                  e.time, 0.0f});
+            log.events.push_back({e.learner, e.course, e.kind, e.time, 0.0f});
     }
     return log;
 }
@@ -149,7 +147,7 @@ void write_academy_csv(const Academy& academy, const std::filesystem::path& dire
 
     text = "course_id,start,end,country,capacity,session_id\n";
     for (const auto& s : academy.sessions)
-        text += csv_line({cid.id(s.course), detail::iso8601(s.start), detail::iso8601(s.end), s.country,
+        text += csv_line({cid.id(s.course), detail::iso8601(s.start), detail::iso8601(s.end), s.location,
                           fmt::format("{}", s.capacity), s.id});
     detail::write_text_file(directory / "sessions.csv", text);
     detail::write_academy_opportunities_csv(academy, directory);

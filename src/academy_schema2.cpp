@@ -392,10 +392,10 @@ void add_sessions(Academy& academy, const AcademyConfig& config, const Catalogue
             const std::int64_t weekday = (day + 3) % 7 + 1;  // 1970-01-01 was a Thursday; 1 = Monday .. 7 = Sunday
             if (weekday + days - 1 > 5) day += 8 - weekday;  // would touch a weekend: the next Monday
             const timestamp_t start = day * kDay + 8 * 3600;
-            CourseSession session{static_cast<index_t>(j), start, 0, "", 0, {}};
+            Session session{static_cast<index_t>(j), start, 0, "", 0, {}};
             if (f == classroom) {
                 session.end = start + (days - 1) * kDay + 9 * 3600;
-                session.country = kCountryTable[rng.categorical(country_cum[cat.language[j]])].name;
+                session.location = kCountryTable[rng.categorical(country_cum[cat.language[j]])].name;
                 session.capacity = 8 + static_cast<int>(rng.index(13));
             } else {
                 session.end = start + static_cast<timestamp_t>(hours * 3600.0f);

@@ -22,7 +22,7 @@ std::vector<SkillLevels> current_skill_levels(const ranking::Ranker& ranker) {
     for (index_t l = 0; l < history.num_learners(); ++l) {
         auto& levels = out[static_cast<std::size_t>(l)];
         for (const auto& e : history.of(l)) {
-            if (e.completed_at == ranking::kNever && e.outcome != ranking::Outcome::completed) continue;
+            if (e.completed_at == ranking::kNever && !is_completed(e.state)) continue;
             for (const auto& s : cat.courses[static_cast<std::size_t>(e.course)].skills) levels.push_back(s);
         }
         std::sort(levels.begin(), levels.end(), [](const auto& a, const auto& b) {
@@ -296,7 +296,7 @@ Market build_market(const ranking::Ranker& ranker, std::span<const index_t> lear
             auto touch = [&](int skill) { touched.push_back(skill); };
             if (model_learner < history.num_learners())
                 for (const auto& e : history.of(model_learner)) {
-                    if (e.completed_at == ranking::kNever && e.outcome != ranking::Outcome::completed) continue;
+                    if (e.completed_at == ranking::kNever && !is_completed(e.state)) continue;
                     for (const auto& x : course_skills[static_cast<std::size_t>(e.course)]) {
                         auto& lv = side.level[static_cast<std::size_t>(x.skill)];
                         lv = std::max(lv, x.level);

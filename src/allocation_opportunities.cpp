@@ -8,18 +8,21 @@
 #include <fmt/format.h>
 
 #include "allocation_csv.hpp"
+#include "csv_fields.hpp"
+#include "enum_names.hpp"
 #include "learnrec/data/csv.hpp"
 #include "learnrec/error.hpp"
 #include "learnrec/ranking/calendar.hpp"
 
 namespace learnrec::allocation {
 
+namespace {
+constexpr learnrec::detail::EnumName<OpportunityKind> kOpportunityKinds[] = {
+    {OpportunityKind::session, "session"}, {OpportunityKind::gig, "gig"}, {OpportunityKind::work_package, "work_package"}};
+}  // namespace
+
 std::string_view to_string(OpportunityKind kind) {
-    switch (kind) {
-        case OpportunityKind::session: return "session";
-        case OpportunityKind::gig: return "gig";
-        case OpportunityKind::work_package: return "work_package";
-    }
+    if (const auto name = learnrec::detail::name_of(kOpportunityKinds, kind)) return *name;
     LEARNREC_FAIL("invalid OpportunityKind {}", static_cast<int>(kind));
 }
 
@@ -75,33 +78,6 @@ std::vector<Opportunity> session_opportunities(const ranking::Catalogue& catalog
 }
 
 namespace {
-
-std::vector<std::string> split_list(std::string_view v) {
-    std::vector<std::string> out;
-    std::size_t pos = 0;
-    while (pos <= v.size()) {
-        const auto end = std::min(v.find_first_of(";,", pos), v.size());
-        const auto item = trim_csv_blank(v.substr(pos, end - pos));
-        if (!item.empty()) out.emplace_back(item);
-        pos = end + 1;
-    }
-    return out;
-}
-
-std::vector<ranking::CourseSkill> parse_skills(std::string_view v, std::string_view column, const std::string& where) {
-    std::vector<ranking::CourseSkill> out;
-    for (const auto& item : split_list(v)) {
-        const auto colon = item.rfind(':');
-        int level = 0;
-        const char* first = item.data() + (colon == std::string::npos ? item.size() : colon + 1);
-        const auto [ptr, ec] = std::from_chars(first, item.data() + item.size(), level);
-        if (colon == std::string::npos || colon == 0 || ec != std::errc() || ptr != item.data() + item.size())
-            throw Error(where, fmt::format("{}: '{}' is not skill:level", column, item));
-        if (level < 1) throw Error(where, fmt::format("{}: level {} of '{}' is below 1", column, level, item));
-        out.push_back({item.substr(0, colon), level});
-    }
-    return out;
-}
 
 int parse_int(std::string_view text, std::string_view column, const std::string& where) {
     const auto v = trim_csv_blank(text);
@@ -171,9 +147,9 @@ std::vector<Opportunity> read_opportunities_csv(const std::filesystem::path& pat
             o.end = o.start + static_cast<timestamp_t>(days) * ranking::kSecondsPerDay - 1;
         }
         if (o.end < o.start) throw Error(where, "the opportunity ends before it starts");
-        o.required = parse_skills(opt(4), "required_skills", where);
-        o.taught = parse_skills(opt(5), "taught_skills", where);
-        o.languages = split_list(opt(6));
+        o.required = learnrec::detail::parse_skill_levels<ranking::CourseSkill>(opt(4), "required_skills", where);
+        o.taught = learnrec::detail::parse_skill_levels<ranking::CourseSkill>(opt(5), "taught_skills", where);
+        o.languages = learnrec::detail::split_csv_list(opt(6));
         o.title = std::string(opt(7));
         o.region = std::string(opt(8));
         out.push_back(std::move(o));

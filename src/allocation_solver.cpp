@@ -16,16 +16,18 @@
 
 #include "allocation_bound.hpp"
 #include "allocation_mip.hpp"
+#include "enum_names.hpp"
 #include "learnrec/error.hpp"
 
 namespace learnrec::allocation {
 
+namespace {
+constexpr learnrec::detail::EnumName<Priority> kPriorities[] = {
+    {Priority::mandatory, "mandatory"}, {Priority::skill_gap, "skill_gap"}, {Priority::preference, "preference"}};
+}  // namespace
+
 std::string_view to_string(Priority priority) {
-    switch (priority) {
-        case Priority::mandatory: return "mandatory";
-        case Priority::skill_gap: return "skill_gap";
-        case Priority::preference: return "preference";
-    }
+    if (const auto name = learnrec::detail::name_of(kPriorities, priority)) return *name;
     LEARNREC_FAIL("invalid Priority {}", static_cast<int>(priority));
 }
 

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "campaign_io.hpp"
+#include "enum_names.hpp"
 #include "learnrec/data/csv.hpp"
 #include "learnrec/error.hpp"
 #include "learnrec/ranking/calendar.hpp"
@@ -87,20 +88,16 @@ void AtomicFile::commit() {
 
 }  // namespace detail
 
-std::string_view to_string(PushEvent event) {
-    switch (event) {
-        case PushEvent::pushed: return "pushed";
-        case PushEvent::opened: return "opened";
-        case PushEvent::clicked: return "clicked";
-        case PushEvent::enrolled: return "enrolled";
-        case PushEvent::dismissed: return "dismissed";
-    }
-    return "?";
-}
+namespace {
+constexpr learnrec::detail::EnumName<PushEvent> kPushEvents[] = {
+    {PushEvent::pushed, "pushed"}, {PushEvent::opened, "opened"}, {PushEvent::clicked, "clicked"},
+    {PushEvent::enrolled, "enrolled"}, {PushEvent::dismissed, "dismissed"}};
+}  // namespace
+
+std::string_view to_string(PushEvent event) { return learnrec::detail::name_of(kPushEvents, event).value_or("?"); }
 
 PushEvent parse_push_event(std::string_view text) {
-    for (auto e : {PushEvent::pushed, PushEvent::opened, PushEvent::clicked, PushEvent::enrolled, PushEvent::dismissed})
-        if (text == to_string(e)) return e;
+    if (const auto event = learnrec::detail::value_named(kPushEvents, text)) return *event;
     LEARNREC_FAIL("unknown push event '{}' (expected pushed, opened, clicked, enrolled or dismissed)", text);
 }
 

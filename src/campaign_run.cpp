@@ -389,7 +389,7 @@ ranking::NewLearners subset(const ranking::NewLearners& all, std::span<const ind
         out.history = ranking::LearnerHistory(static_cast<index_t>(which.size()), courses);
         for (std::size_t i = 0; i < which.size(); ++i)
             for (const auto& e : all.history.of(which[i]))
-                out.history.set(static_cast<index_t>(i), e.course, e.outcome, e.completed_at);
+                out.history.set(static_cast<index_t>(i), e.course, e.state, e.completed_at);
         out.history.finish();
     }
     return out;

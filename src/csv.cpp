@@ -1,6 +1,8 @@
 // learnrec — CSV reading. The accepted format and the error rules are described in csv.hpp.
 #include "learnrec/data/csv.hpp"
 
+#include "csv_fields.hpp"
+
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -338,18 +340,10 @@ void for_each_interaction(std::string_view text, std::string_view source, const 
     const auto weight_col = cols.optional[0];
     const auto time_col = cols.optional[1];
 
-    const auto id = [&](std::size_t col) {
-        const std::string_view v = fields[col];
-        return reader.field_quoted(col) ? v : trim_csv_blank(v);
-    };
     while (reader.next_record(fields)) {
-        if (fields.empty()) throw Error(reader.where(), "empty row; remove blank lines between records");
-        if (fields.size() != cols.count)
-            throw Error(reader.where(),
-                        fmt::format("expected {} fields as in the header, got {}{}", cols.count, fields.size(),
-                                    fields.size() == 1 && trim_csv_blank(fields[0]).empty() ? " (a line of only spaces?)"
-                                                                                           : ""));
-        InteractionRow row{id(learner_col), id(course_col), 1.0f, std::nullopt};
+        detail::check_csv_record(reader, fields, cols.count);
+        InteractionRow row{detail::csv_value(reader, fields, learner_col), detail::csv_value(reader, fields, course_col),
+                           1.0f, std::nullopt};
         if (row.learner.empty()) throw Error(reader.where(), "empty learner_id");
         if (row.course.empty()) throw Error(reader.where(), "empty course_id");
         if (weight_col) {

@@ -8,6 +8,7 @@
 
 #include <fmt/ranges.h>
 
+#include "csv_fields.hpp"
 #include "csv_write.hpp"
 
 namespace learnrec {
@@ -50,17 +51,11 @@ EventLog parse_events_csv(std::string_view text, std::string_view source_name, c
     const auto cols = resolve_csv_columns(fields, {"learner_id", "course_id", "event", "timestamp"}, {"value"},
                                           options.ignored_columns, reader.where());
     const auto value_col = cols.optional[0];
-    const auto field = [&](std::size_t col) {
-        const std::string_view v = fields[cols.required[col]];
-        return reader.field_quoted(cols.required[col]) ? v : trim_csv_blank(v);
-    };
+    const auto field = [&](std::size_t col) { return detail::csv_value(reader, fields, cols.required[col]); };
 
     EventLog log;
     while (reader.next_record(fields)) {
-        if (fields.empty()) throw Error(reader.where(), "empty row; remove blank lines between records");
-        if (fields.size() != cols.count)
-            throw Error(reader.where(),
-                        fmt::format("expected {} fields as in the header, got {}", cols.count, fields.size()));
+        detail::check_csv_record(reader, fields, cols.count);
         const std::string_view learner = field(0), course = field(1), event = field(2);
         const auto kind = parse_lifecycle_kind(event);
         if (!kind)
@@ -252,10 +247,9 @@ LearnerCourseStates LearnerCourseStates::from_events(std::span<const LifecycleEv
             s.rating = e.value;
             continue;
         }
-        // LifecycleKind and CourseState share names and order, shifted by CourseState::none.
-        s.state = static_cast<CourseState>(static_cast<std::uint8_t>(e.kind) + 1);
+        s.state = state_set_by(e.kind);
         s.since = e.time;
-        if (e.kind == LifecycleKind::completed || e.kind == LifecycleKind::passed) s.completed_at = e.time;
+        if (is_completed(s.state)) s.completed_at = e.time;
     }
     std::partial_sum(out.indptr_.begin(), out.indptr_.end(), out.indptr_.begin());
     return out;

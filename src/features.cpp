@@ -4,6 +4,7 @@
 #include <optional>
 #include <utility>
 
+#include "csv_fields.hpp"
 #include "csv_write.hpp"
 #include "learnrec/data/csv.hpp"
 
@@ -30,17 +31,10 @@ FeatureMatrix parse_features_csv(std::string_view text, std::string_view source_
     FeatureMatrix out;
     if (vocabulary) out.features = *vocabulary;
     std::vector<Triplet> entries;
-    const auto value = [&](std::size_t col) {
-        const std::string_view v = fields[col];
-        return reader.field_quoted(col) ? v : trim_csv_blank(v);
-    };
     while (reader.next_record(fields)) {
-        if (fields.empty()) throw Error(reader.where(), "empty row; remove blank lines between records");
-        if (fields.size() != cols.count)
-            throw Error(reader.where(),
-                        fmt::format("expected {} fields as in the header, got {}", cols.count, fields.size()));
-        const std::string_view id = value(id_col);
-        const std::string_view feature = value(feature_col);
+        detail::check_csv_record(reader, fields, cols.count);
+        const std::string_view id = detail::csv_value(reader, fields, id_col);
+        const std::string_view feature = detail::csv_value(reader, fields, feature_col);
         if (id.empty()) throw Error(reader.where(), fmt::format("empty {}", id_name));
         if (feature.empty()) throw Error(reader.where(), "empty feature");
         float weight = 1.0f;

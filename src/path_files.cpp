@@ -206,32 +206,32 @@ PlanLearner planning_learner(const PlanningData& data, index_t learner, timestam
                 out.targets.push_back({s.skill, s.current > 0 ? s.current : current_of(s.skill), s.target});
             break;
     }
-    // What happened before the plan: the latest outcome per course.
-    std::map<index_t, LifecycleKind> last;
+    // What happened before the plan: the latest ending state per course.
+    std::map<index_t, CourseState> last;
     const auto mine = std::equal_range(data.events.begin(), data.events.end(), LifecycleEvent{learner, 0, {}, 0, 0.0f},
                                        [](const LifecycleEvent& a, const LifecycleEvent& b) { return a.learner < b.learner; });
     for (auto it = mine.first; it != mine.second; ++it) {
         const auto& e = *it;
         if (e.time >= before) continue;
-        if (e.kind == LifecycleKind::completed || e.kind == LifecycleKind::passed || e.kind == LifecycleKind::failed ||
-            e.kind == LifecycleKind::dropped) {
-            last[e.course] = e.kind;
+        const CourseState state = state_set_by(e.kind);
+        if (is_completed(state) || state == CourseState::failed || state == CourseState::dropped) {
+            last[e.course] = state;
             // A pass after a completion is the same course done: one past step.
             if (period_start && e.time >= *period_start) {
-                const auto kind = e.kind == LifecycleKind::passed ? LifecycleKind::completed : e.kind;
-                if (!out.past.empty() && out.past.back().course == e.course && out.past.back().outcome == kind)
+                const auto ended = is_completed(state) ? CourseState::completed : state;
+                if (!out.past.empty() && out.past.back().course == e.course && out.past.back().state == ended)
                     out.past.back().time = e.time;
                 else
-                    out.past.push_back({e.course, e.time, kind});
+                    out.past.push_back({e.course, e.time, ended});
             }
         }
     }
-    for (const auto& [c, kind] : last) {
-        if (kind == LifecycleKind::failed) {
+    for (const auto& [c, state] : last) {
+        if (state == CourseState::failed) {
             out.failed.push_back(c);
             continue;
         }
-        if (kind == LifecycleKind::dropped) continue;
+        if (state == CourseState::dropped) continue;
         out.completed.push_back(c);
         for (const auto& s : data.catalogue.courses[static_cast<std::size_t>(c)].skills)
             for (auto& t : out.targets)

@@ -266,7 +266,7 @@ private:
         for (const auto& p : learner_.past) {
             const int m = month_of(p.time);
             checked(p.course, "past step");
-            if (m < 0 || m >= o_.months || p.outcome == LifecycleKind::dropped) continue;
+            if (m < 0 || m >= o_.months || p.state == CourseState::dropped) continue;
             const double h = hours_[static_cast<std::size_t>(p.course)];
             budget_.spent[static_cast<std::size_t>(m)] += h;
             budget_.quarter_spent[static_cast<std::size_t>(budget_.quarter[static_cast<std::size_t>(m)])] += h;
@@ -621,9 +621,9 @@ private:
         for (const auto& past : learner_.past) {
             const int m = month_of(past.time);
             if (m < 0 || m >= o_.months) continue;
-            const StepStatus status = past.outcome == LifecycleKind::failed    ? StepStatus::failed
-                                      : past.outcome == LifecycleKind::dropped ? StepStatus::dropped
-                                                                               : StepStatus::completed;
+            const StepStatus status = past.state == CourseState::failed    ? StepStatus::failed
+                                      : past.state == CourseState::dropped ? StepStatus::dropped
+                                                                           : StepStatus::completed;
             Step step{past.course, m, 1, hours_[static_cast<std::size_t>(past.course)], -1, -1, past.time, past.time, status, {}};
             step.reasons.push_back(fmt::format("{} {}", to_string(status), ranking::format_date(past.time)));
             steps.push_back(std::move(step));

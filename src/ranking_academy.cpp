@@ -50,18 +50,14 @@ RankingInputs academy_ranking_inputs(const Academy& academy) {
         in.history = LearnerHistory::from_states(LearnerCourseStates::from_events(academy.lifecycle, learners, courses));
     } else {
         in.history = LearnerHistory(learners, courses);
-        // Events are sorted by time, so a completion after its enrolment updates the outcome.
-        for (const auto& e : academy.events) {
-            if (e.kind == EventKind::completed)
-                in.history.set(e.learner, e.course, Outcome::completed, e.time);
-            else
-                in.history.set(e.learner, e.course, Outcome::in_progress);
-        }
+        // Events are sorted by time, so a completion after its enrolment updates the state.
+        for (const auto& e : academy.events)
+            in.history.set(e.learner, e.course, state_set_by(e.kind), e.kind == LifecycleKind::completed ? e.time : kNever);
         in.history.finish();
     }
     auto& cat = in.catalogue;
-    for (const auto& p : academy.prerequisites) cat.prerequisites.push_back({p.course, p.requires_course});
-    for (const auto& s : academy.sessions) cat.sessions.push_back({s.course, s.start, s.end, s.country, s.capacity, s.id});
+    cat.prerequisites = academy.prerequisites;
+    cat.sessions = academy.sessions;
     for (const auto& o : academy.obligations)
         cat.obligations.push_back({academy.interactions.courses.at(o.course_id, "course"), parse_obligation_scope(o.scope),
                                    o.value, o.due});

@@ -358,9 +358,9 @@ CourseProbe probe_course(const ranking::Ranker::State& s, index_t learner, index
         p.history = *e;
         if (e->completed_at != kNever) p.expires = expiry_of(s.catalogue, course, e->completed_at);
         if (contains(v.excluded, course))
-            p.taken = req.completed_valid(v, course)      ? TakenAs::completed
-                      : e->outcome == Outcome::in_progress ? TakenAs::in_progress
-                                                           : TakenAs::dropped;
+            p.taken = req.completed_valid(v, course) ? TakenAs::completed
+                      : is_in_progress(e->state)       ? TakenAs::in_progress
+                                                       : TakenAs::dropped;
     }
     for (auto r : s.prereqs[static_cast<std::size_t>(course)])
         if (!contains(v.completed, r)) p.missing.push_back(r);

@@ -13,6 +13,7 @@
 #include "learnrec/data/csv.hpp"
 #include "learnrec/error.hpp"
 #include "learnrec/ranking/calendar.hpp"
+#include "csv_fields.hpp"
 #include "rules_reader.hpp"
 
 namespace learnrec::ranking {
@@ -153,42 +154,16 @@ public:
         return x;
     }
     timestamp_t time(std::string_view name) const { return parse_csv_timestamp(get(name), name, where()); }
-    std::vector<std::string> list(std::string_view name) const {
-        std::vector<std::string> out;
-        const auto v = get(name);
-        std::size_t pos = 0;
-        // ';' inside a CSV field, or ',' as in the academy's "fr,en".
-        while (pos <= v.size()) {
-            const auto end = std::min(v.find_first_of(";,", pos), v.size());
-            const auto item = trim_csv_blank(v.substr(pos, end - pos));
-            if (!item.empty()) out.emplace_back(item);
-            pos = end + 1;
-        }
-        return out;
-    }
+    std::vector<std::string> list(std::string_view name) const { return learnrec::detail::split_csv_list(get(name)); }
 
     /// "python:2;sql:1" (the academy's skill lists).
     template <class T>
     std::vector<T> skills(std::string_view name) const {
-        std::vector<T> out;
-        for (const auto& item : list(name)) {
-            const auto colon = item.rfind(':');
-            int level = 0;
-            const char* first = item.data() + (colon == std::string::npos ? item.size() : colon + 1);
-            const auto [ptr, ec] = std::from_chars(first, item.data() + item.size(), level);
-            if (colon == std::string::npos || colon == 0 || ec != std::errc() || ptr != item.data() + item.size())
-                throw Error(where(), fmt::format("{}: '{}' is not skill:level", name, item));
-            if (level < 1) throw Error(where(), fmt::format("{}: level {} of '{}' is below 1", name, level, item));
-            out.push_back({item.substr(0, colon), level});
-        }
-        return out;
+        return learnrec::detail::parse_skill_levels<T>(get(name), name, where());
     }
 
 private:
-    std::string_view field(std::size_t i) const {
-        // Unquoted fields are trimmed like ids elsewhere; quoted ones are verbatim.
-        return reader_.field_quoted(i) ? std::string_view(fields_[i]) : trim_csv_blank(fields_[i]);
-    }
+    std::string_view field(std::size_t i) const { return learnrec::detail::csv_value(reader_, fields_, i); }
 
     std::string text_;
     CsvReader reader_;
@@ -205,6 +180,21 @@ std::optional<index_t> lookup(const IdMap& ids, const std::string& id, bool allo
         return std::nullopt;
     }
     throw Error(t.where(), fmt::format("unknown {} '{}' (not in the model's {}s)", what, id, what));
+}
+
+/// One row per entry: fill(entries[i]) for each row of `t` whose index() is i (rows it skips are
+/// not filled); a second row for the same entry is an error naming `what` and the entry's id.
+template <class Entry, class Index, class Fill>
+void fill_each_once(Table& t, std::vector<Entry>& entries, const char* what, Index&& index, Fill&& fill) {
+    std::vector<std::uint8_t> seen(entries.size(), 0);
+    t.for_each([&] {
+        const auto i = index();
+        if (!i) return;
+        auto& entry = entries[static_cast<std::size_t>(*i)];
+        if (seen[static_cast<std::size_t>(*i)]++)
+            throw Error(t.where(), fmt::format("{} '{}' listed twice", what, entry.id));
+        fill(entry);
+    });
 }
 
 }  // namespace
@@ -229,13 +219,7 @@ CatalogueData read_catalogue_dir(const std::filesystem::path& dir, const IdMap& 
                 {"title", "topic", "format", "languages", "regions", "validity_months", "skills", "description"},
                 {{"id", "course_id"}, {"language", "languages"}},
                 {"level", "duration_hours", "provider", "has_exam", "released"});
-        std::vector<std::uint8_t> seen(cat.courses.size(), 0);
-        t.for_each([&] {
-            const auto c = course(t, "course_id");
-            if (!c) return;
-            auto& f = cat.courses[static_cast<std::size_t>(*c)];
-            if (seen[static_cast<std::size_t>(*c)]++)
-                throw Error(t.where(), fmt::format("course '{}' listed twice", f.id));
+        fill_each_once(t, cat.courses, "course", [&] { return course(t, "course_id"); }, [&](CourseFacts& f) {
             f.title = t.text("title");
             f.topic = t.text("topic");
             f.format = t.text("format");
@@ -310,13 +294,7 @@ CatalogueData read_catalogue_dir(const std::filesystem::path& dir, const IdMap& 
         Table t(learners_file, d, {"learner_id"},
                 {"role", "department", "country", "region", "languages", "formats", "target_skills", "goal", "mobility"},
                 {{"id", "learner_id"}, {"language", "languages"}}, {"seniority", "manager_id"});
-        std::vector<std::uint8_t> seen(out.learners.size(), 0);
-        t.for_each([&] {
-            const auto l = learner(t);
-            if (!l) return;
-            auto& f = out.learners[static_cast<std::size_t>(*l)];
-            if (seen[static_cast<std::size_t>(*l)]++)
-                throw Error(t.where(), fmt::format("learner '{}' listed twice", f.id));
+        fill_each_once(t, out.learners, "learner", [&] { return learner(t); }, [&](LearnerFacts& f) {
             f.role = t.text("role");
             f.department = t.text("department");
             f.country = t.text("country");

@@ -1,4 +1,4 @@
-// learnrec ranking — learner histories: what each learner took, when, with which outcome.
+// learnrec ranking — learner histories: what each learner took, when, in which state.
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -37,16 +37,16 @@ LearnerHistory LearnerHistory::from_interactions(const CsrView& matrix, std::spa
         const auto row = matrix.row(r);
         for (std::size_t j = 0; j < row.size(); ++j) {
             if (row.weights[j] > 0.0f)
-                h.set(r, row.indices[j], Outcome::completed, timestamps.empty() ? kNever : timestamps[b + j]);
+                h.set(r, row.indices[j], CourseState::completed, timestamps.empty() ? kNever : timestamps[b + j]);
             else
-                h.set(r, row.indices[j], Outcome::dropped);
+                h.set(r, row.indices[j], CourseState::dropped);
         }
     }
     // Without timestamps the completion date is unknown: it counts as valid forever rather than
     // as expired, so nothing the learner took comes back by surprise.
     if (timestamps.empty())
         for (auto& p : h.pending_)
-            if (p.second.outcome == Outcome::completed) p.second.completed_at = std::numeric_limits<timestamp_t>::max();
+            if (p.second.state == CourseState::completed) p.second.completed_at = std::numeric_limits<timestamp_t>::max();
     h.finish();
     return h;
 }
@@ -58,28 +58,25 @@ LearnerHistory LearnerHistory::from_states(const LearnerCourseStates& states) {
         const auto statuses = states.statuses(l);
         for (std::size_t j = 0; j < courses.size(); ++j) {
             const CourseStatus& st = statuses[j];
-            Outcome outcome = Outcome::assigned;
-            switch (st.state) {
-                case CourseState::none: continue;
-                case CourseState::assigned: outcome = Outcome::assigned; break;
-                case CourseState::enrolled:
-                case CourseState::started: outcome = Outcome::in_progress; break;
-                case CourseState::completed:
-                case CourseState::passed: outcome = Outcome::completed; break;
-                case CourseState::failed: outcome = Outcome::failed; break;
-                case CourseState::dropped: outcome = Outcome::dropped; break;
-            }
-            h.set(l, courses[j], outcome, st.completed_at);
+            if (st.state != CourseState::none) h.set(l, courses[j], st.state, st.completed_at);
         }
     }
     h.finish();
     return h;
 }
 
-void LearnerHistory::set(index_t learner, index_t course, Outcome outcome, timestamp_t completed_at) {
+std::string_view outcome_name(CourseState state) {
+    if (is_in_progress(state)) return "in_progress";
+    if (is_completed(state)) return "completed";
+    return to_string(state);
+}
+
+void LearnerHistory::set(index_t learner, index_t course, CourseState state, timestamp_t completed_at) {
     LEARNREC_CHECK(learner >= 0 && learner < learners_, "learner index {} outside [0, {})", learner, learners_);
     LEARNREC_CHECK(course >= 0 && course < courses_, "course index {} outside [0, {})", course, courses_);
-    pending_.push_back({learner, HistoryEntry{course, outcome, completed_at}});
+    LEARNREC_CHECK(state != CourseState::none, "course {} of learner {} has state none: a history holds only seen pairs",
+                   course, learner);
+    pending_.push_back({learner, HistoryEntry{course, state, completed_at}});
 }
 
 void LearnerHistory::finish() {
@@ -99,7 +96,7 @@ void LearnerHistory::finish() {
         const auto& [l, e] = pending_[i];
         if (i > 0 && pending_[i - 1].first == l && pending_[i - 1].second.course == e.course) {
             auto& last = entries_.back();
-            last.outcome = e.outcome;
+            last.state = e.state;
             last.completed_at = std::max(last.completed_at, e.completed_at);
         } else {
             entries_.push_back(e);

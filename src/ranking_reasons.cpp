@@ -18,26 +18,24 @@
 #include "learnrec/ranking/calendar.hpp"
 #include "learnrec/ranking/ranker.hpp"
 #include "learnrec/retrieval/topk.hpp"
+#include "enum_names.hpp"
 #include "ranking_probe.hpp"
 
 namespace learnrec::ranking {
 
 // ---- names -----------------------------------------------------------------------------------
 
+namespace {
+constexpr learnrec::detail::EnumName<ObligationScope> kObligationScopes[] = {
+    {ObligationScope::learner, "learner"}, {ObligationScope::role, "role"}, {ObligationScope::country, "country"},
+    {ObligationScope::department, "department"}, {ObligationScope::all, "all"}};
+}  // namespace
+
 std::string_view to_string(ObligationScope scope) {
-    switch (scope) {
-        case ObligationScope::learner: return "learner";
-        case ObligationScope::role: return "role";
-        case ObligationScope::country: return "country";
-        case ObligationScope::department: return "department";
-        case ObligationScope::all: return "all";
-    }
-    return "?";
+    return learnrec::detail::name_of(kObligationScopes, scope).value_or("?");
 }
 ObligationScope parse_obligation_scope(std::string_view text) {
-    for (auto s : {ObligationScope::learner, ObligationScope::role, ObligationScope::country,
-                   ObligationScope::department, ObligationScope::all})
-        if (text == to_string(s)) return s;
+    if (const auto scope = learnrec::detail::value_named(kObligationScopes, text)) return *scope;
     LEARNREC_FAIL("unknown obligation scope '{}' (expected learner, role, country, department or all)", text);
 }
 std::string_view to_string(PrerequisiteMode mode) {

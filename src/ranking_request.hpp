@@ -170,8 +170,8 @@ public:
             if (expiry == std::numeric_limits<timestamp_t>::max()) return true;
             if (now_ < expiry - static_cast<timestamp_t>(rules_.renewal_days) * kSecondsPerDay) return true;
         }
-        if (e.outcome == Outcome::in_progress) return rules_.exclude_in_progress;
-        if (e.outcome == Outcome::dropped) return rules_.exclude_dropped;
+        if (is_in_progress(e.state)) return rules_.exclude_in_progress;
+        if (e.state == CourseState::dropped) return rules_.exclude_dropped;
         return false;  // assigned, failed, or a lapsed certification: may be proposed
     }
 

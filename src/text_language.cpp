@@ -9,6 +9,7 @@
 #include <array>
 #include <unordered_set>
 
+#include "enum_names.hpp"
 #include "learnrec/text/language.hpp"
 #include "learnrec/text/tokenizer.hpp"
 
@@ -77,26 +78,21 @@ const std::array<WordSet, 7>& stop_sets() {
 
 }  // namespace
 
+namespace {
+constexpr learnrec::detail::EnumName<Language> kLanguageCodes[] = {
+    {Language::en, "en"}, {Language::fr, "fr"}, {Language::de, "de"},
+    {Language::es, "es"}, {Language::it, "it"}, {Language::pt, "pt"}};
+}  // namespace
+
 std::string_view to_string(Language language) {
-    switch (language) {
-        case Language::unknown: return "unknown";
-        case Language::en: return "en";
-        case Language::fr: return "fr";
-        case Language::de: return "de";
-        case Language::es: return "es";
-        case Language::it: return "it";
-        case Language::pt: return "pt";
-    }
-    return "unknown";
+    return learnrec::detail::name_of(kLanguageCodes, language).value_or("unknown");
 }
 
 Language parse_language(std::string_view code) {
     std::string c;
     for (char ch : code.substr(0, std::min(code.find_first_of("-_"), code.size())))
         c.push_back(static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch));
-    for (Language l : kTextLanguages)
-        if (c == to_string(l)) return l;
-    return Language::unknown;
+    return learnrec::detail::value_named(kLanguageCodes, c).value_or(Language::unknown);
 }
 
 bool is_stop_word(Language language, std::string_view folded_word) {

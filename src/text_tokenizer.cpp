@@ -138,7 +138,10 @@ std::vector<Word> split_words(std::string_view text) {
     return out;
 }
 
-std::string to_lower(std::string_view text) {
+namespace {
+/// `text` with each well-formed code point lower-cased and passed to `put` (malformed bytes are dropped).
+template <class Put>
+std::string map_lowered(std::string_view text, Put&& put) {
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size();) {
@@ -148,30 +151,24 @@ std::string to_lower(std::string_view text) {
             ++i;
             continue;
         }
-        encode(lower(cp), out);
+        put(lower(cp), out);
         i += len;
     }
     return out;
 }
+}  // namespace
+
+std::string to_lower(std::string_view text) {
+    return map_lowered(text, [](char32_t l, std::string& out) { encode(l, out); });
+}
 
 std::string fold(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size();) {
-        char32_t cp = 0;
-        const std::size_t len = decode(text, i, cp);
-        if (len == 0) {
-            ++i;
-            continue;
-        }
-        const char32_t l = lower(cp);
+    return map_lowered(text, [](char32_t l, std::string& out) {
         if (const char* f = folded(l))
             out += f;
         else
             encode(l, out);
-        i += len;
-    }
-    return out;
+    });
 }
 
 }  // namespace learnrec::text

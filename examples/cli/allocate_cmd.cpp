@@ -62,9 +62,9 @@ ranking::LearnerHistory read_history(const std::filesystem::path& dir, const Mod
                 const auto c = bundle.courses.find(data.courses.id(row.indices[j]));
                 if (!c) continue;
                 if (row.weights[j] <= 0.0f)
-                    history.set(*l, *c, ranking::Outcome::dropped);
+                    history.set(*l, *c, CourseState::dropped);
                 else
-                    history.set(*l, *c, ranking::Outcome::completed,
+                    history.set(*l, *c, CourseState::completed,
                                 data.timestamps.empty() ? ranking::kNever : data.timestamps[first + j]);
             }
         }

@@ -79,7 +79,7 @@ int run_coldstart_demo(const DemoFlags& flags) {
     // Their enrolments in the order they happened.
     std::vector<index_t> history;
     for (const auto& e : academy.events)
-        if (e.learner == hire && e.kind == EventKind::enrolled &&
+        if (e.learner == hire && e.kind == LifecycleKind::enrolled &&
             std::find(history.begin(), history.end(), e.course) == history.end())
             history.push_back(e.course);
 

@@ -243,9 +243,9 @@ int run_ranked_recommend_new(std::shared_ptr<const Model> model, const IdMap& mo
                 const index_t c = to_model[static_cast<std::size_t>(row.indices[j])];
                 if (c < 0) continue;
                 if (row.weights[j] <= 0.0f)
-                    history.set(q, c, Outcome::dropped);
+                    history.set(q, c, CourseState::dropped);
                 else
-                    history.set(q, c, Outcome::completed,
+                    history.set(q, c, CourseState::completed,
                                 data.timestamps.empty() ? std::numeric_limits<timestamp_t>::max()
                                                         : data.timestamps[first + j]);
             }

@@ -32,17 +32,6 @@ struct Flags {
     XapiFlags xapi;
 };
 
-std::string_view outcome_name(Outcome o) {
-    switch (o) {
-        case Outcome::assigned: return "assigned";
-        case Outcome::in_progress: return "in_progress";
-        case Outcome::completed: return "completed";
-        case Outcome::failed: return "failed";
-        case Outcome::dropped: return "dropped";
-    }
-    return "?";
-}
-
 nlohmann::json date_or_null(timestamp_t t) {
     if (t == kNever || t == std::numeric_limits<timestamp_t>::max()) return nullptr;
     return format_date(t);
@@ -73,9 +62,9 @@ LearnerHistory history_of(const Flags& f, const IdMap& learners, const IdMap& co
                 const auto c = courses.find(data.courses.id(row.indices[j]));
                 if (!c) continue;
                 if (row.weights[j] <= 0.0f)
-                    h.set(*l, *c, Outcome::dropped);
+                    h.set(*l, *c, CourseState::dropped);
                 else
-                    h.set(*l, *c, Outcome::completed,
+                    h.set(*l, *c, CourseState::completed,
                           data.timestamps.empty() ? std::numeric_limits<timestamp_t>::max() : data.timestamps[first + j]);
             }
         }
@@ -116,7 +105,7 @@ nlohmann::json answer_json(const Flags& f, const WhyNot& w, const Catalogue& cat
         {"pinned", w.pinned},
         {"missing_prerequisites", missing},
         {"substitute_course_id", w.substitute >= 0 ? nlohmann::json(cat.course_name(w.substitute)) : nlohmann::json(nullptr)},
-        {"history", w.has_history ? nlohmann::json{{"outcome", std::string(outcome_name(w.history.outcome))},
+        {"history", w.has_history ? nlohmann::json{{"outcome", std::string(outcome_name(w.history.state))},
                                                    {"completed_at", date_or_null(w.history.completed_at)},
                                                    {"expires", date_or_null(w.expires)}}
                                   : nlohmann::json(nullptr)},

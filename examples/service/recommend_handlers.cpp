@@ -69,18 +69,6 @@ index_t k_of(const Request& r, index_t max_k) {
     return text ? detail::parse_k_text(*text, max_k, "k") : std::min<index_t>(10, max_k);
 }
 
-Outcome outcome_of(LifecycleKind kind) {
-    switch (kind) {
-    case LifecycleKind::assigned: return Outcome::assigned;
-    case LifecycleKind::enrolled:
-    case LifecycleKind::started: return Outcome::in_progress;
-    case LifecycleKind::completed:
-    case LifecycleKind::passed: return Outcome::completed;
-    case LifecycleKind::failed: return Outcome::failed;
-    default: return Outcome::dropped;
-    }
-}
-
 /// Pending events in the order their states apply (time, then acceptance), as the log reader does.
 void apply_pending(LearnerHistory& h, const Snapshot& s, std::vector<PendingEvent> pending) {
     std::stable_sort(pending.begin(), pending.end(),
@@ -89,8 +77,8 @@ void apply_pending(LearnerHistory& h, const Snapshot& s, std::vector<PendingEven
         if (e.kind == LifecycleKind::rated) continue;  // a rating changes no state
         const auto c = s.bundle.courses.find(e.course);
         if (!c) continue;  // a course the model does not know cannot be recommended anyway
-        const Outcome o = outcome_of(e.kind);
-        h.set(0, *c, o, o == Outcome::completed ? e.time : kNever);
+        const CourseState state = state_set_by(e.kind);
+        h.set(0, *c, state, is_completed(state) ? e.time : kNever);
     }
 }
 
@@ -172,7 +160,7 @@ Response Service::learner_recommendations(const Request& r, std::string_view lea
         const index_t idx = *known;
         LearnerHistory h(1, courses);
         if (idx < s.ranker.history().num_learners())
-            for (const auto& e : s.ranker.history().of(idx)) h.set(0, e.course, e.outcome, e.completed_at);
+            for (const auto& e : s.ranker.history().of(idx)) h.set(0, e.course, e.state, e.completed_at);
         apply_pending(h, s, std::move(pending));
         h.finish();
         std::vector<LearnerFacts> facts;
@@ -294,7 +282,7 @@ Response Service::new_learner_recommendations(const Request& r, Response& out) {
             const auto idx = s.bundle.courses.find(ids[c]);
             if (!idx) throw HttpError{404, fmt::format("{}.courses[{}]", where, c), fmt::format("unknown course '{}'", ids[c])};
             rows.push_back({i, *idx, 1.0f});
-            history.set(i, *idx, Outcome::completed, now);  // what they took is not proposed again
+            history.set(i, *idx, CourseState::completed, now);  // what they took is not proposed again
             cold[static_cast<std::size_t>(i)] = false;
         }
         facts.push_back(std::move(f));

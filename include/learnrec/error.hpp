@@ -108,3 +108,10 @@ inline std::size_t checked_add(std::size_t a, std::size_t b, const char* what) {
 #define LEARNREC_FAIL(...)                                                                        \
     ::learnrec::detail::throw_error(::learnrec::detail::caller_name(__func__, __PRETTY_FUNCTION__), \
                                     fmt::format(__VA_ARGS__))
+
+namespace learnrec::detail {
+/// The rule every num_threads setting follows: >= 0, where 0 means every processor.
+inline void check_num_threads(int num_threads) {
+    LEARNREC_CHECK(num_threads >= 0, "num_threads must be >= 0 (0 = all processors), got {}", num_threads);
+}
+}  // namespace learnrec::detail

@@ -8,6 +8,7 @@
 #include "learnrec/data/interactions.hpp"
 #include "learnrec/data/csv.hpp"
 #include "learnrec/data/academy.hpp"
+#include "learnrec/data/course_offer.hpp"
 #include "learnrec/data/features.hpp"
 #include "learnrec/data/events.hpp"
 #include "learnrec/data/xapi.hpp"

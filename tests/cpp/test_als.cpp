@@ -255,12 +255,12 @@ TEST_CASE("fold_in_courses of a training course reproduces its trained factors (
     // holds after any number of Cholesky iterations.
     const auto data = random_interactions(120, 60, 2, 12, 0.1, 207);
     const auto model = trained(data.view(), small_config(AlsSolver::cholesky, 6), 5).model();
-    const auto item_users = data.transpose();
-    const RowMatrix folded = model.fold_in_courses(item_users.view(), 1);
+    const auto course_learners = data.transpose();
+    const RowMatrix folded = model.fold_in_courses(course_learners.view(), 1);
     CHECK(max_abs_diff(folded, model.item_factors()) <= 1e-5);
     // One course alone, by its row.
     const std::vector<index_t> one{17};
-    const auto row = item_users.select_rows(one);
+    const auto row = course_learners.select_rows(one);
     CHECK(max_abs_diff(model.fold_in_courses(row.view(), 1), model.item_factors().middleRows(17, 1)) <= 1e-5);
 }
 
@@ -458,7 +458,7 @@ TEST_CASE("AlsTrainer rejects an invalid interaction matrix", "[als]") {
     const std::vector<index_t> indices{0, 1};
     const std::vector<float> w{1.0f, 0.0f};
     const CsrView zero{1, 2, indptr, indices, w};
-    CHECK_THROWS_WITH(AlsTrainer(zero, AlsConfig{}), Contains("user_items: row 0 column 1 has weight 0"));
+    CHECK_THROWS_WITH(AlsTrainer(zero, AlsConfig{}), Contains("interactions: row 0 column 1 has weight 0"));
 }
 
 TEST_CASE("AlsModel rejects factor matrices of different widths or with non-finite values", "[als]") {

@@ -442,7 +442,7 @@ TEST_CASE("learners the model lacks are ranked from their fold-in and logged und
     a.new_learners.queries.embeddings = RowMatrix::Ones(1, 1);
     a.new_learners.queries.count = 1;
     a.new_learners.history = ranking::LearnerHistory(1, 10);
-    a.new_learners.history.set(0, 0, ranking::Outcome::completed, kNow - kDay);
+    a.new_learners.history.set(0, 0, CourseState::completed, kNow - kDay);
     a.new_learners.history.finish();
     Dir d;
     const auto report = run_campaign(a, spec(), d / "log.csv", d / "out.csv");

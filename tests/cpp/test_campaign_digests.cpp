@@ -51,9 +51,9 @@ Audience team() {
     facts[1].target_skills = {{"python", 1}, {"sql", 2}};
     facts[2].target_skills = {{"python", 2}};
     ranking::LearnerHistory history(4, 10);
-    history.set(0, 5, ranking::Outcome::completed, kNow - 100 * kDay);
-    history.set(0, 1, ranking::Outcome::completed, kNow - 100 * kDay);
-    history.set(1, 1, ranking::Outcome::completed, kNow - 50 * kDay);
+    history.set(0, 5, CourseState::completed, kNow - 100 * kDay);
+    history.set(0, 1, CourseState::completed, kNow - 100 * kDay);
+    history.set(1, 1, CourseState::completed, kNow - 50 * kDay);
     history.finish();
     RowMatrix users = RowMatrix::Ones(4, 1);
     RowMatrix items(10, 1);

@@ -120,9 +120,9 @@ TEST_CASE("a course re-solved by partial_fit equals a training half-step on the 
     const CsrMatrix all = data();
     const AlsConfig config = exact_config();
     const AlsModel model = fit_als(all.view(), config);
-    const CsrMatrix item_users = CsrMatrix::transpose_of(all.view());
+    const CsrMatrix course_learners = CsrMatrix::transpose_of(all.view());
     RowMatrix y = model.item_factors();
-    detail::als_half_step(y, model.user_factors(), item_users.view(), config, true);
+    detail::als_half_step(y, model.user_factors(), course_learners.view(), config, true);
     const std::vector<index_t> courses{0, 5, 24};
     const CsrMatrix columns = detail::select_columns(all.view(), courses, nullptr);
     const AlsModel updated = als_partial_fit_courses(model, courses, columns.view(), 1);
@@ -514,11 +514,11 @@ struct HybridCase {
 };
 
 /// Mean over a course's positive learners of how many courses outscore it (lower is better).
-double mean_rank_of(const HybridModel& m, const CsrView& user_items, index_t course) {
+double mean_rank_of(const HybridModel& m, const CsrView& interactions, index_t course) {
     double total = 0.0;
     int n = 0;
-    for (index_t u = 0; u < user_items.rows; ++u) {
-        const auto row = user_items.row(u);
+    for (index_t u = 0; u < interactions.rows; ++u) {
+        const auto row = interactions.row(u);
         for (std::size_t k = 0; k < row.size(); ++k)
             if (row.indices[k] == course && row.weights[k] > 0) {
                 const float s = m.user_factors().row(u).dot(m.item_factors().row(course));

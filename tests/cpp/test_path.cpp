@@ -340,7 +340,7 @@ TEST_CASE("re-planning keeps the past steps as they happened and plans only from
     Fixture f({5, 5, 5});
     f.teaches(0, "a", 1).teaches(1, "a", 2).teaches(2, "b", 1).target("a", 1, 2).target("b", 0, 1);
     f.learner.completed = {0};
-    f.learner.past = {{0, date(2026, 2, 10), LifecycleKind::completed}, {2, date(2026, 3, 20), LifecycleKind::dropped}};
+    f.learner.past = {{0, date(2026, 2, 10), CourseState::completed}, {2, date(2026, 3, 20), CourseState::dropped}};
     f.options.first_month = 4;
     const Plan p = f.plan();
     REQUIRE(p.steps.size() == 4);
@@ -363,7 +363,7 @@ TEST_CASE("re-planning counts the hours already spent in the quarter", "[path][r
     f.options.months = 6;
     f.options.first_month = 1;
     f.learner.completed = {0};
-    f.learner.past = {{0, date(2026, 1, 20), LifecycleKind::completed}};  // 12 of the first quarter's 20 h
+    f.learner.past = {{0, date(2026, 1, 20), CourseState::completed}};  // 12 of the first quarter's 20 h
     const Plan p = f.plan();
     const Step* s = step_of(p, 1);
     REQUIRE(s);

@@ -145,7 +145,7 @@ TEST_CASE("a skill already reached through a completed course is no longer a gap
     std::vector<LearnerFacts> learners(1);
     learners[0].target_skills = {{"python", 2}};
     LearnerHistory history(1, 4);
-    history.set(0, 0, Outcome::completed, date(2026, 1, 1));
+    history.set(0, 0, CourseState::completed, date(2026, 1, 1));
     history.finish();
     Ranker ranker(model, cat, learners, history);
     RankingRules rules = rules_k(3);
@@ -160,10 +160,10 @@ TEST_CASE("a skill already reached through a completed course is no longer a gap
 TEST_CASE("completed and in-progress courses are not proposed again, failed and dropped ones are", "[ranking]") {
     auto model = descending(1, 6);
     LearnerHistory history(1, 6);
-    history.set(0, 0, Outcome::completed, date(2025, 1, 1));
-    history.set(0, 1, Outcome::failed);
-    history.set(0, 2, Outcome::in_progress);
-    history.set(0, 3, Outcome::dropped);
+    history.set(0, 0, CourseState::completed, date(2025, 1, 1));
+    history.set(0, 1, CourseState::failed);
+    history.set(0, 2, CourseState::started);
+    history.set(0, 3, CourseState::dropped);
     history.finish();
     Ranker ranker(model, plain_catalogue(6), {}, history);
     CHECK(ids(ranker.recommend(std::vector<index_t>{0}, kNow, rules_k(4))) == std::vector<index_t>{1, 3, 4, 5});
@@ -175,10 +175,10 @@ TEST_CASE("completed and in-progress courses are not proposed again, failed and 
 TEST_CASE("a failed retake does not undo an earlier completion", "[ranking]") {
     auto model = descending(1, 3);
     LearnerHistory history(1, 3);
-    history.set(0, 0, Outcome::completed, date(2025, 1, 1));
-    history.set(0, 0, Outcome::failed);
+    history.set(0, 0, CourseState::completed, date(2025, 1, 1));
+    history.set(0, 0, CourseState::failed);
     history.finish();
-    REQUIRE(history.find(0, 0)->outcome == Outcome::failed);
+    REQUIRE(history.find(0, 0)->state == CourseState::failed);
     Ranker ranker(model, plain_catalogue(3), {}, history);
     CHECK(ids(ranker.recommend(std::vector<index_t>{0}, kNow, rules_k(2))) == std::vector<index_t>{1, 2});
 }
@@ -189,8 +189,8 @@ TEST_CASE("an expired certification comes back with a renewal reason", "[ranking
     cat.courses[0].validity_months = 12;
     cat.courses[1].validity_months = 12;
     LearnerHistory history(1, 4);
-    history.set(0, 0, Outcome::completed, date(2025, 5, 1));  // expired 2026-05-01
-    history.set(0, 1, Outcome::completed, date(2025, 7, 1));  // valid until 2026-07-01
+    history.set(0, 0, CourseState::completed, date(2025, 5, 1));  // expired 2026-05-01
+    history.set(0, 1, CourseState::completed, date(2025, 7, 1));  // valid until 2026-07-01
     history.finish();
     Ranker ranker(model, cat, {}, history);
     const auto r = ranker.recommend(std::vector<index_t>{0}, kNow, rules_k(3));
@@ -264,8 +264,8 @@ TEST_CASE("a mandatory course completed and still valid is not proposed, an expi
     cat.obligations = {{3, ObligationScope::all, "", date(2026, 7, 1)},
                        {4, ObligationScope::all, "", date(2026, 7, 1)}};
     LearnerHistory history(1, 5);
-    history.set(0, 3, Outcome::completed, date(2026, 1, 1));  // valid
-    history.set(0, 4, Outcome::completed, date(2025, 1, 1));  // expired
+    history.set(0, 3, CourseState::completed, date(2026, 1, 1));  // valid
+    history.set(0, 4, CourseState::completed, date(2025, 1, 1));  // expired
     history.finish();
     Ranker ranker(model, cat, std::vector<LearnerFacts>(1), history);
     const auto r = ranker.recommend(std::vector<index_t>{0}, kNow, rules_k(3));
@@ -289,7 +289,7 @@ TEST_CASE("a course whose prerequisites are missing is held back", "[ranking]") 
     Catalogue cat = plain_catalogue(5);
     cat.prerequisites = {{0, 3}, {1, 4}};
     LearnerHistory history(1, 5);
-    history.set(0, 4, Outcome::completed, date(2025, 1, 1));
+    history.set(0, 4, CourseState::completed, date(2025, 1, 1));
     history.finish();
     Ranker ranker(model, cat, {}, history);
     CHECK(ids(ranker.recommend(std::vector<index_t>{0}, kNow, rules_k(3))) == std::vector<index_t>{1, 2, 3});
@@ -499,8 +499,8 @@ TEST_CASE("because-you-completed names the most similar completed course", "[ran
     Catalogue cat = plain_catalogue(4);
     cat.courses[2].title = "Cloud Basics";
     LearnerHistory history(1, 4);
-    history.set(0, 2, Outcome::completed, date(2025, 1, 1));
-    history.set(0, 3, Outcome::completed, date(2025, 2, 1));
+    history.set(0, 2, CourseState::completed, date(2025, 1, 1));
+    history.set(0, 3, CourseState::completed, date(2025, 2, 1));
     history.finish();
     Ranker ranker(model, cat, {}, history);
     const auto r = ranker.recommend(std::vector<index_t>{0}, kNow, rules_k(2));
@@ -523,9 +523,9 @@ TEST_CASE("popular in your department names courses its members completed most",
     for (auto& l : learners) l.department = "Sales";
     learners[4].department = "Finance";
     LearnerHistory history(5, 6);
-    for (index_t l = 0; l < 3; ++l) history.set(l, 1, Outcome::completed, date(2025, 1, 1));
-    history.set(0, 5, Outcome::completed, date(2025, 1, 1));
-    history.set(1, 5, Outcome::completed, date(2025, 1, 1));
+    for (index_t l = 0; l < 3; ++l) history.set(l, 1, CourseState::completed, date(2025, 1, 1));
+    history.set(0, 5, CourseState::completed, date(2025, 1, 1));
+    history.set(1, 5, CourseState::completed, date(2025, 1, 1));
     history.finish();
     Ranker ranker(model, plain_catalogue(6), learners, history);
     RankingRules rules = rules_k(6);
@@ -591,7 +591,7 @@ RandomAcademy random_academy() {
         x.department = l % 4 ? "Sales" : "IT";
         x.target_skills = {{skills[l % 4], 3}};
         for (int j = 0; j < 8; ++j)
-            history.set(l, 10 + pick(rng) % (n - 10), j % 3 ? Outcome::completed : Outcome::failed,
+            history.set(l, 10 + pick(rng) % (n - 10), j % 3 ? CourseState::completed : CourseState::failed,
                         kNow - (pick(rng) % 800) * kDay);
     }
     history.finish();
@@ -668,7 +668,7 @@ TEST_CASE("the ranker rejects a catalogue or learners that do not match the mode
 
 // ---- typed lifecycle and the academy ---------------------------------------------------------------
 
-TEST_CASE("a history from lifecycle states keeps outcomes and the last completion", "[ranking]") {
+TEST_CASE("a history from lifecycle states keeps each state and the last completion", "[ranking]") {
     const std::vector<LifecycleEvent> events{
         {0, 0, LifecycleKind::enrolled, date(2025, 1, 1), 0.0f},  {0, 0, LifecycleKind::passed, date(2025, 2, 1), 0.0f},
         {0, 1, LifecycleKind::started, date(2025, 3, 1), 0.0f},   {0, 2, LifecycleKind::failed, date(2025, 3, 1), 0.0f},
@@ -676,14 +676,30 @@ TEST_CASE("a history from lifecycle states keeps outcomes and the last completio
     };
     const auto h = LearnerHistory::from_states(LearnerCourseStates::from_events(events, 1, 6));
     REQUIRE(h.of(0).size() == 5);
-    CHECK(h.find(0, 0)->outcome == Outcome::completed);
+    CHECK(h.find(0, 0)->state == CourseState::passed);  // the pass came last; it counts as completed
+    CHECK(is_completed(h.find(0, 0)->state));
     CHECK(h.find(0, 0)->completed_at == date(2025, 2, 1));
-    CHECK(h.find(0, 1)->outcome == Outcome::in_progress);
-    CHECK(h.find(0, 2)->outcome == Outcome::failed);
+    CHECK(h.find(0, 1)->state == CourseState::started);
+    CHECK(h.find(0, 2)->state == CourseState::failed);
     CHECK(h.find(0, 2)->completed_at == kNever);
-    CHECK(h.find(0, 3)->outcome == Outcome::assigned);
-    CHECK(h.find(0, 4)->outcome == Outcome::dropped);
+    CHECK(h.find(0, 3)->state == CourseState::assigned);
+    CHECK(h.find(0, 4)->state == CourseState::dropped);
     CHECK(h.find(0, 5) == nullptr);
+}
+
+TEST_CASE("outcome_name names enrolled and started in_progress, completed and passed completed", "[ranking]") {
+    CHECK(outcome_name(CourseState::assigned) == "assigned");
+    CHECK(outcome_name(CourseState::enrolled) == "in_progress");
+    CHECK(outcome_name(CourseState::started) == "in_progress");
+    CHECK(outcome_name(CourseState::completed) == "completed");
+    CHECK(outcome_name(CourseState::passed) == "completed");
+    CHECK(outcome_name(CourseState::failed) == "failed");
+    CHECK(outcome_name(CourseState::dropped) == "dropped");
+}
+
+TEST_CASE("a history refuses the state none", "[ranking]") {
+    LearnerHistory history(1, 1);
+    CHECK_THROWS_WITH(history.set(0, 0, CourseState::none), Catch::Contains("state none"));
 }
 
 TEST_CASE("the academy's rules give every learner k courses, obligations first, with every kind of reason",
@@ -727,7 +743,7 @@ TEST_CASE("the academy's rules give every learner k courses, obligations first, 
             const auto c = r.ids_of(l)[static_cast<std::size_t>(j)];
             const HistoryEntry* e = history.find(l, c);
             // Never a course completed and still valid, nor one in progress.
-            if (e && e->outcome == Outcome::in_progress) FAIL("course in progress proposed");
+            if (e && is_in_progress(e->state)) FAIL("course in progress proposed");
             if (e && e->completed_at != kNever && in.catalogue.courses[static_cast<std::size_t>(c)].validity_months == 0)
                 FAIL("completed course proposed");
             // Pinned (mandatory and due within the window) courses form a prefix.
@@ -752,7 +768,7 @@ namespace {
 LearnerHistory history_rows(const LearnerHistory& h, std::span<const index_t> who) {
     LearnerHistory out(static_cast<index_t>(who.size()), h.num_courses());
     for (std::size_t i = 0; i < who.size(); ++i)
-        for (const auto& e : h.of(who[i])) out.set(static_cast<index_t>(i), e.course, e.outcome, e.completed_at);
+        for (const auto& e : h.of(who[i])) out.set(static_cast<index_t>(i), e.course, e.state, e.completed_at);
     out.finish();
     return out;
 }

@@ -66,7 +66,7 @@ TEST_CASE("why not: a completed course is already taken, with when and until whe
     Catalogue cat = plain_catalogue(4);
     cat.courses[0].validity_months = 24;
     LearnerHistory history(1, 4);
-    history.set(0, 0, Outcome::completed, date(2025, 3, 1));
+    history.set(0, 0, CourseState::completed, date(2025, 3, 1));
     history.finish();
     Ranker ranker(descending(1, 4), cat, {}, history);
     const WhyNot w = ranker.why_not(0, 0, kNow, rules_k(2));
@@ -79,7 +79,7 @@ TEST_CASE("why not: a completed course is already taken, with when and until whe
 
 TEST_CASE("why not: an enrolled course is in progress", "[why_not]") {
     LearnerHistory history(1, 4);
-    history.set(0, 1, Outcome::in_progress);
+    history.set(0, 1, CourseState::started);
     history.finish();
     Ranker ranker(descending(1, 4), plain_catalogue(4), {}, history);
     CHECK(ranker.why_not(0, 1, kNow, rules_k(2)).rules == only(WhyNotRule::in_progress));
@@ -90,7 +90,7 @@ TEST_CASE("why not: an enrolled course is in progress", "[why_not]") {
 
 TEST_CASE("why not: a dropped course stays out only when the rules say so", "[why_not]") {
     LearnerHistory history(1, 4);
-    history.set(0, 0, Outcome::dropped);
+    history.set(0, 0, CourseState::dropped);
     history.finish();
     Ranker ranker(descending(1, 4), plain_catalogue(4), {}, history);
     CHECK(ranker.why_not(0, 0, kNow, rules_k(2)).rank == 1);
@@ -135,7 +135,7 @@ TEST_CASE("why not: missing prerequisites are named", "[why_not]") {
     Catalogue cat = plain_catalogue(5);
     cat.prerequisites = {{0, 3}, {0, 4}, {1, 4}};
     LearnerHistory history(1, 5);
-    history.set(0, 4, Outcome::completed, date(2025, 1, 1));
+    history.set(0, 4, CourseState::completed, date(2025, 1, 1));
     history.finish();
     Ranker ranker(descending(1, 5), cat, {}, history);
     const WhyNot w = ranker.why_not(0, 0, kNow, rules_k(2));

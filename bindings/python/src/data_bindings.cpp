@@ -134,7 +134,7 @@ py::dict academy(std::uint64_t seed, std::int64_t learners, std::int64_t courses
         sessions["course"] = column<index_t>(s.size(), [&](std::size_t k) { return s[k].course; });
         sessions["start"] = column<timestamp_t>(s.size(), [&](std::size_t k) { return s[k].start; });
         sessions["end"] = column<timestamp_t>(s.size(), [&](std::size_t k) { return s[k].end; });
-        sessions["country"] = str_column(s.size(), [&](std::size_t k) { return s[k].country; });
+        sessions["country"] = str_column(s.size(), [&](std::size_t k) { return s[k].location; });
         sessions["capacity"] = column<std::int32_t>(s.size(), [&](std::size_t k) { return s[k].capacity; });
         out["sessions"] = sessions;
     }

@@ -136,12 +136,14 @@ std::vector<LearnerFacts> learners_from(const py::object& learners) {
     return out;
 }
 
-Outcome parse_outcome(const std::string& s) {
-    if (s == "assigned") return Outcome::assigned;
-    if (s == "in_progress" || s == "enrolled" || s == "started") return Outcome::in_progress;
-    if (s == "completed" || s == "passed") return Outcome::completed;
-    if (s == "failed") return Outcome::failed;
-    if (s == "dropped") return Outcome::dropped;
+CourseState parse_outcome(const std::string& s) {
+    if (s == "assigned") return CourseState::assigned;
+    if (s == "in_progress" || s == "started") return CourseState::started;
+    if (s == "enrolled") return CourseState::enrolled;
+    if (s == "completed") return CourseState::completed;
+    if (s == "passed") return CourseState::passed;
+    if (s == "failed") return CourseState::failed;
+    if (s == "dropped") return CourseState::dropped;
     LEARNREC_FAIL("unknown outcome '{}' (expected assigned, in_progress, completed, failed or dropped)", s);
 }
 
@@ -231,7 +233,7 @@ LearnerHistory history_from(const py::object& history_rows, const py::object& hi
                            static_cast<std::size_t>(rows.size()) == history_outcomes.size(),
                        "history columns have different lengths");
         history = LearnerHistory(learners, courses);
-        std::vector<Outcome> outcomes;
+        std::vector<CourseState> outcomes;
         for (auto o : history_outcomes) outcomes.push_back(parse_outcome(py::str(o)));
         for (py::ssize_t i = 0; i < rows.size(); ++i)
             history.set(rows.at(i), cols.at(i), outcomes[static_cast<std::size_t>(i)], times.at(i));

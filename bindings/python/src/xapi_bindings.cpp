@@ -90,17 +90,6 @@ py::object date_or_none(timestamp_t t) {
     return py::str(ranking::format_date(t));
 }
 
-std::string_view outcome_name(ranking::Outcome o) {
-    switch (o) {
-        case ranking::Outcome::assigned: return "assigned";
-        case ranking::Outcome::in_progress: return "in_progress";
-        case ranking::Outcome::completed: return "completed";
-        case ranking::Outcome::failed: return "failed";
-        case ranking::Outcome::dropped: return "dropped";
-    }
-    return "?";
-}
-
 py::dict why_not_to_python(const ranking::WhyNot& w, const ranking::Catalogue& cat) {
     auto course_or_none = [&](index_t c) -> py::object {
         return c >= 0 ? py::object(py::str(cat.course_name(c))) : py::object(py::none());
@@ -128,7 +117,7 @@ py::dict why_not_to_python(const ranking::WhyNot& w, const ranking::Catalogue& c
     out["substitute_course_id"] = course_or_none(w.substitute);
     if (w.has_history) {
         py::dict h;
-        h["outcome"] = std::string(outcome_name(w.history.outcome));
+        h["outcome"] = std::string(ranking::outcome_name(w.history.state));
         h["completed_at"] = date_or_none(w.history.completed_at);
         h["expires"] = date_or_none(w.expires);
         out["history"] = h;

@@ -112,6 +112,7 @@
 #include <string_view>
 #include <vector>
 
+#include "learnrec/data/course_offer.hpp"
 #include "learnrec/data/events.hpp"
 #include "learnrec/data/features.hpp"
 #include "learnrec/data/interactions.hpp"
@@ -223,21 +224,6 @@ struct Obligation {
     timestamp_t due;
 };
 
-/// `course` requires having completed `requires_course` first. The academy's prerequisites form a DAG.
-struct Prerequisite {
-    index_t course;
-    index_t requires_course;
-};
-
-/// A dated classroom or webinar session.
-struct CourseSession {
-    index_t course;
-    timestamp_t start;
-    timestamp_t end;
-    std::string country;  ///< where it takes place; "" = online
-    int capacity;
-    std::string id;       ///< "S000001", in the sessions' order (schema 2)
-};
 
 /// A gig (a short assignment in another team, to learn a skill there) or a 4-month work package.
 struct AcademyOpportunity {
@@ -254,12 +240,10 @@ struct AcademyOpportunity {
     std::vector<SkillLevel> taught;    ///< skills practised, up to the level
 };
 
-enum class EventKind : std::uint8_t { enrolled, completed };
-
 struct AcademyEvent {
     index_t learner;
     index_t course;
-    EventKind kind;
+    LifecycleKind kind;  ///< enrolled or completed (schema 1 knows no other kind)
     timestamp_t time;  ///< seconds since the Unix epoch, UTC
 };
 
@@ -273,8 +257,8 @@ struct Academy {
     std::vector<SkillsReviewEntry> skills_review;  ///< per department x role
     std::vector<LifecycleEvent> lifecycle;         ///< typed events, sorted by (time, learner, course, kind)
     std::vector<Obligation> obligations;           ///< "all" first, then role, department, country, learner
-    std::vector<Prerequisite> prerequisites;       ///< sorted by course
-    std::vector<CourseSession> sessions;           ///< sorted by (start, course)
+    std::vector<Prerequisite> prerequisites;       ///< sorted by course; a DAG
+    std::vector<Session> sessions;                 ///< sorted by (start, course); location = a country ("" = online), id "S000001"...
     std::vector<AcademyOpportunity> opportunities;  ///< gigs, then work packages (schema 2)
     // planning (schema 2; src/academy_planning.cpp):
     std::vector<RoleProfile> role_profiles;        ///< per role, in order of first review entry
@@ -293,9 +277,6 @@ struct Academy {
 
 /// Generates the academy described above; throws Error when the config is invalid.
 Academy generate_academy(const AcademyConfig& config = {});
-
-/// "enrolled" or "completed".
-std::string_view to_string(EventKind kind);
 
 /// The typed events as an EventLog over the academy's learner and course ids (for apply_policy,
 /// LearnerCourseStates or write_events_csv).

@@ -53,8 +53,34 @@
 
 namespace learnrec {
 
+/// The state of a learner on a course: the one lifecycle enum of the library (event logs, ranking
+/// history, campaigns, learning paths, allocation). `none`: the pair was never seen. Its numeric codes
+/// are the Python API's state codes.
+enum class CourseState : std::uint8_t { none, assigned, enrolled, started, completed, passed, failed, dropped };
+/// "none", "assigned", ... "dropped".
+std::string_view to_string(CourseState state);
+/// Enrolled or started: the ranking's "in_progress".
+constexpr bool is_in_progress(CourseState s) noexcept {
+    return s == CourseState::enrolled || s == CourseState::started;
+}
+/// Completed or passed: the ranking's "completed".
+constexpr bool is_completed(CourseState s) noexcept {
+    return s == CourseState::completed || s == CourseState::passed;
+}
+
+/// An event's kind: the CourseState it sets, same names and order, or `rated`, an event that sets no
+/// state (a rating is feedback on a course, not a step of taking it); the codes are Python's event codes.
 enum class LifecycleKind : std::uint8_t { assigned, enrolled, started, completed, passed, failed, dropped, rated };
 inline constexpr std::size_t kLifecycleKinds = 8;
+
+/// The state an event of `kind` sets; CourseState::none for `rated`.
+constexpr CourseState state_set_by(LifecycleKind kind) noexcept {
+    return kind == LifecycleKind::rated ? CourseState::none
+                                        : static_cast<CourseState>(static_cast<std::uint8_t>(kind) + 1);
+}
+static_assert(state_set_by(LifecycleKind::assigned) == CourseState::assigned &&
+              state_set_by(LifecycleKind::passed) == CourseState::passed &&
+              state_set_by(LifecycleKind::dropped) == CourseState::dropped);
 
 /// "assigned", "enrolled", ... "rated".
 std::string_view to_string(LifecycleKind kind);
@@ -120,9 +146,6 @@ struct PolicyStats {
 /// maps are the log's, so learners or courses without a remaining pair keep their row/column.
 /// Throws Error if the policy is invalid, an event is out of range, or a sum overflows float.
 Interactions apply_policy(const EventLog& log, const WeightingPolicy& policy = {}, PolicyStats* stats = nullptr);
-
-enum class CourseState : std::uint8_t { none, assigned, enrolled, started, completed, passed, failed, dropped };
-std::string_view to_string(CourseState state);
 
 struct CourseStatus {
     CourseState state = CourseState::none;

@@ -107,6 +107,22 @@ inline bool hybrid_coefficient(HybridLoss loss, float si, float sj, index_t cour
     return true;
 }
 
+/// One embedding fitted against fixed ones (a learner's fold-in, a course's fit): Adagrad steps
+/// that move the embedding and a residual, which the regulariser pulls back toward zero.
+struct ResidualAdagrad {
+    std::vector<float> residual, acc, g;  ///< g: the gradient the caller fills before apply()
+
+    explicit ResidualAdagrad(std::size_t n) : residual(n, 0.0f), acc(n, 1.0f), g(n) {}
+    void apply(float learning_rate, float* embedding) noexcept {
+        for (std::size_t s = 0; s < g.size(); ++s) {
+            const float step = learning_rate * g[s] / std::sqrt(acc[s]);
+            acc[s] += g[s] * g[s];
+            residual[s] -= step;
+            embedding[s] -= step;
+        }
+    }
+};
+
 struct HybridCounts {
     std::int64_t positives = 0, updates = 0, samples = 0;
     double loss = 0.0;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "learnrec/data/csr.hpp"
@@ -31,6 +32,23 @@ inline std::uint64_t bpr_mix(std::uint64_t a, std::uint64_t b) noexcept {
     r.next();
     return r.next();
 }
+
+/// The generators of an SGD trainer: one shuffles the visiting order each epoch, and one per
+/// thread draws samples; `thread_stream` keeps two trainers' thread streams apart.
+struct SgdStreams {
+    BprRng shuffle{0};
+    std::vector<BprRng> threads;
+
+    SgdStreams() = default;
+    SgdStreams(std::uint64_t seed, std::uint64_t thread_stream, int count) : shuffle(bpr_mix(seed, 0x5eed)) {
+        for (int t = 0; t < count; ++t) threads.emplace_back(bpr_mix(seed, thread_stream + static_cast<std::uint64_t>(t)));
+    }
+    /// Fisher-Yates with our own bounded draw (std::shuffle's use of the engine is unspecified).
+    template <class T>
+    void shuffle_order(std::vector<T>& order) noexcept {
+        for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[shuffle.below(i)]);
+    }
+};
 
 /// Learner rows reduced to their positive courses, binary, sorted.
 inline CsrMatrix bpr_positive_rows(const CsrView& rows) {

@@ -37,6 +37,7 @@
 #include "learnrec/detail/als_kernels.hpp"
 #include "learnrec/detail/kernels.hpp"
 #include "learnrec/detail/parallel.hpp"
+#include "learnrec/detail/training.hpp"
 #include "learnrec/model/factor_model.hpp"
 
 namespace learnrec {
@@ -61,7 +62,7 @@ struct AlsConfig {
         LEARNREC_CHECK(std::isfinite(alpha) && alpha > 0.0f, "alpha must be finite and > 0, got {}", alpha);
         LEARNREC_CHECK(iterations >= 0, "iterations must be >= 0, got {}", iterations);
         LEARNREC_CHECK(cg_steps > 0, "cg_steps must be positive, got {}", cg_steps);
-        LEARNREC_CHECK(num_threads >= 0, "num_threads must be >= 0 (0 = all processors), got {}", num_threads);
+        detail::check_num_threads(num_threads);
     }
 };
 
@@ -207,19 +208,19 @@ inline void als_half_step(RowMatrix& target, const RowMatrix& other, const CsrVi
 }
 
 /// Normalised training loss (see the header comment), computed in parallel over learners.
-inline double als_loss(const RowMatrix& X, const RowMatrix& Y, const CsrView& user_items, const AlsConfig& cfg) {
+inline double als_loss(const RowMatrix& X, const RowMatrix& Y, const CsrView& interactions, const AlsConfig& cfg) {
     const Eigen::MatrixXf yty = gram(Y, cfg.num_threads);
     // Partial sums per fixed block of learners, added in block order: the result does not depend
     // on the thread count or on which thread ran which block.
     constexpr std::int64_t block = 256;
-    const std::int64_t blocks = (static_cast<std::int64_t>(user_items.rows) + block - 1) / block;
+    const std::int64_t blocks = (static_cast<std::int64_t>(interactions.rows) + block - 1) / block;
     std::vector<double> loss(static_cast<std::size_t>(blocks), 0.0), conf(static_cast<std::size_t>(blocks), 0.0);
     parallel_for(0, blocks, cfg.num_threads, [&](std::int64_t b) {
         double l = 0.0, cs = 0.0;
-        for (std::int64_t u = b * block; u < std::min<std::int64_t>((b + 1) * block, user_items.rows); ++u) {
+        for (std::int64_t u = b * block; u < std::min<std::int64_t>((b + 1) * block, interactions.rows); ++u) {
             const auto x = X.row(u);
             l += static_cast<double>(x * yty * x.transpose());
-            const auto row = user_items.row(static_cast<index_t>(u));
+            const auto row = interactions.row(static_cast<index_t>(u));
             for (std::size_t j = 0; j < row.size(); ++j) {
                 double c = static_cast<double>(cfg.alpha) * row.weights[j];
                 const double p = c > 0.0 ? 1.0 : 0.0;
@@ -240,7 +241,7 @@ inline double als_loss(const RowMatrix& X, const RowMatrix& Y, const CsrView& us
     total += static_cast<double>(cfg.regularization) *
              (static_cast<double>(X.squaredNorm()) + static_cast<double>(Y.squaredNorm()));
     const double pairs = static_cast<double>(X.rows()) * static_cast<double>(Y.rows());
-    const double denom = total_conf + pairs - static_cast<double>(user_items.nnz());
+    const double denom = total_conf + pairs - static_cast<double>(interactions.nnz());
     return denom > 0.0 ? total / denom : total;
 }
 
@@ -328,31 +329,31 @@ private:
 /// and stop between iterations. Holds a copy of the matrix's transpose: O(nnz) extra memory.
 class AlsTrainer {
 public:
-    AlsTrainer(const CsrView& user_items, AlsConfig config) : config_(config), user_items_(user_items) {
+    AlsTrainer(const CsrView& interactions, AlsConfig config) : config_(config), interactions_(interactions) {
         config_.validate();
-        user_items_.validate("user_items");
-        item_users_ = CsrMatrix::transpose_of(user_items_);
+        interactions_.validate("interactions");
+        course_learners_ = CsrMatrix::transpose_of(interactions_);
         // Learners first then courses from one stream, so a seed fixes both.
         std::mt19937_64 seeder(config_.seed);
-        X_ = detail::als_init(user_items_.rows, config_.factors, seeder());
-        Y_ = detail::als_init(user_items_.cols, config_.factors, seeder());
+        X_ = detail::als_init(interactions_.rows, config_.factors, seeder());
+        Y_ = detail::als_init(interactions_.cols, config_.factors, seeder());
     }
 
     /// Runs one iteration (learners then courses); returns the loss when calculate_loss, else NaN.
     IterationInfo step() {
         const auto start = std::chrono::steady_clock::now();
         const bool exact = config_.solver == AlsSolver::cholesky;
-        detail::als_half_step(X_, Y_, user_items_, config_, exact);
-        detail::als_half_step(Y_, X_, item_users_.view(), config_, exact);
+        detail::als_half_step(X_, Y_, interactions_, config_, exact);
+        detail::als_half_step(Y_, X_, course_learners_.view(), config_, exact);
         IterationInfo info;
         info.iteration = ++iteration_;
-        if (config_.calculate_loss) info.loss = detail::als_loss(X_, Y_, user_items_, config_);
+        if (config_.calculate_loss) info.loss = detail::als_loss(X_, Y_, interactions_, config_);
         info.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         return info;
     }
     int iteration() const noexcept { return iteration_; }
     const AlsConfig& config() const noexcept { return config_; }
-    double loss() const { return detail::als_loss(X_, Y_, user_items_, config_); }
+    double loss() const { return detail::als_loss(X_, Y_, interactions_, config_); }
 
     /// The model as trained so far (copies the factors; the trainer can keep going).
     AlsModel model() const { return AlsModel(X_, Y_, config_); }
@@ -361,21 +362,16 @@ public:
 
 private:
     AlsConfig config_;
-    CsrView user_items_;   // borrowed: must outlive the trainer
-    CsrMatrix item_users_;
+    CsrView interactions_;   // borrowed: must outlive the trainer
+    CsrMatrix course_learners_;
     RowMatrix X_, Y_;
     int iteration_ = 0;
 };
 
 /// Trains implicit ALS on a learners x courses matrix. `callback` sees each iteration's info and
 /// may stop training early by returning false.
-inline AlsModel fit_als(const CsrView& user_items, const AlsConfig& config, const IterationCallback& callback = {}) {
-    AlsTrainer trainer(user_items, config);
-    for (int i = 0; i < config.iterations; ++i) {
-        const auto info = trainer.step();
-        if (callback && !callback(info)) break;
-    }
-    return std::move(trainer).release();
+inline AlsModel fit_als(const CsrView& interactions, const AlsConfig& config, const IterationCallback& callback = {}) {
+    return detail::train_epochs(AlsTrainer(interactions, config), config.iterations, callback);
 }
 
 }  // namespace learnrec

@@ -52,6 +52,7 @@
 #include "learnrec/detail/parallel.hpp"
 #include "learnrec/isa.hpp"  // LEARNREC_ISA_KERNEL
 #include "learnrec/detail/sampling.hpp"  // BprRng, bpr_mix, bpr_positive_rows
+#include "learnrec/detail/training.hpp"
 #include "learnrec/model/factor_model.hpp"
 
 namespace learnrec {
@@ -83,7 +84,7 @@ struct BprConfig {
         LEARNREC_CHECK(iterations >= 0, "iterations must be >= 0, got {}", iterations);
         LEARNREC_CHECK(negatives > 0, "negatives must be positive, got {}", negatives);
         LEARNREC_CHECK(fold_in_epochs >= 0, "fold_in_epochs must be >= 0, got {}", fold_in_epochs);
-        LEARNREC_CHECK(num_threads >= 0, "num_threads must be >= 0 (0 = all processors), got {}", num_threads);
+        detail::check_num_threads(num_threads);
     }
     /// Columns of the factor matrices: factors, plus one for the course bias.
     index_t columns() const noexcept { return factors + (item_bias ? 1 : 0); }
@@ -322,12 +323,12 @@ private:
 /// Holds the binary positives (O(nnz)) and the factors.
 class BprTrainer {
 public:
-    BprTrainer(const CsrView& user_items, BprConfig config) : config_(config) {
+    BprTrainer(const CsrView& interactions, BprConfig config) : config_(config) {
         config_.validate();
-        user_items.validate("user_items");
-        LEARNREC_CHECK(user_items.nnz() < (offset_t{1} << 32), "BPR draws 32-bit samples: at most 2^32 positives, got {}",
-                       user_items.nnz());
-        positives_ = detail::bpr_positive_rows(user_items);
+        interactions.validate("interactions");
+        LEARNREC_CHECK(interactions.nnz() < (offset_t{1} << 32), "BPR draws 32-bit samples: at most 2^32 positives, got {}",
+                       interactions.nnz());
+        positives_ = detail::bpr_positive_rows(interactions);
         threads_ = detail::resolve_threads(config_.num_threads);
         const index_t f = config_.factors, cols = config_.columns();
         const index_t learners = positives_.rows(), courses = positives_.cols();
@@ -345,16 +346,13 @@ public:
             if (!has[static_cast<std::size_t>(c)]) Y_.row(c).setZero();
         order_.resize(static_cast<std::size_t>(learners));
         std::iota(order_.begin(), order_.end(), index_t{0});
-        shuffle_rng_ = detail::BprRng(detail::bpr_mix(config_.seed, 0x5eed));
-        for (int t = 0; t < threads_; ++t)
-            rngs_.emplace_back(detail::bpr_mix(config_.seed, 0x7000 + static_cast<std::uint64_t>(t)));
+        rng_ = detail::SgdStreams(config_.seed, 0x7000, threads_);
     }
 
     /// Runs one epoch; see BprIterationInfo.
     BprIterationInfo step() {
         const auto start = std::chrono::steady_clock::now();
-        // Fisher-Yates with our own bounded draw (std::shuffle's use of the engine is unspecified).
-        for (std::size_t i = order_.size(); i > 1; --i) std::swap(order_[i - 1], order_[shuffle_rng_.below(i)]);
+        rng_.shuffle_order(order_);
         // Cut the order into threads_ parts of about equal non-zeros.
         std::vector<std::int64_t> cut(static_cast<std::size_t>(threads_) + 1, static_cast<std::int64_t>(order_.size()));
         cut[0] = 0;
@@ -379,7 +377,7 @@ public:
                 // A smaller team than asked for (nested or limited OpenMP) takes over the missing parts.
                 for (int part = t; part < threads_; part += team) {
                     const auto s = static_cast<std::size_t>(part);
-                    const auto c = detail::bpr_epoch_slice(args, cut[s], cut[s + 1], rngs_[s]);
+                    const auto c = detail::bpr_epoch_slice(args, cut[s], cut[s + 1], rng_.threads[s]);
                     counts[s].samples += c.samples;
                     counts[s].skipped += c.skipped;
                     counts[s].correct += c.correct;
@@ -417,21 +415,15 @@ private:
     CsrMatrix positives_;
     RowMatrix X_, Y_;
     std::vector<index_t> order_;
-    detail::BprRng shuffle_rng_{0};
-    std::vector<detail::BprRng> rngs_;
+    detail::SgdStreams rng_;
     int threads_ = 1;
     int iteration_ = 0;
 };
 
 /// Trains BPR on a learners x courses matrix for config.iterations epochs. `callback` sees each
 /// epoch's info and may stop training early by returning false.
-inline BprModel fit_bpr(const CsrView& user_items, const BprConfig& config, const BprIterationCallback& callback = {}) {
-    BprTrainer trainer(user_items, config);
-    for (int i = 0; i < config.iterations; ++i) {
-        const auto info = trainer.step();
-        if (callback && !callback(info)) break;
-    }
-    return std::move(trainer).release();
+inline BprModel fit_bpr(const CsrView& interactions, const BprConfig& config, const BprIterationCallback& callback = {}) {
+    return detail::train_epochs(BprTrainer(interactions, config), config.iterations, callback);
 }
 
 }  // namespace learnrec

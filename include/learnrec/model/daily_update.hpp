@@ -103,18 +103,18 @@ public:
         std::size_t pairs_changed = 0;  ///< (learner, course) pairs added, removed or re-weighted
     };
 
-    /// `model` and the interactions it was trained on (`user_items`, the model's shape; copied).
-    AlsDailyUpdater(const AlsModel& model, const CsrView& user_items, int num_threads = 0)
+    /// `model` and the interactions it was trained on (learners x courses, the model's shape; copied).
+    AlsDailyUpdater(const AlsModel& model, const CsrView& interactions, int num_threads = 0)
         : config_(model.config()), cg_(model.config().solver == AlsSolver::cg), threads_(num_threads),
           X_(model.user_factors()), Y_(model.item_factors()) {
-        user_items.validate("user_items");
-        LEARNREC_CHECK(user_items.rows == model.num_learners() && user_items.cols == model.num_courses(),
-                       "user_items is {} x {} but the model {} x {}: the updater starts from the data the model was "
-                       "trained on", user_items.rows, user_items.cols, model.num_learners(), model.num_courses());
+        interactions.validate("interactions");
+        LEARNREC_CHECK(interactions.rows == model.num_learners() && interactions.cols == model.num_courses(),
+                       "the interactions are {} x {} but the model {} x {}: the updater starts from the data the model was "
+                       "trained on", interactions.rows, interactions.cols, model.num_learners(), model.num_courses());
         const auto d = static_cast<std::size_t>(config_.factors);
-        rows_.resize(static_cast<std::size_t>(user_items.rows));
-        for (index_t u = 0; u < user_items.rows; ++u) {
-            const CsrRow r = user_items.row(u);
+        rows_.resize(static_cast<std::size_t>(interactions.rows));
+        for (index_t u = 0; u < interactions.rows; ++u) {
+            const CsrRow r = interactions.row(u);
             auto& row = rows_[static_cast<std::size_t>(u)];
             row.courses.assign(r.indices.begin(), r.indices.end());
             row.weights.assign(r.weights.begin(), r.weights.end());
@@ -124,13 +124,13 @@ public:
         a_.assign(static_cast<std::size_t>(Y_.rows()) * d * d, 0.0);
         b_.assign(static_cast<std::size_t>(Y_.rows()) * d, 0.0);
         // Each course's equations from its column in one rank-k product (not nnz rank-1 updates).
-        const CsrMatrix columns = CsrMatrix::transpose_of(user_items);
+        const CsrMatrix columns = CsrMatrix::transpose_of(interactions);
         column_size_.resize(static_cast<std::size_t>(columns.rows()));
         for (index_t c = 0; c < columns.rows(); ++c)
             column_size_[static_cast<std::size_t>(c)] = static_cast<index_t>(columns.row(c).size());
         std::vector<Term> terms;
         std::vector<std::size_t> starts(static_cast<std::size_t>(columns.rows()) + 1, 0);
-        terms.reserve(static_cast<std::size_t>(user_items.nnz()));
+        terms.reserve(static_cast<std::size_t>(interactions.nnz()));
         for (index_t c = 0; c < columns.rows(); ++c) {
             const CsrRow col = columns.row(c);
             for (std::size_t k = 0; k < col.size(); ++k)

@@ -48,40 +48,28 @@ struct EaseConfig {
 
     void validate() const {
         LEARNREC_CHECK(std::isfinite(lambda) && lambda > 0.0f, "lambda must be finite and > 0, got {}", lambda);
-        LEARNREC_CHECK(num_threads >= 0, "num_threads must be >= 0 (0 = all processors), got {}", num_threads);
+        detail::check_num_threads(num_threads);
     }
 };
 
-class EaseModel final : public ItemItemModel {
+class EaseModel final : public ConfiguredItemItemModel<EaseConfig> {
 public:
-    /// Rebuilds a trained model from its state: the training rows (already transformed by
-    /// config.weights, see ease_rows) and B (courses x courses, row i = what course i adds).
-    EaseModel(CsrMatrix train_rows, RowMatrix weights, EaseConfig config)
-        : ItemItemModel(std::move(train_rows), std::move(weights)), config_(config) {
-        config_.validate();
-    }
+    /// (train_rows, B, config): the training rows already transformed by config.weights (see
+    /// ease_rows) and B (courses x courses, row i = what course i adds).
+    using ConfiguredItemItemModel::ConfiguredItemItemModel;
     /// The kind() of every instance, known without one (used by load_as<M>).
     static constexpr std::string_view kind_name = "ease";
     std::string_view kind() const noexcept override { return kind_name; }
-    const EaseConfig& config() const noexcept { return config_; }
 
     QueryBlock fold_in(const CsrView& rows, int /*num_threads*/ = 0) const override {
-        rows.validate("learner rows");
-        LEARNREC_CHECK(rows.cols == num_courses(), "rows have {} columns, the model has {} courses", rows.cols,
-                       num_courses());
-        QueryBlock q;
-        q.count = rows.rows;
-        q.history = ease_rows(rows, config_.weights);
-        return q;
+        return detail::history_fold_in(rows, num_courses(),
+                                       [&](const CsrView& r) { return ease_rows(r, config().weights); });
     }
 
     /// Interaction rows as EASE sees them (the X of the header comment).
     static CsrMatrix ease_rows(const CsrView& rows, EaseWeights weights) {
         return weights == EaseWeights::binary ? detail::binary_positive_rows(rows) : CsrMatrix::copy_of(rows);
     }
-
-private:
-    EaseConfig config_;
 };
 
 namespace detail {
@@ -212,18 +200,18 @@ inline void ease_b_from_inverse(float* a, Eigen::Index n, int threads, Eigen::In
 /// Fits EASE on a learners x courses matrix; see the header comment. Throws Error when the dense
 /// course matrix would exceed the memory budget (naming the sizes) or the system is not positive
 /// definite.
-inline EaseModel fit_ease(const CsrView& user_items, const EaseConfig& config = {}) {
+inline EaseModel fit_ease(const CsrView& interactions, const EaseConfig& config = {}) {
     config.validate();
-    user_items.validate("user_items");
+    interactions.validate("interactions");
     const int threads = detail::resolve_threads(config.num_threads);
-    const index_t n = user_items.cols;
+    const index_t n = interactions.cols;
     const std::size_t budget =
         config.memory_budget_bytes ? config.memory_budget_bytes : detail::physical_memory_bytes() / 4 * 3;
-    const std::size_t extra = static_cast<std::size_t>(user_items.nnz()) * 24 +
+    const std::size_t extra = static_cast<std::size_t>(interactions.nnz()) * 24 +
                               static_cast<std::size_t>(n) * 256 * sizeof(float) * 2;
     detail::check_dense_item_budget(n, extra, budget ? budget : SIZE_MAX, "EASE");
 
-    CsrMatrix x = EaseModel::ease_rows(user_items, config.weights);
+    CsrMatrix x = EaseModel::ease_rows(interactions, config.weights);
     RowMatrix b = detail::large_zero_matrix(n, n, threads);
     {
         const CsrMatrix xt = x.transpose();

@@ -35,15 +35,7 @@ public:
     const RowMatrix& item_factors() const noexcept { return item_factors_; }
 
     QueryBlock learner_queries(std::span<const index_t> learners) const override {
-        QueryBlock q;
-        q.count = static_cast<index_t>(learners.size());
-        q.embeddings.resize(q.count, user_factors_.cols());
-        for (std::size_t i = 0; i < learners.size(); ++i) {
-            LEARNREC_CHECK(learners[i] >= 0 && learners[i] < num_learners(), "learner index {} outside [0, {})",
-                           learners[i], num_learners());
-            q.embeddings.row(static_cast<Eigen::Index>(i)) = user_factors_.row(learners[i]);
-        }
-        return q;
+        return embedding_queries(user_factors_, learners, "learner", [](index_t) { return 1.0f; });
     }
 
     void score(const QueryBlock& queries, index_t q0, index_t q1, index_t c0, index_t c1, float* out,
@@ -66,10 +58,7 @@ public:
     /// detail::half_score_error_bound(query) of score()'s. Requires !half_items().empty().
     void score_approximate(const QueryBlock& queries, index_t q0, index_t q1, index_t c0, index_t c1, float* out,
                            std::size_t ld) const {
-        const detail::HalfPanels& half = half_items();
-        assert(!half.empty() && c0 % detail::kPanel == 0);
-        detail::score_halves(queries.embeddings.data() + static_cast<std::size_t>(q0) * static_cast<std::size_t>(factors()),
-                             static_cast<std::size_t>(factors()), q1 - q0, half, c0, c1, out, ld);
+        score_reduced(half_items(), [](auto&&... a) { detail::score_halves(a...); }, queries, q0, q1, c0, c1, out, ld);
     }
 
     /// Whether the scoring copies of the course factors exist yet: a diagnostic for memory
@@ -85,23 +74,11 @@ public:
     /// multiple of detail::kPanel.
     void score_bf16(const QueryBlock& queries, index_t q0, index_t q1, index_t c0, index_t c1, float* out,
                     std::size_t ld) const {
-        const detail::Bf16Panels& b = bf16_items();
-        assert(!b.empty() && c0 % detail::kPanel == 0);
-        detail::score_bf16(queries.embeddings.data() + static_cast<std::size_t>(q0) * static_cast<std::size_t>(factors()),
-                           static_cast<std::size_t>(factors()), q1 - q0, b, c0, c1, out, ld);
+        score_reduced(bf16_items(), [](auto&&... a) { detail::score_bf16(a...); }, queries, q0, q1, c0, c1, out, ld);
     }
 
     QueryBlock course_queries(std::span<const index_t> courses) const override {
-        QueryBlock q;
-        q.count = static_cast<index_t>(courses.size());
-        q.embeddings.resize(q.count, item_factors_.cols());
-        for (std::size_t i = 0; i < courses.size(); ++i) {
-            LEARNREC_CHECK(courses[i] >= 0 && courses[i] < num_courses(), "course index {} outside [0, {})",
-                           courses[i], num_courses());
-            q.embeddings.row(static_cast<Eigen::Index>(i)) =
-                item_factors_.row(courses[i]) * item_inverse_norms_[courses[i]];
-        }
-        return q;
+        return embedding_queries(item_factors_, courses, "course", [&](index_t c) { return item_inverse_norms_[c]; });
     }
 
     ScoringForm scoring() const noexcept override { return {.factors = this}; }
@@ -137,7 +114,31 @@ protected:
     RowMatrix item_factors_;
     Vector item_inverse_norms_;
 
+    /// Rows `ids` of `table` (`what`: "learner" or "course", for errors), row i scaled by scale(ids[i]).
+    template <class Scale>
+    static QueryBlock embedding_queries(const RowMatrix& table, std::span<const index_t> ids, const char* what,
+                                       Scale&& scale) {
+        const auto rows = static_cast<index_t>(table.rows());
+        QueryBlock q;
+        q.count = static_cast<index_t>(ids.size());
+        q.embeddings.resize(q.count, table.cols());
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            LEARNREC_CHECK(ids[i] >= 0 && ids[i] < rows, "{} index {} outside [0, {})", what, ids[i], rows);
+            q.embeddings.row(static_cast<Eigen::Index>(i)) = table.row(ids[i]) * scale(ids[i]);
+        }
+        return q;
+    }
+
 private:
+    /// Queries [q0, q1) against a reduced-precision copy of the course factors, through its `kernel`.
+    template <class Panels, class Kernel>
+    void score_reduced(const Panels& panels, Kernel&& kernel, const QueryBlock& queries, index_t q0, index_t q1,
+                       index_t c0, index_t c1, float* out, std::size_t ld) const {
+        assert(!panels.empty() && c0 % detail::kPanel == 0);
+        const auto d = static_cast<std::size_t>(factors());
+        kernel(queries.embeddings.data() + static_cast<std::size_t>(q0) * d, d, q1 - q0, panels, c0, c1, out, ld);
+    }
+
     // The course factors packed for score() and in half precision for score_approximate(): 1.5
     // copies' worth of bytes, built on first use (see detail/lazy_panels.hpp).
     detail::LazyCoursePanels panels_;

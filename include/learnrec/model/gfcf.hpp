@@ -43,24 +43,17 @@ struct GfcfConfig {
         LEARNREC_CHECK(rank >= 0, "rank must be >= 0, got {}", rank);
         LEARNREC_CHECK(oversample >= 0, "oversample must be >= 0, got {}", oversample);
         LEARNREC_CHECK(power_iterations >= 0, "power_iterations must be >= 0, got {}", power_iterations);
-        LEARNREC_CHECK(num_threads >= 0, "num_threads must be >= 0 (0 = all processors), got {}", num_threads);
+        detail::check_num_threads(num_threads);
     }
 };
 
-class GfcfModel final : public ItemItemModel {
+class GfcfModel final : public ConfiguredItemItemModel<GfcfConfig> {
 public:
-    /// Rebuilds a trained model from its state (training query rows and B).
-    GfcfModel(CsrMatrix train_rows, RowMatrix weights, GfcfConfig config)
-        : ItemItemModel(std::move(train_rows), std::move(weights)), config_(config) {
-        config_.validate();
-    }
+    /// (train_rows, B, config): the training query rows and B.
+    using ConfiguredItemItemModel::ConfiguredItemItemModel;
     /// The kind() of every instance, known without one (used by load_as<M>).
     static constexpr std::string_view kind_name = "gfcf";
     std::string_view kind() const noexcept override { return kind_name; }
-    const GfcfConfig& config() const noexcept { return config_; }
-
-private:
-    GfcfConfig config_;
 };
 
 namespace detail {
@@ -99,18 +92,18 @@ inline void orthonormalize(RowMatrix& Y, int threads) {
 }  // namespace detail
 
 /// Builds GF-CF from a learners x courses matrix (positive entries are the interactions).
-inline GfcfModel fit_gfcf(const CsrView& user_items, const GfcfConfig& config = {}) {
+inline GfcfModel fit_gfcf(const CsrView& interactions, const GfcfConfig& config = {}) {
     config.validate();
-    user_items.validate("user_items");
+    interactions.validate("interactions");
     const int threads = detail::resolve_threads(config.num_threads);
-    const index_t m = user_items.rows, n = user_items.cols;
+    const index_t m = interactions.rows, n = interactions.cols;
     const std::size_t budget = config.memory_budget_bytes ? config.memory_budget_bytes
                                                           : detail::physical_memory_bytes() / 4 * 3;
-    detail::check_dense_item_budget(n, static_cast<std::size_t>(user_items.nnz()) * 24, budget ? budget : SIZE_MAX,
+    detail::check_dense_item_budget(n, static_cast<std::size_t>(interactions.nnz()) * 24, budget ? budget : SIZE_MAX,
                                     "GF-CF");
 
     // Binary positives, normalised by sqrt of both degrees.
-    CsrMatrix binary = detail::binary_positive_rows(user_items);
+    CsrMatrix binary = detail::binary_positive_rows(interactions);
     Vector du = Vector::Zero(m), di = Vector::Zero(n);
     for (index_t u = 0; u < m; ++u) {
         const auto row = binary.row(u);

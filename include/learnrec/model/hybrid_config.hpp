@@ -47,7 +47,7 @@ struct HybridConfig {
         LEARNREC_CHECK(std::isfinite(fold_in_regularization) && fold_in_regularization >= 0.0f,
                        "fold_in_regularization must be finite and >= 0, got {}", fold_in_regularization);
         LEARNREC_CHECK(fold_in_epochs >= 0, "fold_in_epochs must be >= 0, got {}", fold_in_epochs);
-        LEARNREC_CHECK(num_threads >= 0, "num_threads must be >= 0 (0 = all processors), got {}", num_threads);
+        detail::check_num_threads(num_threads);
     }
     /// Columns of the precomputed learner and course representations: factors + the bias column.
     index_t columns() const noexcept { return factors + 1; }

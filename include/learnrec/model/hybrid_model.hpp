@@ -131,8 +131,7 @@ public:
             for (auto c : row.indices) h = detail::bpr_mix(h, static_cast<std::uint64_t>(c));
             detail::BprRng rng(h);
             float* x = out.row(r).data();
-            std::vector<float> residual(static_cast<std::size_t>(f), 0.0f), acc(static_cast<std::size_t>(f), 1.0f),
-                g(static_cast<std::size_t>(f));
+            detail::ResidualAdagrad fit(static_cast<std::size_t>(f));
             const index_t* ix = row.indices.data();
             const auto n = row.size();
             for (int epoch = 0; epoch < config_.fold_in_epochs; ++epoch) {
@@ -149,15 +148,9 @@ public:
                         float c;
                         if (!detail::hybrid_coefficient(config_.loss, si, sj, courses, draws, c)) continue;
                         for (index_t d = 0; d < f; ++d)
-                            g[static_cast<std::size_t>(d)] =
-                                -c * (yi[d] - yj[d]) + config_.fold_in_regularization * residual[static_cast<std::size_t>(d)];
-                        for (index_t d = 0; d < f; ++d) {
-                            const auto s = static_cast<std::size_t>(d);
-                            const float step = config_.learning_rate * g[s] / std::sqrt(acc[s]);
-                            acc[s] += g[s] * g[s];
-                            residual[s] -= step;
-                            x[d] -= step;
-                        }
+                            fit.g[static_cast<std::size_t>(d)] =
+                                -c * (yi[d] - yj[d]) + config_.fold_in_regularization * fit.residual[static_cast<std::size_t>(d)];
+                        fit.apply(config_.learning_rate, x);
                         break;
                     }
                 }

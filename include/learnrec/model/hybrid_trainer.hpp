@@ -17,6 +17,7 @@
 #include "learnrec/detail/hybrid_features.hpp"
 #include "learnrec/detail/hybrid_sgd.hpp"
 #include "learnrec/detail/sampling.hpp"  // BprRng, bpr_mix, bpr_positive_rows
+#include "learnrec/detail/training.hpp"
 #include "learnrec/model/hybrid_model.hpp"
 
 namespace learnrec {
@@ -28,21 +29,21 @@ class HybridTrainer {
 public:
     /// `user_features` (learners x features) and `item_features` (courses x features) may be
     /// nullptr: then only ids represent that side (use_*_ids must be on).
-    HybridTrainer(const CsrView& user_items, const CsrView* user_features, const CsrView* item_features,
+    HybridTrainer(const CsrView& interactions, const CsrView* user_features, const CsrView* item_features,
                   HybridConfig config)
         : config_(config) {
         config_.validate();
-        user_items.validate("user_items");
-        const index_t learners = user_items.rows, courses = user_items.cols;
+        interactions.validate("interactions");
+        const index_t learners = interactions.rows, courses = interactions.cols;
         if (user_features) {
             user_features->validate("learner features");
             LEARNREC_CHECK(user_features->rows == learners,
-                           "learner features have {} rows but user_items has {} learners", user_features->rows,
+                           "learner features have {} rows but the interactions have {} learners", user_features->rows,
                            learners);
         }
         if (item_features) {
             item_features->validate("course features");
-            LEARNREC_CHECK(item_features->rows == courses, "course features have {} rows but user_items has {} courses",
+            LEARNREC_CHECK(item_features->rows == courses, "course features have {} rows but the interactions have {} courses",
                            item_features->rows, courses);
         }
         user_features_ = user_features ? user_features->cols : 0;
@@ -51,8 +52,8 @@ public:
                        "learners have no representation: set use_user_ids or pass learner features");
         LEARNREC_CHECK(config_.use_item_ids || item_features_ > 0,
                        "courses have no representation: set use_item_ids or pass course features");
-        positives_ = detail::bpr_positive_rows(user_items);
-        LEARNREC_CHECK(courses > 0 || positives_.nnz() == 0, "user_items has no courses");
+        positives_ = detail::bpr_positive_rows(interactions);
+        LEARNREC_CHECK(courses > 0 || positives_.nnz() == 0, "the interactions have no courses");
         user_rows_ = detail::hybrid_table_rows(learners, config_.use_user_ids, user_features, config_.normalize_features,
                                                "learner features");
         item_rows_ = detail::hybrid_table_rows(courses, config_.use_item_ids, item_features, config_.normalize_features,
@@ -77,15 +78,13 @@ public:
             for (auto p = positives_.indptr()[static_cast<std::size_t>(u)];
                  p < positives_.indptr()[static_cast<std::size_t>(u) + 1]; ++p)
                 owner_[static_cast<std::size_t>(p)] = u;
-        shuffle_rng_ = detail::BprRng(detail::bpr_mix(config_.seed, 0x5eed));
-        for (int t = 0; t < threads_; ++t)
-            rngs_.emplace_back(detail::bpr_mix(config_.seed, 0x8000 + static_cast<std::uint64_t>(t)));
+        rng_ = detail::SgdStreams(config_.seed, 0x8000, threads_);
     }
 
     /// Runs one epoch; see HybridIterationInfo.
     HybridIterationInfo step() {
         const auto start = std::chrono::steady_clock::now();
-        for (std::size_t k = order_.size(); k > 1; --k) std::swap(order_[k - 1], order_[shuffle_rng_.below(k)]);
+        rng_.shuffle_order(order_);
         const auto n = static_cast<std::int64_t>(order_.size());
         const detail::HybridEpochArgs args{
             &positives_, &user_rows_, &item_rows_, order_.data(), owner_.data(),
@@ -99,7 +98,7 @@ public:
                 for (int part = t; part < threads_; part += team) {
                     const auto s = static_cast<std::size_t>(part);
                     counts[s] = detail::hybrid_epoch_slice(args, n * part / threads_, n * (part + 1) / threads_,
-                                                           rngs_[s]);
+                                                           rng_.threads[s]);
                 }
             });
         }
@@ -157,22 +156,17 @@ private:
     RowMatrix user_table_, item_table_, user_acc_, item_acc_;
     std::vector<std::int64_t> order_;
     std::vector<index_t> owner_;
-    detail::BprRng shuffle_rng_{0};
-    std::vector<detail::BprRng> rngs_;
+    detail::SgdStreams rng_;
     int threads_ = 1;
     int iteration_ = 0;
 };
 
 /// Trains the hybrid model for config.iterations epochs. Feature matrices may be nullptr (ids only
 /// on that side). `callback` sees each epoch and may stop training by returning false.
-inline HybridModel fit_hybrid(const CsrView& user_items, const CsrView* user_features, const CsrView* item_features,
+inline HybridModel fit_hybrid(const CsrView& interactions, const CsrView* user_features, const CsrView* item_features,
                               const HybridConfig& config, const HybridIterationCallback& callback = {}) {
-    HybridTrainer trainer(user_items, user_features, item_features, config);
-    for (int i = 0; i < config.iterations; ++i) {
-        const auto info = trainer.step();
-        if (callback && !callback(info)) break;
-    }
-    return std::move(trainer).release();
+    return detail::train_epochs(HybridTrainer(interactions, user_features, item_features, config), config.iterations,
+                                callback);
 }
 
 /// The least-squares variant: a hybrid model built from a trained factor model (e.g. implicit

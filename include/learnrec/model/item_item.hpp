@@ -3,7 +3,8 @@
 //
 // The learner's query is their history row (QueryBlock::history), so fold-in is exact and free:
 // a new learner is scored from their row with no solve. Learners seen in training are scored
-// from the training rows the model keeps. GF-CF builds on this; EASE and item-kNN have the same shape.
+// from the training rows the model keeps (HistoryModel, shared with item-kNN). GF-CF builds on
+// this; EASE and item-kNN have the same shape.
 // Thread safety: immutable after construction; all members may be called concurrently.
 // Complexity: memory 4 * courses^2 bytes for B plus the training matrix; scoring a query costs
 // O(|history| * courses).
@@ -12,7 +13,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 #if defined(__unix__)
 #include <unistd.h>
@@ -63,13 +67,15 @@ inline RowMatrix large_zero_matrix(index_t rows, index_t cols, int threads) {
     return m;
 }
 
-/// Queries of history-based models for learners seen in training: their stored training rows.
-inline QueryBlock history_queries(const CsrMatrix& train, std::span<const index_t> learners) {
-    for (auto l : learners)
-        LEARNREC_CHECK(l >= 0 && l < train.rows(), "learner index {} outside [0, {})", l, train.rows());
+/// Queries of history-based models for new learners: `rows` (checked against the model's
+/// `courses`) turned into query weights by `to_query`.
+template <class ToQuery>
+QueryBlock history_fold_in(const CsrView& rows, index_t courses, ToQuery&& to_query) {
+    rows.validate("learner rows");
+    LEARNREC_CHECK(rows.cols == courses, "rows have {} columns, the model has {} courses", rows.cols, courses);
     QueryBlock q;
-    q.count = static_cast<index_t>(learners.size());
-    q.history = train.select_rows(learners);
+    q.count = rows.rows;
+    q.history = to_query(rows);
     return q;
 }
 
@@ -88,28 +94,55 @@ inline CsrMatrix binary_positive_rows(const CsrView& rows) {
 }
 }  // namespace detail
 
-class ItemItemModel : public Model {
+/// A model whose learner query is the learner's history row (item-item models, item-kNN). It keeps
+/// the training rows as query weights; a course's "similar courses" query is a history holding
+/// that course alone, scored as a learner's would be.
+class HistoryModel : public Model {
 public:
     index_t num_learners() const noexcept override { return train_.rows(); }
-    index_t num_courses() const noexcept override { return static_cast<index_t>(weights_.rows()); }
-
-    /// B: row i holds what having taken course i adds to every course's score.
-    const RowMatrix& item_weights() const noexcept { return weights_; }
     /// The training rows (already transformed into query weights), one per learner.
     const CsrMatrix& training_rows() const noexcept { return train_; }
 
     QueryBlock learner_queries(std::span<const index_t> learners) const override {
-        return detail::history_queries(train_, learners);
+        for (auto l : learners)
+            LEARNREC_CHECK(l >= 0 && l < train_.rows(), "learner index {} outside [0, {})", l, train_.rows());
+        QueryBlock q;
+        q.count = static_cast<index_t>(learners.size());
+        q.history = train_.select_rows(learners);
+        return q;
+    }
+    QueryBlock course_queries(std::span<const index_t> courses) const override {
+        const index_t n = num_courses();
+        std::vector<Triplet> t;
+        for (std::size_t i = 0; i < courses.size(); ++i) {
+            LEARNREC_CHECK(courses[i] >= 0 && courses[i] < n, "course index {} outside [0, {})", courses[i], n);
+            t.push_back({static_cast<index_t>(i), courses[i], 1.0f});
+        }
+        QueryBlock q;
+        q.count = static_cast<index_t>(courses.size());
+        q.history = CsrMatrix::from_triplets(q.count, n, t);
+        return q;
+    }
+    void score_similar(const QueryBlock& queries, index_t q0, index_t q1, index_t c0, index_t c1, float* out,
+                       std::size_t ld) const override {
+        score(queries, q0, q1, c0, c1, out, ld);
     }
 
+protected:
+    explicit HistoryModel(CsrMatrix train) : train_(std::move(train)) {}
+
+    CsrMatrix train_;
+};
+
+class ItemItemModel : public HistoryModel {
+public:
+    index_t num_courses() const noexcept override { return static_cast<index_t>(weights_.rows()); }
+
+    /// B: row i holds what having taken course i adds to every course's score.
+    const RowMatrix& item_weights() const noexcept { return weights_; }
+
     QueryBlock fold_in(const CsrView& rows, int /*num_threads*/ = 0) const override {
-        rows.validate("learner rows");
-        LEARNREC_CHECK(rows.cols == num_courses(), "rows have {} columns, the model has {} courses", rows.cols,
-                       num_courses());
-        QueryBlock q;
-        q.count = rows.rows;
-        q.history = query_rows(rows);
-        return q;
+        return detail::history_fold_in(rows, num_courses(), [](const CsrView& r) { return query_rows(r); });
     }
 
     void score(const QueryBlock& queries, index_t q0, index_t q1, index_t c0, index_t c1, float* out,
@@ -124,29 +157,12 @@ public:
         }
     }
 
-    /// Similar courses: row i of B (what taking course i suggests).
-    QueryBlock course_queries(std::span<const index_t> courses) const override {
-        std::vector<Triplet> t;
-        for (std::size_t i = 0; i < courses.size(); ++i) {
-            LEARNREC_CHECK(courses[i] >= 0 && courses[i] < num_courses(), "course index {} outside [0, {})",
-                           courses[i], num_courses());
-            t.push_back({static_cast<index_t>(i), courses[i], 1.0f});
-        }
-        QueryBlock q;
-        q.count = static_cast<index_t>(courses.size());
-        q.history = CsrMatrix::from_triplets(q.count, num_courses(), t);
-        return q;
-    }
-    void score_similar(const QueryBlock& queries, index_t q0, index_t q1, index_t c0, index_t c1, float* out,
-                       std::size_t ld) const override {
-        score(queries, q0, q1, c0, c1, out, ld);
-    }
-
+    /// Similar courses score row i of B (what taking course i suggests).
     ScoringForm scoring() const noexcept override { return {.course_matrix = &weights_}; }
 
 protected:
     /// `train` must already hold query weights (see query_rows).
-    ItemItemModel(CsrMatrix train, RowMatrix weights) : train_(std::move(train)), weights_(std::move(weights)) {
+    ItemItemModel(CsrMatrix train, RowMatrix weights) : HistoryModel(std::move(train)), weights_(std::move(weights)) {
         LEARNREC_CHECK(weights_.rows() == weights_.cols(), "course matrix is {} x {}, expected square",
                        weights_.rows(), weights_.cols());
         LEARNREC_CHECK(train_.cols() == weights_.rows(), "training rows have {} columns but the model has {} courses",
@@ -156,8 +172,22 @@ protected:
 
     static CsrMatrix query_rows(const CsrView& rows) { return detail::binary_positive_rows(rows); }
 
-    CsrMatrix train_;
     RowMatrix weights_;
+};
+
+/// An ItemItemModel with the config it was trained with, validated on construction (EASE, GF-CF).
+template <class Config>
+class ConfiguredItemItemModel : public ItemItemModel {
+public:
+    /// Rebuilds a trained model from its state: the training rows (already query weights) and B.
+    ConfiguredItemItemModel(CsrMatrix train_rows, RowMatrix weights, Config config)
+        : ItemItemModel(std::move(train_rows), std::move(weights)), config_(config) {
+        config_.validate();
+    }
+    const Config& config() const noexcept { return config_; }
+
+private:
+    Config config_;
 };
 
 }  // namespace learnrec

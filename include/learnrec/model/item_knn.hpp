@@ -35,7 +35,7 @@
 
 #include "learnrec/data/csr.hpp"
 #include "learnrec/detail/parallel.hpp"
-#include "learnrec/model/item_item.hpp"  // detail::history_queries
+#include "learnrec/model/item_item.hpp"  // HistoryModel, detail::history_fold_in
 #include "learnrec/model/model.hpp"
 
 namespace learnrec {
@@ -56,16 +56,16 @@ struct ItemKnnConfig {
         LEARNREC_CHECK(std::isfinite(bm25_k1) && bm25_k1 >= 0.0f, "bm25_k1 must be finite and >= 0, got {}", bm25_k1);
         LEARNREC_CHECK(std::isfinite(bm25_b) && bm25_b >= 0.0f && bm25_b <= 1.0f, "bm25_b must be in [0, 1], got {}",
                        bm25_b);
-        LEARNREC_CHECK(num_threads >= 0, "num_threads must be >= 0 (0 = all processors), got {}", num_threads);
+        detail::check_num_threads(num_threads);
     }
 };
 
-class ItemKnnModel final : public Model {
+class ItemKnnModel final : public HistoryModel {
 public:
     /// Rebuilds a trained model from its state: the training query rows (see query_rows) and the
     /// neighbour matrix S (courses x courses, row i = neighbours of course i).
     ItemKnnModel(CsrMatrix train_rows, CsrMatrix similarity, ItemKnnConfig config)
-        : train_(std::move(train_rows)), similarity_(std::move(similarity)), config_(config) {
+        : HistoryModel(std::move(train_rows)), similarity_(std::move(similarity)), config_(config) {
         config_.validate();
         LEARNREC_CHECK(similarity_.rows() == similarity_.cols(), "similarity matrix is {} x {}, expected square",
                        similarity_.rows(), similarity_.cols());
@@ -77,26 +77,13 @@ public:
     /// The kind() of every instance, known without one (used by load_as<M>).
     static constexpr std::string_view kind_name = "item_knn";
     std::string_view kind() const noexcept override { return kind_name; }
-    index_t num_learners() const noexcept override { return train_.rows(); }
     index_t num_courses() const noexcept override { return similarity_.rows(); }
     const ItemKnnConfig& config() const noexcept { return config_; }
     /// S: row i holds the neighbours of course i and their similarities, sorted by course index.
     const CsrMatrix& similarity() const noexcept { return similarity_; }
-    /// The training rows as query weights, one per learner.
-    const CsrMatrix& training_rows() const noexcept { return train_; }
-
-    QueryBlock learner_queries(std::span<const index_t> learners) const override {
-        return detail::history_queries(train_, learners);
-    }
-
     QueryBlock fold_in(const CsrView& rows, int /*num_threads*/ = 0) const override {
-        rows.validate("learner rows");
-        LEARNREC_CHECK(rows.cols == num_courses(), "rows have {} columns, the model has {} courses", rows.cols,
-                       num_courses());
-        QueryBlock q;
-        q.count = rows.rows;
-        q.history = query_rows(rows, config_.binary);
-        return q;
+        return detail::history_fold_in(rows, num_courses(),
+                                       [&](const CsrView& r) { return query_rows(r, config_.binary); });
     }
 
     void score(const QueryBlock& queries, index_t q0, index_t q1, index_t c0, index_t c1, float* out,
@@ -115,24 +102,7 @@ public:
         }
     }
 
-    /// Similar courses: the neighbour list of each course.
-    QueryBlock course_queries(std::span<const index_t> courses) const override {
-        std::vector<Triplet> t;
-        for (std::size_t i = 0; i < courses.size(); ++i) {
-            LEARNREC_CHECK(courses[i] >= 0 && courses[i] < num_courses(), "course index {} outside [0, {})",
-                           courses[i], num_courses());
-            t.push_back({static_cast<index_t>(i), courses[i], 1.0f});
-        }
-        QueryBlock q;
-        q.count = static_cast<index_t>(courses.size());
-        q.history = CsrMatrix::from_triplets(q.count, num_courses(), t);
-        return q;
-    }
-    void score_similar(const QueryBlock& queries, index_t q0, index_t q1, index_t c0, index_t c1, float* out,
-                       std::size_t ld) const override {
-        score(queries, q0, q1, c0, c1, out, ld);
-    }
-
+    /// Similar courses score the neighbour list of each course.
     ScoringForm scoring() const noexcept override { return {.neighbours = &similarity_}; }
 
     /// Interaction rows as item-kNN sees them: positive entries, 1 when `binary`, else their weight.
@@ -155,7 +125,6 @@ public:
     }
 
 private:
-    CsrMatrix train_;
     CsrMatrix similarity_;
     ItemKnnConfig config_;
 };
@@ -164,34 +133,34 @@ namespace detail {
 
 /// The weighted courses x learners matrix of the header comment, from query rows (learners x courses).
 inline CsrMatrix item_knn_weighted(const CsrMatrix& rows, const ItemKnnConfig& config) {
-    CsrMatrix item_users = rows.transpose();
-    if (config.weighting == ItemKnnWeighting::none) return item_users;
-    const auto courses = static_cast<double>(item_users.rows());
+    CsrMatrix course_learners = rows.transpose();
+    if (config.weighting == ItemKnnWeighting::none) return course_learners;
+    const auto courses = static_cast<double>(course_learners.rows());
     std::vector<double> idf(static_cast<std::size_t>(rows.rows()));
     for (index_t u = 0; u < rows.rows(); ++u)
         idf[static_cast<std::size_t>(u)] = std::log(courses) - std::log1p(static_cast<double>(rows.row(u).size()));
-    std::vector<float> data(item_users.data().begin(), item_users.data().end());
+    std::vector<float> data(course_learners.data().begin(), course_learners.data().end());
     if (config.weighting == ItemKnnWeighting::tfidf) {
-        for (index_t i = 0; i < item_users.rows(); ++i) {
-            const auto b = static_cast<std::size_t>(item_users.indptr()[static_cast<std::size_t>(i)]);
-            const auto row = item_users.row(i);
+        for (index_t i = 0; i < course_learners.rows(); ++i) {
+            const auto b = static_cast<std::size_t>(course_learners.indptr()[static_cast<std::size_t>(i)]);
+            const auto row = course_learners.row(i);
             for (std::size_t j = 0; j < row.size(); ++j)
                 data[b + j] = static_cast<float>(std::sqrt(static_cast<double>(row.weights[j])) *
                                                  idf[static_cast<std::size_t>(row.indices[j])]);
         }
     } else {
-        std::vector<double> length(static_cast<std::size_t>(item_users.rows()), 0.0);
+        std::vector<double> length(static_cast<std::size_t>(course_learners.rows()), 0.0);
         double mean = 0.0;
-        for (index_t i = 0; i < item_users.rows(); ++i) {
-            for (float w : item_users.row(i).weights) length[static_cast<std::size_t>(i)] += w;
+        for (index_t i = 0; i < course_learners.rows(); ++i) {
+            for (float w : course_learners.row(i).weights) length[static_cast<std::size_t>(i)] += w;
             mean += length[static_cast<std::size_t>(i)];
         }
         mean = courses > 0 ? mean / courses : 0.0;
         const double k1 = config.bm25_k1, bb = config.bm25_b;
-        for (index_t i = 0; i < item_users.rows(); ++i) {
+        for (index_t i = 0; i < course_learners.rows(); ++i) {
             const double norm = (1.0 - bb) + (mean > 0.0 ? bb * length[static_cast<std::size_t>(i)] / mean : 0.0);
-            const auto b = static_cast<std::size_t>(item_users.indptr()[static_cast<std::size_t>(i)]);
-            const auto row = item_users.row(i);
+            const auto b = static_cast<std::size_t>(course_learners.indptr()[static_cast<std::size_t>(i)]);
+            const auto row = course_learners.row(i);
             for (std::size_t j = 0; j < row.size(); ++j) {
                 const double w = row.weights[j];
                 data[b + j] = static_cast<float>(w * (k1 + 1.0) / (k1 * norm + w) * idf[static_cast<std::size_t>(row.indices[j])]);
@@ -199,12 +168,12 @@ inline CsrMatrix item_knn_weighted(const CsrMatrix& rows, const ItemKnnConfig& c
         }
     }
     // Weights that came out as exactly 0 (an idf of 0) carry nothing; CSR rejects them.
-    std::vector<offset_t> indptr(item_users.indptr().size(), 0);
+    std::vector<offset_t> indptr(course_learners.indptr().size(), 0);
     std::vector<index_t> indices;
     std::vector<float> kept;
-    for (index_t i = 0; i < item_users.rows(); ++i) {
-        const auto row = item_users.row(i);
-        const auto b = static_cast<std::size_t>(item_users.indptr()[static_cast<std::size_t>(i)]);
+    for (index_t i = 0; i < course_learners.rows(); ++i) {
+        const auto row = course_learners.row(i);
+        const auto b = static_cast<std::size_t>(course_learners.indptr()[static_cast<std::size_t>(i)]);
         for (std::size_t j = 0; j < row.size(); ++j)
             if (data[b + j] != 0.0f) {
                 indices.push_back(row.indices[j]);
@@ -212,24 +181,24 @@ inline CsrMatrix item_knn_weighted(const CsrMatrix& rows, const ItemKnnConfig& c
             }
         indptr[static_cast<std::size_t>(i) + 1] = static_cast<offset_t>(indices.size());
     }
-    return CsrMatrix(item_users.rows(), item_users.cols(), std::move(indptr), std::move(indices), std::move(kept));
+    return CsrMatrix(course_learners.rows(), course_learners.cols(), std::move(indptr), std::move(indices), std::move(kept));
 }
 
 }  // namespace detail
 
 /// Builds item-kNN from a learners x courses matrix; see the header comment.
-inline ItemKnnModel fit_item_knn(const CsrView& user_items, const ItemKnnConfig& config = {}) {
+inline ItemKnnModel fit_item_knn(const CsrView& interactions, const ItemKnnConfig& config = {}) {
     config.validate();
-    user_items.validate("user_items");
-    CsrMatrix rows = ItemKnnModel::query_rows(user_items, config.binary);
-    const CsrMatrix item_users = detail::item_knn_weighted(rows, config);
-    const CsrMatrix user_items_w = item_users.transpose();
-    const index_t n = item_users.rows();
+    interactions.validate("interactions");
+    CsrMatrix rows = ItemKnnModel::query_rows(interactions, config.binary);
+    const CsrMatrix course_learners = detail::item_knn_weighted(rows, config);
+    const CsrMatrix interactions_w = course_learners.transpose();
+    const index_t n = course_learners.rows();
     std::vector<float> inv_norm(static_cast<std::size_t>(n), 1.0f);
     if (config.normalize)
         for (index_t i = 0; i < n; ++i) {
             double s = 0.0;
-            for (float w : item_users.row(i).weights) s += static_cast<double>(w) * w;
+            for (float w : course_learners.row(i).weights) s += static_cast<double>(w) * w;
             inv_norm[static_cast<std::size_t>(i)] = s > 0.0 ? static_cast<float>(1.0 / std::sqrt(s)) : 0.0f;
         }
 
@@ -258,9 +227,9 @@ inline ItemKnnModel fit_item_knn(const CsrView& user_items, const ItemKnnConfig&
         }
         sc.seen.clear();
         // Sparse dot products of course i with every course sharing a learner (double accumulation).
-        const auto users = item_users.row(i);
+        const auto users = course_learners.row(i);
         for (std::size_t k = 0; k < users.size(); ++k) {
-            const auto row = user_items_w.row(users.indices[k]);
+            const auto row = interactions_w.row(users.indices[k]);
             const double w = users.weights[k];
             for (std::size_t j = 0; j < row.size(); ++j) {
                 const auto c = static_cast<std::size_t>(row.indices[j]);

@@ -12,12 +12,12 @@ namespace learnrec {
 class PopularityModel final : public Model {
 public:
     /// Counts learners with positive feedback per course.
-    static PopularityModel fit(const CsrView& user_items) {
-        user_items.validate("user_items");
-        Vector counts = Vector::Zero(user_items.cols);
-        for (offset_t p = 0; p < user_items.nnz(); ++p)
-            if (user_items.data[static_cast<std::size_t>(p)] > 0.0f) counts[user_items.indices[static_cast<std::size_t>(p)]] += 1.0f;
-        return PopularityModel(user_items.rows, std::move(counts));
+    static PopularityModel fit(const CsrView& interactions) {
+        interactions.validate("interactions");
+        Vector counts = Vector::Zero(interactions.cols);
+        for (offset_t p = 0; p < interactions.nnz(); ++p)
+            if (interactions.data[static_cast<std::size_t>(p)] > 0.0f) counts[interactions.indices[static_cast<std::size_t>(p)]] += 1.0f;
+        return PopularityModel(interactions.rows, std::move(counts));
     }
     PopularityModel(index_t num_learners, Vector popularity)
         : num_learners_(num_learners), popularity_(std::move(popularity)) {

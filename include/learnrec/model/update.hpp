@@ -31,7 +31,7 @@
 //    course's id row is set so that the tables reproduce its new representation.
 //
 // Complexity: a learner row costs O(nnz_row d^2 + d^3), a course column likewise (hybrid courses:
-// O(fold_in_epochs * column * draws * d) plus the positives of `user_items`, O(nnz)); building the
+// O(fold_in_epochs * column * draws * d) plus the positives of `interactions`, O(nnz)); building the
 // new model copies both factor tables and recomputes the two d x d Gram caches, O((n + m) d^2).
 // Thread safety: all functions are reentrant; they run their own team of num_threads (0 = all).
 #pragma once
@@ -64,6 +64,17 @@ inline RowMatrix updated_table(const RowMatrix& table, index_t rows, std::span<c
     for (std::size_t i = 0; i < indices.size(); ++i)
         out.row(indices[i]) = solved.row(static_cast<Eigen::Index>(i));
     return out;
+}
+
+/// `table` (`current` rows) with rows ids[i] replaced, or added, by row i of solve(given): one row
+/// of `given` (`unit`: "rows" or "columns", for errors) per id of a `what` ("learner", "course").
+template <class Solve>
+RowMatrix refit_table(const RowMatrix& table, index_t current, std::span<const index_t> ids, const CsrView& given,
+                      const char* what, const char* unit, Solve&& solve) {
+    LEARNREC_CHECK(static_cast<std::size_t>(given.rows) == ids.size(), "{} {} indices for {} {}", ids.size(), what,
+                   given.rows, unit);
+    const index_t rows = grown_size(ids, current, what);
+    return updated_table(table, rows, ids, solve(given));
 }
 
 /// Rows `pick` of `m`, keeping only columns < `cols` (a view's columns past the model's are dropped).
@@ -103,47 +114,41 @@ inline CsrMatrix select_columns(const CsrView& m, std::span<const index_t> pick,
 /// the fixed course factors; see the header comment.
 inline AlsModel als_partial_fit_learners(const AlsModel& model, std::span<const index_t> learners,
                                          const CsrView& rows, int num_threads = 0) {
-    LEARNREC_CHECK(static_cast<std::size_t>(rows.rows) == learners.size(), "{} learner indices for {} rows",
-                   learners.size(), rows.rows);
-    const index_t n = detail::grown_size(learners, model.num_learners(), "learner");
-    const RowMatrix solved = model.fold_in_learners(rows, num_threads);
-    return AlsModel(detail::updated_table(model.user_factors(), n, learners, solved), model.item_factors(),
-                    model.config());
+    RowMatrix refit = detail::refit_table(model.user_factors(), model.num_learners(), learners, rows, "learner", "rows",
+                                          [&](const CsrView& r) { return model.fold_in_learners(r, num_threads); });
+    return AlsModel(std::move(refit), model.item_factors(), model.config());
 }
 
 /// Courses `courses[i]` re-solved (or added) from `columns.row(i)` (one row per course over the
 /// model's num_learners() learners) against the fixed learner factors.
 inline AlsModel als_partial_fit_courses(const AlsModel& model, std::span<const index_t> courses,
                                         const CsrView& columns, int num_threads = 0) {
-    LEARNREC_CHECK(static_cast<std::size_t>(columns.rows) == courses.size(), "{} course indices for {} columns",
-                   courses.size(), columns.rows);
-    const index_t m = detail::grown_size(courses, model.num_courses(), "course");
-    const RowMatrix solved = model.fold_in_courses(columns, num_threads);
-    return AlsModel(model.user_factors(), detail::updated_table(model.item_factors(), m, courses, solved),
-                    model.config());
+    RowMatrix refit = detail::refit_table(model.item_factors(), model.num_courses(), courses, columns, "course", "columns",
+                                          [&](const CsrView& c) { return model.fold_in_courses(c, num_threads); });
+    return AlsModel(model.user_factors(), std::move(refit), model.config());
 }
 
-/// The daily update: `user_items` is the whole current matrix (at least the model's shape; extra
+/// The daily update: `interactions` is the whole current matrix (at least the model's shape; extra
 /// rows and columns are new learners and courses), `learners` and `courses` those whose data
 /// changed (every new one must be listed). Learners are solved first, against the courses the
 /// model knows; then the courses, against the updated learners, on their full columns.
-inline AlsModel als_partial_fit(const AlsModel& model, const CsrView& user_items, std::span<const index_t> learners,
+inline AlsModel als_partial_fit(const AlsModel& model, const CsrView& interactions, std::span<const index_t> learners,
                                 std::span<const index_t> courses, int num_threads = 0) {
-    user_items.validate("user_items");
-    LEARNREC_CHECK(user_items.rows >= model.num_learners() && user_items.cols >= model.num_courses(),
-                   "user_items is {} x {}, smaller than the model's {} x {}: updates never shrink a model (use "
-                   "forget to remove learners)", user_items.rows, user_items.cols, model.num_learners(),
+    interactions.validate("interactions");
+    LEARNREC_CHECK(interactions.rows >= model.num_learners() && interactions.cols >= model.num_courses(),
+                   "the interactions are {} x {}, smaller than the model's {} x {}: updates never shrink a model (use "
+                   "forget to remove learners)", interactions.rows, interactions.cols, model.num_learners(),
                    model.num_courses());
-    const CsrMatrix rows = detail::select_rows(user_items, learners, model.num_courses());
+    const CsrMatrix rows = detail::select_rows(interactions, learners, model.num_courses());
     AlsModel with_learners = als_partial_fit_learners(model, learners, rows.view(), num_threads);
-    LEARNREC_CHECK(with_learners.num_learners() == user_items.rows,
-                   "user_items has {} learners but the update gives the model {}: list every new learner",
-                   user_items.rows, with_learners.num_learners());
-    const CsrMatrix columns = detail::select_columns(user_items, courses, nullptr);
+    LEARNREC_CHECK(with_learners.num_learners() == interactions.rows,
+                   "the interactions have {} learners but the update gives the model {}: list every new learner",
+                   interactions.rows, with_learners.num_learners());
+    const CsrMatrix columns = detail::select_columns(interactions, courses, nullptr);
     AlsModel out = als_partial_fit_courses(with_learners, courses, columns.view(), num_threads);
-    LEARNREC_CHECK(out.num_courses() == user_items.cols,
-                   "user_items has {} courses but the update gives the model {}: list every new course",
-                   user_items.cols, out.num_courses());
+    LEARNREC_CHECK(out.num_courses() == interactions.cols,
+                   "the interactions have {} courses but the update gives the model {}: list every new course",
+                   interactions.cols, out.num_courses());
     return out;
 }
 
@@ -154,21 +159,21 @@ struct ForgetReport {
 };
 
 /// `model` without `learners` (their rows removed; the others keep their order) and every course
-/// they touched in `user_items` (the training data, the model's shape) re-solved against the
+/// they touched in `interactions` (the training data, the model's shape) re-solved against the
 /// remaining learners on the data without them. `report`, when given, says what changed.
-inline AlsModel als_forget_learners(const AlsModel& model, const CsrView& user_items, std::span<const index_t> learners,
+inline AlsModel als_forget_learners(const AlsModel& model, const CsrView& interactions, std::span<const index_t> learners,
                                     int num_threads = 0, ForgetReport* report = nullptr) {
-    user_items.validate("user_items");
-    LEARNREC_CHECK(user_items.rows == model.num_learners() && user_items.cols == model.num_courses(),
+    interactions.validate("interactions");
+    LEARNREC_CHECK(interactions.rows == model.num_learners() && interactions.cols == model.num_courses(),
                    "the training data is {} x {} but the model {} x {}: forgetting re-solves courses on the data the "
-                   "model was trained on", user_items.rows, user_items.cols, model.num_learners(), model.num_courses());
+                   "model was trained on", interactions.rows, interactions.cols, model.num_learners(), model.num_courses());
     detail::grown_size(learners, model.num_learners(), "learner");
     std::vector<char> gone(static_cast<std::size_t>(model.num_learners()), 0);
     std::vector<char> touched(static_cast<std::size_t>(model.num_courses()), 0);
     for (index_t u : learners) {
         LEARNREC_CHECK(u < model.num_learners(), "learner index {} outside [0, {})", u, model.num_learners());
         gone[static_cast<std::size_t>(u)] = 1;
-        for (index_t c : user_items.row(u).indices) touched[static_cast<std::size_t>(c)] = 1;
+        for (index_t c : interactions.row(u).indices) touched[static_cast<std::size_t>(c)] = 1;
     }
     std::vector<index_t> courses, keep;
     for (index_t c = 0; c < model.num_courses(); ++c)
@@ -179,7 +184,7 @@ inline AlsModel als_forget_learners(const AlsModel& model, const CsrView& user_i
     for (std::size_t i = 0; i < keep.size(); ++i) users.row(static_cast<Eigen::Index>(i)) = model.user_factors().row(keep[i]);
     const AlsModel without(std::move(users), model.item_factors(), model.config());
     // Columns of the touched courses over the remaining learners, renumbered in their order.
-    const CsrMatrix remaining = detail::select_rows(user_items, keep, user_items.cols);
+    const CsrMatrix remaining = detail::select_rows(interactions, keep, interactions.cols);
     const CsrMatrix columns = detail::select_columns(remaining.view(), courses, nullptr);
     if (report) {
         report->learners_removed = static_cast<index_t>(learners.size());
@@ -234,11 +239,11 @@ inline HybridModel hybrid_partial_fit_learners(const HybridModel& model, std::sp
 /// Hybrid courses `courses[i]` re-placed and/or re-fitted; see the header comment. `features`: one
 /// row per course (item_features() columns), their current metadata; nullptr keeps each existing
 /// course's representation as the starting point (metadata unchanged; new courses then start from
-/// zero; with id embeddings the id row is then left as it was). `user_items`: the current learners x courses matrix (num_learners() rows, the grown
+/// zero; with id embeddings the id row is then left as it was). `interactions`: the current learners x courses matrix (num_learners() rows, the grown
 /// number of courses as columns) to fit each course to its positives, or nullptr (metadata only).
 /// New indices must follow the model's courses without a gap.
 inline HybridModel hybrid_partial_fit_courses(const HybridModel& model, std::span<const index_t> courses,
-                                              const CsrView* features, const CsrView* user_items, int num_threads = 0) {
+                                              const CsrView* features, const CsrView* interactions, int num_threads = 0) {
     const HybridConfig& c = model.config();
     const index_t m = detail::grown_size(courses, model.num_courses(), "course");
     const auto added = std::count_if(courses.begin(), courses.end(), [&](index_t i) { return i >= model.num_courses(); });
@@ -248,11 +253,11 @@ inline HybridModel hybrid_partial_fit_courses(const HybridModel& model, std::spa
         detail::check_feature_matrix(*features, static_cast<index_t>(courses.size()), model.item_features(),
                                      "course features", "courses");
     }
-    if (user_items) {
-        user_items->validate("user_items");
-        LEARNREC_CHECK(user_items->rows == model.num_learners() && user_items->cols == m,
-                       "user_items is {} x {}, expected the model's {} learners x {} courses", user_items->rows,
-                       user_items->cols, model.num_learners(), m);
+    if (interactions) {
+        interactions->validate("interactions");
+        LEARNREC_CHECK(interactions->rows == model.num_learners() && interactions->cols == m,
+                       "the interactions are {} x {}, expected the model's {} learners x {} courses", interactions->rows,
+                       interactions->cols, model.num_learners(), m);
     }
     const index_t f = c.factors;
     const index_t feature_offset = c.use_item_ids ? model.trained_courses() : 0;
@@ -280,8 +285,8 @@ inline HybridModel hybrid_partial_fit_courses(const HybridModel& model, std::spa
     }
     const RowMatrix placed = items;  // what the penalty pulls back to
 
-    if (user_items && c.fold_in_epochs > 0) {
-        const CsrMatrix positives = detail::bpr_positive_rows(*user_items);
+    if (interactions && c.fold_in_epochs > 0) {
+        const CsrMatrix positives = detail::bpr_positive_rows(*interactions);
         const CsrMatrix columns = detail::select_columns(positives.view(), courses, nullptr);
         const RowMatrix& X = model.user_factors();
         RowMatrix fitted = items;
@@ -293,8 +298,7 @@ inline HybridModel hybrid_partial_fit_courses(const HybridModel& model, std::spa
             for (auto u : col.indices) h = detail::bpr_mix(h, static_cast<std::uint64_t>(u));
             detail::BprRng rng(h);
             float* y = fitted.row(i).data();
-            const auto D = static_cast<std::size_t>(f) + 1;
-            std::vector<float> residual(D, 0.0f), acc(D, 1.0f), g(D);
+            detail::ResidualAdagrad fit(static_cast<std::size_t>(f) + 1);
             for (int epoch = 0; epoch < c.fold_in_epochs; ++epoch) {
                 for (const index_t u : col.indices) {
                     const float* x = X.row(u).data();
@@ -310,14 +314,9 @@ inline HybridModel hybrid_partial_fit_courses(const HybridModel& model, std::spa
                         if (!detail::hybrid_coefficient(c.loss, si, sj, m, draws, coefficient)) continue;
                         for (index_t d = 0; d <= f; ++d) {
                             const auto s = static_cast<std::size_t>(d);
-                            g[s] = -coefficient * (d < f ? x[d] : 1.0f) + c.fold_in_regularization * residual[s];
+                            fit.g[s] = -coefficient * (d < f ? x[d] : 1.0f) + c.fold_in_regularization * fit.residual[s];
                         }
-                        for (std::size_t s = 0; s < D; ++s) {
-                            const float step = c.learning_rate * g[s] / std::sqrt(acc[s]);
-                            acc[s] += g[s] * g[s];
-                            residual[s] -= step;
-                            y[s] -= step;
-                        }
+                        fit.apply(c.learning_rate, y);
                         break;
                     }
                 }

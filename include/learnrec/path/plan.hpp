@@ -66,7 +66,7 @@ struct SkillTarget {
 struct PastStep {
     index_t course;
     timestamp_t time;      ///< when it ended (the event's time)
-    LifecycleKind outcome; ///< completed (or passed), failed or dropped
+    CourseState state;     ///< completed (a pass counts as completed), failed or dropped
 };
 
 struct PlanLearner {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "learnrec/data/course_offer.hpp"
 #include "learnrec/data/interactions.hpp"
 #include "learnrec/types.hpp"
 
@@ -36,22 +37,8 @@ struct CourseFacts {
     std::string description;             ///< free text in the course's language (text/index.hpp reads it)
 };
 
-/// `course` can only be taken once `requires_course` is completed.
-struct Prerequisite {
-    index_t course;
-    index_t requires_course;
-};
-
-/// A dated run of a course (classroom, webinar) in a country or region ("" = online, anyone).
-/// A course with at least one session in the catalogue is only available through its sessions.
-struct Session {
-    index_t course;
-    timestamp_t start;
-    timestamp_t end;
-    std::string location;
-    int capacity = 1;  ///< seats still open; 0 = full
-    std::string id;    ///< session id (sessions.csv `session_id`); empty: derived_session_id() names it
-};
+using learnrec::Prerequisite;  // data/course_offer.hpp: one type for the academy, ranking and paths
+using learnrec::Session;
 
 /// Who must take a course, and by when.
 enum class ObligationScope : std::uint8_t { learner, role, country, department, all };

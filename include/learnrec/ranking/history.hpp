@@ -1,6 +1,6 @@
 // learnrec ranking — each learner's state per course ("already taken"), as the lifecycle rule reads it.
 //
-// One entry per (learner, course) the learner has touched: the current outcome and, separately,
+// One entry per (learner, course) the learner has touched: the current state and, separately,
 // when the course was last completed (a learner can fail a renewal after an earlier success).
 // Built from typed lifecycle states (LearnerCourseStates), from an interaction matrix (every
 // positive interaction = completed at its timestamp) or entry by entry.
@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <limits>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "learnrec/data/csr.hpp"
@@ -19,13 +20,15 @@
 
 namespace learnrec::ranking {
 
-enum class Outcome : std::uint8_t { assigned, in_progress, completed, failed, dropped };
+/// A state as histories name it (CLI, service and Python): "in_progress" for enrolled and started,
+/// "completed" for completed and passed, else to_string(state).
+std::string_view outcome_name(CourseState state);
 
 inline constexpr timestamp_t kNever = std::numeric_limits<timestamp_t>::min();
 
 struct HistoryEntry {
     index_t course;
-    Outcome outcome;
+    CourseState state;  ///< never CourseState::none
     timestamp_t completed_at = kNever;  ///< last completion (or pass); kNever when never completed
 };
 
@@ -40,13 +43,12 @@ public:
     /// (negative feedback) are dropped courses.
     static LearnerHistory from_interactions(const CsrView& matrix, std::span<const timestamp_t> timestamps = {});
 
-    /// From typed lifecycle states: enrolled/started = in progress, completed/passed = completed,
-    /// assigned, failed and dropped as such; completed_at = the last completion or pass.
+    /// From typed lifecycle states, each pair's state as it is; completed_at = the last completion or pass.
     static LearnerHistory from_states(const LearnerCourseStates& states);
 
-    /// Records one fact; later calls for the same pair update the outcome, and completed_at keeps
-    /// the latest completion. Call finish() before use.
-    void set(index_t learner, index_t course, Outcome outcome, timestamp_t completed_at = kNever);
+    /// Records one fact; later calls for the same pair update the state, and completed_at keeps
+    /// the latest completion. Throws Error for CourseState::none. Call finish() before use.
+    void set(index_t learner, index_t course, CourseState state, timestamp_t completed_at = kNever);
     void finish();
 
     index_t num_learners() const noexcept { return learners_; }

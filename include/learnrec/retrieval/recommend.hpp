@@ -145,32 +145,37 @@ TopK factor_topk_reduced(const FactorModel& model, const QueryBlock& queries, in
     return out;
 }
 
-/// A few queries, memory-bound: the half-precision copy moves half the bytes (k' = 2k + 16).
-inline TopK factor_topk_half(const FactorModel& model, const QueryBlock& queries, index_t k,
+/// factor_topk_reduced with a shortlist of k' = 2k + 16 from the course copy in half precision or,
+/// with `Bf16`, in bfloat16, and that copy's error bound.
+template <bool Bf16>
+TopK factor_topk_shortlisted(const FactorModel& model, const QueryBlock& queries, index_t k,
                              const CandidateFilter& filter, int num_threads) {
     const index_t d = model.factors();
-    const float max_norm = model.half_items().max_norm;
+    const float max_norm = Bf16 ? model.bf16_items().max_norm : model.half_items().max_norm;
     return factor_topk_reduced(
         model, queries, k, 2 * k + 16, filter, num_threads,
         [&](index_t q0, index_t q1, index_t c0, index_t c1, float* out, std::size_t ld) {
-            model.score_approximate(queries, q0, q1, c0, c1, out, ld);
+            if constexpr (Bf16)
+                model.score_bf16(queries, q0, q1, c0, c1, out, ld);
+            else
+                model.score_approximate(queries, q0, q1, c0, c1, out, ld);
         },
-        [&](const float* q) { return half_score_error_bound(q, d, max_norm); });
+        [&](const float* q) {
+            return Bf16 ? bf16_score_error_bound(q, d, max_norm) : half_score_error_bound(q, d, max_norm);
+        });
 }
 
-/// A batch, compute-bound: bfloat16 pairs give twice the products per instruction (k' = 2k + 16
-/// as for halves; in bench_topk's runs the proof failed for 0 to 27 of 2,048 queries, which are then
-/// scored exactly).
+/// A few queries, memory-bound: the half-precision copy moves half the bytes.
+inline TopK factor_topk_half(const FactorModel& model, const QueryBlock& queries, index_t k,
+                             const CandidateFilter& filter, int num_threads) {
+    return factor_topk_shortlisted<false>(model, queries, k, filter, num_threads);
+}
+
+/// A batch, compute-bound: bfloat16 pairs give twice the products per instruction (in bench_topk's
+/// runs the proof failed for 0 to 27 of 2,048 queries, which are then scored exactly).
 inline TopK factor_topk_bf16(const FactorModel& model, const QueryBlock& queries, index_t k,
                              const CandidateFilter& filter, int num_threads) {
-    const index_t d = model.factors();
-    const float max_norm = model.bf16_items().max_norm;
-    return factor_topk_reduced(
-        model, queries, k, 2 * k + 16, filter, num_threads,
-        [&](index_t q0, index_t q1, index_t c0, index_t c1, float* out, std::size_t ld) {
-            model.score_bf16(queries, q0, q1, c0, c1, out, ld);
-        },
-        [&](const float* q) { return bf16_score_error_bound(q, d, max_norm); });
+    return factor_topk_shortlisted<true>(model, queries, k, filter, num_threads);
 }
 
 }  // namespace detail
