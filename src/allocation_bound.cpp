@@ -10,6 +10,7 @@
 // constraints are the group's maximal cliques, not its pairs: a pairwise penalty would let a
 // triangle of overlapping sessions count as 1.5 places in the bound.
 #include "allocation_bound.hpp"
+#include "allocation_flow.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -100,18 +101,13 @@ Bound lagrangian_bound(const FlowLayout& in, std::int64_t lower, int steps) {
     const std::size_t n_cliques = clique_start.size() - 1;
 
     // ---- the relaxed network: exact groups kept, the others' candidates straight from the learner --
-    using Graph = lemon::SmartDigraph;
-    Graph g;
+    FlowNetwork net;
+    using Graph = FlowNetwork::Graph;
+    Graph& g = net.g;
+    auto& cost = net.cost;
     const Graph::Node source = g.addNode();
     const Graph::Node sink = g.addNode();
-    Graph::ArcMap<int> upper(g);
-    Graph::ArcMap<long long> cost(g);
-    auto arc = [&](Graph::Node a, Graph::Node b, std::int64_t cap, std::int64_t c) {
-        const auto x = g.addArc(a, b);
-        upper[x] = static_cast<int>(std::min<std::int64_t>(cap, std::numeric_limits<int>::max()));
-        cost[x] = c;
-        return x;
-    };
+    auto arc = [&net](Graph::Node a, Graph::Node b, std::int64_t cap, std::int64_t c) { return net.arc(a, b, cap, c); };
     std::vector<Graph::Node> opp_node(in.opportunities.size(), lemon::INVALID);
     std::vector<Graph::Node> group_node(in.group_exact.size(), lemon::INVALID);
     std::vector<Graph::Arc> cand_arc(n, lemon::INVALID);
@@ -143,7 +139,7 @@ Bound lagrangian_bound(const FlowLayout& in, std::int64_t lower, int steps) {
     // ---- subgradient steps ------------------------------------------------------------------------
     using Solver = lemon::NetworkSimplex<Graph, int, long long>;
     Solver solver(g);
-    solver.upperMap(upper).stSupply(source, sink, static_cast<int>(in.learner_units));
+    solver.upperMap(net.upper).stSupply(source, sink, static_cast<int>(in.learner_units));
     std::vector<std::int64_t> lambda(n_cliques, 0), penalty(n, 0);
     std::vector<std::uint8_t> x(n, 0);
     Bound out;

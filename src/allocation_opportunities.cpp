@@ -22,8 +22,7 @@ constexpr learnrec::detail::EnumName<OpportunityKind> kOpportunityKinds[] = {
 }  // namespace
 
 std::string_view to_string(OpportunityKind kind) {
-    if (const auto name = learnrec::detail::name_of(kOpportunityKinds, kind)) return *name;
-    LEARNREC_FAIL("invalid OpportunityKind {}", static_cast<int>(kind));
+    return learnrec::detail::name_or_fail(kOpportunityKinds, kind, "OpportunityKind");
 }
 
 OpportunityKind parse_opportunity_kind(std::string_view text) {

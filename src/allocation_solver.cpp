@@ -15,6 +15,7 @@
 #include <lemon/smart_graph.h>
 
 #include "allocation_bound.hpp"
+#include "allocation_flow.hpp"
 #include "allocation_mip.hpp"
 #include "enum_names.hpp"
 #include "learnrec/error.hpp"
@@ -27,8 +28,7 @@ constexpr learnrec::detail::EnumName<Priority> kPriorities[] = {
 }  // namespace
 
 std::string_view to_string(Priority priority) {
-    if (const auto name = learnrec::detail::name_of(kPriorities, priority)) return *name;
-    LEARNREC_FAIL("invalid Priority {}", static_cast<int>(priority));
+    return learnrec::detail::name_or_fail(kPriorities, priority, "Priority");
 }
 
 void AllocationRules::validate() const {
@@ -206,8 +206,10 @@ Allocation allocate(index_t learners, const std::vector<Opportunity>& opportunit
     for (const auto x : group_exact) out.inexact_groups += x ? 0 : 1;
 
     // ---- the network -------------------------------------------------------------------------------
-    using Graph = lemon::SmartDigraph;
-    Graph g;
+    detail::FlowNetwork net;
+    using Graph = detail::FlowNetwork::Graph;
+    Graph& g = net.g;
+    auto& cost = net.cost;
     const auto total_nodes = 2 + spans.size() + group_exact.size() + static_cast<std::size_t>(n_opp);
     g.reserveNode(static_cast<int>(total_nodes));
     g.reserveArc(static_cast<int>(3 * spans.size() + 2 * n + group_exact.size() + static_cast<std::size_t>(n_opp)));
@@ -216,14 +218,7 @@ Allocation allocate(index_t learners, const std::vector<Opportunity>& opportunit
     std::vector<Graph::Node> opp_node(static_cast<std::size_t>(n_opp), lemon::INVALID);
     std::vector<Graph::Node> group_node(group_exact.size());
     for (auto& x : group_node) x = g.addNode();
-    Graph::ArcMap<int> upper(g);
-    Graph::ArcMap<long long> cost(g);
-    auto arc = [&](Graph::Node a, Graph::Node b, std::int64_t cap, std::int64_t c) {
-        const auto x = g.addArc(a, b);
-        upper[x] = static_cast<int>(std::min<std::int64_t>(cap, std::numeric_limits<int>::max()));
-        cost[x] = c;
-        return x;
-    };
+    auto arc = [&net](Graph::Node a, Graph::Node b, std::int64_t cap, std::int64_t c) { return net.arc(a, b, cap, c); };
     std::vector<Graph::Arc> cand_arc(n, lemon::INVALID);
     std::vector<std::uint8_t> group_linked(group_exact.size(), 0);
     for (const auto& [b, e] : spans) {
@@ -254,7 +249,7 @@ Allocation allocate(index_t learners, const std::vector<Opportunity>& opportunit
 
     using Solver = lemon::NetworkSimplex<Graph, int, long long>;
     Solver solver(g);
-    solver.upperMap(upper).costMap(cost).stSupply(source, sink, static_cast<int>(learner_units));
+    solver.upperMap(net.upper).costMap(cost).stSupply(source, sink, static_cast<int>(learner_units));
     const auto status = solver.run();
     LEARNREC_CHECK(status == Solver::OPTIMAL,
                    "allocation: the flow solver found no optimum (status {})", static_cast<int>(status));

@@ -5,6 +5,8 @@
 #include <optional>
 #include <string_view>
 
+#include "learnrec/error.hpp"
+
 namespace learnrec::detail {
 
 template <class E>
@@ -25,6 +27,14 @@ constexpr std::optional<E> value_named(const EnumName<E> (&table)[N], std::strin
     for (const auto& entry : table)
         if (entry.name == name) return entry.value;
     return std::nullopt;
+}
+
+/// The name of `value`, for a to_string that must not print "?": a value outside the table (an
+/// integer cast to the enum) is an error naming the enum and the integer.
+template <class E, std::size_t N>
+std::string_view name_or_fail(const EnumName<E> (&table)[N], E value, std::string_view enum_name) {
+    if (const auto name = name_of(table, value)) return *name;
+    LEARNREC_FAIL("invalid {} {}", enum_name, static_cast<long long>(value));
 }
 
 }  // namespace learnrec::detail

@@ -293,7 +293,7 @@ Response Service::new_learner_recommendations(const Request& r, Response& out) {
     // feature embedding), then fits the courses taken on top; other models only fold in courses.
     std::vector<std::vector<std::string>> used(facts.size());
     QueryBlock queries;
-    if (s.hybrid) {
+    if (s.places_profiles()) {
         std::vector<Triplet> entries;
         for (index_t i = 0; i < n; ++i)
             for (auto& token : profile_tokens(facts[static_cast<std::size_t>(i)]))
@@ -301,10 +301,8 @@ Response Service::new_learner_recommendations(const Request& r, Response& out) {
                     entries.push_back({i, *col, 1.0f});
                     used[static_cast<std::size_t>(i)].push_back(std::move(token));
                 }
-        const CsrMatrix features = CsrMatrix::from_triplets(n, s.hybrid->user_features(), entries);
-        const CsrView view = features.view();
-        queries.embeddings = s.hybrid->fold_in_learners(m.view(), &view, 1);
-        queries.count = n;
+        const CsrMatrix features = CsrMatrix::from_triplets(n, s.bundle.model->learner_features(), entries);
+        queries = s.bundle.model->fold_in_with_features(m.view(), features.view(), 1);
     } else {
         queries = s.bundle.model->fold_in(m.view(), 1);
     }
@@ -333,7 +331,7 @@ Response Service::new_learner_recommendations(const Request& r, Response& out) {
             .member("basis", basis[u])
             .member("now", format_date(now));
         write_items(w, rec, i, s.ranker.catalogue());
-        if (s.hybrid) {  // what of the profile the model knew
+        if (s.places_profiles()) {  // what of the profile the model knew
             w.key("features").begin_array();
             for (const auto& token : used[u]) w.value(token);
             w.end_array();

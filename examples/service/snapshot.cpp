@@ -129,13 +129,12 @@ std::shared_ptr<Snapshot> build_snapshot(ModelBundle bundle, CatalogueData catal
                                         std::move(cold));
     s->events_read = events_read;
     if (learner_feature_tokens.size() > 0) {
-        auto hybrid = std::dynamic_pointer_cast<const HybridModel>(s->bundle.model);
-        LEARNREC_CHECK(hybrid != nullptr, "learner feature names are given, but the model is '{}', not hybrid",
+        const index_t embedded = s->bundle.model->learner_features();
+        LEARNREC_CHECK(embedded > 0, "learner feature names are given, but the {} model embeds no learner features",
                        s->bundle.model->kind());
-        LEARNREC_CHECK(hybrid->user_features() == learner_feature_tokens.size(),
-                       "the learner feature file names {} features, the hybrid model was trained with {}",
-                       learner_feature_tokens.size(), hybrid->user_features());
-        s->hybrid = std::move(hybrid);
+        LEARNREC_CHECK(embedded == learner_feature_tokens.size(),
+                       "the learner feature file names {} features, the {} model was trained with {}",
+                       learner_feature_tokens.size(), s->bundle.model->kind(), embedded);
         s->learner_feature_tokens = std::move(learner_feature_tokens);
     }
     s->goals_index = std::make_shared<const text::CourseTextIndex>(text::course_texts(s->ranker.catalogue()),
@@ -213,15 +212,14 @@ std::shared_ptr<const Snapshot> load_snapshot(const SnapshotSources& sources, ti
     }
     // Only a hybrid model with learner features has a use for their names.
     IdMap feature_tokens;
-    if (const auto* hybrid = dynamic_cast<const HybridModel*>(bundle.model.get());
-        hybrid && hybrid->user_features() > 0 && !sources.learner_features.empty()) {
+    if (const index_t embedded = bundle.model->learner_features(); embedded > 0 && !sources.learner_features.empty()) {
         FeatureCsvOptions options;
         options.allow_unknown_ids = true;
         feature_tokens = read_features_csv(sources.learner_features, bundle.learners, options).features;
-        if (feature_tokens.size() != hybrid->user_features())
+        if (feature_tokens.size() != embedded)
             throw Error(sources.learner_features.string(),
                         fmt::format("names {} learner features, the hybrid model {} was trained with {}",
-                                    feature_tokens.size(), sources.model.string(), hybrid->user_features()));
+                                    feature_tokens.size(), sources.model.string(), embedded));
     }
     std::shared_ptr<Snapshot> s;
     try {

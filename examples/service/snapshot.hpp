@@ -93,11 +93,11 @@ struct Snapshot {
     std::size_t events_read = 0;  ///< events of the log that matched the model's ids
     bool history_reused = false;  ///< the history came from the previous snapshot, not the log
     std::uint64_t log_device = 0, log_inode = 0;  ///< the event log file the history was read from
-    /// The hybrid model when the snapshot has one with learner features and their names.
-    std::shared_ptr<const HybridModel> hybrid;
     /// Learner feature tokens ("role=engineer", "lang=de", "goal=python", ...), column j of the
-    /// hybrid model's learner features; empty unless `hybrid` is set.
+    /// model's learner features (Model::learner_features()); empty when the model embeds none or
+    /// no names were given. When set, a profile places a learner (fold_in_with_features).
     IdMap learner_feature_tokens;
+    bool places_profiles() const noexcept { return learner_feature_tokens.size() > 0; }
 };
 
 /// Loads and validates every source; throws Error naming the file at fault. `now` stamps the version.

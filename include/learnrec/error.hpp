@@ -5,6 +5,8 @@
 // internal invariants use assert and vanish in release builds.
 #pragma once
 
+#include <cmath>
+
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -110,6 +112,13 @@ inline std::size_t checked_add(std::size_t a, std::size_t b, const char* what) {
                                     fmt::format(__VA_ARGS__))
 
 namespace learnrec::detail {
+/// What every SGD trainer's config asks first (BPR, the hybrid model): a positive dimension and a
+/// finite, positive step size.
+inline void check_sgd_config(int factors, float learning_rate) {
+    LEARNREC_CHECK(factors > 0, "factors must be positive, got {}", factors);
+    LEARNREC_CHECK(std::isfinite(learning_rate) && learning_rate > 0.0f,
+                   "learning_rate must be finite and > 0, got {}", learning_rate);
+}
 /// The rule every num_threads setting follows: >= 0, where 0 means every processor.
 inline void check_num_threads(int num_threads) {
     LEARNREC_CHECK(num_threads >= 0, "num_threads must be >= 0 (0 = all processors), got {}", num_threads);

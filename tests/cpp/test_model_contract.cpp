@@ -236,3 +236,26 @@ TEST_CASE("every model serves concurrent readers of one shared instance", "[cont
         for (const auto& r : results) CHECK(r.ids == expected.ids);
     }
 }
+
+TEST_CASE("every model folds in with its declared learner features, and refuses features it does not embed",
+          "[contract]") {
+    const auto data = contract_data();
+    const auto rows = CsrMatrix::from_triplets(2, 40, std::vector<Triplet>{{0, 1, 1.0f}, {1, 20, 1.0f}});
+    for (const auto& f : testing::all_models()) {
+        INFO(f.name);
+        const auto model = f.fit(data, 1);
+        const index_t width = model->learner_features();
+        REQUIRE(width >= 0);
+        const auto none = CsrMatrix::from_triplets(2, width, std::vector<Triplet>{});
+        const QueryBlock with = model->fold_in_with_features(rows.view(), none.view(), 1);
+        CHECK(with.count == 2);
+        CHECK(with.embeddings.allFinite());
+        if (width == 0) {  // without learner features it is the plain fold-in
+            const QueryBlock plain = model->fold_in(rows.view(), 1);
+            CHECK(with.embeddings == plain.embeddings);
+            CHECK(with.history.view().indices.size() == plain.history.view().indices.size());
+            const auto extra = CsrMatrix::from_triplets(2, 3, std::vector<Triplet>{{0, 0, 1.0f}});
+            CHECK_THROWS_AS(model->fold_in_with_features(rows.view(), extra.view(), 1), Error);
+        }
+    }
+}

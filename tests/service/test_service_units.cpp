@@ -410,7 +410,7 @@ TEST_CASE("service: a new learner's profile reaches the hybrid model's feature e
     const auto h = small_hybrid();
     const auto snap = make_snapshot(h.bundle, titled_catalogue(h.bundle.courses), {}, {},
                                     model_version_of(to_bytes(h.bundle), h.bundle, 0), 0, {}, h.features.features);
-    REQUIRE(snap->hybrid != nullptr);
+    REQUIRE(snap->places_profiles());
     Service s({}, {}, snap);
     const Response r = s.handle(post("/v1/recommendations", R"({"k": 8, "now": "2026-01-01", "learner":
         {"role": "nurse", "country": "XX", "languages": ["fr"], "target_skills": ["python"]}})"));
@@ -426,7 +426,7 @@ TEST_CASE("service: a new learner's profile reaches the hybrid model's feature e
                                        {0, *tokens.find("goal=python"), 1.0f}};
     const CsrMatrix row = CsrMatrix::from_triplets(1, 5, profile);
     QueryBlock q;
-    q.embeddings = snap->hybrid->learner_embeddings_from_features(row.view(), 1);
+    q.embeddings = std::static_pointer_cast<const HybridModel>(h.bundle.model)->learner_embeddings_from_features(row.view(), 1);
     q.count = 1;
     ranking::LearnerFacts facts;
     facts.id = "new-1";
@@ -474,7 +474,7 @@ TEST_CASE("snapshot: a hybrid model's learner feature names come from its traini
     sources.model = model;
     sources.learner_features = features;
     const auto snap = load_snapshot(sources, 0);
-    REQUIRE(snap->hybrid != nullptr);
+    REQUIRE(snap->places_profiles());
     CHECK(snap->learner_feature_tokens.size() == 5);
     for (index_t j = 0; j < 5; ++j) CHECK(snap->learner_feature_tokens.id(j) == h.features.features.id(j));
 

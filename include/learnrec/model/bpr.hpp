@@ -76,9 +76,7 @@ struct BprConfig {
     int num_threads = 0;            // 0: every processor
 
     void validate() const {
-        LEARNREC_CHECK(factors > 0, "factors must be positive, got {}", factors);
-        LEARNREC_CHECK(std::isfinite(learning_rate) && learning_rate > 0.0f,
-                       "learning_rate must be finite and > 0, got {}", learning_rate);
+        detail::check_sgd_config(factors, learning_rate);
         LEARNREC_CHECK(std::isfinite(regularization) && regularization >= 0.0f,
                        "regularization must be finite and >= 0, got {}", regularization);
         LEARNREC_CHECK(iterations >= 0, "iterations must be >= 0, got {}", iterations);

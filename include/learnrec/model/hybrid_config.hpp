@@ -33,9 +33,7 @@ struct HybridConfig {
     int num_threads = 0;           // 0: every processor
 
     void validate() const {
-        LEARNREC_CHECK(factors > 0, "factors must be positive, got {}", factors);
-        LEARNREC_CHECK(std::isfinite(learning_rate) && learning_rate > 0.0f,
-                       "learning_rate must be finite and > 0, got {}", learning_rate);
+        detail::check_sgd_config(factors, learning_rate);
         LEARNREC_CHECK(std::isfinite(user_alpha) && user_alpha >= 0.0f, "user_alpha must be finite and >= 0, got {}",
                        user_alpha);
         LEARNREC_CHECK(std::isfinite(item_alpha) && item_alpha >= 0.0f, "item_alpha must be finite and >= 0, got {}",

@@ -167,6 +167,16 @@ public:
         return q;
     }
 
+    index_t learner_features() const noexcept override { return user_features_; }
+
+    QueryBlock fold_in_with_features(const CsrView& rows, const CsrView& features,
+                                     int num_threads = 0) const override {
+        QueryBlock q;
+        q.embeddings = fold_in_learners(rows, &features, num_threads);
+        q.count = rows.rows;
+        return q;
+    }
+
 private:
     /// Rows over a table whose feature part starts at `offset`, normalised like training rows
     /// (the id weight absent: a new entity has no id).

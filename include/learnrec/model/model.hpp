@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "learnrec/data/csr.hpp"
+#include "learnrec/error.hpp"
 #include "learnrec/types.hpp"
 
 namespace learnrec {
@@ -74,6 +75,18 @@ public:
 
     /// The form of this model's scores (see ScoringForm); the default declares none.
     virtual ScoringForm scoring() const noexcept { return {}; }
+
+    /// Learner features the model embeds beside its ids (0, the default: none). A model with
+    /// features places a learner known only by a profile: fold_in_with_features.
+    virtual index_t learner_features() const noexcept { return 0; }
+
+    /// fold_in() for learners with feature rows as well (learners x learner_features() columns).
+    /// The default serves models without learner features and takes zero feature columns only.
+    virtual QueryBlock fold_in_with_features(const CsrView& rows, const CsrView& features, int num_threads = 0) const {
+        LEARNREC_CHECK(features.cols == 0, "the {} model embeds no learner features, got {} feature columns", kind(),
+                       features.cols);
+        return fold_in(rows, num_threads);
+    }
 
 protected:
     Model() = default;
