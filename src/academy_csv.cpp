@@ -99,7 +99,7 @@ FeatureMatrix academy_course_features(const Academy& academy) {
 void write_academy_csv(const Academy& academy, const std::filesystem::path& directory) {
     std::error_code ec;
     std::filesystem::create_directories(directory, ec);
-    if (ec) throw Error(directory.string(), fmt::format("cannot create the directory: {}", ec.message()));
+    if (ec) LEARNREC_FAIL_AT(directory.string(), "cannot create the directory: {}", ec.message());
     const auto& x = academy.interactions;
     const auto& lid = x.learners;
     const auto& cid = x.courses;

@@ -33,7 +33,7 @@ inline void write_file_atomically(const std::filesystem::path& path, std::string
     const std::string target = path.string();
     const std::string temp = target + fmt::format(".tmp{}", static_cast<long>(::getpid()));
     const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0) throw Error(target, fmt::format("cannot write: {}", std::strerror(errno)));
+    if (fd < 0) LEARNREC_FAIL_AT(target, "cannot write: {}", std::strerror(errno));
     std::size_t done = 0;
     while (done < text.size()) {
         const auto w = ::write(fd, text.data() + done, text.size() - done);
@@ -42,19 +42,19 @@ inline void write_file_atomically(const std::filesystem::path& path, std::string
             const int err = errno;
             ::close(fd);
             ::unlink(temp.c_str());
-            throw Error(target, fmt::format("cannot write: {}", std::strerror(err)));
+            LEARNREC_FAIL_AT(target, "cannot write: {}", std::strerror(err));
         }
         done += static_cast<std::size_t>(w);
     }
     if (::fsync(fd) != 0 || ::close(fd) != 0) {
         const int err = errno;
         ::unlink(temp.c_str());
-        throw Error(target, fmt::format("cannot write: {}", std::strerror(err)));
+        LEARNREC_FAIL_AT(target, "cannot write: {}", std::strerror(err));
     }
     if (::rename(temp.c_str(), target.c_str()) != 0) {
         const int err = errno;
         ::unlink(temp.c_str());
-        throw Error(target, fmt::format("cannot rename the temporary file over it: {}", std::strerror(err)));
+        LEARNREC_FAIL_AT(target, "cannot rename the temporary file over it: {}", std::strerror(err));
     }
 }
 

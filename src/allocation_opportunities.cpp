@@ -29,7 +29,7 @@ OpportunityKind parse_opportunity_kind(std::string_view text) {
     if (text == "session") return OpportunityKind::session;
     if (text == "gig") return OpportunityKind::gig;
     if (text == "work_package" || text == "work package") return OpportunityKind::work_package;
-    throw Error("opportunity kind", fmt::format("'{}' is not session, gig or work_package", text));
+    LEARNREC_FAIL_AT("opportunity kind", "'{}' is not session, gig or work_package", text);
 }
 
 void validate_opportunities(const std::vector<Opportunity>& opportunities) {
@@ -83,7 +83,7 @@ int parse_int(std::string_view text, std::string_view column, const std::string&
     int x = 0;
     const auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
     if (v.empty() || ec != std::errc() || ptr != v.data() + v.size())
-        throw Error(where, fmt::format("{} '{}' is not an integer", column, text));
+        LEARNREC_FAIL_AT(where, "{} '{}' is not an integer", column, text);
     return x;
 }
 
@@ -106,7 +106,7 @@ std::vector<Opportunity> read_opportunities_csv(const std::filesystem::path& pat
     CsvReader reader(text, path.string(), delimiter);
     std::vector<std::string> fields;
     if (!reader.next_record(fields))
-        throw Error(fmt::format("{}:1", path.string()), "empty file: a header line is required");
+        LEARNREC_FAIL_AT(fmt::format("{}:1", path.string()), "empty file: a header line is required");
     const std::vector<std::string_view> required{"opportunity_id", "kind", "start", "places"};
     const std::vector<std::string_view> optional{"host_department", "country",  "duration_days", "end",
                                                  "required_skills", "taught_skills", "languages", "title",
@@ -117,35 +117,35 @@ std::vector<Opportunity> read_opportunities_csv(const std::filesystem::path& pat
     while (reader.next_record(fields)) {
         const std::string where = reader.where();
         if (fields.size() != cols.count)
-            throw Error(where, fmt::format("{} fields, expected {} as in the header", fields.size(), cols.count));
+            LEARNREC_FAIL_AT(where, "{} fields, expected {} as in the header", fields.size(), cols.count);
         auto get = [&](std::size_t i) {
             return reader.field_quoted(i) ? std::string_view(fields[i]) : trim_csv_blank(fields[i]);
         };
         auto opt = [&](std::size_t k) { return cols.optional[k] ? get(*cols.optional[k]) : std::string_view{}; };
         Opportunity o;
         o.id = std::string(get(cols.required[0]));
-        if (o.id.empty()) throw Error(where, "empty opportunity_id");
-        if (!ids.insert(o.id).second) throw Error(where, fmt::format("opportunity '{}' listed twice", o.id));
+        if (o.id.empty()) LEARNREC_FAIL_AT(where, "empty opportunity_id");
+        if (!ids.insert(o.id).second) LEARNREC_FAIL_AT(where, "opportunity '{}' listed twice", o.id);
         try {
             o.kind = parse_opportunity_kind(get(cols.required[1]));
         } catch (const Error& e) {
-            throw Error(where, e.reason());
+            LEARNREC_FAIL_AT(where, "{}", e.reason());
         }
         if (o.kind == OpportunityKind::session)
-            throw Error(where, "sessions belong in sessions.csv; opportunities.csv holds gigs and work packages");
+            LEARNREC_FAIL_AT(where, "sessions belong in sessions.csv; opportunities.csv holds gigs and work packages");
         o.start = parse_csv_timestamp(get(cols.required[2]), "start", where);
         o.places = parse_int(get(cols.required[3]), "places", where);
-        if (o.places < 0) throw Error(where, fmt::format("places {} is negative", o.places));
+        if (o.places < 0) LEARNREC_FAIL_AT(where, "places {} is negative", o.places);
         o.host_department = std::string(opt(0));
         o.location = std::string(opt(1));
         if (!opt(3).empty()) {
             o.end = parse_csv_timestamp(opt(3), "end", where);
         } else {
             const int days = opt(2).empty() ? 1 : parse_int(opt(2), "duration_days", where);
-            if (days < 1) throw Error(where, fmt::format("duration_days {} is below 1", days));
+            if (days < 1) LEARNREC_FAIL_AT(where, "duration_days {} is below 1", days);
             o.end = o.start + static_cast<timestamp_t>(days) * ranking::kSecondsPerDay - 1;
         }
-        if (o.end < o.start) throw Error(where, "the opportunity ends before it starts");
+        if (o.end < o.start) LEARNREC_FAIL_AT(where, "the opportunity ends before it starts");
         o.required = learnrec::detail::parse_skill_levels<ranking::CourseSkill>(opt(4), "required_skills", where);
         o.taught = learnrec::detail::parse_skill_levels<ranking::CourseSkill>(opt(5), "taught_skills", where);
         o.languages = learnrec::detail::split_csv_list(opt(6));

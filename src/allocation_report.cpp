@@ -191,7 +191,7 @@ void write_catalogue_dir(const std::filesystem::path& from, const std::filesyste
                          const ranking::Catalogue& after) {
     std::error_code ec;
     std::filesystem::create_directories(to, ec);
-    if (ec) throw Error(to.string(), fmt::format("cannot create the directory: {}", ec.message()));
+    if (ec) LEARNREC_FAIL_AT(to.string(), "cannot create the directory: {}", ec.message());
     if (!std::filesystem::equivalent(from, to)) {
         for (const auto& entry : std::filesystem::directory_iterator(from)) {
             if (!entry.is_regular_file() || entry.path().filename() == "sessions.csv") continue;
@@ -203,7 +203,7 @@ void write_catalogue_dir(const std::filesystem::path& from, const std::filesyste
             if (ec) {
                 std::error_code ignored;
                 std::filesystem::remove(temp, ignored);
-                throw Error(target.string(), fmt::format("cannot copy {} here: {}", entry.path().string(), ec.message()));
+                LEARNREC_FAIL_AT(target.string(), "cannot copy {} here: {}", entry.path().string(), ec.message());
             }
         }
     }

@@ -291,7 +291,7 @@ std::size_t DigestBook::stage() {
     staging_ = parent / fmt::format(".{}.staging-{}", target.filename().string(), ::getpid());
     std::filesystem::remove_all(staging_, ec);
     std::filesystem::create_directories(staging_, ec);
-    if (ec) throw Error(staging_.string(), fmt::format("cannot create the directory: {}", ec.message()));
+    if (ec) LEARNREC_FAIL_AT(staging_.string(), "cannot create the directory: {}", ec.message());
     // Members grouped by manager, managers in id order.
     std::vector<std::pair<std::int32_t, index_t>> order;
     order.reserve(learner_of_.size());
@@ -336,10 +336,10 @@ void DigestBook::publish() {
     const std::filesystem::path& target = spec_.digests;
     std::error_code ec;
     std::filesystem::create_directories(target, ec);
-    if (ec) throw Error(target.string(), fmt::format("cannot create the directory: {}", ec.message()));
+    if (ec) LEARNREC_FAIL_AT(target.string(), "cannot create the directory: {}", ec.message());
     for (const auto& entry : std::filesystem::directory_iterator(staging_)) {
         std::filesystem::rename(entry.path(), target / entry.path().filename(), ec);
-        if (ec) throw Error(target.string(), fmt::format("cannot move '{}' in: {}", entry.path().string(), ec.message()));
+        if (ec) LEARNREC_FAIL_AT(target.string(), "cannot move '{}' in: {}", entry.path().string(), ec.message());
     }
     std::filesystem::remove_all(staging_, ec);
     staging_.clear();

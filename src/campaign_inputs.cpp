@@ -36,7 +36,7 @@ std::vector<std::pair<std::string, std::string>> column_of(const std::filesystem
     const std::size_t count = fields.size();
     while (reader.next_record(fields)) {
         if (fields.size() != count)
-            throw Error(reader.where(), fmt::format("{} fields, expected {} as in the header", fields.size(), count));
+            LEARNREC_FAIL_AT(reader.where(), "{} fields, expected {} as in the header", fields.size(), count);
         out.emplace_back(std::string(trim_csv_blank(fields[*id])), std::string(trim_csv_blank(fields[*value])));
     }
     return out;
@@ -76,9 +76,9 @@ Audience load_audience(const std::filesystem::path& model_path, const std::files
                 std::unordered_map<std::string, std::int32_t> manager_index;
                 std::vector<std::pair<index_t, std::int32_t>> lines;  // (learner, manager)
                 while (reader.next_record(fields)) {
-                    if (*id >= fields.size()) throw Error(reader.where(), "fewer fields than the header");
+                    if (*id >= fields.size()) LEARNREC_FAIL_AT(reader.where(), "fewer fields than the header");
                     const std::string v(trim_csv_blank(fields[*id]));
-                    if (v.empty()) throw Error(reader.where(), "empty learner id");
+                    if (v.empty()) LEARNREC_FAIL_AT(reader.where(), "empty learner id");
                     if (!everyone.find(v)) {
                         everyone.insert(v);
                         a.new_learner_ids.push_back(v);

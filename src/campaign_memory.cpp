@@ -112,10 +112,10 @@ void LogMemory::spill() {
         if (v.empty()) continue;
         if (!files_[b]) {
             files_[b] = std::tmpfile();
-            if (!files_[b]) throw Error("campaign", fmt::format("cannot create a temporary file: {}", std::strerror(errno)));
+            if (!files_[b]) LEARNREC_FAIL_AT("campaign", "cannot create a temporary file: {}", std::strerror(errno));
         }
         if (std::fwrite(v.data(), sizeof(Record), v.size(), files_[b]) != v.size())
-            throw Error("campaign", fmt::format("cannot write a temporary file: {}", std::strerror(errno)));
+            LEARNREC_FAIL_AT("campaign", "cannot write a temporary file: {}", std::strerror(errno));
         v.clear();
         v.shrink_to_fit();
     }

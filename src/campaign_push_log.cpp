@@ -31,7 +31,7 @@ void write_all(int fd, std::string_view bytes, const std::string& context) {
     while (done < bytes.size()) {
         const auto n = ::write(fd, bytes.data() + done, bytes.size() - done);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw Error(context, fmt::format("cannot write: {}", system_reason(errno)));
+        if (n < 0) LEARNREC_FAIL_AT(context, "cannot write: {}", system_reason(errno));
         done += static_cast<std::size_t>(n);
     }
 }
@@ -46,10 +46,10 @@ AtomicFile::AtomicFile(std::filesystem::path path) : path_(std::move(path)) {
                                   counter.fetch_add(1));
         fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd_ < 0 && errno != EEXIST)
-            throw Error(path_.string(), fmt::format("cannot create a temporary file in '{}': {}", dir.string(),
-                                                    system_reason(errno)));
+            LEARNREC_FAIL_AT(path_.string(), "cannot create a temporary file in '{}': {}", dir.string(),
+                                                    system_reason(errno));
     }
-    if (fd_ < 0) throw Error(path_.string(), "cannot find a free temporary file name");
+    if (fd_ < 0) LEARNREC_FAIL_AT(path_.string(), "cannot find a free temporary file name");
 }
 
 AtomicFile::~AtomicFile() {
@@ -71,12 +71,12 @@ void AtomicFile::flush() {
 void AtomicFile::commit() {
     flush();
     if (::fsync(fd_) != 0)
-        throw Error(path_.string(), fmt::format("cannot flush to disk: {}", system_reason(errno)));
+        LEARNREC_FAIL_AT(path_.string(), "cannot flush to disk: {}", system_reason(errno));
     const int fd = fd_;
     fd_ = -1;
-    if (::close(fd) != 0) throw Error(path_.string(), fmt::format("cannot close: {}", system_reason(errno)));
+    if (::close(fd) != 0) LEARNREC_FAIL_AT(path_.string(), "cannot close: {}", system_reason(errno));
     if (::rename(temp_.c_str(), path_.c_str()) != 0)
-        throw Error(path_.string(), fmt::format("cannot rename the temporary file over it: {}", system_reason(errno)));
+        LEARNREC_FAIL_AT(path_.string(), "cannot rename the temporary file over it: {}", system_reason(errno));
     committed_ = true;
     const std::filesystem::path dir = path_.has_parent_path() ? path_.parent_path() : std::filesystem::path(".");
     // Make the rename durable; best effort (some file systems refuse fsync on directories).
@@ -187,13 +187,13 @@ public:
              std::string_view course, std::string_view event, bool mandatory) {
         PushEntry e{};
         const auto t = parse_timestamp(time);
-        if (!t) throw Error(where(), fmt::format("time '{}' is not a date or an ISO-8601 timestamp", time));
+        if (!t) LEARNREC_FAIL_AT(where(), "time '{}' is not a date or an ISO-8601 timestamp", time);
         e.time = *t;
-        if (campaign.empty()) throw Error(where(), "empty campaign id");
+        if (campaign.empty()) LEARNREC_FAIL_AT(where(), "empty campaign id");
         const auto l = learners_(learner);
-        if (!l) throw Error(where(), fmt::format("unknown learner '{}' (not in the model nor in learners.csv)", learner));
+        if (!l) LEARNREC_FAIL_AT(where(), "unknown learner '{}' (not in the model nor in learners.csv)", learner);
         const auto c = courses_(course);
-        if (!c) throw Error(where(), fmt::format("unknown course '{}' (not in the model)", course));
+        if (!c) LEARNREC_FAIL_AT(where(), "unknown course '{}' (not in the model)", course);
         e.learner = *l;
         e.course = *c;
         e.event = event_of(event, where);
@@ -217,7 +217,7 @@ private:
         try {
             return parse_push_event(text);
         } catch (const Error& err) {
-            throw Error(where(), err.reason());
+            LEARNREC_FAIL_AT(where(), "{}", err.reason());
         }
     }
 
@@ -233,7 +233,7 @@ bool parse_flag(std::string_view v, const Where& where) {
     v = trim_csv_blank(v);
     if (v.empty() || v == "0" || v == "false") return false;
     if (v == "1" || v == "true") return true;
-    throw Error(where(), fmt::format("mandatory '{}' is not 0/1/true/false", v));
+    LEARNREC_FAIL_AT(where(), "mandatory '{}' is not 0/1/true/false", v);
 }
 
 /// Where the complete records of `buf` end: after the last newline outside quotes (CSV) or after
@@ -258,7 +258,7 @@ std::size_t records_end(std::string_view buf, bool csv) {
 template <class Piece>
 std::string read_blocks(const std::filesystem::path& path, bool csv, Piece&& piece) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw Error(path.string(), fmt::format("cannot open: {}", detail::system_reason(errno)));
+    if (fd < 0) LEARNREC_FAIL_AT(path.string(), "cannot open: {}", detail::system_reason(errno));
     struct Closer {
         int fd;
         ~Closer() { ::close(fd); }
@@ -272,7 +272,7 @@ std::string read_blocks(const std::filesystem::path& path, bool csv, Piece&& pie
         ssize_t n;
         do n = ::read(fd, buf.data() + old, kBlock);
         while (n < 0 && errno == EINTR);
-        if (n < 0) throw Error(path.string(), fmt::format("cannot read: {}", detail::system_reason(errno)));
+        if (n < 0) LEARNREC_FAIL_AT(path.string(), "cannot read: {}", detail::system_reason(errno));
         buf.resize(old + static_cast<std::size_t>(n));
         if (n == 0) break;
         const std::size_t end = records_end(buf, csv);
@@ -314,20 +314,20 @@ PushLogScan scan_push_log(const std::filesystem::path& path, const PushLogLookup
                 try {
                     j = nlohmann::json::parse(raw);
                 } catch (const nlohmann::json::parse_error& e) {
-                    throw Error(where(), fmt::format("not valid JSON: {}", e.what()));
+                    LEARNREC_FAIL_AT(where(), "not valid JSON: {}", e.what());
                 }
-                if (!j.is_object()) throw Error(where(), "a record must be a JSON object");
+                if (!j.is_object()) LEARNREC_FAIL_AT(where(), "a record must be a JSON object");
                 auto str = [&](const char* key) -> std::string {
                     auto it = j.find(key);
-                    if (it == j.end()) throw Error(where(), fmt::format("missing key '{}'", key));
+                    if (it == j.end()) LEARNREC_FAIL_AT(where(), "missing key '{}'", key);
                     if (!it->is_string())
-                        throw Error(where(), fmt::format("key '{}' must be a string, got {}", key, it->dump()));
+                        LEARNREC_FAIL_AT(where(), "key '{}' must be a string, got {}", key, it->dump());
                     return it->get<std::string>();
                 };
                 bool mandatory = false;
                 if (auto it = j.find("mandatory"); it != j.end()) {
                     if (!it->is_boolean())
-                        throw Error(where(), fmt::format("key 'mandatory' must be true or false, got {}", it->dump()));
+                        LEARNREC_FAIL_AT(where(), "key 'mandatory' must be true or false, got {}", it->dump());
                     mandatory = it->get<bool>();
                 }
                 resolve.add(where, str("time"), str("campaign"), str("learner_id"), str("course_id"), str("event"),
@@ -345,7 +345,7 @@ PushLogScan scan_push_log(const std::filesystem::path& path, const PushLogLookup
         }
         while (reader.next_record(fields)) {
             if (fields.size() != cols.count)
-                throw Error(where(), fmt::format("{} fields, expected {} as in the header", fields.size(), cols.count));
+                LEARNREC_FAIL_AT(where(), "{} fields, expected {} as in the header", fields.size(), cols.count);
             auto f = [&](std::size_t i) { return trim_csv_blank(fields[cols.required[i]]); };
             const bool mandatory = cols.optional[0] ? parse_flag(fields[*cols.optional[0]], where) : false;
             resolve.add(where, f(0), f(1), f(2), f(3), f(4), mandatory);
@@ -387,10 +387,10 @@ namespace {
 int open_for_append(const std::filesystem::path& path) {
     const std::string context = path.string();
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-    if (fd < 0) throw Error(context, fmt::format("cannot open for appending: {}", detail::system_reason(errno)));
+    if (fd < 0) LEARNREC_FAIL_AT(context, "cannot open for appending: {}", detail::system_reason(errno));
     try {
         struct stat st {};
-        if (::fstat(fd, &st) != 0) throw Error(context, fmt::format("cannot stat: {}", detail::system_reason(errno)));
+        if (::fstat(fd, &st) != 0) LEARNREC_FAIL_AT(context, "cannot stat: {}", detail::system_reason(errno));
         off_t size = st.st_size;
         // Back up to the last newline: a tail without one was cut by a crash mid-append.
         off_t keep = size;
@@ -398,7 +398,7 @@ int open_for_append(const std::filesystem::path& path) {
         while (keep > 0) {
             const off_t from = std::max<off_t>(0, keep - static_cast<off_t>(sizeof buf));
             const auto n = ::pread(fd, buf, static_cast<std::size_t>(keep - from), from);
-            if (n < 0) throw Error(context, fmt::format("cannot read: {}", detail::system_reason(errno)));
+            if (n < 0) LEARNREC_FAIL_AT(context, "cannot read: {}", detail::system_reason(errno));
             off_t i = keep - from;
             while (i > 0 && buf[i - 1] != '\n') --i;
             if (i > 0) {
@@ -408,8 +408,8 @@ int open_for_append(const std::filesystem::path& path) {
             keep = from;
         }
         if (keep != size && ::ftruncate(fd, keep) != 0)
-            throw Error(context, fmt::format("cannot cut the torn last line: {}", detail::system_reason(errno)));
-        if (::lseek(fd, 0, SEEK_END) < 0) throw Error(context, fmt::format("cannot seek: {}", detail::system_reason(errno)));
+            LEARNREC_FAIL_AT(context, "cannot cut the torn last line: {}", detail::system_reason(errno));
+        if (::lseek(fd, 0, SEEK_END) < 0) LEARNREC_FAIL_AT(context, "cannot seek: {}", detail::system_reason(errno));
         if (keep == 0 && push_log_format_of(path) == PushLogFormat::csv)
             detail::write_all(fd, push_log_csv_header(), context);
     } catch (...) {
@@ -423,9 +423,9 @@ void finish_append(int fd, const std::string& context) {
     if (::fsync(fd) != 0) {
         const int err = errno;
         ::close(fd);
-        throw Error(context, fmt::format("cannot flush to disk: {}", detail::system_reason(err)));
+        LEARNREC_FAIL_AT(context, "cannot flush to disk: {}", detail::system_reason(err));
     }
-    if (::close(fd) != 0) throw Error(context, fmt::format("cannot close: {}", detail::system_reason(errno)));
+    if (::close(fd) != 0) LEARNREC_FAIL_AT(context, "cannot close: {}", detail::system_reason(errno));
 }
 
 }  // namespace
@@ -443,7 +443,7 @@ void append_push_log(const std::filesystem::path& path, std::string_view text) {
 
 void append_push_log_file(const std::filesystem::path& path, const std::filesystem::path& staged) {
     const int in = ::open(staged.c_str(), O_RDONLY | O_CLOEXEC);
-    if (in < 0) throw Error(staged.string(), fmt::format("cannot open: {}", detail::system_reason(errno)));
+    if (in < 0) LEARNREC_FAIL_AT(staged.string(), "cannot open: {}", detail::system_reason(errno));
     int fd = -1;
     try {
         fd = open_for_append(path);
@@ -451,7 +451,7 @@ void append_push_log_file(const std::filesystem::path& path, const std::filesyst
         for (;;) {
             const auto n = ::read(in, buf.data(), buf.size());
             if (n < 0 && errno == EINTR) continue;
-            if (n < 0) throw Error(staged.string(), fmt::format("cannot read: {}", detail::system_reason(errno)));
+            if (n < 0) LEARNREC_FAIL_AT(staged.string(), "cannot read: {}", detail::system_reason(errno));
             if (n == 0) break;
             detail::write_all(fd, std::string_view(buf.data(), static_cast<std::size_t>(n)), path.string());
         }

@@ -47,7 +47,7 @@ std::string where_key(std::string_view text, const std::string& source, std::str
     const std::string& why = e.reason();
     if (e.context() != source || why.rfind("key '", 0) != 0) throw;  // the error being handled, as it was
     const auto end = why.find('\'', 5);
-    throw Error(where_key(text, source, std::string_view(why).substr(5, end - 5)), why);
+    LEARNREC_FAIL_AT(where_key(text, source, std::string_view(why).substr(5, end - 5)), "{}", why);
 }
 
 }  // namespace

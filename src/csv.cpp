@@ -21,14 +21,14 @@ namespace learnrec {
 CsvReader::CsvReader(std::string_view text, std::string_view source_name, char delimiter)
     : text_(text), source_(source_name), delimiter_(delimiter) {
     if (delimiter == '"' || delimiter == '\r' || delimiter == '\n')
-        throw Error(source_, "the CSV delimiter cannot be a quote, CR or LF");
+        LEARNREC_FAIL_AT(source_, "the CSV delimiter cannot be a quote, CR or LF");
     if (text_.starts_with("\xEF\xBB\xBF")) pos_ = 3;
 }
 
 std::string CsvReader::where() const { return fmt::format("{}:{}", source_, record_line_); }
 
 void CsvReader::fail(std::size_t line, std::string reason) const {
-    throw Error(fmt::format("{}:{}", source_, line), std::move(reason));
+    LEARNREC_FAIL_AT(fmt::format("{}:{}", source_, line), "{}", std::move(reason));
 }
 
 bool CsvReader::at_line_end() const noexcept {
@@ -137,7 +137,7 @@ CsvColumns resolve_csv_columns(const std::vector<std::string>& header, const std
                            fmt::join(optional, ", "));
     };
     for (const auto& r : required)
-        if (listed(ignored, r)) throw Error(where, fmt::format("required column '{}' cannot be ignored", r));
+        if (listed(ignored, r)) LEARNREC_FAIL_AT(where, "required column '{}' cannot be ignored", r);
 
     CsvColumns cols;
     cols.count = header.size();
@@ -146,9 +146,9 @@ CsvColumns resolve_csv_columns(const std::vector<std::string>& header, const std
     std::unordered_map<std::string_view, std::size_t> seen;
     for (std::size_t i = 0; i < header.size(); ++i) {
         const auto name = trim_csv_blank(header[i]);
-        if (name.empty()) throw Error(where, fmt::format("column {} has an empty name ({})", i + 1, expected()));
+        if (name.empty()) LEARNREC_FAIL_AT(where, "column {} has an empty name ({})", i + 1, expected());
         if (auto [it, fresh] = seen.emplace(name, i); !fresh)
-            throw Error(where, fmt::format("column '{}' appears twice (columns {} and {})", name, it->second + 1, i + 1));
+            LEARNREC_FAIL_AT(where, "column '{}' appears twice (columns {} and {})", name, it->second + 1, i + 1);
         bool known = false;
         for (std::size_t k = 0; k < required.size() && !known; ++k)
             if (required[k] == name) {
@@ -161,27 +161,27 @@ CsvColumns resolve_csv_columns(const std::vector<std::string>& header, const std
                 known = true;
             }
         if (!known && !listed(ignored, name))
-            throw Error(where, fmt::format("unknown column '{}' ({}; list it in CsvOptions::ignored_columns to skip it)",
-                                           name, expected()));
+            LEARNREC_FAIL_AT(where, "unknown column '{}' ({}; list it in CsvOptions::ignored_columns to skip it)",
+                                           name, expected());
     }
     for (std::size_t k = 0; k < required.size(); ++k)
         if (cols.required[k] == header.size())
-            throw Error(where, fmt::format("missing required column '{}' ({})", required[k], expected()));
+            LEARNREC_FAIL_AT(where, "missing required column '{}' ({})", required[k], expected());
     return cols;
 }
 
 float parse_csv_float(std::string_view text, std::string_view column, const std::string& where) {
     const auto t = trim_csv_blank(text);
-    if (t.empty()) throw Error(where, fmt::format("{} is empty", column));
+    if (t.empty()) LEARNREC_FAIL_AT(where, "{} is empty", column);
     // from_chars rejects a leading '+' but people write it; it would accept "nan"/"inf", caught below.
     const auto body = t.size() > 1 && t[0] == '+' && t[1] != '-' && t[1] != '+' ? t.substr(1) : t;
     float value = 0.0f;
     const auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), value, std::chars_format::general);
     if (ec == std::errc::result_out_of_range)
-        throw Error(where, fmt::format("{} '{}' is out of float range", column, text));
+        LEARNREC_FAIL_AT(where, "{} '{}' is out of float range", column, text);
     if (ec != std::errc() || end != body.data() + body.size())
-        throw Error(where, fmt::format("{} '{}' is not a number", column, text));
-    if (!std::isfinite(value)) throw Error(where, fmt::format("{} '{}' is not finite", column, text));
+        LEARNREC_FAIL_AT(where, "{} '{}' is not a number", column, text);
+    if (!std::isfinite(value)) LEARNREC_FAIL_AT(where, "{} '{}' is not finite", column, text);
     return value;
 }
 
@@ -286,8 +286,8 @@ timestamp_t parse_csv_timestamp(std::string_view text, std::string_view column, 
     auto r = parse_timestamp_impl(text);
     if (!r.value) {
         if (trim_csv_blank(text).empty())
-            throw Error(where, fmt::format("{} is empty (when the column exists every row needs one)", column));
-        throw Error(where, fmt::format("{} '{}' {}", column, text, r.reason));
+            LEARNREC_FAIL_AT(where, "{} is empty (when the column exists every row needs one)", column);
+        LEARNREC_FAIL_AT(where, "{} '{}' {}", column, text, r.reason);
     }
     return *r.value;
 }
@@ -296,13 +296,12 @@ timestamp_t parse_csv_timestamp(std::string_view text, std::string_view column, 
 
 std::string read_text_file(const std::filesystem::path& path) {
     std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) throw Error(path.string(), "cannot read: is a directory");
+    if (std::filesystem::is_directory(path, ec)) LEARNREC_FAIL_AT(path.string(), "cannot read: is a directory");
     errno = 0;
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         const int err = errno;
-        throw Error(path.string(),
-                    fmt::format("cannot open: {}", err ? std::generic_category().message(err) : "unknown reason"));
+        LEARNREC_FAIL_AT(path.string(), "cannot open: {}", err ? std::generic_category().message(err) : "unknown reason");
     }
     std::string text;
     std::error_code size_ec;
@@ -310,7 +309,7 @@ std::string read_text_file(const std::filesystem::path& path) {
     // Chunked rather than sized by tellg so that pipes and other unsized files work too.
     char buf[1 << 16];
     while (in.read(buf, sizeof buf) || in.gcount() > 0) text.append(buf, static_cast<std::size_t>(in.gcount()));
-    if (in.bad()) throw Error(path.string(), "cannot read: I/O error");
+    if (in.bad()) LEARNREC_FAIL_AT(path.string(), "cannot read: I/O error");
     return text;
 }
 
@@ -330,9 +329,9 @@ void for_each_interaction(std::string_view text, std::string_view source, const 
     CsvReader reader(text, source, options.delimiter);
     std::vector<std::string> fields;
     if (!reader.next_record(fields))
-        throw Error(reader.where(), "empty file; expected a header line learner_id,course_id[,weight][,timestamp]");
+        LEARNREC_FAIL_AT(reader.where(), "empty file; expected a header line learner_id,course_id[,weight][,timestamp]");
     if (fields.empty())
-        throw Error(reader.where(), "blank header line; expected learner_id,course_id[,weight][,timestamp]");
+        LEARNREC_FAIL_AT(reader.where(), "blank header line; expected learner_id,course_id[,weight][,timestamp]");
     const auto cols = resolve_csv_columns(fields, {"learner_id", "course_id"}, {"weight", "timestamp"},
                                           options.ignored_columns, reader.where());
     const auto learner_col = cols.required[0];
@@ -344,13 +343,13 @@ void for_each_interaction(std::string_view text, std::string_view source, const 
         detail::check_csv_record(reader, fields, cols.count);
         InteractionRow row{detail::csv_value(reader, fields, learner_col), detail::csv_value(reader, fields, course_col),
                            1.0f, std::nullopt};
-        if (row.learner.empty()) throw Error(reader.where(), "empty learner_id");
-        if (row.course.empty()) throw Error(reader.where(), "empty course_id");
+        if (row.learner.empty()) LEARNREC_FAIL_AT(reader.where(), "empty learner_id");
+        if (row.course.empty()) LEARNREC_FAIL_AT(reader.where(), "empty course_id");
         if (weight_col) {
             row.weight = parse_csv_float(fields[*weight_col], "weight", reader.where());
             if (row.weight == 0.0f)
-                throw Error(reader.where(), fmt::format("weight '{}' is 0; give a non-zero weight or leave the row out",
-                                                        fields[*weight_col]));
+                LEARNREC_FAIL_AT(reader.where(), "weight '{}' is 0; give a non-zero weight or leave the row out",
+                                                        fields[*weight_col]);
         }
         if (time_col) row.timestamp = parse_csv_timestamp(fields[*time_col], "timestamp", reader.where());
         on_row(row, reader);
@@ -383,12 +382,11 @@ struct PairHash {
     for (const auto* entry : order) {
         const auto& [pair, sum] = *entry;
         if (sum.weight != 0.0f && std::isfinite(sum.weight)) continue;
-        throw Error(fmt::format("{}:{}", source, sum.lines.back()),
-                    fmt::format("the weights of learner '{}' and course '{}' (lines {}) sum to {}; duplicate pairs "
+        LEARNREC_FAIL_AT(fmt::format("{}:{}", source, sum.lines.back()), "the weights of learner '{}' and course '{}' (lines {}) sum to {}; duplicate pairs "
                                 "are summed and a pair must keep a non-zero, finite total",
-                                pair.first, pair.second, fmt::join(sum.lines, ", "), sum.weight));
+                                pair.first, pair.second, fmt::join(sum.lines, ", "), sum.weight);
     }
-    throw Error(std::string(source), original.reason());
+    LEARNREC_FAIL_AT(std::string(source), "{}", original.reason());
 }
 
 }  // namespace
@@ -403,7 +401,7 @@ Interactions parse_interactions_csv(std::string_view text, std::string_view sour
             const auto c = builder.add_course(std::string(row.course));
             builder.add(l, c, row.weight, row.timestamp);
         } catch (const Error& e) {  // e.g. more distinct ids than index_t holds
-            throw Error(reader.where(), e.reason());
+            LEARNREC_FAIL_AT(reader.where(), "{}", e.reason());
         }
     });
     try {

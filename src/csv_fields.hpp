@@ -23,12 +23,11 @@ inline std::string_view csv_value(const CsvReader& reader, const std::vector<std
 
 /// Throws Error(reader.where(), ...) for an empty record or one without the header's `count` fields.
 inline void check_csv_record(const CsvReader& reader, const std::vector<std::string>& fields, std::size_t count) {
-    if (fields.empty()) throw Error(reader.where(), "empty row; remove blank lines between records");
+    if (fields.empty()) LEARNREC_FAIL_AT(reader.where(), "empty row; remove blank lines between records");
     if (fields.size() != count)
-        throw Error(reader.where(),
-                    fmt::format("expected {} fields as in the header, got {}{}", count, fields.size(),
+        LEARNREC_FAIL_AT(reader.where(), "expected {} fields as in the header, got {}{}", count, fields.size(),
                                 fields.size() == 1 && trim_csv_blank(fields[0]).empty() ? " (a line of only spaces?)"
-                                                                                       : ""));
+                                                                                       : "");
 }
 
 /// The items of a list field, separated by ';' (inside a CSV field) or ',' (as in the academy's
@@ -56,8 +55,8 @@ std::vector<T> parse_skill_levels(std::string_view v, std::string_view column, c
         const char* first = item.data() + (colon == std::string::npos ? item.size() : colon + 1);
         const auto [ptr, ec] = std::from_chars(first, item.data() + item.size(), level);
         if (colon == std::string::npos || colon == 0 || ec != std::errc() || ptr != item.data() + item.size())
-            throw Error(where, fmt::format("{}: '{}' is not skill:level", column, item));
-        if (level < 1) throw Error(where, fmt::format("{}: level {} of '{}' is below 1", column, level, item));
+            LEARNREC_FAIL_AT(where, "{}: '{}' is not skill:level", column, item);
+        if (level < 1) LEARNREC_FAIL_AT(where, "{}: level {} of '{}' is below 1", column, level, item);
         out.push_back({item.substr(0, colon), level});
     }
     return out;

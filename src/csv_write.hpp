@@ -37,12 +37,11 @@ inline void write_text_file(const std::filesystem::path& path, std::string_view 
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     if (!out) {
         const int err = errno;
-        throw Error(path.string(),
-                    fmt::format("cannot write: {}", err ? std::generic_category().message(err) : "unknown reason"));
+        LEARNREC_FAIL_AT(path.string(), "cannot write: {}", err ? std::generic_category().message(err) : "unknown reason");
     }
     out.write(text.data(), static_cast<std::streamsize>(text.size()));
     out.close();
-    if (!out) throw Error(path.string(), "cannot write: I/O error");
+    if (!out) LEARNREC_FAIL_AT(path.string(), "cannot write: I/O error");
 }
 
 /// ISO-8601 UTC "YYYY-MM-DDTHH:MM:SSZ", which parse_timestamp reads back exactly.

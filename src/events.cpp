@@ -46,8 +46,8 @@ EventLog parse_events_csv(std::string_view text, std::string_view source_name, c
     CsvReader reader(text, source_name, options.delimiter);
     std::vector<std::string> fields;
     constexpr const char* expected = "expected learner_id,course_id,event,timestamp[,value]";
-    if (!reader.next_record(fields)) throw Error(reader.where(), fmt::format("empty file; {}", expected));
-    if (fields.empty()) throw Error(reader.where(), fmt::format("blank header line; {}", expected));
+    if (!reader.next_record(fields)) LEARNREC_FAIL_AT(reader.where(), "empty file; {}", expected);
+    if (fields.empty()) LEARNREC_FAIL_AT(reader.where(), "blank header line; {}", expected);
     const auto cols = resolve_csv_columns(fields, {"learner_id", "course_id", "event", "timestamp"}, {"value"},
                                           options.ignored_columns, reader.where());
     const auto value_col = cols.optional[0];
@@ -59,8 +59,7 @@ EventLog parse_events_csv(std::string_view text, std::string_view source_name, c
         const std::string_view learner = field(0), course = field(1), event = field(2);
         const auto kind = parse_lifecycle_kind(event);
         if (!kind)
-            throw Error(reader.where(),
-                        fmt::format("unknown event '{}' (expected one of {})", event, fmt::join(kKindNames, ", ")));
+            LEARNREC_FAIL_AT(reader.where(), "unknown event '{}' (expected one of {})", event, fmt::join(kKindNames, ", "));
         const timestamp_t time = parse_csv_timestamp(fields[cols.required[3]], "timestamp", reader.where());
         float value = std::numeric_limits<float>::quiet_NaN();  // absent
         if (value_col && !trim_csv_blank(fields[*value_col]).empty())
@@ -72,25 +71,25 @@ EventLog parse_events_csv(std::string_view text, std::string_view source_name, c
 
 void add_event(EventLog& log, std::string_view learner, std::string_view course, LifecycleKind kind, timestamp_t time,
                float value, const std::string& where) {
-    if (learner.empty()) throw Error(where, "empty learner_id");
-    if (course.empty()) throw Error(where, "empty course_id");
+    if (learner.empty()) LEARNREC_FAIL_AT(where, "empty learner_id");
+    if (course.empty()) LEARNREC_FAIL_AT(where, "empty course_id");
     if (static_cast<std::size_t>(kind) >= kLifecycleKinds)
-        throw Error(where, fmt::format("invalid event kind {}", static_cast<int>(kind)));
+        LEARNREC_FAIL_AT(where, "invalid event kind {}", static_cast<int>(kind));
     const bool has_value = !std::isnan(value);
     if (kind == LifecycleKind::rated) {
-        if (!has_value) throw Error(where, "a rated event needs a value (the rating, 1 to 5)");
+        if (!has_value) LEARNREC_FAIL_AT(where, "a rated event needs a value (the rating, 1 to 5)");
         if (!(value >= kMinRating && value <= kMaxRating))
-            throw Error(where, fmt::format("rating {} is outside [1, 5]", value));
+            LEARNREC_FAIL_AT(where, "rating {} is outside [1, 5]", value);
     } else if (has_value && value != 0.0f) {
-        throw Error(where, fmt::format("value {} given for a '{}' event; only rated events carry a value", value,
-                                       to_string(kind)));
+        LEARNREC_FAIL_AT(where, "value {} given for a '{}' event; only rated events carry a value", value,
+                                       to_string(kind));
     }
     try {
         const index_t l = log.learners.insert(std::string(learner));
         const index_t c = log.courses.insert(std::string(course));
         log.events.push_back({l, c, kind, time, has_value ? value : 0.0f});
     } catch (const Error& e) {  // more distinct ids than index_t holds
-        throw Error(where, e.reason());
+        LEARNREC_FAIL_AT(where, "{}", e.reason());
     }
 }
 

@@ -15,14 +15,14 @@ FeatureMatrix parse_features_csv(std::string_view text, std::string_view source_
     CsvReader reader(text, source_name, options.delimiter);
     std::vector<std::string> fields;
     constexpr const char* expected = "expected learner_id or course_id, feature[, weight]";
-    if (!reader.next_record(fields)) throw Error(reader.where(), fmt::format("empty file; {}", expected));
-    if (fields.empty()) throw Error(reader.where(), fmt::format("blank header line; {}", expected));
+    if (!reader.next_record(fields)) LEARNREC_FAIL_AT(reader.where(), "empty file; {}", expected);
+    if (fields.empty()) LEARNREC_FAIL_AT(reader.where(), "blank header line; {}", expected);
     const auto cols = resolve_csv_columns(fields, {"feature"}, {"learner_id", "course_id", "weight"},
                                           options.ignored_columns, reader.where());
     if (cols.optional[0] && cols.optional[1])
-        throw Error(reader.where(), "both learner_id and course_id columns; a feature file describes one or the other");
+        LEARNREC_FAIL_AT(reader.where(), "both learner_id and course_id columns; a feature file describes one or the other");
     if (!cols.optional[0] && !cols.optional[1])
-        throw Error(reader.where(), fmt::format("missing the id column learner_id or course_id ({})", expected));
+        LEARNREC_FAIL_AT(reader.where(), "missing the id column learner_id or course_id ({})", expected);
     const std::size_t id_col = cols.optional[0] ? *cols.optional[0] : *cols.optional[1];
     const std::string_view id_name = cols.optional[0] ? "learner_id" : "course_id";
     const std::size_t feature_col = cols.required[0];
@@ -35,16 +35,15 @@ FeatureMatrix parse_features_csv(std::string_view text, std::string_view source_
         detail::check_csv_record(reader, fields, cols.count);
         const std::string_view id = detail::csv_value(reader, fields, id_col);
         const std::string_view feature = detail::csv_value(reader, fields, feature_col);
-        if (id.empty()) throw Error(reader.where(), fmt::format("empty {}", id_name));
-        if (feature.empty()) throw Error(reader.where(), "empty feature");
+        if (id.empty()) LEARNREC_FAIL_AT(reader.where(), "empty {}", id_name);
+        if (feature.empty()) LEARNREC_FAIL_AT(reader.where(), "empty feature");
         float weight = 1.0f;
         if (weight_col) {
             weight = parse_csv_float(fields[*weight_col], "weight", reader.where());
             if (!(weight > 0.0f))
-                throw Error(reader.where(),
-                            fmt::format("weight '{}' must be > 0 (a feature is present with a positive weight, or "
+                LEARNREC_FAIL_AT(reader.where(), "weight '{}' must be > 0 (a feature is present with a positive weight, or "
                                         "absent)",
-                                        fields[*weight_col]));
+                                        fields[*weight_col]);
         }
         const auto row = ids.find(id);
         if (!row) {
@@ -52,24 +51,23 @@ FeatureMatrix parse_features_csv(std::string_view text, std::string_view source_
                 ++out.skipped_records;
                 continue;
             }
-            throw Error(reader.where(),
-                        fmt::format("unknown {} '{}' (not in the {} ids the features are aligned to; set "
+            LEARNREC_FAIL_AT(reader.where(), "unknown {} '{}' (not in the {} ids the features are aligned to; set "
                                     "allow_unknown_ids to skip such records)",
-                                    id_name, id, ids.size()));
+                                    id_name, id, ids.size());
         }
         index_t col = 0;
         if (vocabulary) {
             const auto known = out.features.find(feature);
             if (!known)
-                throw Error(reader.where(), fmt::format("unknown feature '{}' (not in the fixed vocabulary of {} "
+                LEARNREC_FAIL_AT(reader.where(), "unknown feature '{}' (not in the fixed vocabulary of {} "
                                                         "features)",
-                                                        feature, out.features.size()));
+                                                        feature, out.features.size());
             col = *known;
         } else {
             try {
                 col = out.features.insert(std::string(feature));
             } catch (const Error& e) {
-                throw Error(reader.where(), e.reason());
+                LEARNREC_FAIL_AT(reader.where(), "{}", e.reason());
             }
         }
         entries.push_back({*row, col, weight});
@@ -77,7 +75,7 @@ FeatureMatrix parse_features_csv(std::string_view text, std::string_view source_
     try {
         out.matrix = CsrMatrix::from_triplets(ids.size(), out.features.size(), entries);
     } catch (const Error& e) {  // only a float overflow of summed duplicates can get here
-        throw Error(std::string(source_name), e.reason());
+        LEARNREC_FAIL_AT(std::string(source_name), "{}", e.reason());
     }
     return out;
 }

@@ -21,7 +21,7 @@ namespace {
 
 std::string read_all(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(path.string(), "cannot read");
+    if (!in) LEARNREC_FAIL_AT(path.string(), "cannot read");
     std::ostringstream s;
     s << in.rdbuf();
     return s.str();
@@ -89,11 +89,11 @@ std::size_t forget_in_push_log(const std::filesystem::path& in, const std::files
             try {
                 j = nlohmann::json::parse(raw);
             } catch (const nlohmann::json::parse_error& err) {
-                throw Error(fmt::format("{}:{}", in.string(), line), fmt::format("not valid JSON: {}", err.what()));
+                LEARNREC_FAIL_AT(fmt::format("{}:{}", in.string(), line), "not valid JSON: {}", err.what());
             }
             const auto id = j.is_object() ? j.find("learner_id") : j.end();
             if (!j.is_object() || id == j.end() || !id->is_string())
-                throw Error(fmt::format("{}:{}", in.string(), line), "a push record needs a string 'learner_id'");
+                LEARNREC_FAIL_AT(fmt::format("{}:{}", in.string(), line), "a push record needs a string 'learner_id'");
             if (gone.count(id->get<std::string>())) {
                 ++removed;
                 continue;

@@ -177,7 +177,7 @@ std::string encode(const Model& model, const IdMap* learners, const IdMap* cours
         write_metadata(w, model, metadata);
         payload = std::move(w).take();
     } catch (const boost::archive::archive_exception& e) {
-        throw Error("save", fmt::format("serialization failed: {}", e.what()));
+        LEARNREC_FAIL_AT("save", "serialization failed: {}", e.what());
     }
 
     return seal_envelope(kind, payload);
@@ -194,7 +194,7 @@ struct Envelope {
 /// kind, the payload and the format version. Throws Error(context, ...) naming what is wrong.
 Envelope open_envelope(std::string_view bytes, const std::string& context) {
     const auto* h = reinterpret_cast<const unsigned char*>(bytes.data());
-    const auto fail = [&](std::string reason) -> void { throw Error(context, std::move(reason)); };
+    const auto fail = [&](std::string reason) -> void { LEARNREC_FAIL_AT(context, "{}", std::move(reason)); };
 
     const std::size_t prefix = std::min(bytes.size(), kMagic.size());
     if (bytes.empty() || !std::equal(h, h + prefix, kMagic.begin()))
@@ -249,7 +249,7 @@ Envelope open_envelope(std::string_view bytes, const std::string& context) {
 
 ModelBundle decode(std::string_view bytes, const std::string& context) {
     const auto [kind, payload, version] = open_envelope(bytes, context);
-    const auto fail = [&](std::string reason) -> void { throw Error(context, std::move(reason)); };
+    const auto fail = [&](std::string reason) -> void { LEARNREC_FAIL_AT(context, "{}", std::move(reason)); };
     const Codec* codec = detail::find_codec(kind);
     if (!codec)
         fail(fmt::format("file holds a '{}' model, which this learnrec cannot read (it knows: {})", kind,
@@ -276,11 +276,11 @@ ModelBundle decode(std::string_view bytes, const std::string& context) {
         return bundle;
     } catch (const Error& e) {
         // Errors from model constructors name the function; put the file first.
-        throw Error(context, fmt::format("'{}' model: {}", kind, e.what()));
+        LEARNREC_FAIL_AT(context, "'{}' model: {}", kind, e.what());
     } catch (const boost::archive::archive_exception& e) {
-        throw Error(context, fmt::format("'{}' model: corrupt payload ({})", kind, e.what()));
+        LEARNREC_FAIL_AT(context, "'{}' model: corrupt payload ({})", kind, e.what());
     } catch (const std::bad_alloc&) {
-        throw Error(context, fmt::format("'{}' model: out of memory while loading", kind));
+        LEARNREC_FAIL_AT(context, "'{}' model: out of memory while loading", kind);
     }
 }
 
@@ -288,20 +288,20 @@ std::string system_reason(int err) { return std::strerror(err); }
 
 std::string read_binary_file(const std::filesystem::path& path) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw Error(path.string(), fmt::format("cannot open: {}", system_reason(errno)));
+    if (fd < 0) LEARNREC_FAIL_AT(path.string(), "cannot open: {}", system_reason(errno));
     struct Closer {
         int fd;
         ~Closer() { ::close(fd); }
     } closer{fd};
     struct stat st {};
-    if (::fstat(fd, &st) != 0) throw Error(path.string(), fmt::format("cannot stat: {}", system_reason(errno)));
-    if (!S_ISREG(st.st_mode)) throw Error(path.string(), "not a regular file");
+    if (::fstat(fd, &st) != 0) LEARNREC_FAIL_AT(path.string(), "cannot stat: {}", system_reason(errno));
+    if (!S_ISREG(st.st_mode)) LEARNREC_FAIL_AT(path.string(), "not a regular file");
     std::string out(static_cast<std::size_t>(st.st_size), '\0');
     std::size_t got = 0;
     while (got < out.size()) {
         const auto n = ::read(fd, out.data() + got, out.size() - got);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw Error(path.string(), fmt::format("cannot read: {}", system_reason(errno)));
+        if (n < 0) LEARNREC_FAIL_AT(path.string(), "cannot read: {}", system_reason(errno));
         if (n == 0) break;  // the file shrank meanwhile; the envelope will say "truncated"
         got += static_cast<std::size_t>(n);
     }
@@ -372,10 +372,10 @@ void write_file_atomically(std::string_view bytes, const std::filesystem::path& 
                                  counter.fetch_add(1));
         fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd < 0 && errno != EEXIST)
-            throw Error(context, fmt::format("cannot create a temporary file in '{}': {}", dir.string(),
-                                             system_reason(errno)));
+            LEARNREC_FAIL_AT(context, "cannot create a temporary file in '{}': {}", dir.string(),
+                                             system_reason(errno));
     }
-    if (fd < 0) throw Error(context, "cannot find a free temporary file name");
+    if (fd < 0) LEARNREC_FAIL_AT(context, "cannot find a free temporary file name");
 
     bool closed = false;
     try {
@@ -385,7 +385,7 @@ void write_file_atomically(std::string_view bytes, const std::filesystem::path& 
             while (done < end) {
                 const auto n = ::write(fd, bytes.data() + done, end - done);
                 if (n < 0 && errno == EINTR) continue;
-                if (n < 0) throw Error(context, fmt::format("cannot write '{}': {}", temp.string(), system_reason(errno)));
+                if (n < 0) LEARNREC_FAIL_AT(context, "cannot write '{}': {}", temp.string(), system_reason(errno));
                 done += static_cast<std::size_t>(n);
             }
         };
@@ -393,13 +393,13 @@ void write_file_atomically(std::string_view bytes, const std::filesystem::path& 
         if (hook) hook(SaveStage::half_written, temp);
         write_until(bytes.size());
         if (::fsync(fd) != 0)
-            throw Error(context, fmt::format("cannot flush '{}' to disk: {}", temp.string(), system_reason(errno)));
+            LEARNREC_FAIL_AT(context, "cannot flush '{}' to disk: {}", temp.string(), system_reason(errno));
         closed = true;
         if (::close(fd) != 0)
-            throw Error(context, fmt::format("cannot close '{}': {}", temp.string(), system_reason(errno)));
+            LEARNREC_FAIL_AT(context, "cannot close '{}': {}", temp.string(), system_reason(errno));
         if (hook) hook(SaveStage::synced, temp);
         if (::rename(temp.c_str(), path.c_str()) != 0)
-            throw Error(context, fmt::format("cannot rename the temporary file over it: {}", system_reason(errno)));
+            LEARNREC_FAIL_AT(context, "cannot rename the temporary file over it: {}", system_reason(errno));
     } catch (...) {
         if (!closed) ::close(fd);
         ::unlink(temp.c_str());
@@ -425,7 +425,7 @@ std::string seal_file(std::string_view kind, std::string_view payload) {
 std::string_view open_file(std::string_view bytes, std::string_view kind, const std::string& context) {
     const auto [found, payload, version] = open_envelope(bytes, context);
     (void)version;  // other files have no version-dependent layout yet
-    if (found != kind) throw Error(context, fmt::format("file holds a '{}', expected '{}'", found, kind));
+    if (found != kind) LEARNREC_FAIL_AT(context, "file holds a '{}', expected '{}'", found, kind);
     return payload;
 }
 

@@ -226,7 +226,7 @@ public:
         if (remaining() != 0) fail(fmt::format("{} unread bytes at the end of the payload", remaining()));
     }
 
-    [[noreturn]] void fail(std::string reason) const { throw Error("", "corrupt payload: " + reason); }
+    [[noreturn]] void fail(std::string reason) const { LEARNREC_FAIL_AT("", "{}", "corrupt payload: " + reason); }
 
 private:
     template <class T>

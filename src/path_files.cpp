@@ -20,7 +20,7 @@ public:
     explicit Rows(const std::filesystem::path& path)
         : text_(read_text_file(path)), reader_(text_, path.filename().string()) {
         if (!reader_.next_record(header_))
-            throw Error(fmt::format("{}:1", path.filename().string()), "empty file: a header line is required");
+            LEARNREC_FAIL_AT(fmt::format("{}:1", path.filename().string()), "empty file: a header line is required");
         for (auto& h : header_) h = std::string(trim_csv_blank(h));
     }
     std::optional<std::size_t> column(std::initializer_list<std::string_view> names) const {
@@ -31,19 +31,18 @@ public:
     }
     std::size_t required(std::initializer_list<std::string_view> names) const {
         if (auto c = column(names)) return *c;
-        throw Error(fmt::format("{}:1", reader_.source_name()),
-                    fmt::format("missing column '{}'", *names.begin()));
+        LEARNREC_FAIL_AT(fmt::format("{}:1", reader_.source_name()), "missing column '{}'", *names.begin());
     }
     bool next() {
         if (!reader_.next_record(fields_)) return false;
         if (fields_.size() != header_.size())
-            throw Error(reader_.where(), fmt::format("{} fields, expected {} as in the header", fields_.size(), header_.size()));
+            LEARNREC_FAIL_AT(reader_.where(), "{} fields, expected {} as in the header", fields_.size(), header_.size());
         return true;
     }
     std::string text(std::size_t c) const { return std::string(trim_csv_blank(fields_[c])); }
     std::string id(std::size_t c) const {
         auto v = text(c);
-        if (v.empty()) throw Error(where(), fmt::format("empty {}", header_[c]));
+        if (v.empty()) LEARNREC_FAIL_AT(where(), "empty {}", header_[c]);
         return v;
     }
     int integer(std::size_t c, int min) const {
@@ -51,8 +50,8 @@ public:
         int x = 0;
         const auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
         if (v.empty() || ec != std::errc() || ptr != v.data() + v.size())
-            throw Error(where(), fmt::format("{} '{}' is not an integer", header_[c], v));
-        if (x < min) throw Error(where(), fmt::format("{} {} is below {}", header_[c], x, min));
+            LEARNREC_FAIL_AT(where(), "{} '{}' is not an integer", header_[c], v);
+        if (x < min) LEARNREC_FAIL_AT(where(), "{} {} is below {}", header_[c], x, min);
         return x;
     }
     std::string where() const { return reader_.where(); }
@@ -70,7 +69,7 @@ IdMap ids_of(const std::filesystem::path& path, std::initializer_list<std::strin
     const auto c = rows.required(names);
     while (rows.next()) {
         const auto id = rows.id(c);
-        if (ids.find(id)) throw Error(rows.where(), fmt::format("'{}' listed twice", id));
+        if (ids.find(id)) LEARNREC_FAIL_AT(rows.where(), "'{}' listed twice", id);
         ids.insert(id);
     }
     return ids;
@@ -103,7 +102,7 @@ PlanningData read_planning_dir(const std::filesystem::path& dir) {
         out.course_hours.assign(static_cast<std::size_t>(out.courses.size()), 0.0f);
         while (rows.next()) {
             const float h = parse_csv_float(rows.text(hours), "duration_hours", rows.where());
-            if (!(h > 0.0f)) throw Error(rows.where(), fmt::format("duration_hours {} must be > 0", h));
+            if (!(h > 0.0f)) LEARNREC_FAIL_AT(rows.where(), "duration_hours {} must be > 0", h);
             out.course_hours[static_cast<std::size_t>(*out.courses.find(rows.id(id)))] = h;
         }
     }
@@ -121,7 +120,7 @@ PlanningData read_planning_dir(const std::filesystem::path& dir) {
         while (rows.next()) {
             if (!cc) break;
             const auto l = out.learners.find(rows.id(lc));
-            if (!l) throw Error(rows.where(), fmt::format("unknown learner '{}'", rows.id(lc)));
+            if (!l) LEARNREC_FAIL_AT(rows.where(), "unknown learner '{}'", rows.id(lc));
             const int current = rows.text(*cc).empty() ? 0 : rows.integer(*cc, 0);
             for (auto& t : out.targets[static_cast<std::size_t>(*l)])
                 if (t.skill == rows.id(sc)) t.current = current;
@@ -137,7 +136,7 @@ PlanningData read_planning_dir(const std::filesystem::path& dir) {
             if (it == out.role_profiles.end()) it = out.role_profiles.insert(it, RoleProfile{role, {}});
             const auto skill = rows.id(sc);
             for (const auto& s : it->skills)
-                if (s.skill == skill) throw Error(rows.where(), fmt::format("role '{}' lists skill '{}' twice", role, skill));
+                if (s.skill == skill) LEARNREC_FAIL_AT(rows.where(), "role '{}' lists skill '{}' twice", role, skill);
             it->skills.push_back({skill, rows.integer(vc, 1)});
         }
     }

@@ -104,7 +104,7 @@ public:
           required_(std::move(required)),
           optional_(std::move(optional)) {
         if (!reader_.next_record(fields_))
-            throw Error(fmt::format("{}:1", path.string()), "empty file: a header line is required");
+            LEARNREC_FAIL_AT(fmt::format("{}:1", path.string()), "empty file: a header line is required");
         for (const auto& [alias, name] : aliases) {
             auto named = [&](std::string_view n) {
                 return std::find_if(fields_.begin(), fields_.end(),
@@ -119,8 +119,7 @@ public:
     void for_each(F&& f) {
         while (reader_.next_record(fields_)) {
             if (fields_.size() != cols_.count)
-                throw Error(reader_.where(),
-                            fmt::format("{} fields, expected {} as in the header", fields_.size(), cols_.count));
+                LEARNREC_FAIL_AT(reader_.where(), "{} fields, expected {} as in the header", fields_.size(), cols_.count);
             f();
         }
     }
@@ -141,7 +140,7 @@ public:
     std::string text(std::string_view name) const { return std::string(get(name)); }
     std::string id(std::string_view name) const {
         const auto v = get(name);
-        if (v.empty()) throw Error(where(), fmt::format("empty {}", name));
+        if (v.empty()) LEARNREC_FAIL_AT(where(), "empty {}", name);
         return std::string(v);
     }
     int integer(std::string_view name, int min) const {
@@ -149,8 +148,8 @@ public:
         int x = 0;
         const auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
         if (v.empty() || ec != std::errc() || ptr != v.data() + v.size())
-            throw Error(where(), fmt::format("{} '{}' is not an integer", name, get(name)));
-        if (x < min) throw Error(where(), fmt::format("{} {} is below {}", name, x, min));
+            LEARNREC_FAIL_AT(where(), "{} '{}' is not an integer", name, get(name));
+        if (x < min) LEARNREC_FAIL_AT(where(), "{} {} is below {}", name, x, min);
         return x;
     }
     timestamp_t time(std::string_view name) const { return parse_csv_timestamp(get(name), name, where()); }
@@ -179,7 +178,7 @@ std::optional<index_t> lookup(const IdMap& ids, const std::string& id, bool allo
         ++skipped;
         return std::nullopt;
     }
-    throw Error(t.where(), fmt::format("unknown {} '{}' (not in the model's {}s)", what, id, what));
+    LEARNREC_FAIL_AT(t.where(), "unknown {} '{}' (not in the model's {}s)", what, id, what);
 }
 
 /// One row per entry: fill(entries[i]) for each row of `t` whose index() is i (rows it skips are
@@ -192,7 +191,7 @@ void fill_each_once(Table& t, std::vector<Entry>& entries, const char* what, Ind
         if (!i) return;
         auto& entry = entries[static_cast<std::size_t>(*i)];
         if (seen[static_cast<std::size_t>(*i)]++)
-            throw Error(t.where(), fmt::format("{} '{}' listed twice", what, entry.id));
+            LEARNREC_FAIL_AT(t.where(), "{} '{}' listed twice", what, entry.id);
         fill(entry);
     });
 }
@@ -244,7 +243,7 @@ CatalogueData read_catalogue_dir(const std::filesystem::path& dir, const IdMap& 
             const auto c = course(t, "course_id");
             const auto r = course(t, "requires_course_id");
             if (c && r) {
-                if (*c == *r) throw Error(t.where(), fmt::format("course '{}' requires itself", courses.id(*c)));
+                if (*c == *r) LEARNREC_FAIL_AT(t.where(), "course '{}' requires itself", courses.id(*c));
                 cat.prerequisites.push_back({*c, *r});
             }
         });
@@ -256,9 +255,9 @@ CatalogueData read_catalogue_dir(const std::filesystem::path& dir, const IdMap& 
             const auto c = course(t, "course_id");
             Session s{c.value_or(-1), t.time("start"), t.time("end"), t.text("location"),
                       t.has("capacity") ? t.integer("capacity", 0) : 1, t.text("session_id")};
-            if (s.end < s.start) throw Error(t.where(), "the session ends before it starts");
+            if (s.end < s.start) LEARNREC_FAIL_AT(t.where(), "the session ends before it starts");
             if (!s.id.empty() && !session_ids.insert(s.id).second)
-                throw Error(t.where(), fmt::format("session '{}' listed twice", s.id));
+                LEARNREC_FAIL_AT(t.where(), "session '{}' listed twice", s.id);
             if (c) cat.sessions.push_back(std::move(s));
         });
     }
@@ -270,14 +269,13 @@ CatalogueData read_catalogue_dir(const std::filesystem::path& dir, const IdMap& 
             try {
                 o.scope = parse_obligation_scope(t.get("scope"));
             } catch (const Error& e) {
-                throw Error(t.where(), e.reason());
+                LEARNREC_FAIL_AT(t.where(), "{}", e.reason());
             }
             if (o.scope != ObligationScope::all && o.value.empty())
-                throw Error(t.where(),
-                            fmt::format("scope '{}' needs a value (which {})", to_string(o.scope), to_string(o.scope)));
+                LEARNREC_FAIL_AT(t.where(), "scope '{}' needs a value (which {})", to_string(o.scope), to_string(o.scope));
             if (o.scope == ObligationScope::learner && !learners.find(o.value)) {
                 if (!options.allow_unknown_learners)
-                    throw Error(t.where(), fmt::format("unknown learner '{}' (not in the model's learners)", o.value));
+                    LEARNREC_FAIL_AT(t.where(), "unknown learner '{}' (not in the model's learners)", o.value);
                 if (c) ++out.skipped_rows;
                 return;
             }
@@ -321,8 +319,7 @@ CatalogueData read_catalogue_dir(const std::filesystem::path& dir, const IdMap& 
             for (std::size_t g = 0; g < goals.size(); ++g)
                 if (goals[g].skill == skill) {
                     if (g < from_profile[static_cast<std::size_t>(*l)] && goals[g].level == level) return;
-                    throw Error(t.where(),
-                                fmt::format("learner '{}' targets skill '{}' twice", t.text("learner_id"), skill));
+                    LEARNREC_FAIL_AT(t.where(), "learner '{}' targets skill '{}' twice", t.text("learner_id"), skill);
                 }
             goals.push_back({skill, level});
         });
@@ -330,7 +327,7 @@ CatalogueData read_catalogue_dir(const std::filesystem::path& dir, const IdMap& 
     try {
         cat.validate();
     } catch (const Error& e) {
-        throw Error(dir.string(), e.reason());
+        LEARNREC_FAIL_AT(dir.string(), "{}", e.reason());
     }
     return out;
 }

@@ -9,19 +9,19 @@ nlohmann::json parse_rules_object(std::string_view text, const std::string& sour
         doc = nlohmann::json::parse(text.begin(), text.end());
     } catch (const nlohmann::json::parse_error& e) {
         // nlohmann's message already says "at line L, column C".
-        throw Error(source, fmt::format("not valid JSON: {}", e.what()));
+        LEARNREC_FAIL_AT(source, "not valid JSON: {}", e.what());
     }
-    if (!doc.is_object()) throw Error(source, fmt::format("the rules must be a JSON object, got {}", doc.type_name()));
+    if (!doc.is_object()) LEARNREC_FAIL_AT(source, "the rules must be a JSON object, got {}", doc.type_name());
     return doc;
 }
 
 void RulesReader::fail(const std::string& key, const std::string& reason) const {
-    throw Error(source_, fmt::format("key '{}' {}", key, reason));
+    LEARNREC_FAIL_AT(source_, "key '{}' {}", key, reason);
 }
 
 void RulesReader::walk(const json& object, const std::string& prefix, const std::map<std::string, Handler>& handlers) const {
     if (!object.is_object()) {
-        if (prefix.empty()) throw Error(source_, fmt::format("the rules must be a JSON object, got {}", object.type_name()));
+        if (prefix.empty()) LEARNREC_FAIL_AT(source_, "the rules must be a JSON object, got {}", object.type_name());
         fail(prefix, fmt::format("must be an object, got {}", object.type_name()));
     }
     for (const auto& [name, value] : object.items()) {

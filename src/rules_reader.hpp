@@ -27,7 +27,7 @@ void validate_rules(const Settings& settings, const std::string& source) {
     try {
         settings.validate();
     } catch (const Error& e) {
-        throw Error(source, e.reason());
+        LEARNREC_FAIL_AT(source, "{}", e.reason());
     }
 }
 

@@ -36,14 +36,13 @@ CsrMatrix parse_user_item_lists(std::string_view text, std::string_view source_n
             const auto [ptr, ec] = std::from_chars(token.data(), token.data() + token.size(), value);
             if (ec != std::errc() || ptr != token.data() + token.size() || value < 0 ||
                 value >= std::numeric_limits<index_t>::max())
-                throw Error(fmt::format("{}:{}", source_name, line_no),
-                            fmt::format("'{}' is not an id (a non-negative integer below 2^31 - 1)", token));
+                LEARNREC_FAIL_AT(fmt::format("{}:{}", source_name, line_no), "'{}' is not an id (a non-negative integer below 2^31 - 1)", token);
             ids.push_back(static_cast<index_t>(value));
             i = j;
         }
         if (ids.empty()) {
             if (pos >= text.size()) break;  // a trailing newline
-            throw Error(fmt::format("{}:{}", source_name, line_no), "empty line");
+            LEARNREC_FAIL_AT(fmt::format("{}:{}", source_name, line_no), "empty line");
         }
         rows = std::max(rows, ids[0] + 1);
         for (std::size_t k = 1; k < ids.size(); ++k) {

@@ -74,7 +74,7 @@ public:
     void finish() {
         if (!in_.empty()) fail(fmt::format("{} unread bytes at the end of the payload", in_.size()));
     }
-    [[noreturn]] void fail(const std::string& reason) const { throw Error("", "corrupt payload: " + reason); }
+    [[noreturn]] void fail(const std::string& reason) const { LEARNREC_FAIL_AT("", "{}", "corrupt payload: " + reason); }
 
 private:
     void need(std::size_t n, const char* what) {
@@ -120,9 +120,9 @@ CourseTextIndex decode(std::string_view bytes, const std::string& context) {
         in.finish();
         return CourseTextIndex(std::move(courses), SkillVocabulary(std::move(phrases)), config);
     } catch (const Error& e) {
-        throw Error(context, fmt::format("'text_index': {}", e.reason()));
+        LEARNREC_FAIL_AT(context, "'text_index': {}", e.reason());
     } catch (const std::bad_alloc&) {
-        throw Error(context, "'text_index': out of memory while loading");
+        LEARNREC_FAIL_AT(context, "'text_index': out of memory while loading");
     }
 }
 

@@ -111,17 +111,17 @@ SkillVocabulary read_skill_vocabulary_csv(const std::filesystem::path& path) {
     const std::string text = read_text_file(path);
     CsvReader reader(text, path.string());
     std::vector<std::string> fields;
-    if (!reader.next_record(fields)) throw Error(path.string(), "empty file (expected a header skill,language,synonym)");
+    if (!reader.next_record(fields)) LEARNREC_FAIL_AT(path.string(), "empty file (expected a header skill,language,synonym)");
     const CsvColumns cols = resolve_csv_columns(fields, {"skill", "language", "synonym"}, {}, {}, reader.where());
     SkillVocabulary out;
     while (reader.next_record(fields)) {
         if (fields.size() != cols.count)
-            throw Error(reader.where(), fmt::format("{} fields, the header has {}", fields.size(), cols.count));
+            LEARNREC_FAIL_AT(reader.where(), "{} fields, the header has {}", fields.size(), cols.count);
         try {
             out.add({std::string(trim_csv_blank(fields[cols.required[0]])),
                      std::string(trim_csv_blank(fields[cols.required[1]])), fields[cols.required[2]]});
         } catch (const Error& e) {
-            throw Error(reader.where(), e.reason());
+            LEARNREC_FAIL_AT(reader.where(), "{}", e.reason());
         }
     }
     return out;

@@ -132,13 +132,12 @@ std::vector<Chunk> array_elements(std::string_view text, std::size_t pos, std::s
             if (c == ']') {
                 const auto rest = trim(text.substr(pos + 1));
                 if (!rest.empty() && !trailing_allowed)
-                    throw Error(fmt::format("{}:{}", source, line), "text after the closing ']' of the statement array");
+                    LEARNREC_FAIL_AT(fmt::format("{}:{}", source, line), "text after the closing ']' of the statement array");
                 return out;
             }
         }
     }
-    throw Error(fmt::format("{}:{}", source, started ? start_line : line),
-                "the statement array is not closed (truncated file?)");
+    LEARNREC_FAIL_AT(fmt::format("{}:{}", source, started ? start_line : line), "the statement array is not closed (truncated file?)");
 }
 
 std::string_view string_at(const json& obj, const char* key) {
@@ -260,7 +259,7 @@ public:
             convert(st);
         } catch (const Malformed& m) {
             const std::string where = fmt::format("{}:{}", source_, chunk.line);
-            if (!options_.skip_malformed) throw Error(where, m.reason);
+            if (!options_.skip_malformed) LEARNREC_FAIL_AT(where, "{}", m.reason);
             ++stats_.malformed;
             if (stats_.malformed_examples.size() < kExamples)
                 stats_.malformed_examples.push_back(fmt::format("{}: {}", where, m.reason));
@@ -437,17 +436,17 @@ void read_xapi_course_map_csv(const std::filesystem::path& path, XapiCourseMap& 
     const std::string text = read_text_file(path);
     CsvReader reader(text, path.string());
     std::vector<std::string> fields;
-    if (!reader.next_record(fields)) throw Error(reader.where(), "empty file; expected object_iri,course_id");
+    if (!reader.next_record(fields)) LEARNREC_FAIL_AT(reader.where(), "empty file; expected object_iri,course_id");
     const auto cols = resolve_csv_columns(fields, {"object_iri", "course_id"}, {}, {}, reader.where());
     while (reader.next_record(fields)) {
         if (fields.size() != cols.count)
-            throw Error(reader.where(), fmt::format("expected {} fields as in the header, got {}", cols.count, fields.size()));
+            LEARNREC_FAIL_AT(reader.where(), "expected {} fields as in the header, got {}", cols.count, fields.size());
         const std::string iri(trim_csv_blank(fields[cols.required[0]]));
         const std::string course(trim_csv_blank(fields[cols.required[1]]));
-        if (iri.empty() || course.empty()) throw Error(reader.where(), "empty object_iri or course_id");
+        if (iri.empty() || course.empty()) LEARNREC_FAIL_AT(reader.where(), "empty object_iri or course_id");
         auto [it, inserted] = map.table.emplace(iri, course);
         if (!inserted && it->second != course)
-            throw Error(reader.where(), fmt::format("object '{}' mapped to both '{}' and '{}'", iri, it->second, course));
+            LEARNREC_FAIL_AT(reader.where(), "object '{}' mapped to both '{}' and '{}'", iri, it->second, course);
     }
 }
 

@@ -65,7 +65,7 @@ int run_coldstart_demo(const DemoFlags& flags) {
             hire = u;
             break;
         }
-    if (hire < 0) throw Error("coldstart-demo", "no held-out learner has enough enrolments to show");
+    if (hire < 0) LEARNREC_FAIL_AT("coldstart-demo", "no held-out learner has enough enrolments to show");
     const auto& p = academy.learners[static_cast<std::size_t>(hire)];
     fmt::print("New hire {}: {} {} in {}, {} ({}), speaks {}. No enrolments yet.\n", p.id, p.seniority, p.role,
                p.department, p.country, p.region, p.language);

@@ -35,7 +35,7 @@ Tokens Tokens::parse(std::string_view text, std::string_view source_name) {
         if (line.empty() || line.front() == '#') continue;
         const std::string where = fmt::format("{}:{}", source_name, line_no);
         const auto space = line.find_first_of(" \t");
-        if (space == std::string_view::npos) throw Error(where, "expected 'reader TOKEN' or 'admin TOKEN'");
+        if (space == std::string_view::npos) LEARNREC_FAIL_AT(where, "expected 'reader TOKEN' or 'admin TOKEN'");
         const std::string_view role = line.substr(0, space);
         std::string_view token = line.substr(space + 1);
         while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
@@ -45,9 +45,9 @@ Tokens Tokens::parse(std::string_view text, std::string_view source_name) {
         else if (role == "admin")
             e.role = Role::admin;
         else
-            throw Error(where, fmt::format("unknown role '{}' (expected reader or admin)", role));
-        if (token.size() < 16) throw Error(where, "token shorter than 16 characters");
-        if (token.find_first_of(" \t") != std::string_view::npos) throw Error(where, "token contains whitespace");
+            LEARNREC_FAIL_AT(where, "unknown role '{}' (expected reader or admin)", role);
+        if (token.size() < 16) LEARNREC_FAIL_AT(where, "token shorter than 16 characters");
+        if (token.find_first_of(" \t") != std::string_view::npos) LEARNREC_FAIL_AT(where, "token contains whitespace");
         e.token = std::string(token);
         t.entries_.push_back(std::move(e));
     }
@@ -56,10 +56,10 @@ Tokens Tokens::parse(std::string_view text, std::string_view source_name) {
 
 Tokens Tokens::read(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(path.string(), "cannot open the tokens file");
+    if (!in) LEARNREC_FAIL_AT(path.string(), "cannot open the tokens file");
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     Tokens t = parse(text, path.string());
-    if (!t.enabled()) throw Error(path.string(), "no tokens (expected lines 'reader TOKEN' or 'admin TOKEN')");
+    if (!t.enabled()) LEARNREC_FAIL_AT(path.string(), "no tokens (expected lines 'reader TOKEN' or 'admin TOKEN')");
     return t;
 }
 

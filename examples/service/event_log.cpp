@@ -17,7 +17,7 @@ namespace learnrec::service {
 
 namespace {
 [[noreturn]] void fail(const std::filesystem::path& path, std::string_view what) {
-    throw Error(path.string(), fmt::format("{}: {}", what, std::strerror(errno)));
+    LEARNREC_FAIL_AT(path.string(), "{}: {}", what, std::strerror(errno));
 }
 
 void write_all(int fd, std::string_view bytes, const std::filesystem::path& path) {
@@ -68,9 +68,8 @@ EventLogWriter::EventLogWriter(std::filesystem::path path) : path_(std::move(pat
         std::string_view header = std::string_view(text).substr(0, text.find('\n'));
         if (!header.empty() && header.back() == '\r') header.remove_suffix(1);
         if (header != kEventLogHeader)
-            throw Error(path_.string() + ":1",
-                        fmt::format("the event log's header is '{}'; this service appends '{}'", header,
-                                    kEventLogHeader));
+            LEARNREC_FAIL_AT(path_.string() + ":1", "the event log's header is '{}'; this service appends '{}'", header,
+                                    kEventLogHeader);
         size_ = text.size();
     }
 }

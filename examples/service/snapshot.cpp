@@ -35,9 +35,9 @@ namespace {
 
 std::string read_file(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(path.string(), fmt::format("cannot open: {}", std::strerror(errno)));
+    if (!in) LEARNREC_FAIL_AT(path.string(), "cannot open: {}", std::strerror(errno));
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad()) throw Error(path.string(), "read error");
+    if (in.bad()) LEARNREC_FAIL_AT(path.string(), "read error");
     return bytes;
 }
 
@@ -157,11 +157,10 @@ std::shared_ptr<const Snapshot> load_snapshot(const SnapshotSources& sources, ti
     try {
         bundle = from_bytes(bytes);
     } catch (const Error& e) {
-        throw Error(sources.model.string(), e.reason());
+        LEARNREC_FAIL_AT(sources.model.string(), "{}", e.reason());
     }
     if (bundle.courses.size() != bundle.model->num_courses())
-        throw Error(sources.model.string(),
-                    "the model file has no course ids; save it with its ids (learnrec train --save)");
+        LEARNREC_FAIL_AT(sources.model.string(), "the model file has no course ids; save it with its ids (learnrec train --save)");
     ModelVersion version = model_version_of(bytes, bundle, now);
     const index_t learners = bundle.model->num_learners();
     const index_t courses = bundle.model->num_courses();
@@ -217,9 +216,8 @@ std::shared_ptr<const Snapshot> load_snapshot(const SnapshotSources& sources, ti
         options.allow_unknown_ids = true;
         feature_tokens = read_features_csv(sources.learner_features, bundle.learners, options).features;
         if (feature_tokens.size() != embedded)
-            throw Error(sources.learner_features.string(),
-                        fmt::format("names {} learner features, the hybrid model {} was trained with {}",
-                                    feature_tokens.size(), sources.model.string(), embedded));
+            LEARNREC_FAIL_AT(sources.learner_features.string(), "names {} learner features, the hybrid model {} was trained with {}",
+                                    feature_tokens.size(), sources.model.string(), embedded);
     }
     std::shared_ptr<Snapshot> s;
     try {
@@ -230,7 +228,7 @@ std::shared_ptr<const Snapshot> load_snapshot(const SnapshotSources& sources, ti
         s = build_snapshot(std::move(bundle), std::move(catalogue), std::move(rules), std::move(history),
                           std::move(version), matched, std::move(vocabulary), std::move(feature_tokens));
     } catch (const Error& e) {
-        throw Error(sources.catalogue.empty() ? sources.model.string() : sources.catalogue.string(), e.what());
+        LEARNREC_FAIL_AT(sources.catalogue.empty() ? sources.model.string() : sources.catalogue.string(), "{}", e.what());
     }
     s->history_reused = reuse;
     std::tie(s->log_device, s->log_inode) =

@@ -1,8 +1,8 @@
 // learnrec — error reporting.
 //
-// One exception type for every user-facing failure. User errors (bad input, bad
-// configuration, corrupt files) are checked with LEARNREC_CHECK, which throws;
-// internal invariants use assert and vanish in release builds.
+// One exception type for every user-facing failure, raised one way: LEARNREC_CHECK and
+// LEARNREC_FAIL name the calling function; LEARNREC_FAIL_AT names a place in the input (file and
+// line) instead. Internal invariants use assert and vanish in release builds.
 #pragma once
 
 #include <cmath>
@@ -86,12 +86,12 @@ inline std::string caller_name(const char* func, const char* pretty) {
 /// a * b for sizes, throwing instead of wrapping around.
 inline std::size_t checked_mul(std::size_t a, std::size_t b, const char* what) {
     if (a != 0 && b > std::numeric_limits<std::size_t>::max() / a)
-        throw Error(what, fmt::format("size {} x {} overflows", a, b));
+        throw_error(what, fmt::format("size {} x {} overflows", a, b));
     return a * b;
 }
 inline std::size_t checked_add(std::size_t a, std::size_t b, const char* what) {
     if (b > std::numeric_limits<std::size_t>::max() - a)
-        throw Error(what, fmt::format("size {} + {} overflows", a, b));
+        throw_error(what, fmt::format("size {} + {} overflows", a, b));
     return a + b;
 }
 }  // namespace detail
@@ -110,6 +110,11 @@ inline std::size_t checked_add(std::size_t a, std::size_t b, const char* what) {
 #define LEARNREC_FAIL(...)                                                                        \
     ::learnrec::detail::throw_error(::learnrec::detail::caller_name(__func__, __PRETTY_FUNCTION__), \
                                     fmt::format(__VA_ARGS__))
+
+/// Unconditional user error whose context is a place in the input rather than a function:
+/// "file.csv:12" of a malformed row, a file that cannot be read, a rules key. Same type, same
+/// "<context>: <reason>" message as LEARNREC_FAIL.
+#define LEARNREC_FAIL_AT(context, ...) ::learnrec::detail::throw_error(std::string(context), fmt::format(__VA_ARGS__))
 
 namespace learnrec::detail {
 /// What every SGD trainer's config asks first (BPR, the hybrid model): a positive dimension and a

@@ -170,8 +170,8 @@ struct PyCsr {
         view.data = span_of(data);
         // Shape consistency first (validate() reads indptr[0] and indptr.back()).
         if (view.indptr.size() != static_cast<std::size_t>(view.rows) + 1)
-            throw Error("CsrView", fmt::format("{}: indptr has {} entries, expected rows + 1 = {}", name,
-                                                view.indptr.size(), static_cast<std::size_t>(view.rows) + 1));
+            LEARNREC_FAIL_AT("CsrView", "{}: indptr has {} entries, expected rows + 1 = {}", name,
+                                                view.indptr.size(), static_cast<std::size_t>(view.rows) + 1);
         py::gil_scoped_release release;
         view.validate(name.c_str());
     }

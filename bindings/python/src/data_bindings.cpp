@@ -218,7 +218,7 @@ py::dict events_from_columns(const std::vector<std::string>& learner_ids, const 
         for (std::size_t k = 0; k < n; ++k) {
             const auto where = fmt::format("row {}", k);
             const auto kind = parse_lifecycle_kind(kinds[k]);
-            if (!kind) throw Error(where, fmt::format("unknown event '{}'", kinds[k]));
+            if (!kind) LEARNREC_FAIL_AT(where, "unknown event '{}'", kinds[k]);
             add_event(log, learner_ids[k], course_ids[k], *kind, time.data()[k], value.data()[k], where);
         }
     }
@@ -231,7 +231,7 @@ py::dict events_from_columns(const std::vector<std::string>& learner_ids, const 
 WeightingPolicy::Dropped parse_dropped(const std::string& dropped) {
     if (dropped == "negative") return WeightingPolicy::Dropped::negative;
     if (dropped == "ignore") return WeightingPolicy::Dropped::ignore;
-    throw Error("apply_policy", fmt::format("dropped must be 'negative' or 'ignore', got '{}'", dropped));
+    LEARNREC_FAIL_AT("apply_policy", "dropped must be 'negative' or 'ignore', got '{}'", dropped);
 }
 
 /// Borrowed event arrays (strict dtypes, equal lengths) converted to LifecycleEvents.

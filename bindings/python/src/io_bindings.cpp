@@ -33,7 +33,7 @@ IdMap id_map_from(const py::object& ids, const char* what, index_t expected) {
     try {
         return IdMap(std::move(values));  // rejects empty and duplicate ids
     } catch (const Error& e) {
-        throw Error(what, e.reason());
+        LEARNREC_FAIL_AT(what, "{}", e.reason());
     }
 }
 

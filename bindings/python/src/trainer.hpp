@@ -58,7 +58,7 @@ public:
 
 private:
     Trainer& live() {
-        if (!trainer_) throw Error(name_, "the trainer was released; create a new one to train again");
+        if (!trainer_) LEARNREC_FAIL_AT(name_, "the trainer was released; create a new one to train again");
         return *trainer_;
     }
     const char* name_;

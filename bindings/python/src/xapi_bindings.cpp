@@ -33,7 +33,7 @@ XapiOptions xapi_options(const py::dict& table, const std::string& course_map_cs
     if (rule == "last_segment") o.courses.rule = XapiCourseMap::Rule::last_segment;
     else if (rule == "regex") o.courses.rule = XapiCourseMap::Rule::regex;
     else if (rule == "table_only") o.courses.rule = XapiCourseMap::Rule::table_only;
-    else throw Error("read_xapi", fmt::format("unknown course rule '{}' (last_segment, regex or table_only)", rule));
+    else LEARNREC_FAIL_AT("read_xapi", "unknown course rule '{}' (last_segment, regex or table_only)", rule);
     o.courses.pattern = pattern;
     LEARNREC_CHECK(o.courses.rule != XapiCourseMap::Rule::regex || !pattern.empty(),
                    "course rule 'regex' needs a course_pattern");
@@ -46,7 +46,7 @@ XapiOptions xapi_options(const py::dict& table, const std::string& course_map_cs
         }
         const std::string name = py::str(kind);
         const auto k = parse_lifecycle_kind(name);
-        if (!k) throw Error("read_xapi", fmt::format("verb '{}' maps to unknown event kind '{}'", std::string(py::str(iri)), name));
+        if (!k) LEARNREC_FAIL_AT("read_xapi", "verb '{}' maps to unknown event kind '{}'", std::string(py::str(iri)), name);
         o.verbs[py::str(iri)] = *k;
     }
     o.max_statement_bytes = max_statement_bytes;

@@ -46,12 +46,12 @@ public:
     /// Adds one event. `where` names the source (e.g. "file.csv:12") for error messages.
     void add(std::string learner, std::string course, float weight, std::optional<timestamp_t> ts = std::nullopt,
              const std::string& where = {}) {
-        if (learner.empty()) throw Error(where, "empty learner id");
-        if (course.empty()) throw Error(where, "empty course id");
-        if (!std::isfinite(weight)) throw Error(where, fmt::format("weight {} is not finite", weight));
-        if (weight == 0.0f) throw Error(where, "weight is 0; give a non-zero weight or leave the row out");
+        if (learner.empty()) LEARNREC_FAIL_AT(where, "empty learner id");
+        if (course.empty()) LEARNREC_FAIL_AT(where, "empty course id");
+        if (!std::isfinite(weight)) LEARNREC_FAIL_AT(where, "weight {} is not finite", weight);
+        if (weight == 0.0f) LEARNREC_FAIL_AT(where, "weight is 0; give a non-zero weight or leave the row out");
         if (!entries_.empty() && ts.has_value() != any_timestamp_)
-            throw Error(where, "some events have a timestamp and some do not; give all or none");
+            LEARNREC_FAIL_AT(where, "some events have a timestamp and some do not; give all or none");
         any_timestamp_ = ts.has_value();
         entries_.push_back({learners_.insert(std::move(learner)), courses_.insert(std::move(course)), weight,
                             ts.value_or(0)});

@@ -188,8 +188,8 @@ std::shared_ptr<const M> model_as(const ModelBundle& bundle, const std::string& 
         if (typeid(given) == typeid(M)) m = std::static_pointer_cast<const M>(bundle.model);
     }
     if (!m)
-        throw Error(context, fmt::format("file holds a '{}' model, expected '{}'", bundle.model->kind(),
-                                         kind_name_of<M>()));
+        LEARNREC_FAIL_AT(context, "file holds a '{}' model, expected '{}'", bundle.model->kind(),
+                                         kind_name_of<M>());
     return m;
 }
 }  // namespace detail
