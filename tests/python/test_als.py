@@ -68,7 +68,16 @@ def test_progress_bar_shows_when_requested(user_items, capsys):
     assert "2/2" in capsys.readouterr().err
 
 
-def test_keyboard_interrupt_stops_between_iterations_and_keeps_a_usable_model(user_items):
+@pytest.fixture
+def ctrl_c_raises():
+    """Python's own SIGINT handler for the test: a process started in the background by a shell
+    without job control inherits SIGINT ignored, and Ctrl-C would then never reach Python."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_keyboard_interrupt_stops_between_iterations_and_keeps_a_usable_model(user_items, ctrl_c_raises):
     def ctrl_c_at_second_iteration(iteration, elapsed, loss):
         if iteration == 1:
             signal.raise_signal(signal.SIGINT)  # what Ctrl-C does
@@ -81,7 +90,7 @@ def test_keyboard_interrupt_stops_between_iterations_and_keeps_a_usable_model(us
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
-def test_ctrl_c_during_a_step_with_the_gil_released_stops_training(academy):
+def test_ctrl_c_during_a_step_with_the_gil_released_stops_training(academy, ctrl_c_raises):
     timer = threading.Timer(0.3, lambda: signal.pthread_kill(threading.main_thread().ident, signal.SIGINT))
     model = learnrec.ImplicitALS(factors=32, iterations=10_000, random_state=0, num_threads=1)
     timer.start()
