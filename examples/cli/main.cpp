@@ -38,40 +38,10 @@ namespace {
 
 using namespace learnrec;
 
-struct TrainFlags {
-    AlsConfig als;
-    std::string solver = "cg";
-};
-
-void add_als_flags(CLI::App& cmd, TrainFlags& f) {
-    cmd.add_option("--factors", f.als.factors, "Embedding dimension")->capture_default_str()->check(CLI::PositiveNumber);
-    cmd.add_option("--iterations", f.als.iterations, "ALS iterations")->capture_default_str()->check(CLI::NonNegativeNumber);
-    cmd.add_option("--regularization", f.als.regularization, "L2 regularization")->capture_default_str();
-    cmd.add_option("--alpha", f.als.alpha, "Confidence scale: c = alpha * weight")->capture_default_str();
-    cmd.add_option("--solver", f.solver, "cg (conjugate gradient) or cholesky (exact)")
-        ->capture_default_str()
-        ->check(CLI::IsMember({"cg", "cholesky"}));
-    cmd.add_option("--cg-steps", f.als.cg_steps, "Conjugate-gradient steps per solve")->capture_default_str();
-    cmd.add_option("--seed", f.als.seed, "Random seed")->capture_default_str();
-    cmd.add_option("--threads", f.als.num_threads, "Threads (0 = all processors)")->capture_default_str();
-}
-
-AlsConfig finish(TrainFlags& f) {
-    f.als.solver = f.solver == "cholesky" ? AlsSolver::cholesky : AlsSolver::cg;
-    f.als.validate();
-    return f.als;
-}
-
-/// Prints one line per iteration on stderr, so long training shows progress and stdout stays clean.
-IterationCallback progress(int total) {
-    return [total](const IterationInfo& info) {
-        fmt::print(stderr, "\r  iteration {:>3}/{}  loss {:.6f}  {:.3f} s", info.iteration, total, info.loss,
-                   info.seconds);
-        if (info.iteration == total) fmt::print(stderr, "\n");
-        std::fflush(stderr);
-        return true;
-    };
-}
+using TrainFlags = demo::AlsFlags;
+using demo::add_als_flags;
+using demo::finish;
+using demo::progress;
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -19,7 +19,8 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-/// One line per iteration on stderr, so training shows progress and stdout stays clean.
+}  // namespace
+
 IterationCallback progress(int total) {
     return [total](const IterationInfo& info) {
         fmt::print(stderr, "\r  iteration {:>3}/{}  loss {:.6f}  {:.3f} s", info.iteration, total, info.loss,
@@ -30,29 +31,35 @@ IterationCallback progress(int total) {
     };
 }
 
-}  // namespace
+void add_als_flags(CLI::App& cmd, AlsFlags& f) {
+    cmd.add_option("--factors", f.als.factors, "Embedding dimension")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd.add_option("--iterations", f.als.iterations, "ALS iterations")->capture_default_str()->check(CLI::NonNegativeNumber);
+    cmd.add_option("--regularization", f.als.regularization, "L2 regularization")->capture_default_str();
+    cmd.add_option("--alpha", f.als.alpha, "Confidence scale: c = alpha * weight")->capture_default_str();
+    cmd.add_option("--solver", f.solver, "cg (conjugate gradient) or cholesky (exact)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"cg", "cholesky"}));
+    cmd.add_option("--cg-steps", f.als.cg_steps, "Conjugate-gradient steps per solve")->capture_default_str();
+    cmd.add_option("--seed", f.als.seed, "Random seed")->capture_default_str();
+    cmd.add_option("--threads", f.als.num_threads, "Threads (0 = all processors)")->capture_default_str();
+}
+
+AlsConfig finish(AlsFlags& f) {
+    f.als.solver = f.solver == "cholesky" ? AlsSolver::cholesky : AlsSolver::cg;
+    f.als.validate();
+    return f.als;
+}
 
 void add_flags(CLI::App& cmd, Options& o) {
     cmd.add_option("--learners", o.learners, "Learners to generate")->capture_default_str();
     cmd.add_option("--courses", o.courses, "Courses to generate")->capture_default_str();
     cmd.add_option("--data-seed", o.data_seed, "Seed of the generated academy and the split")->capture_default_str();
     cmd.add_option("--show", o.show, "Learners to show")->capture_default_str();
-    cmd.add_option("--factors", o.als.factors, "Embedding dimension")->capture_default_str()->check(CLI::PositiveNumber);
-    cmd.add_option("--iterations", o.als.iterations, "ALS iterations")->capture_default_str()->check(CLI::NonNegativeNumber);
-    cmd.add_option("--regularization", o.als.regularization, "L2 regularization")->capture_default_str();
-    cmd.add_option("--alpha", o.als.alpha, "Confidence scale: c = alpha * weight")->capture_default_str();
-    cmd.add_option("--solver", o.solver, "cg (conjugate gradient) or cholesky (exact)")
-        ->capture_default_str()
-        ->check(CLI::IsMember({"cg", "cholesky"}));
-    cmd.add_option("--cg-steps", o.als.cg_steps, "Conjugate-gradient steps per solve")->capture_default_str();
-    cmd.add_option("--seed", o.als.seed, "Random seed")->capture_default_str();
-    cmd.add_option("--threads", o.als.num_threads, "Threads (0 = all processors)")->capture_default_str();
+    add_als_flags(cmd, o.training);
 }
 
 int run(Options o, const AfterTraining& after_training) {
-    o.als.solver = o.solver == "cholesky" ? AlsSolver::cholesky : AlsSolver::cg;
-    o.als.validate();
-    const AlsConfig& config = o.als;
+    const AlsConfig config = finish(o.training);
 
     const auto t0 = std::chrono::steady_clock::now();
     AcademyConfig academy_config;
@@ -66,7 +73,7 @@ int run(Options o, const AfterTraining& after_training) {
 
     const Split split = holdout_split(m, 0.2, o.data_seed);
     fmt::print("Training implicit ALS: {} factors, {} iterations, {} solver, alpha {}, regularization {}\n",
-               config.factors, config.iterations, o.solver, config.alpha, config.regularization);
+               config.factors, config.iterations, o.training.solver, config.alpha, config.regularization);
     const auto t1 = std::chrono::steady_clock::now();
     auto als = std::make_shared<const AlsModel>(fit_als(split.train, config, progress(config.iterations)));
     fmt::print("Trained in {:.2f} s\n\n", seconds_since(t1));

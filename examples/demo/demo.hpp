@@ -14,20 +14,32 @@
 
 namespace learnrec::demo {
 
+/// ALS hyperparameters as command-line flags, shared by the demo and the CLI's training commands.
+struct AlsFlags {
+    AlsConfig als;
+    std::string solver = "cg";
+};
+
+/// --factors, --iterations, --regularization, --alpha, --solver, --cg-steps, --seed, --threads.
+void add_als_flags(CLI::App& cmd, AlsFlags& flags);
+/// The config the flags describe, validated.
+AlsConfig finish(AlsFlags& flags);
+/// One line per iteration on stderr, so training shows progress and stdout stays clean.
+IterationCallback progress(int total);
+
 struct Options {
     index_t learners = 5000;
     index_t courses = 600;
     std::uint64_t data_seed = 42;
     int show = 3;
-    AlsConfig als = [] {
-        AlsConfig c;
-        c.factors = 64;
-        c.iterations = 15;
-        c.regularization = 5.0f;
-        c.alpha = 10.0f;
-        return c;
+    AlsFlags training = [] {
+        AlsFlags f;
+        f.als.factors = 64;
+        f.als.iterations = 15;
+        f.als.regularization = 5.0f;
+        f.als.alpha = 10.0f;
+        return f;
     }();
-    std::string solver = "cg";
 };
 
 /// Adds the demo's flags (academy size, seed, ALS hyperparameters) to a CLI11 command.
