@@ -15,7 +15,7 @@ packages=(
   libcli11-dev                   # command-line parsing for the CLI
   catch2                         # C++ unit tests (v2.13)
   libbenchmark-dev               # Google Benchmark binaries
-  libcpp-httplib-dev             # the HTTP server of learnrec-serve (examples/service)
+  libboost-dev                   # Boost.Beast + Boost.Asio (header-only): learnrec-serve's HTTP server
   wrk curl                       # learnrec-serve's load benchmark (benchmarks/service/run.sh)
   python3-venv python3-dev       # the Python package's virtual environment and headers
   "$@"                           # extra packages a caller needs (fuzz.sh: clang)

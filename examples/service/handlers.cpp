@@ -228,7 +228,7 @@ void return_freed_memory() {
 }  // namespace
 
 ReloadResult Service::reload(bool full) {
-    // The caller (an HTTP worker on POST /admin/reload, or the signal thread) only waits: the
+    // The caller (a blocking-route thread on POST /admin/reload, or the signal thread) only waits: the
     // snapshot is built on the reload thread at a lower priority, so on a busy machine the
     // scheduler serves requests first and the reload takes the idle time; requests never wait
     // for it (they read the published snapshot), they only share the cores.

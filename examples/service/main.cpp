@@ -1,10 +1,13 @@
 // learnrec-serve — an HTTP service that links learnrec and answers a learning platform: ranked
 // courses with rules and reasons per learner, new learners, similar courses, lifecycle events,
 // health, metrics and hot reloads. See examples/service/README.md.
+#include <csignal>
 #include <cstdio>
 #include <malloc.h>
 #include <string>
 #include <thread>
+
+#include <pthread.h>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -44,10 +47,12 @@ int main(int argc, char** argv) {
     app.add_option("--port", server.port, "Port (0: a free one, printed on stdout)")->capture_default_str()
         ->check(CLI::Range(0, 65535));
     server.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    app.add_option("--threads", server.threads, "Requests computed at once, one thread each (default: processors)")
+    app.add_option("--threads", server.threads,
+                   "I/O threads: each reads, ranks and answers requests (at most this many computed at once; "
+                   "default: processors)")
         ->capture_default_str()->check(CLI::Range(1, 1024));
     app.add_option("--connections", server.connections,
-                   "Keep-alive connections served at once (HTTP workers, mostly waiting on sockets)")
+                   "Open connections at most; further clients wait in the listen backlog until one closes")
         ->capture_default_str()->check(CLI::Range(1, 4096));
     app.add_option("--tokens", tokens, "Bearer tokens file: lines 'reader TOKEN' and 'admin TOKEN'")
         ->check(CLI::ExistingFile);
@@ -60,12 +65,24 @@ int main(int argc, char** argv) {
     app.add_option("--max-pending-events", options.pending_capacity,
                    "Events kept on top of the snapshot until a reload (then POST /v1/events is 503)")
         ->capture_default_str();
-    app.add_flag("--rank-on-workers", server.rank_on_workers,
-                 "Rank on the HTTP workers (at most --threads at once) instead of on --threads compute threads: "
-                 "less CPU per request, more memory (each worker that ranks keeps its own per-thread state)");
+    // Ranking now always happens on the I/O thread that read the request (server.hpp); the flag
+    // that chose it over a hand-off to compute threads stays accepted so existing command lines
+    // and config files still start.
+    bool rank_on_workers = false;
+    app.add_flag("--rank-on-workers", rank_on_workers, "Accepted for compatibility: requests are always ranked "
+                 "on the I/O thread that read them")->group("");
     bool quiet = false;
     app.add_flag("--no-request-log", quiet, "Do not log one line per request on stderr");
     CLI11_PARSE(app, argc, argv);
+    // SIGINT/SIGTERM/SIGHUP are taken by run_server's signal thread (sigwait), which works only if
+    // no thread leaves them unblocked: loading the first snapshot already starts OpenMP's pool,
+    // whose threads would otherwise take a SIGTERM with its default action (the process dies
+    // instead of stopping cleanly). So they are blocked before anything starts a thread; a signal
+    // that comes during the load waits and is handled once the server runs.
+    sigset_t signals;
+    sigemptyset(&signals);
+    for (int sig : {SIGHUP, SIGINT, SIGTERM, SIGUSR1}) sigaddset(&signals, sig);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     // A reload allocates a whole snapshot (hundreds of MB at 100k learners) on its own thread, and
     // the old one is freed by whichever thread drops it last. glibc's dynamic
     // mmap threshold would soon serve such blocks from per-thread arenas that keep the memory after

@@ -1,231 +1,339 @@
-// learnrec-serve — cpp-httplib glue and signals (server.hpp).
+// learnrec-serve — Boost.Beast over Boost.Asio in front of Service::handle(), signals, request log
+// (server.hpp says why this shape).
 #include "server.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
-#include <deque>
-#include <functional>
-#include <future>
+#include <memory>
 #include <mutex>
 #include <optional>
-#include <semaphore>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include <pthread.h>
 
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <fmt/format.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <httplib.h>
 
+#include "http_target.hpp"
 #include "request_parsing.hpp"
 
 namespace learnrec::service {
 
 namespace {
 
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+/// Request line and headers together; a query may carry a learner's goal in words (the handlers
+/// cap it at a few thousand bytes), so well above the 8 KiB most servers allow. Larger: 431.
+constexpr std::uint32_t kHeaderLimit = 64 * 1024;
+/// Threads for the routes that block (a reload waits for its snapshot, an event append fsyncs):
+/// never the I/O threads, which would stop answering every connection they carry meanwhile.
+constexpr int kBlockingThreads = 4;
+
 void log_line(const nlohmann::json& j) {
     const std::string line = detail::dump(j) + "\n";
     std::fwrite(line.data(), 1, line.size(), stderr);  // one write per line: lines never interleave
 }
 
-/// cpp-httplib listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG is compiled into Debian's
-/// libcpp-httplib, so defining it here changes nothing): a burst of connections beyond that is a
-/// dropped SYN and a client retransmission a second or more later. listen() again on the bound
-/// socket raises the backlog (Linux keeps the socket, only the queue length changes); the kernel's
-/// net.core.somaxconn still caps it. The socket is found as the one listening on `port`.
-void raise_listen_backlog(int port) {
-    for (int fd = 0; fd < 4096; ++fd) {
-        int listening = 0;
-        socklen_t len = sizeof listening;
-        if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) continue;
-        sockaddr_storage addr{};
-        socklen_t alen = sizeof addr;
-        if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &alen) != 0) continue;
-        const int bound = addr.ss_family == AF_INET    ? ntohs(reinterpret_cast<const sockaddr_in&>(addr).sin_port)
-                          : addr.ss_family == AF_INET6 ? ntohs(reinterpret_cast<const sockaddr_in6&>(addr).sin6_port)
-                                                       : -1;
-        if (bound == port) (void)::listen(fd, SOMAXCONN);
-    }
-}
+bool blocks(const Request& r) { return r.method == "POST" && (r.path == "/admin/reload" || r.path == "/v1/events"); }
 
-/// The requests that compute run on `threads` long-lived threads, taken in arrival order from one
-/// queue. Running them here rather than on the HTTP worker that read them keeps the ranking's
-/// per-thread memory in these few threads: on the workers, heap in use grows with every one of the
-/// --connections threads that ever ranked (measured: benchmarks/README.md, issue #15). The price
-/// is two context switches per request (ServerOptions::rank_on_workers trades it back).
-class ComputePool {
+class Listener;
+class Session;
+
+/// State every connection reads: the service, the options, the pool for blocking routes, and the
+/// open connections (so a stop can close the idle ones).
+struct Shared {
+    Shared(Service& s, const ServerOptions& o) : service(s), options(o) {}
+    Service& service;
+    const ServerOptions& options;
+    net::thread_pool blocking{kBlockingThreads};
+    std::atomic<bool> stopping{false};
+    std::mutex sessions_mutex;
+    std::unordered_set<Session*> sessions;
+};
+
+/// One keep-alive connection, on its own strand: read a request, answer it, read the next.
+/// Requests are ranked right here, on the I/O thread that read them; only the blocking routes go
+/// to Shared::blocking and their answer is posted back to this strand.
+class Session : public std::enable_shared_from_this<Session> {
 public:
-    explicit ComputePool(int threads) {
-        for (int t = 0; t < threads; ++t) workers_.emplace_back([this] { work(); });
+    Session(tcp::socket&& socket, Shared& shared, std::shared_ptr<Listener> listener)
+        : stream_(std::move(socket)), shared_(shared), listener_(std::move(listener)) {
+        std::lock_guard<std::mutex> lock(shared_.sessions_mutex);
+        shared_.sessions.insert(this);
     }
-    ~ComputePool() {
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            stopping_ = true;
-        }
-        ready_.notify_all();
-        for (auto& w : workers_) w.join();
-    }
-    ComputePool(const ComputePool&) = delete;
-    ComputePool& operator=(const ComputePool&) = delete;
+    ~Session();
 
-    /// Runs `job` on a pool thread and waits for it; its exception, if any, is rethrown here.
-    void call(std::function<void()> job) {
-        std::packaged_task<void()> task(std::move(job));
-        auto done = task.get_future();
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            queue_.push_back(std::move(task));
-        }
-        ready_.notify_one();
-        done.get();
+    void start() {
+        net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::read, shared_from_this()));
+    }
+    /// Part of a graceful stop: a connection waiting for its next request is closed now; one whose
+    /// request is being answered closes after the answer (read() sees Shared::stopping).
+    void stop() {
+        net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+            if (self->idle_) self->stream_.cancel();
+        });
     }
 
 private:
-    void work() {
-        for (;;) {
-            std::packaged_task<void()> task;
-            {
-                std::unique_lock<std::mutex> lock(mutex_);
-                ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-                if (queue_.empty()) return;
-                task = std::move(queue_.front());
-                queue_.pop_front();
-            }
-            task();
-        }
+    std::chrono::seconds timeout() const { return std::chrono::seconds(shared_.options.timeout_seconds); }
+
+    void read() {
+        if (shared_.stopping.load(std::memory_order_relaxed)) return;
+        parser_.emplace();
+        parser_->header_limit(kHeaderLimit);
+        parser_->body_limit(shared_.options.body_limit);
+        // The same bound for a request to arrive on an idle keep-alive connection and for its bytes.
+        stream_.expires_after(timeout());
+        idle_ = true;
+        http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
     }
 
-    std::mutex mutex_;
-    std::condition_variable ready_;
-    std::deque<std::packaged_task<void()>> queue_;
-    bool stopping_ = false;
-    std::vector<std::thread> workers_;
-};
+    void on_read(beast::error_code ec, std::size_t) {
+        idle_ = false;
+        if (ec) return refuse_or_close(ec);
+        auto& req = parser_->get();
+        t0_ = std::chrono::steady_clock::now();
+        keep_alive_ = req.keep_alive();
+        version_ = req.version();
+        auto target = detail::split_target(std::string_view(req.target().data(), req.target().size()));
+        Request r;
+        r.method.assign(req.method_string().data(), req.method_string().size());
+        r.path = std::move(target.path);
+        r.query = std::move(target.query);
+        r.body = std::move(req.body());
+        if (const auto it = req.find(http::field::authorization); it != req.end())
+            r.authorization.assign(it->value().data(), it->value().size());
+        parser_.reset();
+        if (!blocks(r)) return answer(r.method, shared_.service.handle(r));
+        auto guard = net::make_work_guard(stream_.get_executor());
+        net::post(shared_.blocking, [self = shared_from_this(), r = std::move(r), guard = std::move(guard)]() mutable {
+            Response out = self->shared_.service.handle(r);
+            net::post(self->stream_.get_executor(), [self, method = std::move(r.method), out = std::move(out)]() mutable {
+                self->answer(method, std::move(out));
+            });
+        });
+    }
 
-Request to_request(const httplib::Request& req) {
-    Request r;
-    r.method = req.method;
-    r.path = req.path;
-    for (const auto& [k, v] : req.params) r.query.emplace_back(k, v);
-    r.body = req.body;
-    r.authorization = req.get_header_value("Authorization");
-    return r;
-}
-
-}  // namespace
-
-int run_server(Service& service, const ServerOptions& options) {
-    // Signals go to one thread that waits for them; every other thread (httplib's workers are
-    // created later and inherit the mask) never sees them.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGHUP);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
-    httplib::Server server;
-    const int workers = std::max(1, options.connections);
-    server.new_task_queue = [workers] { return new httplib::ThreadPool(static_cast<std::size_t>(workers)); };
-    server.set_payload_max_length(options.body_limit);
-    server.set_read_timeout(options.timeout_seconds, 0);
-    server.set_write_timeout(options.timeout_seconds, 0);
-    server.set_keep_alive_timeout(5);
-    // Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm holds the
-    // body until the client's delayed ACK (about 40 ms per request on Linux loopback).
-    server.set_tcp_nodelay(true);
-    // A worker serves one keep-alive connection at a time; bounding its requests lets connections
-    // beyond --connections have a turn now and then. Not often: a reconnect costs a handshake.
-    server.set_keep_alive_max_count(10000);
-
-    const bool log = options.request_log;
-    // --rank-on-workers: at most --threads requests compute at once, each on the HTTP worker that
-    // read it, gated by a semaphore (uncontended, one atomic operation). Otherwise on the pool.
-    std::counting_semaphore<> computing(std::max(1, options.threads));
-    std::optional<ComputePool> pool;
-    if (!options.rank_on_workers) pool.emplace(std::max(1, options.threads));  // after the signal mask
-    auto serve = [&service, &computing, &pool, log](const httplib::Request& req, httplib::Response& res) {
-        const auto t0 = std::chrono::steady_clock::now();
-        // The API's routes compute; health, readiness, metrics and reloads never wait for them.
-        const bool computes = req.path.rfind("/v1/", 0) == 0;
+    /// A request that did not parse gets a JSON error and the connection closes; a connection that
+    /// ended (the client, a timeout, a stop) just closes.
+    void refuse_or_close(beast::error_code ec) {
+        if (ec == http::error::end_of_stream || ec == http::error::partial_message || ec == beast::error::timeout ||
+            ec.category() != http::make_error_code(http::error::bad_target).category())
+            return;  // the socket closes with this session
         Response out;
-        if (!computes) {
-            out = service.handle(to_request(req));
-        } else if (pool) {
-            pool->call([&] { out = service.handle(to_request(req)); });
+        out.route = "unparsed";
+        keep_alive_ = false;
+        version_ = 11;
+        t0_ = std::chrono::steady_clock::now();
+        if (ec == http::error::body_limit) {
+            out.status = 413;
+            out.body = detail::error_body("request body over the size limit (--body-limit)", "body");
+        } else if (ec == http::error::header_limit) {
+            out.status = 431;
+            out.body = detail::error_body("request line and headers over 64 KiB", "");
         } else {
-            computing.acquire();
-            try {
-                out = service.handle(to_request(req));
-            } catch (...) {
-                computing.release();
-                throw;
-            }
-            computing.release();
+            out.status = 400;
+            out.body = detail::error_body(fmt::format("malformed request: {}", ec.message()), "");
         }
-        res.status = out.status;
-        res.body = std::move(out.body);
-        res.set_header("Content-Type", out.content_type);
-        if (log) {
+        answer("-", std::move(out));
+    }
+
+    void answer(const std::string& method, Response out) {
+        if (shared_.options.request_log) {
             const auto micros =
-                std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+                std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0_).count();
             log_line({{"ts", static_cast<std::int64_t>(std::time(nullptr))},
-                      {"method", req.method},
+                      {"method", method},
                       {"route", out.route},
                       {"status", out.status},
                       {"micros", micros},
                       {"learners", out.learners}});
         }
-    };
-    // GETs without a body are answered before cpp-httplib's routing, which matches every route's
-    // std::regex against the path. The pre-routing hook runs before the body is read, so requests
-    // that carry one (POSTs, a GET with a body) go the routed way.
-    server.set_pre_routing_handler([serve](const httplib::Request& req, httplib::Response& res) {
-        if (req.method != "GET" || req.has_header("Content-Length") || req.has_header("Transfer-Encoding"))
-            return httplib::Server::HandlerResponse::Unhandled;
-        serve(req, res);
-        return httplib::Server::HandlerResponse::Handled;
-    });
-    for (const char* pattern : {".*"}) {
-        server.Get(pattern, serve);
-        server.Post(pattern, serve);
-        server.Put(pattern, serve);
-        server.Delete(pattern, serve);
-        server.Patch(pattern, serve);
+        response_.emplace(static_cast<http::status>(out.status), version_ == 10 ? 10 : 11);
+        response_->set(http::field::content_type, out.content_type);
+        response_->keep_alive(keep_alive_ && !shared_.stopping.load(std::memory_order_relaxed));
+        response_->body() = std::move(out.body);
+        response_->prepare_payload();
+        stream_.expires_after(timeout());
+        // Beast's serializer hands header and body to one write_some: one sendmsg per answer.
+        http::async_write(stream_, *response_, beast::bind_front_handler(&Session::on_write, shared_from_this()));
     }
-    // Errors cpp-httplib answers itself (a body over the cap: 413; a POST without Content-Length:
-    // 400; a malformed request line) get a JSON body like the service's own errors.
-    server.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
-        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-        const char* why = res.status == 413 ? "request body over the size limit (--body-limit)"
-                          : res.status == 400 ? "malformed request (a POST needs a Content-Length, even 0)"
-                                              : "the request was refused";
-        res.set_content(detail::error_body(why, res.status == 413 ? "body" : ""), "application/json");
-        return httplib::Server::HandlerResponse::Handled;
-    }));
-    server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        res.status = 500;
-        res.set_content(detail::error_body("internal error", ""), "application/json");
-    });
 
-    const int port = options.port == 0 ? server.bind_to_any_port(options.host)
-                                       : (server.bind_to_port(options.host, options.port) ? options.port : -1);
+    void on_write(beast::error_code ec, std::size_t) {
+        if (ec) return;
+        const bool again = response_->keep_alive();
+        response_.reset();
+        if (again) return read();
+        // Closing with a request body still unread (a 413) would make the kernel reset the
+        // connection, and the client could lose the answer before reading it: say we are done
+        // sending, then read and drop what the client still sends until it closes (bounded by
+        // the timeout).
+        beast::error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        stream_.expires_after(timeout());
+        drain();
+    }
+
+    void drain() {
+        buffer_.consume(buffer_.size());
+        stream_.async_read_some(buffer_.prepare(16 * 1024), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (!ec) self->drain();
+        });
+    }
+
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+    std::optional<http::response<http::string_body>> response_;
+    Shared& shared_;
+    std::shared_ptr<Listener> listener_;
+    std::chrono::steady_clock::time_point t0_;
+    unsigned version_ = 11;
+    bool keep_alive_ = true;
+    bool idle_ = false;  // waiting for a request (a stop may close it)
+};
+
+/// Accepts connections, at most --connections open at once: at the cap it stops accepting and the
+/// kernel queues further clients in the listen backlog (SOMAXCONN) until one closes.
+class Listener : public std::enable_shared_from_this<Listener> {
+public:
+    Listener(net::io_context& ioc, Shared& shared)
+        : ioc_(ioc), acceptor_(net::make_strand(ioc)), retry_(acceptor_.get_executor()), shared_(shared) {}
+
+    /// Binds and listens; the port actually bound, or -1 (with the reason on stderr).
+    int bind(const std::string& host, int port) {
+        beast::error_code ec;
+        tcp::resolver resolver(ioc_);
+        const auto endpoints = resolver.resolve(host, std::to_string(port), tcp::resolver::passive, ec);
+        for (const auto& e : endpoints) {
+            ec.clear();
+            acceptor_.open(e.endpoint().protocol(), ec);
+            if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+            if (!ec) acceptor_.bind(e.endpoint(), ec);
+            if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+            if (!ec) return acceptor_.local_endpoint().port();
+            beast::error_code ignored;
+            acceptor_.close(ignored);
+        }
+        fmt::print(stderr, "error: cannot bind {}:{}: {}\n", host, port, ec ? ec.message() : "no address");
+        return -1;
+    }
+
+    void start() { net::dispatch(acceptor_.get_executor(), [self = shared_from_this()] { self->accept(); }); }
+    void stop() {
+        net::dispatch(acceptor_.get_executor(), [self = shared_from_this()] {
+            beast::error_code ignored;
+            self->acceptor_.close(ignored);
+            self->retry_.cancel();
+        });
+    }
+    /// A session ended (called from its destructor).
+    void closed() {
+        net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+            --self->open_;
+            if (self->paused_ && !self->shared_.stopping) {
+                self->paused_ = false;
+                self->accept();
+            }
+        });
+    }
+
+private:
+    void accept() {
+        if (open_ >= shared_.options.connections) {
+            paused_ = true;
+            return;
+        }
+        acceptor_.async_accept(net::make_strand(ioc_), beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+    }
+
+    void on_accept(beast::error_code ec, tcp::socket socket) {
+        if (ec == net::error::operation_aborted || shared_.stopping) return;
+        if (ec) {
+            // Out of descriptors (EMFILE) and the like: try again shortly rather than spin.
+            retry_.expires_after(std::chrono::milliseconds(100));
+            retry_.async_wait([self = shared_from_this()](beast::error_code e) {
+                if (!e) self->accept();
+            });
+            return;
+        }
+        // Nagle's algorithm would hold an answer back until the client's delayed ACK.
+        beast::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
+        ++open_;
+        std::make_shared<Session>(std::move(socket), shared_, shared_from_this())->start();
+        accept();
+    }
+
+    net::io_context& ioc_;
+    tcp::acceptor acceptor_;
+    net::steady_timer retry_;
+    Shared& shared_;
+    int open_ = 0;  // on the acceptor's strand only
+    bool paused_ = false;
+};
+
+Session::~Session() {
+    {
+        std::lock_guard<std::mutex> lock(shared_.sessions_mutex);
+        shared_.sessions.erase(this);
+    }
+    if (!shared_.stopping) listener_->closed();
+}
+
+}  // namespace
+
+int run_server(Service& service, const ServerOptions& options) {
+    // Signals go to one thread that waits for them; every other thread (created below, inheriting
+    // the mask) never sees them.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGHUP);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGUSR1);  // from this function only: the I/O threads ended on their own
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    const int threads = std::max(1, options.threads);
+    Shared shared(service, options);
+    // Declared after `shared`, so destroyed before it: handlers still queued at the end hold
+    // sessions, whose destructors read `shared`.
+    net::io_context ioc(threads);
+    auto listener = std::make_shared<Listener>(ioc, shared);
+    const int port = listener->bind(options.host, options.port);
     if (port < 0) {
-        fmt::print(stderr, "error: cannot bind {}:{}\n", options.host, options.port);
+        shared.blocking.join();
         return 1;
     }
-    raise_listen_backlog(port);
     const bool v6 = options.host.find(':') != std::string::npos;
     fmt::print("listening on http://{}{}{}:{}\n", v6 ? "[" : "", options.host, v6 ? "]" : "", port);
     std::fflush(stdout);
+    listener->start();
 
-    std::thread signal_thread([&server, &service, &signals] {
+    std::mutex done_mutex;
+    std::condition_variable done_changed;
+    bool done = false;
+    std::thread signal_thread([&, listener] {
         for (;;) {
             int sig = 0;
             if (sigwait(&signals, &sig) != 0) continue;
@@ -235,19 +343,55 @@ int run_server(Service& service, const ServerOptions& options) {
                           {"seconds", r.seconds}});
                 continue;
             }
+            if (sig == SIGUSR1) {
+                std::lock_guard<std::mutex> lock(done_mutex);
+                if (done) return;
+                continue;
+            }
             log_line({{"event", "stop"}, {"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
-            server.stop();
+            // Graceful: no new connections, idle ones closed, answers being computed or written
+            // finish (their connections then close); after the timeout, whatever is left is dropped.
+            shared.stopping = true;
+            listener->stop();
+            {
+                std::lock_guard<std::mutex> lock(shared.sessions_mutex);
+                for (Session* s : shared.sessions)
+                    if (auto alive = s->weak_from_this().lock()) alive->stop();
+            }
+            std::unique_lock<std::mutex> lock(done_mutex);
+            if (!done_changed.wait_for(lock, std::chrono::seconds(options.timeout_seconds) + std::chrono::seconds(5),
+                                       [&] { return done; }))
+                ioc.stop();
             return;
         }
     });
-    const bool clean = server.listen_after_bind();
-    if (server.is_running() || !clean) {
-        // listen failed on its own: wake the signal thread so it stops too.
-        pthread_kill(signal_thread.native_handle(), SIGTERM);
+    listener.reset();
+
+    std::vector<std::thread> io;
+    for (int t = 0; t < threads; ++t)
+        io.emplace_back([&ioc] {
+            for (;;) {
+                try {
+                    ioc.run();
+                    return;
+                } catch (const std::exception& e) {
+                    // A handler that throws (allocation failure) costs its connection, not the server.
+                    log_line({{"event", "error"}, {"detail", e.what()}});
+                }
+            }
+        });
+    for (auto& t : io) t.join();
+    const bool stopped = shared.stopping.exchange(true);
+    {
+        std::lock_guard<std::mutex> lock(done_mutex);
+        done = true;
     }
+    done_changed.notify_all();
+    if (!stopped) pthread_kill(signal_thread.native_handle(), SIGUSR1);
     signal_thread.join();
+    shared.blocking.join();  // a reload or an append in flight ends; its answer is dropped with ioc
     log_line({{"event", "stopped"}});
-    return clean ? 0 : 1;
+    return stopped ? 0 : 1;
 }
 
 }  // namespace learnrec::service

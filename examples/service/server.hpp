@@ -1,16 +1,22 @@
-// learnrec-serve — the HTTP glue: cpp-httplib in front of Service::handle(), signals, request log.
+// learnrec-serve — the HTTP glue: Boost.Beast over Boost.Asio in front of Service::handle(), signals,
+// request log.
 //
-// Why cpp-httplib: one header from Debian (libcpp-httplib-dev), HTTP/1.1 with keep-alive, a
-// thread pool and read/write timeouts and a body cap built in; the service needs no more, and
-// Boost.Beast would mean writing the connection handling (and its bugs) ourselves. Its one limit
-// that matters here: a worker thread stays with a keep-alive connection while it is open. So the
-// workers are many (--connections, mostly waiting on sockets) and the CPU work is bounded apart:
-// the requests that compute run on --threads threads of their own, first come first served (the
-// ranking's per-thread memory then lives in those few threads, not in every worker), so a request's
-// wait is its place in one queue rather than the luck of its connection.
-// Thread safety: run() owns the calling thread until a stop (SIGINT/SIGTERM or stop()).
+// Why Beast: a request's HTTP cost should be small beside its ranking (issue #15: at most +50 %).
+// cpp-httplib (the first transport) gives each keep-alive connection a worker thread, so ranking
+// either ran on many threads (each keeping the ranking's per-thread memory) or was handed to a few
+// compute threads (two context switches and futex wake-ups per request); Debian's compiled build also
+// sent header and body in two writes, polled six times and asked getpeername/getsockname per
+// request, and listened with a backlog of 5. With Asio, `threads` I/O threads run one io_context;
+// each connection is a strand; a request is parsed by Beast and ranked on the I/O thread that read
+// it (no hand-off, the ranking's memory stays in these few threads), the answer goes out in one
+// gather write, and an idle connection is only an epoll registration, not a thread. Beast and Asio
+// are header-only parts of Debian's Boost, which the library already uses.
+// Routes that block (POST /admin/reload waits for a snapshot, POST /v1/events fsyncs) run on a
+// small pool of their own and post their answer back, so they never stall the I/O threads.
+// Thread safety: run_server() owns the calling thread until a stop (SIGINT/SIGTERM).
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "service.hpp"
@@ -20,19 +26,16 @@ namespace learnrec::service {
 struct ServerOptions {
     std::string host = "127.0.0.1";
     int port = 0;            ///< 0: a free port, printed on stdout
-    int threads = 2;         ///< requests computed at once (ranking, one thread each)
-    int connections = 128;   ///< HTTP worker threads: keep-alive connections served at once
+    int threads = 2;         ///< I/O threads; each parses, ranks and answers the requests it reads
+    int connections = 128;   ///< open connections at most; beyond, clients wait in the listen backlog
     std::size_t body_limit = 1 << 20;  ///< bytes; a larger body is 413
-    int timeout_seconds = 10;          ///< read and write timeouts per request
+    int timeout_seconds = 10;          ///< read and write timeouts, and the idle keep-alive bound
     bool request_log = true;           ///< one JSON line per request on stderr
-    /// Rank on the HTTP worker that read the request (at most `threads` at once) instead of handing
-    /// it to `threads` compute threads: about 0.03 ms less CPU per request (no context switches),
-    /// but heap in use then grows with every worker that ever ranked (benchmarks/README.md, #15).
-    bool rank_on_workers = false;
 };
 
-/// Binds, prints "listening on http://HOST:PORT" as the first line on stdout, serves until
-/// SIGINT/SIGTERM; SIGHUP reloads. Returns the process exit code.
+/// Binds (listen backlog SOMAXCONN), prints "listening on http://HOST:PORT" as the first line on
+/// stdout, serves until SIGINT/SIGTERM (gracefully: answers in progress finish, idle connections
+/// close); SIGHUP reloads. Returns the process exit code.
 int run_server(Service& service, const ServerOptions& options);
 
 }  // namespace learnrec::service

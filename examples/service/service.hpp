@@ -1,6 +1,6 @@
 // learnrec-serve — the service without its sockets: a Request in, a JSON Response out.
 //
-// server.cpp only moves bytes between cpp-httplib and Service::handle(), so every route, its
+// server.cpp only moves bytes between the sockets and Service::handle(), so every route, its
 // validation and its errors are testable (and fuzzable) without a network. Routes:
 //   GET  /healthz, /readyz, /metrics
 //   GET  /v1/learners/{id}/recommendations?k=&now=     (reader)

@@ -17,6 +17,7 @@
 #include "learnrec/data/features.hpp"
 #include "learnrec/model/als.hpp"
 #include "learnrec/model/hybrid.hpp"
+#include "http_target.hpp"
 #include "json_writer.hpp"
 #include "request_parsing.hpp"
 #include "service.hpp"
@@ -228,6 +229,29 @@ TEST_CASE("metrics: counters by route and status, a cumulative histogram, reload
     CHECK_THAT(text, Catch::Contains("learnrec_model_age_seconds 150\n"));
     CHECK_THAT(text, Catch::Contains("learnrec_snapshot_age_seconds 60\n"));
     CHECK_THAT(text, Catch::Contains("learnrec_pending_events 2\n"));
+}
+
+TEST_CASE("request target: the path and the query are percent-decoded, '+' is a space only in the query",
+          "[service]") {
+    const auto t = service::detail::split_target("/v1/learners/L%2042+x/recommendations?k=5&goal=je+veux%20%C3%A9tudier&now");
+    CHECK(t.path == "/v1/learners/L 42+x/recommendations");
+    using Q = std::vector<std::pair<std::string, std::string>>;
+    CHECK(t.query == Q{{"k", "5"}, {"goal", "je veux \xC3\xA9tudier"}, {"now", ""}});
+}
+
+TEST_CASE("request target: malformed escapes and empty pieces are kept or skipped, never refused", "[service]") {
+    const auto t = service::detail::split_target("/a%zz%4?&&k=%&x=%2");
+    CHECK(t.path == "/a%zz%4");
+    using Q = std::vector<std::pair<std::string, std::string>>;
+    CHECK(t.query == Q{{"k", "%"}, {"x", "%2"}});
+    CHECK(service::detail::split_target("/healthz").query.empty());
+    // Every byte value survives an encode-decode round trip (the encoder as the oracle).
+    std::string all, encoded;
+    for (int c = 0; c < 256; ++c) {
+        all.push_back(static_cast<char>(c));
+        encoded += fmt::format("%{:02X}", c);
+    }
+    CHECK(service::detail::split_target("/?v=" + encoded).query.at(0).second == all);
 }
 
 TEST_CASE("k parsing accepts only integers in [1, max]", "[service]") {
