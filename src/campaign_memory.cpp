@@ -97,7 +97,7 @@ LogMemory::LogMemory(const std::filesystem::path& log, const LearnerLookup& lear
         pending_[static_cast<std::size_t>(pos) / bucket_size_].push_back(r);
         ++records_;
         if (++in_memory_ >= kMaxInMemory) spill();
-    });
+    }, spec.num_threads);
     warning_ = scan.warning;
 }
 

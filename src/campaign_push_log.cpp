@@ -1,4 +1,5 @@
-// learnrec campaign — reading and appending the push log (see campaign/push_log.hpp).
+// learnrec campaign — writing the push log: records, appends, the atomic output file (see
+// campaign/push_log.hpp; reading it: campaign_push_log_read.cpp).
 #include "learnrec/campaign/push_log.hpp"
 
 #include <fcntl.h>
@@ -16,7 +17,6 @@
 
 #include "campaign_io.hpp"
 #include "enum_names.hpp"
-#include "learnrec/data/csv.hpp"
 #include "learnrec/error.hpp"
 #include "learnrec/ranking/calendar.hpp"
 
@@ -34,6 +34,17 @@ void write_all(int fd, std::string_view bytes, const std::string& context) {
         if (n < 0) LEARNREC_FAIL_AT(context, "cannot write: {}", system_reason(errno));
         done += static_cast<std::size_t>(n);
     }
+}
+
+void start_writeback(int fd, std::size_t offset, std::size_t bytes) noexcept {
+#if defined(__linux__)
+    // Best effort: a failure here only means the final fsync has more to do.
+    (void)::sync_file_range(fd, static_cast<off_t>(offset), static_cast<off_t>(bytes), SYNC_FILE_RANGE_WRITE);
+#else
+    (void)fd;
+    (void)offset;
+    (void)bytes;
+#endif
 }
 
 AtomicFile::AtomicFile(std::filesystem::path path) : path_(std::move(path)) {
@@ -66,6 +77,13 @@ void AtomicFile::write(std::string_view text) {
 void AtomicFile::flush() {
     write_all(fd_, buffer_, temp_.string());
     buffer_.clear();
+}
+
+void AtomicFile::write_behind() const { start_writeback(fd_, 0, 0); }
+
+const std::filesystem::path& AtomicFile::flushed() {
+    flush();
+    return temp_;
 }
 
 void AtomicFile::commit() {
@@ -175,199 +193,7 @@ std::string csv_field(std::string_view v) {
     return out + '"';
 }
 
-/// Resolves one record's fields; errors name `where()` (formatted only on failure).
-class Resolver {
-public:
-    Resolver(PushLogScan& scan, const PushLogLookup& learners, const PushLogLookup& courses,
-             const std::function<void(const PushEntry&, std::string_view campaign)>& sink)
-        : scan_(scan), learners_(learners), courses_(courses), sink_(sink) {}
-
-    template <class Where>
-    void add(const Where& where, std::string_view time, std::string_view campaign, std::string_view learner,
-             std::string_view course, std::string_view event, bool mandatory) {
-        PushEntry e{};
-        const auto t = parse_timestamp(time);
-        if (!t) LEARNREC_FAIL_AT(where(), "time '{}' is not a date or an ISO-8601 timestamp", time);
-        e.time = *t;
-        if (campaign.empty()) LEARNREC_FAIL_AT(where(), "empty campaign id");
-        const auto l = learners_(learner);
-        if (!l) LEARNREC_FAIL_AT(where(), "unknown learner '{}' (not in the model nor in learners.csv)", learner);
-        const auto c = courses_(course);
-        if (!c) LEARNREC_FAIL_AT(where(), "unknown course '{}' (not in the model)", course);
-        e.learner = *l;
-        e.course = *c;
-        e.event = event_of(event, where);
-        e.mandatory = mandatory;
-        if (scan_.campaigns.empty() || campaign != scan_.campaigns[last_]) {
-            std::size_t i = 0;
-            while (i < scan_.campaigns.size() && scan_.campaigns[i] != campaign) ++i;
-            if (i == scan_.campaigns.size()) scan_.campaigns.emplace_back(campaign);
-            last_ = i;
-        }
-        e.campaign = static_cast<std::uint32_t>(last_);
-        ++scan_.lines;
-        sink_(e, scan_.campaigns[last_]);
-    }
-
-private:
-    template <class Where>
-    static PushEvent event_of(std::string_view text, const Where& where) {
-        for (auto e : {PushEvent::pushed, PushEvent::opened, PushEvent::clicked, PushEvent::enrolled, PushEvent::dismissed})
-            if (text == to_string(e)) return e;
-        try {
-            return parse_push_event(text);
-        } catch (const Error& err) {
-            LEARNREC_FAIL_AT(where(), "{}", err.reason());
-        }
-    }
-
-    PushLogScan& scan_;
-    const PushLogLookup& learners_;
-    const PushLogLookup& courses_;
-    const std::function<void(const PushEntry&, std::string_view campaign)>& sink_;
-    std::size_t last_ = 0;
-};
-
-template <class Where>
-bool parse_flag(std::string_view v, const Where& where) {
-    v = trim_csv_blank(v);
-    if (v.empty() || v == "0" || v == "false") return false;
-    if (v == "1" || v == "true") return true;
-    LEARNREC_FAIL_AT(where(), "mandatory '{}' is not 0/1/true/false", v);
-}
-
-/// Where the complete records of `buf` end: after the last newline outside quotes (CSV) or after
-/// the last newline (JSON Lines, whose strings cannot hold a raw newline).
-std::size_t records_end(std::string_view buf, bool csv) {
-    if (!csv) {
-        const auto nl = buf.rfind('\n');
-        return nl == std::string_view::npos ? 0 : nl + 1;
-    }
-    std::size_t end = 0;
-    bool quoted = false;
-    for (std::size_t i = 0; i < buf.size(); ++i) {
-        const char ch = buf[i];
-        if (ch == '"') quoted = !quoted;
-        else if (ch == '\n' && !quoted) end = i + 1;
-    }
-    return end;
-}
-
-/// Reads `path` a few MiB at a time; calls piece(text, first_line) for each run of complete
-/// records. Returns the torn tail (whatever follows the last complete record).
-template <class Piece>
-std::string read_blocks(const std::filesystem::path& path, bool csv, Piece&& piece) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) LEARNREC_FAIL_AT(path.string(), "cannot open: {}", detail::system_reason(errno));
-    struct Closer {
-        int fd;
-        ~Closer() { ::close(fd); }
-    } closer{fd};
-    constexpr std::size_t kBlock = std::size_t{4} << 20;
-    std::string buf;
-    std::size_t line = 1;
-    for (;;) {
-        const std::size_t old = buf.size();
-        buf.resize(old + kBlock);
-        ssize_t n;
-        do n = ::read(fd, buf.data() + old, kBlock);
-        while (n < 0 && errno == EINTR);
-        if (n < 0) LEARNREC_FAIL_AT(path.string(), "cannot read: {}", detail::system_reason(errno));
-        buf.resize(old + static_cast<std::size_t>(n));
-        if (n == 0) break;
-        const std::size_t end = records_end(buf, csv);
-        if (end == 0) continue;  // a record longer than a block: read on
-        const std::string_view text(buf.data(), end);
-        piece(text, line);
-        line += static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
-        buf.erase(0, end);
-    }
-    return buf;
-}
-
 }  // namespace
-
-PushLogScan scan_push_log(const std::filesystem::path& path, const PushLogLookup& learners, const PushLogLookup& courses,
-                          const std::function<void(const PushEntry&, std::string_view campaign)>& sink) {
-    PushLogScan scan;
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) return scan;
-    Resolver resolve(scan, learners, courses, sink);
-    const std::string name = path.string();
-    const bool csv = push_log_format_of(path) == PushLogFormat::csv;
-    bool header = false;
-    CsvColumns cols;
-    std::vector<std::string> fields;
-    std::size_t next_line = 1;
-    const std::string tail = read_blocks(path, csv, [&](std::string_view text, std::size_t first_line) {
-        next_line = first_line + static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
-        if (!csv) {
-            std::size_t line = first_line, pos = 0;
-            while (pos < text.size()) {
-                const std::size_t nl = text.find('\n', pos);
-                const std::string_view raw = text.substr(pos, nl - pos);
-                pos = nl + 1;
-                const std::size_t here = line++;
-                if (trim_csv_blank(raw).empty() || trim_csv_blank(raw) == "\r") continue;
-                auto where = [&] { return fmt::format("{}:{}", name, here); };
-                nlohmann::json j;
-                try {
-                    j = nlohmann::json::parse(raw);
-                } catch (const nlohmann::json::parse_error& e) {
-                    LEARNREC_FAIL_AT(where(), "not valid JSON: {}", e.what());
-                }
-                if (!j.is_object()) LEARNREC_FAIL_AT(where(), "a record must be a JSON object");
-                auto str = [&](const char* key) -> std::string {
-                    auto it = j.find(key);
-                    if (it == j.end()) LEARNREC_FAIL_AT(where(), "missing key '{}'", key);
-                    if (!it->is_string())
-                        LEARNREC_FAIL_AT(where(), "key '{}' must be a string, got {}", key, it->dump());
-                    return it->get<std::string>();
-                };
-                bool mandatory = false;
-                if (auto it = j.find("mandatory"); it != j.end()) {
-                    if (!it->is_boolean())
-                        LEARNREC_FAIL_AT(where(), "key 'mandatory' must be true or false, got {}", it->dump());
-                    mandatory = it->get<bool>();
-                }
-                resolve.add(where, str("time"), str("campaign"), str("learner_id"), str("course_id"), str("event"),
-                            mandatory);
-            }
-            return;
-        }
-        CsvReader reader(text, name);
-        auto where = [&] { return fmt::format("{}:{}", name, first_line + reader.line() - 1); };
-        if (!header) {
-            if (!reader.next_record(fields)) return;
-            header = true;
-            cols = resolve_csv_columns(fields, {"time", "campaign", "learner_id", "course_id", "event"}, {"mandatory"}, {},
-                                       where());
-        }
-        while (reader.next_record(fields)) {
-            if (fields.size() != cols.count)
-                LEARNREC_FAIL_AT(where(), "{} fields, expected {} as in the header", fields.size(), cols.count);
-            auto f = [&](std::size_t i) { return trim_csv_blank(fields[cols.required[i]]); };
-            const bool mandatory = cols.optional[0] ? parse_flag(fields[*cols.optional[0]], where) : false;
-            resolve.add(where, f(0), f(1), f(2), f(3), f(4), mandatory);
-        }
-    });
-    // Whatever follows the last complete record was cut by a crash: ignored, reported.
-    if (!trim_csv_blank(tail).empty())
-        scan.warning = fmt::format("{}:{}: ignored a torn last line (no newline; a crash during an append?)", name,
-                                   next_line);
-    return scan;
-}
-
-PushLog read_push_log(const std::filesystem::path& path, const IdMap& learners, const IdMap& courses) {
-    PushLog log;
-    const PushLogLookup learner = [&](std::string_view id) { return learners.find(id); };
-    const PushLogLookup course = [&](std::string_view id) { return courses.find(id); };
-    PushLogScan scan = scan_push_log(path, learner, course, [&](const PushEntry& e, std::string_view) { log.entries.push_back(e); });
-    log.campaigns = std::move(scan.campaigns);
-    log.lines = scan.lines;
-    log.warning = std::move(scan.warning);
-    return log;
-}
 
 std::string format_push_record(const PushRecord& r, PushLogFormat format) {
     if (format == PushLogFormat::jsonl) {
@@ -448,12 +274,21 @@ void append_push_log_file(const std::filesystem::path& path, const std::filesyst
     try {
         fd = open_for_append(path);
         std::vector<char> buf(std::size_t{1} << 20);
+        off_t start = ::lseek(fd, 0, SEEK_CUR);
+        std::size_t pending = 0;
         for (;;) {
             const auto n = ::read(in, buf.data(), buf.size());
             if (n < 0 && errno == EINTR) continue;
             if (n < 0) LEARNREC_FAIL_AT(staged.string(), "cannot read: {}", detail::system_reason(errno));
             if (n == 0) break;
             detail::write_all(fd, std::string_view(buf.data(), static_cast<std::size_t>(n)), path.string());
+            // Writeback starts every few MiB, so the final fsync waits for the last ones only.
+            pending += static_cast<std::size_t>(n);
+            if (pending >= (std::size_t{8} << 20) && start >= 0) {
+                detail::start_writeback(fd, static_cast<std::size_t>(start), pending);
+                start += static_cast<off_t>(pending);
+                pending = 0;
+            }
         }
     } catch (...) {
         ::close(in);

@@ -9,6 +9,9 @@
 #include <cctype>
 #include <iterator>
 #include <array>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
 
 #include "learnrec/detail/parallel.hpp"
 
@@ -67,10 +70,18 @@ void append_csv(std::string& out, std::string_view v) {
         out += v;
         return;
     }
+    // Runs between quotes appended whole (reason texts hold commas, rarely quotes): not a
+    // push_back per byte.
     out += '"';
-    for (char c : v) {
-        if (c == '"') out += '"';
-        out += c;
+    for (std::size_t from = 0;;) {
+        const std::size_t q = v.find('"', from);
+        if (q == std::string_view::npos) {
+            out.append(v.substr(from));
+            break;
+        }
+        out.append(v.substr(from, q + 1 - from));
+        out += '"';
+        from = q + 1;
     }
     out += '"';
 }
@@ -175,17 +186,44 @@ public:
 
         const auto n = static_cast<std::int64_t>(log_index.size());
         const auto segments = std::min(static_cast<std::int64_t>(parts_.size()), n);
+        // Each segment, once formatted, is written as soon as the ones before it are (in learner
+        // order: the same bytes as writing them one after another), while the other threads go
+        // on formatting: the kernel's copy into the page cache, serialised per file anyway,
+        // overlaps the formatting instead of following it. Every segment takes its turn even
+        // after an error (a thread waiting for it would wait forever); the first error in
+        // segment order is raised once the team has stopped.
+        std::mutex turn_mutex;
+        std::condition_variable turn_done;
+        std::int64_t turn = 0;
+        std::exception_ptr error;
         learnrec::detail::parallel_for(0, segments, spec_.num_threads, [&](std::int64_t p) {
             Part& part = parts_[static_cast<std::size_t>(p)];
-            part.out.clear();
-            part.staged.clear();
-            for (std::int64_t i = n * p / segments; i < n * (p + 1) / segments; ++i)
-                learner(part, r, x ? &*x : nullptr, memory, base, log_index, static_cast<std::size_t>(i));
+            std::exception_ptr failed;
+            try {
+                part.out.clear();
+                part.staged.clear();
+                for (std::int64_t i = n * p / segments; i < n * (p + 1) / segments; ++i)
+                    learner(part, r, x ? &*x : nullptr, memory, base, log_index, static_cast<std::size_t>(i));
+            } catch (...) {
+                failed = std::current_exception();
+            }
+            std::unique_lock<std::mutex> lock(turn_mutex);
+            turn_done.wait(lock, [&] { return turn == p; });
+            if (failed && !error) error = failed;
+            if (!error) {
+                try {
+                    out_.write(part.out);
+                    staged_.write(part.staged);
+                } catch (...) {
+                    error = std::current_exception();
+                }
+            }
+            ++turn;
+            lock.unlock();
+            turn_done.notify_all();
         });
-        for (std::int64_t p = 0; p < segments; ++p) {
-            out_.write(parts_[static_cast<std::size_t>(p)].out);
-            staged_.write(parts_[static_cast<std::size_t>(p)].staged);
-        }
+        if (error) std::rethrow_exception(error);
+        out_.write_behind();
         done_ += log_index.size();
         if (spec_.progress) spec_.progress(done_, total_);
     }
@@ -302,10 +340,13 @@ private:
             line += spec_.id;
             line += ',';
             line += part.learner_csv;
-            fmt::format_to(std::back_inserter(line), ",{},", rank);
+            // Numbers are formatted into a stack buffer, then appended: formatting straight into
+            // the string goes through fmt's growing iterator buffer, a copy per call.
+            char num[96];
+            line.append(num, fmt::format_to(num, ",{},", rank));
             line += course_csv_[static_cast<std::size_t>(c)];
-            fmt::format_to(std::back_inserter(line), ",{:.6g},{:.6g},{},{},", r.scores[row.slot],
-                           r.model_scores[row.slot], mandatory ? 1 : 0, row.explore ? 1 : 0);
+            line.append(num, fmt::format_to(num, ",{:.6g},{:.6g},{},{},", r.scores[row.slot], r.model_scores[row.slot],
+                                            mandatory ? 1 : 0, row.explore ? 1 : 0));
             for (std::size_t i = 0; i < n_reasons; ++i) {
                 if (i) {
                     line += ';';
@@ -533,14 +574,9 @@ CampaignReport run_campaign(const Audience& a, const CampaignSpec& spec, const s
     report.digests = book.stage();
     output.commit();
     book.publish();
-    staged.commit();
-    try {
-        append_push_log_file(push_log, staging);
-    } catch (...) {
-        std::filesystem::remove(staging, ec);
-        throw;
-    }
-    std::filesystem::remove(staging, ec);
+    // The staged lines are a spill file read back once (its temporary is removed by its
+    // destructor): only the log they are appended to is fsync'ed.
+    append_push_log_file(push_log, staged.flushed());
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return report;
 }

@@ -68,12 +68,15 @@ Request::Request(const Ranker::State& s, timestamp_t now, const RankingRules& ru
     // (each learner's few unlocked courses are put back in mask_tile), so that held-back
     // courses rarely reach the predicate either.
     mask_bits_ = bits_;
-    if (rules.prerequisites == PrerequisiteMode::hold_back) {
+    if (rules.prerequisites == PrerequisiteMode::hold_back && words_ > 0) {
         hold_back_mask_ = true;
+        // One word mask of the courses without prerequisites, applied to every class word by
+        // word (each chunk of a batch builds a request: courses x classes bit by bit was serial
+        // work between its parallel stages).
+        std::vector<std::uint64_t> free(words_, ~std::uint64_t{0});
         for (std::size_t c = 0; c < n; ++c)
-            if (!s.prereqs[c].empty())
-                for (std::size_t k = 0; k < num_classes; ++k)
-                    mask_bits_[k * words_ + (c >> 6)] &= ~(std::uint64_t{1} << (c & 63));
+            if (!s.prereqs[c].empty()) free[c >> 6] &= ~(std::uint64_t{1} << (c & 63));
+        for (std::size_t i = 0; i < mask_bits_.size(); ++i) mask_bits_[i] &= free[i % words_];
     }
 }
 

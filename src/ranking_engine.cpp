@@ -59,11 +59,16 @@ Recommendations rank(const Ranker::State& s, const Request& req, const Populatio
 
     // Chunks bound the per-learner scratch (exclusions, gaps, pools) whatever the batch size.
     constexpr std::size_t kChunk = 32768;
-    std::vector<LearnerView> views;
+    // Kept from call to call on the calling thread, like the stages' scratch: each view holds
+    // a few lists (exclusions, completions, obligations...), and a batch ranked in chunks (a
+    // campaign) otherwise allocated and grew them all again for every learner of every chunk.
+    // (A reference: the parallel stages must see the calling thread's views, not their own.)
+    thread_local std::vector<LearnerView> kept_views;
+    std::vector<LearnerView>& views = kept_views;
     for (std::size_t p0 = 0; p0 < learners.size(); p0 += kChunk) {
         const std::size_t p1 = std::min(learners.size(), p0 + kChunk);
         const auto chunk = learners.subspan(p0, p1 - p0);
-        views.resize(chunk.size());
+        if (views.size() < chunk.size()) views.resize(chunk.size());  // never shrunk: a smaller chunk uses a prefix
         learnrec::detail::parallel_for(
             0, static_cast<std::int64_t>(chunk.size()), rules.num_threads,
             [&](std::int64_t i) {
@@ -79,7 +84,7 @@ Recommendations rank(const Ranker::State& s, const Request& req, const Populatio
         // alone below (same answer either way: the candidates are a prefix of one order).
         const index_t pool = std::min(base_pool, std::max<index_t>(num_courses, 1));
         const QueryBlock queries = queries_of(chunk);
-        const TopK top = req.pools(views, queries, pool, true);
+        const TopK top = req.pools(std::span<const LearnerView>(views.data(), chunk.size()), queries, pool, true);
 
         auto rank_one = [&](std::size_t i) {
                 const LearnerView& v = views[i];

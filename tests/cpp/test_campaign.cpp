@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <tuple>
 #include <unistd.h>
 #include <sstream>
 
@@ -343,6 +344,71 @@ TEST_CASE("a malformed push log row is an error naming file and line", "[campaig
     log_lines(d / "log.csv", {"yesterday,a,L0,C0,pushed,0"});
     CHECK_THROWS_WITH(run_campaign(audience(), spec(), d / "log.csv", d / "out.csv"), Catch::Contains("log.csv:2"));
     CHECK_FALSE(std::filesystem::exists(d / "out.csv"));
+}
+
+namespace {
+
+/// A push log of `n` records big enough to be parsed in several pieces (some campaign ids quoted,
+/// one holding a comma, so pieces must be cut outside quotes); line `bad` (1-based, header = 1)
+/// names an unknown learner when non-zero. Returns what each record says, in file order.
+std::vector<std::tuple<timestamp_t, index_t, index_t, std::string, PushEvent, bool>> big_log(
+    const std::filesystem::path& path, std::size_t n, std::size_t bad = 0) {
+    std::vector<std::tuple<timestamp_t, index_t, index_t, std::string, PushEvent, bool>> truth;
+    std::ofstream o(path, std::ios::binary);
+    o << push_log_csv_header();
+    const PushEvent events[] = {PushEvent::pushed, PushEvent::opened, PushEvent::clicked, PushEvent::enrolled,
+                                PushEvent::dismissed};
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t line = i + 2;
+        const index_t learner = static_cast<index_t>(i % 4), course = static_cast<index_t>((i * 7) % 10);
+        const std::string campaign = i % 3 == 0 ? "week,1" : fmt::format("w{}", i % 5);
+        const timestamp_t day = kNow - static_cast<timestamp_t>(i % 300) * kDay;
+        const PushEvent event = events[i % 5];
+        const bool mandatory = i % 11 == 0;
+        o << ranking::format_date(day) << ',' << (i % 3 == 0 ? "\"week,1\"" : campaign) << ','
+          << (line == bad ? std::string("L77") : fmt::format("L{}", learner)) << ",C" << course << ','
+          << to_string(event) << ',' << (mandatory ? 1 : 0) << '\n';
+        truth.emplace_back(day, learner, course, campaign, event, mandatory);
+    }
+    return truth;
+}
+
+PushLogScan scan_with(const std::filesystem::path& path, int threads,
+                      std::vector<std::tuple<timestamp_t, index_t, index_t, std::string, PushEvent, bool>>& seen) {
+    const IdMap learners(std::vector<std::string>{"L0", "L1", "L2", "L3"});
+    IdMap courses;
+    for (int c = 0; c < 10; ++c) courses.insert(fmt::format("C{}", c));
+    return scan_push_log(
+        path, [&](std::string_view id) { return learners.find(id); }, [&](std::string_view id) { return courses.find(id); },
+        [&](const PushEntry& e, std::string_view campaign) {
+            seen.emplace_back(e.time, e.learner, e.course, std::string(campaign), e.event, e.mandatory);
+        },
+        threads);
+}
+
+}  // namespace
+
+TEST_CASE("a large push log read on several threads reaches the sink record by record in file order", "[campaign]") {
+    Dir d;
+    const auto truth = big_log(d / "log.csv", 60000);  // ~2 MiB: several pieces per block
+    for (int threads : {1, 2, 3}) {
+        std::vector<std::tuple<timestamp_t, index_t, index_t, std::string, PushEvent, bool>> seen;
+        const PushLogScan scan = scan_with(d / "log.csv", threads, seen);
+        CHECK(seen == truth);
+        CHECK(scan.lines == truth.size());
+        CHECK(scan.warning.empty());
+    }
+}
+
+TEST_CASE("an error deep in a large push log names its line whatever the number of threads", "[campaign]") {
+    Dir d;
+    big_log(d / "log.csv", 60000, 41235);
+    for (int threads : {1, 2, 3}) {
+        std::vector<std::tuple<timestamp_t, index_t, index_t, std::string, PushEvent, bool>> seen;
+        CHECK_THROWS_WITH(scan_with(d / "log.csv", threads, seen),
+                          Catch::Contains("log.csv:41235") && Catch::Contains("unknown learner 'L77'"));
+        CHECK(seen.size() == 41235 - 2);  // the records before it, as on one thread
+    }
 }
 
 TEST_CASE("a campaign rules key of the wrong type is an error naming the key", "[campaign]") {

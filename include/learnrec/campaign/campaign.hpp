@@ -31,9 +31,10 @@
 // (spilled to anonymous temporary files past 64 MiB), each bucket's memory built when its
 // learners come up. What grows with the target: 8 bytes per learner (id lookup, positions), one
 // float per push (the median score), and with digests a few bytes per pushed course shown.
-// Threads: ranking and the formatting of each chunk's rows use num_threads (rows formatted per
-// segment of learners into per-thread buffers, written in learner order: the bytes do not depend
-// on the number of threads); reading the log is one thread.
+// Threads: ranking, the formatting of each chunk's rows and the parsing of the log use num_threads
+// (rows formatted per segment of learners into per-thread buffers, each written in learner order
+// as soon as the ones before it are; log blocks parsed in pieces, their records kept in file
+// order): the bytes and the verdicts do not depend on the number of threads.
 // Thread safety: run_campaign is reentrant; do not run two campaigns on one log at a time.
 // Complexity: the Ranker's per learner (a second, course-restricted request with exploration)
 // + O(log records log log records).

@@ -105,8 +105,12 @@ struct PushLogScan {
 /// Streams the log at `path` a few MiB at a time, calling `sink` for each record (and its campaign
 /// id) in file order:
 /// memory does not grow with the log (what campaigns use). Same rules and errors as read_push_log.
+/// `num_threads` (0: all cores) parse pieces of each block side by side: the lookups are then
+/// called from several threads at once (they must be safe for that); the sink always from the
+/// calling thread, in file order, and an error is the first one in the file whatever the threads.
 PushLogScan scan_push_log(const std::filesystem::path& path, const PushLogLookup& learners,
-                          const PushLogLookup& courses, const std::function<void(const PushEntry&, std::string_view campaign)>& sink);
+                          const PushLogLookup& courses, const std::function<void(const PushEntry&, std::string_view campaign)>& sink,
+                          int num_threads = 1);
 
 /// Reads `path` (a missing file is an empty log: the first campaign). Learners and courses are
 /// resolved through the maps; an unknown one, a malformed line, an unknown event or a bad time is
