@@ -418,6 +418,29 @@ TEST_CASE("for a CG-trained model the daily updater re-solves a changed course a
     CHECK(relative_gap(updater.item_factors().row(c), oracle) < 1e-4);
 }
 
+TEST_CASE("with factors spanning several packed blocks the daily updater re-solves a changed course as the CG "
+          "half-step on its column", "[fresh][daily]") {
+    const CsrMatrix all = data();
+    AlsConfig c = cg_config();
+    c.factors = 37;  // three 16-wide blocks of the kept equations, the last one padded
+    const AlsModel model = fit_als(all.view(), c);
+    AlsDailyUpdater updater(model, all.view(), 1);
+    index_t u = 0;
+    while (all.row(u).size() < 2) ++u;
+    const auto old = all.row(u);
+    std::vector<std::pair<index_t, float>> row;
+    for (std::size_t k = 0; k < old.size(); ++k) row.emplace_back(old.indices[k], old.weights[k]);
+    row[0].second += 2.0f;
+    const CsrMatrix today = with_row(all.view(), u, row, all.cols());
+    const std::vector<index_t> who{u};
+    REQUIRE(updater.update(who, detail::select_rows(today.view(), who, today.cols()).view()).courses_solved == 1);
+    const index_t course = old.indices[0];
+    const CsrMatrix column = detail::select_columns(today.view(), std::vector<index_t>{course}, nullptr);
+    const Eigen::RowVectorXf oracle = cg_half_step(updater.user_factors(), column.row(0),
+                                                   model.item_factors().row(course), model.config());
+    CHECK(relative_gap(updater.item_factors().row(course), oracle) < 1e-4);
+}
+
 TEST_CASE("for a CG-trained model a new learner's row from the daily updater equals fold-in", "[fresh][daily]") {
     const CsrMatrix all = data();
     const CsrMatrix first = head_rows(all.view(), 50);

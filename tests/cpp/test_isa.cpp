@@ -15,6 +15,7 @@
 #include <catch2/catch.hpp>
 
 #include "learnrec/detail/als_kernels.hpp"
+#include "learnrec/detail/als_update_kernels.hpp"
 #include "learnrec/detail/score_kernel.hpp"
 #include "learnrec/isa.hpp"
 #include "learnrec/retrieval/topk.hpp"
@@ -166,4 +167,53 @@ TEST_CASE("Every ALS conjugate-gradient path solves the same rows", "[isa][als]"
     if (detail::cpu_isa() >= Isa::avx512) others.push_back(solve([](auto... a) { detail::als_cg_block_avx512(a...); }));
 #endif
     for (const auto& x : others) CHECK((x - base).cwiseAbs().maxCoeff() <= 1e-4f * (1.0f + base.cwiseAbs().maxCoeff()));
+}
+
+TEST_CASE("Every path of the daily update's packed kernel adds the same terms as a dense sum in double",
+          "[isa][als][daily]") {
+    // 37 factors: three blocks of the packed layout, the last one padded.
+    const index_t d = 37, count = 150;
+    const std::size_t dp = detail::als_packed_dim(d);
+    const RowMatrix x = random_factors(count, d, 41);
+    std::vector<float> p(static_cast<std::size_t>(count) * dp, 0.0f), q(p.size(), 0.0f), bw(static_cast<std::size_t>(count));
+    Eigen::MatrixXd dense = Eigen::MatrixXd::Zero(d, d);
+    Eigen::VectorXd b_dense = Eigen::VectorXd::Zero(d);
+    for (index_t k = 0; k < count; ++k) {
+        const float w = (k % 3 == 0 ? -1.0f : 1.0f) * (0.5f + static_cast<float>(k % 7));  // old terms leave, new enter
+        bw[static_cast<std::size_t>(k)] = k % 2 == 0 ? w : 0.0f;
+        for (index_t i = 0; i < d; ++i) {
+            p[static_cast<std::size_t>(k) * dp + static_cast<std::size_t>(i)] = x(k, i);
+            q[static_cast<std::size_t>(k) * dp + static_cast<std::size_t>(i)] = w * x(k, i);
+        }
+        const Eigen::VectorXd xk = x.row(k).transpose().cast<double>();
+        dense += static_cast<double>(w) * xk * xk.transpose();
+        b_dense += static_cast<double>(bw[static_cast<std::size_t>(k)]) * xk;
+    }
+    auto run = [&](auto&& path) {
+        std::vector<float> a(detail::als_packed_size(d), 0.0f), b(dp, 0.0f);
+        path(a.data(), b.data(), p.data(), q.data(), bw.data(), static_cast<std::size_t>(count), dp);
+        return std::make_pair(a, b);
+    };
+    std::vector<std::pair<std::vector<float>, std::vector<float>>> results;
+    results.push_back(run([](auto... a) { detail::als_packed_update_impl<detail::lr_v4f>(a...); }));
+#ifdef LEARNREC_X86_DISPATCH
+    if (detail::cpu_isa() >= Isa::avx2) results.push_back(run([](auto... a) { detail::als_packed_update_avx2(a...); }));
+    if (detail::cpu_isa() >= Isa::avx512) results.push_back(run([](auto... a) { detail::als_packed_update_avx512(a...); }));
+#endif
+    const double scale = dense.cwiseAbs().maxCoeff();
+    for (const auto& [a, b] : results) {
+        double worst = 0.0, worst_b = 0.0;
+        for (std::size_t j = 0; j < static_cast<std::size_t>(d); ++j)
+            for (std::size_t i = detail::als_packed_first_row(j); i < static_cast<std::size_t>(d); ++i)
+                worst = std::max(worst, std::fabs(a[detail::als_packed_at(dp, i, j)] -
+                                                  dense(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j))));
+        for (index_t i = 0; i < d; ++i)
+            worst_b = std::max(worst_b, std::fabs(b[static_cast<std::size_t>(i)] - b_dense(i)));
+        CHECK(worst <= 1e-5 * count * scale);
+        CHECK(worst_b <= 1e-5 * count * b_dense.cwiseAbs().maxCoeff());
+        // The padded rows and columns stay zero.
+        for (std::size_t j = 0; j < dp; ++j)
+            for (std::size_t i = std::max<std::size_t>(detail::als_packed_first_row(j), static_cast<std::size_t>(d)); i < dp; ++i)
+                CHECK(a[detail::als_packed_at(dp, i, j)] == 0.0f);
+    }
 }

@@ -6,20 +6,24 @@
 // all interactions. AlsDailyUpdater keeps, per course, the part of its normal equations that its
 // column contributes,
 //     A_c = sum_u (c_uc - 1) x_u x_u'      b_c = sum_u c_uc p_uc x_u
-// (confidences and preferences as in model/als.hpp; only the lower triangle of A_c is kept), and
-// both Gram matrices X'X and Y'Y, in double. When a learner's row changes, their old terms (old
-// weights, old factors) leave the courses they had and the new ones enter the courses they have
-// now; the terms are grouped by course and each course takes them in one pass of a rank-k kernel
-// (lower triangle only, four terms per pass over A_c, vectorised per instruction set; courses in
-// parallel) rather than one d x d rank-1 update per pair. A course is then solved from
-// (X'X + reg I + A_c) y = b_c, the normal equations of the training half-step on its column against
-// the current learner factors (tested against a half-step on the column, and the kept equations
-// against a rebuild). Each solve is the model's training half-step for that row: for a model
-// trained by CG (the default), `cg_steps` steps of CG warm-started from the row's current factors
-// (learners by als_cg_block, courses on their kept equations in double); for a Cholesky model, the
-// exact solve (learners through the Woodbury identity when a row is shorter than the factors). A
-// learner or course with no interactions before the update has no trained row to start from and is
-// solved exactly, whatever the solver (a new learner's row equals fold-in).
+// (confidences and preferences as in model/als.hpp), in float, only the lower block triangle of A_c
+// (detail/als_update_kernels.hpp: 2,560 floats, 10 KiB, at 64 factors), and both Gram matrices X'X
+// and Y'Y in double. When a learner's row changes, their old terms (old weights, old factors)
+// leave the courses they had and the new ones enter the courses they have now; the terms are
+// grouped by course and each course takes all of its terms at once, each register tile of A_c
+// loaded and stored once per course (detail::als_packed_update, vectorised per instruction set;
+// courses in parallel), rather than one d x d rank-1 update per pair. Float is enough: a day adds
+// one rounding per entry per 64 terms (a course's terms are summed in registers first), the training half-step
+// it reproduces runs in float, and the tests hold at the solver tolerance (1e-4 relative) against
+// a half-step on the column and against equations rebuilt from the data. A course is then solved
+// from (X'X + reg I + A_c) y = b_c, the normal equations of the training half-step on its column
+// against the current learner factors. Each solve is the model's training half-step for that row:
+// for a model trained by CG (the default), `cg_steps` steps of CG warm-started from the row's
+// current factors (learners by als_cg_block, courses by detail::als_packed_cg on their kept
+// equations); for a Cholesky model, the exact solve (in double; learners through the Woodbury
+// identity when a row is shorter than the factors). A learner or course with no interactions
+// before the update has no trained row to start from and is solved exactly, whatever the solver
+// (a new learner's row equals fold-in).
 //
 // update(learners, rows): `rows.row(i)` is the whole current row of learner `learners[i]`
 // (indices at or past num_learners() add learners; skipped indices get zero factors, as implicit
@@ -35,7 +39,7 @@
 // (the m d^2: the courses' shared factor for the Woodbury solves, when some exact row uses it),
 // independent of the number of learners and interactions otherwise; model() O((n + m) d) (copies
 // the factors; the Gram matrices it caches are the updater's). Memory: the interaction rows
-// (O(nnz)) and m d (d + 1) doubles (32 KiB per course at 64 factors).
+// (O(nnz)) and about m d (d / 2 + 1) floats (10 KiB per course at 64 factors).
 // Thread safety: one thread at a time per updater; model() returns an independent immutable model.
 // Determinism: the solves run on num_threads (regions of less than 3e7 flops on the calling
 // thread alone), the sums in a fixed order: the same updates give the same factors
@@ -46,51 +50,18 @@
 #include <cmath>
 #include <memory>
 #include <span>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include <Eigen/Cholesky>
 
+#include "learnrec/detail/als_update_kernels.hpp"
 #include "learnrec/isa.hpp"
 #include "learnrec/model/als.hpp"
 #include "learnrec/model/update.hpp"
 
 namespace learnrec {
-namespace detail {
-
-/// The lower triangle of a (d x d, column-major) += sum_k w[k] p_k p_k', p_k the rows of p
-/// (count x d, row-major). Terms are taken four at a time, so each column of a is read and written
-/// once per four; the sums run in a fixed order (the same on every path and thread count).
-[[gnu::always_inline]] inline void als_rank_update_impl(double* __restrict a, const double* __restrict p,
-                                                        const double* __restrict w, std::size_t count, index_t d) {
-    const auto D = static_cast<std::size_t>(d);
-    std::size_t k = 0;
-    for (; k + 4 <= count; k += 4) {
-        const double* __restrict p0 = p + k * D;
-        const double* __restrict p1 = p0 + D;
-        const double* __restrict p2 = p1 + D;
-        const double* __restrict p3 = p2 + D;
-        for (std::size_t j = 0; j < D; ++j) {
-            const double s0 = w[k] * p0[j], s1 = w[k + 1] * p1[j], s2 = w[k + 2] * p2[j], s3 = w[k + 3] * p3[j];
-            double* __restrict col = a + j * D;
-            for (std::size_t i = j; i < D; ++i) col[i] += s0 * p0[i] + s1 * p1[i] + s2 * p2[i] + s3 * p3[i];
-        }
-    }
-    for (; k < count; ++k) {
-        const double* __restrict p0 = p + k * D;
-        for (std::size_t j = 0; j < D; ++j) {
-            const double s0 = w[k] * p0[j];
-            double* __restrict col = a + j * D;
-            for (std::size_t i = j; i < D; ++i) col[i] += s0 * p0[i];
-        }
-    }
-}
-
-LEARNREC_ISA_KERNEL(void, als_rank_update,
-                    (double* __restrict a, const double* __restrict p, const double* __restrict w, std::size_t count,
-                     index_t d),
-                    (a, p, w, count, d))
-
-}  // namespace detail
 
 class AlsDailyUpdater {
 public:
@@ -106,12 +77,12 @@ public:
     /// `model` and the interactions it was trained on (learners x courses, the model's shape; copied).
     AlsDailyUpdater(const AlsModel& model, const CsrView& interactions, int num_threads = 0)
         : config_(model.config()), cg_(model.config().solver == AlsSolver::cg), threads_(num_threads),
-          X_(model.user_factors()), Y_(model.item_factors()) {
+          X_(model.user_factors()), Y_(model.item_factors()), dp_(detail::als_packed_dim(model.config().factors)),
+          packed_(detail::als_packed_size(model.config().factors)) {
         interactions.validate("interactions");
         LEARNREC_CHECK(interactions.rows == model.num_learners() && interactions.cols == model.num_courses(),
                        "the interactions are {} x {} but the model {} x {}: the updater starts from the data the model was "
                        "trained on", interactions.rows, interactions.cols, model.num_learners(), model.num_courses());
-        const auto d = static_cast<std::size_t>(config_.factors);
         rows_.resize(static_cast<std::size_t>(interactions.rows));
         for (index_t u = 0; u < interactions.rows; ++u) {
             const CsrRow r = interactions.row(u);
@@ -121,8 +92,8 @@ public:
         }
         gx_ = X_.cast<double>().transpose() * X_.cast<double>();
         gy_ = Y_.cast<double>().transpose() * Y_.cast<double>();
-        a_.assign(static_cast<std::size_t>(Y_.rows()) * d * d, 0.0);
-        b_.assign(static_cast<std::size_t>(Y_.rows()) * d, 0.0);
+        a_.assign(static_cast<std::size_t>(Y_.rows()) * packed_, 0.0f);
+        b_.assign(static_cast<std::size_t>(Y_.rows()) * dp_, 0.0f);
         // Each course's equations from its column in one rank-k product (not nnz rank-1 updates).
         const CsrMatrix columns = CsrMatrix::transpose_of(interactions);
         column_size_.resize(static_cast<std::size_t>(columns.rows()));
@@ -134,10 +105,10 @@ public:
         for (index_t c = 0; c < columns.rows(); ++c) {
             const CsrRow col = columns.row(c);
             for (std::size_t k = 0; k < col.size(); ++k)
-                terms.push_back(term(X_.row(col.indices[k]).data(), col.weights[k], +1.0));
+                terms.push_back(term(X_.row(col.indices[k]).data(), col.weights[k], +1.0f));
             starts[static_cast<std::size_t>(c) + 1] = terms.size();
         }
-        apply_terms(terms, starts);
+        apply_terms(terms, starts, 0.0, [](std::size_t, std::vector<float>&) {});
     }
 
     index_t num_learners() const noexcept { return static_cast<index_t>(X_.rows()); }
@@ -205,12 +176,12 @@ public:
             previous.row(r) = X_.row(u);
             for (std::size_t j = 0; j < row.courses.size(); ++j) {
                 const auto c = static_cast<std::size_t>(row.courses[j]);
-                terms[next[c]++] = term(previous.row(r).data(), row.weights[j], -1.0);
+                terms[next[c]++] = term(previous.row(r).data(), row.weights[j], -1.0f);
                 --column_size_[c];
             }
             for (std::size_t j = 0; j < fresh.size(); ++j) {
                 const auto c = static_cast<std::size_t>(fresh.indices[j]);
-                terms[next[c]++] = term(solved.row(i).data(), fresh.weights[j], +1.0);
+                terms[next[c]++] = term(solved.row(i).data(), fresh.weights[j], +1.0f);
                 ++column_size_[c];
             }
             X_.row(u) = solved.row(i);
@@ -221,41 +192,50 @@ public:
         for (std::size_t k = 0; k < moved.size(); ++k) moved_learners[k] = learners[static_cast<std::size_t>(moved[k])];
         gram_update(gx_, previous, X_, moved_learners);
         stats.learners_solved = static_cast<index_t>(moved.size());
-        apply_terms(terms, starts);
 
-        // The changed courses against the updated learners, from their kept normal equations.
+        // Each changed course is solved against the updated learners from its kept equations right
+        // after its terms went in, while they are still in cache.
         std::vector<index_t> courses;
+        std::vector<std::int64_t> solve_at(m, -1);
         for (std::size_t c = 0; c < m; ++c)
-            if (changed[c]) courses.push_back(static_cast<index_t>(c));
+            if (changed[c]) {
+                solve_at[c] = static_cast<std::int64_t>(courses.size());
+                courses.push_back(static_cast<index_t>(c));
+            }
         RowMatrix ys(static_cast<Eigen::Index>(courses.size()), d);
-        Eigen::MatrixXd base = gx_;
-        base.diagonal().array() += static_cast<double>(config_.regularization);
+        const std::size_t dp = dp_, D = static_cast<std::size_t>(d);
+        // X'X + reg I, dense and zero-padded to dp: the shared part of every course's equations.
+        std::vector<float> base(dp * dp, 0.0f);
+        for (std::size_t j = 0; j < D; ++j)
+            for (std::size_t i = 0; i < D; ++i)
+                base[j * dp + i] = static_cast<float>(gx_(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) +
+                                                      (i == j ? static_cast<double>(config_.regularization) : 0.0));
         const double per_course = cg_ ? 2.0 * static_cast<double>(config_.cg_steps + 1) * static_cast<double>(d * d)
                                       : static_cast<double>(d * d * d) / 3.0;
         const double solve_flops = static_cast<double>(courses.size()) * per_course;
-        const auto solved_courses = static_cast<std::int64_t>(courses.size());
-        detail::parallel_for(0, solved_courses, threads_for(solve_flops), [&](std::int64_t k) {
-            const auto c = static_cast<std::size_t>(courses[static_cast<std::size_t>(k)]);
-            const auto D = static_cast<std::size_t>(d);
-            // Only the lower triangle of A_c is kept; LLT and the symmetric products read no more.
-            Eigen::MatrixXd a = base;
-            a.triangularView<Eigen::Lower>() += Eigen::Map<const Eigen::MatrixXd>(a_.data() + c * D * D, d, d);
-            const Eigen::Map<const Eigen::VectorXd> b(b_.data() + c * D, d);
-            Eigen::VectorXd y;
+        apply_terms(terms, starts, solve_flops, [&](std::size_t c, std::vector<float>& work) {
+            const std::int64_t k = solve_at[c];
+            if (k < 0) return;
+            if (work.size() < dp * dp + 4 * dp) work.assign(dp * dp + 4 * dp, 0.0f);
+            float* y = work.data() + dp * dp + 3 * dp;  // padded lanes stay zero
+            const float* a = a_.data() + c * packed_;
+            const float* b = b_.data() + c * dp;
             if (cg_ && !course_was_empty[c]) {
-                y = Y_.row(static_cast<Eigen::Index>(c)).transpose().cast<double>();
-                cg_solve(a, b, y, config_.cg_steps);
+                std::memcpy(y, Y_.row(static_cast<Eigen::Index>(c)).data(), D * sizeof(float));
+                detail::als_packed_cg(y, a, base.data(), b, dp, config_.cg_steps, work.data());
             } else {
-                Eigen::LLT<Eigen::MatrixXd, Eigen::Lower> llt(a);
-                if (llt.info() == Eigen::Success) {
-                    y = llt.solve(b);
-                } else {
-                    a.triangularView<Eigen::StrictlyUpper>() = a.transpose();
-                    y = a.ldlt().solve(b);
-                }
+                detail::als_packed_expand(work.data(), base.data(), a, dp);
+                const Eigen::MatrixXd dense =
+                    Eigen::Map<const Eigen::MatrixXf>(work.data(), static_cast<Eigen::Index>(dp), static_cast<Eigen::Index>(dp))
+                        .topLeftCorner(d, d).cast<double>();
+                const Eigen::VectorXd rhs = Eigen::Map<const Eigen::VectorXf>(b, d).cast<double>();
+                Eigen::LLT<Eigen::MatrixXd> llt(dense);
+                const Eigen::VectorXd sol = llt.info() == Eigen::Success ? Eigen::VectorXd(llt.solve(rhs))
+                                                                         : Eigen::VectorXd(dense.ldlt().solve(rhs));
+                for (std::size_t i = 0; i < D; ++i) y[i] = static_cast<float>(sol(static_cast<Eigen::Index>(i)));
             }
-            ys.row(k) = y.transpose().cast<float>();
-        }, 4);
+            std::memcpy(ys.row(k).data(), y, D * sizeof(float));
+        });
         RowMatrix old_ys(static_cast<Eigen::Index>(courses.size()), d);
         for (std::size_t k = 0; k < courses.size(); ++k) {
             old_ys.row(static_cast<Eigen::Index>(k)) = Y_.row(courses[k]);
@@ -299,94 +279,127 @@ private:
     /// One learner's share of a course's equations: a (c - 1) x x' in A_c, b c p x in b_c.
     struct Term {
         const float* x = nullptr;  // the learner's factors (d floats)
-        double a = 0.0;
-        double b = 0.0;
+        float a = 0.0f;
+        float b = 0.0f;
     };
 
-    Term term(const float* x, float weight, double sign) const {
-        const double w = static_cast<double>(config_.alpha) * static_cast<double>(weight);
-        const double conf = std::abs(w);
-        return Term{x, sign * (conf - 1.0), w > 0.0 ? sign * conf : 0.0};
+    Term term(const float* x, float weight, float sign) const {
+        const float w = config_.alpha * weight;
+        const float conf = std::abs(w);
+        return Term{x, sign * (conf - 1.0f), w > 0.0f ? sign * conf : 0.0f};
     }
 
-    /// Adds terms[starts[c], starts[c + 1]) to course c's equations, for every course, courses in
-    /// parallel, each in its terms' order: A_c by detail::als_rank_update (the lower triangle only,
-    /// vectorised for the active instruction set), b_c by one axpy per term.
-    void apply_terms(const std::vector<Term>& terms, const std::vector<std::size_t>& starts) {
-        const auto d = static_cast<Eigen::Index>(config_.factors);
-        const auto D = static_cast<std::size_t>(d);
-        const double flops = static_cast<double>(terms.size()) * static_cast<double>(d * d) / 2.0;
-        detail::parallel_for(0, static_cast<std::int64_t>(starts.size()) - 1, threads_for(flops), [&](std::int64_t ci) {
-            const auto c = static_cast<std::size_t>(ci);
-            const std::size_t first = starts[c], count = starts[c + 1] - first;
-            if (count == 0) return;
-            RowMatrixD p(static_cast<Eigen::Index>(count), d);
-            Eigen::VectorXd wa(static_cast<Eigen::Index>(count));
-            Eigen::Map<Eigen::VectorXd> b(b_.data() + c * D, d);
-            for (std::size_t k = 0; k < count; ++k) {
+    /// Terms per call of the packed kernel: their rows (and weighted rows) stay in L1 while every
+    /// tile of A_c takes them.
+    static constexpr std::size_t kChunk = 64;
+
+    /// Per-thread scratch of the packed kernel: kChunk padded rows, their weighted copies and b
+    /// weights. The padded lanes are zeroed once and never written.
+    std::vector<float> chunk_scratch() const { return std::vector<float>(2 * kChunk * dp_ + kChunk, 0.0f); }
+
+    /// Adds terms [first, first + count) to the packed equations (a, b; b skipped when null), kChunk
+    /// at a time, in the terms' order.
+    void add_terms(float* a, float* b, const Term* terms, std::size_t count, std::vector<float>& scratch) const {
+        const auto D = static_cast<std::size_t>(config_.factors);
+        float* p = scratch.data();
+        float* q = p + kChunk * dp_;
+        float* bw = q + kChunk * dp_;
+        for (std::size_t first = 0; first < count; first += kChunk) {
+            const std::size_t n = std::min(kChunk, count - first);
+            for (std::size_t k = 0; k < n; ++k) {
                 const Term& t = terms[first + k];
-                const auto r = static_cast<Eigen::Index>(k);
-                p.row(r) = Eigen::Map<const Eigen::RowVectorXf>(t.x, d).cast<double>();
-                wa(r) = t.a;
-                if (t.b != 0.0) b += t.b * p.row(r).transpose();
+                std::memcpy(p + k * dp_, t.x, D * sizeof(float));
+                for (std::size_t i = 0; i < D; ++i) q[k * dp_ + i] = t.a * t.x[i];
+                bw[k] = t.b;
             }
-            detail::als_rank_update(a_.data() + c * D * D, p.data(), wa.data(), count, config_.factors);
-        }, 8);
-    }
-
-    /// g += sum_k (table.row(at[k]) table.row(at[k])' - old.row(k) old.row(k)'), in double.
-    static void gram_update(Eigen::MatrixXd& g, const RowMatrix& old, const RowMatrix& table,
-                            std::span<const index_t> at) {
-        if (at.empty()) return;
-        Eigen::MatrixXd now(old.rows(), old.cols());
-        for (std::size_t k = 0; k < at.size(); ++k)
-            now.row(static_cast<Eigen::Index>(k)) = table.row(at[k]).cast<double>();
-        const Eigen::MatrixXd before = old.cast<double>();
-        g.noalias() += now.transpose() * now;
-        g.noalias() -= before.transpose() * before;
-    }
-
-    /// `steps` of conjugate gradient on a y = b (a: lower triangle read) warm-started from y, with
-    /// als_cg_row's steps and stopping rules (the training half-step's solve, here in double).
-    static void cg_solve(const Eigen::MatrixXd& a, const Eigen::Map<const Eigen::VectorXd>& b, Eigen::VectorXd& y,
-                         int steps) {
-        Eigen::VectorXd r = b - a.selfadjointView<Eigen::Lower>() * y;
-        Eigen::VectorXd p = r, ap(y.size());
-        double rs_old = r.squaredNorm();
-        if (rs_old < 1e-20) return;
-        for (int it = 0; it < steps; ++it) {
-            ap.noalias() = a.selfadjointView<Eigen::Lower>() * p;
-            const double pap = p.dot(ap);
-            if (!(pap > 0.0)) break;  // non-positive curvature: stop rather than diverge
-            const double step = rs_old / pap;
-            y += step * p;
-            r -= step * ap;
-            const double rs_new = r.squaredNorm();
-            if (rs_new < 1e-20) break;
-            p = r + (rs_new / rs_old) * p;
-            rs_old = rs_new;
+            detail::als_packed_update(a, b, p, q, b != nullptr ? bw : nullptr, n, dp_);
         }
     }
 
-    /// Marks the courses whose pair with this learner was added, removed or re-weighted.
+    /// Adds terms[starts[c], starts[c + 1]) to course c's equations, for every course, courses in
+    /// parallel, each in its terms' order (detail::als_packed_update: register tiles of the packed
+    /// lower block triangle, vectorised for the active instruction set), then calls
+    /// after(c, scratch) for that course (a per-thread scratch vector it may grow); `after_flops`
+    /// is its work over all courses, for the team size.
+    template <class After>
+    void apply_terms(const std::vector<Term>& terms, const std::vector<std::size_t>& starts, double after_flops,
+                     After&& after) {
+        const double flops = 2.0 * static_cast<double>(terms.size()) * static_cast<double>(packed_) + after_flops;
+        const int threads = detail::resolve_threads(threads_for(flops));
+        struct Scratch {
+            std::vector<float> chunk, after;
+        };
+        std::vector<Scratch> scratch(static_cast<std::size_t>(threads));
+        detail::parallel_for(0, static_cast<std::int64_t>(starts.size()) - 1, threads, [&](std::int64_t ci) {
+            const auto c = static_cast<std::size_t>(ci);
+            const std::size_t first = starts[c], count = starts[c + 1] - first;
+            auto& s = scratch[static_cast<std::size_t>(detail::thread_index())];
+            if (count > 0) {
+                if (s.chunk.empty()) s.chunk = chunk_scratch();
+                add_terms(a_.data() + c * packed_, b_.data() + c * dp_, terms.data() + first, count, s.chunk);
+            }
+            after(c, s.after);
+        }, 8);
+    }
+
+    /// g += sum_k (table.row(at[k]) table.row(at[k])' - old.row(k) old.row(k)'): the change summed
+    /// in float by the packed kernel (each row's new and old terms side by side, so a small move
+    /// stays a small difference), then added to g in double.
+    void gram_update(Eigen::MatrixXd& g, const RowMatrix& old, const RowMatrix& table,
+                     std::span<const index_t> at) const {
+        if (at.empty()) return;
+        std::vector<Term> terms;
+        terms.reserve(2 * at.size());
+        for (std::size_t k = 0; k < at.size(); ++k) {
+            terms.push_back(Term{table.row(at[k]).data(), 1.0f, 0.0f});
+            terms.push_back(Term{old.row(static_cast<Eigen::Index>(k)).data(), -1.0f, 0.0f});
+        }
+        std::vector<float> delta(packed_, 0.0f), scratch = chunk_scratch();
+        add_terms(delta.data(), nullptr, terms.data(), terms.size(), scratch);
+        const auto D = static_cast<std::size_t>(config_.factors);
+        for (std::size_t j = 0; j < D; ++j)
+            for (std::size_t i = j; i < D; ++i) {
+                const double v = delta[detail::als_packed_at(dp_, i, j)];
+                g(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) += v;
+                if (i != j) g(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(i)) += v;
+            }
+    }
+
+    /// Marks the courses whose pair with this learner was added, removed or re-weighted. Rows with
+    /// strictly increasing indices (CSR as built by learnrec) are merged in place; others are sorted
+    /// into a copy first.
     static std::size_t mark_changes(const Row& old, const CsrRow& fresh, std::vector<char>& changed) {
+        const auto strictly_increasing = [](std::span<const index_t> v) {
+            return std::adjacent_find(v.begin(), v.end(), [](index_t x, index_t y) { return x >= y; }) == v.end();
+        };
+        if (strictly_increasing(old.courses) && strictly_increasing(fresh.indices))
+            return mark_merged(old.courses, old.weights, fresh.indices, fresh.weights, changed);
         std::vector<std::pair<index_t, float>> a, b;
         for (std::size_t k = 0; k < old.courses.size(); ++k) a.emplace_back(old.courses[k], old.weights[k]);
         for (std::size_t k = 0; k < fresh.size(); ++k) b.emplace_back(fresh.indices[k], fresh.weights[k]);
         std::sort(a.begin(), a.end());
         std::sort(b.begin(), b.end());
+        std::vector<index_t> ai(a.size()), bi(b.size());
+        std::vector<float> aw(a.size()), bw(b.size());
+        for (std::size_t k = 0; k < a.size(); ++k) std::tie(ai[k], aw[k]) = a[k];
+        for (std::size_t k = 0; k < b.size(); ++k) std::tie(bi[k], bw[k]) = b[k];
+        return mark_merged(ai, aw, bi, bw, changed);
+    }
+
+    static std::size_t mark_merged(std::span<const index_t> ai, std::span<const float> aw, std::span<const index_t> bi,
+                                   std::span<const float> bw, std::vector<char>& changed) {
         std::size_t n = 0, i = 0, j = 0;
         const auto mark = [&](index_t c) {
             changed[static_cast<std::size_t>(c)] = 1;
             ++n;
         };
-        while (i < a.size() || j < b.size()) {
-            if (j == b.size() || (i < a.size() && a[i].first < b[j].first)) {
-                mark(a[i++].first);
-            } else if (i == a.size() || b[j].first < a[i].first) {
-                mark(b[j++].first);
+        while (i < ai.size() || j < bi.size()) {
+            if (j == bi.size() || (i < ai.size() && ai[i] < bi[j])) {
+                mark(ai[i++]);
+            } else if (i == ai.size() || bi[j] < ai[i]) {
+                mark(bi[j++]);
             } else {
-                if (a[i].second != b[j].second) mark(a[i].first);
+                if (aw[i] != bw[j]) mark(ai[i]);
                 ++i;
                 ++j;
             }
@@ -406,10 +419,9 @@ private:
             RowMatrix y = RowMatrix::Zero(courses, d);
             y.topRows(Y_.rows()) = Y_;
             Y_ = std::move(y);
-            const auto D = static_cast<std::size_t>(d);
-            a_.resize(static_cast<std::size_t>(courses) * D * D, 0.0);
+            a_.resize(static_cast<std::size_t>(courses) * packed_, 0.0f);
             column_size_.resize(static_cast<std::size_t>(courses), 0);
-            b_.resize(static_cast<std::size_t>(courses) * D, 0.0);
+            b_.resize(static_cast<std::size_t>(courses) * dp_, 0.0f);
         }
     }
 
@@ -472,8 +484,10 @@ private:
     RowMatrix X_, Y_;
     std::vector<Row> rows_;
     Eigen::MatrixXd gx_, gy_;   // X'X and Y'Y
-    std::vector<double> a_;     // per course, d x d, lower triangle: sum (c - 1) x x'
-    std::vector<double> b_;     // per course, d: sum c p x
+    std::size_t dp_ = 0;        // factors padded to the packed blocks
+    std::size_t packed_ = 0;    // floats of one packed matrix
+    std::vector<float> a_;      // per course, packed lower block triangle: sum (c - 1) x x'
+    std::vector<float> b_;      // per course, dp: sum c p x
     std::vector<index_t> column_size_;  // interactions per course
 };
 
