@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "learnrec/detail/parallel.hpp"
+#include "learnrec/detail/pruned_topk.hpp"
 #include "learnrec/model/factor_model.hpp"
 #include "learnrec/model/model.hpp"
 #include "learnrec/retrieval/topk.hpp"
@@ -196,10 +197,10 @@ inline TopK model_topk(const Model& model, const QueryBlock& queries, index_t k,
         if (queries.count <= detail::kShortlistMaxQueries) {
             if (bytes >= detail::kShortlistMinBytes && !factor->half_items().empty())
                 return detail::factor_topk_half(*factor, queries, k, filter, num_threads);
-        } else if (factor->num_courses() >= detail::kBf16MinCourses && !factor->bf16_items().empty()) {
-            return detail::factor_topk_bf16(*factor, queries, k, filter, num_threads);
         }
     }
+    if (factor && queries.count > detail::kShortlistMaxQueries && factor->factors() > 0)
+        return detail::factor_topk_pruned(*factor, queries, k, filter, num_threads);
     return topk(queries.count, model.num_courses(), k,
                 [&](index_t q0, index_t q1, index_t c0, index_t c1, float* out, std::size_t ld) {
                     model.score(queries, q0, q1, c0, c1, out, ld);
