@@ -2,13 +2,15 @@
 (already-taken courses filtered) and faiss IndexFlatIP + search (no filter: faiss has none), side
 by side with learnrec's C++ benchmark bench_topk_trained on the very same factors (issue #18).
 
-    OPENBLAS_CORETYPE=Haswell python benchmarks/compare/topk_trained.py \
+    python benchmarks/compare/topk_trained.py \
         --gowalla ../shared/data/gowalla --factors 64 --cache /tmp/lr_factors \
         --bench build/benchmarks/bench_topk_trained --isa avx2 --repeat 3
 
 The factors are trained once by implicit (ALS, CG, 15 iterations, seed 1) and written to
 <cache>/gowalla_d<d>_{users,items}.f32 (raw float32, row-major); bench_topk_trained reads them and
-the training split. Everything is timed twice: 1 thread in process CPU seconds (the work done,
+the training split. The peers run with OpenBLAS and faiss forced to the kernels of the path
+(OPENBLAS_CORETYPE Haswell / Nehalem / SkylakeX, FAISS_OPT_LEVEL avx2 / generic / avx512), learnrec
+with LEARNREC_ISA. Everything is timed twice: 1 thread in process CPU seconds (the work done,
 robust on a shared machine) and 2 threads wall-clock; the median of --repeat runs each.
 """
 
@@ -22,6 +24,8 @@ import sys
 import time
 
 CORETYPE = {"avx512": "SkylakeX", "avx2": "Haswell", "baseline": "Nehalem"}
+# faiss loads its AVX2 / AVX-512 build by CPU unless told otherwise.
+FAISS_OPT = {"avx512": "avx512", "avx2": "avx2", "baseline": "generic"}
 
 
 def load_train(path):
@@ -82,7 +86,7 @@ print(json.dumps(dict(cpu=cpu[len(cpu)//2], wall=wall[len(wall)//2])))
 
 def peer(a, base, lib, threads):
     env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
-               OPENBLAS_CORETYPE=CORETYPE[a.isa])
+               OPENBLAS_CORETYPE=CORETYPE[a.isa], FAISS_OPT_LEVEL=FAISS_OPT[a.isa])
     out = subprocess.run([sys.executable, "-c", PEER, os.path.abspath(__file__), base,
                           os.path.join(a.gowalla, "train.txt"), str(a.factors), str(threads), str(a.repeat), lib],
                          env=env, capture_output=True, text=True, check=True)

@@ -180,3 +180,30 @@ TEST_CASE("pruned top-k of learners whose scores are all zero ranks courses by i
     require_full_sort(got, model, who, 10, [](index_t, index_t) { return true; });
     CHECK(got.ids_of(3)[0] == 0);
 }
+
+TEST_CASE("on factors with skewed norms the pruned scan scores a minority of the learner-course pairs",
+          "[topk][recommend]") {
+    const index_t learners = 128, courses = 8000, d = 16;
+    const AlsModel model(random_factors(learners, d, 361), skewed(random_factors(courses, d, 362)), config_for(d));
+    const auto who = iota_indices(learners);
+    const QueryBlock queries = model.learner_queries(who);
+    detail::PruneStats stats;
+    const TopK got = detail::factor_topk_pruned(model, queries, 10, {}, 2, &stats);
+    CHECK(stats.total == std::int64_t{learners} * courses);
+    CHECK(stats.fraction() < 0.5);
+    CHECK(got.ids == unpruned(model, queries, 10, {}).ids);
+}
+
+TEST_CASE("on factors of equal norms the pruned scan scores every pair", "[topk][recommend]") {
+    // ||u|| ||v|| bounds every score and is the same for every course: no tile can be skipped.
+    const index_t learners = 70, courses = 3000, d = 16;
+    RowMatrix items = random_factors(courses, d, 372);
+    items.rowwise().normalize();
+    const AlsModel model(random_factors(learners, d, 371), std::move(items), config_for(d));
+    const auto who = iota_indices(learners);
+    const QueryBlock queries = model.learner_queries(who);
+    detail::PruneStats stats;
+    const TopK got = detail::factor_topk_pruned(model, queries, 10, {}, 2, &stats);
+    CHECK(stats.scored.load() == stats.total);
+    CHECK(got.ids == unpruned(model, queries, 10, {}).ids);
+}

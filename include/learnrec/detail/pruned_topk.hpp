@@ -15,6 +15,8 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
+#include <cstdint>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -30,8 +32,17 @@ namespace learnrec::detail {
 /// learner sooner, at the price of one more pass over its heap and one more kernel call.
 inline constexpr index_t kPrunedTile = 512;
 
+/// What a pruned scan did: (learner, course) pairs scored out of queries x courses.
+struct PruneStats {
+    std::atomic<std::int64_t> scored{0};
+    std::int64_t total = 0;
+    double fraction() const noexcept {
+        return total > 0 ? static_cast<double>(scored.load()) / static_cast<double>(total) : 0.0;
+    }
+};
+
 inline TopK factor_topk_pruned(const FactorModel& model, const QueryBlock& queries, index_t k,
-                               const CandidateFilter& filter, int num_threads) {
+                               const CandidateFilter& filter, int num_threads, PruneStats* stats = nullptr) {
     LEARNREC_CHECK(k > 0, "k must be positive, got {}", k);
     const index_t nq = queries.count;
     const index_t nc = model.num_courses();
@@ -43,6 +54,7 @@ inline TopK factor_topk_pruned(const FactorModel& model, const QueryBlock& queri
     const Eligibility eligible(filter, nq, nc);
     out.ids.assign(checked_mul(static_cast<std::size_t>(nq), static_cast<std::size_t>(k), "topk"), -1);
     out.scores.assign(out.ids.size(), -std::numeric_limits<float>::infinity());
+    if (stats) stats->total += static_cast<std::int64_t>(nq) * nc;
     if (nc == 0) return out;
 
     const NormOrderedPanels& items = model.norm_ordered_items();
@@ -78,6 +90,7 @@ inline TopK factor_topk_pruned(const FactorModel& model, const QueryBlock& queri
             active[static_cast<std::size_t>(i)] = i;
         }
         const float* scored = first;  // rows of the active learners, stride d
+        std::int64_t pairs = 0;
         for (index_t p0 = 0; p0 < nc; p0 += kPrunedTile) {
             const float largest = items.norm_from[static_cast<std::size_t>(p0)];
             going.clear();
@@ -98,6 +111,7 @@ inline TopK factor_topk_pruned(const FactorModel& model, const QueryBlock& queri
                 active.swap(going);
             }
             const index_t p1 = std::min<index_t>(p0 + kPrunedTile, nc);
+            pairs += static_cast<std::int64_t>(active.size()) * (p1 - p0);
             score_panels(scored, ud, static_cast<index_t>(active.size()), items.packed, p0, p1, tile.data(),
                          kPrunedTile);
             for (std::size_t r = 0; r < active.size(); ++r) {
@@ -119,6 +133,7 @@ inline TopK factor_topk_pruned(const FactorModel& model, const QueryBlock& queri
                 }
             }
         }
+        if (stats) stats->scored += pairs;
         for (index_t i = 0; i < n; ++i) {
             const auto offset = static_cast<std::size_t>(q0 + i) * static_cast<std::size_t>(k);
             heaps[static_cast<std::size_t>(i)].write_sorted(out.ids.data() + offset, out.scores.data() + offset);
