@@ -664,12 +664,14 @@ TEST_CASE("the bfloat16 error bound holds for every course, odd dimensions inclu
 }
 
 TEST_CASE("a batch shortlisted by bfloat16 scores gives exactly the float32 results", "[topk][recommend]") {
-    const index_t learners = 150, courses = detail::kBf16MinCourses + 232, d = 32;  // recommend() takes the bfloat16 route
+    // 150 learners: recommend() probes the pruned scan, which scores nearly every pair on these
+    // factors of similar norms, so it takes the bfloat16 route where the CPU has it.
+    const index_t learners = 300, courses = detail::kBf16MinCourses + 232, d = 32;
     const AlsModel model(gaussian_factors(learners, d, 170), gaussian_factors(courses, d, 171), config_for(d));
     const auto history = random_interactions(learners, courses, 0, 300, 0.1, 18);
     const CsrView hv = history.view();
     std::vector<index_t> who;
-    for (index_t l = learners - 1; l >= 0; l -= 2) who.push_back(l);  // 75 learners, out of order
+    for (index_t l = learners - 1; l >= 0; l -= 2) who.push_back(l);  // 150 learners, out of order
     check_shortlist_is_exact(model, hv, who, 12, [](index_t q, index_t c) { return (c + 3 * q) % 7 != 0; },
                              detail::bf16_scoring_supported(), detail::factor_topk_bf16);
 }

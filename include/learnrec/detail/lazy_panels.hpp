@@ -20,6 +20,7 @@
 
 #include "learnrec/detail/bf16_panels.hpp"
 #include "learnrec/detail/half_panels.hpp"
+#include "learnrec/detail/norm_panels.hpp"
 #include "learnrec/detail/score_kernel.hpp"
 #include "learnrec/types.hpp"
 
@@ -66,6 +67,16 @@ public:
         return build_bf16(items);
     }
 
+    /// The panels of `items` in order of decreasing course norm, built by the first call: only
+    /// batch retrieval uses them (pruned top-k), so a model that only ever serves single learners
+    /// never pays for them.
+    const NormOrderedPanels& norm_ordered(const RowMatrix& items) const {
+        assert(state_);
+        const State& s = *state_;
+        if (s.norm_built.load(std::memory_order_acquire)) [[likely]] return s.norm_ordered;
+        return build_norm_ordered(items);
+    }
+
     /// Whether get() has built the panels (a diagnostic: memory accounting and tests).
     bool built() const noexcept { return state_->built.load(std::memory_order_acquire); }
 
@@ -77,7 +88,19 @@ private:
         std::once_flag bf16_once;
         std::atomic<bool> bf16_built{false};
         Bf16Panels bf16;
+        std::once_flag norm_once;
+        std::atomic<bool> norm_built{false};
+        NormOrderedPanels norm_ordered;
     };
+
+    [[gnu::noinline]] const NormOrderedPanels& build_norm_ordered(const RowMatrix& items) const {
+        State& s = *state_;
+        std::call_once(s.norm_once, [&] {
+            s.norm_ordered = make_norm_ordered_panels(items);
+            s.norm_built.store(true, std::memory_order_release);
+        });
+        return s.norm_ordered;
+    }
 
     [[gnu::noinline]] const Bf16Panels& build_bf16(const RowMatrix& items) const {
         State& s = *state_;

@@ -9,7 +9,8 @@
 // scoring kernel and packed in half precision (single-learner shortlist): 1.5 copies more, built
 // by the first score() / score_approximate() / half_items() call rather than by the constructor,
 // so that training (which ends by constructing the model) and loading never pay for them. Batch
-// retrieval on CPUs with AVX512_BF16 adds a bfloat16 copy (0.5 more), built by its first use.
+// retrieval adds a copy packed in order of decreasing course norm (1 more: pruned top-k) and, on
+// CPUs with AVX512_BF16, a bfloat16 copy (0.5 more), each built by its first use.
 #pragma once
 
 #include <cmath>
@@ -76,6 +77,10 @@ public:
                     std::size_t ld) const {
         score_reduced(bf16_items(), [](auto&&... a) { detail::score_bf16(a...); }, queries, q0, q1, c0, c1, out, ld);
     }
+
+    /// The course factors in order of decreasing norm, built on first use, for pruned batch
+    /// retrieval; see detail/norm_panels.hpp.
+    const detail::NormOrderedPanels& norm_ordered_items() const { return panels_.norm_ordered(item_factors_); }
 
     QueryBlock course_queries(std::span<const index_t> courses) const override {
         return embedding_queries(item_factors_, courses, "course", [&](index_t c) { return item_inverse_norms_[c]; });

@@ -9,9 +9,11 @@
 #include <span>
 
 #include <algorithm>
+#include <numeric>
 #include <vector>
 
 #include "learnrec/detail/parallel.hpp"
+#include "learnrec/detail/pruned_topk.hpp"
 #include "learnrec/model/factor_model.hpp"
 #include "learnrec/model/model.hpp"
 #include "learnrec/retrieval/topk.hpp"
@@ -27,9 +29,9 @@ inline constexpr index_t kShortlistMaxQueries = 8;
 /// bench_topk: 10k courses x d 128, 5 MB, got slower; 100k courses x d 64, 26 MB, 3x faster).
 inline constexpr std::size_t kShortlistMinBytes = std::size_t{8} << 20;
 
-/// Batches of more queries than kShortlistMaxQueries are scored from the bfloat16 copy first
-/// (compute-bound regime) when the catalogue has at least this many courses: below, the shortlist's
-/// second pass weighs more than the multiply-adds it saves (bench_topk, 2 threads, top-10 of 2,048
+/// Batches of more queries than kShortlistMaxQueries may be scored from the bfloat16 copy first
+/// (compute-bound regime, when pruning by norm does not pay) if the catalogue has at least this
+/// many courses: below, the shortlist's second pass weighs more than the multiply-adds it saves (bench_topk, 2 threads, top-10 of 2,048
 /// queries: 10k courses 15 -> 21 ms at d = 64, 27 -> 30 ms at d = 128; 100k courses 162 -> 117 ms
 /// and 303 -> 212 ms).
 inline constexpr index_t kBf16MinCourses = 32768;
@@ -178,14 +180,41 @@ inline TopK factor_topk_bf16(const FactorModel& model, const QueryBlock& queries
     return factor_topk_shortlisted<true>(model, queries, k, filter, num_threads);
 }
 
+/// Pruning pays when a probe of this many learners scores at most this fraction of their
+/// (learner, course) pairs; above it, on AVX512_BF16, the unpruned bfloat16 shortlist is faster
+/// (it does twice the products per instruction: 0.92x the sgemm's time against 1.05x for the
+/// float32 kernel, benchmarks/README.md), e.g. on factors whose norms are all alike.
+inline constexpr index_t kPruneProbe = 64;
+inline constexpr double kPruneMaxFraction = 0.6;
+
+/// A batch of a factor model: pruned by norm (detail/pruned_topk.hpp), unless the CPU has
+/// AVX512_BF16, the catalogue is large and a probe of the first learners shows that pruning
+/// would score most of the courses anyway; then the bfloat16 shortlist.
+inline TopK factor_topk_batch(const FactorModel& model, const QueryBlock& queries, index_t k,
+                              const CandidateFilter& filter, int num_threads, bool reduced_precision) {
+    if (reduced_precision && queries.count >= 2 * kPruneProbe && model.num_courses() >= kBf16MinCourses &&
+        bf16_scoring_supported()) {
+        std::vector<index_t> first(static_cast<std::size_t>(kPruneProbe));
+        std::iota(first.begin(), first.end(), index_t{0});
+        const QuerySubset probe(queries, first, filter);
+        PruneStats stats;
+        factor_topk_pruned(model, probe.queries, k, probe.filter, num_threads, &stats);
+        if (stats.fraction() > kPruneMaxFraction && !model.bf16_items().empty())
+            return factor_topk_bf16(model, queries, k, filter, num_threads);
+    }
+    return factor_topk_pruned(model, queries, k, filter, num_threads);
+}
+
 }  // namespace detail
 
-/// Exact top-k of any model's learner queries (the path every recommend call takes): factor
-/// models shortlist by reduced-precision scores where that pays (a few queries over a large
-/// catalogue: half precision, fewer bytes; a batch on a CPU with AVX512_BF16: bfloat16, more
-/// products per instruction), everything else goes through topk() with the model's scorer. All
-/// paths give identical results; `reduced_precision = false` keeps to the float32 kernel (to
-/// measure it, or to save the memory of the reduced copies).
+/// Exact top-k of any model's learner queries (the path every recommend call takes). Factor
+/// models: a few queries over a large catalogue shortlist by half-precision scores (memory-bound:
+/// half the bytes); a batch scans the courses by decreasing norm and stops each learner once no
+/// course left can enter its top k (pruned_topk.hpp), or, where that would prune little and the
+/// CPU has AVX512_BF16, shortlists by bfloat16 scores (twice the products per instruction).
+/// Everything else goes through topk() with the model's scorer. All paths give identical
+/// results; `reduced_precision = false` keeps to float32 scores (the pruned scan for a batch), to
+/// measure them or to save the memory of the reduced copies.
 inline TopK model_topk(const Model& model, const QueryBlock& queries, index_t k, const CandidateFilter& filter,
                        int num_threads, bool reduced_precision = true) {
     const FactorModel* factor = model.scoring().factors;
@@ -196,10 +225,10 @@ inline TopK model_topk(const Model& model, const QueryBlock& queries, index_t k,
         if (queries.count <= detail::kShortlistMaxQueries) {
             if (bytes >= detail::kShortlistMinBytes && !factor->half_items().empty())
                 return detail::factor_topk_half(*factor, queries, k, filter, num_threads);
-        } else if (factor->num_courses() >= detail::kBf16MinCourses && !factor->bf16_items().empty()) {
-            return detail::factor_topk_bf16(*factor, queries, k, filter, num_threads);
         }
     }
+    if (factor && queries.count > detail::kShortlistMaxQueries && factor->factors() > 0)
+        return detail::factor_topk_batch(*factor, queries, k, filter, num_threads, reduced_precision);
     return topk(queries.count, model.num_courses(), k,
                 [&](index_t q0, index_t q1, index_t c0, index_t c1, float* out, std::size_t ld) {
                     model.score(queries, q0, q1, c0, c1, out, ld);
@@ -216,7 +245,7 @@ struct RecommendOptions {
     CoursePredicate predicate;
     int num_threads = 0;
     /// Factor models may shortlist by half or bfloat16 scores before the exact float32 pass
-    /// (model_topk); the results are identical either way.
+    /// (model_topk); the results are identical either way. Batches are pruned by norm either way.
     bool reduced_precision = true;
 };
 

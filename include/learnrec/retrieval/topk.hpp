@@ -149,6 +149,53 @@ inline std::vector<std::uint8_t> course_mask(std::span<const index_t> courses, i
     return mask;
 }
 
+/// A CandidateFilter checked against the shape of a top-k problem, its course lists as masks.
+class Eligibility {
+public:
+    Eligibility(const CandidateFilter& filter, index_t num_queries, index_t num_courses)
+        : filter_(filter),
+          allow_(course_mask(filter.allow, num_courses, "allow-list")),
+          deny_(course_mask(filter.deny, num_courses, "deny-list")),
+          use_allow_(!filter.allow.empty()),
+          use_deny_(!filter.deny.empty()) {
+        if (filter.exclude) {
+            const auto rows =
+                filter.exclude_rows.empty() ? num_queries : static_cast<index_t>(filter.exclude_rows.size());
+            LEARNREC_CHECK(rows == num_queries, "exclusions cover {} queries, expected {}", rows, num_queries);
+            LEARNREC_CHECK(filter.exclude->cols == num_courses,
+                           "exclusion rows have {} columns, expected {} courses", filter.exclude->cols, num_courses);
+            if (filter.exclude_rows.empty())
+                LEARNREC_CHECK(filter.exclude->rows == num_queries, "exclusions have {} rows, expected {} queries",
+                               filter.exclude->rows, num_queries);
+            for (auto r : filter.exclude_rows)
+                LEARNREC_CHECK(r >= 0 && r < filter.exclude->rows, "exclusion row {} outside [0, {})", r,
+                               filter.exclude->rows);
+            sorted_exclusions_ = filter.exclude->has_sorted_unique_indices();
+        }
+    }
+
+    /// Whether `course` may be returned for the query at position `query`. Called only for
+    /// courses whose score would enter the heap, so the cheap tests go first.
+    bool operator()(index_t query, index_t course) const {
+        if (use_allow_ && !allow_[static_cast<std::size_t>(course)]) return false;
+        if (use_deny_ && deny_[static_cast<std::size_t>(course)]) return false;
+        if (filter_.exclude) {
+            const auto r = filter_.exclude_rows.empty() ? query : filter_.exclude_rows[static_cast<std::size_t>(query)];
+            const auto ix = filter_.exclude->row(r).indices;
+            const bool taken = sorted_exclusions_ ? std::binary_search(ix.begin(), ix.end(), course)
+                                                  : std::find(ix.begin(), ix.end(), course) != ix.end();
+            if (taken) return false;
+        }
+        return !filter_.predicate || filter_.predicate(query, course);
+    }
+
+private:
+    const CandidateFilter& filter_;
+    std::vector<std::uint8_t> allow_, deny_;
+    bool use_allow_, use_deny_;
+    bool sorted_exclusions_ = false;
+};
+
 // Tile sizes: a query block shares each course tile's embeddings (cache reuse); the score
 // buffer (query block x course tile floats = 256 KiB) stays in L2.
 inline constexpr index_t kQueryBlock = 64;
@@ -166,23 +213,7 @@ inline TopK topk(index_t num_queries, index_t num_courses, index_t k, const Tile
     out.queries = num_queries;
     out.k = k;
     if (num_queries == 0) return out;
-    if (filter.exclude) {
-        const auto rows = filter.exclude_rows.empty() ? num_queries : static_cast<index_t>(filter.exclude_rows.size());
-        LEARNREC_CHECK(rows == num_queries, "exclusions cover {} queries, expected {}", rows, num_queries);
-        LEARNREC_CHECK(filter.exclude->cols == num_courses, "exclusion rows have {} columns, expected {} courses",
-                       filter.exclude->cols, num_courses);
-        if (filter.exclude_rows.empty())
-            LEARNREC_CHECK(filter.exclude->rows == num_queries, "exclusions have {} rows, expected {} queries",
-                           filter.exclude->rows, num_queries);
-        for (auto r : filter.exclude_rows)
-            LEARNREC_CHECK(r >= 0 && r < filter.exclude->rows, "exclusion row {} outside [0, {})", r,
-                           filter.exclude->rows);
-    }
-    const auto allow = detail::course_mask(filter.allow, num_courses, "allow-list");
-    const auto deny = detail::course_mask(filter.deny, num_courses, "deny-list");
-    const bool use_allow = !filter.allow.empty();
-    const bool use_deny = !filter.deny.empty();
-    const bool sorted_exclusions = filter.exclude && filter.exclude->has_sorted_unique_indices();
+    const detail::Eligibility eligible(filter, num_queries, num_courses);
 
     out.ids.resize(detail::checked_mul(static_cast<std::size_t>(num_queries), static_cast<std::size_t>(k), "topk"));
     out.scores.resize(out.ids.size());
@@ -196,14 +227,6 @@ inline TopK topk(index_t num_queries, index_t num_courses, index_t k, const Tile
     // parts are merged in the (score, index) order, so the result does not depend on the split.
     const int threads = detail::resolve_threads(num_threads);
     const std::int64_t parts = blocks >= threads ? 1 : std::min<std::int64_t>(threads, tiles);
-
-    auto excluded = [&](index_t q, index_t c) {
-        if (!filter.exclude) return false;
-        const auto r = filter.exclude_rows.empty() ? q : filter.exclude_rows[static_cast<std::size_t>(q)];
-        const auto ix = filter.exclude->row(r).indices;
-        if (sorted_exclusions) return std::binary_search(ix.begin(), ix.end(), c);
-        return std::find(ix.begin(), ix.end(), c) != ix.end();
-    };
 
     // The k best of queries [q0, q1) among courses [cb, ce) (cb a multiple of the tile size).
     auto scan = [&](index_t q0, index_t q1, index_t cb, index_t ce, detail::TopKHeap* heaps) {
@@ -222,12 +245,8 @@ inline TopK topk(index_t num_queries, index_t num_courses, index_t k, const Tile
                     // jump to the next score strictly above the threshold.
                     c += find_above(s + (c - c0), c1 - c, threshold);
                     if (c >= c1) break;
-                    const float v = s[c - c0];
-                    if (use_allow && !allow[static_cast<std::size_t>(c)]) continue;
-                    if (use_deny && deny[static_cast<std::size_t>(c)]) continue;
-                    if (excluded(q, c)) continue;
-                    if (filter.predicate && !filter.predicate(q, c)) continue;
-                    heap.push({v, c});
+                    if (!eligible(q, c)) continue;
+                    heap.push({s[c - c0], c});
                     threshold = heap.threshold();
                 }
             }
