@@ -1,7 +1,8 @@
 // bench_dense_fit — EASE and GF-CF fit times with the dense algebra through OpenBLAS/LAPACK or
 // through Eigen (issue #18), on a "user item item ..." split, optionally cut to its most popular
 // courses so the Eigen side finishes. One line per fit: wall and process CPU time (user + sys),
-// peak RSS, and with --backend both the largest difference between the two backends' B.
+// peak RSS (of the process: with --backend both the second fit's includes the first B), and with
+// --backend both the largest difference between the two backends' B.
 //
 //   bench_dense_fit --train /work/shared/data/gowalla/train.txt --model ease --backend both --courses 8000
 //   OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=2 bench_dense_fit --train ... --model gfcf --backend blas
@@ -11,7 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <numeric>
-#include <optional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -95,12 +96,16 @@ int main(int argc, char** argv) {
         std::vector<detail::DenseBackend> runs;
         if (backend != "eigen") runs.push_back(detail::DenseBackend::blas);
         if (backend != "blas") runs.push_back(detail::DenseBackend::eigen);
-        std::optional<RowMatrix> first;
+        std::unique_ptr<const ItemItemModel> first;
         for (const auto b : runs) {
             const auto wall0 = std::chrono::steady_clock::now();
             const double cpu0 = cpu_seconds();
-            RowMatrix weights = model == "ease" ? detail::fit_ease_with(train, ease, b).item_weights()
-                                                : detail::fit_gfcf_with(train, gfcf, b).item_weights();
+            // Held by pointer so B is never copied: peak RSS is the fit's own.
+            std::unique_ptr<const ItemItemModel> fitted;
+            if (model == "ease")
+                fitted = std::make_unique<const EaseModel>(detail::fit_ease_with(train, ease, b));
+            else
+                fitted = std::make_unique<const GfcfModel>(detail::fit_gfcf_with(train, gfcf, b));
             const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
             const double cpu = cpu_seconds() - cpu0;
             fmt::print("{} {} courses={}: wall {:.2f} s, cpu {:.2f} s (cpu/wall {:.2f}), peak RSS {:.2f} GiB\n", model,
@@ -109,9 +114,10 @@ int main(int argc, char** argv) {
             std::fflush(stdout);
             if (runs.size() == 1) break;
             if (!first) {
-                first = std::move(weights);
+                first = std::move(fitted);  // the second fit's peak RSS includes this B
             } else {
-                const float diff = (*first - weights).cwiseAbs().maxCoeff();
+                const RowMatrix& weights = fitted->item_weights();
+                const float diff = (first->item_weights() - weights).cwiseAbs().maxCoeff();
                 const float scale = weights.cwiseAbs().maxCoeff();
                 fmt::print("max |B_blas - B_eigen| = {:.3g} (max |B| = {:.3g})\n", diff, scale);
             }
