@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake          # compiler and build system
   libeigen3-dev                  # dense linear algebra (factors, Gram matrices, GEMM tiles)
+  libopenblas-dev liblapacke-dev # EASE's inverse and GF-CF's products on tuned BLAS/LAPACK (optional; lapack.h)
   libboost-serialization-dev     # model files (inside learnrec's own checked envelope)
   liblemon-dev                   # allocation: network simplex min-cost flow (header-only use; see README)
   coinor-libcbc-dev pkg-config   # allocation: CBC MIP for learners whose date clashes a flow cannot express

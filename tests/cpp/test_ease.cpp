@@ -4,6 +4,7 @@
 #include <Eigen/Dense>
 #include <catch2/catch.hpp>
 
+#include "learnrec/io/model_file.hpp"
 #include "learnrec/model/ease.hpp"
 #include "learnrec/retrieval/recommend.hpp"
 
@@ -130,4 +131,52 @@ TEST_CASE("EASE scores a learner as their row times B, through learner_queries a
     Eigen::RowVectorXf expected = Eigen::RowVectorXf::Zero(20);
     for (auto i : m.row(learner).indices) expected += model.item_weights().row(i);
     CHECK((Eigen::Map<Eigen::RowVectorXf>(a.data(), 20) - expected).cwiseAbs().maxCoeff() < 1e-5f);
+}
+
+// The LAPACK path (learnrec built with OpenBLAS) against the Eigen path. Without OpenBLAS there is
+// no second path: the cases say so and pass. ctest runs them under each LEARNREC_ISA and OpenBLAS
+// core type (tests/CMakeLists.txt).
+TEST_CASE("EASE gives the same B through LAPACK as through Eigen (abs tol 1e-4)", "[ease][dense]") {
+    if (!detail::blas_available()) {
+        WARN("learnrec built without OpenBLAS: only the Eigen path exists");
+        return;
+    }
+    const auto m = random_matrix(400, 150, 0.05, 21, false);  // 150 courses: Eigen's tiles of 8 below
+    EaseConfig c;
+    c.lambda = 10.0f;
+    c.num_threads = 2;
+    const auto blas = detail::fit_ease_with(m, c, detail::DenseBackend::blas);
+    const auto eigen = detail::fit_ease_with(m, c, detail::DenseBackend::eigen);
+    CHECK((blas.item_weights() - eigen.item_weights()).cwiseAbs().maxCoeff() < 1e-4f);
+    CHECK(blas.item_weights().diagonal().cwiseAbs().maxCoeff() == 0.0f);
+    const Eigen::MatrixXd expected = dense_ease(detail::binary_positive_rows(m), 10.0);
+    CHECK((blas.item_weights().cast<double>() - expected).cwiseAbs().maxCoeff() < 1e-4);
+}
+
+TEST_CASE("EASE's LAPACK inverse rejects a matrix that is not positive definite", "[ease][dense]") {
+    if (!detail::blas_available()) {
+        WARN("learnrec built without OpenBLAS: only the Eigen path exists");
+        return;
+    }
+    Eigen::MatrixXf m = Eigen::MatrixXf::Identity(20, 20);
+    m(13, 13) = -1.0f;
+    CHECK_THROWS_WITH(detail::blas_spd_inverse_lower(m.data(), 20), Catch::Contains("pivot at row 13"));
+}
+
+TEST_CASE("An EASE model fitted through LAPACK is saved and loaded like one fitted through Eigen", "[ease][dense]") {
+    if (!detail::blas_available()) {
+        WARN("learnrec built without OpenBLAS: only the Eigen path exists");
+        return;
+    }
+    const auto m = random_matrix(120, 40, 0.1, 22, false);
+    const auto blas = detail::fit_ease_with(m, EaseConfig{}, detail::DenseBackend::blas);
+    const auto eigen = detail::fit_ease_with(m, EaseConfig{}, detail::DenseBackend::eigen);
+    const std::string blas_bytes = to_bytes(blas), eigen_bytes = to_bytes(eigen);
+    CHECK(blas_bytes.size() == eigen_bytes.size());
+    const auto from_blas = detail::model_as<EaseModel>(from_bytes(blas_bytes), "blas");
+    const auto from_eigen = detail::model_as<EaseModel>(from_bytes(eigen_bytes), "eigen");
+    CHECK(from_blas->item_weights() == blas.item_weights());
+    CHECK(from_eigen->item_weights() == eigen.item_weights());
+    CHECK(from_blas->training_rows().indices() == from_eigen->training_rows().indices());
+    CHECK((from_blas->item_weights() - from_eigen->item_weights()).cwiseAbs().maxCoeff() < 1e-4f);
 }

@@ -4,6 +4,7 @@
 #include <Eigen/SVD>
 #include <catch2/catch.hpp>
 
+#include "learnrec/io/model_file.hpp"
 #include "learnrec/model/gfcf.hpp"
 
 using namespace learnrec;
@@ -94,4 +95,52 @@ TEST_CASE("GF-CF scores a new learner from their row exactly as a training learn
     model.score(known, 0, 1, 0, 12, a.data(), 12);
     model.score(folded, 0, 1, 0, 12, b.data(), 12);
     CHECK(a == b);
+}
+
+// The OpenBLAS path against the Eigen path (see test_ease.cpp for how the paths are run).
+TEST_CASE("GF-CF gives the same B through OpenBLAS as through Eigen (abs tol 1e-4)", "[gfcf][dense]") {
+    if (!detail::blas_available()) {
+        WARN("learnrec built without OpenBLAS: only the Eigen path exists");
+        return;
+    }
+    const auto m = random_binary(300, 120, 0.05, 23);
+    GfcfConfig c;
+    c.rank = 16;
+    c.oversample = 16;
+    c.num_threads = 2;
+    const auto blas = detail::fit_gfcf_with(m, c, detail::DenseBackend::blas);
+    const auto eigen = detail::fit_gfcf_with(m, c, detail::DenseBackend::eigen);
+    CHECK((blas.item_weights() - eigen.item_weights()).cwiseAbs().maxCoeff() < 1e-4f);
+}
+
+TEST_CASE("GF-CF through OpenBLAS equals the dense closed form with an exact SVD (abs tol 1e-4)", "[gfcf][dense]") {
+    if (!detail::blas_available()) {
+        WARN("learnrec built without OpenBLAS: only the Eigen path exists");
+        return;
+    }
+    const auto m = random_binary(40, 14, 0.25, 3);
+    GfcfConfig c;
+    c.rank = 5;
+    c.oversample = 20;
+    const auto model = detail::fit_gfcf_with(m, c, detail::DenseBackend::blas);
+    CHECK((model.item_weights().cast<double>() - dense_gfcf(m, c.alpha, 5)).cwiseAbs().maxCoeff() < 1e-4);
+}
+
+TEST_CASE("A GF-CF model fitted through OpenBLAS is saved and loaded like one fitted through Eigen", "[gfcf][dense]") {
+    if (!detail::blas_available()) {
+        WARN("learnrec built without OpenBLAS: only the Eigen path exists");
+        return;
+    }
+    const auto m = random_binary(100, 30, 0.1, 24);
+    GfcfConfig c;
+    c.rank = 6;
+    const auto blas = detail::fit_gfcf_with(m, c, detail::DenseBackend::blas);
+    const auto eigen = detail::fit_gfcf_with(m, c, detail::DenseBackend::eigen);
+    const std::string blas_bytes = to_bytes(blas), eigen_bytes = to_bytes(eigen);
+    CHECK(blas_bytes.size() == eigen_bytes.size());
+    const auto from_blas = detail::model_as<GfcfModel>(from_bytes(blas_bytes), "blas");
+    const auto from_eigen = detail::model_as<GfcfModel>(from_bytes(eigen_bytes), "eigen");
+    CHECK(from_blas->item_weights() == blas.item_weights());
+    CHECK(from_eigen->item_weights() == eigen.item_weights());
+    CHECK((from_blas->item_weights() - from_eigen->item_weights()).cwiseAbs().maxCoeff() < 1e-4f);
 }

@@ -8,9 +8,14 @@
 //    `as_given` uses the weights as they are, negative feedback included with its sign. Queries
 //    (training rows and fold-in rows) are transformed the same way.
 //  - Computed in place in one dense courses x courses float32 matrix: the Gram matrix is built in
-//    it (parallel over courses), factorised by a blocked Cholesky (Eigen's in-place LLT on the
-//    diagonal blocks), inverted (triangular inverse, then L^-T L^-1), and turned into B; the block
-//    operations are Eigen products run in parallel by learnrec (Eigen itself stays single-threaded).
+//    it (sparse, parallel over courses on num_threads threads), then inverted in place and turned
+//    into B. The inverse goes through LAPACK (OpenBLAS's spotrf + spotri: Cholesky, then
+//    L^-T L^-1, on OpenBLAS's threads; see learnrec/detail/dense_blas.hpp for how its thread
+//    count is set) when learnrec was built with OpenBLAS, else through learnrec's blocked Eigen
+//    code (spd_inverse_inplace below, tile products in parallel on num_threads threads). Single
+//    precision both ways: B is stored as float32, and a double inverse would need a second
+//    8 * courses^2 bytes (13.4 GB at 40,981 courses) instead of working in B's own memory.
+//    fit_ease is compiled into learnrec::learnrec (it is not part of the header-only core).
 //  - Memory: 4 * courses^2 bytes for B, plus the stored training rows (12 bytes per non-zero,
 //    kept so learner_queries() can score learners seen in training), plus a transposed copy of X
 //    and a courses x 256 panel while fitting. fit_ease checks this against memory_budget_bytes
@@ -30,6 +35,7 @@
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
 
+#include "learnrec/detail/dense_blas.hpp"
 #include "learnrec/detail/parallel.hpp"
 #include "learnrec/model/item_item.hpp"
 
@@ -200,27 +206,12 @@ inline void ease_b_from_inverse(float* a, Eigen::Index n, int threads, Eigen::In
 /// Fits EASE on a learners x courses matrix; see the header comment. Throws Error when the dense
 /// course matrix would exceed the memory budget (naming the sizes) or the system is not positive
 /// definite.
-inline EaseModel fit_ease(const CsrView& interactions, const EaseConfig& config = {}) {
-    config.validate();
-    interactions.validate("interactions");
-    const int threads = detail::resolve_threads(config.num_threads);
-    const index_t n = interactions.cols;
-    const std::size_t budget =
-        config.memory_budget_bytes ? config.memory_budget_bytes : detail::physical_memory_bytes() / 4 * 3;
-    const std::size_t extra = static_cast<std::size_t>(interactions.nnz()) * 24 +
-                              static_cast<std::size_t>(n) * 256 * sizeof(float) * 2;
-    detail::check_dense_item_budget(n, extra, budget ? budget : SIZE_MAX, "EASE");
+EaseModel fit_ease(const CsrView& interactions, const EaseConfig& config = {});
 
-    CsrMatrix x = EaseModel::ease_rows(interactions, config.weights);
-    RowMatrix b = detail::large_zero_matrix(n, n, threads);
-    {
-        const CsrMatrix xt = x.transpose();
-        detail::gram_lower_inplace(x, xt, b.data(), threads);
-    }
-    for (index_t i = 0; i < n; ++i) b.data()[static_cast<std::size_t>(i) * static_cast<std::size_t>(n) + static_cast<std::size_t>(i)] += config.lambda;
-    detail::spd_inverse_inplace(b.data(), n, threads);
-    detail::ease_b_from_inverse(b.data(), n, threads);
-    return EaseModel(std::move(x), std::move(b), config);
-}
+namespace detail {
+/// fit_ease with the inverse on a chosen backend (tests and benchmarks compare the two; fit_ease
+/// uses default_dense_backend()). Throws Error for DenseBackend::blas when learnrec has no BLAS.
+EaseModel fit_ease_with(const CsrView& interactions, const EaseConfig& config, DenseBackend backend);
+}  // namespace detail
 
 }  // namespace learnrec
