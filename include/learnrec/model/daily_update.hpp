@@ -13,9 +13,10 @@
 // grouped by course and each course takes all of its terms at once, each register tile of A_c
 // loaded and stored once per course (detail::als_packed_update, vectorised per instruction set;
 // courses in parallel), rather than one d x d rank-1 update per pair. Float is enough: a day adds
-// one rounding per entry per 64 terms (a course's terms are summed in registers first), the training half-step
-// it reproduces runs in float, and the tests hold at the solver tolerance (1e-4 relative) against
-// a half-step on the column and against equations rebuilt from the data. A course is then solved
+// one rounding per entry per 64 terms (a course's terms are summed in registers first), the
+// training half-step it reproduces runs in float, and the tests hold at the solver tolerance (1e-4
+// relative against a half-step on the column, 1e-5 against equations rebuilt from the data). A
+// changed course is then solved, right after its terms went in (its equations still in cache),
 // from (X'X + reg I + A_c) y = b_c, the normal equations of the training half-step on its column
 // against the current learner factors. Each solve is the model's training half-step for that row:
 // for a model trained by CG (the default), `cg_steps` steps of CG warm-started from the row's
