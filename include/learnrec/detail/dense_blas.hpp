@@ -13,7 +13,8 @@
 // threads of every other BLAS user in the process), and the OpenBLAS of Debian 12 (0.3.21) has no
 // per-call thread count. A host that wants one thread per call sets OPENBLAS_NUM_THREADS=1.
 // Results are reproducible for a given OpenBLAS core type and thread count.
-// Thread safety: every function may be called concurrently (OpenBLAS serialises its pool).
+// Thread safety: every function may be called from any thread; concurrent calls share OpenBLAS's
+// one pool (OpenBLAS >= 0.3.7 locks it; Debian 12 ships 0.3.21).
 #pragma once
 
 #include <string>
