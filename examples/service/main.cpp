@@ -71,6 +71,9 @@ int main(int argc, char** argv) {
     bool rank_on_workers = false;
     app.add_flag("--rank-on-workers", rank_on_workers, "Accepted for compatibility: requests are always ranked "
                  "on the I/O thread that read them")->group("");
+    app.add_flag("--context-per-thread", server.context_per_thread,
+                 "Each I/O thread runs an io_context of its own, connections dealt round them, instead of all "
+                 "threads sharing one (a strand per connection)");
     bool quiet = false;
     app.add_flag("--no-request-log", quiet, "Do not log one line per request on stderr");
     CLI11_PARSE(app, argc, argv);

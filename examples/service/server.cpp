@@ -71,9 +71,10 @@ struct Shared {
     std::unordered_set<Session*> sessions;
 };
 
-/// One keep-alive connection, on its own strand: read a request, answer it, read the next.
-/// Requests are ranked right here, on the I/O thread that read them; only the blocking routes go
-/// to Shared::blocking and their answer is posted back to this strand.
+/// One keep-alive connection, on one thread's io_context (or its own strand when the threads share
+/// one): read a request, answer it, read the next. Requests are ranked right here, on the I/O
+/// thread that read them; only the blocking routes go to Shared::blocking and their answer is
+/// posted back to this connection's executor.
 class Session : public std::enable_shared_from_this<Session> {
 public:
     Session(tcp::socket&& socket, Shared& shared, std::shared_ptr<Listener> listener)
@@ -217,13 +218,19 @@ private:
 /// kernel queues further clients in the listen backlog (SOMAXCONN) until one closes.
 class Listener : public std::enable_shared_from_this<Listener> {
 public:
-    Listener(net::io_context& ioc, Shared& shared)
-        : ioc_(ioc), acceptor_(net::make_strand(ioc)), retry_(acceptor_.get_executor()), shared_(shared) {}
+    /// `contexts`: one per I/O thread, or one that every I/O thread runs (then each connection
+    /// gets a strand).
+    Listener(std::vector<std::unique_ptr<net::io_context>>& contexts, Shared& shared)
+        : contexts_(contexts),
+          acceptor_(contexts.size() == 1 ? net::any_io_executor(net::make_strand(*contexts[0]))
+                                         : net::any_io_executor(contexts[0]->get_executor())),
+          retry_(acceptor_.get_executor()),
+          shared_(shared) {}
 
     /// Binds and listens; the port actually bound, or -1 (with the reason on stderr).
     int bind(const std::string& host, int port) {
         beast::error_code ec;
-        tcp::resolver resolver(ioc_);
+        tcp::resolver resolver(*contexts_[0]);
         const auto endpoints = resolver.resolve(host, std::to_string(port), tcp::resolver::passive, ec);
         for (const auto& e : endpoints) {
             ec.clear();
@@ -264,7 +271,12 @@ private:
             paused_ = true;
             return;
         }
-        acceptor_.async_accept(net::make_strand(ioc_), beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+        // Connections go round the threads' contexts: a connection stays on one thread, which
+        // then needs no lock or wake-up of another thread to serve it.
+        net::any_io_executor where = contexts_.size() == 1
+                                         ? net::any_io_executor(net::make_strand(*contexts_[0]))
+                                         : net::any_io_executor(contexts_[next_++ % contexts_.size()]->get_executor());
+        acceptor_.async_accept(where, beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
     }
 
     void on_accept(beast::error_code ec, tcp::socket socket) {
@@ -285,7 +297,8 @@ private:
         accept();
     }
 
-    net::io_context& ioc_;
+    std::vector<std::unique_ptr<net::io_context>>& contexts_;
+    std::size_t next_ = 0;
     tcp::acceptor acceptor_;
     net::steady_timer retry_;
     Shared& shared_;
@@ -318,8 +331,15 @@ int run_server(Service& service, const ServerOptions& options) {
     Shared shared(service, options);
     // Declared after `shared`, so destroyed before it: handlers still queued at the end hold
     // sessions, whose destructors read `shared`.
-    net::io_context ioc(threads);
-    auto listener = std::make_shared<Listener>(ioc, shared);
+    std::vector<std::unique_ptr<net::io_context>> contexts;
+    const bool per_thread = options.context_per_thread && threads > 1;
+    for (int c = 0; c < (per_thread ? threads : 1); ++c)
+        contexts.push_back(std::make_unique<net::io_context>(per_thread ? 1 : threads));
+    // A thread's context has no work until a connection lands on it; the guards keep run() from
+    // returning before a stop.
+    std::vector<net::executor_work_guard<net::io_context::executor_type>> keep;
+    for (auto& c : contexts) keep.push_back(net::make_work_guard(*c));
+    auto listener = std::make_shared<Listener>(contexts, shared);
     const int port = listener->bind(options.host, options.port);
     if (port < 0) {
         shared.blocking.join();
@@ -358,10 +378,11 @@ int run_server(Service& service, const ServerOptions& options) {
                 for (Session* s : shared.sessions)
                     if (auto alive = s->weak_from_this().lock()) alive->stop();
             }
+            for (auto& k : keep) k.reset();
             std::unique_lock<std::mutex> lock(done_mutex);
             if (!done_changed.wait_for(lock, std::chrono::seconds(options.timeout_seconds) + std::chrono::seconds(5),
                                        [&] { return done; }))
-                ioc.stop();
+                for (auto& c : contexts) c->stop();
             return;
         }
     });
@@ -369,10 +390,10 @@ int run_server(Service& service, const ServerOptions& options) {
 
     std::vector<std::thread> io;
     for (int t = 0; t < threads; ++t)
-        io.emplace_back([&ioc] {
+        io.emplace_back([&ctx = *contexts[per_thread ? static_cast<std::size_t>(t) : 0]] {
             for (;;) {
                 try {
-                    ioc.run();
+                    ctx.run();
                     return;
                 } catch (const std::exception& e) {
                     // A handler that throws (allocation failure) costs its connection, not the server.
@@ -389,7 +410,7 @@ int run_server(Service& service, const ServerOptions& options) {
     done_changed.notify_all();
     if (!stopped) pthread_kill(signal_thread.native_handle(), SIGUSR1);
     signal_thread.join();
-    shared.blocking.join();  // a reload or an append in flight ends; its answer is dropped with ioc
+    shared.blocking.join();  // a reload or an append in flight ends; its answer is dropped with the contexts
     log_line({{"event", "stopped"}});
     return stopped ? 0 : 1;
 }
