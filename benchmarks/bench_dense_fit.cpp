@@ -23,17 +23,11 @@
 #include "learnrec/isa.hpp"
 #include "learnrec/model/ease.hpp"
 #include "learnrec/model/gfcf.hpp"
+#include "bench_clock.hpp"
 
 namespace {
 
 using namespace learnrec;
-
-double cpu_seconds() {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    const auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_usec); };
-    return s(u.ru_utime) + s(u.ru_stime);
-}
 
 double peak_rss_gib() {
     rusage u{};
@@ -99,7 +93,7 @@ int main(int argc, char** argv) {
         std::unique_ptr<const ItemItemModel> first;
         for (const auto b : runs) {
             const auto wall0 = std::chrono::steady_clock::now();
-            const double cpu0 = cpu_seconds();
+            const double cpu0 = bench::process_cpu_seconds();
             // Held by pointer so B is never copied: peak RSS is the fit's own.
             std::unique_ptr<const ItemItemModel> fitted;
             if (model == "ease")
@@ -107,7 +101,7 @@ int main(int argc, char** argv) {
             else
                 fitted = std::make_unique<const GfcfModel>(detail::fit_gfcf_with(train, gfcf, b));
             const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
-            const double cpu = cpu_seconds() - cpu0;
+            const double cpu = bench::process_cpu_seconds() - cpu0;
             fmt::print("{} {} courses={}: wall {:.2f} s, cpu {:.2f} s (cpu/wall {:.2f}), peak RSS {:.2f} GiB\n", model,
                        b == detail::DenseBackend::blas ? "blas" : "eigen", train.cols(), wall, cpu, cpu / wall,
                        peak_rss_gib());

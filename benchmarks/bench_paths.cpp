@@ -17,6 +17,7 @@
 #include "learnrec/data/academy.hpp"
 #include "learnrec/path/inputs.hpp"
 #include "learnrec/path/team.hpp"
+#include "bench_clock.hpp"
 
 using namespace learnrec;
 
@@ -27,19 +28,13 @@ double since(std::chrono::steady_clock::time_point t0) {
 }
 
 /// Process CPU time (user + sys, every thread), seconds.
-double cpu_now() {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + 1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
-}
-
 /// Wall and CPU time of one phase, printed as "name: W s wall, C s CPU".
 struct Phase {
     const char* name;
     std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
-    double cpu0 = cpu_now();
+    double cpu0 = bench::process_cpu_seconds();
     double wall() const { return since(t0); }
-    double cpu() const { return cpu_now() - cpu0; }
+    double cpu() const { return bench::process_cpu_seconds() - cpu0; }
     void print() const { fmt::print("  {}: {:.2f} s wall, {:.2f} s CPU\n", name, wall(), cpu()); }
 };
 

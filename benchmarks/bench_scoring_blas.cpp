@@ -32,25 +32,20 @@
 #include "learnrec/retrieval/recommend.hpp"
 
 #include "bench_factors.hpp"
+#include "bench_clock.hpp"
 
 namespace {
 
 using namespace learnrec;
 using bench::random_factors;
 
-double cpu_seconds() {
-    timespec t{};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
-}
-
 template <class F>
 double median_cpu(int repeat, F&& run) {
     std::vector<double> t;
     for (int r = 0; r < repeat; ++r) {
-        const double t0 = cpu_seconds();
+        const double t0 = bench::process_cpu_seconds();
         run();
-        t.push_back(cpu_seconds() - t0);
+        t.push_back(bench::process_cpu_seconds() - t0);
     }
     std::sort(t.begin(), t.end());
     return t[t.size() / 2];

@@ -23,16 +23,11 @@
 
 #include "learnrec/model/als.hpp"
 #include "learnrec/retrieval/recommend.hpp"
+#include "bench_clock.hpp"
 
 namespace {
 
 using namespace learnrec;
-
-double cpu_seconds() {
-    timespec t{};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
-}
 
 RowMatrix read_f32(const std::string& path, index_t cols) {
     std::ifstream in(path, std::ios::binary | std::ios::ate);
@@ -74,11 +69,11 @@ template <class Run>
 std::pair<double, double> median_time(int repeat, Run&& run) {
     std::vector<double> cpu, wall;
     for (int r = 0; r < repeat; ++r) {
-        const double c0 = cpu_seconds();
+        const double c0 = bench::process_cpu_seconds();
         const auto w0 = std::chrono::steady_clock::now();
         run();
         wall.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count());
-        cpu.push_back(cpu_seconds() - c0);
+        cpu.push_back(bench::process_cpu_seconds() - c0);
     }
     std::sort(cpu.begin(), cpu.end());
     std::sort(wall.begin(), wall.end());

@@ -47,6 +47,7 @@
 #include "learnrec/ranking/academy.hpp"
 #include "learnrec/ranking/calendar.hpp"
 #include "learnrec/retrieval/recommend.hpp"
+#include "bench_clock.hpp"
 
 using namespace learnrec;
 using namespace learnrec::campaign;
@@ -286,22 +287,16 @@ long vm_kib(const char* field) {
     return -1;
 }
 
-double cpu_seconds() {
-    rusage ru{};
-    ::getrusage(RUSAGE_SELF, &ru);
-    return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + 1e-6 * double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
-}
-
 /// Wall and CPU (user + sys, all threads) seconds of one call.
 struct Timing {
     double wall = 1e30, cpu = 1e30;
     template <class F>
     void best_of(F&& f) {
         const auto t0 = std::chrono::steady_clock::now();
-        const double c0 = cpu_seconds();
+        const double c0 = bench::process_cpu_seconds();
         f();
         wall = std::min(wall, since(t0));
-        cpu = std::min(cpu, cpu_seconds() - c0);
+        cpu = std::min(cpu, bench::process_cpu_seconds() - c0);
     }
 };
 

@@ -15,16 +15,11 @@
 
 #include "learnrec/detail/als_update_kernels.hpp"
 #include "learnrec/isa.hpp"
+#include "../bench_clock.hpp"
 
 using namespace learnrec;
 
 namespace {
-
-double cpu_now() {
-    timespec ts{};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
 
 }  // namespace
 
@@ -47,13 +42,13 @@ int main(int argc, char** argv) {
     for (const std::size_t resident : {courses, std::size_t{8}}) {
         std::vector<float> a(resident * size, 0.0f), b(resident * dp, 0.0f);
         for (int rep = 0; rep < 3; ++rep) {
-            const double t = cpu_now();
+            const double t = bench::process_cpu_seconds();
             for (std::size_t c = 0; c < courses; ++c) {
                 const std::size_t at = c % resident;
                 detail::als_packed_update(a.data() + at * size, b.data() + at * dp, p.data(), q.data(), bw.data(), terms,
                                           dp);
             }
-            const double s = cpu_now() - t;
+            const double s = bench::process_cpu_seconds() - t;
             std::printf("%s: %.2f ms CPU, %.1f G multiply-adds/s\n",
                         resident == courses ? "equations spread over memory" : "equations cache-resident", 1e3 * s,
                         1e-9 * madds / s);

@@ -19,16 +19,11 @@
 #include "learnrec/model/als.hpp"
 #include "learnrec/model/daily_update.hpp"
 #include "learnrec/model/update.hpp"
+#include "../bench_clock.hpp"
 
 using namespace learnrec;
 
 namespace {
-
-double cpu_now() {
-    timespec ts{};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
 
 CsrMatrix until(const EventLog& log, timestamp_t end) {
     EventLog part{{}, log.learners, log.courses};
@@ -80,12 +75,12 @@ int main(int argc, char** argv) {
     for (const auto& e : log.events) end = std::max(end, e.time);
     const timestamp_t day0 = end - (days + 7) * kDay;
     const CsrMatrix base = until(log, day0);
-    double t = cpu_now();
+    double t = bench::process_cpu_seconds();
     const AlsModel model = fit_als(base.view(), config);
-    const double first_fit = cpu_now() - t;
-    t = cpu_now();
+    const double first_fit = bench::process_cpu_seconds() - t;
+    t = bench::process_cpu_seconds();
     AlsDailyUpdater updater(model, base.view(), config.num_threads);
-    const double setup = cpu_now() - t;
+    const double setup = bench::process_cpu_seconds() - t;
     std::printf("%zu events, %d x %d, %lld pairs before day 0; fit %.2f s CPU, updater built %.1f ms CPU\n",
                 log.events.size(), base.rows(), base.cols(), static_cast<long long>(base.nnz()), first_fit,
                 1e3 * setup);
@@ -101,19 +96,19 @@ int main(int argc, char** argv) {
         std::sort(who.begin(), who.end());
         who.erase(std::unique(who.begin(), who.end()), who.end());
         const CsrMatrix rows = detail::select_rows(current.view(), who, current.cols());
-        t = cpu_now();
+        t = bench::process_cpu_seconds();
         const auto stats = updater.update(who, rows.view());
-        solve_ms.push_back(1e3 * (cpu_now() - t));
-        t = cpu_now();
+        solve_ms.push_back(1e3 * (bench::process_cpu_seconds() - t));
+        t = bench::process_cpu_seconds();
         const AlsModel published = updater.model();
-        publish_ms.push_back(1e3 * (cpu_now() - t));
+        publish_ms.push_back(1e3 * (bench::process_cpu_seconds() - t));
         std::printf("day %2d: %6d learners, %5d courses solved, %7zu pairs changed | update %8.2f ms CPU, "
                     "publish %7.2f ms CPU\n", d, stats.learners_solved, stats.courses_solved, stats.pairs_changed,
                     solve_ms.back(), publish_ms.back());
     }
-    t = cpu_now();
+    t = bench::process_cpu_seconds();
     const AlsModel nightly = fit_als(current.view(), config);
-    const double retrain = cpu_now() - t;
+    const double retrain = bench::process_cpu_seconds() - t;
     const double per_day = median(solve_ms) + median(publish_ms);
     std::printf("median update %.2f ms + publish %.2f ms CPU; retrain on day %d's data %.2f s CPU: %.3f %%\n",
                 median(solve_ms), median(publish_ms), days, retrain, 100.0 * per_day / (1e3 * retrain));

@@ -18,15 +18,9 @@
 
 #include "learnrec/data/csv.hpp"
 #include "snapshot.hpp"
+#include "../bench_clock.hpp"
 
 namespace {
-double cpu_seconds() {  // user + system time of the whole process
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-           1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
-}
-
 long rss_kib() {
     std::ifstream in("/proc/self/status");
     std::string line;
@@ -84,7 +78,7 @@ int main(int argc, char** argv) {
     std::vector<std::vector<double>> micros(static_cast<std::size_t>(threads));
     std::atomic<bool> stop{false};
     std::vector<std::thread> pool;
-    const double cpu0 = cpu_seconds();
+    const double cpu0 = bench::process_cpu_seconds();
     const auto t0 = std::chrono::steady_clock::now();
     for (int t = 0; t < threads; ++t)
         pool.emplace_back([&, t] {
@@ -102,7 +96,7 @@ int main(int argc, char** argv) {
     stop = true;
     for (auto& th : pool) th.join();
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const double cpu = cpu_seconds() - cpu0;
+    const double cpu = bench::process_cpu_seconds() - cpu0;
     std::vector<double> all;
     for (auto& m : micros) all.insert(all.end(), m.begin(), m.end());
     std::sort(all.begin(), all.end());
