@@ -12,6 +12,10 @@ the training split. The peers run with OpenBLAS and faiss forced to the kernels 
 (OPENBLAS_CORETYPE Haswell / Nehalem / SkylakeX, FAISS_OPT_LEVEL avx2 / generic / avx512), learnrec
 with LEARNREC_ISA. Everything is timed twice: 1 thread in process CPU seconds (the work done,
 robust on a shared machine) and 2 threads wall-clock; the median of --repeat runs each.
+
+Peers: implicit, faiss-cpu, numpy and scipy in the Python running this script (`.venv` made by
+scripts/test.sh has implicit; add `pip install faiss-cpu`); bench_topk_trained is built with the
+benchmarks (`cmake --build build --target bench_topk_trained`).
 """
 
 from __future__ import annotations
