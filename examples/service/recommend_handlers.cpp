@@ -35,7 +35,9 @@ void write_course(detail::JsonWriter& w, const Catalogue& cat, index_t c, bool w
 }
 
 void write_reason(detail::JsonWriter& w, const Recommendations& result, const Reason& r, const Catalogue& cat) {
-    w.begin_object().member("kind", to_string(r.kind)).member("text", result.text(r));
+    w.begin_object().member("kind", to_string(r.kind)).key("text").value_appended([&](std::string& out) {
+        result.append_text(out, r);
+    });
     if (r.course >= 0) write_course(w, cat, r.course, false);
     if (!result.skill(r).empty()) w.member("skill", result.skill(r));
     if (!result.department(r).empty()) w.member("department", result.department(r));
@@ -183,7 +185,8 @@ Response Service::learner_recommendations(const Request& r, std::string_view lea
         rec = rank_one(s, row.empty() ? s.cold_start : fold_in_row(s, row), {}, std::move(h), k, now, goals);
     }
     out.learners = 1;
-    detail::JsonWriter w(4096);
+    // About 450 bytes a course with its reasons: one allocation for the whole answer, no regrowth.
+    detail::JsonWriter w(256 + 640 * static_cast<std::size_t>(k));
     w.begin_object()
         .member("learner", learner)
         .member("model_version", s.version.id)

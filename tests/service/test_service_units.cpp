@@ -300,6 +300,32 @@ TEST_CASE("JSON writer: invalid UTF-8 is replaced, and NaN or infinity is null, 
     CHECK(j[2].is_null());
 }
 
+TEST_CASE("JSON writer: every byte at every position of a word is written as nlohmann writes it", "[service]") {
+    // The plain-ASCII test reads 8 bytes at a time: each byte value in each lane of a word and in
+    // the tail after the last whole word, against nlohmann's serializer as the oracle.
+    const auto oracle = [](const std::string& s) {
+        return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    };
+    for (int b = 1; b < 256; ++b)
+        for (std::size_t at = 0; at < 19; ++at) {
+            std::string s(19, 'a');
+            s[at] = static_cast<char>(b);
+            service::detail::JsonWriter direct, appended;
+            direct.value(s);
+            appended.value_appended([&](std::string& out) { out += s; });
+            const std::string expected = oracle(s);
+            CHECK(direct.take() == expected);
+            CHECK(appended.take() == expected);
+        }
+}
+
+TEST_CASE("JSON writer: a value appended in place follows the member's key and its commas", "[service]") {
+    service::detail::JsonWriter w;
+    w.begin_object().member("a", 1).key("text").value_appended([](std::string& out) { out += "say \"hi\""; });
+    w.member("b", 2.5).end_object();
+    CHECK(w.take() == R"({"a":1,"text":"say \"hi\"","b":2.5})");
+}
+
 TEST_CASE("service: an unknown learner id with quotes and invalid UTF-8 is answered in valid JSON", "[service]") {
     Service s({}, {}, small_snapshot());
     const Response r = s.handle(get("/v1/learners/new \"one\" \xff/recommendations", {{"k", "3"}}));
