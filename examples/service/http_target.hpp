@@ -23,10 +23,8 @@ inline int hex_digit(char c) noexcept {
     return -1;
 }
 
-/// Decodes %XX escapes (and '+' as a space when `plus_is_space`).
-inline std::string percent_decode(std::string_view text, bool plus_is_space) {
-    std::string out;
-    out.reserve(text.size());
+/// Appends `text` to `out` with %XX escapes decoded (and '+' as a space when `plus_is_space`).
+inline void percent_decode_into(std::string_view text, bool plus_is_space, std::string& out) {
     for (std::size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
         if (c == '%' && i + 2 < text.size()) {
@@ -39,6 +37,13 @@ inline std::string percent_decode(std::string_view text, bool plus_is_space) {
         }
         out.push_back(plus_is_space && c == '+' ? ' ' : c);
     }
+}
+
+/// Decodes %XX escapes (and '+' as a space when `plus_is_space`).
+inline std::string percent_decode(std::string_view text, bool plus_is_space) {
+    std::string out;
+    out.reserve(text.size());
+    percent_decode_into(text, plus_is_space, out);
     return out;
 }
 
@@ -49,21 +54,34 @@ struct Target {
 
 /// Splits at the first '?', then the query at '&' into key=value pairs (a pair without '=' has an
 /// empty value; empty pieces between '&'s are skipped). A fragment ('#...') is not sent by clients.
-inline Target split_target(std::string_view target) {
-    Target t;
+/// Into `path` and `query` as they are: a server reuses one pair for each request of a connection,
+/// and their strings keep their capacity.
+inline void split_target_into(std::string_view target, std::string& path,
+                              std::vector<std::pair<std::string, std::string>>& query) {
     const auto q = target.find('?');
-    t.path = percent_decode(target.substr(0, q), false);
-    if (q == std::string_view::npos) return t;
-    std::string_view rest = target.substr(q + 1);
+    path.clear();
+    percent_decode_into(target.substr(0, q), false, path);
+    std::size_t n = 0;
+    std::string_view rest = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
     while (!rest.empty()) {
         const auto amp = rest.find('&');
         const std::string_view piece = rest.substr(0, amp);
         rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
         if (piece.empty()) continue;
+        if (n == query.size()) query.emplace_back();
+        auto& [key, value] = query[n++];
         const auto eq = piece.find('=');
-        t.query.emplace_back(percent_decode(piece.substr(0, eq), true),
-                             eq == std::string_view::npos ? std::string() : percent_decode(piece.substr(eq + 1), true));
+        key.clear();
+        value.clear();
+        percent_decode_into(piece.substr(0, eq), true, key);
+        if (eq != std::string_view::npos) percent_decode_into(piece.substr(eq + 1), true, value);
     }
+    query.resize(n);
+}
+
+inline Target split_target(std::string_view target) {
+    Target t;
+    split_target_into(target, t.path, t.query);
     return t;
 }
 

@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -41,6 +42,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
 
 /// Request line and headers together; a query may carry a learner's goal in words (the handlers
 /// cap it at a few thousand bytes), so well above the 8 KiB most servers allow. Larger: 431.
@@ -48,6 +50,10 @@ constexpr std::uint32_t kHeaderLimit = 64 * 1024;
 /// Threads for the routes that block (a reload waits for its snapshot, an event append fsyncs):
 /// never the I/O threads, which would stop answering every connection they carry meanwhile.
 constexpr int kBlockingThreads = 4;
+/// How often a worker looks for connections past their deadline: a stalled connection is closed
+/// between --timeout and --timeout plus this after its read or write began.
+constexpr auto kSweepPeriod = std::chrono::seconds(1);
+constexpr Clock::rep kNever = std::numeric_limits<Clock::rep>::max();
 
 void log_line(const nlohmann::json& j) {
     const std::string line = detail::dump(j) + "\n";
@@ -59,44 +65,91 @@ bool blocks(const Request& r) { return r.method == "POST" && (r.path == "/admin/
 class Listener;
 class Session;
 
-/// State every connection reads: the service, the options, the pool for blocking routes, and the
-/// open connections (so a stop can close the idle ones).
+/// One io_context and the connections it carries. With --context-per-thread (the default) each
+/// I/O thread runs a worker of its own: a connection's reads, ranking and writes never wake or
+/// wait for another thread. Otherwise one worker's context is run by every I/O thread and each
+/// connection is a strand.
+///
+/// Timeouts: a per-operation timer (Beast's tcp_stream) re-armed a timerfd twice per request; here
+/// each connection only stores its deadline, and one timer per worker closes, once a second, the
+/// connections whose deadline has passed.
+struct Worker {
+    Worker(int concurrency_hint, bool strands)
+        : context(concurrency_hint), executor(executor_for(strands)), sweeper(executor) {}
+    /// Where a new connection (or the sweeper) runs: its own strand when several threads run the context.
+    net::any_io_executor executor_for(bool strand) {
+        return strand ? net::any_io_executor(net::make_strand(context)) : net::any_io_executor(context.get_executor());
+    }
+    std::mutex mutex;  // guards sessions: connections are accepted on another thread, a stop walks them
+    std::unordered_set<Session*> sessions;
+    // Declared after the two above: destroying the context destroys the handlers still queued,
+    // and with them sessions, whose destructors leave `sessions`.
+    net::io_context context;
+    net::any_io_executor executor;  // the sweeper's
+    net::steady_timer sweeper;
+};
+
+/// State every connection reads: the service, the options, the pool for blocking routes, the
+/// workers.
 struct Shared {
     Shared(Service& s, const ServerOptions& o) : service(s), options(o) {}
+    ~Shared() {
+        // The listener (on worker 0) may be kept by sessions of the others: they go first.
+        while (!workers.empty()) workers.pop_back();
+    }
     Service& service;
     const ServerOptions& options;
     net::thread_pool blocking{kBlockingThreads};
     std::atomic<bool> stopping{false};
-    std::mutex sessions_mutex;
-    std::unordered_set<Session*> sessions;
+    std::vector<std::unique_ptr<Worker>> workers;
+    bool strands = false;  // one worker run by every I/O thread: each connection is a strand
 };
 
-/// One keep-alive connection, on one thread's io_context (or its own strand when the threads share
-/// one): read a request, answer it, read the next. Requests are ranked right here, on the I/O
+/// One keep-alive connection on one worker (and its own strand when the worker's threads share a
+/// context): read a request, answer it, read the next. Requests are ranked right here, on the I/O
 /// thread that read them; only the blocking routes go to Shared::blocking and their answer is
 /// posted back to this connection's executor.
 class Session : public std::enable_shared_from_this<Session> {
 public:
-    Session(tcp::socket&& socket, Shared& shared, std::shared_ptr<Listener> listener)
-        : stream_(std::move(socket)), shared_(shared), listener_(std::move(listener)) {
-        std::lock_guard<std::mutex> lock(shared_.sessions_mutex);
-        shared_.sessions.insert(this);
+    Session(tcp::socket&& socket, Shared& shared, Worker& worker, std::shared_ptr<Listener> listener)
+        : socket_(std::move(socket)), shared_(shared), worker_(worker), listener_(std::move(listener)) {
+        std::lock_guard<std::mutex> lock(worker_.mutex);
+        worker_.sessions.insert(this);
     }
     ~Session();
 
     void start() {
-        net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::read, shared_from_this()));
+        net::dispatch(socket_.get_executor(), beast::bind_front_handler(&Session::read, shared_from_this()));
     }
     /// Part of a graceful stop: a connection waiting for its next request is closed now; one whose
     /// request is being answered closes after the answer (read() sees Shared::stopping).
     void stop() {
-        net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-            if (self->idle_) self->stream_.cancel();
+        net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+            if (self->idle_) self->close();
+        });
+    }
+    bool past_deadline(Clock::rep now) const noexcept { return deadline_.load(std::memory_order_relaxed) <= now; }
+    /// The sweeper found this connection past its deadline: closed, unless it moved on meanwhile
+    /// (on its own strand, the read or write may have finished since).
+    void expire() {
+        net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+            if (self->past_deadline(Clock::now().time_since_epoch().count())) self->close();
         });
     }
 
 private:
-    std::chrono::seconds timeout() const { return std::chrono::seconds(shared_.options.timeout_seconds); }
+    /// The read or write that starts now must end within --timeout.
+    void arm() {
+        deadline_.store((Clock::now() + std::chrono::seconds(shared_.options.timeout_seconds)).time_since_epoch().count(),
+                        std::memory_order_relaxed);
+    }
+    /// Computing an answer has no deadline (a reload may take seconds); only the socket does.
+    void disarm() { deadline_.store(kNever, std::memory_order_relaxed); }
+    /// Pending reads and writes end with operation_aborted; the session then ends with them.
+    void close() {
+        beast::error_code ignored;
+        socket_.close(ignored);
+    }
 
     void read() {
         if (shared_.stopping.load(std::memory_order_relaxed)) return;
@@ -104,32 +157,34 @@ private:
         parser_->header_limit(kHeaderLimit);
         parser_->body_limit(shared_.options.body_limit);
         // The same bound for a request to arrive on an idle keep-alive connection and for its bytes.
-        stream_.expires_after(timeout());
+        arm();
         idle_ = true;
-        http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
+        http::async_read(socket_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
     }
 
     void on_read(beast::error_code ec, std::size_t) {
         idle_ = false;
+        disarm();
         if (ec) return refuse_or_close(ec);
         auto& req = parser_->get();
-        t0_ = std::chrono::steady_clock::now();
+        t0_ = Clock::now();
         keep_alive_ = req.keep_alive();
         version_ = req.version();
-        auto target = detail::split_target(std::string_view(req.target().data(), req.target().size()));
-        Request r;
+        // Into the same Request as the connection's previous one: its strings keep their capacity.
+        Request& r = request_;
+        detail::split_target_into(std::string_view(req.target().data(), req.target().size()), r.path, r.query);
         r.method.assign(req.method_string().data(), req.method_string().size());
-        r.path = std::move(target.path);
-        r.query = std::move(target.query);
         r.body = std::move(req.body());
         if (const auto it = req.find(http::field::authorization); it != req.end())
             r.authorization.assign(it->value().data(), it->value().size());
+        else
+            r.authorization.clear();
         parser_.reset();
         if (!blocks(r)) return answer(r.method, shared_.service.handle(r));
-        auto guard = net::make_work_guard(stream_.get_executor());
-        net::post(shared_.blocking, [self = shared_from_this(), r = std::move(r), guard = std::move(guard)]() mutable {
+        auto guard = net::make_work_guard(socket_.get_executor());
+        net::post(shared_.blocking, [self = shared_from_this(), r, guard = std::move(guard)]() mutable {
             Response out = self->shared_.service.handle(r);
-            net::post(self->stream_.get_executor(), [self, method = std::move(r.method), out = std::move(out)]() mutable {
+            net::post(self->socket_.get_executor(), [self, method = std::move(r.method), out = std::move(out)]() mutable {
                 self->answer(method, std::move(out));
             });
         });
@@ -138,14 +193,14 @@ private:
     /// A request that did not parse gets a JSON error and the connection closes; a connection that
     /// ended (the client, a timeout, a stop) just closes.
     void refuse_or_close(beast::error_code ec) {
-        if (ec == http::error::end_of_stream || ec == http::error::partial_message || ec == beast::error::timeout ||
+        if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
             ec.category() != http::make_error_code(http::error::bad_target).category())
             return;  // the socket closes with this session
         Response out;
         out.route = "unparsed";
         keep_alive_ = false;
         version_ = 11;
-        t0_ = std::chrono::steady_clock::now();
+        t0_ = Clock::now();
         if (ec == http::error::body_limit) {
             out.status = 413;
             out.body = detail::error_body("request body over the size limit (--body-limit)", "body");
@@ -161,8 +216,7 @@ private:
 
     void answer(const std::string& method, Response out) {
         if (shared_.options.request_log) {
-            const auto micros =
-                std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0_).count();
+            const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0_).count();
             log_line({{"ts", static_cast<std::int64_t>(std::time(nullptr))},
                       {"method", method},
                       {"route", out.route},
@@ -175,12 +229,13 @@ private:
         response_->keep_alive(keep_alive_ && !shared_.stopping.load(std::memory_order_relaxed));
         response_->body() = std::move(out.body);
         response_->prepare_payload();
-        stream_.expires_after(timeout());
+        arm();
         // Beast's serializer hands header and body to one write_some: one sendmsg per answer.
-        http::async_write(stream_, *response_, beast::bind_front_handler(&Session::on_write, shared_from_this()));
+        http::async_write(socket_, *response_, beast::bind_front_handler(&Session::on_write, shared_from_this()));
     }
 
     void on_write(beast::error_code ec, std::size_t) {
+        disarm();
         if (ec) return;
         const bool again = response_->keep_alive();
         response_.reset();
@@ -190,47 +245,71 @@ private:
         // sending, then read and drop what the client still sends until it closes (bounded by
         // the timeout).
         beast::error_code ignored;
-        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-        stream_.expires_after(timeout());
+        socket_.shutdown(tcp::socket::shutdown_send, ignored);
+        arm();
         drain();
     }
 
     void drain() {
         buffer_.consume(buffer_.size());
-        stream_.async_read_some(buffer_.prepare(16 * 1024), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        socket_.async_read_some(buffer_.prepare(16 * 1024), [self = shared_from_this()](beast::error_code ec, std::size_t) {
             if (!ec) self->drain();
         });
     }
 
-    beast::tcp_stream stream_;
+    tcp::socket socket_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
+    Request request_;
     std::optional<http::response<http::string_body>> response_;
     Shared& shared_;
+    Worker& worker_;
     std::shared_ptr<Listener> listener_;
-    std::chrono::steady_clock::time_point t0_;
+    std::atomic<Clock::rep> deadline_{kNever};  // written on the session's executor, read by the sweeper
+    Clock::time_point t0_;
     unsigned version_ = 11;
     bool keep_alive_ = true;
     bool idle_ = false;  // waiting for a request (a stop may close it)
 };
 
+/// Closes the worker's connections that are past their deadline, every kSweepPeriod, until the
+/// server stops and the worker carries no connection any more.
+void sweep(Shared& shared, Worker& worker) {
+    const auto now = Clock::now().time_since_epoch().count();
+    std::vector<std::shared_ptr<Session>> late;
+    bool empty = false;
+    {
+        std::lock_guard<std::mutex> lock(worker.mutex);
+        for (Session* s : worker.sessions)
+            if (s->past_deadline(now))
+                if (auto alive = s->weak_from_this().lock()) late.push_back(std::move(alive));
+        empty = worker.sessions.empty();
+    }
+    for (auto& s : late) s->expire();
+    if (empty && shared.stopping.load()) return;
+    worker.sweeper.expires_after(kSweepPeriod);
+    worker.sweeper.async_wait([&shared, &worker](beast::error_code) { sweep(shared, worker); });
+}
+
+/// A stop or the last connection of a stopping worker: the sweeper looks now rather than up to
+/// a second later (its context's run() returns only once the sweeper is done).
+void wake_sweeper(Worker& worker) {
+    net::post(worker.executor, [&worker] { worker.sweeper.cancel(); });
+}
+
 /// Accepts connections, at most --connections open at once: at the cap it stops accepting and the
 /// kernel queues further clients in the listen backlog (SOMAXCONN) until one closes.
 class Listener : public std::enable_shared_from_this<Listener> {
 public:
-    /// `contexts`: one per I/O thread, or one that every I/O thread runs (then each connection
-    /// gets a strand).
-    Listener(std::vector<std::unique_ptr<net::io_context>>& contexts, Shared& shared)
-        : contexts_(contexts),
-          acceptor_(contexts.size() == 1 ? net::any_io_executor(net::make_strand(*contexts[0]))
-                                         : net::any_io_executor(contexts[0]->get_executor())),
-          retry_(acceptor_.get_executor()),
-          shared_(shared) {}
+    explicit Listener(Shared& shared)
+        : shared_(shared),
+          acceptor_(shared.workers[0]->executor_for(shared.strands)),
+          retry_(acceptor_.get_executor()) {}
 
     /// Binds and listens; the port actually bound, or -1 (with the reason on stderr).
     int bind(const std::string& host, int port) {
         beast::error_code ec;
-        tcp::resolver resolver(*contexts_[0]);
+        tcp::resolver resolver(shared_.workers[0]->context);
         const auto endpoints = resolver.resolve(host, std::to_string(port), tcp::resolver::passive, ec);
         for (const auto& e : endpoints) {
             ec.clear();
@@ -271,15 +350,15 @@ private:
             paused_ = true;
             return;
         }
-        // Connections go round the threads' contexts: a connection stays on one thread, which
-        // then needs no lock or wake-up of another thread to serve it.
-        net::any_io_executor where = contexts_.size() == 1
-                                         ? net::any_io_executor(net::make_strand(*contexts_[0]))
-                                         : net::any_io_executor(contexts_[next_++ % contexts_.size()]->get_executor());
-        acceptor_.async_accept(where, beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+        // Connections go round the workers: a connection stays on one worker, whose thread then
+        // needs no lock or wake-up of another thread to serve it.
+        Worker& w = *shared_.workers[next_++ % shared_.workers.size()];
+        acceptor_.async_accept(w.executor_for(shared_.strands), [self = shared_from_this(), &w](beast::error_code ec, tcp::socket socket) {
+            self->on_accept(ec, std::move(socket), w);
+        });
     }
 
-    void on_accept(beast::error_code ec, tcp::socket socket) {
+    void on_accept(beast::error_code ec, tcp::socket socket, Worker& worker) {
         if (ec == net::error::operation_aborted || shared_.stopping) return;
         if (ec) {
             // Out of descriptors (EMFILE) and the like: try again shortly rather than spin.
@@ -293,25 +372,27 @@ private:
         beast::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
         ++open_;
-        std::make_shared<Session>(std::move(socket), shared_, shared_from_this())->start();
+        std::make_shared<Session>(std::move(socket), shared_, worker, shared_from_this())->start();
         accept();
     }
 
-    std::vector<std::unique_ptr<net::io_context>>& contexts_;
+    Shared& shared_;
     std::size_t next_ = 0;
     tcp::acceptor acceptor_;
     net::steady_timer retry_;
-    Shared& shared_;
-    int open_ = 0;  // on the acceptor's strand only
+    int open_ = 0;  // on the acceptor's executor only
     bool paused_ = false;
 };
 
 Session::~Session() {
+    bool last = false;
     {
-        std::lock_guard<std::mutex> lock(shared_.sessions_mutex);
-        shared_.sessions.erase(this);
+        std::lock_guard<std::mutex> lock(worker_.mutex);
+        worker_.sessions.erase(this);
+        last = worker_.sessions.empty();
     }
     if (!shared_.stopping) listener_->closed();
+    else if (last) wake_sweeper(worker_);
 }
 
 }  // namespace
@@ -329,17 +410,16 @@ int run_server(Service& service, const ServerOptions& options) {
 
     const int threads = std::max(1, options.threads);
     Shared shared(service, options);
-    // Declared after `shared`, so destroyed before it: handlers still queued at the end hold
-    // sessions, whose destructors read `shared`.
-    std::vector<std::unique_ptr<net::io_context>> contexts;
-    const bool per_thread = options.context_per_thread && threads > 1;
-    for (int c = 0; c < (per_thread ? threads : 1); ++c)
-        contexts.push_back(std::make_unique<net::io_context>(per_thread ? 1 : threads));
-    // A thread's context has no work until a connection lands on it; the guards keep run() from
-    // returning before a stop.
+    shared.strands = !options.context_per_thread && threads > 1;
+    // With a context per thread the concurrency hint 1 tells Asio that one thread runs it: no
+    // wake-ups of other threads for the work it queues.
+    for (int w = 0; w < (shared.strands ? 1 : threads); ++w)
+        shared.workers.push_back(std::make_unique<Worker>(shared.strands ? threads : 1, shared.strands));
+    // A worker has no connection until one lands on it; the guards keep run() from returning
+    // before a stop.
     std::vector<net::executor_work_guard<net::io_context::executor_type>> keep;
-    for (auto& c : contexts) keep.push_back(net::make_work_guard(*c));
-    auto listener = std::make_shared<Listener>(contexts, shared);
+    for (auto& w : shared.workers) keep.push_back(net::make_work_guard(w->context));
+    auto listener = std::make_shared<Listener>(shared);
     const int port = listener->bind(options.host, options.port);
     if (port < 0) {
         shared.blocking.join();
@@ -349,6 +429,7 @@ int run_server(Service& service, const ServerOptions& options) {
     fmt::print("listening on http://{}{}{}:{}\n", v6 ? "[" : "", options.host, v6 ? "]" : "", port);
     std::fflush(stdout);
     listener->start();
+    for (auto& w : shared.workers) net::dispatch(w->executor, [&shared, &w = *w] { sweep(shared, w); });
 
     std::mutex done_mutex;
     std::condition_variable done_changed;
@@ -373,16 +454,19 @@ int run_server(Service& service, const ServerOptions& options) {
             // finish (their connections then close); after the timeout, whatever is left is dropped.
             shared.stopping = true;
             listener->stop();
-            {
-                std::lock_guard<std::mutex> lock(shared.sessions_mutex);
-                for (Session* s : shared.sessions)
-                    if (auto alive = s->weak_from_this().lock()) alive->stop();
+            for (auto& w : shared.workers) {
+                {
+                    std::lock_guard<std::mutex> lock(w->mutex);
+                    for (Session* s : w->sessions)
+                        if (auto alive = s->weak_from_this().lock()) alive->stop();
+                }
+                wake_sweeper(*w);
             }
             for (auto& k : keep) k.reset();
             std::unique_lock<std::mutex> lock(done_mutex);
             if (!done_changed.wait_for(lock, std::chrono::seconds(options.timeout_seconds) + std::chrono::seconds(5),
                                        [&] { return done; }))
-                for (auto& c : contexts) c->stop();
+                for (auto& w : shared.workers) w->context.stop();
             return;
         }
     });
@@ -390,7 +474,7 @@ int run_server(Service& service, const ServerOptions& options) {
 
     std::vector<std::thread> io;
     for (int t = 0; t < threads; ++t)
-        io.emplace_back([&ctx = *contexts[per_thread ? static_cast<std::size_t>(t) : 0]] {
+        io.emplace_back([&ctx = shared.workers[shared.strands ? 0 : static_cast<std::size_t>(t)]->context] {
             for (;;) {
                 try {
                     ctx.run();

@@ -31,11 +31,12 @@ struct ServerOptions {
     std::size_t body_limit = 1 << 20;  ///< bytes; a larger body is 413
     int timeout_seconds = 10;          ///< read and write timeouts, and the idle keep-alive bound
     bool request_log = true;           ///< one JSON line per request on stderr
-    /// false (the default): the I/O threads share one io_context and every connection is a strand,
-    /// so any idle thread takes any ready connection. true: each I/O thread runs an io_context of
-    /// its own and connections are dealt round them (no cross-thread wake-ups, but a thread with
-    /// busy connections cannot hand them to an idle one). Measured equal in CPU per request (#15).
-    bool context_per_thread = false;
+    /// true (the default): each I/O thread runs an io_context of its own and connections are dealt
+    /// round them: a request's read, ranking and write never wake or wait for another thread (11
+    /// futex calls per request with a shared context, #15), but a thread with busy connections
+    /// cannot hand them to an idle one. false (--shared-context): the I/O threads share one
+    /// io_context and every connection is a strand, so any idle thread takes any ready connection.
+    bool context_per_thread = true;
 };
 
 /// Binds (listen backlog SOMAXCONN), prints "listening on http://HOST:PORT" as the first line on

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -360,6 +361,55 @@ class ServiceSpec(unittest.TestCase):
         lines = [json.loads(x) for x in self.server.log if x.startswith('{"learners"')]
         self.assertTrue(lines)
         self.assertTrue(all({"route", "status", "micros", "learners"} <= set(x) for x in lines))
+
+
+class Timeouts(unittest.TestCase):
+    """--timeout bounds a request's arrival and an idle keep-alive connection; a stalled client is dropped."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="learnrec-serve-")
+        t = cls.tmp
+        run(ARGS.cli, "academy", "--out", f"{t}/a", "--learners", 50, "--courses", 30)
+        run(ARGS.cli, "train", "--interactions", f"{t}/a/interactions.csv", "--factors", 4, "--iterations", 1,
+            "--threads", 1, "--save", f"{t}/m.lrc")
+        cls.server = Server("--model", f"{t}/m.lrc", "--catalogue", f"{t}/a", "--timeout", 1, "--threads", 2)
+        cls.port = int(cls.server.base.rsplit(":", 1)[1])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def connect(self):
+        s = socket.create_connection(("127.0.0.1", self.port))
+        s.settimeout(60)  # a bound for the test, far above --timeout: the server must close first
+        return s
+
+    def read_until_closed(self, s):
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+        return data
+
+    def test_a_request_that_stops_halfway_is_dropped(self):
+        with self.connect() as s:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # the headers never end
+            self.assertEqual(self.read_until_closed(s), b"")
+
+    def test_an_idle_keep_alive_connection_is_closed_after_its_answer(self):
+        with self.connect() as s:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            data = self.read_until_closed(s)
+            self.assertTrue(data.startswith(b"HTTP/1.1 200 OK\r\n"), data)
+            self.assertTrue(data.endswith(b'{"status":"ok"}'), data)
+
+    def test_other_connections_are_answered_while_one_stalls(self):
+        with self.connect() as stalled:
+            stalled.sendall(b"GET /healthz HTTP/1.1\r\n")
+            for _ in range(10):
+                self.assertEqual(self.server.call("GET", "/healthz", token=None)[0], 200)
+            self.assertEqual(self.read_until_closed(stalled), b"")
 
 
 class Startup(unittest.TestCase):

@@ -254,6 +254,20 @@ TEST_CASE("request target: malformed escapes and empty pieces are kept or skippe
     CHECK(service::detail::split_target("/?v=" + encoded).query.at(0).second == all);
 }
 
+TEST_CASE("request target: split into the path and query of a previous request, it equals a fresh split",
+          "[service]") {
+    // A connection reuses one Request: longer, shorter and absent queries after one another.
+    std::string path = "/left/over";
+    std::vector<std::pair<std::string, std::string>> query{{"old", "value"}};
+    for (const char* target : {"/v1/learners/L%201/recommendations?k=5&now=2026-01-01&goal=a+b", "/healthz?x",
+                               "/metrics", "/v1/courses/C1/similar?k=3&&k=4", "/x?a=%zz&b"}) {
+        service::detail::split_target_into(target, path, query);
+        const auto fresh = service::detail::split_target(target);
+        CHECK(path == fresh.path);
+        CHECK(query == fresh.query);
+    }
+}
+
 TEST_CASE("k parsing accepts only integers in [1, max]", "[service]") {
     CHECK(service::detail::parse_k_text("7", 100, "k") == 7);
     for (const char* bad : {"", "0", "101", "1.5", "-3", "7x", " 7", "99999999999999"})
