@@ -3,6 +3,7 @@
 #include "server.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -27,6 +28,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
@@ -224,22 +226,29 @@ private:
                       {"micros", micros},
                       {"learners", out.learners}});
         }
-        response_.emplace(static_cast<http::status>(out.status), version_ == 10 ? 10 : 11);
-        response_->set(http::field::content_type, out.content_type);
-        response_->keep_alive(keep_alive_ && !shared_.stopping.load(std::memory_order_relaxed));
-        response_->body() = std::move(out.body);
-        response_->prepare_payload();
+        // The header is three lines known here, written into a string the connection keeps;
+        // Beast's serializer allocated a node per field and walked a buffer view per answer.
+        // Same bytes as Beast wrote them: status line, Content-Type, Connection when it differs
+        // from the version's default, Content-Length.
+        keep_open_ = keep_alive_ && !shared_.stopping.load(std::memory_order_relaxed);
+        head_.clear();
+        const auto reason = http::obsolete_reason(static_cast<http::status>(out.status));
+        fmt::format_to(std::back_inserter(head_), "HTTP/1.{} {} {}\r\nContent-Type: {}\r\n", version_ == 10 ? 0 : 1,
+                       out.status, std::string_view(reason.data(), reason.size()), out.content_type);
+        if (version_ == 10 && keep_open_) head_ += "Connection: keep-alive\r\n";
+        if (version_ != 10 && !keep_open_) head_ += "Connection: close\r\n";
+        fmt::format_to(std::back_inserter(head_), "Content-Length: {}\r\n\r\n", out.body.size());
+        body_ = std::move(out.body);
         arm();
-        // Beast's serializer hands header and body to one write_some: one sendmsg per answer.
-        http::async_write(socket_, *response_, beast::bind_front_handler(&Session::on_write, shared_from_this()));
+        // Header and body in one gather write: one sendmsg per answer.
+        const std::array<net::const_buffer, 2> buffers{net::buffer(head_), net::buffer(body_)};
+        net::async_write(socket_, buffers, beast::bind_front_handler(&Session::on_write, shared_from_this()));
     }
 
     void on_write(beast::error_code ec, std::size_t) {
         disarm();
         if (ec) return;
-        const bool again = response_->keep_alive();
-        response_.reset();
-        if (again) return read();
+        if (keep_open_) return read();
         // Closing with a request body still unread (a 413) would make the kernel reset the
         // connection, and the client could lose the answer before reading it: say we are done
         // sending, then read and drop what the client still sends until it closes (bounded by
@@ -261,7 +270,9 @@ private:
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     Request request_;
-    std::optional<http::response<http::string_body>> response_;
+    std::string head_;  // the answer's status line and header fields
+    std::string body_;  // the answer's body, kept until it is written
+    bool keep_open_ = true;  // the answer being written leaves the connection open
     Shared& shared_;
     Worker& worker_;
     std::shared_ptr<Listener> listener_;
