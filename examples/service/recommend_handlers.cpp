@@ -4,6 +4,7 @@
 #include <limits>
 #include <map>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include "learnrec/ranking/calendar.hpp"
@@ -34,6 +35,15 @@ void write_course(detail::JsonWriter& w, const Catalogue& cat, index_t c, bool w
     if (with_title) w.member("title", f.title.empty() ? f.id : f.title);
 }
 
+/// A date as format_date() spells it (YYYY-MM-DD), written without the std::string and the
+/// run-time format parsing: a few per answer.
+void write_date(detail::JsonWriter& w, std::string_view key, timestamp_t t) {
+    const auto d = learnrec::detail::civil_from_days(learnrec::detail::floor_div(t, kSecondsPerDay));
+    char text[32];
+    const auto end = fmt::format_to(text, FMT_COMPILE("{:04d}-{:02d}-{:02d}"), d.year, d.month, d.day);
+    w.member(key, std::string_view(text, static_cast<std::size_t>(end - text)));
+}
+
 void write_reason(detail::JsonWriter& w, const Recommendations& result, const Reason& r, const Catalogue& cat) {
     w.begin_object().member("kind", to_string(r.kind)).key("text").value_appended([&](std::string& out) {
         result.append_text(out, r);
@@ -42,7 +52,7 @@ void write_reason(detail::JsonWriter& w, const Recommendations& result, const Re
     if (!result.skill(r).empty()) w.member("skill", result.skill(r));
     if (!result.department(r).empty()) w.member("department", result.department(r));
     if (r.level > 0) w.member("level", r.level);
-    if (r.kind == ReasonKind::mandatory || r.kind == ReasonKind::renewal) w.member("date", format_date(r.date));
+    if (r.kind == ReasonKind::mandatory || r.kind == ReasonKind::renewal) write_date(w, "date", r.date);
     if (r.kind == ReasonKind::because_completed) w.member("similarity", static_cast<double>(r.value));
     if (r.kind == ReasonKind::matches_goal) w.member("goal_score", static_cast<double>(r.value));
     w.end_object();
@@ -191,8 +201,8 @@ Response Service::learner_recommendations(const Request& r, std::string_view lea
         .member("learner", learner)
         .member("model_version", s.version.id)
         .member("cold_start", !known.has_value())
-        .member("basis", basis)
-        .member("now", format_date(now));
+        .member("basis", basis);
+    write_date(w, "now", now);
     write_items(w, rec, 0, s.ranker.catalogue());
     out.body = w.end_object().take();
     return out;
