@@ -8,6 +8,7 @@ packages=(
   libeigen3-dev                  # dense linear algebra (factors, Gram matrices, GEMM tiles)
   libopenblas-dev liblapacke-dev # EASE's inverse and GF-CF's products on tuned BLAS/LAPACK (optional; lapack.h)
   libboost-serialization-dev     # model files (inside learnrec's own checked envelope)
+  zlib1g-dev                     # model files: the envelope's CRC-32
   liblemon-dev                   # allocation: network simplex min-cost flow (header-only use; see README)
   coinor-libcbc-dev pkg-config   # allocation: CBC MIP for learners whose date clashes a flow cannot express
   nlohmann-json3-dev             # ranking rules files (JSON)

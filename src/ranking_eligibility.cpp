@@ -24,8 +24,8 @@ Request::Request(const Ranker::State& s, timestamp_t now, const RankingRules& ru
     if (key.session) key.span = horizon - now;
     std::shared_ptr<const Ranker::State::ClassBits> cached;
     {
-        const std::lock_guard<std::mutex> lock(s.class_bits_mutex);
-        cached = s.class_bits;
+        const std::lock_guard<std::mutex> lock(s.class_bits.mutex);
+        cached = s.class_bits.bits;
     }
     const bool hit = cached && cached->serves(key, now) && cached->bits.size() == s.classes.size() * words_;
     if (hit) std::copy(cached->bits.begin(), cached->bits.end(), bits_.begin());
@@ -59,8 +59,8 @@ Request::Request(const Ranker::State& s, timestamp_t now, const RankingRules& ru
         }
         key.bits.assign(bits_.begin(), bits_.begin() + static_cast<std::ptrdiff_t>(s.classes.size() * words_));
         auto fresh = std::make_shared<const Ranker::State::ClassBits>(std::move(key));
-        const std::lock_guard<std::mutex> lock(s.class_bits_mutex);
-        s.class_bits = std::move(fresh);
+        const std::lock_guard<std::mutex> lock(s.class_bits.mutex);
+        s.class_bits.bits = std::move(fresh);
     }
     gap_active_ = rules.gap_boost > 0.0f;
     goal_active_ = rules.goal_weight > 0.0f;

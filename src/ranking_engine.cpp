@@ -258,7 +258,7 @@ Recommendations Ranker::recommend(std::span<const index_t> learners, timestamp_t
     check_limits(limits, learners.size(), model.num_courses());
     Request req(s, now, rules);
     req.restrict_to(limits.only);
-    const Population people{s.learners.empty() ? nullptr : &s.trained, &s.history};
+    const Population people{s.learners().empty() ? nullptr : &s.trained(), &s.history()};
     Recommendations out = rank(s, req, people, learners,
                                [&](std::span<const index_t> rows) { return model.learner_queries(rows); }, now, rules,
                                limits, goals);
@@ -339,7 +339,7 @@ CourseProbe probe_course(const ranking::Ranker::State& s, index_t learner, index
     LEARNREC_CHECK(course >= 0 && course < s.model->num_courses(), "course index {} outside [0, {})", course,
                    s.model->num_courses());
     const Request req(s, now, rules);
-    const Population people{s.learners.empty() ? nullptr : &s.trained, &s.history};
+    const Population people{s.learners().empty() ? nullptr : &s.trained(), &s.history()};
     LearnerView v;
     req.view_of(people, learner, v);
     CourseProbe p;
@@ -358,7 +358,7 @@ CourseProbe probe_course(const ranking::Ranker::State& s, index_t learner, index
     p.format = alone(&RankingRules::match_format);
     p.region = alone(&RankingRules::match_region);
     p.session = alone(&RankingRules::require_session);
-    if (const HistoryEntry* e = s.history.find(learner, course)) {
+    if (const HistoryEntry* e = s.history().find(learner, course)) {
         p.has_history = true;
         p.history = *e;
         if (e->completed_at != kNever) p.expires = expiry_of(s.catalogue, course, e->completed_at);

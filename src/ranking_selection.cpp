@@ -41,13 +41,14 @@ const float* Request::cached_cosines() const {
     // 2,048 courses: 16 MB of cosines, computed once (the same kernel, so the same values).
     constexpr std::size_t kCachedCosineCourses = 2048;
     if (n > kCachedCosineCourses) return nullptr;
-    std::call_once(s_.cosines_once, [&] {
+    auto& cache = s_.course_cosines;
+    std::call_once(cache.once, [&] {
         std::vector<index_t> all(n);
         std::iota(all.begin(), all.end(), index_t{0});
-        s_.course_cosines.resize(n * n);
-        dot_rows(u.data(), dim, dim, all.data(), n, all.data(), n, s_.course_cosines.data());
+        cache.values.resize(n * n);
+        dot_rows(u.data(), dim, dim, all.data(), n, all.data(), n, cache.values.data());
     });
-    return s_.course_cosines.data();
+    return cache.values.data();
 }
 
 void Request::course_similarity(std::span<const index_t> a, std::span<const index_t> b, float* out) const {

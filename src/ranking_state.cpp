@@ -42,8 +42,9 @@ Ranker::Ranker(std::shared_ptr<const Model> model, Catalogue catalogue, std::vec
     auto s = std::make_shared<State>();
     s->model = std::move(model);
     s->catalogue = std::move(catalogue);
-    s->learners = std::move(learners);
-    s->history = std::move(history);
+    auto people = std::make_shared<TrainedLearners>();
+    people->facts = std::move(learners);
+    people->history = std::move(history);
     const auto& cat = s->catalogue;
     const auto n = static_cast<std::size_t>(cat.num_courses());
 
@@ -105,19 +106,20 @@ Ranker::Ranker(std::shared_ptr<const Model> model, Catalogue catalogue, std::vec
         else
             s->obligations_by[static_cast<int>(ob.scope)][ob.value].push_back(o);
     }
-    s->trained = encode_learners(*s, std::span<const LearnerFacts>(s->learners));
+    people->codes = encode_learners(*s, std::span<const LearnerFacts>(people->facts));
+    s->trained_learners = std::move(people);
     // Without facts every learner is in the one class without constraints.
-    if (s->learners.empty()) s->classes.push_back({});
+    if (s->learners().empty()) s->classes.push_back({});
     s->names->departments = s->departments.names();
     s->popular.resize(s->names->departments.size());
-    if (!s->learners.empty() && s->history.num_learners() > 0) {
+    if (!s->learners().empty() && s->history().num_learners() > 0) {
         std::vector<std::vector<std::int64_t>> counts(s->popular.size());
-        for (std::size_t i = 0; i < s->learners.size(); ++i) {
-            const index_t dept = s->trained.department[i];
+        for (std::size_t i = 0; i < s->learners().size(); ++i) {
+            const index_t dept = s->trained().department[i];
             if (dept < 0) continue;
             auto& v = counts[static_cast<std::size_t>(dept)];
             if (v.empty()) v.assign(n, 0);
-            for (const auto& e : s->history.of(static_cast<index_t>(i)))
+            for (const auto& e : s->history().of(static_cast<index_t>(i)))
                 if (e.completed_at != kNever) ++v[static_cast<std::size_t>(e.course)];
         }
         for (std::size_t dept = 0; dept < counts.size(); ++dept) {
@@ -136,22 +138,43 @@ Ranker::Ranker(std::shared_ptr<const Model> model, Catalogue catalogue, std::vec
     s->names->courses.reserve(n);
     for (std::size_t c = 0; c < n; ++c) s->names->courses.push_back(display_name(cat, static_cast<index_t>(c)));
     s->names->skills = s->skill_names;
-    s->form = s->model->scoring();
-    s->factor = s->form.factors;
-    if (s->factor) {
-        s->unit_courses = s->factor->item_factors();
-        for (Eigen::Index c = 0; c < s->unit_courses.rows(); ++c) {
-            const float norm = s->unit_courses.row(c).norm();
+    set_model_codes(*s);
+    state_ = std::move(s);
+}
+
+Ranker::Ranker(std::shared_ptr<const Model> model, const Ranker& same_data) {
+    LEARNREC_CHECK(model != nullptr, "no model given");
+    const State& o = *same_data.state_;
+    LEARNREC_CHECK(model->num_courses() == o.model->num_courses() && model->num_learners() == o.model->num_learners(),
+                   "the model is {} learners x {} courses but the ranker's data is {} x {}", model->num_learners(),
+                   model->num_courses(), o.model->num_learners(), o.model->num_courses());
+    // The catalogue's codes are copied (thousands of courses), the learners' part shared; the
+    // eligibility bits cached for the last rules and time come along: they do not depend on the model.
+    auto s = std::make_shared<State>(o);
+    for (auto& sessions : s->course_sessions)
+        for (auto& p : sessions) p = &s->catalogue.sessions[static_cast<std::size_t>(p - o.catalogue.sessions.data())];
+    s->model = std::move(model);
+    set_model_codes(*s);
+    state_ = std::move(s);
+}
+
+void Ranker::set_model_codes(State& s) {
+    s.form = s.model->scoring();
+    s.factor = s.form.factors;
+    s.unit_courses.resize(0, 0);
+    if (s.factor) {
+        s.unit_courses = s.factor->item_factors();
+        for (Eigen::Index c = 0; c < s.unit_courses.rows(); ++c) {
+            const float norm = s.unit_courses.row(c).norm();
             // A zero vector is similar to nothing rather than dividing by zero.
-            if (norm > 0.0f) s->unit_courses.row(c) /= norm;
+            if (norm > 0.0f) s.unit_courses.row(c) /= norm;
         }
     }
-    state_ = std::move(s);
 }
 
 const Model& Ranker::model() const noexcept { return *state_->model; }
 const Catalogue& Ranker::catalogue() const noexcept { return state_->catalogue; }
-const std::vector<LearnerFacts>& Ranker::learners() const noexcept { return state_->learners; }
-const LearnerHistory& Ranker::history() const noexcept { return state_->history; }
+const std::vector<LearnerFacts>& Ranker::learners() const noexcept { return state_->learners(); }
+const LearnerHistory& Ranker::history() const noexcept { return state_->history(); }
 
 }  // namespace learnrec::ranking

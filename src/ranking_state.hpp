@@ -107,6 +107,25 @@ struct LearnerCodes {
     std::vector<EligibilityClass> new_classes;  // classes the Ranker did not know, numbered after its own
 };
 
+/// The cosines of every pair of courses, filled once by the first request that needs them. They
+/// depend on the model: a copy of the State (Ranker(model, other)) starts without them, and never
+/// reads the source's while a request may be filling them.
+struct CosineCache {
+    CosineCache() = default;
+    CosineCache(const CosineCache&) noexcept {}
+    CosineCache& operator=(const CosineCache&) = delete;
+    std::once_flag once;
+    std::vector<float> values;  // courses x courses; empty above 2,048 courses
+};
+
+/// The trained learners' facts, history and codes: the bulk of a Ranker at 100,000 learners, and
+/// the part a Ranker built for another model on the same data shares instead of copying.
+struct TrainedLearners {
+    std::vector<LearnerFacts> facts;
+    LearnerHistory history;
+    LearnerCodes codes;  // empty when no facts were given
+};
+
 }  // namespace engine
 
 // The state's helpers are the ranking stages' own vocabulary.
@@ -115,8 +134,12 @@ using namespace engine;
 struct Ranker::State {
     std::shared_ptr<const Model> model;
     Catalogue catalogue;
-    std::vector<LearnerFacts> learners;
-    LearnerHistory history;
+    // Shared between the rankers of one catalogue and history with successive models; the rest of
+    // the State is the catalogue's codes (thousands of courses), copied.
+    std::shared_ptr<const TrainedLearners> trained_learners;
+    const std::vector<LearnerFacts>& learners() const noexcept { return trained_learners->facts; }
+    const LearnerHistory& history() const noexcept { return trained_learners->history; }
+    const LearnerCodes& trained() const noexcept { return trained_learners->codes; }
 
     // Course codes.
     std::vector<std::vector<index_t>> course_languages, course_regions;
@@ -160,9 +183,18 @@ struct Ranker::State {
                    span == o.span && (!session || (valid_from <= now && now < valid_until));
         }
     };
-    mutable std::mutex class_bits_mutex;
-    mutable std::shared_ptr<const ClassBits> class_bits;
-    LearnerCodes trained;  // the model's learners (empty when no facts were given)
+    // They do not depend on the model, so a copy of the State takes them, under the source's lock.
+    struct ClassBitsCache {
+        ClassBitsCache() = default;
+        ClassBitsCache(const ClassBitsCache& o) {
+            const std::lock_guard<std::mutex> lock(o.mutex);
+            bits = o.bits;
+        }
+        ClassBitsCache& operator=(const ClassBitsCache&) = delete;
+        mutable std::mutex mutex;
+        std::shared_ptr<const ClassBits> bits;
+    };
+    mutable ClassBitsCache class_bits;
 
     // Obligations by scope.
     std::vector<std::size_t> obligations_all;
@@ -175,8 +207,7 @@ struct Ranker::State {
     // Small catalogues: the cosine of every pair of courses (unit_courses' dot products), filled by
     // the first request that needs one, so that each learner's MMR and explanations read
     // similarities instead of computing a few hundred dot products again.
-    mutable std::once_flag cosines_once;
-    mutable std::vector<float> course_cosines;  // courses x courses; empty above 2,048 courses
+    mutable CosineCache course_cosines;
     // The model's scoring form: course-matrix and neighbour models give similarities by lookup.
     ScoringForm form;
 

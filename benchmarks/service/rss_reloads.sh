@@ -4,7 +4,8 @@
 # free inside the arenas, arenas, snapshots alive). Bounded: stops at the reload count or the time.
 # Usage: benchmarks/service/rss_reloads.sh DATA_DIR OUT_FILE [reloads, default 1000] [max seconds, default 900]
 #   DATA_DIR holds small/ and small.lrc as benchmarks/service/run.sh makes them.
-# Environment: TRAFFIC=0 (no wrk), CONNECTIONS (128: --connections), SERVE_ARGS (extra learnrec-serve flags, e.g. "--malloc-arenas 0").
+# Environment: TRAFFIC=0 (no wrk), CONNECTIONS (128: --connections), SERVE_ARGS (extra learnrec-serve flags, e.g. "--malloc-arenas 0"),
+#   FULL=1 (the full-scale academy instead: DATA_DIR's acad/ and model.lrc, 100,000 x 5,000).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 here=$root/benchmarks/service
@@ -12,16 +13,17 @@ build=${LEARNREC_BUILD_DIR:-$root/build}
 data=$1 out=$2 reloads=${3:-1000} max_seconds=${4:-900}
 serve=$build/examples/learnrec-serve
 work=$(mktemp -d)
-cp "$data/small/events.csv" "$work/events.csv"
+if [ "${FULL:-0}" = 1 ]; then acad=$data/acad model=$data/model.lrc; else acad=$data/small model=$data/small.lrc; fi
+cp "$acad/events.csv" "$work/events.csv"
 # shellcheck disable=SC2086
-"$serve" --model "$data/small.lrc" --catalogue "$data/small" --rules "$here/rules.json" --events "$work/events.csv" \
+"$serve" --model "$model" --catalogue "$acad" --rules "$here/rules.json" --events "$work/events.csv" \
   --threads 2 --connections "${CONNECTIONS:-128}" --no-request-log ${SERVE_ARGS:-} >"$work/serve.out" 2>"$work/serve.err" &
 pid=$!
 traffic=
 trap 'kill -TERM $pid ${traffic:-} 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 600); do grep -q listening "$work/serve.out" 2>/dev/null && break; sleep 0.5; done
 base=$(head -1 "$work/serve.out" | sed 's/listening on //')
-python3 - "$data/small/interactions.csv" >"$work/learners.txt" <<'PY'
+python3 - "$acad/interactions.csv" >"$work/learners.txt" <<'PY'
 import csv, sys
 ids = sorted({r[0] for r in csv.reader(open(sys.argv[1])) if r[0] != "learner_id"})
 print("\n".join(ids[:500]))
@@ -35,7 +37,7 @@ sample() {  # reload rss_kib heap_in_use_kib heap_free_kib arenas snapshots_aliv
   echo "$1 $(awk '/VmRSS/ {print $2}' "/proc/$pid/status") $(get learnrec_heap_in_use_bytes) $(get learnrec_heap_free_bytes)" \
        "$(awk '$1 == "learnrec_heap_arenas" {print $2}' <<<"$m") $(awk '$1 == "learnrec_snapshots_alive" {print $2}' <<<"$m")"
 }
-{ echo "# $(date -u) $(uptime) SERVE_ARGS=${SERVE_ARGS:-} TRAFFIC=${TRAFFIC:-1} CONNECTIONS=${CONNECTIONS:-128}"
+{ echo "# $(date -u) $(uptime) SERVE_ARGS=${SERVE_ARGS:-} TRAFFIC=${TRAFFIC:-1} CONNECTIONS=${CONNECTIONS:-128} FULL=${FULL:-0}"
   echo "reload rss_kib heap_in_use_kib heap_free_kib arenas snapshots_alive"; } >"$out"
 sample 0 >>"$out"
 fails=0 until=$((SECONDS + max_seconds)) r=0

@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
         fmt::print("{{\"reload\": 0, \"rss_kib\": {}, \"seconds\": {:.3f}}}\n", rss_kib(), load_s);
         for (int r = 1; r <= reloads; ++r) {
             const auto t0 = std::chrono::steady_clock::now();
-            snap = service::load_snapshot(sources, r, snap.get());  // as the service: history kept
+            snap = service::load_snapshot(sources, r, snap.get(), snap.get());  // as the service: history and catalogue kept
             const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             if (r % every == 0) fmt::print("{{\"reload\": {}, \"rss_kib\": {}, \"seconds\": {:.3f}}}\n", r, rss_kib(), s);
             std::fflush(stdout);

@@ -452,7 +452,7 @@ int run_server(Service& service, const ServerOptions& options) {
             if (sig == SIGHUP) {
                 const ReloadResult r = service.reload();
                 log_line({{"event", "reload"}, {"trigger", "SIGHUP"}, {"ok", r.ok}, {"detail", r.message},
-                          {"seconds", r.seconds}});
+                          {"seconds", r.seconds}, {"cpu_seconds", r.cpu_seconds}});
                 continue;
             }
             if (sig == SIGUSR1) {

@@ -17,7 +17,10 @@
 // file is not the one the serving history was read from or was written by someone else, the
 // overlay is over half full, or a full reload is asked for (POST /admin/reload?full=1). Otherwise
 // it keeps the serving history and the pending events stay on top: reading a log of millions of
-// events is most of a reload's cost.
+// events is most of a reload's cost. Likewise the catalogue directory: when none of its files
+// changed (name, size, modification time, inode) and the model's ids are the same, the serving
+// snapshot's catalogue, learner facts and goals index are kept (?full=1 reads it again); the model
+// file is always read and checked in full.
 //
 // Thread safety: handle() and reload() may be called concurrently from any number of threads;
 // reloads are serialized among themselves and never block requests (a request keeps the snapshot
@@ -79,7 +82,8 @@ struct Response {
 struct ReloadResult {
     bool ok = false;
     std::string message;  ///< the new version, or why the old snapshot keeps serving
-    double seconds = 0;
+    double seconds = 0;      ///< wall time
+    double cpu_seconds = 0;  ///< CPU time of the thread that built it (freeing the old snapshot included)
 };
 
 class Service {

@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <limits>
+#include <memory>
+#include <numeric>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -646,6 +649,49 @@ TEST_CASE("all rules together keep every invariant on a random catalogue", "[ran
         const auto alone = ranker.recommend(std::vector<index_t>{7}, kNow, rules);
         CHECK(ids(alone) == ids(r, 7));
     }
+}
+
+TEST_CASE("a ranker for another model on the same data answers as one built from the parts", "[ranking]") {
+    const RandomAcademy a = random_academy();
+    std::mt19937 rng(29);
+    std::normal_distribution<float> normal;
+    RowMatrix users(a.model->num_learners(), 8), items(a.model->num_courses(), 8);
+    for (Eigen::Index i = 0; i < users.size(); ++i) users.data()[i] = normal(rng);
+    for (Eigen::Index i = 0; i < items.size(); ++i) items.data()[i] = normal(rng);
+    const auto retrained = std::make_shared<const AlsModel>(users, items, AlsConfig{});
+    const Ranker oracle(retrained, a.cat, a.learners, a.history);
+    std::vector<index_t> who(static_cast<std::size_t>(a.model->num_learners()));
+    std::iota(who.begin(), who.end(), 0);
+    RankingRules rules = rules_k(10);
+    rules.gap_boost = 0.5f;
+    rules.mmr_lambda = 0.7f;
+    rules.renewal_days = 30;
+    rules.require_session = true;  // sessions are found through the catalogue the new ranker holds
+    std::optional<Ranker> swapped;
+    {
+        auto first = std::make_unique<Ranker>(a.model, a.cat, a.learners, a.history);
+        (void)first->recommend(who, kNow, rules);  // its cached eligibility bits come along
+        swapped.emplace(retrained, *first);
+    }  // the first ranker is gone: the shared part lives on
+    const auto want = oracle.recommend(who, kNow, rules);
+    const auto got = swapped->recommend(who, kNow, rules);
+    REQUIRE(got.learners == want.learners);
+    CHECK(got.ids == want.ids);
+    CHECK(got.scores == want.scores);
+    for (index_t l = 0; l < got.learners; ++l)
+        for (index_t j = 0; j < got.count(l); ++j) {
+            const auto g = got.reasons_of(l, j), w = want.reasons_of(l, j);
+            REQUIRE(g.size() == w.size());
+            for (std::size_t i = 0; i < g.size(); ++i) CHECK(got.text(g[i]) == want.text(w[i]));
+        }
+    CHECK(&swapped->learners() != &a.learners);
+    CHECK(swapped->history().num_learners() == a.model->num_learners());
+}
+
+TEST_CASE("a ranker for another model refuses a model of another shape", "[ranking]") {
+    const Ranker first(descending(2, 3), plain_catalogue(3));
+    CHECK_THROWS_WITH(Ranker(descending(2, 4), first), Catch::Contains("the model is 2 learners x 4 courses"));
+    CHECK_THROWS_WITH(Ranker(descending(3, 3), first), Catch::Contains("the model is 3 learners x 3 courses"));
 }
 
 TEST_CASE("the ranker rejects a catalogue or learners that do not match the model", "[ranking]") {

@@ -552,6 +552,64 @@ TEST_CASE("snapshot: a hybrid model's learner feature names come from its traini
     }
 }
 
+namespace {
+/// A catalogue directory for small_hybrid()'s courses and learners, every course titled `title`.
+void write_catalogue(const std::filesystem::path& dir, const std::string& title) {
+    std::filesystem::create_directories(dir);
+    std::ofstream courses(dir / "courses.csv");
+    courses << "course_id,title\n";
+    for (int c = 1; c <= 8; ++c) courses << "C" << c << "," << title << " " << c << "\n";
+    std::ofstream learners(dir / "learners.csv");
+    learners << "learner_id,role,country\n";
+    for (int l = 1; l <= 6; ++l) learners << "L" << l << ",engineer,FR\n";
+}
+}  // namespace
+
+TEST_CASE("snapshot: a reload keeps an unchanged catalogue directory and reads a changed one again", "[service]") {
+    const auto h = small_hybrid();
+    const auto dir = temp_path("catalogue_dir");
+    std::filesystem::remove_all(dir);
+    write_catalogue(dir, "Old");
+    SnapshotSources sources;
+    sources.model = temp_path("catalogue_model.lrc");
+    sources.catalogue = dir;
+    save(h.bundle, sources.model);
+    const auto first = load_snapshot(sources, 0);
+    CHECK_FALSE(first->catalogue_reused);
+    const auto kept = load_snapshot(sources, 1, first.get(), first.get());
+    CHECK(kept->catalogue_reused);
+    CHECK(kept->ranker.catalogue().courses[0].title == "Old 1");
+    CHECK(kept->ranker.learners().size() == 6u);
+    CHECK(kept->goals_index == first->goals_index);
+    // The kept data answers as the directory read again would.
+    const auto reread = load_snapshot(sources, 1);
+    const std::vector<index_t> all{0, 1, 2, 3, 4, 5};
+    ranking::RankingRules rules;
+    rules.k = 5;
+    rules.num_threads = 1;
+    CHECK(kept->ranker.recommend(all, 0, rules).ids == reread->ranker.recommend(all, 0, rules).ids);
+
+    write_catalogue(dir, "Newer");  // a file rewritten: another size and modification time
+    const auto changed = load_snapshot(sources, 2, kept.get(), kept.get());
+    CHECK_FALSE(changed->catalogue_reused);
+    CHECK(changed->ranker.catalogue().courses[0].title == "Newer 1");
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("snapshot: the catalogue stamp changes when a file is replaced, even with the same size", "[service]") {
+    const auto dir = temp_path("stamp_dir");
+    std::filesystem::remove_all(dir);
+    write_catalogue(dir, "Old");
+    const std::string before = catalogue_stamp(dir);
+    CHECK(catalogue_stamp(dir) == before);
+    // Published as pipelines do: written beside, then renamed over (a new inode).
+    std::ofstream(dir / "courses.csv.tmp") << slurp(dir / "courses.csv");
+    std::filesystem::rename(dir / "courses.csv.tmp", dir / "courses.csv");
+    CHECK(catalogue_stamp(dir) != before);
+    CHECK(catalogue_stamp({}).empty());
+    std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("service: a successful reload publishes the new snapshot and releases the old one", "[service]") {
     const auto h = small_hybrid();
     const auto model = temp_path("reload.lrc");

@@ -71,6 +71,13 @@ public:
     /// prerequisite cycle).
     Ranker(std::shared_ptr<const Model> model, Catalogue catalogue, std::vector<LearnerFacts> learners = {},
            LearnerHistory history = {});
+    /// The same catalogue, learners and history as `same_data`, with another model of the same
+    /// learners and courses (in the same order: a retrained model of the same ids), e.g. a
+    /// service's reload. Answers exactly as the constructor above given `same_data`'s parts would,
+    /// without coding them again: the learners' part is shared with `same_data` (which may be
+    /// destroyed first), the catalogue's codes are copied. Throws Error when the model's shape
+    /// differs. O(courses x d + catalogue), independent of the number of learners.
+    Ranker(std::shared_ptr<const Model> model, const Ranker& same_data);
 
     /// Ranked courses for learners given by model index, at time `now` (seconds since the epoch).
     Recommendations recommend(std::span<const index_t> learners, timestamp_t now, const RankingRules& rules = {}) const;
@@ -121,9 +128,11 @@ public:
     const std::vector<LearnerFacts>& learners() const noexcept;
     const LearnerHistory& history() const noexcept;
 
-    struct State;  // precomputed codes; defined in src/ranking_engine.cpp
+    struct State;  // precomputed codes; defined in src/ranking_state.hpp
 
 private:
+    static void set_model_codes(State& s);  // what depends on the model alone
+
     std::shared_ptr<const State> state_;
     std::string model_version_;
 };
