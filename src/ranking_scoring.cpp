@@ -65,9 +65,11 @@ namespace {
 /// The courses one eligibility class allows, in course-index order, their factors packed for the
 /// scoring kernel: a tile row of the class is the learner's row of eligible courses.
 struct ClassCourses {
-    std::vector<index_t> courses;  // slot -> course, increasing
-    std::vector<index_t> slot;     // course -> slot, -1 when the class does not allow it
-    std::vector<index_t> held;     // slots of courses with prerequisites (hold_back), increasing
+    // slot -> course: first the courses open to all (increasing), then, under hold_back, those
+    // with prerequisites (increasing), which only a learner who unlocked them may get.
+    std::vector<index_t> courses;
+    index_t open = 0;
+    std::vector<index_t> slot;  // course -> slot, -1 when the class does not allow it
     // skill_courses restricted to the class, by slot: offers[offer_from[k], offer_from[k + 1]).
     std::vector<SkillOffer> offers;
     std::vector<std::size_t> offer_from;
@@ -126,13 +128,15 @@ TopK Request::class_pools(std::span<const LearnerView> views, const QueryBlock& 
         ClassCourses& cc = groups[static_cast<std::size_t>(g)];
         const std::uint64_t* bits = bits_.data() + static_cast<std::size_t>(group_class[static_cast<std::size_t>(g)]) * words_;
         cc.slot.assign(static_cast<std::size_t>(nc), -1);
-        for (index_t c = 0; c < nc; ++c)
-            if ((bits[static_cast<std::size_t>(c) >> 6] >> (c & 63)) & 1u) {
-                cc.slot[static_cast<std::size_t>(c)] = static_cast<index_t>(cc.courses.size());
-                if (hold_back_mask_ && !s_.prereqs[static_cast<std::size_t>(c)].empty())
-                    cc.held.push_back(static_cast<index_t>(cc.courses.size()));
-                cc.courses.push_back(c);
-            }
+        for (const bool held : {false, true}) {
+            for (index_t c = 0; c < nc; ++c)
+                if (((bits[static_cast<std::size_t>(c) >> 6] >> (c & 63)) & 1u) &&
+                    held == (hold_back_mask_ && !s_.prereqs[static_cast<std::size_t>(c)].empty())) {
+                    cc.slot[static_cast<std::size_t>(c)] = static_cast<index_t>(cc.courses.size());
+                    cc.courses.push_back(c);
+                }
+            if (!held) cc.open = static_cast<index_t>(cc.courses.size());
+        }
         cc.offer_from.assign(1, 0);
         for (const auto& list : s_.skill_courses) {
             for (const auto& o : list)
@@ -155,7 +159,7 @@ TopK Request::class_pools(std::span<const LearnerView> views, const QueryBlock& 
         const ClassCourses& cc = groups[blk.group];
         const auto m = static_cast<index_t>(cc.courses.size());
         const auto n = static_cast<index_t>(blk.count);
-        thread_local std::vector<float> tile, rows, saved;
+        thread_local std::vector<float> tile, rows;
         thread_local std::vector<ld::TopKHeap> heaps;
         // The whole class row at once (a class allows at most the catalogue): each learner's
         // lists are walked once.
@@ -172,16 +176,7 @@ TopK Request::class_pools(std::span<const LearnerView> views, const QueryBlock& 
         for (index_t r = 0; r < n; ++r) {
             const LearnerView& v = views[static_cast<std::size_t>(order[blk.first + static_cast<std::size_t>(r)])];
             float* s = tile.data() + static_cast<std::size_t>(r) * width;
-            // mask_tile(): held-back courses out except the unlocked ones, then the exclusions.
-            if (!cc.held.empty()) {
-                saved.clear();
-                for (const index_t c : v.unlocked)
-                    if (const index_t j = cc.slot[static_cast<std::size_t>(c)]; j >= 0) saved.push_back(s[j]);
-                for (const index_t j : cc.held) s[j] = kOut;
-                std::size_t next = 0;
-                for (const index_t c : v.unlocked)
-                    if (const index_t j = cc.slot[static_cast<std::size_t>(c)]; j >= 0) s[j] = saved[next++];
-            }
+            // mask_tile(): the learner's exclusions (held-back courses are past `open`).
             for (const index_t c : v.excluded)
                 if (const index_t j = cc.slot[static_cast<std::size_t>(c)]; j >= 0) s[j] = kOut;
             if (without_pinned)
@@ -205,13 +200,18 @@ TopK Request::class_pools(std::span<const LearnerView> views, const QueryBlock& 
             auto& heap = heaps[static_cast<std::size_t>(r)];
             heap.reset(kept);
             float threshold = floor_gate;
-            for (index_t p = 0; p < m; ++p) {
+            for (index_t p = 0; p < cc.open; ++p) {
                 // Slots run in course-index order: an equal score never beats a kept one.
-                p += find_above(s + p, m - p, threshold);
-                if (p >= m) break;
+                p += find_above(s + p, cc.open - p, threshold);
+                if (p >= cc.open) break;
                 heap.push({s[p], cc.courses[static_cast<std::size_t>(p)]});
                 threshold = std::max(heap.threshold(), floor_gate);
             }
+            // The held-back courses this learner unlocked (the few mask_tile() put back): offered
+            // one by one, the heap comparing (score, index) in full.
+            for (const index_t c : v.unlocked)
+                if (const index_t j = cc.slot[static_cast<std::size_t>(c)]; j >= cc.open && s[j] > floor_gate)
+                    heap.push({s[j], c});
         }
         for (index_t r = 0; r < n; ++r) {
             const auto q = static_cast<std::size_t>(order[blk.first + static_cast<std::size_t>(r)]);
