@@ -82,10 +82,15 @@ struct ClassCourses {
 // (language, format, region, sessions), only to be masked to -inf. Here learners are grouped by
 // class, and each group is scored against its class's courses alone, packed once per request.
 // Each score is the float the kernel computes for that learner and course in any tile (every
-// lane runs the same arithmetic), the per-learner rules are applied to the compacted row in
-// the order mask_tile(), boost_tile(), goal_tile() apply them, and the slots are in course-index
-// order, so the selection (strictly above the pool's k-th, at or above the floor) keeps exactly
-// the pool topk() keeps over the masked, boosted, floored full row.
+// lane runs the same arithmetic); the exclusions, pinned courses and boosts are applied to the
+// compacted row as mask_tile(), boost_tile() and goal_tile() apply them (same additions, same
+// order); the open courses' slots are in course-index order, so the scan (strictly above the
+// pool's k-th, at or above the floor) is topk()'s; held-back courses sit after them and only the
+// learner's unlocked ones are offered, compared in full. The pool is exactly the one topk()
+// keeps over the masked, boosted, floored full row (tests/cpp/test_ranking.cpp checks a batch
+// against each learner alone, who goes through topk()).
+// Memory per request: the allowed courses' factors once per class present (classes x C d floats
+// at most) and a course -> slot map per class.
 TopK Request::class_pools(std::span<const LearnerView> views, const QueryBlock& queries, index_t pool,
                           bool without_pinned) const {
     namespace ld = learnrec::detail;
