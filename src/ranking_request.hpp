@@ -249,6 +249,9 @@ public:
     /// pool slot spent on one would only be skipped by candidates()).
     TopK pools(std::span<const LearnerView> views, const QueryBlock& queries, index_t pool,
                bool without_pinned = false) const;
+    /// pools() for a batch of a factor model: each learner scored on its class's courses only.
+    TopK class_pools(std::span<const LearnerView> views, const QueryBlock& queries, index_t pool,
+                     bool without_pinned) const;
 
     float model_score(const QueryBlock& queries, index_t q, index_t c) const {
         if (s_.factor) return queries.embeddings.row(q).dot(s_.factor->item_factors().row(c));

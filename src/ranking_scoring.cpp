@@ -24,6 +24,13 @@ void Request::goal_tile(const LearnerView& v, index_t c0, index_t c1, float* row
 
 TopK Request::pools(std::span<const LearnerView> views, const QueryBlock& queries, index_t pool,
                     bool without_pinned) const {
+    // A batch of a factor model: only the courses each learner's class allows are scored.
+    // (A few learners, e.g. one widened pool, stay with topk(), which then splits the catalogue
+    // across threads; both give the same pools.)
+    if (s_.factor && s_.factor->factors() > 0 && pool > 0 && cat_.num_courses() > 0 &&
+        queries.count >= 2 * learnrec::detail::kQueryBlock && queries.embeddings.rows() == queries.count &&
+        queries.embeddings.cols() == s_.factor->factors())
+        return class_pools(views, queries, pool, without_pinned);
     // No predicate: mask_tile sets exactly the courses admits() rejects to -inf, and the
     // selection never keeps a -inf score, so asking admits() again per candidate would only
     // repeat the answer (asserted on every pool in debug builds; the eligibility tests check
@@ -51,6 +58,173 @@ TopK Request::pools(std::span<const LearnerView> views, const QueryBlock& querie
             }
         },
         filter, rules_.num_threads);
+}
+
+namespace {
+
+/// The courses one eligibility class allows, in course-index order, their factors packed for the
+/// scoring kernel: a tile row of the class is the learner's row of eligible courses.
+struct ClassCourses {
+    // slot -> course: first the courses open to all (increasing), then, under hold_back, those
+    // with prerequisites (increasing), which only a learner who unlocked them may get.
+    std::vector<index_t> courses;
+    index_t open = 0;
+    std::vector<index_t> slot;  // course -> slot, -1 when the class does not allow it
+    // skill_courses restricted to the class, by slot: offers[offer_from[k], offer_from[k + 1]).
+    std::vector<SkillOffer> offers;
+    std::vector<std::size_t> offer_from;
+    learnrec::detail::PackedPanels packed;
+};
+
+}  // namespace
+
+// About three quarters of a learner's scores in topk() went to courses its class does not allow
+// (language, format, region, sessions), only to be masked to -inf. Here learners are grouped by
+// class, and each group is scored against its class's courses alone, packed once per request.
+// Each score is the float the kernel computes for that learner and course in any tile (every
+// lane runs the same arithmetic); the exclusions, pinned courses and boosts are applied to the
+// compacted row as mask_tile(), boost_tile() and goal_tile() apply them (same additions, same
+// order); the open courses' slots are in course-index order, so the scan (strictly above the
+// pool's k-th, at or above the floor) is topk()'s; held-back courses sit after them and only the
+// learner's unlocked ones are offered, compared in full. The pool is exactly the one topk()
+// keeps over the masked, boosted, floored full row (tests/cpp/test_ranking.cpp checks a batch
+// against each learner alone, who goes through topk()).
+// Memory per request: the allowed courses' factors once per class present (classes x C d floats
+// at most) and a course -> slot map per class.
+TopK Request::class_pools(std::span<const LearnerView> views, const QueryBlock& queries, index_t pool,
+                          bool without_pinned) const {
+    namespace ld = learnrec::detail;
+    constexpr float kOut = -std::numeric_limits<float>::infinity();
+    const index_t nq = queries.count;
+    const index_t nc = cat_.num_courses();
+    const index_t d = s_.factor->factors();
+    const auto ud = static_cast<std::size_t>(d);
+    TopK out;
+    out.queries = nq;
+    out.k = pool;
+    out.ids.assign(ld::checked_mul(static_cast<std::size_t>(nq), static_cast<std::size_t>(pool), "pools"), -1);
+    out.scores.assign(out.ids.size(), kOut);
+
+    // Learners by class (stable: within a class, in request order), cut into blocks of one class.
+    std::vector<index_t> order(static_cast<std::size_t>(nq));
+    std::iota(order.begin(), order.end(), index_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](index_t a, index_t b) {
+        return views[static_cast<std::size_t>(a)].eligibility_class < views[static_cast<std::size_t>(b)].eligibility_class;
+    });
+    struct Block {
+        std::size_t first, count;
+        std::size_t group;  // index into `groups`
+    };
+    std::vector<Block> blocks;
+    std::vector<index_t> group_class;
+    for (std::size_t i = 0; i < order.size();) {
+        const index_t cls = views[static_cast<std::size_t>(order[i])].eligibility_class;
+        std::size_t j = i;
+        while (j < order.size() && views[static_cast<std::size_t>(order[j])].eligibility_class == cls) ++j;
+        group_class.push_back(cls);
+        for (std::size_t b = i; b < j; b += ld::kQueryBlock)
+            blocks.push_back({b, std::min<std::size_t>(ld::kQueryBlock, j - b), group_class.size() - 1});
+        i = j;
+    }
+
+    const RowMatrix& factors = s_.factor->item_factors();
+    std::vector<ClassCourses> groups(group_class.size());
+    ld::parallel_for(0, static_cast<std::int64_t>(groups.size()), rules_.num_threads, [&](std::int64_t g) {
+        ClassCourses& cc = groups[static_cast<std::size_t>(g)];
+        const std::uint64_t* bits = bits_.data() + static_cast<std::size_t>(group_class[static_cast<std::size_t>(g)]) * words_;
+        cc.slot.assign(static_cast<std::size_t>(nc), -1);
+        for (const bool held : {false, true}) {
+            for (index_t c = 0; c < nc; ++c)
+                if (((bits[static_cast<std::size_t>(c) >> 6] >> (c & 63)) & 1u) &&
+                    held == (hold_back_mask_ && !s_.prereqs[static_cast<std::size_t>(c)].empty())) {
+                    cc.slot[static_cast<std::size_t>(c)] = static_cast<index_t>(cc.courses.size());
+                    cc.courses.push_back(c);
+                }
+            if (!held) cc.open = static_cast<index_t>(cc.courses.size());
+        }
+        cc.offer_from.assign(1, 0);
+        for (const auto& list : s_.skill_courses) {
+            for (const auto& o : list)
+                if (const index_t j = cc.slot[static_cast<std::size_t>(o.course)]; j >= 0) cc.offers.push_back({j, o.level});
+            cc.offer_from.push_back(cc.offers.size());
+        }
+        RowMatrix rows(static_cast<Eigen::Index>(cc.courses.size()), d);
+        for (std::size_t j = 0; j < cc.courses.size(); ++j)
+            rows.row(static_cast<Eigen::Index>(j)) = factors.row(cc.courses[j]);
+        cc.packed = ld::PackedPanels::pack(rows);
+    }, 1);
+
+    const index_t kept = std::min(pool, nc);
+    const bool floored = rules_.min_score > kOut;
+    // Scores >= the floor are those above nextafter(floor, -inf): floor_row() kept exactly those.
+    const float floor_gate = floored ? std::nextafter(rules_.min_score, kOut) : kOut;
+    const ld::FindAboveFn find_above = ld::find_above_fn();
+    ld::parallel_for(0, static_cast<std::int64_t>(blocks.size()), rules_.num_threads, [&](std::int64_t bi) {
+        const Block& blk = blocks[static_cast<std::size_t>(bi)];
+        const ClassCourses& cc = groups[blk.group];
+        const auto m = static_cast<index_t>(cc.courses.size());
+        const auto n = static_cast<index_t>(blk.count);
+        thread_local std::vector<float> tile, rows;
+        thread_local std::vector<ld::TopKHeap> heaps;
+        // The whole class row at once (a class allows at most the catalogue): each learner's
+        // lists are walked once.
+        const auto width = static_cast<std::size_t>((m + ld::kPanel - 1) / ld::kPanel * ld::kPanel);
+        tile.resize(blk.count * width);
+        rows.resize(blk.count * ud);
+        if (heaps.size() < static_cast<std::size_t>(ld::kQueryBlock)) heaps.resize(ld::kQueryBlock);
+        for (index_t r = 0; r < n; ++r) {
+            const index_t q = order[blk.first + static_cast<std::size_t>(r)];
+            std::copy_n(queries.embeddings.data() + static_cast<std::size_t>(q) * ud, ud,
+                        rows.data() + static_cast<std::size_t>(r) * ud);
+        }
+        if (m > 0) ld::score_panels(rows.data(), ud, n, cc.packed, 0, m, tile.data(), width);
+        for (index_t r = 0; r < n; ++r) {
+            const LearnerView& v = views[static_cast<std::size_t>(order[blk.first + static_cast<std::size_t>(r)])];
+            float* s = tile.data() + static_cast<std::size_t>(r) * width;
+            // mask_tile(): the learner's exclusions (held-back courses are past `open`).
+            for (const index_t c : v.excluded)
+                if (const index_t j = cc.slot[static_cast<std::size_t>(c)]; j >= 0) s[j] = kOut;
+            if (without_pinned)
+                for (const auto& p : v.pinned)
+                    if (const index_t j = cc.slot[static_cast<std::size_t>(p.course)]; j >= 0) s[j] = kOut;
+            // boost_tile() and goal_tile(): the same additions in the same order.
+            if (gap_active_)
+                for (const auto& g : v.gaps) {
+                    const float scale = rules_.gap_boost / static_cast<float>(g.target);
+                    const auto k = static_cast<std::size_t>(g.skill);
+                    for (std::size_t e = cc.offer_from[k]; e < cc.offer_from[k + 1]; ++e) {
+                        const SkillOffer& o = cc.offers[e];
+                        if (o.level > g.current)
+                            s[o.course] += scale * static_cast<float>(std::min(o.level, g.target) - g.current);
+                    }
+                }
+            if (goal_active_)
+                for (const auto& gm : v.goal)
+                    if (const index_t j = cc.slot[static_cast<std::size_t>(gm.course)]; j >= 0)
+                        s[j] += rules_.goal_weight * gm.score;
+            auto& heap = heaps[static_cast<std::size_t>(r)];
+            heap.reset(kept);
+            float threshold = floor_gate;
+            for (index_t p = 0; p < cc.open; ++p) {
+                // Slots run in course-index order: an equal score never beats a kept one.
+                p += find_above(s + p, cc.open - p, threshold);
+                if (p >= cc.open) break;
+                heap.push({s[p], cc.courses[static_cast<std::size_t>(p)]});
+                threshold = std::max(heap.threshold(), floor_gate);
+            }
+            // The held-back courses this learner unlocked (the few mask_tile() put back): offered
+            // one by one, the heap comparing (score, index) in full.
+            for (const index_t c : v.unlocked)
+                if (const index_t j = cc.slot[static_cast<std::size_t>(c)]; j >= cc.open && s[j] > floor_gate)
+                    heap.push({s[j], c});
+        }
+        for (index_t r = 0; r < n; ++r) {
+            const auto q = static_cast<std::size_t>(order[blk.first + static_cast<std::size_t>(r)]);
+            const auto offset = q * static_cast<std::size_t>(pool);
+            heaps[static_cast<std::size_t>(r)].write_sorted(out.ids.data() + offset, out.scores.data() + offset);
+        }
+    });
+    return out;
 }
 
 }  // namespace learnrec::ranking::engine

@@ -806,6 +806,78 @@ TEST_CASE("the academy's rules give every learner k courses, obligations first, 
     CHECK(kinds.count(ReasonKind::popular_in_department) == 1);
 }
 
+TEST_CASE("a batch of learners gets exactly the answer each learner gets alone, under every rule", "[ranking]") {
+    // A batch of a factor model scores each learner on its eligibility class's courses only; a
+    // single learner goes through the plain top-k over the whole masked row. Same courses, same
+    // floats, same order expected, with boosts, goals, floor, held-back and substituted courses.
+    AcademyConfig config;
+    config.seed = 11;
+    config.learners = 300;
+    config.courses = 240;
+    const Academy academy = generate_academy(config);
+    RankingInputs in = academy_ranking_inputs(academy);
+    std::mt19937 rng(3);
+    std::normal_distribution<float> normal(0.0f, 0.4f);
+    RowMatrix users(config.learners, 8), items(config.courses, 8);
+    for (Eigen::Index i = 0; i < users.size(); ++i) users.data()[i] = normal(rng);
+    for (Eigen::Index i = 0; i < items.size(); ++i) items.data()[i] = normal(rng);
+    const Ranker ranker(std::make_shared<const AlsModel>(users, items, AlsConfig{}), in.catalogue, in.learners,
+                        in.history);
+    std::vector<index_t> who(static_cast<std::size_t>(config.learners));
+    std::iota(who.begin(), who.end(), 0);
+    // Two goal matches per learner, on courses that vary with the learner.
+    GoalMatches goals;
+    for (index_t l = 0; l < config.learners; ++l) {
+        const index_t a = (7 * l) % config.courses, b = (7 * l + 3) % config.courses;
+        goals.matches.push_back({std::min(a, b), 0.25f + 0.001f * static_cast<float>(l), -1});
+        goals.matches.push_back({std::max(a, b), 0.5f, -1});
+        goals.offsets.push_back(static_cast<offset_t>(goals.matches.size()));
+    }
+    const timestamp_t now = date(2026, 2, 1);
+    for (auto mode : {PrerequisiteMode::hold_back, PrerequisiteMode::substitute})
+        for (float floor : {-std::numeric_limits<float>::infinity(), 0.0f, 0.3f}) {
+            RankingRules rules = rules_k(10);
+            rules.gap_boost = 0.5f;
+            rules.mmr_lambda = 0.8f;
+            rules.renewal_days = 30;
+            rules.prerequisites = mode;
+            rules.min_score = floor;
+            rules.goal_weight = 0.7f;
+            rules.num_threads = 2;
+            const auto batch = ranker.recommend(who, now, rules, goals);
+            for (index_t l = 0; l < config.learners; ++l) {
+                GoalMatches own;
+                const auto first = goals.offsets[static_cast<std::size_t>(l)];
+                const auto last = goals.offsets[static_cast<std::size_t>(l) + 1];
+                own.matches.assign(goals.matches.begin() + first, goals.matches.begin() + last);
+                own.offsets.push_back(static_cast<offset_t>(own.matches.size()));
+                const auto alone = ranker.recommend(std::vector<index_t>{l}, now, rules, own);
+                INFO("learner " << l << ", floor " << floor);
+                REQUIRE(ids(alone) == ids(batch, l));
+                for (index_t j = 0; j < alone.count(0); ++j) {
+                    CHECK(alone.scores[alone.slot(0, j)] == batch.scores[batch.slot(l, j)]);
+                    CHECK(alone.model_scores[alone.slot(0, j)] == batch.model_scores[batch.slot(l, j)]);
+                }
+            }
+        }
+}
+
+TEST_CASE("courses tied on score in a batch are ranked by course index as for one learner", "[ranking]") {
+    const index_t learners = 200, courses = 90;
+    // Every course scores the same for everyone: the order is the course index alone.
+    const auto model = fixed_scores(learners, std::vector<float>(static_cast<std::size_t>(courses), 1.0f));
+    const Ranker ranker(model, plain_catalogue(courses), std::vector<LearnerFacts>(learners));
+    RankingRules rules = rules_k(12);
+    rules.num_threads = 2;
+    std::vector<index_t> who(static_cast<std::size_t>(learners));
+    std::iota(who.begin(), who.end(), 0);
+    const auto batch = ranker.recommend(who, kNow, rules);
+    std::vector<index_t> first(12);
+    std::iota(first.begin(), first.end(), 0);
+    for (index_t l = 0; l < learners; ++l) REQUIRE(ids(batch, l) == first);
+    CHECK(ids(ranker.recommend(std::vector<index_t>{5}, kNow, rules)) == first);
+}
+
 // ---- learners the model was not trained on ----------------------------------------------------------
 
 namespace {

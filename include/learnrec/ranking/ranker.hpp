@@ -19,8 +19,10 @@
 //
 // Thread safety: immutable after construction but for a mutex-guarded cache of eligibility bits
 // (O(classes x C), kept for the last rules and time: a campaign's chunks share them); recommend()
-// may be called concurrently. Complexity per request: the model's top-k (O(L C d)) + O(L C / 64)
-// + O(L (k + pool^2 + h) d) for MMR and explanations (h = completed courses, at most 64 used).
+// may be called concurrently. Complexity per request: the model's top-k (O(L C d); a batch of a
+// factor model scores each learner on its eligibility class's courses only, O(L C_class d), with
+// O(classes C d) to pack them) + O(L C / 64) + O(L (k + pool^2 + h) d) for MMR and explanations
+// (h = completed courses, at most 64 used).
 #pragma once
 
 #include <memory>
