@@ -9,13 +9,7 @@
 // (confidences and preferences as in model/als.hpp), in float, only the lower block triangle of A_c
 // (detail/als_update_kernels.hpp: 2,560 floats, 10 KiB, at 64 factors), and both Gram matrices X'X
 // and Y'Y in double. When a learner's row changes, their old terms (old weights, old factors)
-// leave the courses they had and the new ones enter the courses they have now. Only a course
-// solved in this update needs them now: the others (about half of the courses a day touches, those
-// whose column did not change) keep per learner who moved what their equations still count (the
-// factors and weights of then), and take one pair of terms per such learner when they are next
-// solved, however often the learner moved in between, or when their oldest entry is
-// kMaxDeferredUpdates (7) updates old. Whenever a course is solved (a refresh included) its
-// equations equal those rebuilt from the current data and factors. The terms are
+// leave the courses they had and the new ones enter the courses they have now; the terms are
 // grouped by course and each course takes all of its terms at once, each register tile of A_c
 // loaded and stored once per course (detail::als_packed_update, vectorised per instruction set;
 // courses in parallel), rather than one d x d rank-1 update per pair. Float is enough: a day adds
@@ -41,15 +35,13 @@
 // Learners and courses not named keep their factors, as with als_partial_fit.
 //
 // Complexity: construction O(nnz d^2 + (n + m) d^2) (rank-k products per course); an update
-// O(sum over changed rows of (old + new row length) + deferred terms of the courses solved or aged
-// out) d^2 + courses solved * (d^3 exact, or
+// O(sum over changed rows of (old + new row length) d^2 + courses solved * (d^3 exact, or
 // cg_steps d^2 by CG) + learners solved * (d^3 exact, or cg_steps (row length d + d^2) by CG) + m d^2)
 // (the m d^2: the courses' shared factor for the Woodbury solves, when some exact row uses it),
 // independent of the number of learners and interactions otherwise; model() O((n + m) d) (copies
 // the factors and checks only the rows the updater solved; the Gram matrices it caches are the
-// updater's). Memory: the interaction rows (O(nnz)), about m d (d / 2 + 1) floats (10 KiB per
-// course at 64 factors), and the deferred entries of the last 7 updates' moves (24 bytes per
-// course of a moved learner's rows, d floats per move).
+// updater's). Memory: the interaction rows (O(nnz)) and about m d (d / 2 + 1) floats (10 KiB per
+// course at 64 factors).
 // Thread safety: one thread at a time per updater; model() returns an independent immutable model.
 // Determinism: the solves run on num_threads (regions of less than 3e7 flops on the calling
 // thread alone), the sums in a fixed order: the same updates give the same factors
@@ -58,10 +50,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdint>
-#include <cstring>
 #include <memory>
-#include <numeric>
 #include <span>
 #include <tuple>
 #include <utility>
@@ -97,12 +86,14 @@ public:
                        "the interactions are {} x {} but the model {} x {}: the updater starts from the data the model was "
                        "trained on", interactions.rows, interactions.cols, model.num_learners(), model.num_courses());
         rows_.resize(static_cast<std::size_t>(interactions.rows));
-        slot_.assign(static_cast<std::size_t>(interactions.rows), kNoSlot);
-        for (index_t u = 0; u < interactions.rows; ++u) store_sorted(rows_[static_cast<std::size_t>(u)], interactions.row(u));
+        for (index_t u = 0; u < interactions.rows; ++u) {
+            const CsrRow r = interactions.row(u);
+            auto& row = rows_[static_cast<std::size_t>(u)];
+            row.courses.assign(r.indices.begin(), r.indices.end());
+            row.weights.assign(r.weights.begin(), r.weights.end());
+        }
         gx_ = X_.cast<double>().transpose() * X_.cast<double>();
         gy_ = Y_.cast<double>().transpose() * Y_.cast<double>();
-        pending_.resize(static_cast<std::size_t>(Y_.rows()));
-        pending_since_.assign(static_cast<std::size_t>(Y_.rows()), 0);
         a_.assign(static_cast<std::size_t>(Y_.rows()) * packed_, 0.0f);
         b_.assign(static_cast<std::size_t>(Y_.rows()) * dp_, 0.0f);
         // Each course's equations from its column in one rank-k product (not nnz rank-1 updates).
@@ -128,11 +119,6 @@ public:
     const RowMatrix& item_factors() const noexcept { return Y_; }
     const AlsConfig& config() const noexcept { return config_; }
 
-    /// Changes of (learner, course) terms that wait for the course's next solve: one per course
-    /// of a moved learner's old and new rows, per move, since the course's equations were last
-    /// brought up to date (see update()).
-    std::size_t deferred_changes() const noexcept { return pending_entries_; }
-
     /// See the header comment. Throws Error on a negative or repeated index, a row count that does
     /// not match `learners`, or fewer columns than num_courses(); the updater is unchanged then.
     Stats update(std::span<const index_t> learners, const CsrView& rows, std::span<const index_t> refresh = {}) {
@@ -148,7 +134,6 @@ public:
         stats.learners_added = n - num_learners();
         stats.courses_added = rows.cols - num_courses();
         grow(n, rows.cols);
-        ++updates_;
         const auto d = static_cast<Eigen::Index>(config_.factors);
         const auto m = static_cast<std::size_t>(num_courses());
 
@@ -172,27 +157,40 @@ public:
         RowMatrix solved(rows.rows, d);
         solve_learners(solved, rows, learners, exact_pick, cg_pick);
 
-        // A moved learner's terms change in every course of their old and new rows, but only the
-        // courses solved now need current equations. The others keep an entry per learner who moved
-        // since their equations were last brought up to date: what the equations still count for
-        // that learner (the factors and coefficients of then) and what the learner has now. The
-        // entry becomes one pair of terms when the course is next solved, however often the learner
-        // moved in between.
+        // Each moved learner's old terms (old weights, old factors) leave the equations of the courses
+        // they had, the new ones enter those they have now, grouped by course in a stable order.
         RowMatrix previous(static_cast<Eigen::Index>(moved.size()), d);
+        std::vector<std::size_t> starts(m + 1, 0);
+        for (index_t i : moved) {
+            for (index_t c : rows_[static_cast<std::size_t>(learners[static_cast<std::size_t>(i)])].courses)
+                ++starts[static_cast<std::size_t>(c) + 1];
+            for (index_t c : rows.row(i).indices) ++starts[static_cast<std::size_t>(c) + 1];
+        }
+        for (std::size_t c = 0; c < m; ++c) starts[c + 1] += starts[c];
+        std::vector<Term> terms(starts[m]);
+        std::vector<std::size_t> next(starts.begin(), starts.end() - 1);
         for (std::size_t k = 0; k < moved.size(); ++k) {
             const index_t i = moved[k];
             const index_t u = learners[static_cast<std::size_t>(i)];
-            auto& row = rows_[static_cast<std::size_t>(u)];
             const CsrRow fresh = rows.row(i);
-            previous.row(static_cast<Eigen::Index>(k)) = X_.row(u);
-            for (index_t c : row.courses) --column_size_[static_cast<std::size_t>(c)];
-            for (index_t c : fresh.indices) ++column_size_[static_cast<std::size_t>(c)];
-            store_sorted(next_row_, fresh);
-            defer(u, row, next_row_);
+            auto& row = rows_[static_cast<std::size_t>(u)];
+            const auto r = static_cast<Eigen::Index>(k);
+            previous.row(r) = X_.row(u);
+            for (std::size_t j = 0; j < row.courses.size(); ++j) {
+                const auto c = static_cast<std::size_t>(row.courses[j]);
+                terms[next[c]++] = term(previous.row(r).data(), row.weights[j], -1.0f);
+                --column_size_[c];
+            }
+            for (std::size_t j = 0; j < fresh.size(); ++j) {
+                const auto c = static_cast<std::size_t>(fresh.indices[j]);
+                terms[next[c]++] = term(solved.row(i).data(), fresh.weights[j], +1.0f);
+                ++column_size_[c];
+            }
             X_.row(u) = solved.row(i);
             // Publishing checks only what the updater wrote (model()): an ill-posed solve is caught there.
             if (!((solved.row(i).array() - solved.row(i).array()).sum() == 0.0f)) nonfinite_learners_ = true;
-            std::swap(row, next_row_);
+            row.courses.assign(fresh.indices.begin(), fresh.indices.end());
+            row.weights.assign(fresh.weights.begin(), fresh.weights.end());
         }
         std::vector<index_t> moved_learners(moved.size());
         for (std::size_t k = 0; k < moved.size(); ++k) moved_learners[k] = learners[static_cast<std::size_t>(moved[k])];
@@ -208,28 +206,6 @@ public:
                 solve_at[c] = static_cast<std::int64_t>(courses.size());
                 courses.push_back(static_cast<index_t>(c));
             }
-        // The courses solved now take their pending terms; so does every course whose oldest entry is
-        // kMaxDeferredUpdates updates old, which bounds what the deferral keeps.
-        std::vector<char> flush = changed;
-        for (std::size_t c = 0; c < m; ++c)
-            if (!pending_[c].empty() && updates_ - pending_since_[c] >= kMaxDeferredUpdates) flush[c] = 1;
-        std::vector<std::size_t> starts(m + 1, 0);
-        for (std::size_t c = 0; c < m; ++c)
-            if (flush[c]) {
-                coalesce(pending_[c]);
-                for (const Pending& e : pending_[c])
-                    starts[c + 1] += (e.snapshot != kNoSnapshot ? 1 : 0) + (e.a_now != 0.0f || e.b_now != 0.0f ? 1 : 0);
-            }
-        for (std::size_t c = 0; c < m; ++c) starts[c + 1] += starts[c];
-        std::vector<Term> terms(starts[m]);
-        for (std::size_t c = 0; c < m; ++c) {
-            if (!flush[c]) continue;
-            std::size_t at = starts[c];
-            for (const Pending& e : pending_[c]) {
-                if (e.snapshot != kNoSnapshot) terms[at++] = Term{snapshot(e.snapshot), -e.a_then, -e.b_then};
-                if (e.a_now != 0.0f || e.b_now != 0.0f) terms[at++] = Term{X_.row(e.learner).data(), e.a_now, e.b_now};
-            }
-        }
         RowMatrix ys(static_cast<Eigen::Index>(courses.size()), d);
         const std::size_t dp = dp_, D = static_cast<std::size_t>(d);
         // X'X + reg I, dense and zero-padded to dp: the shared part of every course's equations.
@@ -264,8 +240,6 @@ public:
             }
             std::memcpy(ys.row(k).data(), y, D * sizeof(float));
         });
-        for (std::size_t c = 0; c < m; ++c)
-            if (flush[c]) settle(static_cast<index_t>(c));
         RowMatrix old_ys(static_cast<Eigen::Index>(courses.size()), d);
         for (std::size_t k = 0; k < courses.size(); ++k) {
             old_ys.row(static_cast<Eigen::Index>(k)) = Y_.row(courses[k]);
@@ -398,129 +372,6 @@ private:
             }
     }
 
-    /// What a course's kept equations still count for a learner who moved since they were last
-    /// brought up to date, and what the learner has now: a, b as in Term, summed over the row's
-    /// entries for the course (a row may hold a course twice; each entry is a term, as in training).
-    struct Pending {
-        index_t learner = 0;
-        std::uint32_t snapshot = 0;  // the factors counted then (kNoSnapshot: the pair was absent)
-        float a_then = 0.0f, b_then = 0.0f;
-        float a_now = 0.0f, b_now = 0.0f;  // with the learner's current factors (0, 0: no pair now)
-    };
-    static constexpr std::uint32_t kNoSnapshot = 0xffffffffu;
-    static constexpr std::uint32_t kNoSlot = 0xffffffffu;
-
-    /// `row` with its entries by increasing course (stable: duplicates keep their order).
-    static void store_sorted(Row& row, const CsrRow& r) {
-        row.courses.assign(r.indices.begin(), r.indices.end());
-        row.weights.assign(r.weights.begin(), r.weights.end());
-        if (std::is_sorted(row.courses.begin(), row.courses.end())) return;
-        std::vector<std::size_t> order(row.courses.size());
-        std::iota(order.begin(), order.end(), std::size_t{0});
-        std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return row.courses[x] < row.courses[y]; });
-        std::vector<index_t> courses(order.size());
-        std::vector<float> weights(order.size());
-        for (std::size_t k = 0; k < order.size(); ++k) {
-            courses[k] = row.courses[order[k]];
-            weights[k] = row.weights[order[k]];
-        }
-        row.courses = std::move(courses);
-        row.weights = std::move(weights);
-    }
-
-    /// Learner u moves from row `before` to row `after` (both sorted), their factors still those
-    /// of before: each course of either row gets an entry (what its equations counted for u before
-    /// this move, what u has after it). Entries of the same learner merge when the course's terms
-    /// are built (coalesce()), so only the first one's "before" and the last one's "after" count.
-    void defer(index_t u, const Row& before, const Row& after) {
-        std::uint32_t snap = kNoSnapshot;
-        std::size_t i = 0, j = 0;
-        const std::size_t ni = before.courses.size(), nj = after.courses.size();
-        while (i < ni || j < nj) {
-            const index_t c = j == nj || (i < ni && before.courses[i] < after.courses[j]) ? before.courses[i]
-                                                                                       : after.courses[j];
-            Pending e{u, kNoSnapshot, 0.0f, 0.0f, 0.0f, 0.0f};
-            bool had = false;
-            for (; i < ni && before.courses[i] == c; ++i, had = true) accumulate(before.weights[i], e.a_then, e.b_then);
-            for (; j < nj && after.courses[j] == c; ++j) accumulate(after.weights[j], e.a_now, e.b_now);
-            if (had) {
-                if (snap == kNoSnapshot) snap = new_snapshot(X_.row(u).data());
-                ++snapshot_refs_[snap];
-                e.snapshot = snap;
-            }
-            auto& list = pending_[static_cast<std::size_t>(c)];
-            if (list.empty()) pending_since_[static_cast<std::size_t>(c)] = updates_;
-            list.push_back(e);
-            ++pending_entries_;
-        }
-    }
-
-    /// Merges a course's entries of the same learner (in place, first-seen order): the first
-    /// entry's "then" (what the equations count) with the last one's "now".
-    void coalesce(std::vector<Pending>& list) {
-        std::size_t kept = 0;
-        for (std::size_t k = 0; k < list.size(); ++k) {
-            const Pending e = list[k];
-            auto& slot = slot_[static_cast<std::size_t>(e.learner)];
-            if (slot == kNoSlot) {
-                slot = static_cast<std::uint32_t>(kept);
-                list[kept++] = e;
-                continue;
-            }
-            Pending& first = list[slot];
-            first.a_now = e.a_now;
-            first.b_now = e.b_now;
-            release(e.snapshot);
-            --pending_entries_;
-        }
-        list.resize(kept);
-        for (const Pending& e : list) slot_[static_cast<std::size_t>(e.learner)] = kNoSlot;
-    }
-
-    /// Course c's entries went into its equations: they are dropped.
-    void settle(index_t c) {
-        auto& list = pending_[static_cast<std::size_t>(c)];
-        for (const Pending& e : list) release(e.snapshot);
-        pending_entries_ -= list.size();
-        list.clear();
-    }
-
-    void release(std::uint32_t snap) {
-        if (snap != kNoSnapshot && --snapshot_refs_[snap] == 0) free_snapshots_.push_back(snap);
-    }
-
-    /// A term's coefficients added for one entry of weight w (as term(x, w, +1)).
-    void accumulate(float weight, float& a, float& b) const {
-        const float w = config_.alpha * weight;
-        const float conf = std::abs(w);
-        a += conf - 1.0f;
-        if (w > 0.0f) b += conf;
-    }
-
-    std::uint32_t new_snapshot(const float* x) {
-        const auto D = static_cast<std::size_t>(config_.factors);
-        std::uint32_t id;
-        if (!free_snapshots_.empty()) {
-            id = free_snapshots_.back();
-            free_snapshots_.pop_back();
-        } else {
-            id = static_cast<std::uint32_t>(snapshot_refs_.size());
-            snapshot_refs_.push_back(0);
-            snapshots_.resize(snapshots_.size() + D);
-        }
-        std::memcpy(snapshots_.data() + id * D, x, D * sizeof(float));
-        return id;
-    }
-
-    const float* snapshot(std::uint32_t id) const {
-        return snapshots_.data() + static_cast<std::size_t>(id) * static_cast<std::size_t>(config_.factors);
-    }
-
-    /// Updates after which a course's deferred terms go in even if it was not solved: a week of
-    /// daily updates. It bounds the deferral's memory to the entries and factors of that many
-    /// updates' moves, and a learner moving again within it still costs one pair of terms.
-    static constexpr std::uint64_t kMaxDeferredUpdates = 7;
-
     /// Marks the courses whose pair with this learner was added, removed or re-weighted. Rows with
     /// strictly increasing indices (CSR as built by learnrec) are merged in place; others are sorted
     /// into a copy first.
@@ -570,7 +421,6 @@ private:
             x.topRows(X_.rows()) = X_;
             X_ = std::move(x);
             rows_.resize(static_cast<std::size_t>(learners));
-            slot_.resize(static_cast<std::size_t>(learners), kNoSlot);
         }
         if (courses > num_courses()) {
             RowMatrix y = RowMatrix::Zero(courses, d);
@@ -578,8 +428,6 @@ private:
             Y_ = std::move(y);
             a_.resize(static_cast<std::size_t>(courses) * packed_, 0.0f);
             column_size_.resize(static_cast<std::size_t>(courses), 0);
-            pending_.resize(static_cast<std::size_t>(courses));
-            pending_since_.resize(static_cast<std::size_t>(courses), 0);
             b_.resize(static_cast<std::size_t>(courses) * dp_, 0.0f);
         }
     }
@@ -648,17 +496,7 @@ private:
     std::vector<float> a_;      // per course, packed lower block triangle: sum (c - 1) x x'
     std::vector<float> b_;      // per course, dp: sum c p x
     std::vector<index_t> column_size_;  // interactions per course
-    // The terms not yet in the kept equations (see update()): per course, one entry per learner
-    // who moved since its equations were last brought up to date; per learner, where theirs are.
-    std::vector<std::vector<Pending>> pending_;
-    std::vector<std::uint32_t> slot_;                       // per learner, scratch of coalesce() (kNoSlot between calls)
-    std::size_t pending_entries_ = 0;
-    std::vector<std::uint64_t> pending_since_;  // per course: the update that made its oldest entry
-    std::uint64_t updates_ = 0;                 // updates so far
-    bool nonfinite_learners_ = false;  // a solve wrote a non-finite learner row (model() then checks all)
-    std::vector<float> snapshots_;                          // factors counted by entries, d floats each
-    std::vector<std::uint32_t> snapshot_refs_, free_snapshots_;
-    Row next_row_;                                          // scratch of update()
+    bool nonfinite_learners_ = false;   // a solve wrote a non-finite learner row (model() then checks all)
 };
 
 }  // namespace learnrec
