@@ -358,6 +358,62 @@ TEST_CASE("the daily updater keeps a learner whose row did not change as they we
     CHECK(updater.item_factors() == model.item_factors());
 }
 
+TEST_CASE("a course whose learner moved on days 1 and 2 and that is solved on day 3 equals the half-step on its column",
+          "[fresh][daily]") {
+    const CsrMatrix all = data();
+    const AlsModel model = fit_als(all.view(), exact_config());
+    AlsDailyUpdater updater(model, all.view(), 1);
+    // Learner u keeps course c and adds a course on days 1 and 2: c's column does not change, so c
+    // is not solved, but its equations must follow u's new factors.
+    index_t u = 0;
+    while (all.row(u).size() < 2) ++u;
+    const index_t c = all.row(u).indices[0];
+    std::vector<std::pair<index_t, float>> row;
+    for (std::size_t k = 0; k < all.row(u).size(); ++k) row.emplace_back(all.row(u).indices[k], all.row(u).weights[k]);
+    CsrMatrix current = all;
+    for (int day = 1; day <= 2; ++day) {
+        index_t added = 0;
+        while (std::any_of(row.begin(), row.end(), [&](const auto& p) { return p.first == added; })) ++added;
+        row.emplace_back(added, 1.0f);
+        current = with_row(current.view(), u, row, all.cols());
+        const std::vector<index_t> who{u};
+        REQUIRE(updater.update(who, detail::select_rows(current.view(), who, current.cols()).view()).learners_solved == 1);
+        CHECK(updater.item_factors().row(c) == model.item_factors().row(c));
+    }
+    // Day 3: another learner of c re-weights it, and c is solved.
+    index_t v = u + 1;
+    while (v < all.rows() && !std::binary_search(all.row(v).indices.begin(), all.row(v).indices.end(), c)) ++v;
+    REQUIRE(v < all.rows());
+    std::vector<std::pair<index_t, float>> vrow;
+    for (std::size_t k = 0; k < all.row(v).size(); ++k)
+        vrow.emplace_back(all.row(v).indices[k], all.row(v).weights[k] + (all.row(v).indices[k] == c ? 1.0f : 0.0f));
+    current = with_row(current.view(), v, vrow, all.cols());
+    const std::vector<index_t> who{v};
+    updater.update(who, detail::select_rows(current.view(), who, current.cols()).view());
+    // The oracle: a training half-step of c's column of the current data against the current learners.
+    const AlsModel learners_now(updater.user_factors(), model.item_factors(), model.config());
+    const CsrMatrix column = detail::select_columns(current.view(), std::vector<index_t>{c}, nullptr);
+    CHECK(relative_gap(updater.item_factors().row(c), learners_now.fold_in_courses(column.view(), 1)) < 1e-4);
+    // Every course's kept equations equal those rebuilt from the data.
+    AlsDailyUpdater rebuilt(updater.model(), current.view(), 1);
+    const CsrMatrix none(0, current.cols());
+    const std::vector<index_t> every = all_rows(current.cols());
+    updater.update({}, none.view(), every);
+    rebuilt.update({}, none.view(), every);
+    CHECK(relative_gap(updater.item_factors(), rebuilt.item_factors()) < 1e-5);
+}
+
+TEST_CASE("publishing refuses learner factors that an update made non-finite", "[fresh][daily]") {
+    const CsrMatrix all = data();
+    const AlsModel model = fit_als(all.view(), exact_config());
+    AlsDailyUpdater updater(model, all.view(), 1);
+    // alpha x 3e38 overflows the confidence to infinity.
+    const CsrMatrix today = with_row(all.view(), 9, {{1, 3e38f}, {4, 1.0f}}, all.cols());
+    const std::vector<index_t> who{9};
+    updater.update(who, detail::select_rows(today.view(), who, today.cols()).view());
+    CHECK_THROWS_WITH(updater.model(), Contains("NaN or infinity"));
+}
+
 namespace {
 
 AlsConfig cg_config(int threads = 1) {

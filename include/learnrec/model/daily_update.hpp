@@ -39,8 +39,9 @@
 // cg_steps d^2 by CG) + learners solved * (d^3 exact, or cg_steps (row length d + d^2) by CG) + m d^2)
 // (the m d^2: the courses' shared factor for the Woodbury solves, when some exact row uses it),
 // independent of the number of learners and interactions otherwise; model() O((n + m) d) (copies
-// the factors; the Gram matrices it caches are the updater's). Memory: the interaction rows
-// (O(nnz)) and about m d (d / 2 + 1) floats (10 KiB per course at 64 factors).
+// the factors and checks only the rows the updater solved; the Gram matrices it caches are the
+// updater's). Memory: the interaction rows (O(nnz)) and about m d (d / 2 + 1) floats (10 KiB per
+// course at 64 factors).
 // Thread safety: one thread at a time per updater; model() returns an independent immutable model.
 // Determinism: the solves run on num_threads (regions of less than 3e7 flops on the calling
 // thread alone), the sums in a fixed order: the same updates give the same factors
@@ -186,6 +187,8 @@ public:
                 ++column_size_[c];
             }
             X_.row(u) = solved.row(i);
+            // Publishing checks only what the updater wrote (model()): an ill-posed solve is caught there.
+            if (!((solved.row(i).array() - solved.row(i).array()).sum() == 0.0f)) nonfinite_learners_ = true;
             row.courses.assign(fresh.indices.begin(), fresh.indices.end());
             row.weights.assign(fresh.weights.begin(), fresh.weights.end());
         }
@@ -253,7 +256,10 @@ public:
         Eigen::MatrixXf user_gram = gy_.cast<float>(), item_gram = gx_.cast<float>();
         user_gram.diagonal().array() += config_.regularization;
         item_gram.diagonal().array() += config_.regularization;
-        return AlsModel(X_, Y_, config_, std::move(user_gram), std::move(item_gram));
+        // The learner table is checked only when a solve wrote a non-finite row: the rows it
+        // started from were checked by the trained model, and the solved ones as they were written.
+        if (nonfinite_learners_) return AlsModel(X_, Y_, config_, std::move(user_gram), std::move(item_gram));
+        return AlsModel(X_, Y_, config_, std::move(user_gram), std::move(item_gram), detail::LearnerFactorsChecked{});
     }
 
     /// Regions of less than `flops` work run on the calling thread alone (default 3e7, about 10 ms
@@ -490,6 +496,7 @@ private:
     std::vector<float> a_;      // per course, packed lower block triangle: sum (c - 1) x x'
     std::vector<float> b_;      // per course, dp: sum c p x
     std::vector<index_t> column_size_;  // interactions per course
+    bool nonfinite_learners_ = false;   // a solve wrote a non-finite learner row (model() then checks all)
 };
 
 }  // namespace learnrec
