@@ -11,6 +11,7 @@
 // Results depend only on the inputs and the instruction set chosen, never on the thread count.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstring>
@@ -59,6 +60,102 @@ template <class Vec>
 [[gnu::always_inline]] inline void als_axpy(float* __restrict out, float s, const float* __restrict y, index_t n) {
     for (index_t k = 0; k < n; ++k) out[k] += s * y[k];
 }
+
+/// out[q] = als_dot<Vec>(y[q], v, n) for four rows y[q] in one pass. Each row's sum is formed in
+/// als_dot's order (bit-identical results), but as four independent multiply-add chains: one
+/// chain waits on the FMA latency at every step, and at 128 factors the CG's per-course dots ran
+/// at a quarter of the FMA units' rate and were the largest cost of a step. v's chunks are loaded
+/// once for the four rows.
+template <class Vec>
+[[gnu::always_inline]] inline void als_dot4(float* __restrict out, const float* const* y, const float* __restrict v,
+                                            index_t n) {
+    constexpr index_t L = static_cast<index_t>(sizeof(Vec) / sizeof(float));
+    const float* __restrict y0 = y[0];
+    const float* __restrict y1 = y[1];
+    const float* __restrict y2 = y[2];
+    const float* __restrict y3 = y[3];
+    Vec a0{}, a1{}, a2{}, a3{};
+    index_t k = 0;
+    for (; k + L <= n; k += L) {
+        Vec vv, v0, v1, v2, v3;
+        std::memcpy(&vv, v + k, sizeof(vv));
+        std::memcpy(&v0, y0 + k, sizeof(v0));
+        std::memcpy(&v1, y1 + k, sizeof(v1));
+        std::memcpy(&v2, y2 + k, sizeof(v2));
+        std::memcpy(&v3, y3 + k, sizeof(v3));
+        a0 += v0 * vv;
+        a1 += v1 * vv;
+        a2 += v2 * vv;
+        a3 += v3 * vv;
+    }
+    float s0 = als_hsum(a0), s1 = als_hsum(a1), s2 = als_hsum(a2), s3 = als_hsum(a3);
+    for (; k < n; ++k) {
+        s0 += y0[k] * v[k];
+        s1 += y1[k] * v[k];
+        s2 += y2[k] * v[k];
+        s3 += y3[k] * v[k];
+    }
+    out[0] = s0;
+    out[1] = s1;
+    out[2] = s2;
+    out[3] = s3;
+}
+
+/// out += s[0] y[0], then s[1] y[1], s[2] y[2], s[3] y[3]: four als_axpy calls in one pass over
+/// out (each element takes the four terms in the same order, so the result is bit-identical).
+[[gnu::always_inline]] inline void als_axpy4(float* __restrict out, const float* s, const float* const* y, index_t n) {
+    const float s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+    const float* __restrict y0 = y[0];
+    const float* __restrict y1 = y[1];
+    const float* __restrict y2 = y[2];
+    const float* __restrict y3 = y[3];
+    for (index_t k = 0; k < n; ++k) {
+        float o = out[k];
+        o += s0 * y0[k];
+        o += s1 * y1[k];
+        o += s2 * y2[k];
+        o += s3 * y3[k];
+        out[k] = o;
+    }
+}
+
+/// out += sum_j coef(alpha w_j, y_j . v) y_j over a row's entries j (idx, w: n of them), in entry
+/// order: the course terms of a CG residual or product. Four courses at a time (als_dot4 /
+/// als_axpy4), with the next four courses' rows prefetched: they are scattered over a matrix far
+/// larger than the caches, and a learner's rows are reused across the CG steps once fetched.
+template <class Vec, class Coef>
+[[gnu::always_inline]] inline void als_course_terms(float* __restrict out, const float* __restrict v,
+                                                    const float* __restrict Y, index_t d, const index_t* idx,
+                                                    const float* w, std::size_t n, float alpha, Coef coef) {
+    const auto D = static_cast<std::size_t>(d);
+    std::size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        const float* y[4];
+        float dots[4], s[4];
+        for (std::size_t q = 0; q < 4; ++q) y[q] = Y + static_cast<std::size_t>(idx[j + q]) * D;
+        for (std::size_t q = j + 4; q < std::min(j + 8, n); ++q)
+            for (std::size_t line = 0; line < D; line += 16)
+                __builtin_prefetch(Y + static_cast<std::size_t>(idx[q]) * D + line);
+        als_dot4<Vec>(dots, y, v, d);
+        for (std::size_t q = 0; q < 4; ++q) s[q] = coef(alpha * w[j + q], dots[q]);
+        als_axpy4(out, s, y, d);
+    }
+    for (; j < n; ++j) {
+        const float* y = Y + static_cast<std::size_t>(idx[j]) * D;
+        als_axpy(out, coef(alpha * w[j], als_dot<Vec>(y, v, d)), y, d);
+    }
+}
+
+/// The coefficient of y_j in the CG residual b - A x: c p - (c - 1) y_j . x with c = |alpha w_j|
+/// and p = [alpha w_j > 0].
+[[gnu::always_inline]] inline float als_residual_coef(float cw, float dot) {
+    const float pref = cw > 0.0f ? 1.0f : 0.0f;
+    const float c = std::fabs(cw);
+    return c * pref - (c - 1.0f) * dot;
+}
+
+/// The coefficient of y_j in A p: (c - 1) y_j . p.
+[[gnu::always_inline]] inline float als_product_coef(float cw, float dot) { return (std::fabs(cw) - 1.0f) * dot; }
 
 /// out = A v for a symmetric d x d matrix A (as a sum of A's rows scaled by v).
 [[gnu::always_inline]] inline void als_symv(float* __restrict out, const float* __restrict a, const float* __restrict v,
@@ -123,23 +220,13 @@ template <class Vec>
     float* __restrict ap = work + 2 * static_cast<std::size_t>(d);
     als_symv(r, gram_reg, x, d);
     for (index_t k = 0; k < d; ++k) r[k] = -r[k];
-    for (std::size_t j = 0; j < n; ++j) {
-        float c = alpha * w[j];
-        const float pref = c > 0.0f ? 1.0f : 0.0f;
-        c = std::fabs(c);
-        const float* y = Y + static_cast<std::size_t>(idx[j]) * static_cast<std::size_t>(d);
-        als_axpy(r, c * pref - (c - 1.0f) * als_dot<Vec>(y, x, d), y, d);
-    }
+    als_course_terms<Vec>(r, x, Y, d, idx, w, n, alpha, als_residual_coef);
     std::memcpy(p, r, static_cast<std::size_t>(d) * sizeof(float));
     float rs_old = als_dot<Vec>(r, r, d);
     if (rs_old < 1e-20f) return;
     for (int it = 0; it < steps; ++it) {
         als_symv(ap, gram_reg, p, d);
-        for (std::size_t j = 0; j < n; ++j) {
-            const float c = std::fabs(alpha * w[j]);
-            const float* y = Y + static_cast<std::size_t>(idx[j]) * static_cast<std::size_t>(d);
-            als_axpy(ap, (c - 1.0f) * als_dot<Vec>(y, p, d), y, d);
-        }
+        als_course_terms<Vec>(ap, p, Y, d, idx, w, n, alpha, als_product_coef);
         const float pap = als_dot<Vec>(p, ap, d);
         if (!(pap > 0.0f)) break;  // direction of non-positive curvature: stop rather than diverge
         const float step = rs_old / pap;
@@ -156,33 +243,98 @@ template <class Vec>
 /// Rows solved together by als_cg_block: G is read once per block instead of once per row.
 inline constexpr index_t kAlsCgBlock = 8;
 
+/// A register tile of a small matrix product: out[b][v] = sum_r s[b, r] m[r][v] for R rows b and
+/// NV native vectors Vec of columns v, with s[b, r] = bsrc[b * b_stride + r * r_stride] and row r
+/// of m at m + r * ldm, r < count; out's rows are ldo apart. Each element is summed over r in
+/// order, so the tile shape never changes a result. Both the CG's products with the Gram matrix
+/// and the Gram matrix itself are made of these tiles.
+template <class Vec, std::size_t R, std::size_t NV>
+[[gnu::always_inline]] inline void als_tile(float* __restrict out, std::size_t ldo, const float* __restrict bsrc,
+                                            std::size_t b_stride, std::size_t r_stride, const float* __restrict m,
+                                            std::size_t ldm, std::size_t count) {
+    constexpr std::size_t L = sizeof(Vec) / sizeof(float);
+    Vec acc[R][NV];
+    for (auto& row : acc)
+        for (auto& a : row) a = Vec{};
+    for (std::size_t r = 0; r < count; ++r) {
+        Vec mv[NV];
+        for (std::size_t v = 0; v < NV; ++v) std::memcpy(&mv[v], m + r * ldm + v * L, sizeof(Vec));
+        for (std::size_t b = 0; b < R; ++b) {
+            const float s = bsrc[b * b_stride + r * r_stride];
+            for (std::size_t v = 0; v < NV; ++v) acc[b][v] += s * mv[v];
+        }
+    }
+    for (std::size_t b = 0; b < R; ++b)
+        for (std::size_t v = 0; v < NV; ++v) std::memcpy(out + b * ldo + v * L, &acc[b][v], sizeof(Vec));
+}
+
+/// Tile shape per path: AVX2 and SSE2 have 16 vector registers, AVX-512 has 32. AVX2: 4 x 3 = 12
+/// accumulators, 3 loads and 4 broadcasts per 12 multiply-adds (the former 8 x 1 tile needed 9
+/// loads per 8 and kept the load ports busier than the FMA units). SSE2 has no FMA, so a product
+/// needs a register of its own: 4 x 2. AVX-512: 8 x 2.
+template <class Vec>
+inline constexpr std::size_t kAlsTileRows = sizeof(Vec) == 64 ? 8 : 4;
+template <class Vec>
+inline constexpr std::size_t kAlsTileVecs = sizeof(Vec) == 32 ? 3 : 2;
+
+/// Columns [0, cols) of rows [b0, b0 + R) of the product above, in tiles of NV vectors, then single
+/// vectors, then single columns (d not a multiple of the vector width).
+template <class Vec, std::size_t R>
+[[gnu::always_inline]] inline void als_tile_row(float* __restrict out, std::size_t ldo, const float* __restrict bsrc,
+                                                std::size_t b_stride, std::size_t r_stride,
+                                                const float* __restrict m, std::size_t ldm, std::size_t count,
+                                                std::size_t cols) {
+    constexpr std::size_t L = sizeof(Vec) / sizeof(float);
+    constexpr std::size_t NV = kAlsTileVecs<Vec>;
+    std::size_t kc = 0;
+    for (; kc + NV * L <= cols; kc += NV * L)
+        als_tile<Vec, R, NV>(out + kc, ldo, bsrc, b_stride, r_stride, m + kc, ldm, count);
+    for (; kc + L <= cols; kc += L) als_tile<Vec, R, 1>(out + kc, ldo, bsrc, b_stride, r_stride, m + kc, ldm, count);
+    for (; kc < cols; ++kc)
+        for (std::size_t b = 0; b < R; ++b) {
+            float sum = 0.0f;
+            for (std::size_t r = 0; r < count; ++r) sum += bsrc[b * b_stride + r * r_stride] * m[r * ldm + kc];
+            out[b * ldo + kc] = sum;
+        }
+}
+
 /// out[b] = G p[b] for the kAlsCgBlock rows of p (each d floats; G symmetric, so row r of G is
-/// column r). Register-blocked like the scoring kernel: one native vector Vec of columns (16, 8 or
-/// 4 floats for AVX-512, AVX2, SSE2) x 8 rows of accumulators, one load of G per 8 multiply-adds.
-/// Vec must be the path's register width: a wider generic vector is split by GCC into halves that
-/// live on the stack (AVX2 with 16-float vectors ran at a tenth of its speed).
+/// column r), in register tiles (als_tile). Vec must be the path's register width: a wider
+/// generic vector is split by GCC into halves that live on the stack (AVX2 with 16-float vectors
+/// ran at a tenth of its speed).
 template <class Vec>
 [[gnu::always_inline]] inline void als_block_symv(float* __restrict out, const float* __restrict p,
                                                   const float* __restrict g, index_t d) {
-    constexpr std::size_t L = sizeof(Vec) / sizeof(float);
+    constexpr std::size_t R = kAlsTileRows<Vec>;
+    static_assert(kAlsCgBlock % R == 0, "row tiles must cover the block");
     const auto D = static_cast<std::size_t>(d);
-    std::size_t kc = 0;
-    for (; kc + L <= D; kc += L) {
-        Vec acc[kAlsCgBlock];
-        for (auto& a : acc) a = Vec{};
-        for (std::size_t r = 0; r < D; ++r) {
-            Vec gv;
-            std::memcpy(&gv, g + r * D + kc, sizeof(gv));
-            for (index_t b = 0; b < kAlsCgBlock; ++b) acc[b] += p[static_cast<std::size_t>(b) * D + r] * gv;
-        }
-        for (index_t b = 0; b < kAlsCgBlock; ++b) std::memcpy(out + static_cast<std::size_t>(b) * D + kc, &acc[b], sizeof(Vec));
+    for (std::size_t b0 = 0; b0 < static_cast<std::size_t>(kAlsCgBlock); b0 += R)
+        als_tile_row<Vec, R>(out + b0 * D, D, p + b0 * D, D, 1, g, D, D, D);
+}
+
+/// out (d x d, row-major) = sum over `rows` rows a_n of a (row-major, d floats each) of a_n a_n',
+/// the Gram matrix of a block of rows. Only the tiles that reach the lower triangle are computed
+/// (about half the multiply-adds of a general product), then mirrored, so out is exactly
+/// symmetric. Replaces a portable Eigen product, which the baseline build runs on 4-wide SSE2
+/// without FMA on every path (a tenth of the CG half-step at 128 factors).
+template <class Vec>
+[[gnu::always_inline]] inline void als_gram_rows_impl(float* __restrict out, const float* __restrict a, std::size_t rows,
+                                                      index_t d) {
+    constexpr std::size_t R = kAlsTileRows<Vec>;
+    const auto D = static_cast<std::size_t>(d);
+    if (rows == 0) {
+        for (std::size_t k = 0; k < D * D; ++k) out[k] = 0.0f;
+        return;
     }
-    for (; kc < D; ++kc)
-        for (index_t b = 0; b < kAlsCgBlock; ++b) {
-            float sum = 0.0f;
-            for (std::size_t r = 0; r < D; ++r) sum += p[static_cast<std::size_t>(b) * D + r] * g[r * D + kc];
-            out[static_cast<std::size_t>(b) * D + kc] = sum;
-        }
+    constexpr std::size_t L = sizeof(Vec) / sizeof(float);
+    // Row block [i0, i0 + R) needs columns [0, i0 + R) (every (i, j) with j <= i), rounded up to
+    // whole vectors: a few entries above the diagonal more, instead of scalar columns.
+    const auto cols = [&](std::size_t end) { return std::min(D, (end + L - 1) / L * L); };
+    std::size_t i0 = 0;
+    for (; i0 + R <= D; i0 += R) als_tile_row<Vec, R>(out + i0 * D, D, a + i0, 1, D, a, D, rows, cols(i0 + R));
+    for (; i0 < D; ++i0) als_tile_row<Vec, 1>(out + i0 * D, D, a + i0, 1, D, a, D, rows, cols(i0 + 1));
+    for (std::size_t i = 0; i < D; ++i)
+        for (std::size_t j = i + 1; j < D; ++j) out[i * D + j] = out[j * D + i];
 }
 
 /// als_cg_row for `count` <= kAlsCgBlock consecutive rows in lockstep (x: their factors, row-major
@@ -207,13 +359,8 @@ template <class Vec>
         float* __restrict rb = r + static_cast<std::size_t>(b) * D;
         const float* xb = x + static_cast<std::size_t>(b) * D;
         for (std::size_t k = 0; k < D; ++k) rb[k] = -rb[k];
-        for (auto j = static_cast<std::size_t>(indptr[b]); j < static_cast<std::size_t>(indptr[b + 1]); ++j) {
-            float c = alpha * weights[j];
-            const float pref = c > 0.0f ? 1.0f : 0.0f;
-            c = std::fabs(c);
-            const float* y = Y + static_cast<std::size_t>(indices[j]) * D;
-            als_axpy(rb, c * pref - (c - 1.0f) * als_dot<Vec>(y, xb, d), y, d);
-        }
+        const auto j0 = static_cast<std::size_t>(indptr[b]), j1 = static_cast<std::size_t>(indptr[b + 1]);
+        als_course_terms<Vec>(rb, xb, Y, d, indices + j0, weights + j0, j1 - j0, alpha, als_residual_coef);
         rs[b] = als_dot<Vec>(rb, rb, d);
         active[b] = !(rs[b] < 1e-20f);
     }
@@ -233,11 +380,8 @@ template <class Vec>
             float* __restrict pb = p + static_cast<std::size_t>(b) * D;
             float* __restrict apb = ap + static_cast<std::size_t>(b) * D;
             float* __restrict rb = r + static_cast<std::size_t>(b) * D;
-            for (auto j = static_cast<std::size_t>(indptr[b]); j < static_cast<std::size_t>(indptr[b + 1]); ++j) {
-                const float c = std::fabs(alpha * weights[j]);
-                const float* y = Y + static_cast<std::size_t>(indices[j]) * D;
-                als_axpy(apb, (c - 1.0f) * als_dot<Vec>(y, pb, d), y, d);
-            }
+            const auto j0 = static_cast<std::size_t>(indptr[b]), j1 = static_cast<std::size_t>(indptr[b + 1]);
+            als_course_terms<Vec>(apb, pb, Y, d, indices + j0, weights + j0, j1 - j0, alpha, als_product_coef);
             const float pap = als_dot<Vec>(pb, apb, d);
             if (!(pap > 0.0f)) {  // direction of non-positive curvature: stop rather than diverge
                 active[b] = false;
@@ -422,6 +566,8 @@ LEARNREC_ISA_KERNEL_V(void, als_cg_block,
                      const float* __restrict gram_reg, const offset_t* indptr, const index_t* indices,
                      const float* weights, float alpha, int steps, float* __restrict work),
                     (x, count, Y, d, gram_reg, indptr, indices, weights, alpha, steps, work))
+LEARNREC_ISA_KERNEL_V(void, als_gram_rows,
+                    (float* __restrict out, const float* __restrict a, std::size_t rows, index_t d), (out, a, rows, d))
 LEARNREC_ISA_KERNEL_V(bool, als_exact_row,
                     (float* __restrict x, const float* __restrict Y, index_t d, const float* __restrict gram_reg,
                      const index_t* idx, const float* w, std::size_t n, float alpha, float* __restrict work),

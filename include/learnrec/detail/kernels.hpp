@@ -30,6 +30,7 @@ RowMatrix gram(const RowMatrix& A, int threads);
 
 }  // namespace learnrec::detail
 
+#include "learnrec/detail/als_kernels.hpp"  // als_gram_rows: register tiles per instruction set
 #include "learnrec/detail/parallel.hpp"
 
 namespace learnrec::detail {
@@ -42,7 +43,10 @@ inline RowMatrix gram(const RowMatrix& A, int threads) {
     std::vector<Eigen::MatrixXf> partial(static_cast<std::size_t>(parts), Eigen::MatrixXf::Zero(d, d));
     parallel_for(0, parts, threads, [&](std::int64_t t) {
         const auto b = n * t / parts, e = n * (t + 1) / parts;
-        if (e > b) partial[static_cast<std::size_t>(t)].noalias() = A.middleRows(b, e - b).transpose() * A.middleRows(b, e - b);
+        // Symmetric, so its row-major result is also the column-major one.
+        if (e > b)
+            als_gram_rows(partial[static_cast<std::size_t>(t)].data(), A.row(b).data(), static_cast<std::size_t>(e - b),
+                          static_cast<index_t>(d));
     });
     Eigen::MatrixXf sum = Eigen::MatrixXf::Zero(d, d);
     for (auto& p : partial) sum += p;
