@@ -88,7 +88,8 @@ struct Snapshot {
     ModelVersion version;
     QueryBlock cold_start;        ///< the query of a learner nothing is known about (the average learner)
     /// The catalogue's text index, for goals in the learner's own words (`goal` on the routes);
-    /// built with the snapshot, from its catalogue and the directory's skill_synonyms.csv.
+    /// built from the catalogue and the directory's skill_synonyms.csv, and kept with them by a
+    /// reload that keeps the catalogue (catalogue_reused).
     std::shared_ptr<const text::CourseTextIndex> goals_index;
     std::size_t events_read = 0;  ///< events of the log that matched the model's ids
     bool history_reused = false;  ///< the history came from the previous snapshot, not the log
