@@ -268,14 +268,15 @@ template <class Vec, std::size_t R, std::size_t NV>
         for (std::size_t v = 0; v < NV; ++v) std::memcpy(out + b * ldo + v * L, &acc[b][v], sizeof(Vec));
 }
 
-/// Tile shape per path: AVX2 and SSE2 have 16 vector registers, AVX-512 has 32. AVX2: 4 x 3 = 12
-/// accumulators, 3 loads and 4 broadcasts per 12 multiply-adds (the former 8 x 1 tile needed 9
-/// loads per 8 and kept the load ports busier than the FMA units). SSE2 has no FMA, so a product
-/// needs a register of its own: 4 x 2. AVX-512: 8 x 2.
+/// Tile shape per path: AVX2 and SSE2 have 16 vector registers, AVX-512 has 32. AVX2 and SSE2:
+/// 4 x 2 = 8 accumulators, 2 loads and 4 broadcasts per 8 multiply-adds (the former 8 x 1 tile
+/// needed 9 loads per 8). A 4 x 3 tile (12 accumulators + 3 loaded vectors + a broadcast) leaves
+/// GCC no spare register: it spilled accumulators to the stack in the hot loop and ran slower
+/// than 8 x 1. AVX-512: 8 x 2.
 template <class Vec>
 inline constexpr std::size_t kAlsTileRows = sizeof(Vec) == 64 ? 8 : 4;
 template <class Vec>
-inline constexpr std::size_t kAlsTileVecs = sizeof(Vec) == 32 ? 3 : 2;
+inline constexpr std::size_t kAlsTileVecs = 2;
 
 /// Columns [0, cols) of rows [b0, b0 + R) of the product above, in tiles of NV vectors, then single
 /// vectors, then single columns (d not a multiple of the vector width).
