@@ -291,7 +291,9 @@ template <class Vec, std::size_t R>
     for (; kc + NV * L <= cols; kc += NV * L)
         als_tile<Vec, R, NV>(out + kc, ldo, bsrc, b_stride, r_stride, m + kc, ldm, count);
     for (; kc + L <= cols; kc += L) als_tile<Vec, R, 1>(out + kc, ldo, bsrc, b_stride, r_stride, m + kc, ldm, count);
-    for (; kc < cols; ++kc)
+    // The same start as kc, written so that GCC sees the tail is empty when cols % L == 0 (it
+    // otherwise warns -Waggressive-loop-optimizations on instantiations with a known d).
+    for (kc = cols - cols % L; kc < cols; ++kc)
         for (std::size_t b = 0; b < R; ++b) {
             float sum = 0.0f;
             for (std::size_t r = 0; r < count; ++r) sum += bsrc[b * b_stride + r * r_stride] * m[r * ldm + kc];
