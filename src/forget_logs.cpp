@@ -174,23 +174,18 @@ CsrMatrix align_to_model(const Interactions& data, const ModelBundle& bundle) {
     return CsrMatrix::from_triplets(bundle.model->num_learners(), bundle.model->num_courses(), t);
 }
 
-ForgetResult forget_learners(const ModelBundle& bundle, const Interactions& data, std::span<const std::string> learner_ids,
-                             int num_threads) {
-    LEARNREC_CHECK(bundle.model != nullptr, "the bundle holds no model");
-    // Forgetting is ALS's own algorithm (als_forget_learners), so it asks for exactly that class.
-    const Model& given = *bundle.model;
-    LEARNREC_CHECK(typeid(given) == typeid(AlsModel),
-                   "forgetting re-solves the courses a learner touched, which learnrec implements for 'als' models; "
-                   "retrain this '{}' model on the cleaned logs instead (README, \"Forgetting a learner\")",
-                   bundle.model->kind());
-    const CsrMatrix aligned = align_to_model(data, bundle);
+namespace {
+
+/// Forgetting on `aligned` (the training data in the model's index space).
+ForgetResult forget_aligned(const ModelBundle& bundle, const CsrMatrix& aligned, std::span<const std::string> learner_ids,
+                            int num_threads) {
     std::vector<index_t> rows;
     for (const auto& id : learner_ids) rows.push_back(bundle.learners.at(id, "learner"));
     ForgetResult out;
     out.data_matches_fingerprint = !bundle.metadata.data_fingerprint.empty() &&
         data_fingerprint(aligned.view(), bundle.learners, bundle.courses) == bundle.metadata.data_fingerprint;
-    auto model = std::make_shared<const AlsModel>(
-        als_forget_learners(static_cast<const AlsModel&>(given), aligned.view(), rows, num_threads, &out.report));
+    auto model = std::make_shared<const AlsModel>(als_forget_learners(static_cast<const AlsModel&>(*bundle.model),
+                                                                      aligned.view(), rows, num_threads, &out.report));
     std::vector<char> gone(static_cast<std::size_t>(bundle.learners.size()), 0);
     for (index_t r : rows) gone[static_cast<std::size_t>(r)] = 1;
     std::vector<std::string> kept_ids;
@@ -203,8 +198,10 @@ ForgetResult forget_learners(const ModelBundle& bundle, const Interactions& data
     out.bundle.learners = IdMap(std::move(kept_ids));
     out.bundle.courses = bundle.courses;
     out.bundle.metadata = bundle.metadata;
-    const CsrMatrix remaining = detail::select_rows(aligned.view(), kept_rows, aligned.cols());
-    out.bundle.metadata.data_fingerprint = data_fingerprint(remaining.view(), out.bundle.learners, out.bundle.courses);
+    auto remaining = std::make_shared<CsrMatrix>(detail::select_rows(aligned.view(), kept_rows, aligned.cols()));
+    out.bundle.metadata.data_fingerprint = data_fingerprint(remaining->view(), out.bundle.learners, out.bundle.courses);
+    // A file that kept its training data keeps it, without them: forgetting from it again works.
+    if (bundle.training) out.bundle.training = std::move(remaining);
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::system_clock::now().time_since_epoch()).count();
     out.bundle.metadata.history.push_back(fmt::format(
@@ -212,6 +209,35 @@ ForgetResult forget_learners(const ModelBundle& bundle, const Interactions& data
         out.report.learners_removed, out.report.courses_resolved.size()));
     out.bundle.model = std::move(model);
     return out;
+}
+
+void check_forgettable(const ModelBundle& bundle) {
+    LEARNREC_CHECK(bundle.model != nullptr, "the bundle holds no model");
+    // Forgetting is ALS's own algorithm (als_forget_learners), so it asks for exactly that class.
+    const Model& given = *bundle.model;
+    LEARNREC_CHECK(typeid(given) == typeid(AlsModel),
+                   "forgetting re-solves the courses a learner touched, which learnrec implements for 'als' models; "
+                   "retrain this '{}' model on the cleaned logs instead (README, \"Forgetting a learner\")",
+                   bundle.model->kind());
+    LEARNREC_CHECK(bundle.learners.size() > 0 && bundle.courses.size() > 0,
+                   "the model file holds no learner or course ids, so its rows cannot be matched to ids");
+}
+
+}  // namespace
+
+ForgetResult forget_learners(const ModelBundle& bundle, const Interactions& data, std::span<const std::string> learner_ids,
+                             int num_threads) {
+    check_forgettable(bundle);
+    return forget_aligned(bundle, align_to_model(data, bundle), learner_ids, num_threads);
+}
+
+ForgetResult forget_learners(const ModelBundle& bundle, std::span<const std::string> learner_ids, int num_threads) {
+    check_forgettable(bundle);
+    LEARNREC_CHECK(bundle.training != nullptr,
+                   "the model file keeps no training data, so the courses the learners touched cannot be re-solved "
+                   "from it: give the training interactions (CLI --interactions or --events), or train with "
+                   "--keep-training-data (Python: save(..., training_data=...))");
+    return forget_aligned(bundle, *bundle.training, learner_ids, num_threads);
 }
 
 }  // namespace learnrec

@@ -143,6 +143,9 @@ ModelMetadata read_metadata(PayloadReader& in) {
 void check_bundle(const ModelBundle& bundle) {
     LEARNREC_CHECK(bundle.model != nullptr, "the bundle holds no model");
     const Model& m = *bundle.model;
+    LEARNREC_CHECK(!bundle.training || (bundle.training->rows() == m.num_learners() && bundle.training->cols() == m.num_courses()),
+                   "the training data kept with the model is {} x {} but the model is {} x {}", bundle.training->rows(),
+                   bundle.training->cols(), m.num_learners(), m.num_courses());
     LEARNREC_CHECK(bundle.learners.size() == 0 || bundle.learners.size() == m.num_learners(),
                    "{} learner ids for a model of {} learners", bundle.learners.size(), m.num_learners());
     LEARNREC_CHECK(bundle.courses.size() == 0 || bundle.courses.size() == m.num_courses(),
@@ -150,11 +153,11 @@ void check_bundle(const ModelBundle& bundle) {
 }
 
 /// The 64-byte envelope followed by `payload` (kind already checked by the caller).
-std::string seal_envelope(std::string_view kind, std::string_view payload) {
+std::string seal_envelope(std::string_view kind, std::string_view payload, std::uint32_t version = 2) {
     std::string out(kHeaderSize, '\0');
     auto* h = reinterpret_cast<unsigned char*>(out.data());
     std::copy(kMagic.begin(), kMagic.end(), h);
-    put_le(h + 8, model_file_version, 4);
+    put_le(h + 8, version, 4);
     put_le(h + 12, kHeaderSize, 4);
     std::memcpy(h + 16, kind.data(), kind.size());
     std::memcpy(h + 32, &kByteOrderMarker, 4);     // native order, like the payload
@@ -168,7 +171,9 @@ std::string seal_envelope(std::string_view kind, std::string_view payload) {
     return out;
 }
 
-std::string encode(const Model& model, const IdMap* learners, const IdMap* courses, const ModelMetadata* metadata) {
+/// Version 2 bytes, or version 3 (the training data after the metadata) when `training` is given.
+std::string encode(const Model& model, const IdMap* learners, const IdMap* courses, const ModelMetadata* metadata,
+                   const CsrMatrix* training = nullptr) {
     const std::string_view kind = model.kind();
     LEARNREC_CHECK(!kind.empty() && kind.size() <= kKindSize && std::all_of(kind.begin(), kind.end(), valid_kind_char),
                    "model kind '{}' must be 1 to {} characters of [a-z0-9_-]", printable(kind), kKindSize);
@@ -183,19 +188,20 @@ std::string encode(const Model& model, const IdMap* learners, const IdMap* cours
         w.ids(learners ? *learners : IdMap{});
         w.ids(courses ? *courses : IdMap{});
         write_metadata(w, model, metadata);
+        if (training) w.csr(*training);
         payload = std::move(w).take();
     } catch (const boost::archive::archive_exception& e) {
         LEARNREC_FAIL_AT("save", "serialization failed: {}", e.what());
     }
 
-    return seal_envelope(kind, payload);
+    return seal_envelope(kind, payload, training ? 3 : 2);
 }
 
 /// What a checked envelope holds.
 struct Envelope {
     std::string_view kind;
     std::string_view payload;
-    std::uint32_t version;  ///< the file format version (1 or 2: 2 adds metadata after the ids)
+    std::uint32_t version;  ///< the file format version (2 adds metadata after the ids, 3 the training data)
 };
 
 /// Checks the envelope completely (magic, version, sizes, byte order, both CRCs); returns the
@@ -274,6 +280,14 @@ ModelBundle decode(std::string_view bytes, const std::string& context) {
         bundle.learners = in.ids("learner ids");
         bundle.courses = in.ids("course ids");
         if (version >= 2) bundle.metadata = read_metadata(in);
+        if (version >= 3) {
+            auto training = std::make_shared<CsrMatrix>(in.csr("training data"));
+            if (training->rows() != bundle.model->num_learners() || training->cols() != bundle.model->num_courses())
+                in.fail(fmt::format("the training data kept is {} x {} but the model is {} x {}", training->rows(),
+                                    training->cols(), bundle.model->num_learners(), bundle.model->num_courses()));
+            bundle.training = std::move(training);
+        }
+        bundle.format_version = version;
         in.finish();
         if (bundle.learners.size() != 0 && bundle.learners.size() != bundle.model->num_learners())
             in.fail(fmt::format("{} learner ids for a model of {} learners", bundle.learners.size(),
@@ -323,7 +337,7 @@ std::string read_binary_file(const std::filesystem::path& path) {
 
 std::string to_bytes(const ModelBundle& bundle) {
     check_bundle(bundle);
-    return encode(*bundle.model, &bundle.learners, &bundle.courses, &bundle.metadata);
+    return encode(*bundle.model, &bundle.learners, &bundle.courses, &bundle.metadata, bundle.training.get());
 }
 std::string to_bytes(const Model& model) { return encode(model, nullptr, nullptr, nullptr); }
 

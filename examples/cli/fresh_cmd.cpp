@@ -54,15 +54,22 @@ struct ForgetFlags {
 };
 
 int run_forget(const ForgetFlags& f) {
-    LEARNREC_CHECK(!f.interactions.empty() || !f.events.empty(),
-                   "forget re-solves the courses the learner touched on the training data: give --interactions "
-                   "(the CSV the model was trained on) or --events");
     LEARNREC_CHECK(f.events_out.empty() || !f.events.empty(), "--events-out needs --events (the log to clean)");
     LEARNREC_CHECK(f.push_log_out.empty() || !f.push_log.empty(), "--push-log-out needs --push-log (the log to clean)");
     const ModelBundle bundle = load(f.model);
-    const Interactions data = !f.interactions.empty() ? read_interactions_csv(f.interactions)
-                                                      : apply_policy(read_events_csv(f.events));
-    const ForgetResult result = forget_learners(bundle, data, f.learners, f.threads);
+    // The courses they touched are re-solved on the training data: the data given, else the data
+    // the file keeps (learnrec train --keep-training-data).
+    const bool data_given = !f.interactions.empty() || !f.events.empty();
+    LEARNREC_CHECK(data_given || bundle.training,
+                   "{} keeps no training data, and forget re-solves the courses the learner touched on it: give "
+                   "--interactions (the CSV the model was trained on) or --events, or train with --keep-training-data",
+                   f.model);
+    const ForgetResult result =
+        data_given ? forget_learners(bundle,
+                                     !f.interactions.empty() ? read_interactions_csv(f.interactions)
+                                                             : apply_policy(read_events_csv(f.events)),
+                                     f.learners, f.threads)
+                   : forget_learners(bundle, f.learners, f.threads);
     save(result.bundle, f.out);
     fmt::print("Removed {} learner(s) from {}; re-solved {} course(s) they touched; wrote {}\n",
                result.report.learners_removed, f.model, result.report.courses_resolved.size(), f.out);
@@ -91,7 +98,8 @@ Command add_forget_command(CLI::App& app) {
     cmd->add_option("--model", flags->model, "Model file (with ids)")->required()->check(CLI::ExistingFile);
     cmd->add_option("--learner", flags->learners, "Learner id to forget (repeatable)")->required();
     cmd->add_option("--out", flags->out, "Where to write the model without them")->required();
-    cmd->add_option("--interactions", flags->interactions, "The interactions CSV the model was trained on")
+    cmd->add_option("--interactions", flags->interactions, "The interactions CSV the model was trained on (not needed "
+                    "when the model file keeps its training data)")
         ->check(CLI::ExistingFile);
     cmd->add_option("--events", flags->events, "Typed events CSV: the training data (when no --interactions) and the "
                     "log cleaned into --events-out")->check(CLI::ExistingFile);

@@ -11,7 +11,8 @@
 namespace learnrec::cli {
 
 /// Registers `learnrec forget --model FILE --learner ID [--learner ID ...] --out FILE
-/// (--interactions CSV | --events CSV) [--events-out FILE]`.
+/// [--interactions CSV | --events CSV] [--events-out FILE]`: the data is needed unless the model
+/// file keeps its training data (train --keep-training-data).
 Command add_forget_command(CLI::App& app);
 
 /// Metadata for a model trained now on `data`: trained_at from `trained_at` (a date or time) when

@@ -67,7 +67,7 @@ std::string json_escape(std::string_view s) {
 }
 
 int run_train(const std::string& path, const std::vector<std::string>& ignored, TrainFlags& flags, double holdout,
-              const std::string& save_path, const std::string& trained_at) {
+              const std::string& save_path, const std::string& trained_at, bool keep_training_data) {
     CsvOptions csv;
     csv.ignored_columns = ignored;
     const auto t0 = std::chrono::steady_clock::now();
@@ -92,10 +92,11 @@ int run_train(const std::string& path, const std::vector<std::string>& ignored, 
     auto als = std::make_shared<const AlsModel>(fit_als(data.matrix, config, progress(config.iterations)));
     fmt::print("Trained in {:.2f} s\n", seconds_since(t1));
     if (!save_path.empty()) {
-        const ModelBundle bundle{als, data.learners, data.courses, cli::training_metadata(data, trained_at)};
+        ModelBundle bundle{als, data.learners, data.courses, cli::training_metadata(data, trained_at)};
+        if (keep_training_data) bundle.training = std::make_shared<const CsrMatrix>(data.matrix);
         save(bundle, save_path);
-        fmt::print("Saved the model with its learner and course ids to {}\n  model version {}\n", save_path,
-                   model_version(bundle));
+        fmt::print("Saved the model with its learner and course ids{} to {}\n  model version {}\n",
+                   keep_training_data ? " and its training data" : "", save_path, model_version(bundle));
     }
     return 0;
 }
@@ -210,7 +211,7 @@ int run_recommend(const std::string& path, const std::vector<std::string>& ignor
 int run_inspect(const std::string& path) {
     const ModelBundle bundle = load(path);  // validates envelope, checksums and payload
     const Model& m = *bundle.model;
-    fmt::print("{}: a valid learnrec model file (format version {})\n", path, model_file_version);
+    fmt::print("{}: a valid learnrec model file (format version {})\n", path, bundle.format_version);
     fmt::print("  kind         {}\n  learners     {}\n  courses      {}\n", m.kind(), m.num_learners(), m.num_courses());
     const ScoringForm form = m.scoring();
     if (form.factors) fmt::print("  factors      {}\n", form.factors->factors());
@@ -225,6 +226,10 @@ int run_inspect(const std::string& path) {
     };
     show_ids("learner ids", bundle.learners);
     show_ids("course ids", bundle.courses);
+    if (bundle.training)
+        fmt::print("  training     {} interactions kept (learnrec forget needs no --interactions)\n", bundle.training->nnz());
+    else
+        fmt::print("  training     not kept\n");
     cli::print_metadata(bundle);
     return 0;
 }
@@ -255,7 +260,12 @@ int main(int argc, char** argv) {
     train->add_option("--holdout", holdout, "Hold out this fraction of each learner's courses and report recall@10")
         ->check(CLI::Range(0.0, 0.9));
     std::string train_save;
-    train->add_option("--save", train_save, "Write the trained model (with learner and course ids) to this file");
+    auto* train_save_opt =
+        train->add_option("--save", train_save, "Write the trained model (with learner and course ids) to this file");
+    bool train_keep = false;
+    train->add_flag("--keep-training-data", train_keep, "Keep the interactions in the model file (format version 3), "
+                    "so that `learnrec forget` re-solves from the file alone; they are personal data, handle the "
+                    "file like the event log")->needs(train_save_opt);
     std::string train_at;
     train->add_option("--trained-at", train_at, "Recorded training time (default: the data's latest timestamp, else "
                       "now); fixed, the same data and seed give the same file bytes");
@@ -303,7 +313,7 @@ int main(int argc, char** argv) {
                 };
             return demo::run(demo_options, ranked);
         }
-        if (*train) return run_train(train_path, train_ignored, train_flags, holdout, train_save, train_at);
+        if (*train) return run_train(train_path, train_ignored, train_flags, holdout, train_save, train_at, train_keep);
         if (*rec)
             return run_recommend(rec_path, rec_ignored, rec_learners, rec_k, rec_format, rec_flags, rec_model,
                                  rec_ranking);

@@ -210,6 +210,7 @@ std::shared_ptr<const Snapshot> load_snapshot(const SnapshotSources& sources, ti
     if (bundle.courses.size() != bundle.model->num_courses())
         LEARNREC_FAIL_AT(sources.model.string(), "the model file has no course ids; save it with its ids (learnrec train --save)");
     ModelVersion version = model_version_of(bytes, bundle, now);
+    bundle.training.reset();  // kept for forgetting offline (learnrec forget); serving never reads it
     const index_t learners = bundle.model->num_learners();
     const index_t courses = bundle.model->num_courses();
 

@@ -442,7 +442,7 @@ TEST_CASE("a newer format version is refused naming both versions", "[io]") {
     auto bytes = to_bytes(small_bundle());
     write_u32(bytes, 8, 7);
     detail::reseal_model_bytes(bytes);
-    CHECK_THROWS_WITH(from_bytes(bytes), Contains("file format version 7 is newer than this learnrec reads (2)"));
+    CHECK_THROWS_WITH(from_bytes(bytes), Contains("file format version 7 is newer than this learnrec reads (3)"));
 }
 
 TEST_CASE("an unknown model kind is refused naming it", "[io]") {
@@ -661,4 +661,89 @@ TEST_CASE("saving into a missing directory fails naming the path", "[io]") {
     TempDir dir;
     CHECK_THROWS_WITH(save(*small_bundle().model, dir / "no/such/dir/m.lrm"),
                       Contains("no/such/dir/m.lrm") && Contains("temporary file"));
+}
+
+// ---- training data kept in the file (format version 3) -------------------------------------------
+
+namespace {
+
+/// small_bundle() with the interactions it was trained on.
+ModelBundle bundle_keeping_data() {
+    ModelBundle b = small_bundle();
+    const std::vector<Triplet> t{{0, 0, 1.0f}, {0, 2, 1.0f}, {1, 1, 1.0f}, {2, 2, 2.0f}, {3, 0, 1.0f}, {3, 3, 1.0f}};
+    b.training = std::make_shared<const CsrMatrix>(CsrMatrix::from_triplets(4, 4, t));
+    return b;
+}
+
+}  // namespace
+
+TEST_CASE("a bundle that keeps no training data is written as format version 2", "[io]") {
+    const std::string bytes = to_bytes(small_bundle());
+    CHECK(static_cast<unsigned char>(bytes[8]) == 2);
+    const ModelBundle back = from_bytes(bytes);
+    CHECK(back.training == nullptr);
+    CHECK(back.format_version == 2);
+}
+
+TEST_CASE("a bundle that keeps its training data round-trips it as format version 3", "[io]") {
+    const ModelBundle b = bundle_keeping_data();
+    const std::string bytes = to_bytes(b);
+    CHECK(static_cast<unsigned char>(bytes[8]) == 3);
+    const ModelBundle back = from_bytes(bytes);
+    CHECK(back.format_version == 3);
+    REQUIRE(back.training != nullptr);
+    CHECK(back.training->indptr() == b.training->indptr());
+    CHECK(back.training->indices() == b.training->indices());
+    CHECK(back.training->data() == b.training->data());
+    CHECK(to_bytes(back) == bytes);
+}
+
+TEST_CASE("keeping the training data leaves the model's own bytes as in a version 2 file", "[io]") {
+    const std::string plain = to_bytes(small_bundle());
+    const std::string kept = to_bytes(bundle_keeping_data());
+    // Same payload up to the end of the metadata; version 3 only appends the CSR.
+    REQUIRE(kept.size() > plain.size());
+    CHECK(kept.compare(model_file_header_size, plain.size() - model_file_header_size, plain, model_file_header_size) == 0);
+}
+
+TEST_CASE("training data of another shape than the model is refused on save", "[io]") {
+    ModelBundle b = small_bundle();
+    b.training = std::make_shared<const CsrMatrix>(CsrMatrix::from_triplets(3, 4, std::vector<Triplet>{{0, 0, 1.0f}}));
+    CHECK_THROWS_WITH(to_bytes(b), Contains("training data kept with the model is 3 x 4 but the model is 4 x 4"));
+}
+
+TEST_CASE("a version 3 file whose training data has another shape than the model is refused", "[io]") {
+    // A 4 x 4 model followed by an empty 5 x 4 CSR, built by hand and sealed with valid checksums.
+    std::string bytes = to_bytes(small_bundle());
+    const auto append = [&](auto v) { bytes.append(reinterpret_cast<const char*>(&v), sizeof v); };
+    append(std::int32_t{5});
+    append(std::int32_t{4});
+    append(std::uint64_t{6});  // indptr: 6 zeros
+    for (int i = 0; i < 6; ++i) append(offset_t{0});
+    append(std::uint64_t{0});  // no indices
+    append(std::uint64_t{0});  // no weights
+    write_u32(bytes, 8, 3);
+    write_u64(bytes, 40, bytes.size() - model_file_header_size);
+    detail::reseal_model_bytes(bytes);
+    CHECK_THROWS_WITH(from_bytes(bytes), Contains("training data kept is 5 x 4 but the model is 4 x 4"));
+}
+
+TEST_CASE("a version 3 file cut inside its training data is refused as truncated", "[io]") {
+    std::string bytes = to_bytes(bundle_keeping_data());
+    bytes.resize(bytes.size() - 5);
+    write_u64(bytes, 40, bytes.size() - model_file_header_size);
+    detail::reseal_model_bytes(bytes);
+    CHECK_THROWS_WITH(from_bytes(bytes), Contains("training data"));
+}
+
+TEST_CASE("a version 3 file whose training data claims more entries than its bytes is refused before allocating",
+          "[io]") {
+    std::string bytes = to_bytes(bundle_keeping_data());
+    const std::string plain = to_bytes(small_bundle());
+    // The CSR starts right after the version 2 payload: i32 rows, i32 cols, u64 indptr count.
+    write_u64(bytes, plain.size() + 8, std::uint64_t{1} << 60);
+    detail::reseal_model_bytes(bytes);
+    AllocationMeter meter;
+    CHECK_THROWS_WITH(from_bytes(bytes), Contains("training data"));
+    if (AllocationMeter::enabled) CHECK(meter.peak() <= static_cast<std::int64_t>(4 * bytes.size() + (64 << 10)));
 }

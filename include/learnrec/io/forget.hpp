@@ -1,11 +1,12 @@
 // learnrec — forgetting learners on request (erasure): from a saved model and from the logs that
 // name them.
 //
-// forget_learners(bundle, training data, ids): the model without those learners (ids and rows
+// forget_learners(bundle, [training data,] ids): the model without those learners (ids and rows
 // gone) and every course they touched re-solved on the training data without them (ALS; see
 // model/update.hpp), with metadata that says so: the data fingerprint becomes that of the data
 // without them, a history line records how many learners were removed and courses re-solved
-// (never their ids). The saved bytes hold neither the ids nor their rows.
+// (never their ids). The saved bytes hold neither the ids nor their rows (nor their interactions,
+// when the model file keeps its training data: then no data needs to be given).
 //
 // forget_in_log(kind, in, out, ids): rewrites a log without any record of those learners,
 // atomically (temporary file, fsync, rename; `out` may be `in`). Every kind of log is one entry of
@@ -46,6 +47,11 @@ struct ForgetResult {
 /// a bundle without learner or course ids, or a kind other than "als".
 ForgetResult forget_learners(const ModelBundle& bundle, const Interactions& data, std::span<const std::string> learner_ids,
                              int num_threads = 0);
+
+/// The same, on the training data the bundle keeps (ModelBundle::training, a file written with
+/// `--keep-training-data`); the result keeps it too, without the learners. Throws Error saying how
+/// to proceed when the bundle keeps none.
+ForgetResult forget_learners(const ModelBundle& bundle, std::span<const std::string> learner_ids, int num_threads = 0);
 
 /// `data` in the model's index space: rows and columns matched by id (unknown ones dropped).
 CsrMatrix align_to_model(const Interactions& data, const ModelBundle& bundle);

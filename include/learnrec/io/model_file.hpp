@@ -10,8 +10,9 @@
 //   offset size  field
 //        0    8  magic: 89 4C 52 43 0D 0A 1A 0A  ("\x89LRC\r\n\x1a\n"; the high byte and the
 //                CR LF / ^Z / LF tail detect 7-bit and text-mode transfers, as PNG's magic does)
-//        8    4  format version (this learnrec writes 2 and reads 1 and 2; newer versions are refused)
-//       12    4  header size in bytes (64 for versions 1 and 2)
+//        8    4  format version (this learnrec writes 2, or 3 for a file that keeps its training
+//                data, and reads 1 to 3; newer versions are refused)
+//       12    4  header size in bytes (64 for versions 1 to 3)
 //       16   16  model kind, ASCII [a-z0-9_-], NUL-padded ("als", "popularity", "gfcf", ...)
 //       32    4  byte-order marker: the integer 0x01020304 in the writer's native order. The
 //                payload is in that order; a reader accepts only its own (bytes 04 03 02 01).
@@ -27,7 +28,7 @@
 // Checks, in order, with the reason in learnrec::Error (context: the path, or "model bytes"):
 //   empty input / no magic        "not a learnrec model file (bad magic)"
 //   fewer bytes than the header   "truncated: ..."
-//   version > 2                   "file format version 7 is newer than this learnrec reads (2)"
+//   version > 3                   "file format version 7 is newer than this learnrec reads (3)"
 //   header CRC, sizes, marker     "header checksum mismatch", "... sizeof(index_t) ..." etc.
 //   payload shorter / longer      "truncated: ..." / "trailing bytes: ..."
 //   payload CRC                   "checksum mismatch: ..."
@@ -50,6 +51,10 @@
 // "data_fingerprint", "hyperparameters", "history" (unknown keys are skipped, so later learnrecs
 // may add some); keys and values are printable ASCII (history: lines joined by "\n"), anything
 // else is refused as corruption. Version 1 files have no metadata and load with an empty one.
+// Version 3 appends, after the metadata, the training interactions (ModelBundle::training: a CSR
+// matrix of the model's shape, in its learner and course order). Only a bundle that keeps them
+// is written as version 3, so every other file stays byte for byte a version 2 file, readable by
+// older learnrecs; an older learnrec refuses a version 3 file by its version number.
 // Every codec writes num_threads as 0: it is a run-time setting, not part of the model, and a file
 // must be the same bytes whatever thread count trained it (see model_version()).
 //   "als"         i32 factors, f32 regularization, f32 alpha, i32 iterations, u32 solver,
@@ -117,10 +122,19 @@ struct ModelBundle {
     IdMap learners;
     IdMap courses;
     ModelMetadata metadata;
+    /// The interactions the model was trained on (num_learners() x num_courses(), the model's
+    /// order), kept only on request (`learnrec train --keep-training-data`, Python
+    /// `save(..., training_data=...)`): they let forget_learners() re-solve the courses a learner
+    /// touched from the file alone. They are personal data: a file that keeps them must be handled
+    /// like the event log (README, "Forgetting a learner"). Null when not kept.
+    std::shared_ptr<const CsrMatrix> training{};
+    /// The format version of the file it was loaded from (0 for a bundle built in memory).
+    std::uint32_t format_version = 0;
 };
 
-/// The format version this library writes (and the newest it reads).
-inline constexpr std::uint32_t model_file_version = 2;
+/// The newest format version this library reads and writes (see the envelope above: files that
+/// keep no training data are still written as version 2).
+inline constexpr std::uint32_t model_file_version = 3;
 /// This learnrec's version ("0.1.0"), as recorded in model files.
 std::string_view learnrec_version() noexcept;
 /// Size of the envelope in bytes.
