@@ -46,7 +46,7 @@ from .evaluation import cold_start_split, holdout_split, leave_last_k_out, ranki
 from .gfcf import GFCF
 from .hybrid import HybridModel
 from .item_knn import ItemKNN
-from .persistence import from_bytes, load, model_file_kinds, to_bytes
+from .persistence import forget, forget_in_log, from_bytes, load, model_file_kinds, to_bytes
 from .popularity import PopularityModel
 from . import campaign, ranking
 from . import ranking
@@ -76,6 +76,8 @@ __all__ = [
     "holdout_split",
     "leave_last_k_out",
     "load",
+    "forget",
+    "forget_in_log",
     "from_bytes",
     "to_bytes",
     "model_file_kinds",

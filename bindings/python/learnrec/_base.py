@@ -188,7 +188,8 @@ class RecommenderBase:
         return {} if cls._hyper.config is None else cls._hyper.from_config(model.config)
 
     # ---- persistence --------------------------------------------------------------------------
-    def save(self, path: "os.PathLike[str] | str", learner_ids: Any = None, course_ids: Any = None) -> None:
+    def save(self, path: "os.PathLike[str] | str", learner_ids: Any = None, course_ids: Any = None,
+             training_data: Any = None) -> None:
         """Writes the trained model to a learnrec model file (see learnrec.load).
 
         The file is self-describing (magic, format version, model kind, sizes and checksums) and
@@ -203,10 +204,26 @@ class RecommenderBase:
             One id per learner (row) / course (column) to store with the model. Default: the
             model's ``learner_ids`` / ``course_ids`` attributes (set when it was loaded from a file
             with ids), else none.
+        training_data : scipy.sparse matrix, optional
+            The user_items matrix the model was trained on (learners x courses), kept in the file
+            (format version 3) so that :func:`learnrec.forget` can erase a learner from the file
+            alone. It is personal data: keep such files as you keep the event log. Default: the
+            model's ``training_data`` attribute (set when it was loaded from a file that keeps
+            it), else none.
         """
         learners = self.learner_ids if learner_ids is None else learner_ids
         courses = self.course_ids if course_ids is None else course_ids
-        _core.save_model(self.model, os.fspath(path), _id_list(learners), _id_list(courses), self._file_metadata())
+        _core.save_model(self.model, os.fspath(path), _id_list(learners), _id_list(courses), self._file_metadata(),
+                         self._training_view(training_data))
+
+    def _training_view(self, training_data: Any) -> Any:
+        """The CsrView of ``training_data`` (default: the kept ``training_data`` attribute), or None."""
+        data = getattr(self, "training_data", None) if training_data is None else training_data
+        if data is None:
+            return None
+        model = self.model
+        return as_core_csr(data, "training_data", rows=model.num_learners, rows_meaning="learners in the model",
+                           cols=model.num_courses, cols_meaning="the model's courses are")
 
     def _file_metadata(self) -> Dict[str, Any]:
         meta = getattr(self, "metadata", None) or {}

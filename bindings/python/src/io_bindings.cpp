@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "common.hpp"
+#include "learnrec/data/csv.hpp"
+#include "learnrec/io/forget.hpp"
 #include "learnrec/io/model_file.hpp"
 
 namespace learnrec::python {
@@ -48,7 +50,8 @@ ModelMetadata metadata_from(const py::object& obj) {
         else if (k == "data_fingerprint") m.data_fingerprint = value.cast<std::string>();
         else if (k == "learnrec_version") m.learnrec_version = value.cast<std::string>();
         else if (k == "hyperparameters") m.hyperparameters = value.cast<std::string>();
-        else if (k != "model_version") throw py::value_error("unknown metadata key '" + k + "'");
+        else if (k != "model_version" && k != "format_version" && k != "training_interactions")
+            throw py::value_error("unknown metadata key '" + k + "'");
     }
     return m;
 }
@@ -61,17 +64,28 @@ py::dict metadata_to_python(const ModelBundle& bundle) {
     d["hyperparameters"] = bundle.metadata.hyperparameters;
     d["history"] = bundle.metadata.history;
     d["model_version"] = model_version(bundle);
+    d["format_version"] = bundle.format_version;
+    d["training_interactions"] = bundle.training ? py::cast(bundle.training->nnz()) : py::none();
     return d;
 }
 
 ModelBundle bundle_of(const std::shared_ptr<Model>& model, const py::object& learner_ids,
-                      const py::object& course_ids, const py::object& metadata = py::none()) {
+                      const py::object& course_ids, const py::object& metadata = py::none(),
+                      const PyCsr* training = nullptr) {
     if (!model) throw py::value_error("model is None");
     ModelBundle bundle;
     bundle.model = model;
     bundle.learners = id_map_from(learner_ids, "learner_ids", model->num_learners());
     bundle.courses = id_map_from(course_ids, "course_ids", model->num_courses());
     bundle.metadata = metadata_from(metadata);
+    if (training) {
+        if (training->view.rows != model->num_learners() || training->view.cols != model->num_courses())
+            throw py::value_error(fmt::format("training_data is {} x {} but the model has {} learners and {} courses: "
+                                              "pass the user_items matrix it was trained on",
+                                              training->view.rows, training->view.cols, model->num_learners(),
+                                              model->num_courses()));
+        bundle.training = std::make_shared<const CsrMatrix>(CsrMatrix::copy_of(training->view));
+    }
     return bundle;
 }
 
@@ -84,9 +98,13 @@ py::tuple bundle_to_python(ModelBundle&& bundle, bool with_metadata = false) {
     // pybind11's holders are shared_ptr<Model>; the object stays immutable because every bound
     // method of a model is const.
     auto model = std::const_pointer_cast<Model>(bundle.model);
-    if (with_metadata)
-        return py::make_tuple(py::cast(model), ids_or_none(bundle.learners), ids_or_none(bundle.courses),
-                              metadata_to_python(bundle));
+    if (with_metadata) {
+        py::dict metadata = metadata_to_python(bundle);
+        py::object training = py::none();
+        if (bundle.training) training = csr_to_numpy(CsrMatrix(*bundle.training));
+        return py::make_tuple(py::cast(model), ids_or_none(bundle.learners), ids_or_none(bundle.courses), metadata,
+                              training);
+    }
     return py::make_tuple(py::cast(model), ids_or_none(bundle.learners), ids_or_none(bundle.courses));
 }
 
@@ -96,16 +114,18 @@ void register_io(py::module_& m) {
     m.def(
         "save_model",
         [](const std::shared_ptr<Model>& model, const std::string& path, const py::object& learner_ids,
-           const py::object& course_ids, const py::object& metadata) {
-            ModelBundle bundle = bundle_of(model, learner_ids, course_ids, metadata);
+           const py::object& course_ids, const py::object& metadata, const PyCsr* training_data) {
+            ModelBundle bundle = bundle_of(model, learner_ids, course_ids, metadata, training_data);
             py::gil_scoped_release release;
             save(bundle, std::filesystem::path(path));
         },
         py::arg("model"), py::arg("path"), py::arg("learner_ids") = py::none(), py::arg("course_ids") = py::none(),
-        py::arg("metadata") = py::none(),
+        py::arg("metadata") = py::none(), py::arg("training_data") = py::none(),
         R"doc(Writes a model file atomically (temporary file, fsync, rename): a failed or interrupted save
 never leaves a partial file under `path`. learner_ids / course_ids: optional sequences of str, one
-per learner / course, stored with the model.)doc");
+per learner / course, stored with the model. training_data: the interactions the model was trained
+on (a CsrView of its shape), kept in the file (format version 3) so that forget_model_file needs no
+other data; personal data, left out when None.)doc");
 
     m.def(
         "load_model",
@@ -118,19 +138,21 @@ per learner / course, stored with the model.)doc");
             return bundle_to_python(std::move(bundle), with_metadata);
         },
         py::arg("path"), py::arg("with_metadata") = false,
-        R"doc(Reads a model file: (model, learner_ids or None, course_ids or None). The envelope (magic,
-version, sizes, checksums) is validated before any payload byte is parsed; any malformed,
+        R"doc(Reads a model file: (model, learner_ids or None, course_ids or None), and with_metadata also
+the metadata dict and the kept training data ((indptr, indices, data, shape) or None). The envelope
+(magic, version, sizes, checksums) is validated before any payload byte is parsed; any malformed,
 truncated or foreign file raises LearnrecError saying what is wrong.)doc");
 
     m.def(
         "model_to_bytes",
         [](const std::shared_ptr<Model>& model, const py::object& learner_ids, const py::object& course_ids,
-           const py::object& metadata) {
-            const ModelBundle bundle = bundle_of(model, learner_ids, course_ids, metadata);
+           const py::object& metadata, const PyCsr* training_data) {
+            const ModelBundle bundle = bundle_of(model, learner_ids, course_ids, metadata, training_data);
             return py::bytes(released([&] { return to_bytes(bundle); }));
         },
         py::arg("model"), py::arg("learner_ids") = py::none(), py::arg("course_ids") = py::none(),
-        py::arg("metadata") = py::none(), "The exact bytes save_model writes (used for pickling).");
+        py::arg("metadata") = py::none(), py::arg("training_data") = py::none(),
+        "The exact bytes save_model writes (used for pickling).");
 
     m.def(
         "model_from_bytes",
@@ -147,7 +169,8 @@ truncated or foreign file raises LearnrecError saying what is wrong.)doc");
             }
             return bundle_to_python(std::move(bundle), with_metadata);
         },
-        py::arg("data"), py::arg("with_metadata") = false, "Inverse of model_to_bytes: (model, learner_ids or None, course_ids or None).");
+        py::arg("data"), py::arg("with_metadata") = false,
+        "Inverse of model_to_bytes: (model, learner_ids or None, course_ids or None[, metadata, training data or None]).");
 
     m.def(
         "model_version",
@@ -169,6 +192,39 @@ truncated or foreign file raises LearnrecError saying what is wrong.)doc");
         },
         py::arg("data"), py::arg("learner_ids") = py::none(), py::arg("course_ids") = py::none(),
         "\"sha1:<40 hex>\" of a CSR matrix and its ids (as the C++ data_fingerprint).");
+    m.def(
+        "forget_model_file",
+        [](const std::string& model_path, const std::vector<std::string>& learner_ids, const std::string& out_path,
+           const std::string& interactions_path, int num_threads) {
+            py::gil_scoped_release release;
+            const ModelBundle bundle = load(std::filesystem::path(model_path));
+            const ForgetResult result =
+                interactions_path.empty()
+                    ? forget_learners(bundle, learner_ids, num_threads)
+                    : forget_learners(bundle, read_interactions_csv(std::filesystem::path(interactions_path)),
+                                      learner_ids, num_threads);
+            save(result.bundle, std::filesystem::path(out_path));
+            py::gil_scoped_acquire acquire;
+            py::dict report;
+            report["learners_removed"] = result.report.learners_removed;
+            report["courses_resolved"] = to_numpy(std::vector<index_t>(result.report.courses_resolved),
+                                                  {static_cast<py::ssize_t>(result.report.courses_resolved.size())});
+            report["data_matches_fingerprint"] = result.data_matches_fingerprint;
+            report["model_version"] = model_version(result.bundle);
+            return report;
+        },
+        py::arg("model_path"), py::arg("learner_ids"), py::arg("out_path"), py::arg("interactions_path") = "",
+        py::arg("num_threads") = 0,
+        "forget_learners on a model file, written atomically to out_path (see learnrec.forget).");
+    m.def(
+        "forget_in_log",
+        [](const std::string& kind, const std::string& in, const std::string& out,
+           const std::vector<std::string>& learner_ids) {
+            py::gil_scoped_release release;
+            return forget_in_log(kind, std::filesystem::path(in), std::filesystem::path(out), learner_ids);
+        },
+        py::arg("kind"), py::arg("path"), py::arg("out"), py::arg("learner_ids"),
+        "Rewrites a log (kind 'events' or 'push') without the learners' records, atomically; returns how many were removed.");
     m.def("format_utc", &format_utc, py::arg("seconds"), "Epoch seconds as ISO-8601 UTC.");
     m.attr("LEARNREC_VERSION") = std::string(learnrec_version());
     m.def("model_file_kinds", &model_file_kinds, "Model kinds this build can save and load, sorted.");
