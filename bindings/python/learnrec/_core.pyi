@@ -8,7 +8,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['AlsConfig', 'AlsDailyUpdater', 'AlsModel', 'AlsSolver', 'AlsTrainer', 'BprConfig', 'BprIterationInfo', 'BprModel', 'BprNegativeSampling', 'BprTrainer', 'COURSE_STATES', 'CsrView', 'EaseConfig', 'EaseModel', 'EaseWeights', 'FactorModel', 'GfcfConfig', 'GfcfModel', 'GoalMatches', 'HybridConfig', 'HybridIterationInfo', 'HybridLoss', 'HybridModel', 'HybridTrainer', 'ItemItemModel', 'ItemKnnConfig', 'ItemKnnModel', 'ItemKnnWeighting', 'IterationInfo', 'LEARNREC_VERSION', 'LIFECYCLE_KINDS', 'LearnrecError', 'MODEL_FILE_VERSION', 'Model', 'PlanningData', 'PopularityModel', 'RankedReasons', 'Ranker', 'RankingRules', 'TextIndex', 'academy_features', 'academy_planning_data', 'academy_ranker', 'academy_skill_phrases', 'allocate_candidates', 'allocate_market', 'append_push_records', 'apply_policy', 'campaign_why_not', 'cold_start_split', 'course_states', 'data_fingerprint', 'embedding_goal_matches', 'evaluate', 'events_from_columns', 'factor_recommend_embeddings', 'fit_als', 'fit_bpr', 'fit_ease', 'fit_gfcf', 'fit_item_knn', 'format_utc', 'generate_academy', 'holdout_split', 'hybrid_from_factors', 'leave_last_k_out', 'load_model', 'model_file_kinds', 'model_from_bytes', 'model_to_bytes', 'model_version', 'parse_rules_json', 'plan_learner', 'plan_team', 'ranker_why_not', 'read_catalogue_dir', 'read_events_csv', 'read_features_csv', 'read_interactions_csv', 'read_opportunities_csv', 'read_planning_dir', 'read_rules_json', 'read_xapi', 'reason_kind_names', 'run_campaign', 'save_model']
+__all__: list[str] = ['AlsConfig', 'AlsDailyUpdater', 'AlsModel', 'AlsSolver', 'AlsTrainer', 'BprConfig', 'BprIterationInfo', 'BprModel', 'BprNegativeSampling', 'BprTrainer', 'COURSE_STATES', 'CsrView', 'EaseConfig', 'EaseModel', 'EaseWeights', 'FactorModel', 'GfcfConfig', 'GfcfModel', 'GoalMatches', 'HybridConfig', 'HybridIterationInfo', 'HybridLoss', 'HybridModel', 'HybridTrainer', 'ItemItemModel', 'ItemKnnConfig', 'ItemKnnModel', 'ItemKnnWeighting', 'IterationInfo', 'LEARNREC_VERSION', 'LIFECYCLE_KINDS', 'LearnrecError', 'MODEL_FILE_VERSION', 'Model', 'PlanningData', 'PopularityModel', 'RankedReasons', 'Ranker', 'RankingRules', 'TextIndex', 'academy_features', 'academy_planning_data', 'academy_ranker', 'academy_skill_phrases', 'allocate_candidates', 'allocate_market', 'append_push_records', 'apply_policy', 'campaign_why_not', 'cold_start_split', 'course_states', 'data_fingerprint', 'embedding_goal_matches', 'evaluate', 'events_from_columns', 'factor_recommend_embeddings', 'fit_als', 'fit_bpr', 'fit_ease', 'fit_gfcf', 'fit_item_knn', 'forget_in_log', 'forget_model_file', 'format_utc', 'generate_academy', 'holdout_split', 'hybrid_from_factors', 'leave_last_k_out', 'load_model', 'model_file_kinds', 'model_from_bytes', 'model_to_bytes', 'model_version', 'parse_rules_json', 'plan_learner', 'plan_team', 'ranker_why_not', 'read_catalogue_dir', 'read_events_csv', 'read_features_csv', 'read_interactions_csv', 'read_opportunities_csv', 'read_planning_dir', 'read_rules_json', 'read_xapi', 'reason_kind_names', 'run_campaign', 'save_model']
 class AlsConfig:
     """
     Hyperparameters of implicit ALS (learnrec::AlsConfig).
@@ -1542,6 +1542,14 @@ def fit_item_knn(user_items: CsrView, config: ItemKnnConfig) -> ItemKnnModel:
     """
     learnrec::fit_item_knn: keeps the K most similar courses of every course.
     """
+def forget_in_log(kind: str, path: str, out: str, learner_ids: collections.abc.Sequence[str]) -> int:
+    """
+    Rewrites a log (kind 'events' or 'push') without the learners' records, atomically; returns how many were removed.
+    """
+def forget_model_file(model_path: str, learner_ids: collections.abc.Sequence[str], out_path: str, interactions_path: str = '', num_threads: typing.SupportsInt | typing.SupportsIndex = 0) -> dict:
+    """
+    forget_learners on a model file, written atomically to out_path (see learnrec.forget).
+    """
 def format_utc(seconds: typing.SupportsInt | typing.SupportsIndex) -> str:
     """
     Epoch seconds as ISO-8601 UTC.
@@ -1564,8 +1572,9 @@ def leave_last_k_out(user_items: CsrView, timestamps: typing.Annotated[numpy.typ
     """
 def load_model(path: str, with_metadata: bool = False) -> tuple:
     """
-    Reads a model file: (model, learner_ids or None, course_ids or None). The envelope (magic,
-    version, sizes, checksums) is validated before any payload byte is parsed; any malformed,
+    Reads a model file: (model, learner_ids or None, course_ids or None), and with_metadata also
+    the metadata dict and the kept training data ((indptr, indices, data, shape) or None). The envelope
+    (magic, version, sizes, checksums) is validated before any payload byte is parsed; any malformed,
     truncated or foreign file raises LearnrecError saying what is wrong.
     """
 def model_file_kinds() -> list[str]:
@@ -1574,9 +1583,9 @@ def model_file_kinds() -> list[str]:
     """
 def model_from_bytes(data: bytes, with_metadata: bool = False) -> tuple:
     """
-    Inverse of model_to_bytes: (model, learner_ids or None, course_ids or None).
+    Inverse of model_to_bytes: (model, learner_ids or None, course_ids or None[, metadata, training data or None]).
     """
-def model_to_bytes(model: Model, learner_ids: typing.Any = None, course_ids: typing.Any = None, metadata: typing.Any = None) -> bytes:
+def model_to_bytes(model: Model, learner_ids: typing.Any = None, course_ids: typing.Any = None, metadata: typing.Any = None, training_data: CsrView = None) -> bytes:
     """
     The exact bytes save_model writes (used for pickling).
     """
@@ -1636,14 +1645,16 @@ def run_campaign(model: str, catalogue: str, log: str, out: str, now: str, campa
     """
     Runs a push campaign from files (README, 'Push campaigns'); returns the report as JSON text.
     """
-def save_model(model: Model, path: str, learner_ids: typing.Any = None, course_ids: typing.Any = None, metadata: typing.Any = None) -> None:
+def save_model(model: Model, path: str, learner_ids: typing.Any = None, course_ids: typing.Any = None, metadata: typing.Any = None, training_data: CsrView = None) -> None:
     """
     Writes a model file atomically (temporary file, fsync, rename): a failed or interrupted save
     never leaves a partial file under `path`. learner_ids / course_ids: optional sequences of str, one
-    per learner / course, stored with the model.
+    per learner / course, stored with the model. training_data: the interactions the model was trained
+    on (a CsrView of its shape), kept in the file (format version 3) so that forget_model_file needs no
+    other data; personal data, left out when None.
     """
 COURSE_STATES: tuple = ('none', 'assigned', 'enrolled', 'started', 'completed', 'passed', 'failed', 'dropped')
 LEARNREC_VERSION: str = '0.1.0'
 LIFECYCLE_KINDS: tuple = ('assigned', 'enrolled', 'started', 'completed', 'passed', 'failed', 'dropped', 'rated')
-MODEL_FILE_VERSION: int = 2
+MODEL_FILE_VERSION: int = 3
 __version__: str = '0.1.0'
