@@ -17,7 +17,7 @@ public:
     AtomicFile(const AtomicFile&) = delete;
     AtomicFile& operator=(const AtomicFile&) = delete;
 
-    /// Buffers `text`; flushed to the temporary file every few MiB.
+    /// Buffers `text`, flushed to the temporary file every few MiB (a large `text` is written at once).
     void write(std::string_view text);
     void commit();
     /// Asks the kernel to start writing what is written so far to disk, without waiting: the

@@ -9,6 +9,7 @@
 
 #include "campaign_io.hpp"
 #include "learnrec/campaign/push_log.hpp"
+#include "learnrec/detail/parallel.hpp"
 #include "learnrec/error.hpp"
 #include "learnrec/ranking/calendar.hpp"
 #include "learnrec/ranking/history.hpp"
@@ -155,22 +156,40 @@ void LogMemory::load(std::size_t bucket) {
     std::sort(m.logged_here.begin(), m.logged_here.end());
     m.logged_here.erase(std::unique(m.logged_here.begin(), m.logged_here.end()), m.logged_here.end());
     std::erase_if(recs, [](const Record& r) { return (r.course_flags & kThisCampaign) != 0; });
-    std::stable_sort(recs.begin(), recs.end(), [](const Record& a, const Record& b) {
-        const auto ca = a.course_flags & kCourseMask, cb = b.course_flags & kCourseMask;
-        return a.pos != b.pos ? a.pos < b.pos : ca != cb ? ca < cb : a.time < b.time;
-    });
+    // A bucket is loaded between two parallel stages (the previous chunk's writing, this chunk's
+    // ranking), so it is done in parallel too: the records grouped by learner (a counting sort,
+    // stable: file order kept), then each learner's records in (course, time) order and their
+    // verdicts on its own. The same order as a stable sort by (position, course, time).
+    std::vector<std::size_t> from(count + 1, 0);
+    for (const auto& r : recs) ++from[r.pos - first + 1];
+    for (std::size_t l = 0; l < count; ++l) from[l + 1] += from[l];
+    std::vector<Record> sorted(recs.size());
+    {
+        std::vector<std::size_t> next(from.begin(), from.end() - 1);
+        for (const auto& r : recs) sorted[next[r.pos - first]++] = r;
+    }
+    std::vector<Record>().swap(recs);
     const timestamp_t period_start = now - static_cast<timestamp_t>(cr.period_days) * ranking::kSecondsPerDay;
-    m.offsets.assign(count + 1, 0);
-    std::vector<PushEntry> group;
-    std::size_t i = 0;
-    for (std::size_t l = 0; l < count; ++l) {
-        while (i < recs.size() && recs[i].pos - first == l) {
-            const std::uint32_t c = recs[i].course_flags & kCourseMask;
+    // Held courses and rules of learner l at [from[l], from[l] + held[l]) (one per group at most).
+    std::vector<index_t> held_courses(sorted.size());
+    std::vector<std::uint8_t> held_rules(sorted.size());
+    std::vector<std::uint32_t> held(count, 0);
+    learnrec::detail::parallel_for(0, static_cast<std::int64_t>(count), spec_.num_threads, [&](std::int64_t li) {
+        const auto l = static_cast<std::size_t>(li);
+        const auto b = sorted.begin() + static_cast<std::ptrdiff_t>(from[l]);
+        const auto e = sorted.begin() + static_cast<std::ptrdiff_t>(from[l + 1]);
+        std::stable_sort(b, e, [](const Record& x, const Record& y) {
+            const auto cx = x.course_flags & kCourseMask, cy = y.course_flags & kCourseMask;
+            return cx != cy ? cx < cy : x.time < y.time;
+        });
+        thread_local std::vector<PushEntry> group;
+        for (std::size_t i = from[l]; i < from[l + 1];) {
+            const std::uint32_t c = sorted[i].course_flags & kCourseMask;
             // One (learner, course) group as PushEntry records, so the verdict is push_hold's:
             // the same function why_not_pushed answers with.
             group.clear();
-            for (; i < recs.size() && recs[i].pos - first == l && (recs[i].course_flags & kCourseMask) == c; ++i) {
-                const auto& r = recs[i];
+            for (; i < from[l + 1] && (sorted[i].course_flags & kCourseMask) == c; ++i) {
+                const auto& r = sorted[i];
                 const auto event = static_cast<PushEvent>((r.course_flags >> kCourseBits) & 7u);
                 const bool mandatory = (r.course_flags & kMandatory) != 0;
                 if (event == PushEvent::pushed && !mandatory && r.time > period_start) ++m.period_pushes[l];
@@ -178,10 +197,17 @@ void LogMemory::load(std::size_t bucket) {
             }
             const PushHold hold = push_hold(group, now, cr);
             if (hold.rule != PushHoldRule::none) {
-                m.courses.push_back(static_cast<index_t>(c));
-                m.rules.push_back(static_cast<std::uint8_t>(static_cast<int>(hold.rule) - 1));  // kRuleNames order
+                held_courses[from[l] + held[l]] = static_cast<index_t>(c);
+                held_rules[from[l] + held[l]] = static_cast<std::uint8_t>(static_cast<int>(hold.rule) - 1);  // kRuleNames order
+                ++held[l];
             }
         }
+    }, 256);
+    m.offsets.assign(count + 1, 0);
+    for (std::size_t l = 0; l < count; ++l) {
+        const auto h = static_cast<std::ptrdiff_t>(from[l]);
+        m.courses.insert(m.courses.end(), held_courses.begin() + h, held_courses.begin() + h + held[l]);
+        m.rules.insert(m.rules.end(), held_rules.begin() + h, held_rules.begin() + h + held[l]);
         m.offsets[l + 1] = static_cast<offset_t>(m.courses.size());
     }
     memory_ = std::move(m);

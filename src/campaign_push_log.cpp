@@ -70,6 +70,14 @@ AtomicFile::~AtomicFile() {
 }
 
 void AtomicFile::write(std::string_view text) {
+    // A campaign hands over pieces of a MiB or more: written as they are (the same bytes in the
+    // same order), not copied into the buffer first.
+    constexpr std::size_t kDirect = std::size_t{256} << 10;
+    if (text.size() >= kDirect) {
+        if (!buffer_.empty()) flush();
+        write_all(fd_, text, temp_.string());
+        return;
+    }
     buffer_.append(text);
     if (buffer_.size() >= (std::size_t{4} << 20)) flush();
 }

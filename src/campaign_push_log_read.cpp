@@ -43,9 +43,14 @@ public:
     void add(const Where& where, std::string_view time, std::string_view campaign, std::string_view learner,
              std::string_view course, std::string_view event, bool mandatory) {
         PushEntry e{};
-        const auto t = parse_timestamp(time);
-        if (!t) LEARNREC_FAIL_AT(where(), "time '{}' is not a date or an ISO-8601 timestamp", time);
-        e.time = *t;
+        // A campaign's records share one time: parsed once per run of equal texts.
+        if (time.empty() || time != last_time_) {
+            const auto t = parse_timestamp(time);
+            if (!t) LEARNREC_FAIL_AT(where(), "time '{}' is not a date or an ISO-8601 timestamp", time);
+            last_time_.assign(time);
+            last_value_ = *t;
+        }
+        e.time = last_value_;
         if (campaign.empty()) LEARNREC_FAIL_AT(where(), "empty campaign id");
         const auto l = learners_(learner);
         if (!l) LEARNREC_FAIL_AT(where(), "unknown learner '{}' (not in the model nor in learners.csv)", learner);
@@ -82,6 +87,8 @@ private:
     const PushLogLookup& learners_;
     const PushLogLookup& courses_;
     std::size_t last_ = 0;
+    std::string last_time_;
+    timestamp_t last_value_ = 0;
 };
 
 template <class Where>

@@ -15,6 +15,7 @@
 
 #include "learnrec/detail/parallel.hpp"
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -343,10 +344,15 @@ private:
             // Numbers are formatted into a stack buffer, then appended: formatting straight into
             // the string goes through fmt's growing iterator buffer, a copy per call.
             char num[96];
-            line.append(num, fmt::format_to(num, ",{},", rank));
+            line.append(num, fmt::format_to(num, FMT_COMPILE(",{},"), rank));
             line += course_csv_[static_cast<std::size_t>(c)];
-            line.append(num, fmt::format_to(num, ",{:.6g},{:.6g},{},{},", r.scores[row.slot], r.model_scores[row.slot],
-                                            mandatory ? 1 : 0, row.explore ? 1 : 0));
+            // Compiled formats: fmt's own float formatting without parsing the format per row.
+            char* end = fmt::format_to(num, FMT_COMPILE(",{:.6g},{:.6g},"), r.scores[row.slot], r.model_scores[row.slot]);
+            *end++ = mandatory ? '1' : '0';
+            *end++ = ',';
+            *end++ = row.explore ? '1' : '0';
+            *end++ = ',';
+            line.append(num, end);
             for (std::size_t i = 0; i < n_reasons; ++i) {
                 if (i) {
                     line += ';';

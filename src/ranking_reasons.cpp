@@ -12,6 +12,8 @@
 #include <type_traits>
 #include <unordered_map>
 
+#include <fmt/compile.h>
+
 #include "learnrec/detail/parallel.hpp"
 #include "learnrec/error.hpp"
 #include "learnrec/model/factor_model.hpp"
@@ -108,7 +110,20 @@ void Recommendations::append_text(std::string& out, const Reason& reason) const 
     auto date = [](timestamp_t t) { return learnrec::detail::civil_from_days(learnrec::detail::floor_div(t, kSecondsPerDay)); };
     auto put_date = [&](timestamp_t t) {
         const auto d = date(t);
-        fmt::format_to(to, "{:04d}-{:02d}-{:02d}", d.year, d.month, d.day);
+        // A campaign renders a date per pushed obligation: digits by hand for the usual years
+        // (the same bytes as "{:04d}-{:02d}-{:02d}"), fmt for the rest.
+        if (d.year < 0 || d.year > 9999) {
+            fmt::format_to(to, FMT_COMPILE("{:04d}-{:02d}-{:02d}"), d.year, d.month, d.day);
+            return;
+        }
+        const auto y = static_cast<unsigned>(d.year), m = static_cast<unsigned>(d.month),
+                   day = static_cast<unsigned>(d.day);
+        const char text[10] = {char('0' + y / 1000), char('0' + y / 100 % 10), char('0' + y / 10 % 10),
+                               char('0' + y % 10),   '-',
+                               char('0' + m / 10),   char('0' + m % 10),
+                               '-',                  char('0' + day / 10),
+                               char('0' + day % 10)};
+        out.append(text, sizeof text);
     };
     switch (reason.kind) {
         case ReasonKind::mandatory:
@@ -120,7 +135,7 @@ void Recommendations::append_text(std::string& out, const Reason& reason) const 
             put_date(reason.date);
             return;
         case ReasonKind::skill_gap:
-            fmt::format_to(to, "closes your gap in {} (target level {})", skill(reason), reason.level);
+            fmt::format_to(to, FMT_COMPILE("closes your gap in {} (target level {})"), skill(reason), reason.level);
             return;
         case ReasonKind::prerequisite_for:
             out += "needed before ";
