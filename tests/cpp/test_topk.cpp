@@ -638,6 +638,32 @@ TEST_CASE("the half-precision error bound holds for every course", "[topk][recom
     }
 }
 
+TEST_CASE("half-precision scores of a course range equal those of the whole catalogue", "[topk][recommend]") {
+    // The kernel scores several panels at once where enough remain and single panels otherwise; a
+    // course's score must not depend on which (the catalogue is split across threads and tiles).
+    if (!detail::half_scoring_supported()) return;
+    const index_t courses = 16 * 13 + 5, d = 19;
+    const AlsModel model(gaussian_factors(3, d, 160), gaussian_factors(courses, d, 161), config_for(d));
+    const std::vector<index_t> who{0, 1, 2};
+    const QueryBlock queries = model.learner_queries(who);
+    std::vector<float> whole(static_cast<std::size_t>(courses) * 3);
+    model.score_approximate(queries, 0, 3, 0, courses, whole.data(), courses);
+    for (index_t c0 : {0, 16, 48, 112, 192, 208}) {
+        for (index_t c1 : {c0 + 1, c0 + 16, c0 + 37, c0 + 64, courses}) {
+            if (c1 > courses || c1 <= c0) continue;
+            const auto width = static_cast<std::size_t>(c1 - c0);
+            std::vector<float> part(width * 3);
+            model.score_approximate(queries, 0, 3, c0, c1, part.data(), width);
+            for (index_t q = 0; q < 3; ++q)
+                for (index_t c = c0; c < c1; ++c) {
+                    INFO("query " << q << ", course " << c << ", range [" << c0 << ", " << c1 << ")");
+                    REQUIRE(part[static_cast<std::size_t>(q) * width + static_cast<std::size_t>(c - c0)] ==
+                            whole[static_cast<std::size_t>(q) * courses + static_cast<std::size_t>(c)]);
+                }
+        }
+    }
+}
+
 TEST_CASE("the bfloat16 error bound holds for every course, odd dimensions included", "[topk][recommend]") {
     if (!detail::bf16_scoring_supported()) return;  // nothing to bound: the copy is never built
     const index_t courses = 4100, d = 37;
@@ -661,6 +687,15 @@ TEST_CASE("the bfloat16 error bound holds for every course, odd dimensions inclu
         CHECK(worst <= bound);
         CHECK(worst > 0.0);  // the bfloat16 copy really is approximate
     }
+}
+
+TEST_CASE("the bfloat16 speed-up is measured exactly where the CPU can score bfloat16", "[topk][recommend]") {
+    // The batch routes through the bfloat16 shortlist only when it pays (bf16_shortlist_pays);
+    // without AVX512_BF16 (or on a forced narrower path) there is nothing to time.
+    const double speedup = detail::bf16_speedup();
+    if (detail::bf16_scoring_supported()) CHECK(speedup > 0.0);
+    else CHECK(speedup == 0.0);
+    CHECK(detail::bf16_shortlist_pays() == (speedup >= detail::kBf16MinSpeedup));
 }
 
 TEST_CASE("a batch shortlisted by bfloat16 scores gives exactly the float32 results", "[topk][recommend]") {

@@ -133,6 +133,36 @@ def test_nan_in_recommend_rows_raises_learnrec_error(als, user_items):
         als.recommend(0, row)
 
 
+def test_a_bool_userid_raises_type_error(als, user_items):
+    als.fit(user_items, show_progress=False)
+    with pytest.raises(TypeError, match="integers"):
+        als.recommend(True, user_items[0])
+
+
+def test_a_userid_beyond_int32_raises_index_error(als, user_items):
+    als.fit(user_items, show_progress=False)
+    with pytest.raises(IndexError, match=r"userid 2147483648 is outside \[0, 2\^31\)"):
+        als.recommend(2**31, user_items[0])
+
+
+def test_a_scalar_userid_gives_the_row_of_a_one_learner_batch(als, user_items):
+    als.fit(user_items, show_progress=False)
+    for userid in (0, np.int64(5), user_items.shape[0] - 1):
+        ids, scores = als.recommend(userid, user_items[int(userid)], N=7)
+        batch_ids, batch_scores = als.recommend([int(userid)], user_items[int(userid)], N=7)
+        assert ids.ndim == 1 and ids.dtype == np.int32 and scores.dtype == np.float32
+        np.testing.assert_array_equal(ids, batch_ids[0])
+        np.testing.assert_array_equal(scores, batch_scores[0])
+
+
+def test_a_scalar_userid_with_fewer_eligible_courses_than_n_returns_only_those(als, user_items):
+    als.fit(user_items, show_progress=False)
+    ids, scores = als.recommend(0, user_items[0], N=10, items=[1, 2, 3])
+    assert ids.size == scores.size <= 3
+    only_two, _ = als.recommend(0, None, N=10, filter_already_liked_items=False, items=[2, 3])
+    assert sorted(only_two.tolist()) == [2, 3]
+
+
 def test_float_ids_raise_type_error(als, user_items):
     als.fit(user_items, show_progress=False)
     with pytest.raises(TypeError, match="integers"):

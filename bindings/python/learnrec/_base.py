@@ -41,6 +41,8 @@ def _finish(ids: np.ndarray, scores: np.ndarray, scalar: bool, n: int) -> Result
     """implicit's shapes: 1-D (only real results) for a scalar query; 2-D padded to n with -1/-inf."""
     if scalar:
         row_ids, row_scores = ids[0], scores[0]
+        if row_ids.size == 0 or row_ids[-1] >= 0:  # a full row: nothing to count
+            return row_ids, row_scores
         count = int(np.count_nonzero(row_ids >= 0))  # padding is always at the end
         return row_ids[:count], row_scores[:count]
     if ids.shape[1] < n:

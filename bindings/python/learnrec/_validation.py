@@ -126,6 +126,10 @@ def core_to_scipy(parts: Tuple[np.ndarray, np.ndarray, np.ndarray, Tuple[int, in
 
 def as_ids(ids: Any, name: str) -> Tuple[bool, np.ndarray]:
     """(is_scalar, int32 array of ids). Integers only; values must fit int32 (checked later too)."""
+    # One plain int (a single learner's request, where latency matters): no array inspection or
+    # reductions. bool is an int subclass and is rejected below, as are ids out of int32 range.
+    if type(ids) is int and 0 <= ids <= _INT32_MAX:
+        return True, np.array((ids,), dtype=np.int32)
     arr = np.asarray(ids)
     scalar = arr.ndim == 0
     if scalar:
@@ -147,7 +151,10 @@ def check_range(ids: np.ndarray, upper: int, name: str, what: str) -> None:
     """Raises UnknownIdError when an id is outside [0, upper)."""
     if ids.size == 0:
         return
-    low, high = int(ids.min()), int(ids.max())
+    if ids.size == 1:  # one id: a scalar comparison instead of two array reductions
+        low = high = int(ids[0])
+    else:
+        low, high = int(ids.min()), int(ids.max())
     if low < 0 or high >= upper:
         bad = low if low < 0 else high
         raise UnknownIdError(f"{name} {bad} is outside [0, {upper}): the model was fit on {upper} {what}")

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -170,5 +171,46 @@ inline void score_bf16(const float* q, std::size_t ldq, index_t nq, const Bf16Pa
     (void)q, (void)ldq, (void)nq, (void)items, (void)c0, (void)c1, (void)out, (void)ldo;
 #endif
 }
+
+/// How many times faster score_bf16 scores than the float32 kernel (score_panels) on this CPU,
+/// timed once per process on an in-cache block like the top-k's tiles (64 queries x 1,024 courses,
+/// d = 64; the best of 5 interleaved runs of each, about 1 ms in all). vdpbf16ps does twice the
+/// products of an FMA per instruction, but CPUs issue it at different rates: on the AMD EPYC
+/// (Zen 4) of earlier sessions the bfloat16 shortlist made batches faster (benchmarks/README.md),
+/// while on this project's Xeon (Sapphire Rapids class) this ratio is about 0.5 and the shortlisted
+/// batch took 2.27 CPU s against 1.24 for the float32 pruned scan (Gowalla, every learner, random
+/// factors). Returns 0 when there is no bfloat16 copy. Results never depend on it (every path is exact).
+inline double bf16_speedup() {
+    static const double speedup = [] {
+        if (!bf16_scoring_supported()) return 0.0;
+        constexpr index_t kQ = 64, kC = 1024, kD = 64;
+        RowMatrix items(kC, kD), queries(kQ, kD);
+        // Deterministic values of mixed sign and magnitude (no special cases for either kernel).
+        for (Eigen::Index i = 0; i < items.size(); ++i) items.data()[i] = static_cast<float>((i * 37 % 101) - 50) / 64.0f;
+        for (Eigen::Index i = 0; i < queries.size(); ++i) queries.data()[i] = static_cast<float>((i * 53 % 97) - 48) / 64.0f;
+        const PackedPanels packed = PackedPanels::pack(items);
+        const Bf16Panels bf16 = make_bf16_panels(items);
+        if (bf16.empty()) return 0.0;
+        std::vector<float> out(static_cast<std::size_t>(kQ) * kC);
+        using clock = std::chrono::steady_clock;
+        auto best = [](auto&& run) {
+            const auto t0 = clock::now();
+            run();
+            return std::chrono::duration<double>(clock::now() - t0).count();
+        };
+        double f32 = 1e30, b16 = 1e30;
+        for (int r = 0; r < 5; ++r) {  // interleaved, the minimum of each: robust to preemption
+            f32 = std::min(f32, best([&] { score_panels(queries.data(), kD, kQ, packed, 0, kC, out.data(), kC); }));
+            b16 = std::min(b16, best([&] { score_bf16(queries.data(), kD, kQ, bf16, 0, kC, out.data(), kC); }));
+        }
+        return b16 > 0.0 ? f32 / b16 : 0.0;
+    }();
+    return speedup;
+}
+
+/// Whether a batch's bfloat16 shortlist can beat the float32 kernel here: its kernel must be
+/// clearly faster, since the shortlist also selects and re-scores 2k + 16 candidates per query.
+inline constexpr double kBf16MinSpeedup = 1.25;
+inline bool bf16_shortlist_pays() { return bf16_speedup() >= kBf16MinSpeedup; }
 
 }  // namespace learnrec::detail

@@ -188,12 +188,13 @@ inline constexpr index_t kPruneProbe = 64;
 inline constexpr double kPruneMaxFraction = 0.6;
 
 /// A batch of a factor model: pruned by norm (detail/pruned_topk.hpp), unless the CPU has
-/// AVX512_BF16, the catalogue is large and a probe of the first learners shows that pruning
-/// would score most of the courses anyway; then the bfloat16 shortlist.
+/// AVX512_BF16 and scores bfloat16 well over 1x as fast as float32 (bf16_shortlist_pays), the
+/// catalogue is large and a probe of the first learners shows that pruning would score most of
+/// the courses anyway; then the bfloat16 shortlist.
 inline TopK factor_topk_batch(const FactorModel& model, const QueryBlock& queries, index_t k,
                               const CandidateFilter& filter, int num_threads, bool reduced_precision) {
     if (reduced_precision && queries.count >= 2 * kPruneProbe && model.num_courses() >= kBf16MinCourses &&
-        bf16_scoring_supported()) {
+        bf16_scoring_supported() && bf16_shortlist_pays()) {
         std::vector<index_t> first(static_cast<std::size_t>(kPruneProbe));
         std::iota(first.begin(), first.end(), index_t{0});
         const QuerySubset probe(queries, first, filter);
@@ -211,7 +212,8 @@ inline TopK factor_topk_batch(const FactorModel& model, const QueryBlock& querie
 /// models: a few queries over a large catalogue shortlist by half-precision scores (memory-bound:
 /// half the bytes); a batch scans the courses by decreasing norm and stops each learner once no
 /// course left can enter its top k (pruned_topk.hpp), or, where that would prune little and the
-/// CPU has AVX512_BF16, shortlists by bfloat16 scores (twice the products per instruction).
+/// CPU scores bfloat16 pairs fast enough (AVX512_BF16 at well over the float32 rate, e.g. Zen 4),
+/// shortlists by bfloat16 scores.
 /// Everything else goes through topk() with the model's scorer. All paths give identical
 /// results; `reduced_precision = false` keeps to float32 scores (the pruned scan for a batch), to
 /// measure them or to save the memory of the reduced copies.

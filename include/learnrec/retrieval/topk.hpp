@@ -154,8 +154,10 @@ class Eligibility {
 public:
     Eligibility(const CandidateFilter& filter, index_t num_queries, index_t num_courses)
         : filter_(filter),
-          allow_(course_mask(filter.allow, num_courses, "allow-list")),
-          deny_(course_mask(filter.deny, num_courses, "deny-list")),
+          // No mask without a list: one learner's top-k would otherwise zero two catalogue-sized
+          // buffers it never reads.
+          allow_(filter.allow.empty() ? std::vector<std::uint8_t>{} : course_mask(filter.allow, num_courses, "allow-list")),
+          deny_(filter.deny.empty() ? std::vector<std::uint8_t>{} : course_mask(filter.deny, num_courses, "deny-list")),
           use_allow_(!filter.allow.empty()),
           use_deny_(!filter.deny.empty()) {
         if (filter.exclude) {
