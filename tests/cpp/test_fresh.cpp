@@ -508,6 +508,22 @@ TEST_CASE("for a CG-trained model a new learner's row from the daily updater equ
     CHECK(relative_gap(updater.user_factors().row(50), model.fold_in_learners(row.view(), 1)) < 1e-4);
 }
 
+TEST_CASE("for a CG-trained model a day of many new learners (the Woodbury factor then pays) equals their fold-in",
+          "[fresh][daily]") {
+    // One new learner is solved directly, many through the Woodbury identity (woodbury_pays: at 6
+    // factors the rows of 2 courses qualify, about 20 of these 160, against 25 courses): both must
+    // be the fold-in.
+    const CsrMatrix all = data(200, 25, 5);
+    const CsrMatrix first = head_rows(all.view(), 40);
+    const AlsModel model = fit_als(first.view(), cg_config());
+    AlsDailyUpdater updater(model, first.view(), 1);
+    std::vector<index_t> who(160);
+    std::iota(who.begin(), who.end(), 40);
+    const CsrMatrix rows = detail::select_rows(all.view(), who, all.cols());
+    updater.update(who, rows.view());
+    CHECK(relative_gap(updater.user_factors().bottomRows(160), model.fold_in_learners(rows.view(), 1)) < 1e-4);
+}
+
 TEST_CASE("the daily updater gives the same factors with 1, 2 and 3 threads", "[fresh][daily]") {
     const CsrMatrix all = data();
     const CsrMatrix first = head_rows(all.view(), 50);

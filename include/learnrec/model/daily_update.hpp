@@ -37,7 +37,7 @@
 // Complexity: construction O(nnz d^2 + (n + m) d^2) (rank-k products per course); an update
 // O(sum over changed rows of (old + new row length) d^2 + courses solved * (d^3 exact, or
 // cg_steps d^2 by CG) + learners solved * (d^3 exact, or cg_steps (row length d + d^2) by CG) + m d^2)
-// (the m d^2: the courses' shared factor for the Woodbury solves, when some exact row uses it),
+// (the m d^2: the courses' shared factor for the Woodbury solves, only when the exact rows' saving pays for it),
 // independent of the number of learners and interactions otherwise; model() O((n + m) d) (copies
 // the factors and checks only the rows the updater solved; the Gram matrices it caches are the
 // updater's). Memory: the interaction rows (O(nnz)) and about m d (d / 2 + 1) floats (10 KiB per
@@ -432,8 +432,33 @@ private:
         }
     }
 
+    /// Whether the Woodbury identity's per-course factor V pays for these rows: building it costs
+    /// about m d^2 / 2 multiply-adds (one triangular solve per course, whatever the number of rows),
+    /// and it can save at most the direct solve (n d^2 / 2 + d^3 / 6) of each row it would serve
+    /// (als_lowrank_is_cheaper). Training solves all learners and always gains; a day's exact rows
+    /// are its few new learners (3 a day at 100,000 x 5,000), for whom V cost 2.8 ms of a 40 ms
+    /// update. Both ways solve the same equations exactly: the choice changes roundings only.
+    bool woodbury_pays(const CsrView& part) const {
+        const index_t d = config_.factors;
+        const double D = static_cast<double>(d);
+        double saved = 0.0;
+        for (index_t r = 0; r < part.rows; ++r) {
+            const CsrRow row = part.row(r);
+            std::size_t m = 0;
+            bool below = false;
+            for (std::size_t j = 0; j < row.size(); ++j) {
+                const float c = std::abs(config_.alpha * row.weights[j]);
+                m += c > 1.0f ? 1 : 0;
+                below = below || c < 1.0f;
+            }
+            if (m > 0 && !below && detail::als_lowrank_is_cheaper(row.size(), m, d))
+                saved += static_cast<double>(row.size()) * D * D / 2.0 + D * D * D / 6.0;
+        }
+        return saved > static_cast<double>(Y_.rows()) * D * D / 2.0;
+    }
+
     /// Rows `exact` of `rows` solved exactly against the current courses (through the Woodbury
-    /// identity for rows shorter than the factors, as in training), rows `cg` by the training CG
+    /// identity for rows shorter than the factors when woodbury_pays, as in training), rows `cg` by the training CG
     /// half-step warm-started from the learners' current factors (als_cg_block, in its fixed
     /// blocks of rows); into the same rows of `out`.
     void solve_learners(RowMatrix& out, const CsrView& rows, std::span<const index_t> learners,
@@ -444,7 +469,7 @@ private:
         const auto d = static_cast<double>(config_.factors);
         if (!exact.empty()) {
             const CsrMatrix part = detail::select_rows(rows, exact, rows.cols);
-            const bool needs_v = detail::als_lowrank_needs_v(part.view(), config_.alpha, config_.factors);
+            const bool needs_v = woodbury_pays(part.view());
             const double flops = static_cast<double>(part.nnz()) * d * d +
                                  static_cast<double>(part.rows()) * d * d * d / 3.0 +
                                  (needs_v ? static_cast<double>(Y_.rows()) * d * d : 0.0);
