@@ -52,6 +52,11 @@ void write_reason(detail::JsonWriter& w, const Recommendations& result, const Re
 
 /// The "items" member: learner `row`'s ranked courses with their reasons.
 void write_items(detail::JsonWriter& w, const Recommendations& r, index_t row, const CourseFragments& courses) {
+    for (index_t j = 0; j < r.count(row); ++j) {
+        courses.prefetch(r.ids[r.slot(row, j)]);
+        for (const auto& x : r.reasons_of(row, j))
+            if (x.course >= 0) courses.prefetch(x.course);
+    }
     w.key("items").begin_array();
     for (index_t j = 0; j < r.count(row); ++j) {
         const auto s = r.slot(row, j);

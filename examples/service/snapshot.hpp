@@ -88,6 +88,13 @@ public:
         return std::string_view(text_).substr(s.begin, (with_title ? s.end : s.id_end) - s.begin);
     }
     std::size_t size() const noexcept { return spans_.size(); }
+    /// Asks the cache for course c's fragment ahead of writing it. An answer's courses lie
+    /// scattered over the snapshot; fetched one at a time by the writer, each was a wait of its
+    /// own (the copies were 4 % of the server's CPU samples); prefetched together, they overlap.
+    void prefetch(index_t c) const noexcept {
+        const Span& s = spans_[static_cast<std::size_t>(c)];
+        for (std::size_t at = s.begin; at < s.end; at += 64) __builtin_prefetch(text_.data() + at);
+    }
 
 private:
     struct Span {
