@@ -134,7 +134,7 @@ Response Service::handle(const Request& request) {
     return out;
 }
 
-Response Service::dispatch(const Request& r, Response& out) {
+Response& Service::dispatch(const Request& r, Response& out) {
     std::string_view id;
     Role needed = Role::reader;
     enum class Route { healthz, readyz, metrics, learner, fresh, similar, events, reload } route;
@@ -174,7 +174,7 @@ Response Service::dispatch(const Request& r, Response& out) {
     throw HttpError{404, "", "no such route"};
 }
 
-Response Service::post_events(const Request& r, Response& out) {
+Response& Service::post_events(const Request& r, Response& out) {
     const nlohmann::json body = detail::parse_body(r.body);
     if (!body.is_array()) throw HttpError{400, "body", "expected a JSON array of events"};
     if (body.size() > options_.max_events_per_request)
@@ -338,7 +338,7 @@ ReloadResult Service::reload_here(bool full) {
     return result;
 }
 
-Response Service::admin_reload(const Request& request, Response& out) {
+Response& Service::admin_reload(const Request& request, Response& out) {
     const std::string* full = detail::query_param(request.query, "full");
     const ReloadResult r = reload(full && (*full == "1" || *full == "true"));
     if (!r.ok) {
@@ -355,7 +355,7 @@ Response Service::admin_reload(const Request& request, Response& out) {
                                   {"catalogue", s && s->catalogue_reused ? "kept (unchanged)" : "read"}});
 }
 
-Response Service::metrics_text(Response& out) {
+Response& Service::metrics_text(Response& out) {
     ServingGauges g;
     const auto s = handle_.current();
     g.ready = s != nullptr;

@@ -99,6 +99,15 @@ public:
         return value(v);
     }
 
+    /// Members already written as JSON (`"a":1,"b":2`, e.g. a CourseFragments entry), copied as
+    /// they are into the enclosing object.
+    JsonWriter& raw_members(std::string_view members) {
+        comma();
+        out_ += members;
+        return *this;
+    }
+
+    std::size_t size() const noexcept { return out_.size(); }
     std::string take() { return std::move(out_); }
 
 private:

@@ -65,10 +65,10 @@ HeapStats heap_stats() {
 
 void Metrics::observe(std::string_view route, int status, double seconds) {
     std::lock_guard<std::mutex> lock(mutex_);
-    ++requests_[{std::string(route), status}];
-    auto it = latency_.find(route);
-    if (it == latency_.end()) it = latency_.emplace(std::string(route), Histogram{}).first;
-    Histogram& h = it->second;
+    auto it = routes_.find(route);
+    if (it == routes_.end()) it = routes_.emplace(std::string(route), RouteStats{}).first;
+    ++it->second.requests[status];
+    Histogram& h = it->second.latency;
     for (std::size_t b = 0; b < kBuckets.size(); ++b)
         if (seconds <= kBuckets[b]) ++h.buckets[b];
     ++h.count;
@@ -85,11 +85,13 @@ std::string Metrics::render(const ServingGauges& g) const {
     std::lock_guard<std::mutex> lock(mutex_);
     put(out, "# HELP learnrec_requests_total HTTP requests answered, by route and status.\n");
     put(out, "# TYPE learnrec_requests_total counter\n");
-    for (const auto& [key, n] : requests_)
-        put(out, "learnrec_requests_total{{route=\"{}\",status=\"{}\"}} {}\n", label(key.first), key.second, n);
+    for (const auto& [route, stats] : routes_)
+        for (const auto& [status, n] : stats.requests)
+            put(out, "learnrec_requests_total{{route=\"{}\",status=\"{}\"}} {}\n", label(route), status, n);
     put(out, "# HELP learnrec_request_duration_seconds Time to answer a request, by route.\n");
     put(out, "# TYPE learnrec_request_duration_seconds histogram\n");
-    for (const auto& [route, h] : latency_) {
+    for (const auto& [route, stats] : routes_) {
+        const Histogram& h = stats.latency;
         for (std::size_t b = 0; b < kBuckets.size(); ++b)
             put(out, "learnrec_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n", label(route), kBuckets[b],
                  h.buckets[b]);

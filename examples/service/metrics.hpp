@@ -3,7 +3,7 @@
 // Requests by route (the route's pattern, never the raw path, so the label set stays bounded)
 // and status, a latency histogram per route, reloads that succeeded or failed.
 // Thread safety: every member may be called concurrently (one mutex, held for a few increments).
-// Complexity: observe() O(log routes); render() O(routes x (statuses + buckets)).
+// Complexity: observe() O(log routes + log statuses); render() O(routes x (statuses + buckets)).
 #pragma once
 
 #include <array>
@@ -60,9 +60,14 @@ private:
         std::uint64_t count = 0;
         double sum = 0;
     };
+    /// One route's counters. Keyed by the route alone so that observe() finds them by a
+    /// string_view (heterogeneous lookup) and allocates only for a route's first request.
+    struct RouteStats {
+        std::map<int, std::uint64_t> requests;  ///< by status
+        Histogram latency;
+    };
     mutable std::mutex mutex_;
-    std::map<std::pair<std::string, int>, std::uint64_t> requests_;
-    std::map<std::string, Histogram, std::less<>> latency_;
+    std::map<std::string, RouteStats, std::less<>> routes_;
     std::uint64_t reloads_ok_ = 0;
     std::uint64_t reloads_failed_ = 0;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <optional>
 
 #include <fmt/compile.h>
 #include <fmt/format.h>
@@ -21,18 +22,9 @@ using detail::HttpError;
 
 namespace {
 
-/// A course's id and its title (the id when it has none), written without the copies
-/// Catalogue::course_name() makes.
-void write_course(detail::JsonWriter& w, const Catalogue& cat, index_t c, bool with_title) {
-    const auto& f = cat.courses[static_cast<std::size_t>(c)];
-    if (f.id.empty()) {
-        const std::string name = cat.course_name(c);
-        w.member("course_id", name);
-        if (with_title) w.member("title", f.title.empty() ? name : f.title);
-        return;
-    }
-    w.member("course_id", f.id);
-    if (with_title) w.member("title", f.title.empty() ? f.id : f.title);
+/// A course's id and its title (the id when it has none): the snapshot's fragment, escaped once.
+void write_course(detail::JsonWriter& w, const CourseFragments& courses, index_t c, bool with_title) {
+    w.raw_members(courses.of(c, with_title));
 }
 
 /// A date as format_date() spells it (YYYY-MM-DD), written without the std::string and the
@@ -44,11 +36,11 @@ void write_date(detail::JsonWriter& w, std::string_view key, timestamp_t t) {
     w.member(key, std::string_view(text, static_cast<std::size_t>(end - text)));
 }
 
-void write_reason(detail::JsonWriter& w, const Recommendations& result, const Reason& r, const Catalogue& cat) {
+void write_reason(detail::JsonWriter& w, const Recommendations& result, const Reason& r, const CourseFragments& courses) {
     w.begin_object().member("kind", to_string(r.kind)).key("text").value_appended([&](std::string& out) {
         result.append_text(out, r);
     });
-    if (r.course >= 0) write_course(w, cat, r.course, false);
+    if (r.course >= 0) write_course(w, courses, r.course, false);
     if (!result.skill(r).empty()) w.member("skill", result.skill(r));
     if (!result.department(r).empty()) w.member("department", result.department(r));
     if (r.level > 0) w.member("level", r.level);
@@ -59,18 +51,23 @@ void write_reason(detail::JsonWriter& w, const Recommendations& result, const Re
 }
 
 /// The "items" member: learner `row`'s ranked courses with their reasons.
-void write_items(detail::JsonWriter& w, const Recommendations& r, index_t row, const Catalogue& cat) {
+void write_items(detail::JsonWriter& w, const Recommendations& r, index_t row, const CourseFragments& courses) {
+    for (index_t j = 0; j < r.count(row); ++j) {
+        courses.prefetch(r.ids[r.slot(row, j)]);
+        for (const auto& x : r.reasons_of(row, j))
+            if (x.course >= 0) courses.prefetch(x.course);
+    }
     w.key("items").begin_array();
     for (index_t j = 0; j < r.count(row); ++j) {
         const auto s = r.slot(row, j);
         const index_t c = r.ids[s];
         w.begin_object().member("rank", j + 1);
-        write_course(w, cat, c, true);
+        write_course(w, courses, c, true);
         w.member("score", static_cast<double>(r.scores[s]))
             .member("model_score", static_cast<double>(r.model_scores[s]))
             .member("mandatory", r.mandatory[s] != 0);
         w.key("reasons").begin_array();
-        for (const auto& x : r.reasons_of(row, j)) write_reason(w, r, x, cat);
+        for (const auto& x : r.reasons_of(row, j)) write_reason(w, r, x, courses);
         w.end_array().end_object();
     }
     w.end_array();
@@ -146,7 +143,7 @@ QueryBlock fold_in_row(const Snapshot& s, const std::map<index_t, float>& row) {
 
 }  // namespace
 
-Response Service::learner_recommendations(const Request& r, std::string_view learner, Response& out) {
+Response& Service::learner_recommendations(const Request& r, std::string_view learner, Response& out) {
     if (learner.empty() || learner.size() > 256) throw HttpError{400, "learner", "must be 1 to 256 characters"};
     const index_t k = k_of(r, options_.max_k);
     const timestamp_t now = detail::parse_now_text(detail::query_param(r.query, "now"), "now");
@@ -157,7 +154,12 @@ Response Service::learner_recommendations(const Request& r, std::string_view lea
     const index_t courses = s.bundle.model->num_courses();
     const auto known = s.bundle.learners.find(learner);
     const std::string* goal_param = detail::query_param(r.query, "goal");
-    const GoalMatches goals = goals_of(s, {goal_param ? *goal_param : std::string()}, "goal");
+    // Most requests have no goal: they share one empty GoalMatches (read only) rather than build
+    // a list of one empty goal and an empty GoalMatches (four allocations) each.
+    static const GoalMatches no_goals;
+    std::optional<GoalMatches> with_goal;
+    if (goal_param) with_goal = goals_of(s, {*goal_param}, "goal");
+    const GoalMatches& goals = with_goal ? *with_goal : no_goals;
     Recommendations rec;
     std::string basis;
     if (known && pending.empty()) {
@@ -203,12 +205,12 @@ Response Service::learner_recommendations(const Request& r, std::string_view lea
         .member("cold_start", !known.has_value())
         .member("basis", basis);
     write_date(w, "now", now);
-    write_items(w, rec, 0, s.ranker.catalogue());
+    write_items(w, rec, 0, s.course_json);
     out.body = w.end_object().take();
     return out;
 }
 
-Response Service::new_learner_recommendations(const Request& r, Response& out) {
+Response& Service::new_learner_recommendations(const Request& r, Response& out) {
     const nlohmann::json body = detail::parse_body(r.body);
     if (!body.is_object()) throw HttpError{400, "body", "expected a JSON object with 'learner' or 'learners'"};
     for (const auto& [key, _] : body.items())
@@ -343,7 +345,7 @@ Response Service::new_learner_recommendations(const Request& r, Response& out) {
             .member("cold_start", true)
             .member("basis", basis[u])
             .member("now", format_date(now));
-        write_items(w, rec, i, s.ranker.catalogue());
+        write_items(w, rec, i, s.course_json);
         if (s.places_profiles()) {  // what of the profile the model knew
             w.key("features").begin_array();
             for (const auto& token : used[u]) w.value(token);
@@ -356,7 +358,7 @@ Response Service::new_learner_recommendations(const Request& r, Response& out) {
     return out;
 }
 
-Response Service::similar_courses(const Request& r, std::string_view course, Response& out) {
+Response& Service::similar_courses(const Request& r, std::string_view course, Response& out) {
     const index_t k = k_of(r, options_.max_k);
     const auto snap = handle_.current();
     if (!snap) throw HttpError{503, "", "no model loaded yet"};
@@ -369,14 +371,13 @@ Response Service::similar_courses(const Request& r, std::string_view course, Res
     const index_t self = *c;
     options.deny = std::span<const index_t>(&self, 1);  // a course is not "similar" to itself
     const TopK top = learnrec::similar_courses(*s.bundle.model, std::span<const index_t>(&self, 1), options);
-    const auto& cat = s.ranker.catalogue();
     detail::JsonWriter w(2048);
     w.begin_object().member("course", course).member("model_version", s.version.id).key("items").begin_array();
     for (index_t j = 0; j < top.k; ++j) {
         const index_t id = top.ids[static_cast<std::size_t>(j)];
         if (id < 0) break;
         w.begin_object().member("rank", j + 1);
-        write_course(w, cat, id, true);
+        write_course(w, s.course_json, id, true);
         w.member("score", static_cast<double>(top.scores[static_cast<std::size_t>(j)])).end_object();
     }
     out.body = w.end_array().end_object().take();

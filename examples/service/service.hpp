@@ -38,6 +38,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -74,8 +75,9 @@ struct Request {
 struct Response {
     int status = 200;
     std::string body;
-    std::string content_type = "application/json";
-    std::string route = "unmatched";  ///< the route's pattern, for logs and metrics
+    // Both are string literals (static storage): two heap strings per request otherwise.
+    std::string_view content_type = "application/json";
+    std::string_view route = "unmatched";  ///< the route's pattern, for logs and metrics
     std::size_t learners = 0;         ///< learners the request ranked, for the request log
 };
 
@@ -109,17 +111,17 @@ public:
     std::size_t torn_event_bytes() const noexcept { return log_ ? log_->torn_bytes() : 0; }
 
 private:
-    Response dispatch(const Request& request, Response& out);
-    Response learner_recommendations(const Request& request, std::string_view learner, Response& out);
-    Response new_learner_recommendations(const Request& request, Response& out);
-    Response similar_courses(const Request& request, std::string_view course, Response& out);
-    Response post_events(const Request& request, Response& out);
-    Response admin_reload(const Request& request, Response& out);
+    Response& dispatch(const Request& request, Response& out);
+    Response& learner_recommendations(const Request& request, std::string_view learner, Response& out);
+    Response& new_learner_recommendations(const Request& request, Response& out);
+    Response& similar_courses(const Request& request, std::string_view course, Response& out);
+    Response& post_events(const Request& request, Response& out);
+    Response& admin_reload(const Request& request, Response& out);
     /// reload()'s work, on the calling thread (reload() runs it on the reload thread).
     ReloadResult reload_here(bool full);
     /// The reload thread's loop: one job at a time, until the destructor says stop.
     void reload_loop();
-    Response metrics_text(Response& out);
+    Response& metrics_text(Response& out);
 
     /// The snapshot and a learner's pending events, read together (a reload swaps both at once).
     std::pair<std::shared_ptr<const Snapshot>, std::vector<PendingEvent>> state_of(std::string_view learner) const;

@@ -17,6 +17,7 @@
 #include "learnrec/data/csv.hpp"
 #include "learnrec/data/events.hpp"
 #include "learnrec/data/features.hpp"
+#include "json_writer.hpp"
 
 namespace learnrec::service {
 
@@ -32,6 +33,21 @@ detail::SnapshotCounter::SnapshotCounter(const SnapshotCounter&) noexcept {
     live_snapshots.fetch_add(1, std::memory_order_relaxed);
 }
 detail::SnapshotCounter::~SnapshotCounter() { live_snapshots.fetch_sub(1, std::memory_order_relaxed); }
+
+CourseFragments::CourseFragments(const Catalogue& catalogue) {
+    spans_.reserve(catalogue.courses.size());
+    for (index_t c = 0; c < catalogue.num_courses(); ++c) {
+        const auto& f = catalogue.courses[static_cast<std::size_t>(c)];
+        const std::string name = f.id.empty() ? catalogue.course_name(c) : f.id;
+        detail::JsonWriter w;  // at the top level: members without braces, a comma between them
+        w.member("course_id", name);
+        const std::size_t id_length = w.size();
+        w.member("title", f.title.empty() ? name : f.title);
+        const std::string members = w.take();
+        spans_.push_back({text_.size(), text_.size() + id_length, text_.size() + members.size()});
+        text_ += members;
+    }
+}
 
 namespace {
 

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "learnrec/io/model_file.hpp"
 #include "learnrec/model/hybrid.hpp"
@@ -72,6 +73,37 @@ struct SnapshotCounter {
 };
 }  // namespace detail
 
+/// Each course's JSON members `"course_id":"...","title":"..."` (the title is the id when the
+/// catalogue has none), escaped once per snapshot: an answer copies one contiguous fragment per
+/// item and per reason instead of testing and copying the id and the title, each behind pointers
+/// in the catalogue, every time.
+/// Thread safety: immutable after construction. Complexity: O(catalogue text) to build, O(1) of().
+class CourseFragments {
+public:
+    CourseFragments() = default;
+    explicit CourseFragments(const ranking::Catalogue& catalogue);
+    /// Course c's `"course_id":...` member, followed by its `,"title":...` when `with_title`.
+    std::string_view of(index_t c, bool with_title) const noexcept {
+        const Span& s = spans_[static_cast<std::size_t>(c)];
+        return std::string_view(text_).substr(s.begin, (with_title ? s.end : s.id_end) - s.begin);
+    }
+    std::size_t size() const noexcept { return spans_.size(); }
+    /// Asks the cache for course c's fragment ahead of writing it. An answer's courses lie
+    /// scattered over the snapshot; fetched one at a time by the writer, each was a wait of its
+    /// own (the copies were 4 % of the server's CPU samples); prefetched together, they overlap.
+    void prefetch(index_t c) const noexcept {
+        const Span& s = spans_[static_cast<std::size_t>(c)];
+        for (std::size_t at = s.begin; at < s.end; at += 64) __builtin_prefetch(text_.data() + at);
+    }
+
+private:
+    struct Span {
+        std::size_t begin, id_end, end;
+    };
+    std::string text_;
+    std::vector<Span> spans_;
+};
+
 struct Snapshot {
     Snapshot(ModelBundle bundle_, ranking::Ranker ranker_, ranking::RankingRules rules_, ModelVersion version_,
              QueryBlock cold_start_)
@@ -79,7 +111,8 @@ struct Snapshot {
           ranker(std::move(ranker_)),
           rules(std::move(rules_)),
           version(std::move(version_)),
-          cold_start(std::move(cold_start_)) {}
+          cold_start(std::move(cold_start_)),
+          course_json(ranker.catalogue()) {}
 
     detail::SnapshotCounter counted;  ///< snapshots_alive()
     ModelBundle bundle;           ///< model + learner and course ids
@@ -87,6 +120,7 @@ struct Snapshot {
     ranking::RankingRules rules;  ///< k and num_threads are set per request
     ModelVersion version;
     QueryBlock cold_start;        ///< the query of a learner nothing is known about (the average learner)
+    CourseFragments course_json;  ///< the catalogue's courses as answers spell them
     /// The catalogue's text index, for goals in the learner's own words (`goal` on the routes);
     /// built from the catalogue and the directory's skill_synonyms.csv, and kept with them by a
     /// reload that keeps the catalogue (catalogue_reused).

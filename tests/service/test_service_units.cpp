@@ -340,6 +340,42 @@ TEST_CASE("JSON writer: a value appended in place follows the member's key and i
     CHECK(w.take() == R"({"a":1,"text":"say \"hi\"","b":2.5})");
 }
 
+TEST_CASE("course fragments: each course's id and title as members, escaped as nlohmann writes them", "[service]") {
+    ranking::Catalogue cat;
+    const std::vector<std::pair<std::string, std::string>> courses{
+        {"C1", "Plain title"}, {"C\"2\"", "tab\there, caf\xc3\xa9"}, {"C3", ""}, {"bad \xff", "back\\slash"}};
+    for (const auto& [id, title] : courses) {
+        ranking::CourseFacts f;
+        f.id = id;
+        f.title = title;
+        cat.courses.push_back(std::move(f));
+    }
+    const CourseFragments fragments(cat);
+    REQUIRE(fragments.size() == courses.size());
+    for (index_t c = 0; c < cat.num_courses(); ++c) {
+        const auto& [id, title] = courses[static_cast<std::size_t>(c)];
+        nlohmann::json with_title = nlohmann::json::object();
+        with_title["course_id"] = id;
+        with_title["title"] = title.empty() ? id : title;  // a course without a title is named by its id
+        const auto oracle = [](const nlohmann::json& j) {
+            return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        };
+        // nlohmann orders keys alphabetically: course_id comes before title, as in the fragment.
+        const std::string whole = oracle(with_title);
+        CHECK("{" + std::string(fragments.of(c, true)) + "}" == whole);
+        CHECK("{" + std::string(fragments.of(c, false)) + "}" == oracle(nlohmann::json{{"course_id", id}}));
+    }
+}
+
+TEST_CASE("JSON writer: members written beforehand go in with the commas around them", "[service]") {
+    service::detail::JsonWriter w;
+    w.begin_object().member("a", 1).raw_members(R"("b":2,"c":"x")").member("d", true).end_object();
+    CHECK(w.take() == R"({"a":1,"b":2,"c":"x","d":true})");
+    service::detail::JsonWriter first;
+    first.begin_array().begin_object().raw_members(R"("e":3)").end_object().end_array();
+    CHECK(first.take() == R"([{"e":3}])");
+}
+
 TEST_CASE("service: an unknown learner id with quotes and invalid UTF-8 is answered in valid JSON", "[service]") {
     Service s({}, {}, small_snapshot());
     const Response r = s.handle(get("/v1/learners/new \"one\" \xff/recommendations", {{"k", "3"}}));

@@ -33,14 +33,33 @@ inline int thread_index() noexcept {
 #endif
 }
 
+/// True when a team of `threads` may be replaced by a plain call on the calling thread. A region
+/// of one thread still costs libgomp's team setup and barrier (six futex calls per region, which
+/// was most of a one-thread Ranker call's syscalls in the HTTP service). Only outside any active
+/// region: there omp_get_thread_num() is 0, the index a one-thread team would give, so
+/// thread_index() stays right without a region; inside an active team it is the outer index.
+inline bool run_serially(int threads) noexcept {
+#if defined(_OPENMP)
+    return threads <= 1 && !omp_in_parallel();
+#else
+    (void)threads;
+    return true;
+#endif
+}
+
 /// Runs body(i) for i in [begin, end) on `threads` threads with dynamic scheduling in `chunk`s.
 /// The first exception thrown by any body is rethrown on the calling thread once the team has
 /// stopped; remaining iterations are skipped. The team size is passed per region (num_threads
-/// clause), so omp_set_num_threads and friends are never called.
+/// clause), so omp_set_num_threads and friends are never called. One thread outside a parallel
+/// region runs a plain loop on the caller (same exception semantics, no region).
 template <class Body>
 void parallel_for(std::int64_t begin, std::int64_t end, int threads, Body&& body, std::int64_t chunk = 1) {
     if (end <= begin) return;
     threads = static_cast<int>(std::min<std::int64_t>(resolve_threads(threads), end - begin));
+    if (run_serially(threads)) {
+        for (std::int64_t i = begin; i < end; ++i) body(i);
+        return;
+    }
     std::exception_ptr error;
     std::atomic<bool> failed{false};
     std::mutex error_mutex;
@@ -65,6 +84,10 @@ void parallel_for(std::int64_t begin, std::int64_t end, int threads, Body&& body
 template <class Body>
 void parallel_team(int threads, Body&& body) {
     threads = resolve_threads(threads);
+    if (run_serially(threads)) {
+        body(0, 1);
+        return;
+    }
     std::exception_ptr error;
     std::mutex error_mutex;
 #if defined(_OPENMP)
