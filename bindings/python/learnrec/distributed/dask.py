@@ -38,7 +38,11 @@ def _client(client: Any = None) -> Any:
 def scatter_model(model: Any, client: Any = None) -> Any:
     """The model's bytes scattered to every worker once (a Future to pass to later calls)."""
     c = _client(client)
-    return c.scatter(kernel.model_payload(model), broadcast=True, hash=True)
+    # A fresh key per call, not the content hash: re-scattering bytes whose earlier future was just
+    # released races with the scheduler forgetting that key, and the scatter can hang for good
+    # (dask/distributed#8576; seen here in CI). Workers still load a model once: kernel's cache is
+    # keyed by the bytes, not by the Dask key.
+    return c.scatter(kernel.model_payload(model), broadcast=True, hash=False)
 
 
 def _workers_threads(c: Any) -> int:
