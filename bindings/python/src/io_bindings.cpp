@@ -204,13 +204,14 @@ truncated or foreign file raises LearnrecError saying what is wrong.)doc");
                     : forget_learners(bundle, read_interactions_csv(std::filesystem::path(interactions_path)),
                                       learner_ids, num_threads);
             save(result.bundle, std::filesystem::path(out_path));
+            const std::string version = model_version(result.bundle);  // serializes the model: without the GIL
             py::gil_scoped_acquire acquire;
             py::dict report;
             report["learners_removed"] = result.report.learners_removed;
             report["courses_resolved"] = to_numpy(std::vector<index_t>(result.report.courses_resolved),
                                                   {static_cast<py::ssize_t>(result.report.courses_resolved.size())});
             report["data_matches_fingerprint"] = result.data_matches_fingerprint;
-            report["model_version"] = model_version(result.bundle);
+            report["model_version"] = version;
             return report;
         },
         py::arg("model_path"), py::arg("learner_ids"), py::arg("out_path"), py::arg("interactions_path") = "",
