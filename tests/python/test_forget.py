@@ -94,3 +94,29 @@ def test_forget_in_log_removes_the_learners_events(tmp_path):
     assert learnrec.forget_in_log("events", log, log, ["L001"]) == 2
     assert "L001" not in log.read_text()
     assert "L002" in log.read_text()
+
+
+def test_a_model_fitted_without_ids_and_saved_with_ids_and_its_data_is_recognised_by_forget(tmp_path):
+    path, _, _, _ = _saved(tmp_path, keep=True)
+    report = learnrec.forget(path, ["L007"], tmp_path / "out.lrc", num_threads=1)
+    assert report["data_matches_fingerprint"] is True
+
+
+def test_ids_given_at_save_give_the_fingerprint_of_ids_known_at_fit(tmp_path):
+    path, data, learners, courses = _saved(tmp_path, keep=True)
+    known = learnrec.ImplicitALS(factors=6, iterations=1, random_state=3, num_threads=1, calculate_training_loss=False)
+    known.learner_ids, known.course_ids = np.array(learners, dtype=object), np.array(courses, dtype=object)
+    known.fit(data, show_progress=False)
+    assert learnrec.load(path).metadata["data_fingerprint"] == known.metadata["data_fingerprint"]
+
+
+def test_saving_other_training_data_than_the_fitted_keeps_the_fit_fingerprint(tmp_path):
+    data = random_interactions(40, 20)
+    model = learnrec.ImplicitALS(factors=6, iterations=2, random_state=3, num_threads=1,
+                                 calculate_training_loss=False).fit(data, show_progress=False)
+    fitted = model.metadata["data_fingerprint"]
+    other = data.copy()
+    other.data = other.data + 1.0
+    model.save(tmp_path / "m.lrc", learner_ids=[f"L{i}" for i in range(40)], course_ids=[f"C{i}" for i in range(20)],
+               training_data=other)
+    assert learnrec.load(tmp_path / "m.lrc").metadata["data_fingerprint"] == fitted

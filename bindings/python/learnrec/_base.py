@@ -213,10 +213,11 @@ class RecommenderBase:
             model's ``training_data`` attribute (set when it was loaded from a file that keeps
             it), else none.
         """
-        learners = self.learner_ids if learner_ids is None else learner_ids
-        courses = self.course_ids if course_ids is None else course_ids
-        _core.save_model(self.model, os.fspath(path), _id_list(learners), _id_list(courses), self._file_metadata(),
-                         self._training_view(training_data))
+        learners = _id_list(self.learner_ids if learner_ids is None else learner_ids)
+        courses = _id_list(self.course_ids if course_ids is None else course_ids)
+        training = self._training_view(training_data)
+        _core.save_model(self.model, os.fspath(path), learners, courses,
+                         self._file_metadata(learners, courses, training), training)
 
     def _training_view(self, training_data: Any) -> Any:
         """The CsrView of ``training_data`` (default: the kept ``training_data`` attribute), or None."""
@@ -227,9 +228,21 @@ class RecommenderBase:
         return as_core_csr(data, "training_data", rows=model.num_learners, rows_meaning="learners in the model",
                            cols=model.num_courses, cols_meaning="the model's courses are")
 
-    def _file_metadata(self) -> Dict[str, Any]:
+    def _file_metadata(self, learners: Any = None, courses: Any = None, training: Any = None) -> Dict[str, Any]:
+        """What the file records about the training, for a save with these ids and training data.
+
+        fit hashes the ids it knows; ids first given at save time (the usual order: fit on a
+        matrix, save with its ids) are added to the fingerprint when the training data is given
+        too and is the data fit hashed, so that it matches what :func:`learnrec.forget` computes
+        from the file's own data and ids.
+        """
         meta = getattr(self, "metadata", None) or {}
-        return {k: v for k, v in meta.items() if k in ("trained_at", "data_fingerprint", "history")}
+        out = {k: v for k, v in meta.items() if k in ("trained_at", "data_fingerprint", "history")}
+        hashed = getattr(self, "_fingerprinted_ids", None)
+        if (hashed is not None and training is not None and (learners, courses) != hashed
+                and _core.data_fingerprint(training, *hashed) == out.get("data_fingerprint")):
+            out["data_fingerprint"] = _core.data_fingerprint(training, learners, courses)
+        return out
 
     def _record_training(self, user_items: Any) -> None:
         """Metadata of a fit on ``user_items``: fingerprint (with the ids when known) and trained_at."""
@@ -246,6 +259,8 @@ class RecommenderBase:
             "data_fingerprint": _core.data_fingerprint(rows, learners, courses),
             "history": [],
         }
+        # The ids this fingerprint covers: a save with other ids (and the training data) re-hashes.
+        self._fingerprinted_ids = (learners, courses)
 
     def _record_update(self, line: str) -> None:
         meta = dict(getattr(self, "metadata", None) or {})
@@ -257,7 +272,8 @@ class RecommenderBase:
         """``"<kind>-<payload CRC-32>-<trained_at>"`` of the bytes :meth:`save` writes (see the README)."""
         learners = _id_list(self.learner_ids) if self.learner_ids is not None and len(self.learner_ids) == self.model.num_learners else None
         courses = _id_list(self.course_ids) if self.course_ids is not None and len(self.course_ids) == self.model.num_courses else None
-        return _core.model_version(self.model, learners, courses, self._file_metadata())
+        return _core.model_version(self.model, learners, courses,
+                                   self._file_metadata(learners, courses, self._training_view(None)))
 
     def __getstate__(self) -> Dict[str, Any]:
         # The C++ model travels as the bytes of its model file (checked on the way back in);

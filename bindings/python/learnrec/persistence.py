@@ -68,10 +68,11 @@ def to_bytes(model: RecommenderBase, learner_ids: Any = None, course_ids: Any = 
     """The bytes ``model.save`` would write (ids default to the model's ``learner_ids`` / ``course_ids``)."""
     from ._base import _id_list
 
-    learners = model.learner_ids if learner_ids is None else learner_ids
-    courses = model.course_ids if course_ids is None else course_ids
-    return _core.model_to_bytes(model.model, _id_list(learners), _id_list(courses), model._file_metadata(),
-                                model._training_view(None))
+    learners = _id_list(model.learner_ids if learner_ids is None else learner_ids)
+    courses = _id_list(model.course_ids if course_ids is None else course_ids)
+    training = model._training_view(None)
+    return _core.model_to_bytes(model.model, learners, courses, model._file_metadata(learners, courses, training),
+                                training)
 
 
 def model_file_kinds() -> Tuple[str, ...]:
