@@ -42,8 +42,11 @@ A model scoring through a dense course x course matrix B: score(c) = sum over th
                 field("memory_budget_bytes", &EaseConfig::memory_budget_bytes,
                       "Memory budget for the dense matrix (0: three quarters of physical memory)."));
 
+    // config() is inherited from ConfiguredItemItemModel<Config>, which Python does not know: bound
+    // through a lambda on the derived class (pybind11 before 2.11 takes the base as `self`'s type).
     py::class_<EaseModel, ItemItemModel, std::shared_ptr<EaseModel>>(m, "EaseModel", "A trained EASE model.")
-        .def_property_readonly("config", &EaseModel::config, "The EaseConfig it was trained with.");
+        .def_property_readonly(
+            "config", [](const EaseModel& mo) { return mo.config(); }, "The EaseConfig it was trained with.");
 
     def_fit(m, "fit_ease", &fit_ease,
             "learnrec::fit_ease: B = I - P / diag(P) with P = (X'X + lambda I)^-1 (O(courses^3)).");
@@ -59,7 +62,8 @@ A model scoring through a dense course x course matrix B: score(c) = sum over th
                       "Memory budget for the dense matrix (0: three quarters of physical memory)."));
 
     py::class_<GfcfModel, ItemItemModel, std::shared_ptr<GfcfModel>>(m, "GfcfModel", "A trained GF-CF model.")
-        .def_property_readonly("config", &GfcfModel::config, "The GfcfConfig it was trained with.");
+        .def_property_readonly(
+            "config", [](const GfcfModel& mo) { return mo.config(); }, "The GfcfConfig it was trained with.");
 
     def_fit(m, "fit_gfcf", &fit_gfcf,
             "learnrec::fit_gfcf: linear filter plus alpha times the rank-`rank` ideal low-pass filter.");
