@@ -38,6 +38,9 @@ def generate(python: str = sys.executable) -> str:
             check=True, cwd=out, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )
         text = (Path(out) / "learnrec" / "_core.pyi").read_text()
+    # The pybind11 version the module was built with (checked by the package at import) is a
+    # property of the build, not of the API: left out, so every build gives the same stub.
+    text = "".join(line for line in text.splitlines(True) if not line.startswith("_pybind11_version"))
     return HEADER + text
 
 

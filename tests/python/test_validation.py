@@ -218,3 +218,23 @@ def test_random_state_of_another_type_raises_type_error(user_items):
 def test_core_csr_view_rejects_wrong_dtypes_instead_of_converting(user_items):
     with pytest.raises(TypeError, match="int64"):
         learnrec._core.CsrView(user_items.indptr, user_items.indices, user_items.data, user_items.shape)
+
+
+def test_a_core_built_with_pybind11_before_2_12_is_refused_under_numpy_2():
+    from learnrec._validation import check_core_build
+
+    with pytest.raises(ImportError, match=r"pybind11 2\.10.*numpy 2\.1\.0.*pybind11 >= 2\.12"):
+        check_core_build((2, 10), "2.1.0")
+
+
+def test_a_core_built_with_pybind11_before_2_12_is_accepted_under_numpy_1():
+    from learnrec._validation import check_core_build
+
+    check_core_build((2, 10), "1.26.4")
+
+
+def test_the_installed_core_passes_its_own_build_check():
+    from learnrec._validation import check_core_build
+
+    assert len(learnrec._core._pybind11_version) == 2
+    check_core_build(learnrec._core._pybind11_version)

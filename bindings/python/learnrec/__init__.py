@@ -20,6 +20,10 @@ Quick start::
 from __future__ import annotations
 
 from . import _core
+from ._validation import check_core_build
+
+check_core_build(getattr(_core, "_pybind11_version", (0, 0)))
+
 from ._base import RecommenderBase
 from ._validation import ConversionWarning, LearnrecError, UnknownIdError
 from .als import ImplicitALS

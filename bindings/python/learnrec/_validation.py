@@ -39,6 +39,23 @@ class UnknownIdError(LearnrecError, IndexError):  # type: ignore[misc]
     """An id is outside the range the model was fit on (both a ValueError and an IndexError)."""
 
 
+def check_core_build(pybind11_version: Tuple[int, int], numpy_version: Optional[str] = None) -> None:
+    """Refuses a ``_core`` built with a pybind11 older than 2.12 under numpy 2 or newer.
+
+    Such a module (e.g. a CMake build against Debian 12's pybind11 2.10) reads numpy 2's dtypes
+    with numpy 1's layout: every array it returns would silently hold zeros.
+    """
+    numpy_version = np.__version__ if numpy_version is None else numpy_version
+    numpy_major = int(numpy_version.split(".")[0])
+    if numpy_major >= 2 and tuple(pybind11_version) < (2, 12):
+        built = ".".join(str(v) for v in pybind11_version)
+        raise ImportError(
+            f"learnrec._core was built with pybind11 {built}, which predates numpy 2 (numpy {numpy_version} is "
+            "installed): its arrays would be wrong. Rebuild it with pybind11 >= 2.12 (pip install 'pybind11>=2.12', "
+            "then cmake -Dpybind11_DIR=$(python3 -m pybind11 --cmakedir), or pip install . which does both), "
+            "or use numpy < 2.")
+
+
 def _warn(message: str, stacklevel: int) -> None:
     warnings.warn(message, ConversionWarning, stacklevel=stacklevel + 1)
 

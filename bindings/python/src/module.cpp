@@ -58,6 +58,8 @@ void register_distributed(py::module_& m);  // distributed.cpp
 PYBIND11_MODULE(_core, m) {
     m.doc() = "learnrec's C++ core (pybind11). Use the `learnrec` package; this module is its implementation.";
     m.attr("__version__") = LEARNREC_VERSION;
+    // The package refuses a module whose pybind11 predates numpy 2's array layout (see __init__.py).
+    m.attr("_pybind11_version") = py::make_tuple(PYBIND11_VERSION_MAJOR, PYBIND11_VERSION_MINOR);
 
     py::register_exception<Error>(m, "LearnrecError", PyExc_ValueError);
 
