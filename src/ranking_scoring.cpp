@@ -2,6 +2,8 @@
 // skill-gap and goal boosts.
 #include "ranking_request.hpp"
 
+#include "learnrec/detail/pool_select.hpp"
+
 namespace learnrec::ranking::engine {
 
 void Request::boost_tile(const LearnerView& v, index_t c0, index_t c1, float* row) const {
@@ -84,11 +86,12 @@ struct ClassCourses {
 // Each score is the float the kernel computes for that learner and course in any tile (every
 // lane runs the same arithmetic); the exclusions, pinned courses and boosts are applied to the
 // compacted row as mask_tile(), boost_tile() and goal_tile() apply them (same additions, same
-// order); the open courses' slots are in course-index order, so the scan (strictly above the
-// pool's k-th, at or above the floor) is topk()'s; held-back courses sit after them and only the
-// learner's unlocked ones are offered, compared in full. The pool is exactly the one topk()
-// keeps over the masked, boosted, floored full row (tests/cpp/test_ranking.cpp checks a batch
-// against each learner alone, who goes through topk()).
+// order); the open courses' candidates (a superset of the pool: every score at or above a lower
+// bound on the k-th and above the floor, detail/pool_select.hpp) and the held-back courses the
+// learner unlocked (held-back courses sit after the open ones; no others are offered) are ordered
+// under topk()'s (score desc, course index asc). The pool is exactly the one topk() keeps over
+// the masked, boosted, floored full row (tests/cpp/test_ranking.cpp checks a batch against each
+// learner alone, who goes through topk()).
 // Memory per request: the allowed courses' factors once per class present (classes x C d floats
 // at most) and a course -> slot map per class.
 TopK Request::class_pools(std::span<const LearnerView> views, const QueryBlock& queries, index_t pool,
@@ -158,20 +161,23 @@ TopK Request::class_pools(std::span<const LearnerView> views, const QueryBlock& 
     const bool floored = rules_.min_score > kOut;
     // Scores >= the floor are those above nextafter(floor, -inf): floor_row() kept exactly those.
     const float floor_gate = floored ? std::nextafter(rules_.min_score, kOut) : kOut;
-    const ld::FindAboveFn find_above = ld::find_above_fn();
+    const ld::PoolCandidatesFn pool_candidates = ld::pool_candidates_fn();
     ld::parallel_for(0, static_cast<std::int64_t>(blocks.size()), rules_.num_threads, [&](std::int64_t bi) {
         const Block& blk = blocks[static_cast<std::size_t>(bi)];
         const ClassCourses& cc = groups[blk.group];
         const auto m = static_cast<index_t>(cc.courses.size());
         const auto n = static_cast<index_t>(blk.count);
         thread_local std::vector<float> tile, rows;
-        thread_local std::vector<ld::TopKHeap> heaps;
+        thread_local std::vector<float> maxima;
+        thread_local std::vector<index_t> slots;
+        thread_local std::vector<ld::Candidate> cands;
         // The whole class row at once (a class allows at most the catalogue): each learner's
         // lists are walked once.
         const auto width = static_cast<std::size_t>((m + ld::kPanel - 1) / ld::kPanel * ld::kPanel);
         tile.resize(blk.count * width);
         rows.resize(blk.count * ud);
-        if (heaps.size() < static_cast<std::size_t>(ld::kQueryBlock)) heaps.resize(ld::kQueryBlock);
+        maxima.resize(static_cast<std::size_t>(cc.open));
+        slots.resize(static_cast<std::size_t>(cc.open));
         for (index_t r = 0; r < n; ++r) {
             const index_t q = order[blk.first + static_cast<std::size_t>(r)];
             std::copy_n(queries.embeddings.data() + static_cast<std::size_t>(q) * ud, ud,
@@ -202,26 +208,29 @@ TopK Request::class_pools(std::span<const LearnerView> views, const QueryBlock& 
                 for (const auto& gm : v.goal)
                     if (const index_t j = cc.slot[static_cast<std::size_t>(gm.course)]; j >= 0)
                         s[j] += rules_.goal_weight * gm.score;
-            auto& heap = heaps[static_cast<std::size_t>(r)];
-            heap.reset(kept);
-            float threshold = floor_gate;
-            for (index_t p = 0; p < cc.open; ++p) {
-                // Slots run in course-index order: an equal score never beats a kept one.
-                p += find_above(s + p, cc.open - p, threshold);
-                if (p >= cc.open) break;
-                heap.push({s[p], cc.courses[static_cast<std::size_t>(p)]});
-                threshold = std::max(heap.threshold(), floor_gate);
+            // The open slots' candidates (slot order is course order), then the held-back courses
+            // this learner unlocked (the few mask_tile() put back), all ordered as topk() orders.
+            const index_t found = pool_candidates(s, cc.open, floor_gate, kept, maxima.data(), slots.data());
+            cands.clear();
+            for (index_t i = 0; i < found; ++i) {
+                const auto j = static_cast<std::size_t>(slots[static_cast<std::size_t>(i)]);
+                cands.push_back({s[j], cc.courses[j]});
             }
-            // The held-back courses this learner unlocked (the few mask_tile() put back): offered
-            // one by one, the heap comparing (score, index) in full.
             for (const index_t c : v.unlocked)
                 if (const index_t j = cc.slot[static_cast<std::size_t>(c)]; j >= cc.open && s[j] > floor_gate)
-                    heap.push({s[j], c});
-        }
-        for (index_t r = 0; r < n; ++r) {
-            const auto q = static_cast<std::size_t>(order[blk.first + static_cast<std::size_t>(r)]);
-            const auto offset = q * static_cast<std::size_t>(pool);
-            heaps[static_cast<std::size_t>(r)].write_sorted(out.ids.data() + offset, out.scores.data() + offset);
+                    cands.push_back({s[j], c});
+            const auto before = [](const ld::Candidate& a, const ld::Candidate& b) { return ld::ranks_before(a, b); };
+            const auto best = std::min(cands.size(), static_cast<std::size_t>(kept));
+            if (best < cands.size())
+                std::nth_element(cands.begin(), cands.begin() + static_cast<std::ptrdiff_t>(best) - 1, cands.end(),
+                                 before);
+            std::sort(cands.begin(), cands.begin() + static_cast<std::ptrdiff_t>(best), before);
+            const auto offset = static_cast<std::size_t>(order[blk.first + static_cast<std::size_t>(r)]) *
+                                static_cast<std::size_t>(pool);
+            for (std::size_t i = 0; i < best; ++i) {
+                out.ids[offset + i] = cands[i].id;
+                out.scores[offset + i] = cands[i].score;
+            }
         }
     });
     return out;

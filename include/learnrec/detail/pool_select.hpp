@@ -1,0 +1,153 @@
+// learnrec::detail — the candidates for one row's exact top-k, found in two vector passes.
+//
+// A running heap over a row (push, sift, restart the scan) pays a pass through the heap for every
+// score that beats the k-th best so far: about k (1 + ln(n / k)) of them over a row in random
+// order. Here a lower bound on the k-th best score comes first: the row is cut into groups (lane
+// j of 16 consecutive rows of 16 scores), and the k-th largest group maximum T is at most the
+// k-th best score, because k groups each hold a score >= T. Every score < T ranks after those k,
+// so only the scores >= T (and above the caller's gate) are candidates: usually a few more than k.
+// The caller then orders them under topk()'s total order (score desc, index asc), so ties at T
+// come out exactly as topk() keeps them. NaN is never a candidate (no comparison admits it).
+//
+// Each instruction-set path has its kernel (learnrec/isa.hpp): the group maxima in the path's
+// vectors, the filter with its compare mask. The groups, hence the bound and the candidates, are
+// the same on every path.
+// Thread safety: pure functions of their arguments. Complexity: O(n) (two passes over the row,
+// a selection among n / 16 maxima), plus the candidates' count in stores.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <limits>
+
+#include "learnrec/isa.hpp"
+#include "learnrec/types.hpp"
+#ifdef LEARNREC_X86_DISPATCH
+#include <immintrin.h>
+#endif
+
+namespace learnrec::detail {
+
+/// Writes to slots[0..) every i of [0, n) with s[i] > gate that can be among the k best of
+/// s[0..n) (score desc, then index asc), in increasing i, and returns their count: a superset of
+/// those k best. `maxima` must hold n floats (scratch), `slots` n indices.
+using PoolCandidatesFn = index_t (*)(const float* s, index_t n, float gate, index_t k, float* maxima,
+                                     index_t* slots);
+
+/// Rows of 16 scores per group: group j of a run of kPoolGroupRows rows is lane j of each row.
+inline constexpr index_t kPoolGroupRows = 16;
+
+/// Group maxima of s[0..n): lane j of each run of kPoolGroupRows rows of 16 scores, then each of
+/// the last n % 16 scores alone (the same groups on every path, in vectors V of 16 / L rows).
+/// Returns their count. NaN never wins a maximum.
+template <class V>
+[[gnu::always_inline]] inline index_t pool_group_maxima(const float* s, index_t n, float* maxima) {
+    constexpr auto L = static_cast<index_t>(sizeof(V) / sizeof(float));
+    constexpr index_t W = 16 / L;  // vectors per row
+    constexpr float kLow = -std::numeric_limits<float>::infinity();
+    const index_t full = n / 16;
+    index_t count = 0;
+    for (index_t r0 = 0; r0 < full; r0 += kPoolGroupRows) {
+        const index_t r1 = std::min(full, r0 + kPoolGroupRows);
+        V acc[W];
+        for (index_t h = 0; h < W; ++h) acc[h] = V{} + kLow;  // every lane -inf
+        for (index_t r = r0; r < r1; ++r)
+            for (index_t h = 0; h < W; ++h) {
+                V x;
+                std::memcpy(&x, s + static_cast<std::size_t>(r) * 16 + static_cast<std::size_t>(h * L), sizeof(V));
+                // x > acc ? x : acc is the max instruction's rule: a NaN in x keeps acc.
+                acc[h] = x > acc[h] ? x : acc[h];
+            }
+        for (index_t h = 0; h < W; ++h) std::memcpy(maxima + count + h * L, &acc[h], sizeof(V));
+        count += 16;
+    }
+    for (index_t i = full * 16; i < n; ++i) maxima[count++] = s[i] > kLow ? s[i] : kLow;
+    return count;
+}
+
+/// The threshold a candidate must reach (>=): the k-th largest group maximum when there are at
+/// least k groups, and at least the next float above the gate (s > gate is s >= that float).
+template <class V>
+[[gnu::always_inline]] inline float pool_candidate_threshold(const float* s, index_t n, float gate, index_t k,
+                                                             float* maxima) {
+    const float above_gate = std::nextafter(gate, std::numeric_limits<float>::infinity());
+    if (k <= 0) return std::numeric_limits<float>::quiet_NaN();  // no score is >= NaN
+    // Fewer than k groups bound nothing; k groups of one score each would be the row itself.
+    if (n < k * kPoolGroupRows) return above_gate;
+    const index_t groups = pool_group_maxima<V>(s, n, maxima);
+    if (groups < k) return above_gate;
+    std::nth_element(maxima, maxima + (k - 1), maxima + groups, std::greater<float>());
+    // (Not std::max: a NaN gate must keep every score out, as s > gate would.)
+    return maxima[k - 1] > above_gate ? maxima[k - 1] : above_gate;
+}
+
+inline index_t pool_candidates_scalar(const float* s, index_t n, float gate, index_t k, float* maxima, index_t* slots) {
+    const float t = pool_candidate_threshold<lr_v4f>(s, n, gate, k, maxima);
+    index_t count = 0;
+#ifdef LEARNREC_X86_DISPATCH
+    // SSE2 is part of x86-64 itself: the baseline path's filter, four scores at a time.
+    const __m128 tv = _mm_set1_ps(t);
+    index_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        auto m = static_cast<unsigned>(_mm_movemask_ps(_mm_cmpge_ps(_mm_loadu_ps(s + i), tv)));
+        for (; m; m &= m - 1) slots[count++] = i + static_cast<index_t>(__builtin_ctz(m));
+    }
+    for (; i < n; ++i)
+        if (s[i] >= t) slots[count++] = i;
+#else
+    for (index_t i = 0; i < n; ++i)
+        if (s[i] >= t) slots[count++] = i;
+#endif
+    return count;
+}
+
+#ifdef LEARNREC_X86_DISPATCH
+__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) inline index_t pool_candidates_avx512(
+    const float* s, index_t n, float gate, index_t k, float* maxima, index_t* slots) {
+    const float t = pool_candidate_threshold<lr_v16>(s, n, gate, k, maxima);
+    const __m512 tv = _mm512_set1_ps(t);
+    index_t count = 0;
+    for (index_t i = 0; i < n; i += 16) {
+        const auto lanes = n - i >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << (n - i)) - 1u);
+        auto m = static_cast<unsigned>(
+            _mm512_mask_cmp_ps_mask(lanes, _mm512_maskz_loadu_ps(lanes, s + i), tv, _CMP_GE_OQ));
+        for (; m; m &= m - 1) slots[count++] = i + static_cast<index_t>(__builtin_ctz(m));
+    }
+    return count;
+}
+
+__attribute__((target("avx2,fma"))) inline index_t pool_candidates_avx2(const float* s, index_t n, float gate,
+                                                                        index_t k, float* maxima, index_t* slots) {
+    const float t = pool_candidate_threshold<lr_v8f>(s, n, gate, k, maxima);
+    const __m256 tv = _mm256_set1_ps(t);
+    index_t count = 0;
+    index_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        auto m = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(s + i), tv, _CMP_GE_OQ)));
+        for (; m; m &= m - 1) slots[count++] = i + static_cast<index_t>(__builtin_ctz(m));
+    }
+    for (; i < n; ++i)
+        if (s[i] >= t) slots[count++] = i;
+    return count;
+}
+#endif
+
+/// The candidate filter of the active instruction-set path (chosen once per process).
+inline PoolCandidatesFn pool_candidates_fn() {
+#ifdef LEARNREC_X86_DISPATCH
+    static const PoolCandidatesFn fn = [] {
+        switch (active_isa()) {
+        case Isa::avx512: return &pool_candidates_avx512;
+        case Isa::avx2: return &pool_candidates_avx2;
+        default: return &pool_candidates_scalar;
+        }
+    }();
+    return fn;
+#else
+    return &pool_candidates_scalar;
+#endif
+}
+
+}  // namespace learnrec::detail
