@@ -161,6 +161,8 @@ TopK Request::class_pools(std::span<const LearnerView> views, const QueryBlock& 
     const bool floored = rules_.min_score > kOut;
     // Scores >= the floor are those above nextafter(floor, -inf): floor_row() kept exactly those.
     const float floor_gate = floored ? std::nextafter(rules_.min_score, kOut) : kOut;
+    // The candidates' test is s >= least, the same as s > floor_gate.
+    const float least = std::nextafter(floor_gate, std::numeric_limits<float>::infinity());
     const ld::PoolCandidatesFn pool_candidates = ld::pool_candidates_fn();
     ld::parallel_for(0, static_cast<std::int64_t>(blocks.size()), rules_.num_threads, [&](std::int64_t bi) {
         const Block& blk = blocks[static_cast<std::size_t>(bi)];
@@ -184,8 +186,27 @@ TopK Request::class_pools(std::span<const LearnerView> views, const QueryBlock& 
                         rows.data() + static_cast<std::size_t>(r) * ud);
         }
         if (m > 0) ld::score_panels(rows.data(), ud, n, cc.packed, 0, m, tile.data(), width);
+        const auto view_at = [&](index_t r) -> const LearnerView& {
+            return views[static_cast<std::size_t>(order[blk.first + static_cast<std::size_t>(r)])];
+        };
+        // Learners of a class are scattered over the request: their views (several cache lines
+        // each) and lists would be fetched one miss after another. The view two learners ahead
+        // and the lists of the next one are fetched while this one is worked on.
+        const auto prefetch_view = [&](index_t r) {
+            const auto* bytes = reinterpret_cast<const char*>(&view_at(r));
+            for (std::size_t b = 0; b < sizeof(LearnerView); b += 64) __builtin_prefetch(bytes + b);
+        };
+        const auto prefetch_lists = [&](const LearnerView& v) {
+            __builtin_prefetch(v.excluded.data());
+            __builtin_prefetch(v.gaps.data());
+            if (goal_active_) __builtin_prefetch(v.goal.data());
+        };
+        for (index_t r = 0; r < std::min<index_t>(n, 2); ++r) prefetch_view(r);
+        if (n > 0) prefetch_lists(view_at(0));
         for (index_t r = 0; r < n; ++r) {
-            const LearnerView& v = views[static_cast<std::size_t>(order[blk.first + static_cast<std::size_t>(r)])];
+            const LearnerView& v = view_at(r);
+            if (r + 2 < n) prefetch_view(r + 2);
+            if (r + 1 < n) prefetch_lists(view_at(r + 1));
             float* s = tile.data() + static_cast<std::size_t>(r) * width;
             // mask_tile(): the learner's exclusions (held-back courses are past `open`).
             for (const index_t c : v.excluded)
@@ -210,7 +231,7 @@ TopK Request::class_pools(std::span<const LearnerView> views, const QueryBlock& 
                         s[j] += rules_.goal_weight * gm.score;
             // The open slots' candidates (slot order is course order), then the held-back courses
             // this learner unlocked (the few mask_tile() put back), all ordered as topk() orders.
-            const index_t found = pool_candidates(s, cc.open, floor_gate, kept, maxima.data(), slots.data());
+            const index_t found = pool_candidates(s, cc.open, least, kept, maxima.data(), slots.data());
             cands.clear();
             for (index_t i = 0; i < found; ++i) {
                 const auto j = static_cast<std::size_t>(slots[static_cast<std::size_t>(i)]);

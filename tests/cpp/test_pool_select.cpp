@@ -40,7 +40,9 @@ std::vector<Ranked> via_candidates(const std::vector<float>& s, float gate, inde
     std::vector<float> maxima(s.size());
     std::vector<index_t> slots(s.size());
     const index_t n = static_cast<index_t>(s.size());
-    const index_t count = detail::pool_candidates_fn()(s.data(), n, gate, k, maxima.data(), slots.data());
+    // s > gate is s >= the next float up, the form the filter takes.
+    const index_t count =
+        detail::pool_candidates_fn()(s.data(), n, std::nextafter(gate, kInf), k, maxima.data(), slots.data());
     slots.resize(static_cast<std::size_t>(count));
     if (found) *found = slots;
     std::vector<Ranked> c;
@@ -116,7 +118,8 @@ TEST_CASE("pool candidates are the same on the active path as on the baseline pa
         via_candidates(s, -kInf, 20, &active);
         std::vector<float> maxima(s.size());
         std::vector<index_t> slots(s.size());
-        const index_t count = detail::pool_candidates_scalar(s.data(), n, -kInf, 20, maxima.data(), slots.data());
+        const index_t count = detail::pool_candidates_scalar(s.data(), n, std::nextafter(-kInf, kInf), 20,
+                                                              maxima.data(), slots.data());
         slots.resize(static_cast<std::size_t>(count));
         CHECK(active == slots);
     }

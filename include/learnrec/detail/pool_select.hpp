@@ -5,7 +5,7 @@
 // order. Here a lower bound on the k-th best score comes first: the row is cut into groups (lane
 // j of 16 consecutive rows of 16 scores), and the k-th largest group maximum T is at most the
 // k-th best score, because k groups each hold a score >= T. Every score < T ranks after those k,
-// so only the scores >= T (and above the caller's gate) are candidates: usually a few more than k.
+// so only the scores >= T (and at least the caller's least) are candidates: usually a few more than k.
 // The caller then orders them under topk()'s total order (score desc, index asc), so ties at T
 // come out exactly as topk() keeps them. NaN is never a candidate (no comparison admits it).
 //
@@ -30,10 +30,11 @@
 
 namespace learnrec::detail {
 
-/// Writes to slots[0..) every i of [0, n) with s[i] > gate that can be among the k best of
+/// Writes to slots[0..) every i of [0, n) with s[i] >= least that can be among the k best of
 /// s[0..n) (score desc, then index asc), in increasing i, and returns their count: a superset of
-/// those k best. `maxima` must hold n floats (scratch), `slots` n indices.
-using PoolCandidatesFn = index_t (*)(const float* s, index_t n, float gate, index_t k, float* maxima,
+/// those k best. `maxima` must hold n floats (scratch), `slots` n indices. (s > gate is
+/// s >= nextafter(gate, +inf); NaN as `least` admits nothing.)
+using PoolCandidatesFn = index_t (*)(const float* s, index_t n, float least, index_t k, float* maxima,
                                      index_t* slots);
 
 /// Rows of 16 scores per group: group j of a run of kPoolGroupRows rows is lane j of each row.
@@ -68,23 +69,22 @@ template <class V>
 }
 
 /// The threshold a candidate must reach (>=): the k-th largest group maximum when there are at
-/// least k groups, and at least the next float above the gate (s > gate is s >= that float).
+/// least k groups, and at least `least`.
 template <class V>
-[[gnu::always_inline]] inline float pool_candidate_threshold(const float* s, index_t n, float gate, index_t k,
+[[gnu::always_inline]] inline float pool_candidate_threshold(const float* s, index_t n, float least, index_t k,
                                                              float* maxima) {
-    const float above_gate = std::nextafter(gate, std::numeric_limits<float>::infinity());
     if (k <= 0) return std::numeric_limits<float>::quiet_NaN();  // no score is >= NaN
     // Fewer than k groups bound nothing; k groups of one score each would be the row itself.
-    if (n < k * kPoolGroupRows) return above_gate;
+    if (n < k * kPoolGroupRows) return least;
     const index_t groups = pool_group_maxima<V>(s, n, maxima);
-    if (groups < k) return above_gate;
+    if (groups < k) return least;
     std::nth_element(maxima, maxima + (k - 1), maxima + groups, std::greater<float>());
-    // (Not std::max: a NaN gate must keep every score out, as s > gate would.)
-    return maxima[k - 1] > above_gate ? maxima[k - 1] : above_gate;
+    // (Not std::max: a NaN `least` must keep every score out.)
+    return maxima[k - 1] > least ? maxima[k - 1] : least;
 }
 
-inline index_t pool_candidates_scalar(const float* s, index_t n, float gate, index_t k, float* maxima, index_t* slots) {
-    const float t = pool_candidate_threshold<lr_v4f>(s, n, gate, k, maxima);
+inline index_t pool_candidates_scalar(const float* s, index_t n, float least, index_t k, float* maxima, index_t* slots) {
+    const float t = pool_candidate_threshold<lr_v4f>(s, n, least, k, maxima);
     index_t count = 0;
 #ifdef LEARNREC_X86_DISPATCH
     // SSE2 is part of x86-64 itself: the baseline path's filter, four scores at a time.
@@ -105,8 +105,8 @@ inline index_t pool_candidates_scalar(const float* s, index_t n, float gate, ind
 
 #ifdef LEARNREC_X86_DISPATCH
 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) inline index_t pool_candidates_avx512(
-    const float* s, index_t n, float gate, index_t k, float* maxima, index_t* slots) {
-    const float t = pool_candidate_threshold<lr_v16>(s, n, gate, k, maxima);
+    const float* s, index_t n, float least, index_t k, float* maxima, index_t* slots) {
+    const float t = pool_candidate_threshold<lr_v16>(s, n, least, k, maxima);
     const __m512 tv = _mm512_set1_ps(t);
     index_t count = 0;
     for (index_t i = 0; i < n; i += 16) {
@@ -118,9 +118,9 @@ __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) inline in
     return count;
 }
 
-__attribute__((target("avx2,fma"))) inline index_t pool_candidates_avx2(const float* s, index_t n, float gate,
+__attribute__((target("avx2,fma"))) inline index_t pool_candidates_avx2(const float* s, index_t n, float least,
                                                                         index_t k, float* maxima, index_t* slots) {
-    const float t = pool_candidate_threshold<lr_v8f>(s, n, gate, k, maxima);
+    const float t = pool_candidate_threshold<lr_v8f>(s, n, least, k, maxima);
     const __m256 tv = _mm256_set1_ps(t);
     index_t count = 0;
     index_t i = 0;
