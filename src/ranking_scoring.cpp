@@ -185,7 +185,11 @@ TopK Request::class_pools(std::span<const LearnerView> views, const QueryBlock& 
             std::copy_n(queries.embeddings.data() + static_cast<std::size_t>(q) * ud, ud,
                         rows.data() + static_cast<std::size_t>(r) * ud);
         }
-        if (m > 0) ld::score_panels(rows.data(), ud, n, cc.packed, 0, m, tile.data(), width);
+        // The open courses for the whole block. The held-back ones (often most of a class's row:
+        // every course with prerequisites) are offered only to a learner who unlocked them, so
+        // only the panels holding those are scored, per learner, below. The kernel gives a
+        // (learner, course) the same float in a tile of one learner as in a full one.
+        if (cc.open > 0) ld::score_panels(rows.data(), ud, n, cc.packed, 0, cc.open, tile.data(), width);
         const auto view_at = [&](index_t r) -> const LearnerView& {
             return views[static_cast<std::size_t>(order[blk.first + static_cast<std::size_t>(r)])];
         };
@@ -208,6 +212,17 @@ TopK Request::class_pools(std::span<const LearnerView> views, const QueryBlock& 
             if (r + 2 < n) prefetch_view(r + 2);
             if (r + 1 < n) prefetch_lists(view_at(r + 1));
             float* s = tile.data() + static_cast<std::size_t>(r) * width;
+            // Held-back slots run in course order, as `unlocked` does: a panel is scored once. The
+            // other held-back slots keep stale floats that the rules below may touch; none is read.
+            index_t scored_panel = -1;
+            for (const index_t c : v.unlocked)
+                if (const index_t j = cc.slot[static_cast<std::size_t>(c)]; j >= cc.open) {
+                    const index_t p0 = j / ld::kPanel * ld::kPanel;
+                    if (p0 == scored_panel) continue;
+                    ld::score_panels(rows.data() + static_cast<std::size_t>(r) * ud, ud, 1, cc.packed, p0,
+                                     std::min<index_t>(p0 + ld::kPanel, m), s + p0, width);
+                    scored_panel = p0;
+                }
             // mask_tile(): the learner's exclusions (held-back courses are past `open`).
             for (const index_t c : v.excluded)
                 if (const index_t j = cc.slot[static_cast<std::size_t>(c)]; j >= 0) s[j] = kOut;
