@@ -178,7 +178,7 @@ TopK Request::class_pools(std::span<const LearnerView> views, const QueryBlock& 
         const auto width = static_cast<std::size_t>((m + ld::kPanel - 1) / ld::kPanel * ld::kPanel);
         tile.resize(blk.count * width);
         rows.resize(blk.count * ud);
-        maxima.resize(static_cast<std::size_t>(cc.open));
+        maxima.resize(static_cast<std::size_t>(cc.open) + 16);
         slots.resize(static_cast<std::size_t>(cc.open));
         for (index_t r = 0; r < n; ++r) {
             const index_t q = order[blk.first + static_cast<std::size_t>(r)];

@@ -37,7 +37,7 @@ std::vector<Ranked> full_sort(const std::vector<float>& s, float gate, index_t k
 
 /// The k best of the candidates the active path's filter returns.
 std::vector<Ranked> via_candidates(const std::vector<float>& s, float gate, index_t k, std::vector<index_t>* found) {
-    std::vector<float> maxima(s.size());
+    std::vector<float> maxima(s.size() + 16);
     std::vector<index_t> slots(s.size());
     const index_t n = static_cast<index_t>(s.size());
     // s > gate is s >= the next float up, the form the filter takes.
@@ -116,7 +116,7 @@ TEST_CASE("pool candidates are the same on the active path as on the baseline pa
         const auto s = tied_row(rng, n, 1000);
         std::vector<index_t> active;
         via_candidates(s, -kInf, 20, &active);
-        std::vector<float> maxima(s.size());
+        std::vector<float> maxima(s.size() + 16);
         std::vector<index_t> slots(s.size());
         const index_t count = detail::pool_candidates_scalar(s.data(), n, std::nextafter(-kInf, kInf), 20,
                                                               maxima.data(), slots.data());

@@ -3,8 +3,8 @@
 // A running heap over a row (push, sift, restart the scan) pays a pass through the heap for every
 // score that beats the k-th best so far: about k (1 + ln(n / k)) of them over a row in random
 // order. Here a lower bound on the k-th best score comes first: the row is cut into groups (lane
-// j of 16 consecutive rows of 16 scores), and the k-th largest group maximum T is at most the
-// k-th best score, because k groups each hold a score >= T. Every score < T ranks after those k,
+// j of 16 consecutive rows of 16 scores), and any T that at least k group maxima reach is at most
+// the k-th best score, because k groups each hold a score >= T. Every score < T ranks after those k,
 // so only the scores >= T (and at least the caller's least) are candidates: usually a few more than k.
 // The caller then orders them under topk()'s total order (score desc, index asc), so ties at T
 // come out exactly as topk() keeps them. NaN is never a candidate (no comparison admits it).
@@ -13,13 +13,12 @@
 // vectors, the filter with its compare mask. The groups, hence the bound and the candidates, are
 // the same on every path.
 // Thread safety: pure functions of their arguments. Complexity: O(n) (two passes over the row,
-// a selection among n / 16 maxima), plus the candidates' count in stores.
+// a few counts over n / 16 maxima), plus the candidates' count in stores.
 #pragma once
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <functional>
 #include <limits>
 
 #include "learnrec/isa.hpp"
@@ -32,7 +31,7 @@ namespace learnrec::detail {
 
 /// Writes to slots[0..) every i of [0, n) with s[i] >= least that can be among the k best of
 /// s[0..n) (score desc, then index asc), in increasing i, and returns their count: a superset of
-/// those k best. `maxima` must hold n floats (scratch), `slots` n indices. (s > gate is
+/// those k best. `maxima` must hold n + 16 floats (scratch), `slots` n indices. (s > gate is
 /// s >= nextafter(gate, +inf); NaN as `least` admits nothing.)
 using PoolCandidatesFn = index_t (*)(const float* s, index_t n, float least, index_t k, float* maxima,
                                      index_t* slots);
@@ -68,19 +67,57 @@ template <class V>
     return count;
 }
 
-/// The threshold a candidate must reach (>=): the k-th largest group maximum when there are at
-/// least k groups, and at least `least`.
+/// How many of maxima[0..count) are >= x (count a multiple of the lanes of V).
+template <class V>
+[[gnu::always_inline]] inline index_t pool_count_at_least(const float* maxima, index_t count, float x) {
+    constexpr auto L = static_cast<index_t>(sizeof(V) / sizeof(float));
+    using I = decltype(V{} >= V{});  // the lanes' int32 compare masks
+    const V xv = V{} + x;
+    I hits{};
+    for (index_t i = 0; i < count; i += L) {
+        V m;
+        std::memcpy(&m, maxima + i, sizeof(V));
+        hits -= (m >= xv);  // a true lane is -1
+    }
+    index_t total = 0;
+    for (index_t j = 0; j < L; ++j) total += hits[j];
+    return total;
+}
+
+/// Bisection steps of the bound: each halves the distance to the k-th largest group maximum.
+inline constexpr int kPoolBoundSteps = 10;
+
+/// The threshold a candidate must reach (>=): a value T with at least k group maxima >= T, found
+/// by bisection between the smallest finite maximum and the largest (a selection among the maxima
+/// would cost more than the filter it tightens), and at least `least`. Without k groups holding
+/// a finite maximum there is no bound but `least`.
 template <class V>
 [[gnu::always_inline]] inline float pool_candidate_threshold(const float* s, index_t n, float least, index_t k,
                                                              float* maxima) {
+    constexpr float kLow = -std::numeric_limits<float>::infinity();
     if (k <= 0) return std::numeric_limits<float>::quiet_NaN();  // no score is >= NaN
     // Fewer than k groups bound nothing; k groups of one score each would be the row itself.
     if (n < k * kPoolGroupRows) return least;
-    const index_t groups = pool_group_maxima<V>(s, n, maxima);
-    if (groups < k) return least;
-    std::nth_element(maxima, maxima + (k - 1), maxima + groups, std::greater<float>());
+    index_t groups = pool_group_maxima<V>(s, n, maxima);
+    float lo = std::numeric_limits<float>::infinity(), hi = kLow;
+    for (index_t i = 0; i < groups; ++i) {
+        const float x = maxima[i];
+        if (x > kLow && x < lo) lo = x;
+        if (x > hi) hi = x;
+    }
+    while (groups % 16 != 0) maxima[groups++] = kLow;  // whole vectors on every path
+    if (!(lo < std::numeric_limits<float>::infinity()) || pool_count_at_least<V>(maxima, groups, lo) < k)
+        return least;
+    // Invariant: at least k maxima are >= lo. (Scalar float arithmetic, the same on every path:
+    // (lo + hi) * 0.5f cannot be contracted into a multiply-add.)
+    for (int step = 0; step < kPoolBoundSteps && lo < hi; ++step) {
+        const float mid = (lo + hi) * 0.5f;
+        if (!(mid > lo && mid < hi)) break;
+        if (pool_count_at_least<V>(maxima, groups, mid) >= k) lo = mid;
+        else hi = mid;
+    }
     // (Not std::max: a NaN `least` must keep every score out.)
-    return maxima[k - 1] > least ? maxima[k - 1] : least;
+    return lo > least ? lo : least;
 }
 
 inline index_t pool_candidates_scalar(const float* s, index_t n, float least, index_t k, float* maxima, index_t* slots) {
