@@ -2,6 +2,9 @@
 // skill-gap and goal boosts.
 #include "ranking_request.hpp"
 
+#include <cstdint>
+#include <functional>
+
 #include "learnrec/detail/pool_select.hpp"
 
 namespace learnrec::ranking::engine {
@@ -172,7 +175,7 @@ TopK Request::class_pools(std::span<const LearnerView> views, const QueryBlock& 
         thread_local std::vector<float> tile, rows;
         thread_local std::vector<float> maxima;
         thread_local std::vector<index_t> slots;
-        thread_local std::vector<ld::Candidate> cands;
+        thread_local std::vector<std::uint64_t> keys;
         // The whole class row at once (a class allows at most the catalogue): each learner's
         // lists are walked once.
         const auto width = static_cast<std::size_t>((m + ld::kPanel - 1) / ld::kPanel * ld::kPanel);
@@ -247,25 +250,27 @@ TopK Request::class_pools(std::span<const LearnerView> views, const QueryBlock& 
             // The open slots' candidates (slot order is course order), then the held-back courses
             // this learner unlocked (the few mask_tile() put back), all ordered as topk() orders.
             const index_t found = pool_candidates(s, cc.open, least, kept, maxima.data(), slots.data());
-            cands.clear();
+            // Ordered by integer keys (a float compare with its NaN branch costs more); the scores
+            // are read back from the row, which keeps a -0 as it is.
+            keys.clear();
             for (index_t i = 0; i < found; ++i) {
                 const auto j = static_cast<std::size_t>(slots[static_cast<std::size_t>(i)]);
-                cands.push_back({s[j], cc.courses[j]});
+                keys.push_back(ld::pool_key(s[j], cc.courses[j]));
             }
             for (const index_t c : v.unlocked)
                 if (const index_t j = cc.slot[static_cast<std::size_t>(c)]; j >= cc.open && s[j] > floor_gate)
-                    cands.push_back({s[j], c});
-            const auto before = [](const ld::Candidate& a, const ld::Candidate& b) { return ld::ranks_before(a, b); };
-            const auto best = std::min(cands.size(), static_cast<std::size_t>(kept));
-            if (best < cands.size())
-                std::nth_element(cands.begin(), cands.begin() + static_cast<std::ptrdiff_t>(best) - 1, cands.end(),
-                                 before);
-            std::sort(cands.begin(), cands.begin() + static_cast<std::ptrdiff_t>(best), before);
+                    keys.push_back(ld::pool_key(s[j], c));
+            const auto best = std::min(keys.size(), static_cast<std::size_t>(kept));
+            if (best < keys.size())
+                std::nth_element(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(best) - 1, keys.end(),
+                                 std::greater<>());
+            std::sort(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(best), std::greater<>());
             const auto offset = static_cast<std::size_t>(order[blk.first + static_cast<std::size_t>(r)]) *
                                 static_cast<std::size_t>(pool);
             for (std::size_t i = 0; i < best; ++i) {
-                out.ids[offset + i] = cands[i].id;
-                out.scores[offset + i] = cands[i].score;
+                const index_t c = ld::pool_key_id(keys[i]);
+                out.ids[offset + i] = c;
+                out.scores[offset + i] = s[cc.slot[static_cast<std::size_t>(c)]];
             }
         }
     });

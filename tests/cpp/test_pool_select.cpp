@@ -124,3 +124,21 @@ TEST_CASE("pool candidates are the same on the active path as on the baseline pa
         CHECK(active == slots);
     }
 }
+
+TEST_CASE("pool keys order (score, index) as topk() does, -0 tied with +0 and infinities included", "[ranking]") {
+    std::mt19937 rng(19);
+    const float values[] = {-kInf, -3.5f, -1e-30f, -0.0f, 0.0f, 1e-30f, 2.0f, 2.0000002f, 1e30f, kInf};
+    std::uniform_int_distribution<int> value(0, 9), id(0, 1 << 30);
+    std::vector<Ranked> items;
+    for (int i = 0; i < 500; ++i) items.push_back({values[value(rng)], i < 20 ? i : id(rng)});
+    std::vector<Ranked> by_key = items;
+    std::sort(by_key.begin(), by_key.end(), [](const Ranked& a, const Ranked& b) {
+        return detail::pool_key(a.score, a.id) > detail::pool_key(b.score, b.id);
+    });
+    std::sort(items.begin(), items.end(), before);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        CHECK(by_key[i].id == items[i].id);
+        CHECK(by_key[i].score == items[i].score);
+        CHECK(detail::pool_key_id(detail::pool_key(by_key[i].score, by_key[i].id)) == by_key[i].id);
+    }
+}

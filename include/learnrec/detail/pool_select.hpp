@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 
@@ -170,6 +171,20 @@ __attribute__((target("avx2,fma"))) inline index_t pool_candidates_avx2(const fl
     return count;
 }
 #endif
+
+/// topk()'s order (score desc, then index asc) as one unsigned integer, larger first: the score's
+/// bits made monotonic above, the complemented index below. -0 and +0 get the same key bits (they
+/// compare equal), so the key does not carry the score back: read it from the row. Not for NaN.
+inline std::uint64_t pool_key(float score, index_t id) noexcept {
+    std::uint32_t u;
+    const float canonical = score + 0.0f;  // -0 + 0 is +0 (round to nearest)
+    std::memcpy(&u, &canonical, sizeof u);
+    u = (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+    return (std::uint64_t{u} << 32) | (0xffffffffu - static_cast<std::uint32_t>(id));
+}
+inline index_t pool_key_id(std::uint64_t key) noexcept {
+    return static_cast<index_t>(0xffffffffu - static_cast<std::uint32_t>(key));
+}
 
 /// The candidate filter of the active instruction-set path (chosen once per process).
 inline PoolCandidatesFn pool_candidates_fn() {
