@@ -75,9 +75,11 @@ struct ClassCourses {
     std::vector<index_t> courses;
     index_t open = 0;
     std::vector<index_t> slot;  // course -> slot, -1 when the class does not allow it
-    // skill_courses restricted to the class, by slot: offers[offer_from[k], offer_from[k + 1]).
+    // skill_courses restricted to the class, by slot: offers[offer_from[k], offer_from[k + 1]),
+    // the open slots first, the held-back ones from offer_held[k] (a course offers a skill once,
+    // so each slot's additions keep the gaps' order).
     std::vector<SkillOffer> offers;
-    std::vector<std::size_t> offer_from;
+    std::vector<std::size_t> offer_from, offer_held;
     learnrec::detail::PackedPanels packed;
 };
 
@@ -150,8 +152,13 @@ TopK Request::class_pools(std::span<const LearnerView> views, const QueryBlock& 
         }
         cc.offer_from.assign(1, 0);
         for (const auto& list : s_.skill_courses) {
-            for (const auto& o : list)
-                if (const index_t j = cc.slot[static_cast<std::size_t>(o.course)]; j >= 0) cc.offers.push_back({j, o.level});
+            for (const bool held : {false, true}) {
+                for (const auto& o : list)
+                    if (const index_t j = cc.slot[static_cast<std::size_t>(o.course)];
+                        j >= 0 && (j >= cc.open) == held)
+                        cc.offers.push_back({j, o.level});
+                if (!held) cc.offer_held.push_back(cc.offers.size());
+            }
             cc.offer_from.push_back(cc.offers.size());
         }
         RowMatrix rows(static_cast<Eigen::Index>(cc.courses.size()), d);
@@ -237,7 +244,9 @@ TopK Request::class_pools(std::span<const LearnerView> views, const QueryBlock& 
                 for (const auto& g : v.gaps) {
                     const float scale = rules_.gap_boost / static_cast<float>(g.target);
                     const auto k = static_cast<std::size_t>(g.skill);
-                    for (std::size_t e = cc.offer_from[k]; e < cc.offer_from[k + 1]; ++e) {
+                    // Held-back slots no one scored for this learner need no boost.
+                    const std::size_t end = scored_panel >= 0 ? cc.offer_from[k + 1] : cc.offer_held[k];
+                    for (std::size_t e = cc.offer_from[k]; e < end; ++e) {
                         const SkillOffer& o = cc.offers[e];
                         if (o.level > g.current)
                             s[o.course] += scale * static_cast<float>(std::min(o.level, g.target) - g.current);

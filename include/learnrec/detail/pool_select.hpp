@@ -121,7 +121,8 @@ template <class V>
     return lo > least ? lo : least;
 }
 
-inline index_t pool_candidates_scalar(const float* s, index_t n, float least, index_t k, float* maxima, index_t* slots) {
+inline index_t pool_candidates_scalar(const float* s, index_t n, float least, index_t k, float* maxima,
+                                      index_t* slots) {
     const float t = pool_candidate_threshold<lr_v4f>(s, n, least, k, maxima);
     index_t count = 0;
 #ifdef LEARNREC_X86_DISPATCH
