@@ -136,35 +136,50 @@ TopK Request::class_pools(std::span<const LearnerView> views, const QueryBlock& 
     }
 
     const RowMatrix& factors = s_.factor->item_factors();
+    // Courses held back for prerequisites, as bits (the same for every class).
+    std::vector<std::uint64_t> held_bits(words_, 0);
+    if (hold_back_mask_)
+        for (index_t c = 0; c < nc; ++c)
+            if (!s_.prereqs[static_cast<std::size_t>(c)].empty())
+                held_bits[static_cast<std::size_t>(c) >> 6] |= std::uint64_t{1} << (c & 63);
     std::vector<ClassCourses> groups(group_class.size());
     ld::parallel_for(0, static_cast<std::int64_t>(groups.size()), rules_.num_threads, [&](std::int64_t g) {
         ClassCourses& cc = groups[static_cast<std::size_t>(g)];
         const std::uint64_t* bits = bits_.data() + static_cast<std::size_t>(group_class[static_cast<std::size_t>(g)]) * words_;
         cc.slot.assign(static_cast<std::size_t>(nc), -1);
         for (const bool held : {false, true}) {
-            for (index_t c = 0; c < nc; ++c)
-                if (((bits[static_cast<std::size_t>(c) >> 6] >> (c & 63)) & 1u) &&
-                    held == (hold_back_mask_ && !s_.prereqs[static_cast<std::size_t>(c)].empty())) {
+            for (std::size_t w = 0; w < words_; ++w)
+                for (std::uint64_t word = bits[w] & (held ? held_bits[w] : ~held_bits[w]); word; word &= word - 1) {
+                    const auto c = static_cast<index_t>(w * 64 + static_cast<std::size_t>(__builtin_ctzll(word)));
+                    if (c >= nc) break;
                     cc.slot[static_cast<std::size_t>(c)] = static_cast<index_t>(cc.courses.size());
                     cc.courses.push_back(c);
                 }
             if (!held) cc.open = static_cast<index_t>(cc.courses.size());
         }
         cc.offer_from.assign(1, 0);
+        std::vector<SkillOffer> held_offers;
         for (const auto& list : s_.skill_courses) {
-            for (const bool held : {false, true}) {
-                for (const auto& o : list)
-                    if (const index_t j = cc.slot[static_cast<std::size_t>(o.course)];
-                        j >= 0 && (j >= cc.open) == held)
-                        cc.offers.push_back({j, o.level});
-                if (!held) cc.offer_held.push_back(cc.offers.size());
-            }
+            held_offers.clear();
+            for (const auto& o : list)
+                if (const index_t j = cc.slot[static_cast<std::size_t>(o.course)]; j >= cc.open)
+                    held_offers.push_back({j, o.level});
+                else if (j >= 0)
+                    cc.offers.push_back({j, o.level});
+            cc.offer_held.push_back(cc.offers.size());
+            cc.offers.insert(cc.offers.end(), held_offers.begin(), held_offers.end());
             cc.offer_from.push_back(cc.offers.size());
         }
-        RowMatrix rows(static_cast<Eigen::Index>(cc.courses.size()), d);
-        for (std::size_t j = 0; j < cc.courses.size(); ++j)
-            rows.row(static_cast<Eigen::Index>(j)) = factors.row(cc.courses[j]);
-        cc.packed = ld::PackedPanels::pack(rows);
+        // PackedPanels::pack()'s layout, filled from the factors directly (no gathered copy).
+        constexpr auto kp = static_cast<std::size_t>(ld::kPanel);
+        cc.packed.courses = static_cast<index_t>(cc.courses.size());
+        cc.packed.dim = d;
+        cc.packed.data.assign((cc.courses.size() + kp - 1) / kp * ud * kp, 0.0f);
+        for (std::size_t j = 0; j < cc.courses.size(); ++j) {
+            float* panel = cc.packed.data.data() + j / kp * ud * kp + j % kp;
+            const float* f = factors.data() + static_cast<std::size_t>(cc.courses[j]) * ud;
+            for (std::size_t k = 0; k < ud; ++k) panel[k * kp] = f[k];
+        }
     }, 1);
 
     const index_t kept = std::min(pool, nc);
