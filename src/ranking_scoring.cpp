@@ -189,6 +189,7 @@ TopK Request::class_pools(std::span<const LearnerView> views, const QueryBlock& 
     // The candidates' test is s >= least, the same as s > floor_gate.
     const float least = std::nextafter(floor_gate, std::numeric_limits<float>::infinity());
     const ld::PoolCandidatesFn pool_candidates = ld::pool_candidates_fn();
+    const ld::PoolRanksFn pool_ranks = ld::pool_ranks_fn();
     ld::parallel_for(0, static_cast<std::int64_t>(blocks.size()), rules_.num_threads, [&](std::int64_t bi) {
         const Block& blk = blocks[static_cast<std::size_t>(bi)];
         const ClassCourses& cc = groups[blk.group];
@@ -198,6 +199,8 @@ TopK Request::class_pools(std::span<const LearnerView> views, const QueryBlock& 
         thread_local std::vector<float> maxima;
         thread_local std::vector<index_t> slots;
         thread_local std::vector<std::uint64_t> keys;
+        thread_local std::vector<float> cs;    // the candidates' scores and courses
+        thread_local std::vector<index_t> ci, ranks;
         // The whole class row at once (a class allows at most the catalogue): each learner's
         // lists are walked once.
         const auto width = static_cast<std::size_t>((m + ld::kPanel - 1) / ld::kPanel * ld::kPanel);
@@ -274,27 +277,48 @@ TopK Request::class_pools(std::span<const LearnerView> views, const QueryBlock& 
             // The open slots' candidates (slot order is course order), then the held-back courses
             // this learner unlocked (the few mask_tile() put back), all ordered as topk() orders.
             const index_t found = pool_candidates(s, cc.open, least, kept, maxima.data(), slots.data());
-            // Ordered by integer keys (a float compare with its NaN branch costs more); the scores
-            // are read back from the row, which keeps a -0 as it is.
-            keys.clear();
+            cs.clear();
+            ci.clear();
             for (index_t i = 0; i < found; ++i) {
                 const auto j = static_cast<std::size_t>(slots[static_cast<std::size_t>(i)]);
-                keys.push_back(ld::pool_key(s[j], cc.courses[j]));
+                cs.push_back(s[j]);
+                ci.push_back(cc.courses[j]);
             }
             for (const index_t c : v.unlocked)
-                if (const index_t j = cc.slot[static_cast<std::size_t>(c)]; j >= cc.open && s[j] > floor_gate)
-                    keys.push_back(ld::pool_key(s[j], c));
-            const auto best = std::min(keys.size(), static_cast<std::size_t>(kept));
-            if (best < keys.size())
-                std::nth_element(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(best) - 1, keys.end(),
-                                 std::greater<>());
-            std::sort(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(best), std::greater<>());
+                if (const index_t j = cc.slot[static_cast<std::size_t>(c)]; j >= cc.open && s[j] > floor_gate) {
+                    cs.push_back(s[j]);
+                    ci.push_back(c);
+                }
+            const auto count = static_cast<index_t>(cs.size());
+            const index_t best = std::min(count, kept);
             const auto offset = static_cast<std::size_t>(order[blk.first + static_cast<std::size_t>(r)]) *
                                 static_cast<std::size_t>(pool);
-            for (std::size_t i = 0; i < best; ++i) {
-                const index_t c = ld::pool_key_id(keys[i]);
-                out.ids[offset + i] = c;
-                out.scores[offset + i] = s[cc.slot[static_cast<std::size_t>(c)]];
+            if (count <= ld::kPoolRankMax) {
+                // The usual case: each candidate's rank counted against all the others.
+                while (cs.size() % 16 != 0) {
+                    cs.push_back(kOut);
+                    ci.push_back(std::numeric_limits<index_t>::max());
+                }
+                ranks.resize(static_cast<std::size_t>(count));
+                pool_ranks(cs.data(), ci.data(), count, ranks.data());
+                for (std::size_t i = 0; i < static_cast<std::size_t>(count); ++i)
+                    if (const index_t at = ranks[i]; at < best) {
+                        out.ids[offset + static_cast<std::size_t>(at)] = ci[i];
+                        out.scores[offset + static_cast<std::size_t>(at)] = cs[i];
+                    }
+            } else {
+                // Many candidates (ties at the bound): ordered by integer keys, the scores read
+                // back from the row (a key does not keep a -0's sign).
+                keys.clear();
+                for (std::size_t i = 0; i < cs.size(); ++i) keys.push_back(ld::pool_key(cs[i], ci[i]));
+                const auto kb = static_cast<std::ptrdiff_t>(best);
+                std::nth_element(keys.begin(), keys.begin() + kb - 1, keys.end(), std::greater<>());
+                std::sort(keys.begin(), keys.begin() + kb, std::greater<>());
+                for (std::size_t i = 0; i < static_cast<std::size_t>(best); ++i) {
+                    const index_t c = ld::pool_key_id(keys[i]);
+                    out.ids[offset + i] = c;
+                    out.scores[offset + i] = s[cc.slot[static_cast<std::size_t>(c)]];
+                }
             }
         }
     });

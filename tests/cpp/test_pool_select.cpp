@@ -142,3 +142,40 @@ TEST_CASE("pool keys order (score, index) as topk() does, -0 tied with +0 and in
         CHECK(detail::pool_key_id(detail::pool_key(by_key[i].score, by_key[i].id)) == by_key[i].id);
     }
 }
+
+TEST_CASE("pool ranks place up to 64 candidates where a full sort puts them, ties and -0 included", "[ranking]") {
+    std::mt19937 rng(20);
+    const float values[] = {-3.5f, -1e-30f, -0.0f, 0.0f, 1e-30f, 2.0f, 2.0000002f, 1e30f, kInf};
+    std::uniform_int_distribution<int> value(0, 8), id(0, 1 << 24);
+    for (const index_t n : {1, 2, 15, 16, 17, 31, 44, 63, 64})
+        for (int round = 0; round < 20; ++round) {
+            std::vector<Ranked> items;
+            std::vector<float> score;
+            std::vector<index_t> ids;
+            for (index_t i = 0; i < n; ++i) {
+                // Distinct ids, in any order (held-back courses come after the open ones).
+                items.push_back({values[value(rng)], id(rng) * 64 + i});
+                score.push_back(items.back().score);
+                ids.push_back(items.back().id);
+            }
+            while (score.size() % 16 != 0) {
+                score.push_back(-kInf);
+                ids.push_back(std::numeric_limits<index_t>::max());
+            }
+            std::vector<index_t> rank(static_cast<std::size_t>(n));
+            detail::pool_ranks_fn()(score.data(), ids.data(), n, rank.data());
+            std::vector<Ranked> placed(static_cast<std::size_t>(n), Ranked{0.0f, -1});
+            for (index_t i = 0; i < n; ++i) {
+                REQUIRE(rank[static_cast<std::size_t>(i)] >= 0);
+                REQUIRE(rank[static_cast<std::size_t>(i)] < n);
+                const auto at = static_cast<std::size_t>(rank[static_cast<std::size_t>(i)]);
+                placed[at] = items[static_cast<std::size_t>(i)];
+            }
+            std::sort(items.begin(), items.end(), before);
+            for (index_t i = 0; i < n; ++i) {
+                CHECK(placed[static_cast<std::size_t>(i)].id == items[static_cast<std::size_t>(i)].id);
+                CHECK(std::signbit(placed[static_cast<std::size_t>(i)].score) ==
+                      std::signbit(items[static_cast<std::size_t>(i)].score));
+            }
+        }
+}
