@@ -2,6 +2,11 @@
 // skill-gap and goal boosts.
 #include "ranking_request.hpp"
 
+#include <cstdint>
+#include <functional>
+
+#include "learnrec/detail/pool_select.hpp"
+
 namespace learnrec::ranking::engine {
 
 void Request::boost_tile(const LearnerView& v, index_t c0, index_t c1, float* row) const {
@@ -70,9 +75,11 @@ struct ClassCourses {
     std::vector<index_t> courses;
     index_t open = 0;
     std::vector<index_t> slot;  // course -> slot, -1 when the class does not allow it
-    // skill_courses restricted to the class, by slot: offers[offer_from[k], offer_from[k + 1]).
+    // skill_courses restricted to the class, by slot: offers[offer_from[k], offer_from[k + 1]),
+    // the open slots first, the held-back ones from offer_held[k] (a course offers a skill once,
+    // so each slot's additions keep the gaps' order).
     std::vector<SkillOffer> offers;
-    std::vector<std::size_t> offer_from;
+    std::vector<std::size_t> offer_from, offer_held;
     learnrec::detail::PackedPanels packed;
 };
 
@@ -84,11 +91,12 @@ struct ClassCourses {
 // Each score is the float the kernel computes for that learner and course in any tile (every
 // lane runs the same arithmetic); the exclusions, pinned courses and boosts are applied to the
 // compacted row as mask_tile(), boost_tile() and goal_tile() apply them (same additions, same
-// order); the open courses' slots are in course-index order, so the scan (strictly above the
-// pool's k-th, at or above the floor) is topk()'s; held-back courses sit after them and only the
-// learner's unlocked ones are offered, compared in full. The pool is exactly the one topk()
-// keeps over the masked, boosted, floored full row (tests/cpp/test_ranking.cpp checks a batch
-// against each learner alone, who goes through topk()).
+// order); the open courses' candidates (a superset of the pool: every score at or above a lower
+// bound on the k-th and above the floor, detail/pool_select.hpp) and the held-back courses the
+// learner unlocked (held-back courses sit after the open ones; no others are offered) are ordered
+// under topk()'s (score desc, course index asc). The pool is exactly the one topk() keeps over
+// the masked, boosted, floored full row (tests/cpp/test_ranking.cpp checks a batch against each
+// learner alone, who goes through topk()).
 // Memory per request: the allowed courses' factors once per class present (classes x C d floats
 // at most) and a course -> slot map per class.
 TopK Request::class_pools(std::span<const LearnerView> views, const QueryBlock& queries, index_t pool,
@@ -128,59 +136,121 @@ TopK Request::class_pools(std::span<const LearnerView> views, const QueryBlock& 
     }
 
     const RowMatrix& factors = s_.factor->item_factors();
+    // Courses held back for prerequisites, as bits (the same for every class).
+    std::vector<std::uint64_t> held_bits(words_, 0);
+    if (hold_back_mask_)
+        for (index_t c = 0; c < nc; ++c)
+            if (!s_.prereqs[static_cast<std::size_t>(c)].empty())
+                held_bits[static_cast<std::size_t>(c) >> 6] |= std::uint64_t{1} << (c & 63);
     std::vector<ClassCourses> groups(group_class.size());
     ld::parallel_for(0, static_cast<std::int64_t>(groups.size()), rules_.num_threads, [&](std::int64_t g) {
         ClassCourses& cc = groups[static_cast<std::size_t>(g)];
         const std::uint64_t* bits = bits_.data() + static_cast<std::size_t>(group_class[static_cast<std::size_t>(g)]) * words_;
         cc.slot.assign(static_cast<std::size_t>(nc), -1);
         for (const bool held : {false, true}) {
-            for (index_t c = 0; c < nc; ++c)
-                if (((bits[static_cast<std::size_t>(c) >> 6] >> (c & 63)) & 1u) &&
-                    held == (hold_back_mask_ && !s_.prereqs[static_cast<std::size_t>(c)].empty())) {
+            for (std::size_t w = 0; w < words_; ++w)
+                for (std::uint64_t word = bits[w] & (held ? held_bits[w] : ~held_bits[w]); word; word &= word - 1) {
+                    const auto c = static_cast<index_t>(w * 64 + static_cast<std::size_t>(__builtin_ctzll(word)));
+                    if (c >= nc) break;
                     cc.slot[static_cast<std::size_t>(c)] = static_cast<index_t>(cc.courses.size());
                     cc.courses.push_back(c);
                 }
             if (!held) cc.open = static_cast<index_t>(cc.courses.size());
         }
         cc.offer_from.assign(1, 0);
+        std::vector<SkillOffer> held_offers;
         for (const auto& list : s_.skill_courses) {
+            held_offers.clear();
             for (const auto& o : list)
-                if (const index_t j = cc.slot[static_cast<std::size_t>(o.course)]; j >= 0) cc.offers.push_back({j, o.level});
+                if (const index_t j = cc.slot[static_cast<std::size_t>(o.course)]; j >= cc.open)
+                    held_offers.push_back({j, o.level});
+                else if (j >= 0)
+                    cc.offers.push_back({j, o.level});
+            cc.offer_held.push_back(cc.offers.size());
+            cc.offers.insert(cc.offers.end(), held_offers.begin(), held_offers.end());
             cc.offer_from.push_back(cc.offers.size());
         }
-        RowMatrix rows(static_cast<Eigen::Index>(cc.courses.size()), d);
-        for (std::size_t j = 0; j < cc.courses.size(); ++j)
-            rows.row(static_cast<Eigen::Index>(j)) = factors.row(cc.courses[j]);
-        cc.packed = ld::PackedPanels::pack(rows);
+        // PackedPanels::pack()'s layout, filled from the factors directly (no gathered copy).
+        constexpr auto kp = static_cast<std::size_t>(ld::kPanel);
+        cc.packed.courses = static_cast<index_t>(cc.courses.size());
+        cc.packed.dim = d;
+        cc.packed.data.assign((cc.courses.size() + kp - 1) / kp * ud * kp, 0.0f);
+        for (std::size_t j = 0; j < cc.courses.size(); ++j) {
+            float* panel = cc.packed.data.data() + j / kp * ud * kp + j % kp;
+            const float* f = factors.data() + static_cast<std::size_t>(cc.courses[j]) * ud;
+            for (std::size_t k = 0; k < ud; ++k) panel[k * kp] = f[k];
+        }
     }, 1);
 
     const index_t kept = std::min(pool, nc);
     const bool floored = rules_.min_score > kOut;
     // Scores >= the floor are those above nextafter(floor, -inf): floor_row() kept exactly those.
     const float floor_gate = floored ? std::nextafter(rules_.min_score, kOut) : kOut;
-    const ld::FindAboveFn find_above = ld::find_above_fn();
+    // The candidates' test is s >= least, the same as s > floor_gate.
+    const float least = std::nextafter(floor_gate, std::numeric_limits<float>::infinity());
+    const ld::PoolCandidatesFn pool_candidates = ld::pool_candidates_fn();
+    const ld::PoolRanksFn pool_ranks = ld::pool_ranks_fn();
     ld::parallel_for(0, static_cast<std::int64_t>(blocks.size()), rules_.num_threads, [&](std::int64_t bi) {
         const Block& blk = blocks[static_cast<std::size_t>(bi)];
         const ClassCourses& cc = groups[blk.group];
         const auto m = static_cast<index_t>(cc.courses.size());
         const auto n = static_cast<index_t>(blk.count);
         thread_local std::vector<float> tile, rows;
-        thread_local std::vector<ld::TopKHeap> heaps;
+        thread_local std::vector<float> maxima;
+        thread_local std::vector<index_t> slots;
+        thread_local std::vector<std::uint64_t> keys;
+        thread_local std::vector<float> cs;    // the candidates' scores and courses
+        thread_local std::vector<index_t> ci, ranks;
         // The whole class row at once (a class allows at most the catalogue): each learner's
         // lists are walked once.
         const auto width = static_cast<std::size_t>((m + ld::kPanel - 1) / ld::kPanel * ld::kPanel);
         tile.resize(blk.count * width);
         rows.resize(blk.count * ud);
-        if (heaps.size() < static_cast<std::size_t>(ld::kQueryBlock)) heaps.resize(ld::kQueryBlock);
+        maxima.resize(static_cast<std::size_t>(cc.open) + 16);
+        slots.resize(static_cast<std::size_t>(cc.open));
         for (index_t r = 0; r < n; ++r) {
             const index_t q = order[blk.first + static_cast<std::size_t>(r)];
             std::copy_n(queries.embeddings.data() + static_cast<std::size_t>(q) * ud, ud,
                         rows.data() + static_cast<std::size_t>(r) * ud);
         }
-        if (m > 0) ld::score_panels(rows.data(), ud, n, cc.packed, 0, m, tile.data(), width);
+        // The open courses for the whole block. The held-back ones (often most of a class's row:
+        // every course with prerequisites) are offered only to a learner who unlocked them, so
+        // only the panels holding those are scored, per learner, below. The kernel gives a
+        // (learner, course) the same float in a tile of one learner as in a full one.
+        if (cc.open > 0) ld::score_panels(rows.data(), ud, n, cc.packed, 0, cc.open, tile.data(), width);
+        const auto view_at = [&](index_t r) -> const LearnerView& {
+            return views[static_cast<std::size_t>(order[blk.first + static_cast<std::size_t>(r)])];
+        };
+        // Learners of a class are scattered over the request: their views (several cache lines
+        // each) and lists would be fetched one miss after another. The view two learners ahead
+        // and the lists of the next one are fetched while this one is worked on.
+        const auto prefetch_view = [&](index_t r) {
+            const auto* bytes = reinterpret_cast<const char*>(&view_at(r));
+            for (std::size_t b = 0; b < sizeof(LearnerView); b += 64) __builtin_prefetch(bytes + b);
+        };
+        const auto prefetch_lists = [&](const LearnerView& v) {
+            __builtin_prefetch(v.excluded.data());
+            __builtin_prefetch(v.gaps.data());
+            if (goal_active_) __builtin_prefetch(v.goal.data());
+        };
+        for (index_t r = 0; r < std::min<index_t>(n, 2); ++r) prefetch_view(r);
+        if (n > 0) prefetch_lists(view_at(0));
         for (index_t r = 0; r < n; ++r) {
-            const LearnerView& v = views[static_cast<std::size_t>(order[blk.first + static_cast<std::size_t>(r)])];
+            const LearnerView& v = view_at(r);
+            if (r + 2 < n) prefetch_view(r + 2);
+            if (r + 1 < n) prefetch_lists(view_at(r + 1));
             float* s = tile.data() + static_cast<std::size_t>(r) * width;
+            // Held-back slots run in course order, as `unlocked` does: a panel is scored once. The
+            // other held-back slots keep stale floats that the rules below may touch; none is read.
+            index_t scored_panel = -1;
+            for (const index_t c : v.unlocked)
+                if (const index_t j = cc.slot[static_cast<std::size_t>(c)]; j >= cc.open) {
+                    const index_t p0 = j / ld::kPanel * ld::kPanel;
+                    if (p0 == scored_panel) continue;
+                    ld::score_panels(rows.data() + static_cast<std::size_t>(r) * ud, ud, 1, cc.packed, p0,
+                                     std::min<index_t>(p0 + ld::kPanel, m), s + p0, width);
+                    scored_panel = p0;
+                }
             // mask_tile(): the learner's exclusions (held-back courses are past `open`).
             for (const index_t c : v.excluded)
                 if (const index_t j = cc.slot[static_cast<std::size_t>(c)]; j >= 0) s[j] = kOut;
@@ -192,7 +262,9 @@ TopK Request::class_pools(std::span<const LearnerView> views, const QueryBlock& 
                 for (const auto& g : v.gaps) {
                     const float scale = rules_.gap_boost / static_cast<float>(g.target);
                     const auto k = static_cast<std::size_t>(g.skill);
-                    for (std::size_t e = cc.offer_from[k]; e < cc.offer_from[k + 1]; ++e) {
+                    // Held-back slots no one scored for this learner need no boost.
+                    const std::size_t end = scored_panel >= 0 ? cc.offer_from[k + 1] : cc.offer_held[k];
+                    for (std::size_t e = cc.offer_from[k]; e < end; ++e) {
                         const SkillOffer& o = cc.offers[e];
                         if (o.level > g.current)
                             s[o.course] += scale * static_cast<float>(std::min(o.level, g.target) - g.current);
@@ -202,26 +274,52 @@ TopK Request::class_pools(std::span<const LearnerView> views, const QueryBlock& 
                 for (const auto& gm : v.goal)
                     if (const index_t j = cc.slot[static_cast<std::size_t>(gm.course)]; j >= 0)
                         s[j] += rules_.goal_weight * gm.score;
-            auto& heap = heaps[static_cast<std::size_t>(r)];
-            heap.reset(kept);
-            float threshold = floor_gate;
-            for (index_t p = 0; p < cc.open; ++p) {
-                // Slots run in course-index order: an equal score never beats a kept one.
-                p += find_above(s + p, cc.open - p, threshold);
-                if (p >= cc.open) break;
-                heap.push({s[p], cc.courses[static_cast<std::size_t>(p)]});
-                threshold = std::max(heap.threshold(), floor_gate);
+            // The open slots' candidates (slot order is course order), then the held-back courses
+            // this learner unlocked (the few mask_tile() put back), all ordered as topk() orders.
+            const index_t found = pool_candidates(s, cc.open, least, kept, maxima.data(), slots.data());
+            cs.clear();
+            ci.clear();
+            for (index_t i = 0; i < found; ++i) {
+                const auto j = static_cast<std::size_t>(slots[static_cast<std::size_t>(i)]);
+                cs.push_back(s[j]);
+                ci.push_back(cc.courses[j]);
             }
-            // The held-back courses this learner unlocked (the few mask_tile() put back): offered
-            // one by one, the heap comparing (score, index) in full.
             for (const index_t c : v.unlocked)
-                if (const index_t j = cc.slot[static_cast<std::size_t>(c)]; j >= cc.open && s[j] > floor_gate)
-                    heap.push({s[j], c});
-        }
-        for (index_t r = 0; r < n; ++r) {
-            const auto q = static_cast<std::size_t>(order[blk.first + static_cast<std::size_t>(r)]);
-            const auto offset = q * static_cast<std::size_t>(pool);
-            heaps[static_cast<std::size_t>(r)].write_sorted(out.ids.data() + offset, out.scores.data() + offset);
+                if (const index_t j = cc.slot[static_cast<std::size_t>(c)]; j >= cc.open && s[j] > floor_gate) {
+                    cs.push_back(s[j]);
+                    ci.push_back(c);
+                }
+            const auto count = static_cast<index_t>(cs.size());
+            const index_t best = std::min(count, kept);
+            const auto offset = static_cast<std::size_t>(order[blk.first + static_cast<std::size_t>(r)]) *
+                                static_cast<std::size_t>(pool);
+            if (count <= ld::kPoolRankMax) {
+                // The usual case: each candidate's rank counted against all the others.
+                while (cs.size() % 16 != 0) {
+                    cs.push_back(kOut);
+                    ci.push_back(std::numeric_limits<index_t>::max());
+                }
+                ranks.resize(static_cast<std::size_t>(count));
+                pool_ranks(cs.data(), ci.data(), count, ranks.data());
+                for (std::size_t i = 0; i < static_cast<std::size_t>(count); ++i)
+                    if (const index_t at = ranks[i]; at < best) {
+                        out.ids[offset + static_cast<std::size_t>(at)] = ci[i];
+                        out.scores[offset + static_cast<std::size_t>(at)] = cs[i];
+                    }
+            } else {
+                // Many candidates (ties at the bound): ordered by integer keys, the scores read
+                // back from the row (a key does not keep a -0's sign).
+                keys.clear();
+                for (std::size_t i = 0; i < cs.size(); ++i) keys.push_back(ld::pool_key(cs[i], ci[i]));
+                const auto kb = static_cast<std::ptrdiff_t>(best);
+                std::nth_element(keys.begin(), keys.begin() + kb - 1, keys.end(), std::greater<>());
+                std::sort(keys.begin(), keys.begin() + kb, std::greater<>());
+                for (std::size_t i = 0; i < static_cast<std::size_t>(best); ++i) {
+                    const index_t c = ld::pool_key_id(keys[i]);
+                    out.ids[offset + i] = c;
+                    out.scores[offset + i] = s[cc.slot[static_cast<std::size_t>(c)]];
+                }
+            }
         }
     });
     return out;
