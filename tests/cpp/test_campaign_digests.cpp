@@ -46,7 +46,7 @@ Audience team() {
                        {7, ranking::ObligationScope::all, "", kNow + 200 * kDay}};
     std::vector<ranking::LearnerFacts> facts(4);
     const char* role[] = {"seller", "engineer", "seller", "manager"};
-    for (std::size_t i = 0; i < 4; ++i) facts[i] = {fmt::format("L{}", i), role[i], "Sales", "France", "EMEA", {}, {}, {}, ""};
+    for (std::size_t i = 0; i < 4; ++i) facts[i] = {fmt::format("L{}", i), role[i], "Sales", "France", "EMEA", {}, {}, {}, "", {}};
     facts[0].target_skills = {{"python", 2}};
     facts[1].target_skills = {{"python", 1}, {"sql", 2}};
     facts[2].target_skills = {{"python", 2}};
