@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <exception>
 
@@ -225,13 +226,76 @@ void parse_json_lines(Piece& piece, const std::string& name, const PushLogLookup
     }
 }
 
+/// The records of `text` up to the first one CsvReader must look at, split in place: a text with
+/// no quote, records of exactly `cols.count` comma-separated fields ending in LF or CRLF. Parsing
+/// them as string_views spares the reader's per-field strings (the log is all such records). A
+/// blank line, a lone CR or a wrong field count stops it: the reader takes over there, with its
+/// own rules and messages. Returns how much of `text` was read; `line` becomes the next record's.
+std::size_t parse_plain_csv(Resolver& resolve, std::string_view text, std::size_t& line, const std::string& name,
+                            const CsvColumns& cols) {
+    thread_local std::vector<std::string_view> fields;
+    fields.resize(cols.count);
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        const char* start = text.data() + pos;
+        const auto* nl = static_cast<const char*>(std::memchr(start, '\n', text.size() - pos));
+        const std::size_t len = nl ? static_cast<std::size_t>(nl - start) : text.size() - pos;
+        std::string_view record(start, len);
+        if (nl && record.ends_with('\r')) record.remove_suffix(1);  // CRLF; a CR without LF is an error
+        if (record.empty() || record.find('\r') != std::string_view::npos) break;
+        std::size_t n = 0;
+        for (std::size_t b = 0;;) {
+            const std::size_t e = std::min(record.find(',', b), record.size());
+            if (n == cols.count) {
+                n = cols.count + 1;  // one too many: the reader reports the count
+                break;
+            }
+            fields[n++] = record.substr(b, e - b);
+            if (e == record.size()) break;
+            b = e + 1;
+        }
+        if (n != cols.count) break;
+        const std::size_t here = line;
+        auto where = [&] { return fmt::format("{}:{}", name, here); };
+        auto f = [&](std::size_t i) { return trim_csv_blank(fields[cols.required[i]]); };
+        const bool mandatory = cols.optional[0] ? parse_flag(fields[*cols.optional[0]], where) : false;
+        resolve.add(where, f(0), f(1), f(2), f(3), f(4), mandatory);
+        pos += len + (nl ? 1 : 0);
+        ++line;
+    }
+    return pos;
+}
+
 void parse_csv(Piece& piece, const std::string& name, const CsvColumns& cols, const PushLogLookup& learners,
                const PushLogLookup& courses) {
     Resolver resolve(piece, learners, courses);
-    CsvReader reader(piece.text, name);
+    std::string_view text = piece.text;
+    std::size_t first_line = piece.first_line;
+    // (A byte-order mark is the reader's to skip, wherever a text starts.)
+    if (!has_quote(text) && !text.starts_with("\xEF\xBB\xBF")) {
+        text.remove_prefix(parse_plain_csv(resolve, text, first_line, name, cols));
+        if (text.empty()) return;
+    }
+    CsvReader reader(text, name);
     std::vector<std::string> fields;
-    auto where = [&] { return fmt::format("{}:{}", name, piece.first_line + reader.line() - 1); };
-    while (reader.next_record(fields)) {
+    auto where = [&] { return fmt::format("{}:{}", name, first_line + reader.line() - 1); };
+    auto next = [&] {
+        try {
+            return reader.next_record(fields);
+        } catch (const Error& e) {
+            // The reader counts lines from the start of its text, a piece of the log: its own
+            // errors (quotes, CR) are moved to the file's line.
+            const std::string_view context = e.context();
+            std::size_t line = 0;
+            const char* digits = context.data() + name.size() + 1;
+            const char* end = context.data() + context.size();
+            if (context.size() > name.size() + 1 && context.starts_with(name) && context[name.size()] == ':' &&
+                std::from_chars(digits, end, line) == std::from_chars_result{end, std::errc{}} && line > 0)
+                LEARNREC_FAIL_AT(fmt::format("{}:{}", name, first_line + line - 1), "{}", e.reason());
+            throw;
+        }
+    };
+    while (next()) {
         if (fields.size() != cols.count)
             LEARNREC_FAIL_AT(where(), "{} fields, expected {} as in the header", fields.size(), cols.count);
         auto f = [&](std::size_t i) { return trim_csv_blank(fields[cols.required[i]]); };

@@ -348,11 +348,12 @@ TEST_CASE("a malformed push log row is an error naming file and line", "[campaig
 
 namespace {
 
-/// A push log of `n` records big enough to be parsed in several pieces (some campaign ids quoted,
-/// one holding a comma, so pieces must be cut outside quotes); line `bad` (1-based, header = 1)
-/// names an unknown learner when non-zero. Returns what each record says, in file order.
+/// A push log of `n` records big enough to be parsed in several pieces (with `quotes`, some
+/// campaign ids quoted, one holding a comma, so pieces must be cut outside quotes; without, every
+/// 4th record ends in CRLF); line `bad` (1-based, header = 1) names an unknown learner when
+/// non-zero. Returns what each record says, in file order.
 std::vector<std::tuple<timestamp_t, index_t, index_t, std::string, PushEvent, bool>> big_log(
-    const std::filesystem::path& path, std::size_t n, std::size_t bad = 0) {
+    const std::filesystem::path& path, std::size_t n, std::size_t bad = 0, bool quotes = true) {
     std::vector<std::tuple<timestamp_t, index_t, index_t, std::string, PushEvent, bool>> truth;
     std::ofstream o(path, std::ios::binary);
     o << push_log_csv_header();
@@ -361,13 +362,13 @@ std::vector<std::tuple<timestamp_t, index_t, index_t, std::string, PushEvent, bo
     for (std::size_t i = 0; i < n; ++i) {
         const std::size_t line = i + 2;
         const index_t learner = static_cast<index_t>(i % 4), course = static_cast<index_t>((i * 7) % 10);
-        const std::string campaign = i % 3 == 0 ? "week,1" : fmt::format("w{}", i % 5);
+        const std::string campaign = i % 3 == 0 && quotes ? "week,1" : fmt::format("w{}", i % 5);
         const timestamp_t day = kNow - static_cast<timestamp_t>(i % 300) * kDay;
         const PushEvent event = events[i % 5];
         const bool mandatory = i % 11 == 0;
-        o << ranking::format_date(day) << ',' << (i % 3 == 0 ? "\"week,1\"" : campaign) << ','
+        o << ranking::format_date(day) << ',' << (i % 3 == 0 && quotes ? "\"week,1\"" : campaign) << ','
           << (line == bad ? std::string("L77") : fmt::format("L{}", learner)) << ",C" << course << ','
-          << to_string(event) << ',' << (mandatory ? 1 : 0) << '\n';
+          << to_string(event) << ',' << (mandatory ? 1 : 0) << (!quotes && i % 4 == 0 ? "\r\n" : "\n");
         truth.emplace_back(day, learner, course, campaign, event, mandatory);
     }
     return truth;
@@ -409,6 +410,62 @@ TEST_CASE("an error deep in a large push log names its line whatever the number 
                           Catch::Contains("log.csv:41235") && Catch::Contains("unknown learner 'L77'"));
         CHECK(seen.size() == 41235 - 2);  // the records before it, as on one thread
     }
+}
+
+TEST_CASE("a malformed CSV line deep in a large push log names its line whatever the number of threads",
+          "[campaign]") {
+    Dir d;
+    big_log(d / "log.csv", 60000, 41235);
+    std::string text = slurp(d / "log.csv");
+    const auto at = text.find(",L77,");
+    REQUIRE(at != std::string::npos);
+    text.replace(at, 5, ",L\r0,");  // a CR not ending a line: the CSV reader's own error
+    std::ofstream(d / "log.csv", std::ios::binary) << text;
+    for (int threads : {1, 2, 3}) {
+        std::vector<std::tuple<timestamp_t, index_t, index_t, std::string, PushEvent, bool>> seen;
+        CHECK_THROWS_WITH(scan_with(d / "log.csv", threads, seen),
+                          Catch::Contains("log.csv:41235:") && Catch::Contains("carriage return"));
+    }
+}
+
+TEST_CASE("a large push log without quotes, some lines in CRLF, reads record by record in file order",
+          "[campaign]") {
+    Dir d;
+    const auto truth = big_log(d / "log.csv", 60000, 0, false);
+    for (int threads : {1, 2, 3}) {
+        std::vector<std::tuple<timestamp_t, index_t, index_t, std::string, PushEvent, bool>> seen;
+        const PushLogScan scan = scan_with(d / "log.csv", threads, seen);
+        CHECK(seen == truth);
+        CHECK(scan.lines == truth.size());
+    }
+    big_log(d / "log.csv", 60000, 41235, false);
+    for (int threads : {1, 2, 3}) {
+        std::vector<std::tuple<timestamp_t, index_t, index_t, std::string, PushEvent, bool>> seen;
+        CHECK_THROWS_WITH(scan_with(d / "log.csv", threads, seen),
+                          Catch::Contains("log.csv:41235") && Catch::Contains("unknown learner 'L77'"));
+        CHECK(seen.size() == 41235 - 2);
+    }
+}
+
+TEST_CASE("a push log row with a wrong field count, a blank line or a lone CR is an error naming its line",
+          "[campaign]") {
+    Dir d;
+    std::vector<std::tuple<timestamp_t, index_t, index_t, std::string, PushEvent, bool>> seen;
+    log_lines(d / "log.csv", {"2026-05-01,a,L0,C0,pushed,0", "2026-05-01,a,L0,C0,pushed,0,7"});
+    CHECK_THROWS_WITH(scan_with(d / "log.csv", 1, seen),
+                      Catch::Contains("log.csv:3") && Catch::Contains("7 fields, expected 6"));
+    log_lines(d / "log.csv", {"2026-05-01,a,L0,C0,pushed,0", "2026-05-01,a,L0,C0,pushed"});
+    CHECK_THROWS_WITH(scan_with(d / "log.csv", 1, seen),
+                      Catch::Contains("log.csv:3") && Catch::Contains("5 fields, expected 6"));
+    log_lines(d / "log.csv", {"2026-05-01,a,L0,C0,pushed,0", "", "2026-05-01,a,L0,C0,pushed,0"});
+    CHECK_THROWS_WITH(scan_with(d / "log.csv", 1, seen),
+                      Catch::Contains("log.csv:3") && Catch::Contains("0 fields, expected 6"));
+    log_lines(d / "log.csv", {"2026-05-01,a,L0,C0,pushed,0", "2026-05-01,a\r,L0,C0,pushed,0"});
+    CHECK_THROWS_WITH(scan_with(d / "log.csv", 1, seen),
+                      Catch::Contains("log.csv:3") && Catch::Contains("carriage return"));
+    log_lines(d / "log.csv", {"2026-05-01,a,L0,C0,pushed,0", "", "\r"});  // trailing blank lines end the log
+    seen.clear();
+    CHECK(scan_with(d / "log.csv", 1, seen).lines == 1);
 }
 
 TEST_CASE("a campaign rules key of the wrong type is an error naming the key", "[campaign]") {
