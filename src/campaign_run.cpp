@@ -101,7 +101,8 @@ struct Row {
 
 /// What one segment of a chunk's learners produced: its bytes of output and log, in learner
 /// order, and its counts (added up by the writer). Kept from chunk to chunk for their capacity.
-struct Part {
+/// (Cache-line aligned: neighbouring parts are filled by different threads, row by row.)
+struct alignas(64) Part {
     std::string out, staged;
     std::vector<float> scores;
     std::vector<std::size_t> course_rows;  // per course, over the whole campaign
