@@ -355,15 +355,32 @@ private:
             *end++ = ',';
             line.append(num, end);
             for (std::size_t i = 0; i < n_reasons; ++i) {
-                if (i) {
-                    line += ';';
-                    texts += "; ";
-                }
+                if (i) line += ';';
                 line += to_string(reason(i).kind);
-                r.append_text(texts, reason(i));
             }
-            line += ',';
-            append_csv(line, texts);
+            // The texts are rendered in place, after an opening quote that only stays if
+            // append_csv would quote them: one copy of them instead of two.
+            line += ",\"";
+            const std::size_t open = line.size() - 1;
+            for (std::size_t i = 0; i < n_reasons; ++i) {
+                if (i) line += "; ";
+                r.append_text(line, reason(i));
+            }
+            bool special = false, quote = false;
+            for (std::size_t b = open + 1; b < line.size(); ++b) {
+                const char ch = line[b];
+                special |= ch == ',' || ch == '\r' || ch == '\n';
+                quote |= ch == '"';
+            }
+            if (quote) {  // rare: the inner quotes are doubled by append_csv
+                texts.assign(line, open + 1);
+                line.resize(open);
+                append_csv(line, texts);
+            } else if (special) {
+                line += '"';
+            } else {
+                line.erase(open, 1);
+            }
             line += '\n';
         } else {
             nlohmann::json rs = nlohmann::json::array();
