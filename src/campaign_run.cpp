@@ -7,6 +7,9 @@
 #include <optional>
 #include <span>
 #include <cctype>
+#include <cstdint>
+#include <cstring>
+#include <utility>
 #include <iterator>
 #include <array>
 #include <condition_variable>
@@ -62,12 +65,37 @@ bool valid_campaign_id(std::string_view id) {
     return true;
 }
 
+/// Whether `v` holds a comma, CR or LF (then append_csv quotes it), and whether it holds a quote
+/// (then it also doubles them). Sixteen bytes per step (GCC does not vectorise the scalar loop).
+std::pair<bool, bool> csv_specials(std::string_view v) {
+    typedef char lr_c16 __attribute__((vector_size(16)));
+    lr_c16 special = {}, quote = {};
+    std::size_t b = 0;
+    for (; b + 16 <= v.size(); b += 16) {
+        lr_c16 x;
+        std::memcpy(&x, v.data() + b, sizeof x);
+        special |= (x == ',') | (x == '\r') | (x == '\n');
+        quote |= x == '"';
+    }
+    auto any = [](const lr_c16& m) {
+        std::uint64_t h[2];
+        std::memcpy(h, &m, sizeof h);
+        return (h[0] | h[1]) != 0;
+    };
+    bool s = any(special), q = any(quote);
+    for (; b < v.size(); ++b) {
+        s |= v[b] == ',' || v[b] == '\r' || v[b] == '\n';
+        q |= v[b] == '"';
+    }
+    return {s, q};
+}
+
 /// Appends `v` as a CSV field, quoted only when it must be.
 void append_csv(std::string& out, std::string_view v) {
     // One pass over the bytes: find_first_of calls memchr on the four specials once per byte of
     // `v`, which made this the campaign's costliest line for long reason texts.
-    const bool plain = std::none_of(v.begin(), v.end(), [](char c) { return c == ',' || c == '"' || c == '\r' || c == '\n'; });
-    if (plain) {
+    const auto [special, quote] = csv_specials(v);
+    if (!special && !quote) {
         out += v;
         return;
     }
@@ -366,12 +394,7 @@ private:
                 if (i) line += "; ";
                 r.append_text(line, reason(i));
             }
-            bool special = false, quote = false;
-            for (std::size_t b = open + 1; b < line.size(); ++b) {
-                const char ch = line[b];
-                special |= ch == ',' || ch == '\r' || ch == '\n';
-                quote |= ch == '"';
-            }
+            const auto [special, quote] = csv_specials(std::string_view(line).substr(open + 1));
             if (quote) {  // rare: the inner quotes are doubled by append_csv
                 texts.assign(line, open + 1);
                 line.resize(open);

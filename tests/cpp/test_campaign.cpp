@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <tuple>
 #include <unistd.h>
@@ -602,6 +603,36 @@ TEST_CASE("the report counts pushes, reasons, formats, coverage and suppressions
     CHECK(r.suppressed.at("dismissed") == 1);
     CHECK(r.median_score == Approx(8.5));  // 7 7 8 8 8 8 | 9 9 9 9 10 10
     CHECK(r.to_json().find("\"coverage\": 0.4") != std::string::npos);
+}
+
+TEST_CASE("a reason text with a comma is quoted in the output, and its quotes doubled", "[campaign]") {
+    auto cat = catalogue(10);
+    cat.courses[9].title = "Excel \"pro\", part 1";
+    cat.courses[8].title = "Excel, part 2";
+    ranking::LearnerHistory history(4, 10);
+    history.set(0, 9, CourseState::completed, kNow - 30 * kDay);  // L0's courses are because of C9
+    history.set(1, 8, CourseState::completed, kNow - 30 * kDay);  // L1's because of C8
+    history.finish();
+    Audience a;
+    a.ranker = std::make_shared<const ranking::Ranker>(descending(4, 10), std::move(cat), people(), std::move(history));
+    for (index_t l = 0; l < 4; ++l) a.learner_ids.push_back(fmt::format("L{}", l));
+    a.new_learners.queries.embeddings.resize(0, 1);
+    Dir d;
+    run_campaign(a, spec(), d / "log.csv", d / "out.csv");
+    const std::string text = slurp(d / "out.csv");
+    CsvReader reader(text, "out.csv");
+    std::vector<std::string> f;
+    REQUIRE(reader.next_record(f));
+    std::map<std::string, std::string> reasons;  // learner -> its first row's texts
+    while (reader.next_record(f)) {
+        REQUIRE(f.size() == 10);
+        reasons.emplace(f[1], f[9]);
+    }
+    CHECK(reasons.at("L0") == "because you completed Excel \"pro\", part 1");
+    CHECK(reasons.at("L1") == "because you completed Excel, part 2");
+    CHECK(reasons.at("L2").empty());
+    CHECK(text.find(",\"because you completed Excel \"\"pro\"\", part 1\"\n") != std::string::npos);
+    CHECK(text.find(",\"because you completed Excel, part 2\"\n") != std::string::npos);
 }
 
 TEST_CASE("a goal stated in the learner's own words is blended into their pushes and quoted", "[campaign]") {
