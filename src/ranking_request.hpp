@@ -107,48 +107,13 @@ LEARNREC_ISA_KERNEL(void, floor_row, (float* row, std::size_t n, float floor), (
     std::memcpy(out, &sums, sizeof sums);
 }
 
-/// out[i * nb + j] = rows[a[i]] . rows[b[j]] (dim floats per row, rows ld apart). Explanations
-/// and MMR take a few hundred such dot products per learner: vectorised for the CPU at hand
-/// rather than through Eigen, which runs SSE2 in the portable build and pays a call per product.
-/// Every pair is summed in the same order (lanes over k, then sum8's tree), whichever block of b
-/// it falls in: the values are the same for any na, nb and order of the rows.
-[[gnu::always_inline]] inline void dot_rows_impl(const float* rows, std::size_t ld, std::size_t dim, const index_t* a, std::size_t na, const index_t* b,
+/// dot_rows for rows whose length is not a multiple of 8: four rows of b at a time, then one.
+[[gnu::always_inline]] inline void dot_rows_by_four_impl(const float* rows, std::size_t ld, std::size_t dim, const index_t* a, std::size_t na, const index_t* b,
               std::size_t nb, float* out) {
     auto sum8 = [](const lr_v8& v) { return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7])); };
     for (std::size_t i = 0; i < na; ++i) {
         const float* x = rows + static_cast<std::size_t>(a[i]) * ld;
         std::size_t j = 0;
-        // Eight rows of b at a time: eight accumulator chains hide the additions' latency, and
-        // their sums are reduced together.
-        for (; j + 8 <= nb; j += 8) {
-            const float* y[8];
-            for (int t = 0; t < 8; ++t) {
-                y[t] = rows + static_cast<std::size_t>(b[j + static_cast<std::size_t>(t)]) * ld;
-                // Kept scalar: on the AVX-512 path GCC computes the eight addresses in a 512-bit
-                // register, and that one instruction made the whole kernel half as fast (measured).
-                asm("" : "+r"(y[t]));
-            }
-            lr_v8 acc[8] = {};
-            std::size_t k = 0;
-            for (; k + 8 <= dim; k += 8) {
-                lr_v8 xv;
-                std::memcpy(&xv, x + k, sizeof xv);
-                for (int t = 0; t < 8; ++t) {
-                    lr_v8 yv;
-                    std::memcpy(&yv, y[t] + k, sizeof yv);
-                    acc[t] += xv * yv;
-                }
-            }
-            if (k == dim) {
-                sum8_of_8(acc, out + i * nb + j);
-                continue;
-            }
-            for (int t = 0; t < 8; ++t) {
-                float sum = sum8(acc[t]);
-                for (std::size_t r = k; r < dim; ++r) sum += x[r] * y[t][r];
-                out[i * nb + j + static_cast<std::size_t>(t)] = sum;
-            }
-        }
         // Four rows of b at a time: four independent accumulator chains share each load of x.
         for (; j + 4 <= nb; j += 4) {
             const float* y[4];
@@ -183,6 +148,46 @@ LEARNREC_ISA_KERNEL(void, floor_row, (float* row, std::size_t n, float floor), (
             float sum = sum8(acc);
             for (; k < dim; ++k) sum += x[k] * y[k];
             out[i * nb + j] = sum;
+        }
+    }
+}
+/// out[i * nb + j] = rows[a[i]] . rows[b[j]] (dim floats per row, rows ld apart). Explanations
+/// and MMR take a few hundred such dot products per learner: vectorised for the CPU at hand
+/// rather than through Eigen, which runs SSE2 in the portable build and pays a call per product.
+/// Every pair is summed in the same order (lanes over k, then sum8's tree), whichever block of b
+/// it falls in: the values are the same for any na, nb and order of the rows.
+[[gnu::always_inline]] inline void dot_rows_impl(const float* rows, std::size_t ld, std::size_t dim, const index_t* a, std::size_t na, const index_t* b,
+              std::size_t nb, float* out) {
+    // A scalar tail per pair: kept as it was (in a block of eight, GCC vectorises its products
+    // unfused on the AVX-512 path, and the sums would change).
+    if (dim % 8 != 0) return dot_rows_by_four_impl(rows, ld, dim, a, na, b, nb, out);
+    for (std::size_t i = 0; i < na; ++i) {
+        const float* x = rows + static_cast<std::size_t>(a[i]) * ld;
+        // Eight rows of b at a time: eight accumulator chains hide the additions' latency, and
+        // their sums are reduced together. A last block of fewer rows repeats its last one (a
+        // lone product waits on one chain: it costs about as much as the eight).
+        for (std::size_t j = 0; j < nb; j += 8) {
+            const std::size_t width = std::min<std::size_t>(8, nb - j);
+            const float* y[8];
+            for (std::size_t t = 0; t < 8; ++t) {
+                y[t] = rows + static_cast<std::size_t>(b[j + std::min(t, width - 1)]) * ld;
+                // Kept scalar: on the AVX-512 path GCC computes the eight addresses in a 512-bit
+                // register, and that one instruction made the whole kernel half as fast (measured).
+                asm("" : "+r"(y[t]));
+            }
+            lr_v8 acc[8] = {};
+            for (std::size_t k = 0; k < dim; k += 8) {
+                lr_v8 xv;
+                std::memcpy(&xv, x + k, sizeof xv);
+                for (int t = 0; t < 8; ++t) {
+                    lr_v8 yv;
+                    std::memcpy(&yv, y[t] + k, sizeof yv);
+                    acc[t] += xv * yv;
+                }
+            }
+            float sums[8];
+            sum8_of_8(acc, sums);
+            std::memcpy(out + i * nb + j, sums, width * sizeof(float));
         }
     }
 }
