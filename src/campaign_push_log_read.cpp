@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -320,8 +321,27 @@ PushLogScan scan_push_log(const std::filesystem::path& path, const PushLogLookup
     bool header = false;
     CsvColumns cols;
     std::size_t next_line = 1;
-    std::vector<Piece> pieces;
+    std::vector<Piece> pieces, ready;  // this block's; the previous block's, parsed, not yet delivered
+    bool have_ready = false;
     std::vector<std::uint32_t> global;  // a piece's campaign index -> the scan's
+    // In file order: the records before the first bad one reach the sink, then its error.
+    auto deliver = [&](std::vector<Piece>& done) {
+        for (auto& piece : done) {
+            global.resize(piece.campaigns.size());
+            for (std::size_t i = 0; i < piece.campaigns.size(); ++i) {
+                std::size_t g = 0;
+                while (g < scan.campaigns.size() && scan.campaigns[g] != piece.campaigns[i]) ++g;
+                if (g == scan.campaigns.size()) scan.campaigns.push_back(piece.campaigns[i]);
+                global[i] = static_cast<std::uint32_t>(g);
+            }
+            for (PushEntry e : piece.entries) {
+                e.campaign = global[e.campaign];
+                ++scan.lines;
+                sink(e, scan.campaigns[e.campaign]);
+            }
+            if (piece.error) std::rethrow_exception(piece.error);
+        }
+    };
     const std::string tail = read_blocks(path, csv, [&](std::string_view text, std::size_t first_line) {
         next_line = first_line + newlines(text);
         if (csv && !header) {
@@ -361,35 +381,43 @@ PushLogScan scan_push_log(const std::filesystem::path& path, const PushLogLookup
             piece.error = nullptr;
             line += newlines(views[p]);
         }
-        learnrec::detail::parallel_for(0, static_cast<std::int64_t>(pieces.size()), threads, [&](std::int64_t p) {
-            Piece& piece = pieces[static_cast<std::size_t>(p)];
-            try {
-                if (csv)
-                    parse_csv(piece, name, cols, learners, courses);
-                else
-                    parse_json_lines(piece, name, learners, courses);
-            } catch (...) {
-                piece.error = std::current_exception();
+        // The previous block's records go to the sink on the calling thread (thread 0 of the team)
+        // while the other threads parse this block's pieces: the sink no longer runs alone
+        // between two parallel stages (a third of the read's time, the other threads spinning).
+        std::atomic<std::size_t> next{0};
+        std::exception_ptr delivery_error;
+        const int team = static_cast<int>(std::clamp<std::size_t>(pieces.size() + (have_ready ? 1 : 0), 1,
+                                                                   static_cast<std::size_t>(threads)));
+        learnrec::detail::parallel_team(team, [&](int t, int) {
+            if (t == 0 && have_ready) {
+                try {
+                    deliver(ready);
+                } catch (...) {
+                    delivery_error = std::current_exception();
+                }
+            }
+            for (std::size_t p; (p = next.fetch_add(1, std::memory_order_relaxed)) < pieces.size();) {
+                Piece& piece = pieces[p];
+                try {
+                    if (csv)
+                        parse_csv(piece, name, cols, learners, courses);
+                    else
+                        parse_json_lines(piece, name, learners, courses);
+                } catch (...) {
+                    piece.error = std::current_exception();
+                }
             }
         });
-        // In file order: the records before the first bad one reach the sink, then its error.
-        for (auto& piece : pieces) {
-            global.resize(piece.campaigns.size());
-            for (std::size_t i = 0; i < piece.campaigns.size(); ++i) {
-                std::size_t g = 0;
-                while (g < scan.campaigns.size() && scan.campaigns[g] != piece.campaigns[i]) ++g;
-                if (g == scan.campaigns.size()) scan.campaigns.push_back(piece.campaigns[i]);
-                global[i] = static_cast<std::uint32_t>(g);
-            }
-            for (PushEntry e : piece.entries) {
-                e.campaign = global[e.campaign];
-                ++scan.lines;
-                sink(e, scan.campaigns[e.campaign]);
-            }
-            if (piece.error) std::rethrow_exception(piece.error);
-        }
+        if (delivery_error) std::rethrow_exception(delivery_error);
+        // A block with an error is delivered at once (up to it) and stops the scan: its error is
+        // the first in the file, and nothing after it is read.
+        if (std::any_of(pieces.begin(), pieces.end(), [](const Piece& piece) { return piece.error != nullptr; }))
+            deliver(pieces);
+        std::swap(ready, pieces);  // (the delivered pieces' storage is reused by the next block)
+        have_ready = true;
         return next_line;
     });
+    if (have_ready) deliver(ready);
     // Whatever follows the last complete record was cut by a crash: ignored, reported.
     if (!trim_csv_blank(tail).empty())
         scan.warning = fmt::format("{}:{}: ignored a torn last line (no newline; a crash during an append?)", name,

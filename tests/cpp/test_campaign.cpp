@@ -9,6 +9,7 @@
 #include <tuple>
 #include <unistd.h>
 #include <sstream>
+#include <thread>
 
 #include "learnrec/campaign/campaign.hpp"
 #include "learnrec/campaign/push_log.hpp"
@@ -410,6 +411,44 @@ TEST_CASE("an error deep in a large push log names its line whatever the number 
         CHECK_THROWS_WITH(scan_with(d / "log.csv", threads, seen),
                           Catch::Contains("log.csv:41235") && Catch::Contains("unknown learner 'L77'"));
         CHECK(seen.size() == 41235 - 2);  // the records before it, as on one thread
+    }
+}
+
+TEST_CASE("a push log of several read blocks reaches the sink in file order, on the calling thread", "[campaign]") {
+    Dir d;
+    const auto truth = big_log(d / "log.csv", 200000, 0, false);  // ~6 MiB: the reader's blocks are 4 MiB
+    REQUIRE(std::filesystem::file_size(d / "log.csv") > (std::size_t{5} << 20));
+    const IdMap learners(std::vector<std::string>{"L0", "L1", "L2", "L3"});
+    IdMap courses;
+    for (int c = 0; c < 10; ++c) courses.insert(fmt::format("C{}", c));
+    for (int threads : {1, 2, 3}) {
+        std::vector<std::tuple<timestamp_t, index_t, index_t, std::string, PushEvent, bool>> seen;
+        bool elsewhere = false;
+        const auto caller = std::this_thread::get_id();
+        const PushLogScan scan = scan_push_log(
+            d / "log.csv", [&](std::string_view id) { return learners.find(id); },
+            [&](std::string_view id) { return courses.find(id); },
+            [&](const PushEntry& e, std::string_view campaign) {
+                elsewhere = elsewhere || std::this_thread::get_id() != caller;
+                seen.emplace_back(e.time, e.learner, e.course, std::string(campaign), e.event, e.mandatory);
+            },
+            threads);
+        CHECK(seen == truth);
+        CHECK(scan.lines == truth.size());
+        CHECK_FALSE(elsewhere);
+    }
+}
+
+TEST_CASE("an error in a later read block of the push log comes after every record before it", "[campaign]") {
+    Dir d;
+    for (std::size_t bad : {std::size_t{20000}, std::size_t{170000}}) {  // in the first block, then in the second
+        big_log(d / "log.csv", 200000, bad, false);
+        for (int threads : {1, 2}) {
+            std::vector<std::tuple<timestamp_t, index_t, index_t, std::string, PushEvent, bool>> seen;
+            CHECK_THROWS_WITH(scan_with(d / "log.csv", threads, seen),
+                              Catch::Contains(fmt::format("log.csv:{}", bad)) && Catch::Contains("unknown learner 'L77'"));
+            CHECK(seen.size() == bad - 2);
+        }
     }
 }
 
