@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <exception>
 
@@ -225,13 +227,76 @@ void parse_json_lines(Piece& piece, const std::string& name, const PushLogLookup
     }
 }
 
+/// The records of `text` up to the first one CsvReader must look at, split in place: a text with
+/// no quote, records of exactly `cols.count` comma-separated fields ending in LF or CRLF. Parsing
+/// them as string_views spares the reader's per-field strings (the log is all such records). A
+/// blank line, a lone CR or a wrong field count stops it: the reader takes over there, with its
+/// own rules and messages. Returns how much of `text` was read; `line` becomes the next record's.
+std::size_t parse_plain_csv(Resolver& resolve, std::string_view text, std::size_t& line, const std::string& name,
+                            const CsvColumns& cols) {
+    thread_local std::vector<std::string_view> fields;
+    fields.resize(cols.count);
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        const char* start = text.data() + pos;
+        const auto* nl = static_cast<const char*>(std::memchr(start, '\n', text.size() - pos));
+        const std::size_t len = nl ? static_cast<std::size_t>(nl - start) : text.size() - pos;
+        std::string_view record(start, len);
+        if (nl && record.ends_with('\r')) record.remove_suffix(1);  // CRLF; a CR without LF is an error
+        if (record.empty() || record.find('\r') != std::string_view::npos) break;
+        std::size_t n = 0;
+        for (std::size_t b = 0;;) {
+            const std::size_t e = std::min(record.find(',', b), record.size());
+            if (n == cols.count) {
+                n = cols.count + 1;  // one too many: the reader reports the count
+                break;
+            }
+            fields[n++] = record.substr(b, e - b);
+            if (e == record.size()) break;
+            b = e + 1;
+        }
+        if (n != cols.count) break;
+        const std::size_t here = line;
+        auto where = [&] { return fmt::format("{}:{}", name, here); };
+        auto f = [&](std::size_t i) { return trim_csv_blank(fields[cols.required[i]]); };
+        const bool mandatory = cols.optional[0] ? parse_flag(fields[*cols.optional[0]], where) : false;
+        resolve.add(where, f(0), f(1), f(2), f(3), f(4), mandatory);
+        pos += len + (nl ? 1 : 0);
+        ++line;
+    }
+    return pos;
+}
+
 void parse_csv(Piece& piece, const std::string& name, const CsvColumns& cols, const PushLogLookup& learners,
                const PushLogLookup& courses) {
     Resolver resolve(piece, learners, courses);
-    CsvReader reader(piece.text, name);
+    std::string_view text = piece.text;
+    std::size_t first_line = piece.first_line;
+    // (A byte-order mark is the reader's to skip, wherever a text starts.)
+    if (!has_quote(text) && !text.starts_with("\xEF\xBB\xBF")) {
+        text.remove_prefix(parse_plain_csv(resolve, text, first_line, name, cols));
+        if (text.empty()) return;
+    }
+    CsvReader reader(text, name);
     std::vector<std::string> fields;
-    auto where = [&] { return fmt::format("{}:{}", name, piece.first_line + reader.line() - 1); };
-    while (reader.next_record(fields)) {
+    auto where = [&] { return fmt::format("{}:{}", name, first_line + reader.line() - 1); };
+    auto next = [&] {
+        try {
+            return reader.next_record(fields);
+        } catch (const Error& e) {
+            // The reader counts lines from the start of its text, a piece of the log: its own
+            // errors (quotes, CR) are moved to the file's line.
+            const std::string_view context = e.context();
+            std::size_t line = 0;
+            const char* digits = context.data() + name.size() + 1;
+            const char* end = context.data() + context.size();
+            if (context.size() > name.size() + 1 && context.starts_with(name) && context[name.size()] == ':' &&
+                std::from_chars(digits, end, line) == std::from_chars_result{end, std::errc{}} && line > 0)
+                LEARNREC_FAIL_AT(fmt::format("{}:{}", name, first_line + line - 1), "{}", e.reason());
+            throw;
+        }
+    };
+    while (next()) {
         if (fields.size() != cols.count)
             LEARNREC_FAIL_AT(where(), "{} fields, expected {} as in the header", fields.size(), cols.count);
         auto f = [&](std::size_t i) { return trim_csv_blank(fields[cols.required[i]]); };
@@ -256,8 +321,27 @@ PushLogScan scan_push_log(const std::filesystem::path& path, const PushLogLookup
     bool header = false;
     CsvColumns cols;
     std::size_t next_line = 1;
-    std::vector<Piece> pieces;
+    std::vector<Piece> pieces, ready;  // this block's; the previous block's, parsed, not yet delivered
+    bool have_ready = false;
     std::vector<std::uint32_t> global;  // a piece's campaign index -> the scan's
+    // In file order: the records before the first bad one reach the sink, then its error.
+    auto deliver = [&](std::vector<Piece>& done) {
+        for (auto& piece : done) {
+            global.resize(piece.campaigns.size());
+            for (std::size_t i = 0; i < piece.campaigns.size(); ++i) {
+                std::size_t g = 0;
+                while (g < scan.campaigns.size() && scan.campaigns[g] != piece.campaigns[i]) ++g;
+                if (g == scan.campaigns.size()) scan.campaigns.push_back(piece.campaigns[i]);
+                global[i] = static_cast<std::uint32_t>(g);
+            }
+            for (PushEntry e : piece.entries) {
+                e.campaign = global[e.campaign];
+                ++scan.lines;
+                sink(e, scan.campaigns[e.campaign]);
+            }
+            if (piece.error) std::rethrow_exception(piece.error);
+        }
+    };
     const std::string tail = read_blocks(path, csv, [&](std::string_view text, std::size_t first_line) {
         next_line = first_line + newlines(text);
         if (csv && !header) {
@@ -297,35 +381,43 @@ PushLogScan scan_push_log(const std::filesystem::path& path, const PushLogLookup
             piece.error = nullptr;
             line += newlines(views[p]);
         }
-        learnrec::detail::parallel_for(0, static_cast<std::int64_t>(pieces.size()), threads, [&](std::int64_t p) {
-            Piece& piece = pieces[static_cast<std::size_t>(p)];
-            try {
-                if (csv)
-                    parse_csv(piece, name, cols, learners, courses);
-                else
-                    parse_json_lines(piece, name, learners, courses);
-            } catch (...) {
-                piece.error = std::current_exception();
+        // The previous block's records go to the sink on the calling thread (thread 0 of the team)
+        // while the other threads parse this block's pieces: the sink no longer runs alone
+        // between two parallel stages (a third of the read's time, the other threads spinning).
+        std::atomic<std::size_t> next{0};
+        std::exception_ptr delivery_error;
+        const int team = static_cast<int>(std::clamp<std::size_t>(pieces.size() + (have_ready ? 1 : 0), 1,
+                                                                   static_cast<std::size_t>(threads)));
+        learnrec::detail::parallel_team(team, [&](int t, int) {
+            if (t == 0 && have_ready) {
+                try {
+                    deliver(ready);
+                } catch (...) {
+                    delivery_error = std::current_exception();
+                }
+            }
+            for (std::size_t p; (p = next.fetch_add(1, std::memory_order_relaxed)) < pieces.size();) {
+                Piece& piece = pieces[p];
+                try {
+                    if (csv)
+                        parse_csv(piece, name, cols, learners, courses);
+                    else
+                        parse_json_lines(piece, name, learners, courses);
+                } catch (...) {
+                    piece.error = std::current_exception();
+                }
             }
         });
-        // In file order: the records before the first bad one reach the sink, then its error.
-        for (auto& piece : pieces) {
-            global.resize(piece.campaigns.size());
-            for (std::size_t i = 0; i < piece.campaigns.size(); ++i) {
-                std::size_t g = 0;
-                while (g < scan.campaigns.size() && scan.campaigns[g] != piece.campaigns[i]) ++g;
-                if (g == scan.campaigns.size()) scan.campaigns.push_back(piece.campaigns[i]);
-                global[i] = static_cast<std::uint32_t>(g);
-            }
-            for (PushEntry e : piece.entries) {
-                e.campaign = global[e.campaign];
-                ++scan.lines;
-                sink(e, scan.campaigns[e.campaign]);
-            }
-            if (piece.error) std::rethrow_exception(piece.error);
-        }
+        if (delivery_error) std::rethrow_exception(delivery_error);
+        // A block with an error is delivered at once (up to it) and stops the scan: its error is
+        // the first in the file, and nothing after it is read.
+        if (std::any_of(pieces.begin(), pieces.end(), [](const Piece& piece) { return piece.error != nullptr; }))
+            deliver(pieces);
+        std::swap(ready, pieces);  // (the delivered pieces' storage is reused by the next block)
+        have_ready = true;
         return next_line;
     });
+    if (have_ready) deliver(ready);
     // Whatever follows the last complete record was cut by a crash: ignored, reported.
     if (!trim_csv_blank(tail).empty())
         scan.warning = fmt::format("{}:{}: ignored a torn last line (no newline; a crash during an append?)", name,

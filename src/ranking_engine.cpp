@@ -86,7 +86,7 @@ Recommendations rank(const Ranker::State& s, const Request& req, const Populatio
         const QueryBlock queries = queries_of(chunk);
         const TopK top = req.pools(std::span<const LearnerView>(views.data(), chunk.size()), queries, pool, true);
 
-        auto rank_one = [&](std::size_t i) {
+        auto rank_one = [&](std::size_t i, std::vector<Reason>& dst) {
                 const LearnerView& v = views[i];
                 std::size_t want = static_cast<std::size_t>(k) - v.pinned.size();
                 if (!limits.ordinary.empty())
@@ -170,7 +170,6 @@ Recommendations rank(const Ranker::State& s, const Request& req, const Populatio
                         std::span<const float> row;
                         if (!sims.empty())
                             row = std::span<const float>(sims).subspan(r * completed.size(), completed.size());
-                        auto& dst = block_reasons[(p0 + i) / kBlock];
                         const std::size_t before = dst.size();
                         req.explain(v, c.course, c.substitute_for, row, completed, dst);
                         slot_reasons[slot] = static_cast<std::uint32_t>(dst.size() - before);
@@ -182,7 +181,12 @@ Recommendations rank(const Ranker::State& s, const Request& req, const Populatio
                                        rules.num_threads, [&](std::int64_t b) {
                                            const auto i0 = static_cast<std::size_t>(b) * kBlock;
                                            const auto i1 = std::min(chunk.size(), i0 + kBlock);
-                                           for (std::size_t i = i0; i < i1; ++i) rank_one(i);
+                                           // Gathered apart and moved in once: the next block runs on
+                                           // another thread, and the two vectors' headers share a
+                                           // cache line that every reason's push would bounce.
+                                           std::vector<Reason> reasons;
+                                           for (std::size_t i = i0; i < i1; ++i) rank_one(i, reasons);
+                                           block_reasons[(p0 + i0) / kBlock] = std::move(reasons);
                                        });
     }
 

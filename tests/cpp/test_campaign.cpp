@@ -4,10 +4,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <tuple>
 #include <unistd.h>
 #include <sstream>
+#include <thread>
 
 #include "learnrec/campaign/campaign.hpp"
 #include "learnrec/campaign/push_log.hpp"
@@ -348,11 +350,12 @@ TEST_CASE("a malformed push log row is an error naming file and line", "[campaig
 
 namespace {
 
-/// A push log of `n` records big enough to be parsed in several pieces (some campaign ids quoted,
-/// one holding a comma, so pieces must be cut outside quotes); line `bad` (1-based, header = 1)
-/// names an unknown learner when non-zero. Returns what each record says, in file order.
+/// A push log of `n` records big enough to be parsed in several pieces (with `quotes`, some
+/// campaign ids quoted, one holding a comma, so pieces must be cut outside quotes; without, every
+/// 4th record ends in CRLF); line `bad` (1-based, header = 1) names an unknown learner when
+/// non-zero. Returns what each record says, in file order.
 std::vector<std::tuple<timestamp_t, index_t, index_t, std::string, PushEvent, bool>> big_log(
-    const std::filesystem::path& path, std::size_t n, std::size_t bad = 0) {
+    const std::filesystem::path& path, std::size_t n, std::size_t bad = 0, bool quotes = true) {
     std::vector<std::tuple<timestamp_t, index_t, index_t, std::string, PushEvent, bool>> truth;
     std::ofstream o(path, std::ios::binary);
     o << push_log_csv_header();
@@ -361,13 +364,13 @@ std::vector<std::tuple<timestamp_t, index_t, index_t, std::string, PushEvent, bo
     for (std::size_t i = 0; i < n; ++i) {
         const std::size_t line = i + 2;
         const index_t learner = static_cast<index_t>(i % 4), course = static_cast<index_t>((i * 7) % 10);
-        const std::string campaign = i % 3 == 0 ? "week,1" : fmt::format("w{}", i % 5);
+        const std::string campaign = i % 3 == 0 && quotes ? "week,1" : fmt::format("w{}", i % 5);
         const timestamp_t day = kNow - static_cast<timestamp_t>(i % 300) * kDay;
         const PushEvent event = events[i % 5];
         const bool mandatory = i % 11 == 0;
-        o << ranking::format_date(day) << ',' << (i % 3 == 0 ? "\"week,1\"" : campaign) << ','
+        o << ranking::format_date(day) << ',' << (i % 3 == 0 && quotes ? "\"week,1\"" : campaign) << ','
           << (line == bad ? std::string("L77") : fmt::format("L{}", learner)) << ",C" << course << ','
-          << to_string(event) << ',' << (mandatory ? 1 : 0) << '\n';
+          << to_string(event) << ',' << (mandatory ? 1 : 0) << (!quotes && i % 4 == 0 ? "\r\n" : "\n");
         truth.emplace_back(day, learner, course, campaign, event, mandatory);
     }
     return truth;
@@ -409,6 +412,100 @@ TEST_CASE("an error deep in a large push log names its line whatever the number 
                           Catch::Contains("log.csv:41235") && Catch::Contains("unknown learner 'L77'"));
         CHECK(seen.size() == 41235 - 2);  // the records before it, as on one thread
     }
+}
+
+TEST_CASE("a push log of several read blocks reaches the sink in file order, on the calling thread", "[campaign]") {
+    Dir d;
+    const auto truth = big_log(d / "log.csv", 200000, 0, false);  // ~6 MiB: the reader's blocks are 4 MiB
+    REQUIRE(std::filesystem::file_size(d / "log.csv") > (std::size_t{5} << 20));
+    const IdMap learners(std::vector<std::string>{"L0", "L1", "L2", "L3"});
+    IdMap courses;
+    for (int c = 0; c < 10; ++c) courses.insert(fmt::format("C{}", c));
+    for (int threads : {1, 2, 3}) {
+        std::vector<std::tuple<timestamp_t, index_t, index_t, std::string, PushEvent, bool>> seen;
+        bool elsewhere = false;
+        const auto caller = std::this_thread::get_id();
+        const PushLogScan scan = scan_push_log(
+            d / "log.csv", [&](std::string_view id) { return learners.find(id); },
+            [&](std::string_view id) { return courses.find(id); },
+            [&](const PushEntry& e, std::string_view campaign) {
+                elsewhere = elsewhere || std::this_thread::get_id() != caller;
+                seen.emplace_back(e.time, e.learner, e.course, std::string(campaign), e.event, e.mandatory);
+            },
+            threads);
+        CHECK(seen == truth);
+        CHECK(scan.lines == truth.size());
+        CHECK_FALSE(elsewhere);
+    }
+}
+
+TEST_CASE("an error in a later read block of the push log comes after every record before it", "[campaign]") {
+    Dir d;
+    for (std::size_t bad : {std::size_t{20000}, std::size_t{170000}}) {  // in the first block, then in the second
+        big_log(d / "log.csv", 200000, bad, false);
+        for (int threads : {1, 2}) {
+            std::vector<std::tuple<timestamp_t, index_t, index_t, std::string, PushEvent, bool>> seen;
+            CHECK_THROWS_WITH(scan_with(d / "log.csv", threads, seen),
+                              Catch::Contains(fmt::format("log.csv:{}", bad)) && Catch::Contains("unknown learner 'L77'"));
+            CHECK(seen.size() == bad - 2);
+        }
+    }
+}
+
+TEST_CASE("a malformed CSV line deep in a large push log names its line whatever the number of threads",
+          "[campaign]") {
+    Dir d;
+    big_log(d / "log.csv", 60000, 41235);
+    std::string text = slurp(d / "log.csv");
+    const auto at = text.find(",L77,");
+    REQUIRE(at != std::string::npos);
+    text.replace(at, 5, ",L\r0,");  // a CR not ending a line: the CSV reader's own error
+    std::ofstream(d / "log.csv", std::ios::binary) << text;
+    for (int threads : {1, 2, 3}) {
+        std::vector<std::tuple<timestamp_t, index_t, index_t, std::string, PushEvent, bool>> seen;
+        CHECK_THROWS_WITH(scan_with(d / "log.csv", threads, seen),
+                          Catch::Contains("log.csv:41235:") && Catch::Contains("carriage return"));
+    }
+}
+
+TEST_CASE("a large push log without quotes, some lines in CRLF, reads record by record in file order",
+          "[campaign]") {
+    Dir d;
+    const auto truth = big_log(d / "log.csv", 60000, 0, false);
+    for (int threads : {1, 2, 3}) {
+        std::vector<std::tuple<timestamp_t, index_t, index_t, std::string, PushEvent, bool>> seen;
+        const PushLogScan scan = scan_with(d / "log.csv", threads, seen);
+        CHECK(seen == truth);
+        CHECK(scan.lines == truth.size());
+    }
+    big_log(d / "log.csv", 60000, 41235, false);
+    for (int threads : {1, 2, 3}) {
+        std::vector<std::tuple<timestamp_t, index_t, index_t, std::string, PushEvent, bool>> seen;
+        CHECK_THROWS_WITH(scan_with(d / "log.csv", threads, seen),
+                          Catch::Contains("log.csv:41235") && Catch::Contains("unknown learner 'L77'"));
+        CHECK(seen.size() == 41235 - 2);
+    }
+}
+
+TEST_CASE("a push log row with a wrong field count, a blank line or a lone CR is an error naming its line",
+          "[campaign]") {
+    Dir d;
+    std::vector<std::tuple<timestamp_t, index_t, index_t, std::string, PushEvent, bool>> seen;
+    log_lines(d / "log.csv", {"2026-05-01,a,L0,C0,pushed,0", "2026-05-01,a,L0,C0,pushed,0,7"});
+    CHECK_THROWS_WITH(scan_with(d / "log.csv", 1, seen),
+                      Catch::Contains("log.csv:3") && Catch::Contains("7 fields, expected 6"));
+    log_lines(d / "log.csv", {"2026-05-01,a,L0,C0,pushed,0", "2026-05-01,a,L0,C0,pushed"});
+    CHECK_THROWS_WITH(scan_with(d / "log.csv", 1, seen),
+                      Catch::Contains("log.csv:3") && Catch::Contains("5 fields, expected 6"));
+    log_lines(d / "log.csv", {"2026-05-01,a,L0,C0,pushed,0", "", "2026-05-01,a,L0,C0,pushed,0"});
+    CHECK_THROWS_WITH(scan_with(d / "log.csv", 1, seen),
+                      Catch::Contains("log.csv:3") && Catch::Contains("0 fields, expected 6"));
+    log_lines(d / "log.csv", {"2026-05-01,a,L0,C0,pushed,0", "2026-05-01,a\r,L0,C0,pushed,0"});
+    CHECK_THROWS_WITH(scan_with(d / "log.csv", 1, seen),
+                      Catch::Contains("log.csv:3") && Catch::Contains("carriage return"));
+    log_lines(d / "log.csv", {"2026-05-01,a,L0,C0,pushed,0", "", "\r"});  // trailing blank lines end the log
+    seen.clear();
+    CHECK(scan_with(d / "log.csv", 1, seen).lines == 1);
 }
 
 TEST_CASE("a campaign rules key of the wrong type is an error naming the key", "[campaign]") {
@@ -545,6 +642,36 @@ TEST_CASE("the report counts pushes, reasons, formats, coverage and suppressions
     CHECK(r.suppressed.at("dismissed") == 1);
     CHECK(r.median_score == Approx(8.5));  // 7 7 8 8 8 8 | 9 9 9 9 10 10
     CHECK(r.to_json().find("\"coverage\": 0.4") != std::string::npos);
+}
+
+TEST_CASE("a reason text with a comma is quoted in the output, and its quotes doubled", "[campaign]") {
+    auto cat = catalogue(10);
+    cat.courses[9].title = "Excel \"pro\", part 1";
+    cat.courses[8].title = "Excel, part 2";
+    ranking::LearnerHistory history(4, 10);
+    history.set(0, 9, CourseState::completed, kNow - 30 * kDay);  // L0's courses are because of C9
+    history.set(1, 8, CourseState::completed, kNow - 30 * kDay);  // L1's because of C8
+    history.finish();
+    Audience a;
+    a.ranker = std::make_shared<const ranking::Ranker>(descending(4, 10), std::move(cat), people(), std::move(history));
+    for (index_t l = 0; l < 4; ++l) a.learner_ids.push_back(fmt::format("L{}", l));
+    a.new_learners.queries.embeddings.resize(0, 1);
+    Dir d;
+    run_campaign(a, spec(), d / "log.csv", d / "out.csv");
+    const std::string text = slurp(d / "out.csv");
+    CsvReader reader(text, "out.csv");
+    std::vector<std::string> f;
+    REQUIRE(reader.next_record(f));
+    std::map<std::string, std::string> reasons;  // learner -> its first row's texts
+    while (reader.next_record(f)) {
+        REQUIRE(f.size() == 10);
+        reasons.emplace(f[1], f[9]);
+    }
+    CHECK(reasons.at("L0") == "because you completed Excel \"pro\", part 1");
+    CHECK(reasons.at("L1") == "because you completed Excel, part 2");
+    CHECK(reasons.at("L2").empty());
+    CHECK(text.find(",\"because you completed Excel \"\"pro\"\", part 1\"\n") != std::string::npos);
+    CHECK(text.find(",\"because you completed Excel, part 2\"\n") != std::string::npos);
 }
 
 TEST_CASE("a goal stated in the learner's own words is blended into their pushes and quoted", "[campaign]") {
