@@ -94,10 +94,10 @@ TeamPlan plan_team(const PlanningData& data, const TeamFilter& filter, const Pla
         const auto l = static_cast<std::size_t>(out.learners[k]);
         for (std::size_t line : lines_of[data.learner_facts[l].department]) {
             SkillCoverage& cov = out.coverage[line];
-            int now = 0;
+            int level_now = 0;
             for (const auto& t : data.targets[l])
-                if (t.skill == cov.skill) now = t.current;
-            int planned = now;
+                if (t.skill == cov.skill) level_now = t.current;
+            int planned = level_now;
             for (const auto& s : out.plans[k].steps) {
                 if (s.status == StepStatus::failed || s.status == StepStatus::dropped) continue;
                 const auto& taught = s.opportunity >= 0 ? data.opportunities[static_cast<std::size_t>(s.opportunity)].taught
@@ -105,7 +105,7 @@ TeamPlan plan_team(const PlanningData& data, const TeamFilter& filter, const Pla
                 for (const auto& cs : taught)
                     if (cs.skill == cov.skill) planned = std::max(planned, cs.level);
             }
-            cov.people_now += now >= cov.level;
+            cov.people_now += level_now >= cov.level;
             cov.people_planned += planned >= cov.level;
         }
     }
