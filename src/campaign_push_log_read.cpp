@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <exception>
 
@@ -277,26 +276,10 @@ void parse_csv(Piece& piece, const std::string& name, const CsvColumns& cols, co
         text.remove_prefix(parse_plain_csv(resolve, text, first_line, name, cols));
         if (text.empty()) return;
     }
-    CsvReader reader(text, name);
+    CsvReader reader(text, name, ',', first_line);  // a piece of the log: the file's line numbers
     std::vector<std::string> fields;
-    auto where = [&] { return fmt::format("{}:{}", name, first_line + reader.line() - 1); };
-    auto next = [&] {
-        try {
-            return reader.next_record(fields);
-        } catch (const Error& e) {
-            // The reader counts lines from the start of its text, a piece of the log: its own
-            // errors (quotes, CR) are moved to the file's line.
-            const std::string_view context = e.context();
-            std::size_t line = 0;
-            const char* digits = context.data() + name.size() + 1;
-            const char* end = context.data() + context.size();
-            if (context.size() > name.size() + 1 && context.starts_with(name) && context[name.size()] == ':' &&
-                std::from_chars(digits, end, line) == std::from_chars_result{end, std::errc{}} && line > 0)
-                LEARNREC_FAIL_AT(fmt::format("{}:{}", name, first_line + line - 1), "{}", e.reason());
-            throw;
-        }
-    };
-    while (next()) {
+    auto where = [&] { return reader.where(); };
+    while (reader.next_record(fields)) {
         if (fields.size() != cols.count)
             LEARNREC_FAIL_AT(where(), "{} fields, expected {} as in the header", fields.size(), cols.count);
         auto f = [&](std::size_t i) { return trim_csv_blank(fields[cols.required[i]]); };

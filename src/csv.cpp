@@ -18,8 +18,8 @@ namespace learnrec {
 
 // ---- CsvReader ----------------------------------------------------------------------------------
 
-CsvReader::CsvReader(std::string_view text, std::string_view source_name, char delimiter)
-    : text_(text), source_(source_name), delimiter_(delimiter) {
+CsvReader::CsvReader(std::string_view text, std::string_view source_name, char delimiter, std::size_t first_line)
+    : text_(text), source_(source_name), delimiter_(delimiter), line_(first_line), record_line_(first_line) {
     if (delimiter == '"' || delimiter == '\r' || delimiter == '\n')
         LEARNREC_FAIL_AT(source_, "the CSV delimiter cannot be a quote, CR or LF");
     if (text_.starts_with("\xEF\xBB\xBF")) pos_ = 3;

@@ -71,8 +71,10 @@ std::string read_text_file(const std::filesystem::path& path);
 /// unquoted values.
 class CsvReader {
 public:
-    /// Skips a leading UTF-8 BOM. Throws Error if `delimiter` is '"', CR or LF.
-    CsvReader(std::string_view text, std::string_view source_name, char delimiter = ',');
+    /// Skips a leading UTF-8 BOM. Throws Error if `delimiter` is '"', CR or LF. `first_line`: the
+    /// line number of the text's first line in its source (a reader over a piece of a file reports
+    /// the file's lines).
+    CsvReader(std::string_view text, std::string_view source_name, char delimiter = ',', std::size_t first_line = 1);
 
     /// Reads the next record into `fields` (their string capacity is reused). Returns false at the
     /// end of the text; blank lines at the very end count as the end. A blank line elsewhere yields
@@ -80,7 +82,8 @@ public:
     /// on malformed quoting.
     bool next_record(std::vector<std::string>& fields);
 
-    /// 1-based line where the current record started (where the next one starts before the first call).
+    /// Line where the current record started (where the next one starts before the first call),
+    /// counted from `first_line`.
     std::size_t line() const noexcept { return record_line_; }
     /// "<source>:<line>" of the current record, the context for errors about it.
     std::string where() const;
