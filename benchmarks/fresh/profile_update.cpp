@@ -74,6 +74,10 @@ int main(int argc, char** argv) {
     config.alpha = 10.0f;
     config.calculate_loss = false;
     const int days = static_cast<int>(arg(6, 30));
+    AlsDailyUpdater::Staleness staleness;
+    if (argc > 7) staleness.learner_drift = std::strtof(argv[7], nullptr);
+    if (argc > 8) staleness.course_change = std::strtof(argv[8], nullptr);
+    if (argc > 9) staleness.course_max_updates = std::atoi(argv[9]);
     constexpr timestamp_t kDay = 86400;
 
     const EventLog log = academy_event_log(generate_academy(ac));
@@ -86,6 +90,7 @@ int main(int argc, char** argv) {
     const double first_fit = bench::process_cpu_seconds() - t;
     t = bench::process_cpu_seconds();
     AlsDailyUpdater updater(model, base.view(), config.num_threads);
+    updater.set_staleness(staleness);
     const double setup = bench::process_cpu_seconds() - t;
     std::printf("%zu events, %d x %d, %lld pairs before day 0; fit %.2f s CPU, updater built %.1f ms CPU\n",
                 log.events.size(), base.rows(), base.cols(), static_cast<long long>(base.nnz()), first_fit,
@@ -106,11 +111,11 @@ int main(int argc, char** argv) {
         const auto stats = updater.update(who, rows.view());
         solve_ms.push_back(1e3 * (bench::process_cpu_seconds() - t));
         t = bench::process_cpu_seconds();
-        const AlsModel published = updater.model();
+        const std::shared_ptr<const AlsModel> published = updater.publish();
         publish_ms.push_back(1e3 * (bench::process_cpu_seconds() - t));
-        std::printf("day %2d: %6d learners, %5d courses solved, %7zu pairs changed | update %8.2f ms CPU, "
-                    "publish %7.2f ms CPU\n", d, stats.learners_solved, stats.courses_solved, stats.pairs_changed,
-                    solve_ms.back(), publish_ms.back());
+        std::printf("day %2d: %6d learners (%6d propagated), %5d courses solved (%5d waiting), %7zu pairs changed | "
+                    "update %8.2f ms CPU, publish %7.2f ms CPU\n", d, stats.learners_solved, stats.learners_propagated,
+                    stats.courses_solved, stats.courses_deferred, stats.pairs_changed, solve_ms.back(), publish_ms.back());
     }
     t = bench::process_cpu_seconds();
     const AlsModel nightly = fit_als(current.view(), config);

@@ -256,10 +256,14 @@ inline RowMatrix als_init(index_t rows, index_t factors, std::uint64_t seed) {
 
 }  // namespace detail
 
+class AlsDailyUpdater;
+
 /// A trained implicit ALS model. Immutable.
 /// Fold-in solves the training normal equations exactly for the new row, so a learner seen in
 /// training and folded in from the same row gets (up to solver tolerance) its trained factors.
 class AlsModel final : public FactorModel {
+    friend class AlsDailyUpdater;  // takes back the learner table of a published model nobody holds any more
+
 public:
     AlsModel(RowMatrix user_factors, RowMatrix item_factors, AlsConfig config)
         : FactorModel(std::move(user_factors), std::move(item_factors)), config_(config) {

@@ -51,6 +51,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <tuple>
 #include <utility>
@@ -59,6 +60,7 @@
 #include <Eigen/Cholesky>
 
 #include "learnrec/detail/als_update_kernels.hpp"
+#include "learnrec/detail/stream_copy.hpp"
 #include "learnrec/isa.hpp"
 #include "learnrec/model/als.hpp"
 #include "learnrec/model/update.hpp"
@@ -74,6 +76,29 @@ public:
         index_t learners_added = 0;
         index_t courses_added = 0;
         std::size_t pairs_changed = 0;  ///< (learner, course) pairs added, removed or re-weighted
+        /// Solved learners whose new factors entered the equations of all their courses (all of
+        /// them at drift tolerance 0; the others' changed pairs entered with the factors held).
+        index_t learners_propagated = 0;
+        /// Changed courses left unsolved after this update (a course-change tolerance only).
+        index_t courses_deferred = 0;
+    };
+
+    /// How far the kept equations and the published course factors may lag the data, in exchange
+    /// for a cheaper update. The default is exact: every solved learner's factors enter their
+    /// courses' equations and every changed course is solved in the same update.
+    struct Staleness {
+        /// A solved learner whose new factors are within this relative (Euclidean) distance of
+        /// those their courses' equations hold leaves the old ones there: only their added, removed
+        /// or re-weighted pairs change the equations (with the held factors), about one term per
+        /// learner instead of two per pair of their row. In [0, 1).
+        float learner_drift = 0.0f;
+        /// A changed course is solved once its changed pairs since its last solve reach this
+        /// fraction of its column (or after course_max_updates updates, or when it is new or in
+        /// `refresh`); until then its factors are the last solve's and the day's terms wait, so
+        /// its equations are touched once per solve. 0 solves every changed course at once.
+        float course_change = 0.0f;
+        /// The most updates a changed course waits to be solved (1 = at once).
+        int course_max_updates = 7;
     };
 
     /// `model` and the interactions it was trained on (learners x courses, the model's shape; copied).
@@ -86,6 +111,7 @@ public:
                        "the interactions are {} x {} but the model {} x {}: the updater starts from the data the model was "
                        "trained on", interactions.rows, interactions.cols, model.num_learners(), model.num_courses());
         rows_.resize(static_cast<std::size_t>(interactions.rows));
+        row_changed_at_.assign(static_cast<std::size_t>(interactions.rows), 0);
         for (index_t u = 0; u < interactions.rows; ++u) {
             const CsrRow r = interactions.row(u);
             auto& row = rows_[static_cast<std::size_t>(u)];
@@ -95,6 +121,9 @@ public:
         gx_ = X_.cast<double>().transpose() * X_.cast<double>();
         gy_ = Y_.cast<double>().transpose() * Y_.cast<double>();
         a_.assign(static_cast<std::size_t>(Y_.rows()) * packed_, 0.0f);
+        pending_.resize(static_cast<std::size_t>(Y_.rows()));
+        pending_changes_.assign(static_cast<std::size_t>(Y_.rows()), 0);
+        pending_age_.assign(static_cast<std::size_t>(Y_.rows()), 0);
         b_.assign(static_cast<std::size_t>(Y_.rows()) * dp_, 0.0f);
         // Each course's equations from its column in one rank-k product (not nnz rank-1 updates).
         const CsrMatrix columns = CsrMatrix::transpose_of(interactions);
@@ -140,13 +169,25 @@ public:
         // Only learners whose row changed are solved: an unchanged row gives the solve no new data.
         // A learner without interactions before (a new one) is solved exactly, as fold-in; the others
         // as the training half-step solves them (CG warm-started from their row, or exactly).
-        std::vector<char> changed(m, 0);
-        for (index_t c : refresh) changed[static_cast<std::size_t>(c)] = 1;
+        std::vector<char> changed(m, 0), asked(m, 0);
+        for (index_t c : refresh) changed[static_cast<std::size_t>(c)] = asked[static_cast<std::size_t>(c)] = 1;
         std::vector<index_t> moved, exact_pick, cg_pick;  // positions in `learners`
+        // The pairs each moved learner added, removed or re-weighted: diffs[diff_at[k]..diff_at[k+1]).
+        std::vector<PairChange> diffs;
+        std::vector<std::size_t> diff_at{0};
+        constexpr std::size_t kAhead = 8;  // rows prefetched ahead: a day's learners are scattered over the table
         for (std::size_t i = 0; i < learners.size(); ++i) {
+            if (i + kAhead < learners.size()) {
+                const auto& ahead = rows_[static_cast<std::size_t>(learners[i + kAhead])];
+                __builtin_prefetch(ahead.courses.data());
+                __builtin_prefetch(ahead.weights.data());
+            }
             const auto& row = rows_[static_cast<std::size_t>(learners[i])];
-            const std::size_t pairs = mark_changes(row, rows.row(static_cast<index_t>(i)), changed);
+            const std::size_t pairs = row_changes(row, rows.row(static_cast<index_t>(i)), diffs);
             if (pairs == 0) continue;
+            for (std::size_t j = diffs.size() - pairs; j < diffs.size(); ++j)
+                changed[static_cast<std::size_t>(diffs[j].course)] = 1;
+            diff_at.push_back(diffs.size());
             stats.pairs_changed += pairs;
             moved.push_back(static_cast<index_t>(i));
             (cg_ && !row.courses.empty() ? cg_pick : exact_pick).push_back(static_cast<index_t>(i));
@@ -154,43 +195,97 @@ public:
         // Courses without interactions before this update are solved exactly (their fold-in).
         std::vector<char> course_was_empty(m, 0);
         for (std::size_t c = 0; c < m; ++c) course_was_empty[c] = column_size_[c] == 0;
+        // Which courses are solved now: every changed one, or with a course-change tolerance only
+        // those whose changes since their last solve are enough, old enough, new, or asked for.
+        for (const PairChange& change : diffs) ++pending_changes_[static_cast<std::size_t>(change.course)];
+        const bool stale_courses = staleness_.course_change > 0.0f;
+        std::vector<char> solve(m, 0);
+        for (std::size_t c = 0; c < m; ++c) {
+            if (!changed[c] && pending_changes_[c] == 0) continue;
+            solve[c] = !stale_courses || course_was_empty[c] || asked[c] ||
+                       static_cast<double>(pending_changes_[c]) >=
+                           static_cast<double>(staleness_.course_change) * static_cast<double>(column_size_[c]) ||
+                       pending_age_[c] + 1 >= staleness_.course_max_updates;
+        }
         RowMatrix solved(rows.rows, d);
         solve_learners(solved, rows, learners, exact_pick, cg_pick);
 
-        // Each moved learner's old terms (old weights, old factors) leave the equations of the courses
-        // they had, the new ones enter those they have now, grouped by course in a stable order.
+        // Each moved learner's old terms (old weights, the factors the equations hold) leave the
+        // equations of the courses they had, the new ones enter those they have now, grouped by course
+        // in a stable order. A learner whose factors stay within the drift tolerance of those the
+        // equations hold keeps them there: only their changed pairs make terms (an unchanged pair's
+        // old and new terms would cancel).
         RowMatrix previous(static_cast<Eigen::Index>(moved.size()), d);
-        std::vector<std::size_t> starts(m + 1, 0);
-        for (index_t i : moved) {
-            for (index_t c : rows_[static_cast<std::size_t>(learners[static_cast<std::size_t>(i)])].courses)
-                ++starts[static_cast<std::size_t>(c) + 1];
-            for (index_t c : rows.row(i).indices) ++starts[static_cast<std::size_t>(c) + 1];
+        std::vector<char> propagate(moved.size(), 1);
+        std::vector<const float*> held(moved.size(), nullptr);
+        for (std::size_t k = 0; k < moved.size(); ++k) {
+            if (k + kAhead < moved.size())
+                __builtin_prefetch(X_.row(learners[static_cast<std::size_t>(moved[k + kAhead])]).data());
+            const index_t i = moved[k];
+            const index_t u = learners[static_cast<std::size_t>(i)];
+            previous.row(static_cast<Eigen::Index>(k)) = X_.row(u);
+            held[k] = held_factors(u, previous.row(static_cast<Eigen::Index>(k)).data());
+            if (staleness_.learner_drift > 0.0f && !rows_[static_cast<std::size_t>(u)].courses.empty())
+                propagate[k] = drifted(held[k], solved.row(i).data()) ? 1 : 0;
         }
+        const auto visit = [&](std::size_t k, auto&& emit) {
+            if (propagate[k]) {
+                const auto& old = rows_[static_cast<std::size_t>(learners[static_cast<std::size_t>(moved[k])])];
+                const CsrRow fresh = rows.row(moved[k]);
+                for (std::size_t j = 0; j < old.courses.size(); ++j) emit(old.courses[j], old.weights[j], -1.0f);
+                for (std::size_t j = 0; j < fresh.size(); ++j) emit(fresh.indices[j], fresh.weights[j], +1.0f);
+                return;
+            }
+            for (std::size_t j = diff_at[k]; j < diff_at[k + 1]; ++j) {
+                const PairChange& change = diffs[j];
+                if (change.had) emit(change.course, change.old_weight, -1.0f);
+                if (change.has) emit(change.course, change.new_weight, +1.0f);
+            }
+        };
+        // A course solved now takes its deferred terms first, then today's; an unsolved one (with a
+        // course-change tolerance) keeps today's terms, copied, until it is solved.
+        std::vector<std::size_t> starts(m + 1, 0);
+        for (std::size_t c = 0; c < m; ++c)
+            if (solve[c]) starts[c + 1] = pending_[c].a.size();
+        for (std::size_t k = 0; k < moved.size(); ++k)
+            visit(k, [&](index_t c, float, float) {
+                if (solve[static_cast<std::size_t>(c)] || !stale_courses) ++starts[static_cast<std::size_t>(c) + 1];
+            });
         for (std::size_t c = 0; c < m; ++c) starts[c + 1] += starts[c];
         std::vector<Term> terms(starts[m]);
         std::vector<std::size_t> next(starts.begin(), starts.end() - 1);
+        const auto D_ = static_cast<std::size_t>(d);
+        for (std::size_t c = 0; c < m; ++c)
+            if (solve[c])
+                for (std::size_t t = 0; t < pending_[c].a.size(); ++t)
+                    terms[next[c]++] = Term{pending_[c].x.data() + t * D_, pending_[c].a[t], pending_[c].b[t]};
+        for (std::size_t k = 0; k < moved.size(); ++k) {
+            const index_t i = moved[k];
+            const float* entering = propagate[k] ? solved.row(i).data() : held[k];
+            visit(k, [&](index_t course, float weight, float sign) {
+                const auto c = static_cast<std::size_t>(course);
+                const Term t = term(sign < 0.0f ? held[k] : entering, weight, sign);
+                if (solve[c] || !stale_courses) {
+                    terms[next[c]++] = t;
+                } else {
+                    Pending& later = pending_[c];
+                    later.x.insert(later.x.end(), t.x, t.x + D_);
+                    later.a.push_back(t.a);
+                    later.b.push_back(t.b);
+                }
+            });
+        }
         for (std::size_t k = 0; k < moved.size(); ++k) {
             const index_t i = moved[k];
             const index_t u = learners[static_cast<std::size_t>(i)];
-            const CsrRow fresh = rows.row(i);
-            auto& row = rows_[static_cast<std::size_t>(u)];
-            const auto r = static_cast<Eigen::Index>(k);
-            previous.row(r) = X_.row(u);
-            for (std::size_t j = 0; j < row.courses.size(); ++j) {
-                const auto c = static_cast<std::size_t>(row.courses[j]);
-                terms[next[c]++] = term(previous.row(r).data(), row.weights[j], -1.0f);
-                --column_size_[c];
-            }
-            for (std::size_t j = 0; j < fresh.size(); ++j) {
-                const auto c = static_cast<std::size_t>(fresh.indices[j]);
-                terms[next[c]++] = term(solved.row(i).data(), fresh.weights[j], +1.0f);
-                ++column_size_[c];
-            }
             X_.row(u) = solved.row(i);
+            row_changed_at_[static_cast<std::size_t>(u)] = publishes_ + 1;
             // Publishing checks only what the updater wrote (model()): an ill-posed solve is caught there.
             if (!((solved.row(i).array() - solved.row(i).array()).sum() == 0.0f)) nonfinite_learners_ = true;
-            row.courses.assign(fresh.indices.begin(), fresh.indices.end());
-            row.weights.assign(fresh.weights.begin(), fresh.weights.end());
+            for (std::size_t j = diff_at[k]; j < diff_at[k + 1]; ++j)
+                column_size_[static_cast<std::size_t>(diffs[j].course)] += diffs[j].has - diffs[j].had;
+            keep_row(rows_[static_cast<std::size_t>(u)], rows.row(i));
+            stats.learners_propagated += propagate[k];
         }
         std::vector<index_t> moved_learners(moved.size());
         for (std::size_t k = 0; k < moved.size(); ++k) moved_learners[k] = learners[static_cast<std::size_t>(moved[k])];
@@ -202,7 +297,7 @@ public:
         std::vector<index_t> courses;
         std::vector<std::int64_t> solve_at(m, -1);
         for (std::size_t c = 0; c < m; ++c)
-            if (changed[c]) {
+            if (solve[c]) {
                 solve_at[c] = static_cast<std::int64_t>(courses.size());
                 courses.push_back(static_cast<index_t>(c));
             }
@@ -246,6 +341,24 @@ public:
             Y_.row(courses[k]) = ys.row(static_cast<Eigen::Index>(k));
         }
         gram_update(gy_, old_ys, Y_, courses);
+        // The deferred terms and held factors change only now: the terms above pointed into them.
+        for (std::size_t c = 0; c < m; ++c) {
+            if (solve[c]) {
+                pending_[c].x.clear();  // capacity kept: the course defers about as much again
+                pending_[c].a.clear();
+                pending_[c].b.clear();
+                pending_changes_[c] = 0;
+                pending_age_[c] = 0;
+            } else if (pending_changes_[c] > 0) {
+                ++pending_age_[c];
+                ++stats.courses_deferred;
+            }
+        }
+        for (std::size_t k = 0; k < moved.size(); ++k) {
+            const index_t u = learners[static_cast<std::size_t>(moved[k])];
+            if (propagate[k]) release_held(u);
+            else hold(u, previous.row(static_cast<Eigen::Index>(k)).data());
+        }
         stats.courses_solved = static_cast<index_t>(courses.size());
         return stats;
     }
@@ -259,7 +372,76 @@ public:
         // The learner table is checked only when a solve wrote a non-finite row: the rows it
         // started from were checked by the trained model, and the solved ones as they were written.
         if (nonfinite_learners_) return AlsModel(X_, Y_, config_, std::move(user_gram), std::move(item_gram));
-        return AlsModel(X_, Y_, config_, std::move(user_gram), std::move(item_gram), detail::LearnerFactorsChecked{});
+        return AlsModel(detail::copied_table(X_), Y_, config_, std::move(user_gram), std::move(item_gram),
+                        detail::LearnerFactorsChecked{});
+    }
+
+    /// The model as updated so far, shared and immutable: what a server swaps in. Unlike model(),
+    /// it recycles learner tables: when the last holder of a model from publish() lets go of it,
+    /// its table comes back to the updater (the model's deleter hands it over, under a mutex), and
+    /// the next publish copies into it only the learner rows changed since that model was
+    /// published, a day's few thousand rows instead of the whole table (25.6 MB at 100,000 x 64).
+    /// Without a table to recycle (the first publish, a model still held, learners added since)
+    /// it copies the whole table, as model() does. Models from publish() may outlive the updater.
+    std::shared_ptr<const AlsModel> publish() {
+        ++publishes_;
+        Eigen::MatrixXf user_gram = gy_.cast<float>(), item_gram = gx_.cast<float>();
+        user_gram.diagonal().array() += config_.regularization;
+        item_gram.diagonal().array() += config_.regularization;
+        RowMatrix table;
+        std::uint64_t table_publish = 0;
+        {
+            std::lock_guard<std::mutex> lock(spare_->mutex);
+            table = std::move(spare_->table);
+            table_publish = spare_->publish;
+            spare_->table = RowMatrix();
+        }
+        if (table.rows() == X_.rows() && table.cols() == X_.cols()) {
+            for (std::size_t u = 0; u < row_changed_at_.size(); ++u)
+                if (row_changed_at_[u] > table_publish) table.row(static_cast<Eigen::Index>(u)) = X_.row(static_cast<Eigen::Index>(u));
+        } else {
+            table = detail::copied_table(X_);
+        }
+        std::unique_ptr<AlsModel> fresh;
+        if (nonfinite_learners_)
+            fresh = std::make_unique<AlsModel>(std::move(table), Y_, config_, std::move(user_gram), std::move(item_gram));
+        else
+            fresh = std::make_unique<AlsModel>(std::move(table), Y_, config_, std::move(user_gram), std::move(item_gram),
+                                               detail::LearnerFactorsChecked{});
+        return std::shared_ptr<const AlsModel>(
+            fresh.release(), [spare = spare_, at = publishes_](const AlsModel* done) noexcept {
+                // publish() made the model non-const and nobody holds it any more: its table may move.
+                auto* model = const_cast<AlsModel*>(done);
+                RowMatrix kept = std::move(model->user_factors_);
+                delete model;
+                std::lock_guard<std::mutex> lock(spare->mutex);
+                if (spare->table.size() == 0 || spare->publish < at) {
+                    spare->table = std::move(kept);
+                    spare->publish = at;
+                }
+            });
+    }
+
+    /// Sets the staleness bounds (see Staleness); takes effect from the next update.
+    void set_staleness(const Staleness& bounds) {
+        LEARNREC_CHECK(std::isfinite(bounds.learner_drift) && bounds.learner_drift >= 0.0f && bounds.learner_drift < 1.0f,
+                       "learner_drift is a relative distance in [0, 1), not {}", bounds.learner_drift);
+        LEARNREC_CHECK(std::isfinite(bounds.course_change) && bounds.course_change >= 0.0f && bounds.course_change <= 1.0f,
+                       "course_change is a fraction of a course's column in [0, 1], not {}", bounds.course_change);
+        LEARNREC_CHECK(bounds.course_max_updates >= 1, "course_max_updates must be at least 1, not {}",
+                       bounds.course_max_updates);
+        staleness_ = bounds;
+    }
+    const Staleness& staleness() const noexcept { return staleness_; }
+
+    /// Solves every course with changes not yet solved (a course-change tolerance defers them):
+    /// afterwards each course's factors are its half-step on all the data given so far.
+    Stats flush() {
+        std::vector<index_t> waiting;
+        for (std::size_t c = 0; c < pending_changes_.size(); ++c)
+            if (pending_changes_[c] > 0) waiting.push_back(static_cast<index_t>(c));
+        const CsrMatrix none = CsrMatrix::from_triplets(0, num_courses(), {});
+        return update({}, none.view(), waiting);
     }
 
     /// Regions of less than `flops` work run on the calling thread alone (default 3e7, about 10 ms
@@ -372,46 +554,112 @@ private:
             }
     }
 
-    /// Marks the courses whose pair with this learner was added, removed or re-weighted. Rows with
-    /// strictly increasing indices (CSR as built by learnrec) are merged in place; others are sorted
-    /// into a copy first.
-    static std::size_t mark_changes(const Row& old, const CsrRow& fresh, std::vector<char>& changed) {
-        const auto strictly_increasing = [](std::span<const index_t> v) {
-            return std::adjacent_find(v.begin(), v.end(), [](index_t x, index_t y) { return x >= y; }) == v.end();
-        };
+    /// A pair of a learner's row that an update added (had = 0), removed (has = 0) or re-weighted.
+    struct PairChange {
+        index_t course = 0;
+        std::uint8_t had = 0, has = 0;
+        float old_weight = 0.0f, new_weight = 0.0f;
+    };
+
+    /// Appends to `out` the pairs added, removed or re-weighted from `old` to `fresh` in course
+    /// order and returns their number. Rows with strictly increasing indices (CSR as built by
+    /// learnrec) are merged in place; others are sorted into copies first.
+    static std::size_t row_changes(const Row& old, const CsrRow& fresh, std::vector<PairChange>& out) {
         if (strictly_increasing(old.courses) && strictly_increasing(fresh.indices))
-            return mark_merged(old.courses, old.weights, fresh.indices, fresh.weights, changed);
-        std::vector<std::pair<index_t, float>> a, b;
-        for (std::size_t k = 0; k < old.courses.size(); ++k) a.emplace_back(old.courses[k], old.weights[k]);
-        for (std::size_t k = 0; k < fresh.size(); ++k) b.emplace_back(fresh.indices[k], fresh.weights[k]);
-        std::sort(a.begin(), a.end());
-        std::sort(b.begin(), b.end());
-        std::vector<index_t> ai(a.size()), bi(b.size());
-        std::vector<float> aw(a.size()), bw(b.size());
-        for (std::size_t k = 0; k < a.size(); ++k) std::tie(ai[k], aw[k]) = a[k];
-        for (std::size_t k = 0; k < b.size(); ++k) std::tie(bi[k], bw[k]) = b[k];
-        return mark_merged(ai, aw, bi, bw, changed);
+            return merge_changes(old.courses, old.weights, fresh.indices, fresh.weights, out);
+        const auto [ai, aw] = sorted_pairs(old.courses, old.weights);
+        const auto [bi, bw] = sorted_pairs(fresh.indices, fresh.weights);
+        return merge_changes(ai, aw, bi, bw, out);
     }
 
-    static std::size_t mark_merged(std::span<const index_t> ai, std::span<const float> aw, std::span<const index_t> bi,
-                                   std::span<const float> bw, std::vector<char>& changed) {
-        std::size_t n = 0, i = 0, j = 0;
-        const auto mark = [&](index_t c) {
-            changed[static_cast<std::size_t>(c)] = 1;
-            ++n;
-        };
+    static std::size_t merge_changes(std::span<const index_t> ai, std::span<const float> aw,
+                                     std::span<const index_t> bi, std::span<const float> bw,
+                                     std::vector<PairChange>& out) {
+        const std::size_t before = out.size();
+        std::size_t i = 0, j = 0;
         while (i < ai.size() || j < bi.size()) {
             if (j == bi.size() || (i < ai.size() && ai[i] < bi[j])) {
-                mark(ai[i++]);
+                out.push_back({ai[i], 1, 0, aw[i], 0.0f});
+                ++i;
             } else if (i == ai.size() || bi[j] < ai[i]) {
-                mark(bi[j++]);
+                out.push_back({bi[j], 0, 1, 0.0f, bw[j]});
+                ++j;
             } else {
-                if (aw[i] != bw[j]) mark(ai[i]);
+                if (aw[i] != bw[j]) out.push_back({ai[i], 1, 1, aw[i], bw[j]});
                 ++i;
                 ++j;
             }
         }
-        return n;
+        return out.size() - before;
+    }
+
+    /// The kept copy of a learner's row becomes `fresh`, its storage grown geometrically (a
+    /// learner's row grows by a pair or two a day: exact-size copies would reallocate each time).
+    static void keep_row(Row& row, const CsrRow& fresh) {
+        if (row.courses.capacity() < fresh.size()) {
+            row.courses.reserve(fresh.size() + fresh.size() / 2 + 4);
+            row.weights.reserve(fresh.size() + fresh.size() / 2 + 4);
+        }
+        row.courses.assign(fresh.indices.begin(), fresh.indices.end());
+        row.weights.assign(fresh.weights.begin(), fresh.weights.end());
+    }
+
+    /// The factors course equations hold for learner u: their own row in X_ (`current`, a copy
+    /// of it) unless they are held at an older value within the drift tolerance.
+    const float* held_factors(index_t u, const float* current) const {
+        const auto at = static_cast<std::size_t>(u);
+        return at < held_slot_.size() && held_slot_[at] >= 0
+                   ? held_pool_.data() + static_cast<std::size_t>(held_slot_[at]) * static_cast<std::size_t>(config_.factors)
+                   : current;
+    }
+
+    /// Whether `fresh` moved from `held` by more than the drift tolerance (relative, Euclidean).
+    bool drifted(const float* held, const float* fresh) const {
+        const Eigen::Map<const Vector> h(held, config_.factors), f(fresh, config_.factors);
+        return (f - h).squaredNorm() > staleness_.learner_drift * staleness_.learner_drift * h.squaredNorm();
+    }
+
+    /// Course equations keep holding `factors` for u (a no-op when they already hold older ones).
+    void hold(index_t u, const float* factors) {
+        const auto at = static_cast<std::size_t>(u);
+        if (held_slot_.size() <= at) held_slot_.resize(static_cast<std::size_t>(num_learners()), -1);
+        if (held_slot_[at] >= 0) return;
+        const auto D = static_cast<std::size_t>(config_.factors);
+        std::int64_t slot;
+        if (!free_slots_.empty()) {
+            slot = free_slots_.back();
+            free_slots_.pop_back();
+        } else {
+            slot = static_cast<std::int64_t>(held_pool_.size() / D);
+            held_pool_.resize(held_pool_.size() + D);
+        }
+        std::memcpy(held_pool_.data() + static_cast<std::size_t>(slot) * D, factors, D * sizeof(float));
+        held_slot_[at] = slot;
+    }
+
+    /// Course equations hold u's own factors again.
+    void release_held(index_t u) {
+        const auto at = static_cast<std::size_t>(u);
+        if (at >= held_slot_.size() || held_slot_[at] < 0) return;
+        free_slots_.push_back(held_slot_[at]);
+        held_slot_[at] = -1;
+    }
+
+    static bool strictly_increasing(std::span<const index_t> v) {
+        return std::adjacent_find(v.begin(), v.end(), [](index_t x, index_t y) { return x >= y; }) == v.end();
+    }
+
+    static std::pair<std::vector<index_t>, std::vector<float>> sorted_pairs(std::span<const index_t> indices,
+                                                                            std::span<const float> weights) {
+        std::vector<std::pair<index_t, float>> v;
+        for (std::size_t k = 0; k < indices.size(); ++k) v.emplace_back(indices[k], weights[k]);
+        std::sort(v.begin(), v.end());
+        std::pair<std::vector<index_t>, std::vector<float>> out;
+        for (const auto& [i, w] : v) {
+            out.first.push_back(i);
+            out.second.push_back(w);
+        }
+        return out;
     }
 
     void grow(index_t learners, index_t courses) {
@@ -421,6 +669,7 @@ private:
             x.topRows(X_.rows()) = X_;
             X_ = std::move(x);
             rows_.resize(static_cast<std::size_t>(learners));
+            row_changed_at_.resize(static_cast<std::size_t>(learners), publishes_ + 1);
         }
         if (courses > num_courses()) {
             RowMatrix y = RowMatrix::Zero(courses, d);
@@ -428,6 +677,9 @@ private:
             Y_ = std::move(y);
             a_.resize(static_cast<std::size_t>(courses) * packed_, 0.0f);
             column_size_.resize(static_cast<std::size_t>(courses), 0);
+            pending_.resize(static_cast<std::size_t>(courses));
+            pending_changes_.resize(static_cast<std::size_t>(courses), 0);
+            pending_age_.resize(static_cast<std::size_t>(courses), 0);
             b_.resize(static_cast<std::size_t>(courses) * dp_, 0.0f);
         }
     }
@@ -457,6 +709,23 @@ private:
         return saved > static_cast<double>(Y_.rows()) * D * D / 2.0;
     }
 
+    /// Rows `pick` of `rows` (validated, columns within the model) copied into a matrix of their
+    /// own, rows sorted and duplicates summed as CsrMatrix does: straight array copies, no triplets.
+    static CsrMatrix picked_rows(const CsrView& rows, std::span<const index_t> pick) {
+        std::vector<offset_t> indptr(pick.size() + 1, 0);
+        for (std::size_t i = 0; i < pick.size(); ++i)
+            indptr[i + 1] = indptr[i] + static_cast<offset_t>(rows.row(pick[i]).size());
+        std::vector<index_t> indices(static_cast<std::size_t>(indptr.back()));
+        std::vector<float> weights(indices.size());
+        for (std::size_t i = 0; i < pick.size(); ++i) {
+            const CsrRow row = rows.row(pick[i]);
+            std::copy(row.indices.begin(), row.indices.end(), indices.begin() + indptr[i]);
+            std::copy(row.weights.begin(), row.weights.end(), weights.begin() + indptr[i]);
+        }
+        return CsrMatrix(static_cast<index_t>(pick.size()), rows.cols, std::move(indptr), std::move(indices),
+                         std::move(weights));
+    }
+
     /// Rows `exact` of `rows` solved exactly against the current courses (through the Woodbury
     /// identity for rows shorter than the factors when woodbury_pays, as in training), rows `cg` by the training CG
     /// half-step warm-started from the learners' current factors (als_cg_block, in its fixed
@@ -468,7 +737,7 @@ private:
         gram_reg.diagonal().array() += config_.regularization;
         const auto d = static_cast<double>(config_.factors);
         if (!exact.empty()) {
-            const CsrMatrix part = detail::select_rows(rows, exact, rows.cols);
+            const CsrMatrix part = picked_rows(rows, exact);
             const bool needs_v = woodbury_pays(part.view());
             const double flops = static_cast<double>(part.nnz()) * d * d +
                                  static_cast<double>(part.rows()) * d * d * d / 3.0 +
@@ -485,10 +754,12 @@ private:
             }, 16);
         }
         if (!cg.empty()) {
-            const CsrMatrix part = detail::select_rows(rows, cg, rows.cols);
+            const CsrMatrix part = picked_rows(rows, cg);
             RowMatrix x(part.rows(), Y_.cols());
-            for (std::size_t k = 0; k < cg.size(); ++k)
+            for (std::size_t k = 0; k < cg.size(); ++k) {
+                if (k + 8 < cg.size()) __builtin_prefetch(X_.row(learners[static_cast<std::size_t>(cg[k + 8])]).data());
                 x.row(static_cast<Eigen::Index>(k)) = X_.row(learners[static_cast<std::size_t>(cg[k])]);
+            }
             const double flops = static_cast<double>(config_.cg_steps + 1) *
                                  (2.0 * static_cast<double>(part.nnz()) * d + static_cast<double>(part.rows()) * d * d);
             const int threads = detail::resolve_threads(threads_for(flops));
@@ -522,6 +793,25 @@ private:
     std::vector<float> b_;      // per course, dp: sum c p x
     std::vector<index_t> column_size_;  // interactions per course
     bool nonfinite_learners_ = false;   // a solve wrote a non-finite learner row (model() then checks all)
+    Staleness staleness_;
+    struct Pending {  // a course's deferred terms: factors (d floats each) and coefficients
+        std::vector<float> x, a, b;
+    };
+    /// A learner table handed back by the last holder of a published model, and which publish it was.
+    struct SpareTable {
+        std::mutex mutex;
+        RowMatrix table;
+        std::uint64_t publish = 0;
+    };
+    std::shared_ptr<SpareTable> spare_ = std::make_shared<SpareTable>();
+    std::uint64_t publishes_ = 0;               // publish() calls so far
+    std::vector<std::uint64_t> row_changed_at_;  // per learner: the first publish that holds their current row
+    std::vector<Pending> pending_;               // per course
+    std::vector<std::int64_t> pending_changes_;  // per course: changed pairs since its last solve
+    std::vector<int> pending_age_;               // per course: updates since its oldest unsolved change
+    std::vector<std::int64_t> held_slot_;  // per learner: the slot of the factors held for them, or -1
+    std::vector<float> held_pool_;         // held factors, d floats per slot
+    std::vector<std::int64_t> free_slots_;
 };
 
 }  // namespace learnrec
