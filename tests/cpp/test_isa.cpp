@@ -17,6 +17,7 @@
 #include "learnrec/detail/als_kernels.hpp"
 #include "learnrec/detail/als_update_kernels.hpp"
 #include "learnrec/detail/score_kernel.hpp"
+#include "learnrec/detail/stream_copy.hpp"
 #include "learnrec/isa.hpp"
 #include "learnrec/retrieval/topk.hpp"
 #include "test_support.hpp"
@@ -216,4 +217,32 @@ TEST_CASE("Every path of the daily update's packed kernel adds the same terms as
             for (std::size_t i = std::max<std::size_t>(detail::als_packed_first_row(j), static_cast<std::size_t>(d)); i < dp; ++i)
                 CHECK(a[detail::als_packed_at(dp, i, j)] == 0.0f);
     }
+}
+
+TEST_CASE("Every path of the streaming copy copies every float, whatever the alignment and length", "[isa]") {
+    std::vector<float> src(5000), dst(5000);
+    for (std::size_t i = 0; i < src.size(); ++i) src[i] = static_cast<float>(i) * 0.5f - 7.0f;
+    std::vector<void (*)(float*, const float*, std::size_t)> paths{[](float* d, const float* s, std::size_t n) {
+        detail::stream_copy(d, s, n);
+    }};
+#ifdef LEARNREC_X86_DISPATCH
+    paths.push_back(&detail::stream_copy_sse2);
+    if (detail::cpu_isa() >= Isa::avx2) paths.push_back(&detail::stream_copy_avx2);
+    if (detail::cpu_isa() >= Isa::avx512) paths.push_back(&detail::stream_copy_avx512);
+#endif
+    for (auto* copy : paths)
+        for (std::size_t offset : {0, 1, 3, 7, 15})
+            for (std::size_t n : {0, 1, 5, 16, 17, 100, 1023, 4000}) {
+                std::fill(dst.begin(), dst.end(), -1.0f);
+                copy(dst.data() + offset, src.data() + 2, n);
+                for (std::size_t i = 0; i < dst.size(); ++i)
+                    REQUIRE(dst[i] == (i >= offset && i < offset + n ? src[i - offset + 2] : -1.0f));
+            }
+}
+
+TEST_CASE("A large table copied for publishing equals the original", "[isa]") {
+    const RowMatrix table = RowMatrix::Random(static_cast<Eigen::Index>(detail::kStreamCopyFloats / 64 + 3), 64);
+    CHECK(detail::copied_table(table) == table);
+    const RowMatrix small = RowMatrix::Random(10, 64);
+    CHECK(detail::copied_table(small) == small);
 }

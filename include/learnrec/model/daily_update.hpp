@@ -34,15 +34,34 @@
 // removed or re-weighted) and any course in `refresh` is solved against the updated learners.
 // Learners and courses not named keep their factors, as with als_partial_fit.
 //
+// Bounded staleness (set_staleness; the default is exact, as above). With learner_drift > 0 a
+// solved learner whose new factors are within that relative distance of the ones their courses'
+// equations hold leaves those there (the updater keeps them): only the pairs they added, removed
+// or re-weighted enter, with the held factors, about one term per learner instead of two per pair
+// of their row. With course_change > 0 a changed course is solved once its changed pairs since its
+// last solve reach that fraction of its column, or after course_max_updates updates (a new course,
+// or one in `refresh`, at once); until then its terms wait, copied, and its factors are its last
+// solve's. flush() solves every course that waits. Why: at 100,000 x 5,000 a day's exact update is
+// dominated by the whole rows of the moved learners (about 170,000 rank-1 terms) and by the 2,000
+// courses solved, most for a pair or two in columns of hundreds; learner_drift 0.5 and
+// course_change 0.05 cut its CPU by about 2.5 times with recall@10 after 30 days unchanged
+// (benchmarks/README.md, issue #21).
+//
+// Publishing: model() copies the learner table into an independent model; publish() hands out a
+// shared model and takes back the table of one nobody holds any more, copying into it only the
+// rows changed since it was published.
+//
 // Complexity: construction O(nnz d^2 + (n + m) d^2) (rank-k products per course); an update
 // O(sum over changed rows of (old + new row length) d^2 + courses solved * (d^3 exact, or
 // cg_steps d^2 by CG) + learners solved * (d^3 exact, or cg_steps (row length d + d^2) by CG) + m d^2)
 // (the m d^2: the courses' shared factor for the Woodbury solves, only when the exact rows' saving pays for it),
 // independent of the number of learners and interactions otherwise; model() O((n + m) d) (copies
 // the factors and checks only the rows the updater solved; the Gram matrices it caches are the
-// updater's). Memory: the interaction rows (O(nnz)) and about m d (d / 2 + 1) floats (10 KiB per
-// course at 64 factors).
-// Thread safety: one thread at a time per updater; model() returns an independent immutable model.
+// updater's); publish() O(n + (rows changed since the recycled table's model + m) d), or as
+// model() without a table to recycle. Memory: the interaction rows (O(nnz)) and about m d (d / 2 + 1)
+// floats (10 KiB per course at 64 factors); with staleness, d floats per held learner and per waiting term.
+// Thread safety: one thread at a time per updater; model() returns an independent immutable model;
+// the models from publish() may be held and released by any threads (and outlive the updater).
 // Determinism: the solves run on num_threads (regions of less than 3e7 flops on the calling
 // thread alone), the sums in a fixed order: the same updates give the same factors
 // whatever the thread count.
