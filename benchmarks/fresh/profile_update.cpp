@@ -1,10 +1,14 @@
 // Where a day's update time goes, in C++ only (issue #21): the academy's typed events split in time
 // as in daily_updates.py, ALS trained before day 0, then each day AlsDailyUpdater::update with the
-// day's learners' whole rows and model() (publishing), each timed in process CPU seconds (all
-// threads), against a full retrain on the last day's data; then recall@10 of both models on the
-// positive pairs first seen in the next 7 days (courses already taken excluded), as daily_updates.py.
+// day's learners' whole rows and publish() (publishing; the day's model is released before the next
+// day, as a server swapping snapshots does), each timed in process CPU seconds (all threads),
+// against a full retrain on the last day's data; then recall@10 of both models on the positive pairs
+// first seen in the next 7 days (courses already taken excluded), as daily_updates.py.
 //
-//   benchmarks/fresh/profile_update [learners courses factors iterations threads days]
+//   benchmarks/fresh/profile_update [learners courses factors iterations threads days
+//                                    [learner_drift [course_change [course_max_updates]]]]
+//
+// The last three are AlsDailyUpdater::Staleness (default 0, 0, 7: exact).
 //
 // Built by benchmarks/CMakeLists.txt with -DLEARNREC_BUILD_BENCHMARKS=ON (target fresh_profile_update).
 #include <algorithm>
@@ -91,6 +95,9 @@ int main(int argc, char** argv) {
     t = bench::process_cpu_seconds();
     AlsDailyUpdater updater(model, base.view(), config.num_threads);
     updater.set_staleness(staleness);
+    std::printf("staleness: learner_drift %g, course_change %g, course_max_updates %d\n",
+                static_cast<double>(staleness.learner_drift), static_cast<double>(staleness.course_change),
+                staleness.course_max_updates);
     const double setup = bench::process_cpu_seconds() - t;
     std::printf("%zu events, %d x %d, %lld pairs before day 0; fit %.2f s CPU, updater built %.1f ms CPU\n",
                 log.events.size(), base.rows(), base.cols(), static_cast<long long>(base.nnz()), first_fit,

@@ -173,6 +173,39 @@ def test_the_daily_updater_keeps_the_model_current_from_changed_rows():
     assert model.metadata["history"][-1].startswith("daily update: 20 learner(s)")
 
 
+def test_the_daily_updater_with_a_course_change_tolerance_leaves_courses_waiting_until_flush():
+    full = random_interactions(80, 30)
+    model = _als().fit(full[:60], show_progress=False)
+    exact = _als().fit(full[:60], show_progress=False)
+    updater = learnrec.DailyUpdater(model, full[:60], course_change=1.0, course_max_updates=100)
+    assert updater.staleness == {"learner_drift": 0.0, "course_change": 1.0, "course_max_updates": 100}
+    rows = full[:60].tolil()
+    rows[3, 29] = 2.0
+    rows[7, 28] = 2.0
+    rows = rows.tocsr()
+    before = model.item_factors.copy()
+    stats = updater.update([3, 7], rows[[3, 7]])
+    assert stats["courses_solved"] == 0 and stats["courses_deferred"] >= 1
+    np.testing.assert_array_equal(model.item_factors, before)
+    flushed = updater.flush()
+    assert flushed["courses_solved"] == stats["courses_deferred"] and flushed["courses_deferred"] == 0
+    learnrec.DailyUpdater(exact, full[:60]).update([3, 7], rows[[3, 7]])
+    np.testing.assert_allclose(model.item_factors, exact.item_factors, rtol=1e-5, atol=1e-6)
+    assert model.metadata["history"][-1].startswith("daily update flushed:")
+
+
+def test_the_daily_updater_with_a_learner_drift_tolerance_counts_the_learners_it_propagated():
+    full = random_interactions(80, 30)
+    model = _als().fit(full[:60], show_progress=False)
+    updater = learnrec.DailyUpdater(model, full[:60], learner_drift=0.99)
+    rows = full[:60].tolil()
+    rows[5, 29] = 1.0
+    stats = updater.update([5], rows.tocsr()[[5]])
+    assert stats["learners_solved"] == 1 and stats["learners_propagated"] == 0
+    with pytest.raises(ValueError, match="learner_drift"):
+        learnrec.DailyUpdater(model, full[:60], learner_drift=1.5)
+
+
 def test_the_daily_updater_publishes_batches_only_when_asked():
     full = random_interactions(80, 30)
     model = _als().fit(full[:60], show_progress=False)
