@@ -63,15 +63,21 @@ Eigen::RowVectorXf course_solve(const RowMatrix& gram_of, const RowMatrix& terms
     return m.llt().solve(b).transpose().cast<float>();
 }
 
+/// A model trained on the test data, its updater, and a learner u with at least two courses and their row.
+struct DayOne {
+    CsrMatrix all = data();
+    AlsModel model = fit_als(all.view(), exact_config());
+    AlsDailyUpdater updater{model, all.view(), 1};
+    index_t u = learner_with(all.view(), 2);
+    std::vector<std::pair<index_t, float>> row = pairs_of(all.view(), u);
+};
+
 }  // namespace
 
 TEST_CASE("by default the daily updater propagates every solved learner and solves every changed course",
           "[fresh][daily][staleness]") {
-    const CsrMatrix all = data();
-    const AlsModel model = fit_als(all.view(), exact_config());
-    AlsDailyUpdater updater(model, all.view(), 1);
-    const index_t u = learner_with(all.view(), 2);
-    auto row = pairs_of(all.view(), u);
+    DayOne day;
+    auto& [all, model, updater, u, row] = day;
     row.emplace_back(course_not_taken(all.view(), u), 1.0f);
     const CsrMatrix today = with_row(all.view(), u, row, all.cols());
     const auto stats = update_rows(updater, today.view(), {u});
@@ -82,12 +88,10 @@ TEST_CASE("by default the daily updater propagates every solved learner and solv
 
 TEST_CASE("a learner who moved within the drift tolerance leaves their old factors in their courses' equations",
           "[fresh][daily][staleness]") {
-    const CsrMatrix all = data();
-    const AlsModel model = fit_als(all.view(), exact_config());
-    AlsDailyUpdater updater(model, all.view(), 1);
+    DayOne day;
+    auto& [all, model, updater, u, row] = day;
     updater.set_staleness({.learner_drift = 0.99f});
-    const index_t u = learner_with(all.view(), 2), added = course_not_taken(all.view(), u);
-    auto row = pairs_of(all.view(), u);
+    const index_t added = course_not_taken(all.view(), u);
     row.emplace_back(added, 1.0f);
     const CsrMatrix today = with_row(all.view(), u, row, all.cols());
     const auto stats = update_rows(updater, today.view(), {u});
@@ -127,12 +131,9 @@ TEST_CASE("a learner who moved past the drift tolerance updates exactly as witho
 
 TEST_CASE("held factors are replaced once the learner drifts past the tolerance, and the equations then hold the "
           "current ones", "[fresh][daily][staleness]") {
-    const CsrMatrix all = data();
-    const AlsModel model = fit_als(all.view(), exact_config());
-    AlsDailyUpdater updater(model, all.view(), 1);
+    DayOne day;
+    auto& [all, model, updater, u, row] = day;
     updater.set_staleness({.learner_drift = 0.99f});
-    const index_t u = learner_with(all.view(), 2);
-    auto row = pairs_of(all.view(), u);
     row.emplace_back(course_not_taken(all.view(), u), 1.0f);
     CsrMatrix today = with_row(all.view(), u, row, all.cols());
     REQUIRE(update_rows(updater, today.view(), {u}).learners_propagated == 0);
@@ -152,12 +153,9 @@ TEST_CASE("held factors are replaced once the learner drifts past the tolerance,
 
 TEST_CASE("with a course-change tolerance a course changed by little waits and is solved after course_max_updates",
           "[fresh][daily][staleness]") {
-    const CsrMatrix all = data();
-    const AlsModel model = fit_als(all.view(), exact_config());
-    AlsDailyUpdater updater(model, all.view(), 1);
+    DayOne day;
+    auto& [all, model, updater, u, row] = day;
     updater.set_staleness({.course_change = 0.5f, .course_max_updates = 2});
-    const index_t u = learner_with(all.view(), 2);
-    auto row = pairs_of(all.view(), u);
     const index_t c = row[0].first;
     row[0].second += 1.0f;
     const CsrMatrix today = with_row(all.view(), u, row, all.cols());
@@ -177,11 +175,8 @@ TEST_CASE("with a course-change tolerance a course changed by little waits and i
 
 TEST_CASE("a course whose changes reach the course-change fraction of its column is solved at once",
           "[fresh][daily][staleness]") {
-    const CsrMatrix all = data();
-    const AlsModel model = fit_als(all.view(), exact_config());
-    AlsDailyUpdater updater(model, all.view(), 1);
-    const index_t u = learner_with(all.view(), 2);
-    auto row = pairs_of(all.view(), u);
+    DayOne day;
+    auto& [all, model, updater, u, row] = day;
     const index_t c = row[0].first;
     const CsrMatrix columns = CsrMatrix::transpose_of(all.view());
     // One changed pair is 1 / (column size) of the column: a fraction just below it is enough.
@@ -196,12 +191,9 @@ TEST_CASE("a course whose changes reach the course-change fraction of its column
 
 TEST_CASE("new courses and courses asked for are solved at once whatever the course-change tolerance",
           "[fresh][daily][staleness]") {
-    const CsrMatrix all = data();
-    const AlsModel model = fit_als(all.view(), exact_config());
-    AlsDailyUpdater updater(model, all.view(), 1);
+    DayOne day;
+    auto& [all, model, updater, u, row] = day;
     updater.set_staleness({.course_change = 1.0f, .course_max_updates = 100});
-    const index_t u = learner_with(all.view(), 2);
-    auto row = pairs_of(all.view(), u);
     const index_t fresh_course = all.cols();  // a course the model does not have yet
     row.emplace_back(fresh_course, 1.0f);
     const CsrMatrix today = with_row(all.view(), u, row, all.cols() + 1);
