@@ -116,7 +116,8 @@ public:
         /// `refresh`); until then its factors are the last solve's and the day's terms wait, so
         /// its equations are touched once per solve. 0 solves every changed course at once.
         float course_change = 0.0f;
-        /// The most updates a changed course waits to be solved (1 = at once).
+        /// The most updates a changed course waits to be solved (1 = at once); each course's limit
+        /// is between half of it and it, staggered by course so that courses do not come due together.
         int course_max_updates = 7;
     };
 
@@ -224,7 +225,7 @@ public:
             solve[c] = !stale_courses || course_was_empty[c] || asked[c] ||
                        static_cast<double>(pending_changes_[c]) >=
                            static_cast<double>(staleness_.course_change) * static_cast<double>(column_size_[c]) ||
-                       pending_age_[c] + 1 >= staleness_.course_max_updates;
+                       pending_age_[c] + 1 >= wait_limit(c);
         }
         RowMatrix solved(rows.rows, d);
         solve_learners(solved, rows, learners, exact_pick, cg_pick);
@@ -439,6 +440,15 @@ public:
                     spare->publish = at;
                 }
             });
+    }
+
+    /// How many updates course c may wait: course_max_updates, less up to half of it by course index,
+    /// so that courses which began to wait on the same day (most do, on the first) are not all
+    /// solved on one later day: a whole cohort coming due at once made every seventh day's update
+    /// 1.3 times the median at 100,000 x 5,000.
+    int wait_limit(std::size_t c) const noexcept {
+        const auto spread = static_cast<std::size_t>((staleness_.course_max_updates + 1) / 2);
+        return staleness_.course_max_updates - static_cast<int>(c % spread);
     }
 
     /// Sets the staleness bounds (see Staleness); takes effect from the next update.
