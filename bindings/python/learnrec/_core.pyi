@@ -102,9 +102,21 @@ class AlsDailyUpdater:
     """
     def __init__(self, model: AlsModel, user_items: CsrView, num_threads: typing.SupportsInt | typing.SupportsIndex = 0) -> None:
         ...
+    def flush(self) -> dict:
+        """
+        Solves every course whose changes wait (a course-change tolerance); returns what it did as a dict.
+        """
     def model(self) -> AlsModel:
         """
         The model as updated so far (an independent immutable AlsModel).
+        """
+    def publish(self) -> AlsModel:
+        """
+        The model as updated so far, recycling the learner table of a model published before and no longer held (only the rows changed since are copied).
+        """
+    def set_staleness(self, learner_drift: typing.SupportsFloat | typing.SupportsIndex = 0.0, course_change: typing.SupportsFloat | typing.SupportsIndex = 0.0, course_max_updates: typing.SupportsInt | typing.SupportsIndex = 7) -> None:
+        """
+        Bounded staleness (learnrec::AlsDailyUpdater::Staleness); all zero is exact.
         """
     def update(self, learners: typing.Any, rows: CsrView, refresh: typing.Any) -> dict:
         """
@@ -115,6 +127,9 @@ class AlsDailyUpdater:
         ...
     @property
     def num_learners(self) -> int:
+        ...
+    @property
+    def staleness(self) -> dict:
         ...
 class AlsModel(FactorModel):
     """
