@@ -197,6 +197,8 @@ public:
         std::vector<std::size_t> diff_at{0};
         constexpr std::size_t kAhead = 8;  // rows prefetched ahead: a day's learners are scattered over the table
         for (std::size_t i = 0; i < learners.size(); ++i) {
+            // Two stages: the kept row's header 2 x kAhead ahead, the storage it points to kAhead ahead.
+            if (i + 2 * kAhead < learners.size()) __builtin_prefetch(&rows_[static_cast<std::size_t>(learners[i + 2 * kAhead])]);
             if (i + kAhead < learners.size()) {
                 const auto& ahead = rows_[static_cast<std::size_t>(learners[i + kAhead])];
                 __builtin_prefetch(ahead.courses.data());
