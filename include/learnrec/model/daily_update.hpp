@@ -240,9 +240,18 @@ public:
         RowMatrix previous(static_cast<Eigen::Index>(moved.size()), d);
         std::vector<char> propagate(moved.size(), 1);
         std::vector<const float*> held(moved.size(), nullptr);
+        const auto D = static_cast<std::size_t>(d);
         for (std::size_t k = 0; k < moved.size(); ++k) {
-            if (k + kAhead < moved.size())
-                __builtin_prefetch(X_.row(learners[static_cast<std::size_t>(moved[k + kAhead])]).data());
+            if (k + 2 * kAhead < moved.size()) {
+                const auto ahead = static_cast<std::size_t>(learners[static_cast<std::size_t>(moved[k + 2 * kAhead])]);
+                if (ahead < held_slot_.size()) __builtin_prefetch(&held_slot_[ahead]);
+            }
+            if (k + kAhead < moved.size()) {
+                const index_t ahead = learners[static_cast<std::size_t>(moved[k + kAhead])];
+                for (std::size_t f = 0; f < D; f += 16) __builtin_prefetch(X_.row(ahead).data() + f);
+                if (const float* kept = held_factors(ahead, nullptr))
+                    for (std::size_t f = 0; f < D; f += 16) __builtin_prefetch(kept + f);
+            }
             const index_t i = moved[k];
             const index_t u = learners[static_cast<std::size_t>(i)];
             previous.row(static_cast<Eigen::Index>(k)) = X_.row(u);
@@ -276,11 +285,10 @@ public:
         for (std::size_t c = 0; c < m; ++c) starts[c + 1] += starts[c];
         std::vector<Term> terms(starts[m]);
         std::vector<std::size_t> next(starts.begin(), starts.end() - 1);
-        const auto D_ = static_cast<std::size_t>(d);
         for (std::size_t c = 0; c < m; ++c)
             if (solve[c])
                 for (std::size_t t = 0; t < pending_[c].a.size(); ++t)
-                    terms[next[c]++] = Term{pending_[c].x.data() + t * D_, pending_[c].a[t], pending_[c].b[t]};
+                    terms[next[c]++] = Term{pending_[c].x.data() + t * D, pending_[c].a[t], pending_[c].b[t]};
         for (std::size_t k = 0; k < moved.size(); ++k) {
             const index_t i = moved[k];
             const float* entering = propagate[k] ? solved.row(i).data() : held[k];
@@ -291,7 +299,7 @@ public:
                     terms[next[c]++] = t;
                 } else {
                     Pending& later = pending_[c];
-                    later.x.insert(later.x.end(), t.x, t.x + D_);
+                    later.x.insert(later.x.end(), t.x, t.x + D);
                     later.a.push_back(t.a);
                     later.b.push_back(t.b);
                 }
@@ -324,7 +332,7 @@ public:
                 courses.push_back(static_cast<index_t>(c));
             }
         RowMatrix ys(static_cast<Eigen::Index>(courses.size()), d);
-        const std::size_t dp = dp_, D = static_cast<std::size_t>(d);
+        const std::size_t dp = dp_;
         // X'X + reg I, dense and zero-padded to dp: the shared part of every course's equations.
         std::vector<float> base(dp * dp, 0.0f);
         for (std::size_t j = 0; j < D; ++j)
