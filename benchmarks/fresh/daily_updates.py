@@ -257,7 +257,7 @@ def main() -> None:
     ax.set_ylabel(f"recall@10 (next {a.horizon} days)")
     ax.set_title(f"academy {a.learners} learners x {a.courses} courses, ALS {a.factors} factors")
     ax.grid(alpha=0.3)
-    ax.legend()
+    ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     fig.savefig(a.out / "recall.png", dpi=110)
 
