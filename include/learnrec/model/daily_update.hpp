@@ -59,7 +59,8 @@
 // the factors and checks only the rows the updater solved; the Gram matrices it caches are the
 // updater's); publish() O(n + (rows changed since the recycled table's model + m) d), or as
 // model() without a table to recycle. Memory: the interaction rows (O(nnz)) and about m d (d / 2 + 1)
-// floats (10 KiB per course at 64 factors); with staleness, d floats per held learner and per waiting term.
+// floats (10 KiB per course at 64 factors); with staleness, d floats per held learner and per waiting term;
+// publish() keeps at most one spare learner table (n d floats) between a model's release and the next publish.
 // Thread safety: one thread at a time per updater; model() returns an independent immutable model;
 // the models from publish() may be held and released by any threads (and outlive the updater).
 // Determinism: the solves run on num_threads (regions of less than 3e7 flops on the calling
