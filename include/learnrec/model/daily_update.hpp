@@ -396,16 +396,7 @@ public:
 
     /// The model as updated so far (an independent immutable copy; the Gram matrices it caches
     /// come from the updater's, so publishing costs a copy of the factors).
-    AlsModel model() const {
-        Eigen::MatrixXf user_gram = gy_.cast<float>(), item_gram = gx_.cast<float>();
-        user_gram.diagonal().array() += config_.regularization;
-        item_gram.diagonal().array() += config_.regularization;
-        // The learner table is checked only when a solve wrote a non-finite row: the rows it
-        // started from were checked by the trained model, and the solved ones as they were written.
-        if (nonfinite_learners_) return AlsModel(X_, Y_, config_, std::move(user_gram), std::move(item_gram));
-        return AlsModel(detail::copied_table(X_), Y_, config_, std::move(user_gram), std::move(item_gram),
-                        detail::LearnerFactorsChecked{});
-    }
+    AlsModel model() const { return model_with(detail::copied_table(X_)); }
 
     /// The model as updated so far, shared and immutable: what a server swaps in. Unlike model(),
     /// it recycles learner tables: when the last holder of a model from publish() lets go of it,
@@ -416,9 +407,6 @@ public:
     /// it copies the whole table, as model() does. Models from publish() may outlive the updater.
     std::shared_ptr<const AlsModel> publish() {
         ++publishes_;
-        Eigen::MatrixXf user_gram = gy_.cast<float>(), item_gram = gx_.cast<float>();
-        user_gram.diagonal().array() += config_.regularization;
-        item_gram.diagonal().array() += config_.regularization;
         RowMatrix table;
         std::uint64_t table_publish = 0;
         {
@@ -433,14 +421,9 @@ public:
         } else {
             table = detail::copied_table(X_);
         }
-        std::unique_ptr<AlsModel> fresh;
-        if (nonfinite_learners_)
-            fresh = std::make_unique<AlsModel>(std::move(table), Y_, config_, std::move(user_gram), std::move(item_gram));
-        else
-            fresh = std::make_unique<AlsModel>(std::move(table), Y_, config_, std::move(user_gram), std::move(item_gram),
-                                               detail::LearnerFactorsChecked{});
+        // new from the prvalue: the model is built in place, its table never copied.
         return std::shared_ptr<const AlsModel>(
-            fresh.release(), [spare = spare_, at = publishes_](const AlsModel* done) noexcept {
+            new AlsModel(model_with(std::move(table))), [spare = spare_, at = publishes_](const AlsModel* done) noexcept {
                 // publish() made the model non-const and nobody holds it any more: its table may move.
                 auto* model = const_cast<AlsModel*>(done);
                 RowMatrix kept = std::move(model->user_factors_);
@@ -451,15 +434,6 @@ public:
                     spare->publish = at;
                 }
             });
-    }
-
-    /// How many updates course c may wait: course_max_updates, less up to half of it by course index,
-    /// so that courses which began to wait on the same day (most do, on the first) are not all
-    /// solved on one later day: a whole cohort coming due at once made every seventh day's update
-    /// 1.3 times the median at 100,000 x 5,000.
-    int wait_limit(std::size_t c) const noexcept {
-        const auto spread = static_cast<std::size_t>((staleness_.course_max_updates + 1) / 2);
-        return staleness_.course_max_updates - static_cast<int>(c % spread);
     }
 
     /// Sets the staleness bounds (see Staleness); takes effect from the next update.
@@ -492,6 +466,27 @@ public:
     }
 
 private:
+    /// The model of the current factors with learner table `table` (a copy of X_), the updater's Gram
+    /// matrices as its caches. The table is checked only when a solve wrote a non-finite row: the rows
+    /// it started from were checked by the trained model, and the solved ones as they were written.
+    AlsModel model_with(RowMatrix table) const {
+        Eigen::MatrixXf user_gram = gy_.cast<float>(), item_gram = gx_.cast<float>();
+        user_gram.diagonal().array() += config_.regularization;
+        item_gram.diagonal().array() += config_.regularization;
+        if (nonfinite_learners_) return AlsModel(std::move(table), Y_, config_, std::move(user_gram), std::move(item_gram));
+        return AlsModel(std::move(table), Y_, config_, std::move(user_gram), std::move(item_gram),
+                        detail::LearnerFactorsChecked{});
+    }
+
+    /// How many updates course c may wait: course_max_updates, less up to half of it by course index,
+    /// so that courses which began to wait on the same day (most do, on the first) are not all
+    /// solved on one later day: a whole cohort coming due at once made every seventh day's update
+    /// 1.3 times the median at 100,000 x 5,000.
+    int wait_limit(std::size_t c) const noexcept {
+        const auto spread = static_cast<std::size_t>((staleness_.course_max_updates + 1) / 2);
+        return staleness_.course_max_updates - static_cast<int>(c % spread);
+    }
+
     using RowMatrixD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
     struct Row {
@@ -749,23 +744,6 @@ private:
         return saved > static_cast<double>(Y_.rows()) * D * D / 2.0;
     }
 
-    /// Rows `pick` of `rows` (validated, columns within the model) copied into a matrix of their
-    /// own, rows sorted and duplicates summed as CsrMatrix does: straight array copies, no triplets.
-    static CsrMatrix picked_rows(const CsrView& rows, std::span<const index_t> pick) {
-        std::vector<offset_t> indptr(pick.size() + 1, 0);
-        for (std::size_t i = 0; i < pick.size(); ++i)
-            indptr[i + 1] = indptr[i] + static_cast<offset_t>(rows.row(pick[i]).size());
-        std::vector<index_t> indices(static_cast<std::size_t>(indptr.back()));
-        std::vector<float> weights(indices.size());
-        for (std::size_t i = 0; i < pick.size(); ++i) {
-            const CsrRow row = rows.row(pick[i]);
-            std::copy(row.indices.begin(), row.indices.end(), indices.begin() + indptr[i]);
-            std::copy(row.weights.begin(), row.weights.end(), weights.begin() + indptr[i]);
-        }
-        return CsrMatrix(static_cast<index_t>(pick.size()), rows.cols, std::move(indptr), std::move(indices),
-                         std::move(weights));
-    }
-
     /// Rows `exact` of `rows` solved exactly against the current courses (through the Woodbury
     /// identity for rows shorter than the factors when woodbury_pays, as in training), rows `cg` by the training CG
     /// half-step warm-started from the learners' current factors (als_cg_block, in its fixed
@@ -777,7 +755,7 @@ private:
         gram_reg.diagonal().array() += config_.regularization;
         const auto d = static_cast<double>(config_.factors);
         if (!exact.empty()) {
-            const CsrMatrix part = picked_rows(rows, exact);
+            const CsrMatrix part = detail::select_rows(rows, exact, rows.cols);
             const bool needs_v = woodbury_pays(part.view());
             const double flops = static_cast<double>(part.nnz()) * d * d +
                                  static_cast<double>(part.rows()) * d * d * d / 3.0 +
@@ -794,7 +772,7 @@ private:
             }, 16);
         }
         if (!cg.empty()) {
-            const CsrMatrix part = picked_rows(rows, cg);
+            const CsrMatrix part = detail::select_rows(rows, cg, rows.cols);
             RowMatrix x(part.rows(), Y_.cols());
             for (std::size_t k = 0; k < cg.size(); ++k) {
                 if (k + 8 < cg.size()) __builtin_prefetch(X_.row(learners[static_cast<std::size_t>(cg[k + 8])]).data());
